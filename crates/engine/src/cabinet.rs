@@ -1,0 +1,1 @@
+//! Cabinet extraction (being built).

@@ -1,0 +1,3 @@
+//! The Windows Installer execution engine (being built: see issue 6).
+
+mod cabinet;

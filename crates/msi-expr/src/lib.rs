@@ -1,0 +1,1 @@
+//! The MSI condition language and formatted strings (being built: see issue 5).
