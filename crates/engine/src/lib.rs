@@ -1,3 +1,37 @@
 //! The Windows Installer execution engine (being built: see issue 6).
+//!
+//! Module ownership while the crate is being built in parallel:
+//! model = error, package, tables, properties, layout, directory, cost, version, registry;
+//! execution = session, sequence, actions, custom_action, cmdline, log, rm, stage, lock;
+//! cabinets = cabinet.
 
+// --- model ---
+mod cost;
+mod directory;
+mod error;
+mod layout;
+mod package;
+mod properties;
+mod registry;
+mod tables;
+mod version;
+
+// --- execution ---
+mod actions;
+mod cmdline;
+mod custom_action;
+mod lock;
+mod log;
+mod rm;
+mod sequence;
+mod session;
+mod stage;
+
+// --- cabinets ---
 mod cabinet;
+
+// --- re-exports: model ---
+
+// --- re-exports: execution ---
+
+// --- re-exports: cabinets ---
