@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs the Debian packages the tests
+# need when they are missing (non-interactively; this runs as root on our machines),
+# then runs every test of the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# wixl/msibuild/msiinfo/msiextract build and check the test packages; runit's runsvdir
+# and sv are the service manager the Restart Manager tests drive (no systemd here);
+# fuser (psmisc) and lsof are what the benchmarks compare against.
+need=()
+command -v wixl >/dev/null 2>&1 || need+=(wixl)
+command -v msiextract >/dev/null 2>&1 || need+=(msitools)
+command -v runsvdir >/dev/null 2>&1 || need+=(runit)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "scripts/test.sh: missing ${need[*]}; install them (as root: apt-get install ${need[*]})" >&2
+        exit 1
+    fi
+    echo "scripts/test.sh: installing ${need[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" </dev/null
+fi
+
+cargo test --workspace --locked "$@"
