@@ -27,5 +27,10 @@ mod signal;
 // --- re-exports: core ---
 
 // --- re-exports: detection ---
+pub use info::{
+    AppStatus, AppType, INVALID_SESSION_ID, MAX_APP_NAME, MAX_SERVICE_NAME, ProcessInfo,
+    RebootReasons, is_critical_name, is_critical_service,
+};
+pub use process::UniqueProcess;
 
 // --- re-exports: control ---
