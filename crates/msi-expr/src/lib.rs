@@ -56,6 +56,8 @@ mod value;
 
 pub use condition::{Condition, ConditionResult, NEST_LIMIT, evaluate_condition};
 pub use error::{ParseError, ParseErrorKind};
-pub use format::{FormatOptions, format_record, format_record_with, format_string, format_string_with};
+pub use format::{
+    FormatOptions, format_record, format_record_with, format_string, format_string_with,
+};
 pub use lookup::{InstallState, Lookup, MapLookup, env_var_ignore_case};
 pub use record::{Field, MAX_FIELDS, Record};
