@@ -267,27 +267,15 @@ mod tests {
                 "ERROR_SEM_TIMEOUT",
                 121,
             ),
-            (
-                Error::BadArguments("x".into()),
-                "ERROR_BAD_ARGUMENTS",
-                160,
-            ),
+            (Error::BadArguments("x".into()), "ERROR_BAD_ARGUMENTS", 160),
             (Error::MoreData { needed: 3 }, "ERROR_MORE_DATA", 234),
-            (
-                Error::FailNoactionReboot,
-                "ERROR_FAIL_NOACTION_REBOOT",
-                350,
-            ),
+            (Error::FailNoactionReboot, "ERROR_FAIL_NOACTION_REBOOT", 350),
             (
                 Error::FailShutdown(String::new()),
                 "ERROR_FAIL_SHUTDOWN",
                 351,
             ),
-            (
-                Error::FailRestart(String::new()),
-                "ERROR_FAIL_RESTART",
-                352,
-            ),
+            (Error::FailRestart(String::new()), "ERROR_FAIL_RESTART", 352),
             (
                 Error::MaxSessionsReached { limit: 64 },
                 "ERROR_MAX_SESSIONS_REACHED",

@@ -136,10 +136,16 @@ mod tests {
         let b = SessionKey::generate().unwrap();
         let text = a.to_string();
         assert_eq!(text.len(), 32);
-        assert!(text.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
+        assert!(
+            text.bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        );
         assert_ne!(a, b);
         assert_eq!(SessionKey::parse(&text).unwrap(), a);
-        assert_eq!(SessionKey::parse(&format!("{}\n", text.to_uppercase())).unwrap(), a);
+        assert_eq!(
+            SessionKey::parse(&format!("{}\n", text.to_uppercase())).unwrap(),
+            a
+        );
     }
 
     #[test]

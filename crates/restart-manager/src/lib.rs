@@ -25,6 +25,15 @@ mod shutdown;
 mod signal;
 
 // --- re-exports: core ---
+pub use error::Error;
+pub use filter::{Filter, FilterAction, FilterTarget, Filters};
+pub use key::{CCH_SESSION_KEY, SESSION_KEY_LEN, SessionKey};
+pub use resource::Resources;
+pub use session::{
+    AffectedApps, DEFAULT_SHUTDOWN_TIMEOUT, JoinedSession, MAX_SESSIONS, Opened, RestartReport,
+    Session, ShutdownOptions, ShutdownReport,
+};
+pub use state::{Folder, Lock, STATE_DIR_ENV, StateDir};
 
 // --- re-exports: detection ---
 pub use info::{

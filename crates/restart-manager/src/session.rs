@@ -1,1 +1,760 @@
-//! (being built)
+//! Sessions: start, join, register, list, shut down, restart, filter, cancel, end
+//! (`RmStartSession` … `RmEndSession`, spec §2.1–§2.6, §5).
+//!
+//! # Where a session lives
+//! One folder per session under `<state>/sessions/`, named by the SHA-256 of the
+//! key (never by the key). It holds `state.json` (versioned, replaced atomically)
+//! and `lock` (an `flock` taken around every read-modify-write, so concurrent
+//! writers from many processes lose nothing), plus a `cancel` marker while a
+//! cancel request is pending. `<state>/sessions/lock` guards the creation and
+//! counting of sessions.
+//!
+//! # Who is the primary
+//! The primary is the process that started the session, recorded as pid + start
+//! time. A session started through the library ([`Session::start`]) is primary
+//! only inside that process: the [`Session`] value is the primary and every other
+//! process is a secondary. A session started on someone's behalf
+//! ([`Session::start_for_owner`], as `rstmgr start` does for its parent) records
+//! that owner; a later process that can show it acts for the owner
+//! ([`Session::resume`], as an `rstmgr` command whose parent is the owner does) is
+//! primary too. Everyone else joins as a [`JoinedSession`], which can register,
+//! list and leave but not shut down, restart, filter or cancel: those calls are
+//! refused with `ERROR_SESSION_CREDENTIAL_CONFLICT` (1219), the one error the
+//! spec documents for a secondary calling a primary-only function (§2.4, §2.12).
+//!
+//! # Lifetime
+//! [`Session::end`] destroys the session; [`JoinedSession::end`] only ends that
+//! caller's participation. A session whose owner has died (pid + start time no
+//! longer alive) is stale: it behaves as ended (`ERROR_INVALID_HANDLE`), does not
+//! count toward the limit of 64 open sessions per user, and is removed by the next
+//! caller that sees it. If it had shut applications down that were never
+//! restarted, the removal says so on stderr and in the system log.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::filter::{Filter, FilterAction, FilterTarget, Filters};
+use crate::key::SessionKey;
+use crate::resource::{Resources, path_serde};
+use crate::state::{Folder, StateDir};
+use crate::{AppStatus, Error, ProcessInfo, RebootReasons, UniqueProcess};
+
+/// At most this many open sessions per user (spec §2.5).
+pub const MAX_SESSIONS: usize = 64;
+
+/// Default graceful-shutdown wait, as on Windows (spec §2.10).
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Version of the `state.json` format written by this build.
+const STATE_VERSION: u32 = 1;
+
+const SESSIONS_DIR: &str = "sessions";
+const SESSIONS_LOCK: &str = "lock";
+const STATE_FILE: &str = "state.json";
+const LOCK_FILE: &str = "lock";
+const CANCEL_FILE: &str = "cancel";
+
+/// How the primary of a session is recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum OwnerKind {
+    /// Started through the library: primary only inside the owner process.
+    Library,
+    /// Started on behalf of `owner` (by `rstmgr start`): a process acting for the
+    /// owner may resume the session as primary.
+    Delegated,
+}
+
+/// What the session remembers about an application it acted on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct AppRecord {
+    pub(crate) info: ProcessInfo,
+    pub(crate) uid: u32,
+    #[serde(default, with = "opt_path")]
+    pub(crate) exe: Option<PathBuf>,
+}
+
+mod opt_path {
+    use crate::resource::PathRepr;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::path::PathBuf;
+
+    pub(crate) fn serialize<S: Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+        p.as_deref().map(PathRepr::from_path).serialize(s)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<PathBuf>, D::Error> {
+        Ok(Option::<PathRepr>::deserialize(d)?.map(PathRepr::into_path))
+    }
+}
+
+impl AppRecord {
+    #[allow(dead_code)] // used once shutdown records what it did
+    fn from_info(info: &ProcessInfo) -> AppRecord {
+        AppRecord {
+            info: info.clone(),
+            uid: info.uid,
+            exe: info.exe.clone(),
+        }
+    }
+
+    fn to_info(&self) -> ProcessInfo {
+        let mut info = self.info.clone();
+        info.uid = self.uid;
+        info.exe = self.exe.clone();
+        info
+    }
+}
+
+/// The operation running in a session, for cancel and for stale-session checks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Task {
+    kind: String,
+    by: UniqueProcess,
+}
+
+/// The persistent state of one session (`state.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SessionState {
+    version: u32,
+    owner: UniqueProcess,
+    owner_kind: OwnerKind,
+    #[serde(default)]
+    participants: Vec<UniqueProcess>,
+    #[serde(default)]
+    resources: Resources,
+    #[serde(default)]
+    filters: Filters,
+    /// Whether `shutdown` has been called (restart before it is out of sequence).
+    #[serde(default)]
+    shutdown_called: bool,
+    /// Applications the session acted on, with their status history.
+    #[serde(default)]
+    apps: Vec<AppRecord>,
+    #[serde(default)]
+    task: Option<Task>,
+    /// The state folder's path at creation, for messages only.
+    #[serde(default, with = "path_serde")]
+    state_path: PathBuf,
+}
+
+impl SessionState {
+    fn unrestarted(&self) -> Vec<&AppRecord> {
+        self.apps
+            .iter()
+            .filter(|a| {
+                a.info.status.contains(AppStatus::STOPPED)
+                    && !a.info.status.contains(AppStatus::RESTARTED)
+            })
+            .collect()
+    }
+}
+
+/// The affected-application list (`RmGetList`): every application or service that
+/// uses a registered resource, plus the reasons a restart of the machine would be
+/// needed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AffectedApps {
+    /// The applications, in a stable order (by pid, then start time).
+    #[serde(rename = "processes")]
+    pub apps: Vec<ProcessInfo>,
+    /// Why freeing the resources needs a restart of the machine (empty: it does not).
+    pub reboot_reasons: RebootReasons,
+}
+
+/// Options of [`Session::shutdown`] (`RM_SHUTDOWN_TYPE` plus the wait).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShutdownOptions {
+    /// `RmForceShutdown`: kill what does not exit within `timeout`.
+    pub force: bool,
+    /// `RmShutdownOnlyRegistered`: shut nothing down unless every affected
+    /// application can be restarted.
+    pub only_registered: bool,
+    /// How long to wait for a graceful exit (default 30 s).
+    pub timeout: Duration,
+}
+
+impl Default for ShutdownOptions {
+    fn default() -> ShutdownOptions {
+        ShutdownOptions {
+            force: false,
+            only_registered: false,
+            timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+        }
+    }
+}
+
+/// What a shutdown did: every application it considered, with its status after.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// The applications, with `STOPPED`, `ERROR_ON_STOP`, `SHUTDOWN_MASKED`… set.
+    pub apps: Vec<ProcessInfo>,
+}
+
+/// What a restart did: every application it considered, with its status after.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestartReport {
+    /// The applications, with `RESTARTED`, `ERROR_ON_RESTART`, `RESTART_MASKED`… set.
+    pub apps: Vec<ProcessInfo>,
+}
+
+/// An open session folder: where it is and how to lock, read and write it.
+#[derive(Debug)]
+struct SessionFiles {
+    state: StateDir,
+    dir_name: String,
+    folder: Folder,
+}
+
+impl SessionFiles {
+    /// Opens the session of `key`, or `ERROR_INVALID_HANDLE`.
+    fn open(state: &StateDir, key: &SessionKey) -> Result<SessionFiles, Error> {
+        let sessions = state.subdir(SESSIONS_DIR)?;
+        let dir_name = key.dir_name();
+        let folder = sessions
+            .existing_subdir(&dir_name)?
+            .ok_or(Error::InvalidHandle)?;
+        Ok(SessionFiles {
+            state: state.clone(),
+            dir_name,
+            folder,
+        })
+    }
+
+    fn read(&self) -> Result<SessionState, Error> {
+        let bytes = self.folder.read(STATE_FILE)?.ok_or(Error::InvalidHandle)?;
+        parse_state(&bytes, &self.folder.path().join(STATE_FILE))
+    }
+
+    fn write(&self, state: &SessionState) -> Result<(), Error> {
+        let bytes = serde_json::to_vec(state).map_err(|e| {
+            Error::write_fault(
+                self.folder.path().join(STATE_FILE),
+                std::io::Error::other(e),
+            )
+        })?;
+        self.folder.write_atomic(STATE_FILE, &bytes)
+    }
+
+    /// Locks the session, reads it (refusing an ended or stale one), lets `f`
+    /// change it, writes it back if `f` succeeded. The lock covers the whole
+    /// read-modify-write, so concurrent callers never lose each other's changes.
+    fn update<T>(&self, f: impl FnOnce(&mut SessionState) -> Result<T, Error>) -> Result<T, Error> {
+        let lock = self.folder.lock(LOCK_FILE)?;
+        let mut st = self.read()?;
+        if !st.owner_alive() {
+            drop(lock);
+            self.remove_stale()?;
+            return Err(Error::InvalidHandle);
+        }
+        let out = f(&mut st)?;
+        self.write(&st)?;
+        Ok(out)
+    }
+
+    /// Reads the session without changing it, refusing an ended or stale one.
+    fn snapshot(&self) -> Result<SessionState, Error> {
+        let st = self.read()?;
+        if !st.owner_alive() {
+            self.remove_stale()?;
+            return Err(Error::InvalidHandle);
+        }
+        Ok(st)
+    }
+
+    fn remove_stale(&self) -> Result<(), Error> {
+        let sessions = self.state.subdir(SESSIONS_DIR)?;
+        remove_if_stale(&sessions, &self.dir_name)
+    }
+
+    /// Removes the session folder; the state file goes first, so that anyone
+    /// waiting on the lock then finds the session ended.
+    fn destroy(&self) -> Result<(), Error> {
+        self.folder.remove(STATE_FILE)?;
+        let sessions = self.state.subdir(SESSIONS_DIR)?;
+        sessions.remove_subdir(&self.dir_name)
+    }
+}
+
+impl SessionState {
+    fn owner_alive(&self) -> bool {
+        self.owner.is_alive()
+    }
+}
+
+fn parse_state(bytes: &[u8], path: &Path) -> Result<SessionState, Error> {
+    let st: SessionState = serde_json::from_slice(bytes).map_err(|e| {
+        Error::write_fault(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        )
+    })?;
+    if st.version != STATE_VERSION {
+        return Err(Error::write_fault(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("session state version {} is not supported", st.version),
+            ),
+        ));
+    }
+    Ok(st)
+}
+
+/// Removes the session folder `name` if its owner is dead (or its state is gone),
+/// warning about applications it shut down and never restarted. Takes the
+/// session's lock so that it never races a writer.
+fn remove_if_stale(sessions: &Folder, name: &str) -> Result<(), Error> {
+    let Some(folder) = sessions.existing_subdir(name)? else {
+        return Ok(());
+    };
+    let lock = folder.lock(LOCK_FILE)?;
+    let st = match folder.read(STATE_FILE)? {
+        Some(bytes) => match parse_state(&bytes, &folder.path().join(STATE_FILE)) {
+            Ok(st) => Some(st),
+            // A state this build cannot read is left alone: it may be a newer
+            // build's session.
+            Err(_) => return Ok(()),
+        },
+        None => None,
+    };
+    if let Some(st) = &st {
+        if st.owner_alive() {
+            return Ok(());
+        }
+        let lost = st.unrestarted();
+        if !lost.is_empty() {
+            let names: Vec<String> = lost
+                .iter()
+                .map(|a| format!("{} (pid {})", a.info.app_name, a.info.process.pid))
+                .collect();
+            report_lost_apps(&format!(
+                "rstmgr: removing a stale session whose owner (pid {}) died; it had shut down {} application(s) that were never restarted: {}",
+                st.owner.pid,
+                lost.len(),
+                names.join(", ")
+            ));
+        }
+    }
+    folder.remove(STATE_FILE)?;
+    drop(lock);
+    sessions.remove_subdir(name)
+}
+
+/// Says something on stderr and in the system log (`LOG_USER | LOG_WARNING`).
+fn report_lost_apps(message: &str) {
+    eprintln!("{message}");
+    tracing::warn!("{message}");
+    if let Ok(c) = std::ffi::CString::new(message.replace('%', "%%")) {
+        // SAFETY: the format string is a static NUL-terminated "%s" and the one
+        // argument is a valid NUL-terminated C string that outlives the call;
+        // syslog(3) opens the log connection itself when needed.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::syslog(
+                libc::LOG_USER | libc::LOG_WARNING,
+                c"%s".as_ptr(),
+                c.as_ptr(),
+            );
+        }
+    }
+}
+
+/// Counts the live sessions in `sessions`, removing the stale ones.
+fn count_live_sessions(sessions: &Folder) -> Result<usize, Error> {
+    let mut live = 0;
+    for name in sessions.names()? {
+        if name.len() != 64 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        remove_if_stale(sessions, &name)?;
+        if sessions.existing_subdir(&name)?.is_some() {
+            live += 1;
+        }
+    }
+    Ok(live)
+}
+
+fn current_process() -> Result<UniqueProcess, Error> {
+    UniqueProcess::current().map_err(|e| Error::io("cannot read this process's start time", e))
+}
+
+fn create_session(
+    state: &StateDir,
+    owner: UniqueProcess,
+    owner_kind: OwnerKind,
+) -> Result<(SessionKey, SessionFiles), Error> {
+    let sessions = state.subdir(SESSIONS_DIR)?;
+    let _guard = sessions.lock(SESSIONS_LOCK)?;
+    if count_live_sessions(&sessions)? >= MAX_SESSIONS {
+        return Err(Error::MaxSessionsReached {
+            limit: MAX_SESSIONS,
+        });
+    }
+    let key = SessionKey::generate()?;
+    let dir_name = key.dir_name();
+    if sessions.existing_subdir(&dir_name)?.is_some() {
+        // 128 random bits make this practically impossible; Windows documents an
+        // (unnamed) error for it (spec §2.3).
+        return Err(Error::BadArguments(
+            "a session with the same key already exists".into(),
+        ));
+    }
+    let folder = sessions.subdir(&dir_name)?;
+    let files = SessionFiles {
+        state: state.clone(),
+        dir_name,
+        folder,
+    };
+    let st = SessionState {
+        version: STATE_VERSION,
+        owner,
+        owner_kind,
+        participants: Vec::new(),
+        resources: Resources::default(),
+        filters: Filters::default(),
+        shutdown_called: false,
+        apps: Vec::new(),
+        task: None,
+        state_path: state.path().to_path_buf(),
+    };
+    files.write(&st)?;
+    Ok((key, files))
+}
+
+/// A session's primary: it can register, list, filter, shut down, restart,
+/// cancel and end the session.
+///
+/// Invariant: this process is the session's owner, or acts for it (see the
+/// module docs). The value is `Send + Sync`, so [`Session::cancel`] can be called
+/// from another thread while [`Session::shutdown`] runs.
+#[derive(Debug)]
+pub struct Session {
+    key: SessionKey,
+    files: SessionFiles,
+}
+
+/// A session joined by key (a secondary): it can register, list and leave.
+#[derive(Debug)]
+pub struct JoinedSession {
+    key: SessionKey,
+    files: SessionFiles,
+    me: UniqueProcess,
+}
+
+/// A session opened by key by a process that may or may not act for its owner.
+#[derive(Debug)]
+pub enum Opened {
+    /// The caller acts for the owner.
+    Primary(Session),
+    /// The caller is a secondary.
+    Secondary(JoinedSession),
+}
+
+impl Session {
+    /// Starts a session in the default state folder; this process is its primary.
+    pub fn start() -> Result<Session, Error> {
+        Session::start_in(StateDir::open_default()?)
+    }
+
+    /// Starts a session in `state`; this process is its primary
+    /// (`RmStartSession`). Fails with `ERROR_MAX_SESSIONS_REACHED` when 64 live
+    /// sessions are open for this user.
+    pub fn start_in(state: StateDir) -> Result<Session, Error> {
+        let me = current_process()?;
+        let (key, files) = create_session(&state, me, OwnerKind::Library)?;
+        Ok(Session { key, files })
+    }
+
+    /// Starts a session on behalf of `owner` (as `rstmgr start` does for its
+    /// parent): the session lives as long as `owner` does, and a process that
+    /// acts for `owner` may [`Session::resume`] it as primary.
+    pub fn start_for_owner(state: StateDir, owner: UniqueProcess) -> Result<Session, Error> {
+        if !owner.is_alive() {
+            return Err(Error::NoSuchProcess { pid: owner.pid });
+        }
+        let (key, files) = create_session(&state, owner, OwnerKind::Delegated)?;
+        Ok(Session { key, files })
+    }
+
+    /// Opens the session of `key` as its primary on behalf of `claimant`, the
+    /// process this caller acts for (`rstmgr` passes its parent). Succeeds only
+    /// for a session started with [`Session::start_for_owner`] whose owner is
+    /// exactly `claimant`; `ERROR_SESSION_CREDENTIAL_CONFLICT` otherwise.
+    pub fn resume(
+        state: StateDir,
+        key: &SessionKey,
+        claimant: UniqueProcess,
+    ) -> Result<Session, Error> {
+        match Session::open(state, key, claimant)? {
+            Opened::Primary(s) => Ok(s),
+            Opened::Secondary(_) => Err(not_primary("act as the primary")),
+        }
+    }
+
+    /// Opens the session of `key` for `claimant`: as primary if `claimant` is the
+    /// recorded owner of a session started with [`Session::start_for_owner`], as a
+    /// secondary otherwise (joining it, as [`JoinedSession::join_as`] does).
+    pub fn open(
+        state: StateDir,
+        key: &SessionKey,
+        claimant: UniqueProcess,
+    ) -> Result<Opened, Error> {
+        let files = SessionFiles::open(&state, key)?;
+        let st = files.snapshot()?;
+        if st.owner_kind == OwnerKind::Delegated && st.owner == claimant {
+            return Ok(Opened::Primary(Session {
+                key: key.clone(),
+                files,
+            }));
+        }
+        Ok(Opened::Secondary(JoinedSession::join_as(
+            state, key, claimant,
+        )?))
+    }
+
+    /// The session key (32 lowercase hex digits when displayed).
+    pub fn key(&self) -> &SessionKey {
+        &self.key
+    }
+
+    /// The state folder the session lives in.
+    pub fn state_dir(&self) -> &StateDir {
+        &self.files.state
+    }
+
+    /// Adds resources to the session (`RmRegisterResources`).
+    pub fn register(&self, resources: &Resources) -> Result<(), Error> {
+        register(&self.files, resources)
+    }
+
+    /// The resources registered so far, by every participant.
+    pub fn registered(&self) -> Result<Resources, Error> {
+        Ok(self.files.snapshot()?.resources)
+    }
+
+    /// The affected-application list (`RmGetList`), recomputed on every call.
+    pub fn list(&self) -> Result<AffectedApps, Error> {
+        list(&self.files)
+    }
+
+    /// Adds or replaces a filter (`RmAddFilter`).
+    pub fn add_filter(&self, action: FilterAction, target: &FilterTarget) -> Result<(), Error> {
+        let target = target.validated()?;
+        self.files.update(|st| {
+            st.filters.add(Filter { action, target });
+            Ok(())
+        })
+    }
+
+    /// Removes the filter on `target` (`RmRemoveFilter`); `ERROR_FILE_NOT_FOUND`
+    /// when there is none.
+    pub fn remove_filter(&self, target: &FilterTarget) -> Result<(), Error> {
+        let target = target.validated()?;
+        self.files
+            .update(|st| st.filters.remove(&target).map(|_| ()))
+    }
+
+    /// The filters (`RmGetFilterList`).
+    pub fn filters(&self) -> Result<Filters, Error> {
+        Ok(self.files.snapshot()?.filters)
+    }
+
+    /// Shuts down the affected applications (`RmShutdown`), reporting progress in
+    /// percent. See the control part of the crate for the protocol.
+    pub fn shutdown(
+        &self,
+        opts: &ShutdownOptions,
+        progress: &mut dyn FnMut(u32),
+    ) -> Result<ShutdownReport, Error> {
+        let _ = (opts, progress);
+        self.files.update(|st| {
+            st.shutdown_called = true;
+            Ok(())
+        })?;
+        Err(Error::FailShutdown(
+            "shutting applications down is not available in this build".into(),
+        ))
+    }
+
+    /// Restarts what [`Session::shutdown`] shut down (`RmRestart`);
+    /// `ERROR_REQUEST_OUT_OF_SEQUENCE` before any shutdown.
+    pub fn restart(&self, progress: &mut dyn FnMut(u32)) -> Result<RestartReport, Error> {
+        let _ = progress;
+        let st = self.files.snapshot()?;
+        if !st.shutdown_called {
+            return Err(Error::RequestOutOfSequence);
+        }
+        Err(Error::FailRestart(
+            "restarting applications is not available in this build".into(),
+        ))
+    }
+
+    /// Asks a running shutdown or restart to stop (`RmCancelCurrentTask`). Returns
+    /// as soon as the request is recorded; the operation then returns
+    /// `ERROR_CANCELLED` if it was not too far along. A request made while
+    /// nothing runs is dropped.
+    pub fn cancel(&self) -> Result<(), Error> {
+        let folder = &self.files.folder;
+        self.files.update(|st| {
+            if st.task.is_some() {
+                folder.touch(CANCEL_FILE)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Whether a cancel request is pending (polled by running operations).
+    pub fn cancel_requested(&self) -> bool {
+        self.files.folder.exists(CANCEL_FILE)
+    }
+
+    /// Ends the session (`RmEndSession` by the primary): it is destroyed, and every
+    /// later call on its key fails with `ERROR_INVALID_HANDLE`.
+    pub fn end(self) -> Result<(), Error> {
+        let lock = self.files.folder.lock(LOCK_FILE)?;
+        self.files.read()?;
+        self.files.destroy()?;
+        drop(lock);
+        Ok(())
+    }
+}
+
+fn not_primary(what: &str) -> Error {
+    Error::SessionCredentialConflict(format!(
+        "only the session's primary (the process that started it) may {what}; this caller joined as a secondary"
+    ))
+}
+
+fn register(files: &SessionFiles, resources: &Resources) -> Result<(), Error> {
+    let resources = resources.validated()?;
+    files.update(|st| {
+        st.resources.merge(&resources);
+        Ok(())
+    })
+}
+
+fn list(files: &SessionFiles) -> Result<AffectedApps, Error> {
+    let st = files.snapshot()?;
+    for path in &st.resources.files {
+        if path.is_dir() {
+            return Err(Error::AccessDenied { path: path.clone() });
+        }
+    }
+    let mut apps: Vec<ProcessInfo> = st.apps.iter().map(AppRecord::to_info).collect();
+    for info in &mut apps {
+        st.filters.apply(info);
+    }
+    apps.sort_by_key(|a| a.process);
+    Ok(AffectedApps {
+        apps,
+        reboot_reasons: RebootReasons::NONE,
+    })
+}
+
+impl JoinedSession {
+    /// Joins the session of `key` in the default state folder (`RmJoinSession`).
+    pub fn join(key: &SessionKey) -> Result<JoinedSession, Error> {
+        JoinedSession::join_in(StateDir::open_default()?, key)
+    }
+
+    /// Joins the session of `key` in `state` as this process.
+    pub fn join_in(state: StateDir, key: &SessionKey) -> Result<JoinedSession, Error> {
+        JoinedSession::join_as(state, key, current_process()?)
+    }
+
+    /// Joins the session of `key` in `state` as `participant` (the process this
+    /// caller acts for). An unknown, ended or stale key is refused with
+    /// `ERROR_INVALID_HANDLE`.
+    pub fn join_as(
+        state: StateDir,
+        key: &SessionKey,
+        participant: UniqueProcess,
+    ) -> Result<JoinedSession, Error> {
+        let files = SessionFiles::open(&state, key)?;
+        files.update(|st| {
+            if !st.participants.contains(&participant) {
+                st.participants.push(participant);
+            }
+            Ok(())
+        })?;
+        Ok(JoinedSession {
+            key: key.clone(),
+            files,
+            me: participant,
+        })
+    }
+
+    /// The session key.
+    pub fn key(&self) -> &SessionKey {
+        &self.key
+    }
+
+    /// Adds resources to the session (`RmRegisterResources`).
+    pub fn register(&self, resources: &Resources) -> Result<(), Error> {
+        register(&self.files, resources)
+    }
+
+    /// The resources registered so far, by every participant.
+    pub fn registered(&self) -> Result<Resources, Error> {
+        Ok(self.files.snapshot()?.resources)
+    }
+
+    /// The affected-application list (`RmGetList`).
+    pub fn list(&self) -> Result<AffectedApps, Error> {
+        list(&self.files)
+    }
+
+    /// Refused: only the primary may shut down (`ERROR_SESSION_CREDENTIAL_CONFLICT`).
+    pub fn shutdown(
+        &self,
+        _opts: &ShutdownOptions,
+        _progress: &mut dyn FnMut(u32),
+    ) -> Result<ShutdownReport, Error> {
+        self.files.snapshot()?;
+        Err(not_primary("shut applications down"))
+    }
+
+    /// Refused: only the primary may restart (`ERROR_SESSION_CREDENTIAL_CONFLICT`).
+    pub fn restart(&self, _progress: &mut dyn FnMut(u32)) -> Result<RestartReport, Error> {
+        self.files.snapshot()?;
+        Err(not_primary("restart applications"))
+    }
+
+    /// Refused: only the primary may add filters (`ERROR_SESSION_CREDENTIAL_CONFLICT`).
+    pub fn add_filter(&self, _action: FilterAction, _target: &FilterTarget) -> Result<(), Error> {
+        self.files.snapshot()?;
+        Err(not_primary("add filters"))
+    }
+
+    /// Refused: only the primary may remove filters (`ERROR_SESSION_CREDENTIAL_CONFLICT`).
+    pub fn remove_filter(&self, _target: &FilterTarget) -> Result<(), Error> {
+        self.files.snapshot()?;
+        Err(not_primary("remove filters"))
+    }
+
+    /// Refused: only the primary may list filters (`ERROR_SESSION_CREDENTIAL_CONFLICT`).
+    pub fn filters(&self) -> Result<Filters, Error> {
+        self.files.snapshot()?;
+        Err(not_primary("list filters"))
+    }
+
+    /// Refused: only the primary may cancel (`ERROR_SESSION_CREDENTIAL_CONFLICT`).
+    pub fn cancel(&self) -> Result<(), Error> {
+        self.files.snapshot()?;
+        Err(not_primary("cancel an operation"))
+    }
+
+    /// Leaves the session (`RmEndSession` by a secondary); the session goes on.
+    pub fn end(self) -> Result<(), Error> {
+        let me = self.me;
+        self.files.update(|st| {
+            st.participants.retain(|p| *p != me);
+            Ok(())
+        })
+    }
+}
