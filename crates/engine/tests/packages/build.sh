@@ -1,0 +1,182 @@
+#!/bin/sh
+# Rebuild every test package (and examples/hello/hello.msi) from its .wxs with Debian's
+# wixl, fix with msibuild what wixl cannot write (see ../../../../../shared/dependencies.md,
+# the wixl table), and check the result with msiinfo. The .msi files are checked in:
+# run this only after changing a .wxs, then commit the .msi files with it.
+#
+# Needs: wixl, msibuild, msiinfo, msiextract (Debian's msitools), python3.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for tool in wixl msibuild msiinfo msiextract python3; do
+    command -v "$tool" >/dev/null || { echo "build.sh: $tool not found" >&2; exit 1; }
+done
+
+# build DIR WXS OUT: run wixl from DIR (Source= paths are relative to it).
+build() {
+    (cd "$1" && wixl -o "$3" "$2")
+}
+
+# sql MSI QUERY...: run each query with msibuild.
+sql() {
+    msi=$1
+    shift
+    for q in "$@"; do
+        msibuild "$msi" -q "$q"
+    done
+}
+
+# expect MSI TABLE TEXT: fail unless the exported table contains TEXT.
+expect() {
+    if ! msiinfo export "$1" "$2" | grep -qF -- "$3"; then
+        echo "build.sh: $(basename "$1"): table $2 lacks: $3" >&2
+        msiinfo export "$1" "$2" >&2
+        exit 1
+    fi
+}
+
+# --- multi.msi: component conditions, the Condition table and a type-35 action ---
+build "$here" multi.wxs "$here/multi.msi"
+sql "$here/multi.msi" \
+    "UPDATE \`Component\` SET \`Condition\` = 'VersionNT >= 601' WHERE \`Component\` = 'Modern'" \
+    "UPDATE \`Component\` SET \`Condition\` = 'VersionNT < 601' WHERE \`Component\` = 'Legacy'" \
+    "UPDATE \`Component\` SET \`Condition\` = 'WITHCONFIG = \"1\"' WHERE \`Component\` = 'Config'" \
+    "CREATE TABLE \`Condition\` (\`Feature_\` CHAR(38) NOT NULL, \`Level\` SHORT NOT NULL, \`Condition\` CHAR(255) PRIMARY KEY \`Feature_\`, \`Level\`)" \
+    "INSERT INTO \`Condition\` (\`Feature_\`, \`Level\`, \`Condition\`) VALUES ('Docs', 0, 'NODOCS = \"1\"')" \
+    "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('SetDataDir', 35, 'DataDir', '[INSTALLDIR]data2')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('SetDataDir', 'DATADIR2 = \"1\"', 1020)"
+expect "$here/multi.msi" Component 'VersionNT >= 601'
+expect "$here/multi.msi" Component 'VersionNT < 601'
+expect "$here/multi.msi" Component 'WITHCONFIG = "1"'
+expect "$here/multi.msi" Condition 'NODOCS = "1"'
+expect "$here/multi.msi" CustomAction 'SetDataDir	35	DataDir	[INSTALLDIR]data2'
+expect "$here/multi.msi" InstallExecuteSequence 'SetDataDir	DATADIR2 = "1"	1020'
+expect "$here/multi.msi" InstallExecuteSequence 'EnableConfig	CONFIGURE = "yes"	950'
+expect "$here/multi.msi" InstallExecuteSequence 'MarkProperty	NOT MULTISKIP	1010'
+
+# --- rmkey.msi: the seed (custom actions around InstallValidate) ---
+build "$here" rmkey.wxs "$here/rmkey.msi"
+expect "$here/rmkey.msi" CustomAction 'JoinRm	2098	RSTMGR_EXE	register [MsiRestartManagerSessionKey] --file "[HELD]"'
+expect "$here/rmkey.msi" InstallExecuteSequence 'RecordKeyBefore	KEYDIR	1300'
+expect "$here/rmkey.msi" InstallExecuteSequence 'JoinRm	HELD	1350'
+expect "$here/rmkey.msi" InstallExecuteSequence 'InstallValidate		1400'
+expect "$here/rmkey.msi" InstallExecuteSequence 'RecordKeyAfter	KEYDIR	1450'
+
+# --- inuse-v1.msi / inuse-v2.msi: a versioned lib/libdemo.so ---
+for v in 1 2; do
+    build "$here" "inuse-v$v.wxs" "$here/inuse-v$v.msi"
+    sql "$here/inuse-v$v.msi" \
+        "UPDATE \`File\` SET \`Version\` = '$v.0.0.0' WHERE \`File\` = 'LibFile'"
+    expect "$here/inuse-v$v.msi" File "libdemo.so	8704	$v.0.0.0"
+done
+
+# --- ca.msi: custom action types wixl drops or refuses are added here ---
+mkdir -p "$tmp/idt/Binary"
+cp "$here/src/ca/binary-script.sh" "$tmp/idt/Binary/ShScript.ibd"
+printf 'Name\tData\ns72\tv0\nBinary\tName\nShScript\tShScript.ibd\n' >"$tmp/idt/Binary.idt"
+build "$here" ca.wxs "$here/ca.msi"
+(cd "$tmp/idt" && msibuild "$here/ca.msi" -i Binary.idt)
+sql "$here/ca.msi" \
+    "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('ErrorOut', 19, '', 'Custom error from the package: [ERRORCA]')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('ErrorOut', 'ERRORCA', 1200)" \
+    "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('RunInDir', 34, 'TARGETDIR', '/bin/sh -c \"pwd > \\\"[CWDFILE]\\\"\"')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('RunInDir', 'CWDFILE', 1320)" \
+    "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('FromBinary', 2, 'ShScript', '\"[BINFILE]\" one \"two words\"')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('FromBinary', 'BINFILE', 1330)"
+expect "$here/ca.msi" CustomAction 'Args	2098	SH_EXE	-c "for a in \"$@\"; do printf '\''<%s>\n'\'' \"$a\"; done > \"[ARGSFILE]\"" argv0 plain "two words" a\"quote back\\slash "trail\\\\" "" "[CAPROP]"'
+expect "$here/ca.msi" CustomAction 'IgnoreExit	2162'
+expect "$here/ca.msi" CustomAction 'FailDeferred	3122'
+expect "$here/ca.msi" CustomAction 'ErrorOut	19'
+expect "$here/ca.msi" CustomAction 'RunInDir	34	TARGETDIR	/bin/sh -c "pwd > \"[CWDFILE]\""'
+expect "$here/ca.msi" CustomAction 'FromBinary	2	ShScript	"[BINFILE]" one "two words"'
+expect "$here/ca.msi" InstallExecuteSequence 'ErrorOut	ERRORCA	1200'
+expect "$here/ca.msi" InstallExecuteSequence 'RunInDir	CWDFILE	1320'
+expect "$here/ca.msi" InstallExecuteSequence 'FromBinary	BINFILE	1330'
+expect "$here/ca.msi" Binary 'ShScript'
+msiinfo extract "$here/ca.msi" Binary.ShScript | cmp - "$here/src/ca/binary-script.sh"
+
+# --- many-files.msi: 5,000 generated files ---
+mkdir "$tmp/many"
+python3 "$here/many-files.py" "$tmp/many"
+build "$tmp/many" many-files.wxs "$here/many-files.msi"
+mkdir "$tmp/many-x"
+msiextract -C "$tmp/many-x" "$here/many-files.msi" >/dev/null
+count=$(find "$tmp/many-x" -type f | wc -l)
+[ "$count" -eq 5000 ] || { echo "build.sh: many-files.msi holds $count files" >&2; exit 1; }
+
+# --- examples/hello/hello.msi, and the damaged packages derived from it ---
+hello="$repo/examples/hello"
+build "$hello" hello.wxs "$hello/hello.msi"
+expect "$hello/hello.msi" File 'hello.conf'
+
+# empty.msi: no Feature, Component or File table at all.
+cp "$hello/hello.msi" "$here/empty.msi"
+sql "$here/empty.msi" \
+    "DROP TABLE \`FeatureComponents\`" "DROP TABLE \`Feature\`" \
+    "DROP TABLE \`File\`" "DROP TABLE \`Component\`" "DROP TABLE \`Media\`"
+for t in Feature FeatureComponents Component File Media; do
+    if msiinfo tables "$here/empty.msi" | grep -qx "$t"; then
+        echo "build.sh: empty.msi still has table $t" >&2
+        exit 1
+    fi
+done
+
+# corrupt-cab.msi: one byte of compressed data flipped in the first CFDATA block.
+# corrupt-csum.msi: the data intact, the first CFDATA checksum changed.
+# bad-size.msi: the File table claims a wrong size for hello.txt.
+msiinfo extract "$hello/hello.msi" hello.cab >"$tmp/hello.cab"
+python3 - "$tmp/hello.cab" "$tmp/flipped.cab" "$tmp/badsum.cab" <<'EOF'
+import struct, sys
+cab = bytearray(open(sys.argv[1], "rb").read())
+assert cab[:4] == b"MSCF"
+(cfdata,) = struct.unpack_from("<I", cab, 36)   # first CFFOLDER: coffCabStart
+csum, cb, cbu = struct.unpack_from("<IHH", cab, cfdata)
+assert csum != 0, "wixl wrote no CFDATA checksum"
+flipped = bytearray(cab)
+flipped[cfdata + 8 + cb // 2] ^= 0x5A
+open(sys.argv[2], "wb").write(flipped)
+badsum = bytearray(cab)
+struct.pack_into("<I", badsum, cfdata, csum ^ 0x00010000)
+open(sys.argv[3], "wb").write(badsum)
+EOF
+cp "$hello/hello.msi" "$here/corrupt-cab.msi"
+msibuild "$here/corrupt-cab.msi" -a hello.cab "$tmp/flipped.cab"
+msiinfo extract "$here/corrupt-cab.msi" hello.cab | cmp -s - "$tmp/flipped.cab"
+cp "$hello/hello.msi" "$here/corrupt-csum.msi"
+msibuild "$here/corrupt-csum.msi" -a hello.cab "$tmp/badsum.cab"
+msiinfo extract "$here/corrupt-csum.msi" hello.cab | cmp -s - "$tmp/badsum.cab"
+cp "$hello/hello.msi" "$here/bad-size.msi"
+sql "$here/bad-size.msi" "UPDATE \`File\` SET \`FileSize\` = 99 WHERE \`File\` = 'HelloTxt'"
+expect "$here/bad-size.msi" File 'hello.txt	99'
+
+# --- hostile-dir.msi / hostile-file.msi: names that try to leave the root ---
+build "$here" hostile.wxs "$here/hostile-dir.msi"
+sql "$here/hostile-dir.msi" \
+    "UPDATE \`Directory\` SET \`DefaultDir\` = '..' WHERE \`Directory\` = 'D1'" \
+    "UPDATE \`Directory\` SET \`DefaultDir\` = 'a|..' WHERE \`Directory\` = 'D2'" \
+    "UPDATE \`Directory\` SET \`DefaultDir\` = '..:b' WHERE \`Directory\` = 'D3'" \
+    "UPDATE \`Directory\` SET \`DefaultDir\` = '..' WHERE \`Directory\` = 'D4'" \
+    "UPDATE \`Directory\` SET \`DefaultDir\` = '..' WHERE \`Directory\` = 'D5'" \
+    "UPDATE \`Directory\` SET \`DefaultDir\` = '..' WHERE \`Directory\` = 'D6'" \
+    "UPDATE \`Directory\` SET \`DefaultDir\` = '..' WHERE \`Directory\` = 'D7'" \
+    "UPDATE \`Directory\` SET \`DefaultDir\` = '..' WHERE \`Directory\` = 'D8'" \
+    "UPDATE \`Directory\` SET \`DefaultDir\` = '/tmp/rmsi-escaped-abs-dir' WHERE \`Directory\` = 'Abs'"
+expect "$here/hostile-dir.msi" Directory 'D2	D1	a|..'
+expect "$here/hostile-dir.msi" Directory 'Abs	TARGETDIR	/tmp/rmsi-escaped-abs-dir'
+build "$here" hostile.wxs "$here/hostile-file.msi"
+sql "$here/hostile-file.msi" \
+    "UPDATE \`File\` SET \`FileName\` = '../../../../../../../../rmsi-escaped-dotdot-file.txt' WHERE \`File\` = 'DotDotFile'" \
+    "UPDATE \`File\` SET \`FileName\` = 'sub/../../../../../../../../tmp/rmsi-escaped-slash-file.txt' WHERE \`File\` = 'SlashFile'" \
+    "UPDATE \`File\` SET \`FileName\` = '/tmp/rmsi-escaped-abs-file.txt' WHERE \`File\` = 'AbsPathFile'"
+expect "$here/hostile-file.msi" File '/tmp/rmsi-escaped-abs-file.txt'
+expect "$here/hostile-file.msi" File '../../../../../../../../rmsi-escaped-dotdot-file.txt'
+
+# --- every package opens and lists its sequence ---
+for msi in "$here"/*.msi "$hello/hello.msi"; do
+    msiinfo export "$msi" InstallExecuteSequence >/dev/null
+    printf '%-40s %8d bytes\n' "${msi#"$repo"/}" "$(wc -c <"$msi")"
+done
