@@ -40,22 +40,17 @@ pub(crate) fn parse<'a>(input: &'a str, sink: &mut impl Sink<'a>) -> Result<bool
     }
     loop {
         // Operand position: any number of NOT and "(", then a primary.
-        loop {
-            match tok.kind {
-                TokenKind::Not | TokenKind::LParen => {
-                    if nest >= NEST_LIMIT {
-                        return err(ParseErrorKind::NestTooDeep, tok.span());
-                    }
-                    nest += 1;
-                    stack.push(if tok.kind == TokenKind::Not {
-                        StackOp::Not
-                    } else {
-                        StackOp::Paren(tok.start)
-                    });
-                    tok = lexer.next_token()?;
-                }
-                _ => break,
+        while matches!(tok.kind, TokenKind::Not | TokenKind::LParen) {
+            if nest >= NEST_LIMIT {
+                return err(ParseErrorKind::NestTooDeep, tok.span());
             }
+            nest += 1;
+            stack.push(if tok.kind == TokenKind::Not {
+                StackOp::Not
+            } else {
+                StackOp::Paren(tok.start)
+            });
+            tok = lexer.next_token()?;
         }
         let (left, next) = operand(&mut lexer, tok)?;
         tok = next;

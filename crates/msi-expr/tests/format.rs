@@ -1,0 +1,565 @@
+//! Formatted strings against the worked examples of spec/msi-expressions.md §2.7 (all
+//! Windows-verified) and the file, component and environment rules of §2.6.
+
+use msi_expr::{
+    Field, FormatOptions, InstallState, Lookup, MapLookup, Record, format_record,
+    format_record_with, format_string, format_string_with,
+};
+
+#[derive(Clone, Copy)]
+enum V {
+    S(&'static str),
+    I(i32),
+}
+
+fn record(template: Option<&str>, count: usize, fields: &[(usize, V)]) -> Record {
+    let mut r = Record::new(count).expect("small record");
+    if let Some(t) = template {
+        r.set(0, t);
+    }
+    for (i, v) in fields {
+        let f = match v {
+            V::S(s) => Field::from(*s),
+            V::I(n) => Field::from(*n),
+        };
+        assert!(r.set(*i, f));
+    }
+    r
+}
+
+fn package(props: &[(&str, &str)]) -> MapLookup {
+    let mut l = MapLookup::new();
+    l.isolate_env();
+    for (k, v) in props {
+        l.set_property(*k, *v);
+    }
+    l
+}
+
+type Row = (
+    &'static str,
+    Option<&'static str>,
+    usize,
+    &'static [(usize, V)],
+    Option<&'static [(&'static str, &'static str)]>,
+    &'static str,
+);
+
+use V::{I, S};
+
+const F12: &[(usize, V)] = &[(1, S("2")), (2, S("hey")), (3, S("1")), (12, S("big"))];
+const BOO_HOO: &[(usize, V)] = &[(1, S("boo")), (2, S("hoo"))];
+const NOPROPS: Option<&[(&str, &str)]> = Some(&[]);
+
+const ROWS: &[Row] = &[
+    ("X1", None, 4, &[], None, "1:  2:  3:  4:  "),
+    (
+        "X2",
+        Some(""),
+        6,
+        BOO_HOO,
+        None,
+        "1: boo 2: hoo 3:  4:  5:  6:  ",
+    ),
+    (
+        "X3",
+        Some(""),
+        6,
+        &[(1, S("123")), (2, I(4567))],
+        None,
+        "1: 123 2: 4567 3:  4:  5:  6:  ",
+    ),
+    ("X4", None, 0, &[], None, ""),
+    ("X5", Some("%1"), 6, &[], None, "%1"),
+    ("X6", Some("[1]"), 6, &[], None, ""),
+    (
+        "X7",
+        Some("[1] test [0]"),
+        6,
+        &[(1, S("boo"))],
+        None,
+        "boo test [1] test [0]",
+    ),
+    (
+        "X8",
+        Some("[[1]] [2]"),
+        6,
+        &[(1, S("2")), (2, S("hey"))],
+        None,
+        "hey hey",
+    ),
+    (
+        "X9",
+        Some("[[1]] [2]"),
+        6,
+        &[(1, S("[2]")), (2, S("hey"))],
+        None,
+        "[[2]] hey",
+    ),
+    ("X10", Some("[[3][1]] [2]"), 12, F12, None, "big hey"),
+    (
+        "X11",
+        Some("[[3][[4]][1]] [2]"),
+        12,
+        F12,
+        None,
+        "[1[]2] hey",
+    ),
+    (
+        "X12",
+        Some("[[[3][[4]][1]] [2]"),
+        12,
+        F12,
+        None,
+        "[[[3][[4]][1]] [2]",
+    ),
+    (
+        "X13",
+        Some("[[3][[4]][1]] [2]]"),
+        12,
+        F12,
+        None,
+        "[1[]2] hey]",
+    ),
+    ("X14", Some("[01]"), 12, &[(1, S("hoo"))], None, "hoo"),
+    ("X15", Some("[ 1]"), 12, &[(1, S("hoo"))], None, "[ 1]"),
+    ("X16", Some("[-1]"), 12, &[], None, "[-1]"),
+    ("X17", Some("[100]"), 12, &[], None, ""),
+    ("X18", Some("[0]"), 12, &[], None, "[0]"),
+    ("X19", Some("[]"), 12, &[], None, "[]"),
+    (
+        "X20",
+        Some("[1] [2] [property]"),
+        12,
+        BOO_HOO,
+        None,
+        "boo hoo [property]",
+    ),
+    ("X21", Some("[\\x]"), 12, &[], None, "[\\x]"),
+    ("X22", Some("[1] [~] [2]"), 12, BOO_HOO, None, "boo [~] hoo"),
+    ("X23", Some("[%FOO]"), 12, &[], None, "[%FOO]"),
+    (
+        "X24",
+        Some("[1] [2]"),
+        12,
+        &[(1, I(100)), (2, I(-100))],
+        None,
+        "100 -100",
+    ),
+    ("X25", Some("{[3][1]} [2]"), 12, F12, None, "12 hey"),
+    ("X26", Some("{[1][2][3][4]} [2]"), 12, F12, None, " hey"),
+    ("X27", Some("a{b[1]c}d"), 12, &[], None, "ad"),
+    ("X28", Some("{test} [2]"), 12, F12, None, "{test} hey"),
+    ("X29", Some("{[test]} [2]"), 12, F12, None, "{[test]} hey"),
+    (
+        "X30",
+        Some("{[1][2][3][4][dummy]} [2]"),
+        12,
+        F12,
+        None,
+        "{2hey1[dummy]} hey",
+    ),
+    ("X31", Some("{}"), 12, &[], None, ""),
+    ("X32", Some("{ }"), 12, &[], None, "{ }"),
+    ("X33", Some("{{[1]}}"), 12, &[(1, S("hoo"))], None, ""),
+    ("X34", Some("{{a} b}}"), 12, &[], None, ""),
+    ("X35", Some(" {{a}}}"), 12, &[], None, " }"),
+    ("X36", Some("{{{def}}hi{jk}}"), 12, &[], None, "hi{jk}}"),
+    (
+        "X37",
+        Some("{{[1]} }"),
+        12,
+        &[(1, S("hoo"))],
+        None,
+        "{{hoo} }",
+    ),
+    (
+        "X38",
+        Some("{{[1]}[2]} {[4]}{[1][2]}"),
+        12,
+        &[(1, S("1")), (2, S("2")), (3, S("3"))],
+        None,
+        "{{1}2} {}{12}",
+    ),
+    (
+        "X39",
+        Some("{[1][2]} {{[1][2]}[3]} {[1][2]}"),
+        12,
+        &[(1, S("1")), (2, S("2")), (3, S("3"))],
+        None,
+        "12 {{12}3} {12}",
+    ),
+    (
+        "X40",
+        Some("{ {[1]}}"),
+        12,
+        &[(1, S("hoo"))],
+        None,
+        " {hoo}",
+    ),
+    (
+        "X41",
+        Some("0{1{2{3{4[1]5}6}7}8}9"),
+        12,
+        &[(1, S("hoo"))],
+        None,
+        "01{2{3{4hoo56}7}8}9",
+    ),
+    (
+        "X42",
+        Some("{[{[1]}]}"),
+        12,
+        &[(1, S("2"))],
+        None,
+        "{[{[1]}]}",
+    ),
+    ("X43", Some("{[1][}"), 12, &[(1, S("2"))], None, "2["),
+    ("X44", Some("[{[3][1]}] [2]"), 12, F12, None, "[12] hey"),
+    (
+        "X45",
+        Some("[[1]{}[1]]"),
+        12,
+        &[(1, S("2"))],
+        None,
+        "[[1]2]",
+    ),
+    ("X46", Some("[{{boo}}1]"), 12, &[(1, S("hoo"))], None, "[1]"),
+    (
+        "X47",
+        Some("{[1]{{boo} }}"),
+        12,
+        &[(1, S("hoo"))],
+        None,
+        "hoo{{boo }}",
+    ),
+    (
+        "X48",
+        Some("{a[0]b}"),
+        12,
+        &[(1, S("foo"))],
+        None,
+        "a{a[0]b}b",
+    ),
+    (
+        "X49",
+        Some("[1] [2] [\\3asdf]"),
+        12,
+        BOO_HOO,
+        NOPROPS,
+        "boo hoo 3",
+    ),
+    (
+        "X50",
+        Some("[\\[]Bracket Text[\\]]"),
+        12,
+        &[],
+        NOPROPS,
+        "[Bracket Text]",
+    ),
+    ("X51", Some("[\\a[]"), 12, &[], NOPROPS, "a"),
+    ("X52", Some("[\\["), 12, &[], NOPROPS, "[\\["),
+    ("X53", Some("[[]"), 12, &[], NOPROPS, "[[]"),
+    ("X54", Some("[abc\\x]"), 12, &[], NOPROPS, ""),
+    (
+        "X55",
+        Some("[1] [~] [2]"),
+        12,
+        BOO_HOO,
+        NOPROPS,
+        "boo \0 hoo",
+    ),
+    (
+        "X56",
+        Some("[1] [~abc] [2]"),
+        12,
+        BOO_HOO,
+        NOPROPS,
+        "boo  hoo",
+    ),
+    (
+        "X57",
+        Some("[1] [invalid] [2]"),
+        12,
+        BOO_HOO,
+        NOPROPS,
+        "boo  hoo",
+    ),
+    (
+        "X58",
+        Some("[dummy[1]] [dummy[2]] [[1]dummy[3]]"),
+        12,
+        &[(1, S("a")), (2, S("b")), (3, S("c"))],
+        Some(&[("dummya", "foo"), ("dummyb", "baa"), ("adummyc", "whoa")]),
+        "foo baa whoa",
+    ),
+    (
+        "X59",
+        Some("[dummya] [[dummya]] [dummyb]"),
+        12,
+        &[(1, S("aaa")), (2, S("bbb")), (3, S("ccc"))],
+        Some(&[("dummya", "1"), ("dummyb", "[2]")]),
+        "1 [1] [2]",
+    ),
+    (
+        "X60",
+        Some("[dummyc] [[dummyc]] [dummy[dummyb]]"),
+        12,
+        &[],
+        Some(&[("dummya", "1"), ("dummyb", "a"), ("dummyc", "\\blath")]),
+        "\\blath b 1",
+    ),
+    (
+        "X61",
+        Some("[1] [2] [[3]]"),
+        12,
+        &[(1, S("boo")), (2, S("hoo")), (3, S("\\help"))],
+        NOPROPS,
+        "boo hoo h",
+    ),
+    (
+        "X62",
+        Some("[1] [2] [[\\3asdf]]"),
+        12,
+        &[(1, S("boo")), (2, S("hoo")), (3, S("yeah"))],
+        NOPROPS,
+        "boo hoo [3]",
+    ),
+    (
+        "X63",
+        Some("[PropC]"),
+        12,
+        &[],
+        Some(&[("PropB", "[PropA]"), ("PropC", "[PropB]")]),
+        "[PropB]",
+    ),
+    (
+        "X64",
+        Some("[[PropC]]"),
+        12,
+        &[],
+        Some(&[
+            ("PropA", "surprise"),
+            ("PropB", "[PropA]"),
+            ("PropC", "[PropB]"),
+        ]),
+        "",
+    ),
+    (
+        "X65",
+        Some("[[[PropC]]]"),
+        12,
+        &[],
+        Some(&[
+            ("PropA", "surprise"),
+            ("PropB", "PropA"),
+            ("PropC", "PropB"),
+        ]),
+        "surprise",
+    ),
+    (
+        "X66",
+        Some("{a[one]bc[two]de[one]f}"),
+        12,
+        &[],
+        Some(&[("one", "mercury"), ("two", "venus")]),
+        "amercurybcvenusdemercuryf",
+    ),
+    (
+        "X67",
+        Some("{a[one]bc[bad]de[two]f}"),
+        12,
+        &[],
+        Some(&[("one", "mercury"), ("two", "venus")]),
+        "",
+    ),
+    (
+        "X68",
+        Some("[1] {[noprop] [one]} {abcdef}"),
+        12,
+        &[(1, S("one"))],
+        Some(&[("one", "mercury")]),
+        "one  {abcdef}",
+    ),
+    (
+        "X69",
+        Some("{abc{d[one]ef}"),
+        12,
+        &[],
+        Some(&[("one", "mercury")]),
+        "abc{dmercuryef",
+    ),
+    (
+        "X70",
+        None,
+        12,
+        &[
+            (1, S("[2]")),
+            (2, S("stuff")),
+            (3, S("prop")),
+            (4, S("[prop]")),
+            (5, S("[noprop]")),
+        ],
+        Some(&[("prop", "val")]),
+        "1: [2] 2: stuff 3: prop 4: val 5:  6:  7:  8:  9:  10:  11:  12:  ",
+    ),
+    ("X72", Some("[~]np"), 1, &[], NOPROPS, "\0np"),
+];
+
+#[test]
+fn worked_examples() {
+    for (id, template, count, fields, props, want) in ROWS {
+        let r = record(*template, *count, fields);
+        let got = match props {
+            None => format_record(&r, None),
+            Some(p) => format_record(&r, Some(&package(p) as &dyn Lookup)),
+        };
+        assert_eq!(got, *want, "{id}: template {template:?}");
+    }
+}
+
+#[test]
+fn environment_in_a_field_value() {
+    // X71: default template, field 1 = [%crazyvar], environment CRAZYVAR = crazyval.
+    let r = record(None, 1, &[(1, S("[%crazyvar]"))]);
+    let mut l = package(&[]);
+    l.set_env("CRAZYVAR", "crazyval");
+    assert_eq!(format_record(&r, Some(&l)), "1: crazyval ");
+    assert_eq!(format_string("[%idontexist]", &l), "");
+    assert_eq!(format_string("{[%CrAzYvAr]}", &l), "{crazyval}");
+}
+
+/// Spec §2.6: the file and component rows of test_formatrecord_tables, with the engine's
+/// answers supplied through the lookup.
+#[test]
+fn files_and_components() {
+    let mut l = package(&[]);
+    l.set_file_path("frontal_file", "C:\\frontal.txt");
+    l.set_file_path(
+        "temporal_file",
+        "C:\\I am a really long directory\\temporal.txt",
+    );
+    l.set_file_short_path("temporal_file", "C:\\IAMARE~1\\temporal.txt");
+    l.set_component_directory("temporal", "C:\\I am a really long directory\\");
+    assert_eq!(format_string("[#frontal_file]", &l), "C:\\frontal.txt");
+    assert_eq!(format_string("[!frontal_file]", &l), "C:\\frontal.txt");
+    assert_eq!(
+        format_string("[!temporal_file]", &l),
+        "C:\\I am a really long directory\\temporal.txt",
+        "outside Registry/IniFile values [!key] is the long path"
+    );
+    assert_eq!(
+        format_string_with("[!temporal_file]", &l, FormatOptions::registry_value()),
+        "C:\\IAMARE~1\\temporal.txt"
+    );
+    assert_eq!(
+        format_string_with("[!frontal_file]", &l, FormatOptions::registry_value()),
+        "C:\\frontal.txt",
+        "no short path known: the full path"
+    );
+    assert_eq!(
+        format_string("[$temporal]", &l),
+        "C:\\I am a really long directory\\"
+    );
+    assert_eq!(format_string("[#nofile]", &l), "");
+    assert_eq!(format_string("[$nocomp]x", &l), "x");
+    // Other-only groups keep their braces (open point O12).
+    assert_eq!(format_string("{[#nofile]}", &l), "{}");
+    assert_eq!(
+        format_string("[\\[]Bracket Text[\\]]", &l),
+        "[Bracket Text]"
+    );
+    assert_eq!(format_string("[\\xabcd]", &l), "x");
+    assert_eq!(format_string("[abcd\\xefgh]", &l), "");
+    assert_eq!(format_string("[~]np", &l), "\0np");
+    let _ = InstallState::Local;
+}
+
+#[test]
+fn formatted_columns() {
+    let l = package(&[
+        ("INSTALLDIR", "/opt/app/"),
+        ("Key", "MsiRestartManagerSessionKey"),
+        ("MsiRestartManagerSessionKey", "abc"),
+    ]);
+    assert_eq!(format_string("", &l), "");
+    assert_eq!(format_string("plain text", &l), "plain text");
+    assert_eq!(format_string("[INSTALLDIR]bin", &l), "/opt/app/bin");
+    assert_eq!(format_string("/key [[Key]]", &l), "/key abc");
+    // A Formatted column is a one-field record with a null field 1 (open point O11).
+    assert_eq!(format_string("[0]", &l), "[0]");
+    assert_eq!(format_string("a[1]b[2]", &l), "ab");
+    assert_eq!(format_string("{[1]}x", &l), "x");
+    assert_eq!(format_string("[a[1]b", &l), "[a[1]b");
+    assert_eq!(format_string("{x[INSTALLDIR]y}", &l), "x/opt/app/y");
+    assert_eq!(format_string("{x[NOPE]y}z", &l), "z");
+}
+
+#[test]
+fn escape_edge_cases() {
+    let l = package(&[("a", "A")]);
+    let cases = [
+        ("[\\[]", "["),
+        ("[\\[]]", "[]"),
+        ("[\\[a]", "["),
+        ("[\\]", "[\\]"), // open point O15: unclosed under §2.5.3
+        ("[\\]a]", "]"),  // open point O15
+        ("[\\é]", "é"),
+        ("[[\\a]]", "A"), // escape inside a key: key "a"
+        ("[\\", "[\\"),
+    ];
+    for (t, want) in cases {
+        assert_eq!(format_string(t, &l), want, "{t:?}");
+    }
+}
+
+#[test]
+fn records_without_a_package() {
+    let r = Record::with_fields(
+        "format this field: [1], format this property: [property]",
+        [Field::from("value from field 1")],
+    );
+    assert_eq!(
+        format_record(&r, None),
+        "format this field: value from field 1, format this property: [property]"
+    );
+    let r = Record::with_fields(Field::Int(7), []);
+    assert_eq!(format_record(&r, None), "7");
+    let r = Record::with_fields("[0]", []);
+    assert_eq!(format_record(&r, None), "[0]");
+    let r = Record::with_fields("[00000000000000000000001]", [Field::from("x")]);
+    assert_eq!(format_record(&r, None), "x", "leading zeros do not count");
+    let r = Record::with_fields("[4294967297]", [Field::from("x")]);
+    assert_eq!(
+        format_record(&r, None),
+        "",
+        "an index beyond 32 bits is absent (O18)"
+    );
+    let r = Record::with_fields("{[1]}", [Field::Int(0)]);
+    assert_eq!(
+        format_record(&r, None),
+        "0",
+        "an integer field is never absent"
+    );
+    let r = Record::with_fields("[1]", [Field::from("[2]"), Field::from("x")]);
+    assert_eq!(
+        format_record(&r, None),
+        "[2]",
+        "inserted values are not re-scanned"
+    );
+    let _ = format_record_with(&r, None, FormatOptions::default());
+}
+
+#[test]
+fn deep_nesting_is_linear_and_safe() {
+    let l = package(&[("P", "v")]);
+    let deep = format!("{}P{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert_eq!(format_string(&deep, &l), "");
+    let unclosed = "[".repeat(200_000);
+    assert_eq!(format_string(&unclosed, &l), unclosed);
+    let braces = "{a".repeat(100_000);
+    assert_eq!(format_string(&braces, &l), braces);
+    let mixed = "[{[".repeat(50_000);
+    let _ = format_string(&mixed, &l);
+    let r = Record::with_fields(Field::Null, (0..65535).map(Field::Int));
+    assert!(format_record(&r, Some(&l)).starts_with("1: 0 2: 1 "));
+}
