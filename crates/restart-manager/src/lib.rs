@@ -43,3 +43,18 @@ pub use info::{
 pub use process::UniqueProcess;
 
 // --- re-exports: control ---
+pub use restart::{
+    RESTART_MAX_CMD_LINE, RESTART_NO_CRASH, RESTART_NO_HANG, RESTART_NO_PATCH, RESTART_NO_REBOOT,
+    Relaunched, RestartOutcome, RestartRegistration, can_relaunch, is_restartable,
+    register_restart, register_restart_for, registration, relaunch, restart_apps,
+    unregister_restart,
+};
+pub use service::{
+    DEFAULT_SVDIR, Runit, SVDIR_ENV, ServiceManager, Systemd, check_service_name, detect,
+    service_of, service_processes, unit_from_cgroup,
+};
+pub use shutdown::{
+    RM_FORCE_SHUTDOWN, RM_SHUTDOWN_ONLY_REGISTERED, SHUTDOWN_TIMEOUT_ENV, default_shutdown_timeout,
+    parse_timeout, shutdown_apps, shutdown_options_from_flags,
+};
+pub use signal::{KILL_GRACE, ProcessHandle, SignalError, WaitEnd, terminate, wait_all};
