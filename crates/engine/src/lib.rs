@@ -13,7 +13,7 @@ mod layout;
 mod package;
 mod properties;
 mod registry;
-mod tables;
+pub mod tables;
 mod version;
 
 // --- execution ---
@@ -31,7 +31,14 @@ mod stage;
 mod cabinet;
 
 // --- re-exports: model ---
+pub use error::{Error, Outcome, Result, exit_status};
+pub use layout::{Account, Layout, folder_value};
+pub use package::{Package, StreamReader, Summary, table_kind_name};
+pub use version::{Version, file_version};
 
 // --- re-exports: execution ---
 
 // --- re-exports: cabinets ---
+pub use cabinet::{
+    CabinetEntry, CabinetError, Compression, FileWriter, Sink, extract, extract_to, list,
+};
