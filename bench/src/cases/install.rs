@@ -1,7 +1,174 @@
-//! Benchmark case `install` (being built).
+//! Benchmark case `install`: `rmsi install` of the 5,000-file package into a fresh root
+//! against `msiextract -C` of the same package into a fresh folder.
+//!
+//! Both sides read the same embedded cabinet and write the same 5,000 files; `rmsi` also
+//! opens the package's tables, resolves folders, costs, stages every file and renames it
+//! into place, writes a verbose log and runs a Restart Manager session. The goal of issue 6
+//! is "no slower than msiextract", with peak memory bounded whatever the package size: the
+//! case prints both peaks (`/usr/bin/time -f %M`, kilobytes), and the peak of a package
+//! with the same files in one much larger cabinet would be the same (extraction streams).
 
-use crate::harness::Harness;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-pub(crate) fn run(_h: &mut Harness) -> anyhow::Result<()> {
-    anyhow::bail!("the install case is not written yet")
+use anyhow::{Context, bail};
+
+use crate::harness::{Harness, have_tool, time_command};
+
+/// The package, built by the test-package helper (crates/engine/tests/packages/build.sh).
+const PACKAGE: &str = "crates/engine/tests/packages/many-files.msi";
+
+pub(crate) fn run(h: &mut Harness) -> anyhow::Result<()> {
+    let rmsi = h.bin("rmsi")?;
+    if !have_tool("msiextract") {
+        bail!("msiextract (Debian's msitools) is not installed");
+    }
+    let package = PathBuf::from(PACKAGE);
+    if !package.is_file() {
+        bail!("{PACKAGE} is missing: run crates/engine/tests/packages/build.sh");
+    }
+    let work = Scratch::new()?;
+    let root = work.path.join("root");
+    let out = work.path.join("extract");
+    let log = work.path.join("install.log");
+
+    // Check once that the install works and installs every file.
+    reset(&root)?;
+    let status = Command::new(&rmsi)
+        .args(["install", "--ui", "none", "--root"])
+        .arg(&root)
+        .arg(&package)
+        .env("RSTMGR_STATE_DIR", work.path.join("rm"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .context("run rmsi install")?;
+    if !status.success() {
+        bail!("rmsi install of {PACKAGE} failed: {status}");
+    }
+    let installed = count_files(&root);
+    h.note(&format!("rmsi installed {installed} files"));
+    fs_reset(&work.path.join("rm"))?;
+
+    h.compare(
+        "install many-files.msi (5,000 files, 12.9 MB) into an empty root",
+        "rmsi install",
+        || {
+            reset(&root)?;
+            fs_reset(&work.path.join("rm"))?;
+            time_command(
+                Command::new(&rmsi)
+                    .args(["install", "--ui", "none", "--root"])
+                    .arg(&root)
+                    .arg("--log")
+                    .arg(&log)
+                    .arg(&package)
+                    .env("RSTMGR_STATE_DIR", work.path.join("rm")),
+                &[],
+            )
+        },
+        "msiextract -C",
+        || {
+            reset(&out)?;
+            time_command(
+                Command::new("msiextract").arg("-C").arg(&out).arg(&package),
+                &[],
+            )
+        },
+    )?;
+
+    if have_tool("time") || Path::new("/usr/bin/time").is_file() {
+        reset(&root)?;
+        fs_reset(&work.path.join("rm"))?;
+        let ours = peak_kb(
+            Command::new(&rmsi)
+                .args(["install", "--ui", "none", "--root"])
+                .arg(&root)
+                .arg(&package)
+                .env("RSTMGR_STATE_DIR", work.path.join("rm")),
+        )?;
+        reset(&out)?;
+        let theirs = peak_kb(Command::new("msiextract").arg("-C").arg(&out).arg(&package))?;
+        h.note(&format!(
+            "peak memory: rmsi install {ours} KiB, msiextract {theirs} KiB"
+        ));
+    }
+    Ok(())
+}
+
+/// Peak resident size of a command, from `/usr/bin/time -f %M`.
+fn peak_kb(cmd: &mut Command) -> anyhow::Result<u64> {
+    let mut time = Command::new("/usr/bin/time");
+    time.arg("-f")
+        .arg("%M")
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            time.env(k, v);
+        }
+    }
+    let out = time
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .context("run /usr/bin/time")?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .with_context(|| format!("unexpected /usr/bin/time output: {text}"))
+}
+
+fn count_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => count_files(&e.path()),
+            Ok(t) if t.is_file() => 1,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Removes and recreates a folder (outside the timed part).
+fn reset(dir: &Path) -> anyhow::Result<()> {
+    fs_reset(dir)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))
+}
+
+fn fs_reset(dir: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("remove {}", dir.display())),
+    }
+}
+
+/// A private scratch folder, removed on drop.
+struct Scratch {
+    path: PathBuf,
+}
+
+impl Scratch {
+    fn new() -> anyhow::Result<Scratch> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO)
+            .subsec_nanos();
+        let path =
+            std::env::temp_dir().join(format!("rmsi-bench-install-{}-{nanos}", std::process::id()));
+        std::fs::create_dir(&path).with_context(|| format!("create {}", path.display()))?;
+        Ok(Scratch { path })
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
 }
