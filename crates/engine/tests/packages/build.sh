@@ -99,6 +99,13 @@ expect "$here/ca.msi" InstallExecuteSequence 'FromBinary	BINFILE	1330'
 expect "$here/ca.msi" Binary 'ShScript'
 msiinfo extract "$here/ca.msi" Binary.ShScript | cmp - "$here/src/ca/binary-script.sh"
 
+# --- uncompressed/uncompressed.msi: b.txt from the source root, a.txt from the cabinet ---
+build "$here" uncompressed.wxs "$here/uncompressed/uncompressed.msi"
+sql "$here/uncompressed/uncompressed.msi" \
+    "UPDATE \`File\` SET \`Attributes\` = 8704 WHERE \`File\` = 'BFile'"
+expect "$here/uncompressed/uncompressed.msi" File 'b.txt	16			8704'
+[ "$(wc -c <"$here/uncompressed/b.txt")" -eq 16 ]
+
 # --- many-files.msi: 5,000 generated files ---
 mkdir "$tmp/many"
 python3 "$here/many-files.py" "$tmp/many"
@@ -176,7 +183,7 @@ expect "$here/hostile-file.msi" File '/tmp/rmsi-escaped-abs-file.txt'
 expect "$here/hostile-file.msi" File '../../../../../../../../rmsi-escaped-dotdot-file.txt'
 
 # --- every package opens and lists its sequence ---
-for msi in "$here"/*.msi "$hello/hello.msi"; do
+for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$hello/hello.msi"; do
     msiinfo export "$msi" InstallExecuteSequence >/dev/null
     printf '%-40s %8d bytes\n' "${msi#"$repo"/}" "$(wc -c <"$msi")"
 done
