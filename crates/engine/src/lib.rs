@@ -39,3 +39,6 @@ pub use version::{Version, file_version};
 // --- re-exports: execution ---
 
 // --- re-exports: cabinets ---
+pub use cabinet::{
+    CabinetEntry, CabinetError, Compression, FileWriter, Sink, extract, extract_to, list,
+};

@@ -1,0 +1,177 @@
+//! Block decoders: stored, MSZIP and LZX. Each turns one CFDATA block's bytes into exactly the
+//! number of bytes its header declares, keeping whatever state the method carries from one
+//! block to the next within a folder.
+//!
+//! MSZIP is decoded here with `flate2` (zlib-rs backend) rather than through the `cab` crate:
+//! `cab` 0.6 re-primes a miniz_oxide inflater per block and measured 2.2× slower than zlib,
+//! and it does not let a caller read a folder sequentially (see `../shared/dependencies.md`).
+//! LZX goes to `lzxd`, the decoder `cab` itself uses.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use flate2::{Decompress, FlushDecompress, Status};
+
+use super::error::Compression;
+
+/// The most uncompressed bytes one CFDATA block may hold (MS-CAB: 32 KiB), which is also
+/// the MSZIP history window.
+pub(super) const MAX_BLOCK: usize = 32 * 1024;
+
+/// A folder's decoder, created fresh for each folder (state never crosses folders).
+pub(super) enum Codec {
+    Stored,
+    MsZip(Box<MsZip>),
+    Lzx(Lzx),
+}
+
+impl Codec {
+    /// The decoder for a folder's method, or `None` when the method is not supported.
+    pub(super) fn new(compression: Compression) -> Option<Codec> {
+        match compression {
+            Compression::None => Some(Codec::Stored),
+            Compression::MsZip => Some(Codec::MsZip(Box::new(MsZip::new()))),
+            Compression::Lzx { window_bits } => Lzx::new(window_bits).map(Codec::Lzx),
+            Compression::Quantum { .. } | Compression::Unknown(_) => None,
+        }
+    }
+
+    /// Decodes one block into `expected` bytes (1..=[`MAX_BLOCK`], checked by the caller).
+    /// The error is the reason, for [`super::CabinetError::Corrupt`].
+    pub(super) fn decode<'a>(
+        &'a mut self,
+        data: &'a [u8],
+        expected: usize,
+    ) -> Result<&'a [u8], String> {
+        match self {
+            Codec::Stored => {
+                if data.len() == expected {
+                    Ok(data)
+                } else {
+                    Err(format!(
+                        "a stored block holds {} bytes but declares {expected}",
+                        data.len()
+                    ))
+                }
+            }
+            Codec::MsZip(m) => m.decode(data, expected),
+            Codec::Lzx(l) => l.decode(data, expected),
+        }
+    }
+}
+
+/// MSZIP: every block is `CK` followed by a complete raw deflate stream whose back
+/// references may reach into the previous 32 KiB of the folder's output.
+pub(super) struct MsZip {
+    inflate: Decompress,
+    /// `buf[..history]` is the tail of the output so far (at most [`MAX_BLOCK`] bytes once a
+    /// block starts); the next block decodes right after it. One spare byte past the largest
+    /// block lets a stream that would produce too much be caught rather than cut.
+    buf: Box<[u8]>,
+    history: usize,
+}
+
+impl MsZip {
+    fn new() -> MsZip {
+        MsZip {
+            inflate: Decompress::new(false),
+            buf: vec![0u8; 2 * MAX_BLOCK + 1].into_boxed_slice(),
+            history: 0,
+        }
+    }
+
+    fn decode(&mut self, data: &[u8], expected: usize) -> Result<&[u8], String> {
+        let Some(body) = data.strip_prefix(b"CK") else {
+            return Err("an MSZIP block lacks its \"CK\" signature".to_owned());
+        };
+        if self.history > MAX_BLOCK {
+            self.buf
+                .copy_within(self.history - MAX_BLOCK..self.history, 0);
+            self.history = MAX_BLOCK;
+        }
+        // Each block is a separate deflate stream: reset, then hand the history over as the
+        // preset dictionary (a raw inflater accepts one at any point).
+        self.inflate.reset(false);
+        if self.history > 0 {
+            self.inflate
+                .set_dictionary(&self.buf[..self.history])
+                .map_err(|e| format!("inflate refused the history: {e}"))?;
+        }
+        let start = self.history;
+        let out = &mut self.buf[start..start + expected + 1];
+        let status = self
+            .inflate
+            .decompress(body, out, FlushDecompress::Finish)
+            .map_err(|e| format!("inflate failed: {e}"))?;
+        let produced = usize::try_from(self.inflate.total_out()).unwrap_or(usize::MAX);
+        let consumed = usize::try_from(self.inflate.total_in()).unwrap_or(usize::MAX);
+        // A well-formed block ends its deflate stream (BFINAL) exactly at `expected` bytes;
+        // a stream that fills the block and uses all its input without the final flag is
+        // accepted too, as libmspack does.
+        let complete = status == Status::StreamEnd || consumed == body.len();
+        if produced != expected || !complete {
+            return Err(if produced > expected {
+                format!("inflates to more than the {expected} bytes it declares")
+            } else if produced < expected && status != Status::StreamEnd {
+                format!("deflate data ends after {produced} of {expected} bytes")
+            } else {
+                format!("inflates to {produced} bytes but declares {expected}")
+            });
+        }
+        self.history = start + expected;
+        Ok(&self.buf[start..start + expected])
+    }
+}
+
+/// LZX through `lzxd`, whose state (window, trees, E8 translation) spans the whole folder.
+pub(super) struct Lzx {
+    inner: Box<lzxd::Lzxd>,
+    /// Set once the decoder panicked: its state is unknown, so every later block fails.
+    poisoned: bool,
+}
+
+impl Lzx {
+    fn new(window_bits: u8) -> Option<Lzx> {
+        use lzxd::WindowSize as W;
+        // MS-CAB allows windows of 2^15 to 2^21 bytes in a cabinet.
+        let size = match window_bits {
+            15 => W::KB32,
+            16 => W::KB64,
+            17 => W::KB128,
+            18 => W::KB256,
+            19 => W::KB512,
+            20 => W::MB1,
+            21 => W::MB2,
+            _ => return None,
+        };
+        Some(Lzx {
+            inner: Box::new(lzxd::Lzxd::new(size)),
+            poisoned: false,
+        })
+    }
+
+    fn decode(&mut self, data: &[u8], expected: usize) -> Result<&[u8], String> {
+        if self.poisoned {
+            return Err("the LZX decoder failed on an earlier block".to_owned());
+        }
+        let inner = &mut *self.inner;
+        // `lzxd` is a third-party decoder fed with package data; a panic inside it on hostile
+        // input must become a clean error, not abort the installer.
+        // (Rebinding `inner` inside makes the closure FnOnce, so the output may borrow it.)
+        let run = move || {
+            let inner = inner;
+            inner.decompress_next(data, expected)
+        };
+        match catch_unwind(AssertUnwindSafe(run)) {
+            Ok(Ok(out)) if out.len() == expected => Ok(out),
+            Ok(Ok(out)) => Err(format!(
+                "decodes to {} bytes but declares {expected}",
+                out.len()
+            )),
+            Ok(Err(e)) => Err(format!("LZX: {e}")),
+            Err(_) => {
+                self.poisoned = true;
+                Err("the LZX decoder failed on malformed data".to_owned())
+            }
+        }
+    }
+}
