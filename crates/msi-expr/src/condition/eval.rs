@@ -38,18 +38,16 @@ pub(crate) fn operand_value<'v>(op: &Operand<'v>, lookup: &'v dyn Lookup) -> Val
 /// Invariant: the parser only emits a well-formed postfix program, so `Not` and `Logic`
 /// always find their operands; a malformed one (which cannot happen) evaluates to false
 /// rather than panicking.
-pub(crate) struct Evaluator<'l, 'v> {
+pub(crate) struct Evaluator<'l> {
     lookup: &'l dyn Lookup,
     stack: Vec<bool>,
-    _v: std::marker::PhantomData<&'v ()>,
 }
 
-impl<'l> Evaluator<'l, '_> {
+impl<'l> Evaluator<'l> {
     pub(crate) fn new(lookup: &'l dyn Lookup) -> Self {
         Evaluator {
             lookup,
             stack: Vec::new(),
-            _v: std::marker::PhantomData,
         }
     }
 
@@ -82,7 +80,7 @@ impl<'l> Evaluator<'l, '_> {
     }
 }
 
-impl<'a> Sink<'a> for Evaluator<'_, '_> {
+impl<'a> Sink<'a> for Evaluator<'_> {
     fn emit(&mut self, node: Node<'a>) {
         self.step(&node);
     }
