@@ -35,6 +35,19 @@ pub use error::{Error, Outcome, Result, exit_status};
 pub use layout::{Account, Layout, folder_value};
 pub use package::{Package, StreamReader, Summary, table_kind_name};
 pub use version::{Version, file_version};
+pub use properties::{
+    ChangeHook, InitOptions, Properties, PropertyChange, STATE_REQUEST_PROPERTIES, StateView,
+    initialize, is_public,
+};
+pub use directory::{
+    Directories, NameChoice, ResolvedDirectory, confine, normalise, place_under_root,
+    resolve as resolve_directories,
+};
+pub use cost::{
+    CabinetLocation, ComponentPlan, CostPlan, CostTables, DuplicatePlan, FeaturePlan, FileAction,
+    FilePlan, FileSource, InstalledState, MovePlan, ReinstallMode, RemoveFilePlan, SkipReason,
+    find_case_insensitive, plan, state_word, wildcard_match,
+};
 
 // --- re-exports: execution ---
 

@@ -26,13 +26,11 @@ impl Version {
             return None;
         }
         let mut fields = [0u16; 4];
-        let mut count = 0;
-        for part in text.split('.') {
+        for (count, part) in text.split('.').enumerate() {
             if count == 4 || part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
             fields[count] = part.parse().ok()?;
-            count += 1;
         }
         Some(Version(fields))
     }
