@@ -191,10 +191,11 @@ pub enum WaitEnd {
 /// returns true, whichever comes first.
 ///
 /// `exited[i]` is set (and `on_exit(i)` called once) when `handles[i]` is seen gone;
-/// entries already true are not waited for. All pidfds are polled together; every
-/// [`POLL_SLICE`] the remaining processes are also looked up in `/proc`, which catches
-/// zombies whose pidfd is not readable yet (a zombie thread-group leader whose other
-/// threads still run) and gives `cancel` a chance.
+/// entries already true are not waited for. All pidfds are polled together. The remaining
+/// processes are also looked up in `/proc` at the start and whenever [`POLL_SLICE`] has
+/// passed since the last look, which catches zombies whose pidfd is not readable yet (a
+/// zombie thread-group leader whose other threads still run). Between those looks only
+/// the pidfds are watched, so a burst of hundreds of exits costs no `/proc` reads.
 pub fn wait_all(
     handles: &[ProcessHandle],
     exited: &mut [bool],
@@ -203,12 +204,15 @@ pub fn wait_all(
     on_exit: &mut dyn FnMut(usize),
 ) -> WaitEnd {
     debug_assert_eq!(handles.len(), exited.len());
+    let mut last_proc_look: Option<Instant> = None;
     loop {
-        // Look in /proc first: it also catches processes that exited before the first poll.
-        for (i, handle) in handles.iter().enumerate() {
-            if !exited[i] && !is_same_live_process(handle.process) {
-                exited[i] = true;
-                on_exit(i);
+        if last_proc_look.is_none_or(|t| t.elapsed() >= POLL_SLICE) {
+            last_proc_look = Some(Instant::now());
+            for (i, handle) in handles.iter().enumerate() {
+                if !exited[i] && !is_same_live_process(handle.process) {
+                    exited[i] = true;
+                    on_exit(i);
+                }
             }
         }
         let pending: Vec<usize> = (0..handles.len()).filter(|&i| !exited[i]).collect();
@@ -232,7 +236,7 @@ pub fn wait_all(
             .map(|&i| PollFd::new(&handles[i].pidfd, PollFlags::IN))
             .collect();
         match poll(&mut fds, Some(&timeout)) {
-            Ok(0) => {}
+            Ok(0) | Err(Errno::INTR) => {}
             Ok(_) => {
                 for (k, fd) in fds.iter().enumerate() {
                     if !fd.revents().is_empty() {
@@ -242,11 +246,12 @@ pub fn wait_all(
                     }
                 }
             }
-            // EINTR: a signal arrived; just look again. Any other poll failure cannot be
-            // caused by the processes, so fall back to the /proc check at the loop's top,
-            // sleeping the slice to avoid a busy loop.
-            Err(Errno::INTR) => {}
-            Err(_) => std::thread::sleep(slice),
+            // Any other poll failure cannot come from the processes: rely on the /proc
+            // look alone, sleeping the slice to avoid a busy loop.
+            Err(_) => {
+                std::thread::sleep(slice);
+                last_proc_look = None;
+            }
         }
     }
 }
