@@ -19,6 +19,11 @@
 //! registration belongs to that process instance only: a later instance, even with the
 //! same pid, is not registered, and a relaunched instance must register again.
 //!
+//! A root installer finds the registrations of other users' programs in those users' own
+//! state folders (see [`is_restartable`], which checks who owns them and adopts what it
+//! finds), so a system-wide installation restarts a desktop user's registered editor —
+//! as that user.
+//!
 //! As on Windows, the arguments may total at most `RESTART_MAX_CMD_LINE` (1024)
 //! characters, joined with spaces; longer ones are refused with `ERROR_INVALID_PARAMETER`
 //! (`E_INVALIDARG` is `HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER)`). The `RESTART_NO_*`
@@ -437,10 +442,113 @@ pub fn can_relaunch(reg: &RestartRegistration) -> bool {
         && (reg.uid == me || me == 0)
 }
 
-/// Whether `process` registered for restart in `state` and this caller can relaunch it
+/// Whether `process` registered for restart and this caller can relaunch it
 /// (`RM_PROCESS_INFO.bRestartable` for an application).
+///
+/// The registration is looked for in `state`, the caller's state folder. When the caller
+/// is root and `process` runs as another user, it is also looked for in that user's own
+/// state folder — found from the process's environment by the rules of
+/// [`StateDir::default_path`] — as long as that folder, its `restart` sub-folder and the
+/// file are owned by that user, are not symlinks and are not group or world writable, and
+/// the registration names that process and that user. A registration found there is
+/// adopted: copied into `state`, so that the restart finds it after the process is gone.
+/// It still relaunches as that user, never as root.
 pub fn is_restartable(state: &StateDir, process: &UniqueProcess) -> bool {
-    matches!(registration(state, process), Ok(Some(reg)) if can_relaunch(&reg))
+    match registration(state, process) {
+        Ok(Some(reg)) => return can_relaunch(&reg),
+        Ok(None) => {}
+        Err(_) => return false,
+    }
+    if !rustix::process::geteuid().is_root() {
+        return false;
+    }
+    let Some(reg) = foreign_registration(process) else {
+        return false;
+    };
+    if !can_relaunch(&reg) {
+        return false;
+    }
+    let adopted = restart_folder(state).and_then(|folder| {
+        let bytes = serde_json::to_vec(&reg).map_err(|e| {
+            Error::write_fault(
+                folder.path().join(file_name(process)),
+                std::io::Error::other(e),
+            )
+        })?;
+        folder.write_atomic(&file_name(process), &bytes)
+    });
+    adopted.is_ok()
+}
+
+/// Largest registration file read from another user's folder.
+const MAX_FOREIGN_REGISTRATION: u64 = 1 << 20;
+
+/// The registration `process` keeps in its own user's state folder (see
+/// [`is_restartable`] for the checks), if any.
+fn foreign_registration(process: &UniqueProcess) -> Option<RestartRegistration> {
+    use rustix::fs::{Mode, OFlags};
+    let proc_dir = Path::new(DEFAULT_PROC_ROOT).join(process.pid.to_string());
+    let status = std::fs::read_to_string(proc_dir.join("status")).ok()?;
+    let ids = parse_status_ids(&status)?;
+    let environ = std::fs::read(proc_dir.join("environ")).ok()?;
+    if ids.uid == 0 || !process.is_alive() {
+        return None;
+    }
+    let var = |name: &str| -> Option<OsString> {
+        split_nul(&environ).into_iter().find_map(|entry| {
+            let bytes = entry.as_bytes();
+            let value = bytes.strip_prefix(name.as_bytes())?.strip_prefix(b"=")?;
+            (!value.is_empty()).then(|| OsString::from_vec(value.to_vec()))
+        })
+    };
+    let dir = if let Some(dir) = var(crate::STATE_DIR_ENV) {
+        PathBuf::from(dir)
+    } else if let Some(runtime) = var("XDG_RUNTIME_DIR") {
+        PathBuf::from(runtime).join("rstmgr")
+    } else {
+        PathBuf::from(format!("/tmp/rstmgr-{}", ids.uid))
+    };
+    let trusted = |fd: &std::os::fd::OwnedFd, want_dir: bool| -> bool {
+        rustix::fs::fstat(fd).is_ok_and(|st| {
+            let ty = rustix::fs::FileType::from_raw_mode(st.st_mode);
+            st.st_uid == ids.uid
+                && st.st_mode & 0o022 == 0
+                && if want_dir {
+                    ty == rustix::fs::FileType::Directory
+                } else {
+                    ty == rustix::fs::FileType::RegularFile
+                        && (st.st_size as u64) <= MAX_FOREIGN_REGISTRATION
+                }
+        })
+    };
+    let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let top = rustix::fs::open(&dir, dir_flags, Mode::empty()).ok()?;
+    if !trusted(&top, true) {
+        return None;
+    }
+    let sub = rustix::fs::openat(&top, RESTART_DIR, dir_flags, Mode::empty()).ok()?;
+    if !trusted(&sub, true) {
+        return None;
+    }
+    let file = rustix::fs::openat(
+        &sub,
+        file_name(process).as_str(),
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()?;
+    if !trusted(&file, false) {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::from(file), MAX_FOREIGN_REGISTRATION),
+        &mut bytes,
+    )
+    .ok()?;
+    let reg: RestartRegistration = serde_json::from_slice(&bytes).ok()?;
+    (reg.version == REGISTRATION_VERSION && reg.process == *process && reg.uid == ids.uid)
+        .then_some(reg)
 }
 
 /// Starts a new instance from a registration: detached in a new session, standard streams

@@ -225,6 +225,93 @@ fn root_relaunches_another_users_process_as_that_user() {
 }
 
 #[test]
+fn root_finds_a_users_own_registration_in_that_users_state_folder() {
+    if !util::is_root() {
+        eprintln!("skipped: needs root to run a process as another user");
+        return;
+    }
+    use std::os::unix::fs::chown;
+    let f = fixture();
+    std::fs::set_permissions(&f.root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let work = f.root.join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let marker = work.join("marker.txt");
+    // The user's own state folder, named by RSTMGR_STATE_DIR in its environment.
+    let user_state = f.root.join("user-state");
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "exec sleep 30"])
+        .current_dir(&work)
+        .env("RSTMGR_STATE_DIR", &user_state)
+        .env("RM_TEST_MARK", "users")
+        .stdin(Stdio::null());
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.uid(65534).gid(65534);
+    }
+    let child = cmd.spawn().unwrap();
+    let pid = child.id();
+    wait_for(Duration::from_secs(5), || {
+        comm(pid).as_deref() == Some("sleep")
+    });
+    let original = Guard {
+        child,
+        process: UniqueProcess::of(pid).unwrap(),
+    };
+    // Write the registration as the user would have (same content), then hand the folder
+    // over to the user.
+    let scratch = StateDir::open(f.root.join("scratch")).unwrap();
+    register_restart_for(
+        &scratch,
+        original.process,
+        recorder_command(&marker, "y"),
+        0,
+    )
+    .unwrap();
+    let name = format!("{}-{}.json", pid, original.process.start_time);
+    std::fs::create_dir_all(user_state.join("restart")).unwrap();
+    std::fs::copy(
+        f.root.join("scratch/restart").join(&name),
+        user_state.join("restart").join(&name),
+    )
+    .unwrap();
+    for p in [
+        user_state.clone(),
+        user_state.join("restart"),
+        user_state.join("restart").join(&name),
+    ] {
+        chown(&p, Some(65534), Some(65534)).unwrap();
+        let mode = if p.is_dir() { 0o700 } else { 0o600 };
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    // A group-writable folder is not trusted.
+    std::fs::set_permissions(&user_state, std::fs::Permissions::from_mode(0o770)).unwrap();
+    let other = StateDir::open(f.root.join("other")).unwrap();
+    assert!(!is_restartable(&other, &original.process));
+    std::fs::set_permissions(&user_state, std::fs::Permissions::from_mode(0o700)).unwrap();
+
+    assert!(is_restartable(&f.state, &original.process));
+    assert!(
+        f.root.join("state/restart").join(&name).exists(),
+        "adopted into root's own state folder"
+    );
+    let mut apps = vec![info(original.process, AppType::Console)];
+    apps[0].restartable = true;
+    shut_down(&mut apps);
+    let outcome = restart(&mut apps, &f.state, &Filters::default());
+    let _cleanup = Relaunched(outcome.relaunched.iter().map(|r| r.new).collect());
+    outcome.result.unwrap();
+    let lines = read_marker(&marker);
+    assert_eq!(lines[2], "users");
+    assert_eq!(
+        &lines[3..5],
+        ["65534", "65534"],
+        "relaunched as the user, not root"
+    );
+}
+
+#[test]
 fn the_calling_process_can_register_itself_and_unregister() {
     let f = fixture();
     let me = UniqueProcess::current().unwrap();
