@@ -48,6 +48,7 @@ pub use cost::{
     FilePlan, FileSource, InstalledState, MovePlan, ReinstallMode, RemoveFilePlan, SkipReason,
     find_case_insensitive, plan, state_word, wildcard_match,
 };
+pub use registry::{ComponentRecord, DATABASE_NAME, ProductRecord, Registry, upgrade_matches};
 
 // --- re-exports: execution ---
 

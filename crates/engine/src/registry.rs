@@ -1,1 +1,603 @@
-//! (being built)
+//! The product registry of a root: which products are installed there, and
+//! what each one put in place, so `Installed` and FindRelatedProducts work
+//! and an uninstall knows what to remove.
+//!
+//! One SQLite database, `products.db`, in the engine's state folder
+//! ([`Layout::state_dir`](crate::Layout::state_dir)). It is created lazily —
+//! only [`Registry::record`] creates it, and only after an installation
+//! succeeded — so a failed install leaves no state file behind. Each write
+//! is one transaction.
+//!
+//! The state folder is refused when it is a symbolic link, is owned by
+//! another user, or is writable by group or others; it is created owner-only
+//! (0700), the database 0600, and the database is opened without following
+//! symbolic links.
+
+use std::collections::HashSet;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use crate::cost::InstalledState;
+use crate::error::{Error, Result};
+use crate::tables::upgrade::{self, UpgradeRow};
+use crate::version::Version;
+
+/// The database file's name in the state folder.
+pub const DATABASE_NAME: &str = "products.db";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS products (
+    product_code   TEXT PRIMARY KEY,
+    upgrade_code   TEXT,
+    version        TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    manufacturer   TEXT,
+    language       TEXT,
+    package_path   BLOB NOT NULL,
+    cached_package BLOB,
+    installed_at   INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS features (
+    product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
+    feature      TEXT NOT NULL,
+    PRIMARY KEY (product_code, feature)
+);
+CREATE TABLE IF NOT EXISTS components (
+    product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
+    component    TEXT NOT NULL,
+    component_id TEXT,
+    key_path     BLOB,
+    PRIMARY KEY (product_code, component)
+);
+CREATE TABLE IF NOT EXISTS files (
+    product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
+    component    TEXT NOT NULL,
+    path         BLOB NOT NULL,
+    PRIMARY KEY (product_code, path)
+);
+CREATE TABLE IF NOT EXISTS folders (
+    product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
+    path         BLOB NOT NULL,
+    PRIMARY KEY (product_code, path)
+);
+PRAGMA user_version = 1;
+";
+
+/// A component as registered (ProcessComponents).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentRecord {
+    /// The Component key.
+    pub component: String,
+    /// The ComponentId GUID.
+    pub component_id: Option<String>,
+    /// The resolved key path (a file or folder), if any.
+    pub key_path: Option<PathBuf>,
+}
+
+/// An installed product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductRecord {
+    /// `ProductCode`.
+    pub product_code: String,
+    /// `UpgradeCode`.
+    pub upgrade_code: Option<String>,
+    /// `ProductVersion`.
+    pub version: String,
+    /// `ProductName`.
+    pub name: String,
+    /// `Manufacturer`.
+    pub manufacturer: Option<String>,
+    /// `ProductLanguage`.
+    pub language: Option<String>,
+    /// The package it was installed from.
+    pub package_path: PathBuf,
+    /// A cached copy of the package, if one was kept.
+    pub cached_package: Option<PathBuf>,
+    /// Features installed locally.
+    pub features: Vec<String>,
+    /// Components installed.
+    pub components: Vec<ComponentRecord>,
+    /// Files put in place: (component, path).
+    pub files: Vec<(String, PathBuf)>,
+    /// Folders created (CreateFolder rows and folders made for files).
+    pub folders: Vec<PathBuf>,
+}
+
+impl ProductRecord {
+    /// The installed state for costing a maintenance or removal run.
+    pub fn installed_state(&self) -> InstalledState {
+        InstalledState {
+            features: self.features.iter().cloned().collect::<HashSet<_>>(),
+            components: self
+                .components
+                .iter()
+                .map(|c| c.component.clone())
+                .collect(),
+            files: self.files.clone(),
+        }
+    }
+}
+
+/// The product registry of one root.
+///
+/// Invariant: `conn` is `None` until the database exists (reading a root
+/// with no database sees no products and creates nothing).
+#[derive(Debug)]
+pub struct Registry {
+    dir: PathBuf,
+    conn: Option<Connection>,
+}
+
+impl Registry {
+    /// Opens the registry in `state_dir` (the folder need not exist). An
+    /// existing folder or database that is unsafe is refused.
+    pub fn open(state_dir: &Path) -> Result<Registry> {
+        let mut registry = Registry {
+            dir: state_dir.to_path_buf(),
+            conn: None,
+        };
+        if std::fs::symlink_metadata(state_dir).is_ok() {
+            check_private(state_dir, true)?;
+            let db = registry.db_path();
+            if std::fs::symlink_metadata(&db).is_ok() {
+                check_private(&db, false)?;
+                registry.conn = Some(open_db(&db)?);
+            }
+        }
+        Ok(registry)
+    }
+
+    /// The database file's path.
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join(DATABASE_NAME)
+    }
+
+    /// Whether the database exists.
+    pub fn exists(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    fn sql_err(&self, source: rusqlite::Error) -> Error {
+        Error::Registry {
+            path: self.db_path(),
+            source,
+        }
+    }
+
+    /// The product installed with `product_code`, if any.
+    pub fn product(&self, product_code: &str) -> Result<Option<ProductRecord>> {
+        let Some(conn) = &self.conn else {
+            return Ok(None);
+        };
+        read_product(conn, product_code).map_err(|e| self.sql_err(e))
+    }
+
+    /// Whether `product_code` is installed (the `Installed` property).
+    pub fn is_installed(&self, product_code: &str) -> Result<bool> {
+        Ok(self.product(product_code)?.is_some())
+    }
+
+    /// Every installed product, by product code.
+    pub fn products(&self) -> Result<Vec<ProductRecord>> {
+        let Some(conn) = &self.conn else {
+            return Ok(Vec::new());
+        };
+        let codes: Vec<String> = (|| {
+            let mut stmt =
+                conn.prepare("SELECT product_code FROM products ORDER BY product_code")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<Vec<String>>>()
+        })()
+        .map_err(|e| self.sql_err(e))?;
+        let mut out = Vec::new();
+        for code in codes {
+            if let Some(p) = self.product(&code)? {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Products of the family `upgrade_code` (FindRelatedProducts).
+    pub fn related(&self, upgrade_code: &str) -> Result<Vec<ProductRecord>> {
+        Ok(self
+            .products()?
+            .into_iter()
+            .filter(|p| {
+                p.upgrade_code
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(upgrade_code))
+            })
+            .collect())
+    }
+
+    /// Records (or replaces) a product after a successful installation, in
+    /// one transaction; creates the state folder (0700) and the database
+    /// (0600) if needed.
+    pub fn record(&mut self, product: &ProductRecord) -> Result<()> {
+        self.ensure_db()?;
+        let path = self.db_path();
+        let err = |source| Error::Registry {
+            path: path.clone(),
+            source,
+        };
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(Error::failure("product registry not open"));
+        };
+        let tx = conn.transaction().map_err(err)?;
+        write_product(&tx, product).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Forgets a product (after it was removed), in one transaction.
+    pub fn remove(&mut self, product_code: &str) -> Result<()> {
+        let path = self.db_path();
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        let err = |source| Error::Registry {
+            path: path.clone(),
+            source,
+        };
+        let tx = conn.transaction().map_err(err)?;
+        delete_product(&tx, product_code).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    fn ensure_db(&mut self) -> Result<()> {
+        if self.conn.is_some() {
+            return Ok(());
+        }
+        match std::fs::symlink_metadata(&self.dir) {
+            Ok(_) => check_private(&self.dir, true)?,
+            Err(_) => {
+                if let Some(parent) = self.dir.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                }
+                std::fs::DirBuilder::new()
+                    .mode(0o700)
+                    .create(&self.dir)
+                    .map_err(|e| Error::io(&self.dir, e))?;
+                check_private(&self.dir, true)?;
+            }
+        }
+        let db = self.db_path();
+        let conn = open_db(&db)?;
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io(&db, e))?;
+        conn.execute_batch(SCHEMA)
+            .map_err(|source| Error::Registry {
+                path: db.clone(),
+                source,
+            })?;
+        self.conn = Some(conn);
+        Ok(())
+    }
+}
+
+fn open_db(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NOFOLLOW
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|source| Error::Registry {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+        .map_err(|source| Error::Registry {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(conn)
+}
+
+/// Refuses a state path that is a symbolic link, of the wrong kind, owned
+/// by another user, or writable by group or others.
+fn check_private(path: &Path, dir: bool) -> Result<()> {
+    let unsafe_state = |reason: &str| Error::UnsafeState {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    let meta = std::fs::symlink_metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.file_type().is_symlink() {
+        return Err(unsafe_state("is a symbolic link"));
+    }
+    if dir && !meta.is_dir() {
+        return Err(unsafe_state("is not a folder"));
+    }
+    if !dir && !meta.is_file() {
+        return Err(unsafe_state("is not a regular file"));
+    }
+    if meta.uid() != rustix::process::geteuid().as_raw() {
+        return Err(unsafe_state("is owned by another user"));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(unsafe_state("is writable by group or others"));
+    }
+    Ok(())
+}
+
+fn path_blob(p: &Path) -> &[u8] {
+    p.as_os_str().as_bytes()
+}
+
+fn blob_path(b: Vec<u8>) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    PathBuf::from(std::ffi::OsString::from_vec(b))
+}
+
+fn write_product(tx: &rusqlite::Transaction<'_>, p: &ProductRecord) -> rusqlite::Result<()> {
+    delete_product(tx, &p.product_code)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    tx.execute(
+        "INSERT INTO products (product_code, upgrade_code, version, name, manufacturer, language, package_path, cached_package, installed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            p.product_code,
+            p.upgrade_code,
+            p.version,
+            p.name,
+            p.manufacturer,
+            p.language,
+            path_blob(&p.package_path),
+            p.cached_package.as_deref().map(path_blob),
+            now
+        ],
+    )?;
+    for f in &p.features {
+        tx.execute(
+            "INSERT OR IGNORE INTO features (product_code, feature) VALUES (?1, ?2)",
+            params![p.product_code, f],
+        )?;
+    }
+    for c in &p.components {
+        tx.execute(
+            "INSERT OR REPLACE INTO components (product_code, component, component_id, key_path) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                p.product_code,
+                c.component,
+                c.component_id,
+                c.key_path.as_deref().map(path_blob)
+            ],
+        )?;
+    }
+    for (component, path) in &p.files {
+        tx.execute(
+            "INSERT OR REPLACE INTO files (product_code, component, path) VALUES (?1, ?2, ?3)",
+            params![p.product_code, component, path_blob(path)],
+        )?;
+    }
+    for path in &p.folders {
+        tx.execute(
+            "INSERT OR IGNORE INTO folders (product_code, path) VALUES (?1, ?2)",
+            params![p.product_code, path_blob(path)],
+        )?;
+    }
+    Ok(())
+}
+
+fn delete_product(tx: &rusqlite::Transaction<'_>, code: &str) -> rusqlite::Result<()> {
+    for table in ["features", "components", "files", "folders", "products"] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE product_code = ?1"),
+            params![code],
+        )?;
+    }
+    Ok(())
+}
+
+fn read_product(conn: &Connection, code: &str) -> rusqlite::Result<Option<ProductRecord>> {
+    let head = conn
+        .query_row(
+            "SELECT product_code, upgrade_code, version, name, manufacturer, language, package_path, cached_package
+             FROM products WHERE product_code = ?1",
+            params![code],
+            |r| {
+                Ok(ProductRecord {
+                    product_code: r.get(0)?,
+                    upgrade_code: r.get(1)?,
+                    version: r.get(2)?,
+                    name: r.get(3)?,
+                    manufacturer: r.get(4)?,
+                    language: r.get(5)?,
+                    package_path: blob_path(r.get(6)?),
+                    cached_package: r.get::<_, Option<Vec<u8>>>(7)?.map(blob_path),
+                    features: Vec::new(),
+                    components: Vec::new(),
+                    files: Vec::new(),
+                    folders: Vec::new(),
+                })
+            },
+        )
+        .optional()?;
+    let Some(mut p) = head else {
+        return Ok(None);
+    };
+    let mut stmt =
+        conn.prepare("SELECT feature FROM features WHERE product_code = ?1 ORDER BY feature")?;
+    p.features = stmt
+        .query_map(params![code], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT component, component_id, key_path FROM components WHERE product_code = ?1 ORDER BY component",
+    )?;
+    p.components = stmt
+        .query_map(params![code], |r| {
+            Ok(ComponentRecord {
+                component: r.get(0)?,
+                component_id: r.get(1)?,
+                key_path: r.get::<_, Option<Vec<u8>>>(2)?.map(blob_path),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt =
+        conn.prepare("SELECT component, path FROM files WHERE product_code = ?1 ORDER BY path")?;
+    p.files = stmt
+        .query_map(params![code], |r| Ok((r.get(0)?, blob_path(r.get(1)?))))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt =
+        conn.prepare("SELECT path FROM folders WHERE product_code = ?1 ORDER BY path")?;
+    p.folders = stmt
+        .query_map(params![code], |r| Ok(blob_path(r.get(0)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(p))
+}
+
+/// Whether an installed product matches an Upgrade row (FindRelatedProducts,
+/// spec 2.5 and 4.2): same upgrade code, version within the row's bounds
+/// (first three fields; inclusive per the attribute bits), and language in
+/// (or, with LanguagesExclusive, not in) the row's list.
+pub fn upgrade_matches(row: &UpgradeRow, product: &ProductRecord) -> bool {
+    if !product
+        .upgrade_code
+        .as_deref()
+        .is_some_and(|u| u.eq_ignore_ascii_case(&row.upgrade_code))
+    {
+        return false;
+    }
+    let version = Version::parse(&product.version).unwrap_or_default();
+    if let Some(min) = row.version_min.as_deref().and_then(Version::parse) {
+        let inclusive = row.attributes & upgrade::ATTR_VERSION_MIN_INCLUSIVE != 0;
+        match version.cmp3(&min) {
+            std::cmp::Ordering::Less => return false,
+            std::cmp::Ordering::Equal if !inclusive => return false,
+            _ => {}
+        }
+    }
+    if let Some(max) = row.version_max.as_deref().and_then(Version::parse) {
+        let inclusive = row.attributes & upgrade::ATTR_VERSION_MAX_INCLUSIVE != 0;
+        match version.cmp3(&max) {
+            std::cmp::Ordering::Greater => return false,
+            std::cmp::Ordering::Equal if !inclusive => return false,
+            _ => {}
+        }
+    }
+    let langs: Vec<&str> = row
+        .language
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if !langs.is_empty() {
+        let lang = product.language.as_deref().unwrap_or("0");
+        let listed = langs.contains(&lang);
+        let exclusive = row.attributes & upgrade::ATTR_LANGUAGES_EXCLUSIVE != 0;
+        if listed == exclusive {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(code: &str, version: &str) -> ProductRecord {
+        ProductRecord {
+            product_code: code.into(),
+            upgrade_code: Some("{UP}".into()),
+            version: version.into(),
+            name: "P".into(),
+            manufacturer: None,
+            language: Some("1033".into()),
+            package_path: "/pkg/p.msi".into(),
+            cached_package: None,
+            features: vec!["F".into()],
+            components: vec![ComponentRecord {
+                component: "C".into(),
+                component_id: Some("{C}".into()),
+                key_path: Some("/r/opt/a".into()),
+            }],
+            files: vec![("C".into(), "/r/opt/a".into())],
+            folders: vec!["/r/opt".into()],
+        }
+    }
+
+    #[test]
+    fn created_lazily_and_round_trips() {
+        let root = tempfile::tempdir().unwrap();
+        let state = root.path().join("var/lib/rmsi");
+        let mut reg = Registry::open(&state).unwrap();
+        assert!(!reg.exists());
+        assert!(reg.products().unwrap().is_empty());
+        assert!(!state.exists(), "reading creates nothing");
+        reg.record(&product("{A}", "1.0.0")).unwrap();
+        let mode = std::fs::metadata(&state).unwrap().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        let db_mode = std::fs::metadata(reg.db_path()).unwrap().mode() & 0o777;
+        assert_eq!(db_mode, 0o600);
+        let reg = Registry::open(&state).unwrap();
+        assert_eq!(
+            reg.product("{A}").unwrap().unwrap(),
+            product("{A}", "1.0.0")
+        );
+        assert!(reg.is_installed("{A}").unwrap());
+        assert_eq!(reg.related("{up}").unwrap().len(), 1);
+        let mut reg = reg;
+        reg.remove("{A}").unwrap();
+        assert!(!reg.is_installed("{A}").unwrap());
+    }
+
+    #[test]
+    fn unsafe_state_folders_are_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let real = root.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let link = root.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(matches!(
+            Registry::open(&link),
+            Err(Error::UnsafeState { .. })
+        ));
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = Registry::open(&real).unwrap_err();
+        assert!(matches!(err, Error::UnsafeState { .. }), "{err}");
+        assert_eq!(err.code(), 1603);
+    }
+
+    #[test]
+    fn upgrade_rows_match_by_version_and_language() {
+        let p = product("{A}", "1.2.3");
+        let row =
+            |min: Option<&str>, max: Option<&str>, attrs: i32, lang: Option<&str>| UpgradeRow {
+                upgrade_code: "{UP}".into(),
+                version_min: min.map(Into::into),
+                version_max: max.map(Into::into),
+                language: lang.map(Into::into),
+                attributes: attrs,
+                remove: None,
+                action_property: "OLD".into(),
+            };
+        assert!(upgrade_matches(&row(Some("1.0.0"), None, 0, None), &p));
+        assert!(!upgrade_matches(&row(Some("1.2.3"), None, 0, None), &p));
+        assert!(upgrade_matches(&row(Some("1.2.3"), None, 0x100, None), &p));
+        assert!(!upgrade_matches(&row(None, Some("1.2.3"), 0, None), &p));
+        assert!(upgrade_matches(
+            &row(None, Some("1.2.3.9"), 0x200, None),
+            &p
+        ));
+        assert!(upgrade_matches(
+            &row(None, Some("2.0"), 0, Some("1033")),
+            &p
+        ));
+        assert!(!upgrade_matches(
+            &row(None, Some("2.0"), 0, Some("1031")),
+            &p
+        ));
+        assert!(!upgrade_matches(
+            &row(None, Some("2.0"), 0x400, Some("1033")),
+            &p
+        ));
+    }
+}
