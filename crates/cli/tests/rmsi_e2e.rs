@@ -1,0 +1,920 @@
+//! End-to-end tests of `rmsi install` and `rmsi msiexec` against the binding CLI contract
+//! of issue 6, with the real packages of `crates/engine/tests/packages/` (see its
+//! README.md for what each holds): the installed tree in both layouts, the verbose log's
+//! binding lines, exit codes, the `MsiRestartManagerSessionKey` seed, files in use held
+//! by real processes, custom actions run as host programs, and hostile packages.
+
+mod common_e2e;
+
+use std::fs;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common_e2e::{
+    Ctx, Holder, Layout, assert_payload, assert_root_empty, example, log, package, payload_files,
+    wait_run,
+};
+
+/// The payload sources of multi.msi.
+fn multi_src(rel: &str) -> Vec<u8> {
+    fs::read(package("src/multi").join(rel)).expect("read a multi.msi payload source")
+}
+
+/// multi.msi's files under the root for a layout, as (installed path, source path).
+fn multi_paths(layout: Layout) -> Vec<(String, &'static str)> {
+    let pf = format!("{}/rmsi-tests/multi", layout.program_files());
+    let cad = format!("{}/rmsi-multi", layout.common_app_data());
+    vec![
+        (format!("{pf}/bin/tool.txt"), "bin/tool.txt"),
+        (format!("{pf}/data/modern.dat"), "data/modern.dat"),
+        (format!("{pf}/data/legacy.dat"), "data/legacy.dat"),
+        (format!("{pf}/data/config.ini"), "data/config.ini"),
+        (format!("{pf}/data2/modern.dat"), "data/modern.dat"),
+        (format!("{pf}/data2/config.ini"), "data/config.ini"),
+        (format!("{cad}/doc/readme.txt"), "doc/readme.txt"),
+        (format!("{cad}/doc/license.txt"), "doc/license.txt"),
+        (format!("{cad}/extras/extra.txt"), "extras/extra.txt"),
+    ]
+}
+
+/// Asserts that the root holds exactly the multi.msi files whose source paths are listed
+/// (`data2/…` stands for the data folder moved by SetDataDir).
+fn assert_multi(ctx: &Ctx, layout: Layout, want: &[&str], run: &common_e2e::Run) {
+    let all = multi_paths(layout);
+    let chosen: Vec<(String, Vec<u8>)> = want
+        .iter()
+        .map(|w| {
+            let (path, src) = all
+                .iter()
+                .find(|(p, _)| p.ends_with(w))
+                .expect("a multi.msi file");
+            (path.clone(), multi_src(src))
+        })
+        .collect();
+    let expected: Vec<(&str, &[u8])> = chosen
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    assert_payload(&ctx.root, layout, &expected, &[], run);
+}
+
+const MULTI_DEFAULT: &[&str] = &[
+    "bin/tool.txt",
+    "data/modern.dat",
+    "doc/readme.txt",
+    "doc/license.txt",
+];
+
+// --- the installed tree, both layouts ---
+
+#[test]
+fn multi_installs_default_features_fhs() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("multi.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(0);
+    // Main and Docs at level 1; Extras (200) off; Legacy's `VersionNT < 601` and Config's
+    // `WITHCONFIG = "1"` false.
+    assert_multi(&ctx, Layout::Fhs, MULTI_DEFAULT, &run);
+    assert!(ctx.outside_root().is_empty(), "{:?}", ctx.outside_root());
+}
+
+#[test]
+fn multi_installs_default_features_windows() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("multi.msi"), Layout::Windows, &[]);
+    run.assert_code_logged(0);
+    assert_multi(&ctx, Layout::Windows, MULTI_DEFAULT, &run);
+    assert!(
+        ctx.root
+            .join("Program Files (x86)/rmsi-tests/multi/bin/tool.txt")
+            .is_file()
+    );
+    assert!(
+        ctx.root
+            .join("ProgramData/rmsi-multi/doc/readme.txt")
+            .is_file()
+    );
+    assert!(ctx.outside_root().is_empty(), "{:?}", ctx.outside_root());
+}
+
+#[test]
+fn example_hello_installs_in_both_layouts() {
+    for layout in [Layout::Fhs, Layout::Windows] {
+        let ctx = Ctx::new();
+        let run = ctx.install(&example("hello/hello.msi"), layout, &[]);
+        run.assert_code_logged(0);
+        let src = |p: &str| fs::read(example("hello/src").join(p)).expect("hello source");
+        let (hello, readme, conf) = (
+            src("hello.txt"),
+            src("doc/README.txt"),
+            src("conf/hello.conf"),
+        );
+        let pf = format!("{}/rmsi-hello", layout.program_files());
+        let cad = format!("{}/rmsi-hello", layout.common_app_data());
+        let (p1, p2, p3) = (
+            format!("{pf}/hello.txt"),
+            format!("{pf}/doc/README.txt"),
+            format!("{cad}/hello.conf"),
+        );
+        assert_payload(
+            &ctx.root,
+            layout,
+            &[(&p1, &hello), (&p2, &readme), (&p3, &conf)],
+            &[],
+            &run,
+        );
+    }
+}
+
+// --- features, conditions and properties ---
+
+#[test]
+fn multi_condition_table_turns_docs_off() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("multi.msi"), Layout::Fhs, &["NODOCS=1"]);
+    run.assert_code_logged(0);
+    assert_multi(
+        &ctx,
+        Layout::Fhs,
+        &["bin/tool.txt", "data/modern.dat"],
+        &run,
+    );
+}
+
+#[test]
+fn multi_installlevel_turns_extras_on() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("multi.msi"), Layout::Fhs, &["INSTALLLEVEL=200"]);
+    run.assert_code_logged(0);
+    let mut want = MULTI_DEFAULT.to_vec();
+    want.push("extras/extra.txt");
+    assert_multi(&ctx, Layout::Fhs, &want, &run);
+}
+
+#[test]
+fn multi_addlocal_installs_only_the_named_feature() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("multi.msi"), Layout::Fhs, &["ADDLOCAL=Extras"]);
+    run.assert_code_logged(0);
+    assert_multi(&ctx, Layout::Fhs, &["extras/extra.txt"], &run);
+}
+
+#[test]
+fn multi_property_condition_on_a_component() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("multi.msi"), Layout::Fhs, &["WITHCONFIG=1"]);
+    run.assert_code_logged(0);
+    let mut want = MULTI_DEFAULT.to_vec();
+    want.push("data/config.ini");
+    assert_multi(&ctx, Layout::Fhs, &want, &run);
+}
+
+#[test]
+fn multi_type51_action_before_costfinalize_sets_a_component_condition() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("multi.msi"), Layout::Fhs, &["CONFIGURE=yes"]);
+    run.assert_code_logged(0);
+    let mut want = MULTI_DEFAULT.to_vec();
+    want.push("data/config.ini");
+    assert_multi(&ctx, Layout::Fhs, &want, &run);
+    assert_eq!(
+        log::ended(&run.log, "EnableConfig"),
+        Some(1),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn multi_type35_action_moves_a_directory() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("multi.msi"), Layout::Fhs, &["DATADIR2=1"]);
+    run.assert_code_logged(0);
+    assert_multi(
+        &ctx,
+        Layout::Fhs,
+        &[
+            "bin/tool.txt",
+            "data2/modern.dat",
+            "doc/readme.txt",
+            "doc/license.txt",
+        ],
+        &run,
+    );
+}
+
+#[test]
+fn multi_installdir_outside_is_placed_under_the_root() {
+    let ctx = Ctx::new();
+    let elsewhere = format!("/tmp/rmsi-e2e-elsewhere-{}", std::process::id());
+    let run = ctx.install(
+        &package("multi.msi"),
+        Layout::Fhs,
+        &[&format!("INSTALLDIR={elsewhere}/")],
+    );
+    run.assert_code_logged(0);
+    assert!(
+        !Path::new(&elsewhere).exists(),
+        "wrote to {elsewhere} outside the root"
+    );
+    let under = ctx
+        .root
+        .join(elsewhere.trim_start_matches('/'))
+        .join("bin/tool.txt");
+    assert_eq!(
+        fs::read(&under).ok(),
+        Some(multi_src("bin/tool.txt")),
+        "{} missing\n{}",
+        under.display(),
+        run.describe()
+    );
+}
+
+// --- the verbose log ---
+
+#[test]
+fn multi_log_has_the_binding_lines() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("multi.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(0);
+    let starts = log::starts(&run.log);
+    let ends = log::ends(&run.log);
+    // Every action started also ended, and the executed ones in sequence order.
+    for name in &starts {
+        assert!(
+            ends.iter().any(|(n, _)| n == name),
+            "`Action start` without `Action ended` for {name}\n{}",
+            run.describe()
+        );
+    }
+    let order = [
+        "CostInitialize",
+        "FileCost",
+        "CostFinalize",
+        "MarkProperty",
+        "InstallValidate",
+        "InstallInitialize",
+        "ProcessComponents",
+        "RemoveFiles",
+        "InstallFiles",
+        "InstallFinalize",
+    ];
+    let mut last = 0;
+    for name in order {
+        let at = starts
+            .iter()
+            .position(|s| s == name)
+            .unwrap_or_else(|| panic!("no `Action start` for {name}\n{}", run.describe()));
+        assert!(
+            at >= last,
+            "{name} started out of sequence order: {starts:?}"
+        );
+        last = at;
+        assert_eq!(
+            log::ended(&run.log, name),
+            Some(1),
+            "{name}: {}",
+            run.describe()
+        );
+    }
+    assert_eq!(
+        log::ended(&run.log, "INSTALL"),
+        Some(1),
+        "{}",
+        run.describe()
+    );
+    // Condition false (CONFIGURE unset): the action does not run.
+    assert!(!starts.iter().any(|s| s == "EnableConfig"), "{starts:?}");
+    // The type-51 action's property change, and the final property dump.
+    assert!(
+        log::property_changes(&run.log).iter().any(|l| l.contains(
+            "PROPERTY CHANGE: Adding MULTIMARKED property. Its value is 'set-by-custom-action'."
+        )),
+        "{}",
+        run.describe()
+    );
+    let props = log::server_properties(&run.log);
+    assert_eq!(
+        props.get("MULTIMARKED").map(String::as_str),
+        Some("set-by-custom-action")
+    );
+    assert_eq!(
+        props.get("ProductVersion").map(String::as_str),
+        Some("1.0.0")
+    );
+    assert_eq!(
+        props.get("ProductCode").map(String::as_str),
+        Some("{6F4E2B10-1A2B-4C3D-8E9F-0A1B2C3D4E51}")
+    );
+    assert_eq!(props.get("VersionNT").map(String::as_str), Some("601"));
+    // A session was opened and closed.
+    let rm = log::restart_manager(&run.log);
+    assert!(rm.iter().any(|l| l.contains("Session opened")), "{rm:?}");
+    assert!(rm.iter().any(|l| l.contains("Session closed")), "{rm:?}");
+}
+
+#[test]
+fn multi_sequence_condition_skips_the_action() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("multi.msi"), Layout::Fhs, &["MULTISKIP=1"]);
+    run.assert_code_logged(0);
+    assert!(!log::starts(&run.log).iter().any(|s| s == "MarkProperty"));
+    assert!(!log::server_properties(&run.log).contains_key("MULTIMARKED"));
+    assert_multi(&ctx, Layout::Fhs, MULTI_DEFAULT, &run);
+}
+
+#[test]
+fn msiexec_syntax_installs_with_a_property() {
+    let ctx = Ctx::new();
+    let mut cmd = ctx.rmsi();
+    cmd.arg("msiexec")
+        .arg("--root")
+        .arg(&ctx.root)
+        .arg("--layout")
+        .arg("windows")
+        .arg("/i")
+        .arg(package("multi.msi"))
+        .arg("/qn")
+        .arg("/l*v")
+        .arg(&ctx.log)
+        .arg("NODOCS=1");
+    let run = ctx.finish(&mut cmd);
+    run.assert_code_logged(0);
+    assert_multi(
+        &ctx,
+        Layout::Windows,
+        &["bin/tool.txt", "data/modern.dat"],
+        &run,
+    );
+    assert_eq!(
+        log::ended(&run.log, "INSTALL"),
+        Some(1),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(
+        log::server_properties(&run.log)
+            .get("UILevel")
+            .map(String::as_str),
+        Some("2")
+    );
+}
+
+// --- exit codes ---
+
+#[test]
+fn msiexec_bad_syntax_is_1639() {
+    let ctx = Ctx::new();
+    let cases: [&[&str]; 2] = [&["/qn", "NOTAPROPERTY"], &["/qn", "/zz"]];
+    for extra in cases {
+        let mut cmd = ctx.rmsi();
+        cmd.arg("msiexec")
+            .arg("--root")
+            .arg(&ctx.root)
+            .arg("/i")
+            .arg(package("multi.msi"))
+            .args(extra);
+        let run = ctx.finish(&mut cmd);
+        run.assert_code(1639);
+        assert_root_empty(&ctx.root, &run);
+    }
+    // `/i` without its package.
+    let mut cmd = ctx.rmsi();
+    cmd.arg("msiexec").arg("--root").arg(&ctx.root).arg("/i");
+    let run = ctx.finish(&mut cmd);
+    run.assert_code(1639);
+    assert_root_empty(&ctx.root, &run);
+}
+
+#[test]
+fn missing_package_is_1619() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&ctx.path("no-such-package.msi"), Layout::Fhs, &[]);
+    run.assert_code(1619);
+    assert_root_empty(&ctx.root, &run);
+}
+
+#[test]
+fn not_a_package_is_1620() {
+    let ctx = Ctx::new();
+    let text = ctx.path("text.msi");
+    fs::write(&text, "this is not a compound file\n").expect("write text.msi");
+    let run = ctx.install(&text, Layout::Fhs, &[]);
+    run.assert_code(1620);
+    assert_root_empty(&ctx.root, &run);
+    // A real package cut short: the compound file header is there, its sectors are not.
+    let truncated = ctx.path("truncated.msi");
+    let bytes = fs::read(package("multi.msi")).expect("read multi.msi");
+    fs::write(&truncated, &bytes[..1536]).expect("write truncated.msi");
+    let run = ctx.install(&truncated, Layout::Fhs, &[]);
+    run.assert_code(1620);
+    assert_root_empty(&ctx.root, &run);
+}
+
+#[test]
+fn corrupt_cabinet_data_is_1603_and_leaves_nothing() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("corrupt-cab.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(1603);
+    assert_root_empty(&ctx.root, &run);
+    assert!(ctx.outside_root().is_empty(), "{:?}", ctx.outside_root());
+}
+
+#[test]
+fn wrong_cabinet_checksum_is_1603_with_a_clear_message() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("corrupt-csum.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(1603);
+    assert_root_empty(&ctx.root, &run);
+    let said = format!("{}{}", run.stderr, run.log).to_lowercase();
+    assert!(
+        said.contains("checksum"),
+        "no word of the checksum\n{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn wrong_file_size_is_1603_with_a_clear_message() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("bad-size.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(1603);
+    assert_root_empty(&ctx.root, &run);
+    let said = format!("{}{}", run.stderr, run.log).to_lowercase();
+    assert!(
+        said.contains("size"),
+        "no word of the size\n{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn package_without_feature_component_file_tables_installs_nothing() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("empty.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(0);
+    assert!(
+        payload_files(&ctx.root, Layout::Fhs).is_empty(),
+        "{}",
+        run.describe()
+    );
+}
+
+// --- hostile packages: nothing outside the root ---
+
+/// Paths a hostile package tries to write; none may exist after the install.
+const ESCAPES: &[&str] = &[
+    "/rmsi-escaped-dotdot-dir.txt",
+    "/rmsi-escaped-dotdot-file.txt",
+    "/tmp/rmsi-escaped-slash-file.txt",
+    "/tmp/rmsi-escaped-abs-file.txt",
+    "/tmp/rmsi-escaped-abs-dir",
+    "/tmp/rmsi-escaped-abs-dir/rmsi-escaped-abs-dir.txt",
+];
+
+fn assert_stays_in_root(pkg: &str) {
+    for layout in [Layout::Fhs, Layout::Windows] {
+        let ctx = Ctx::new();
+        let run = ctx.install(&package(pkg), layout, &[]);
+        for path in ESCAPES {
+            assert!(
+                !Path::new(path).exists(),
+                "{pkg} wrote {path} outside the root\n{}",
+                run.describe()
+            );
+        }
+        assert!(ctx.outside_root().is_empty(), "{:?}", ctx.outside_root());
+        // Refusing the package (1603, nothing left) and installing it inside the root are
+        // both fine; anything else is not.
+        match run.code {
+            Some(0) => {}
+            Some(c) if c == 1603 % 256 => assert_root_empty(&ctx.root, &run),
+            _ => panic!("{pkg}: unexpected result\n{}", run.describe()),
+        }
+    }
+}
+
+#[test]
+fn directory_names_with_dotdot_or_absolute_paths_stay_in_the_root() {
+    assert_stays_in_root("hostile-dir.msi");
+}
+
+#[test]
+fn file_names_with_dotdot_slash_or_absolute_paths_stay_in_the_root() {
+    assert_stays_in_root("hostile-file.msi");
+}
+
+#[test]
+fn symlink_already_in_the_root_is_not_followed() {
+    let ctx = Ctx::new();
+    let outside = ctx.path("outside");
+    fs::create_dir(&outside).expect("mkdir outside");
+    std::os::unix::fs::symlink(&outside, ctx.root.join("Program Files (x86)"))
+        .expect("plant a symlink");
+    let run = ctx.install(&package("multi.msi"), Layout::Windows, &[]);
+    let written: Vec<_> = fs::read_dir(&outside).expect("read outside").collect();
+    assert!(
+        written.is_empty(),
+        "wrote through a symlink in the root\n{}",
+        run.describe()
+    );
+    // Refusing (1603, root as it was) or installing beside the symlink are both fine.
+    assert!(
+        matches!(run.code, Some(c) if c == 0 || c == 1603 % 256),
+        "{}",
+        run.describe()
+    );
+}
+
+// --- the seed: MsiRestartManagerSessionKey around InstallValidate ---
+
+fn is_key(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+#[test]
+fn session_key_is_set_before_install_validate_and_cleared_after() {
+    let ctx = Ctx::new();
+    let keys = ctx.path("keys");
+    fs::create_dir(&keys).expect("mkdir keys");
+    let keydir = format!("KEYDIR={}/", keys.display());
+    let run = ctx.install(&package("rmkey.msi"), Layout::Fhs, &[&keydir]);
+    run.assert_code_logged(0);
+    let before = fs::read_to_string(keys.join("key-before.txt")).expect("key-before.txt");
+    let after = fs::read_to_string(keys.join("key-after.txt")).expect("key-after.txt");
+    assert!(
+        is_key(&before),
+        "key before InstallValidate: {before:?}\n{}",
+        run.describe()
+    );
+    assert_eq!(after, "", "key after InstallValidate must be empty");
+    // The dump masks the key.
+    for line in run.log.lines().filter(|l| l.starts_with("Property(S): ")) {
+        assert!(!line.contains(&before), "unmasked key in the dump: {line}");
+    }
+    // The session ended with the install.
+    let out = ctx
+        .rstmgr()
+        .args(["list", &before])
+        .output()
+        .expect("run rstmgr list");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "session still open after the install"
+    );
+    let pf = Layout::Fhs.program_files();
+    assert!(
+        ctx.root
+            .join(format!("{pf}/rmsi-tests/rmkey/app.txt"))
+            .is_file()
+    );
+}
+
+#[test]
+fn custom_action_joins_the_session_and_its_file_holder_is_shut_down() {
+    let ctx = Ctx::new();
+    let keys = ctx.path("keys");
+    fs::create_dir(&keys).expect("mkdir keys");
+    let held = ctx.path("held.dat");
+    fs::write(&held, vec![b'h'; 4096]).expect("write held.dat");
+    let mut holder = Holder::map(&held);
+    let pid = holder.pid();
+    let run = ctx.install(
+        &package("rmkey.msi"),
+        Layout::Fhs,
+        &[
+            &format!("KEYDIR={}/", keys.display()),
+            &format!("HELD={}", held.display()),
+        ],
+    );
+    run.assert_code_logged(0);
+    let before = fs::read_to_string(keys.join("key-before.txt")).expect("key-before.txt");
+    assert!(is_key(&before), "{before:?}");
+    assert_eq!(
+        fs::read_to_string(keys.join("key-after.txt"))
+            .ok()
+            .as_deref(),
+        Some("")
+    );
+    assert_eq!(
+        log::ended(&run.log, "JoinRm"),
+        Some(1),
+        "{}",
+        run.describe()
+    );
+    // The affected app registered by the custom action is in the log, with its pid.
+    let rm = log::restart_manager(&run.log);
+    assert!(
+        rm.iter().any(|l| l
+            .split(|c: char| !c.is_ascii_digit())
+            .any(|w| w == pid.to_string())),
+        "no RESTART MANAGER line names pid {pid}: {rm:?}\n{}",
+        run.describe()
+    );
+    // Quiet install, MSIRMSHUTDOWN unset: the documented default shuts it down.
+    assert!(
+        holder.exited_within(Duration::from_secs(5)),
+        "the holder of a registered file is still running\n{}",
+        run.describe()
+    );
+}
+
+// --- files in use: a process holds the replaced file open and mapped ---
+
+fn libdemo(layout: Layout) -> String {
+    format!("{}/rmsi-tests/inuse/lib/libdemo.so", layout.program_files())
+}
+
+/// Installs inuse-v1, maps its lib/libdemo.so from a child process, then installs v2
+/// with `props`; returns the run, the holder and the file's path.
+fn replace_mapped_file(ctx: &Ctx, props: &[&str]) -> (common_e2e::Run, Holder, std::path::PathBuf) {
+    let run = ctx.install(&package("inuse-v1.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(0);
+    let lib = ctx.root.join(libdemo(Layout::Fhs));
+    let v1 = fs::read(package("src/inuse-v1/libdemo.so")).expect("v1 source");
+    assert_eq!(fs::read(&lib).ok(), Some(v1), "{}", run.describe());
+    let holder = Holder::map(&lib);
+    let run = ctx.install(&package("inuse-v2.msi"), Layout::Fhs, props);
+    (run, holder, lib)
+}
+
+fn names_pid(run: &common_e2e::Run, pid: u32) -> bool {
+    log::restart_manager(&run.log).iter().any(|l| {
+        l.split(|c: char| !c.is_ascii_digit())
+            .any(|w| w == pid.to_string())
+    })
+}
+
+#[test]
+fn mapped_file_holder_is_shut_down_at_ui_none() {
+    let ctx = Ctx::new();
+    let (run, mut holder, lib) = replace_mapped_file(&ctx, &[]);
+    run.assert_code_logged(0);
+    assert!(names_pid(&run, holder.pid()), "{}", run.describe());
+    assert!(
+        holder.exited_within(Duration::from_secs(5)),
+        "the holder still runs\n{}",
+        run.describe()
+    );
+    let v2 = fs::read(package("src/inuse-v2/libdemo.so")).expect("v2 source");
+    assert_eq!(fs::read(&lib).ok(), Some(v2), "libdemo.so was not replaced");
+}
+
+#[test]
+fn mapped_file_holder_left_running_with_disable_shutdown_is_3010() {
+    let ctx = Ctx::new();
+    let (run, mut holder, _lib) =
+        replace_mapped_file(&ctx, &["MSIRESTARTMANAGERCONTROL=DisableShutdown"]);
+    run.assert_code_logged(3010);
+    assert!(
+        holder.is_running(),
+        "DisableShutdown must not shut the holder down"
+    );
+    assert!(names_pid(&run, holder.pid()), "{}", run.describe());
+}
+
+#[test]
+fn mapped_file_holder_not_registered_for_restart_with_rmshutdown_2_is_3010() {
+    let ctx = Ctx::new();
+    let (run, mut holder, _lib) = replace_mapped_file(&ctx, &["MSIRMSHUTDOWN=2"]);
+    run.assert_code_logged(3010);
+    assert!(
+        holder.is_running(),
+        "MSIRMSHUTDOWN=2 shuts down only restartable apps"
+    );
+    assert!(names_pid(&run, holder.pid()), "{}", run.describe());
+}
+
+// --- custom actions as host programs ---
+
+#[test]
+fn custom_action_command_line_is_split_by_windows_rules() {
+    let ctx = Ctx::new();
+    let args = ctx.path("args.txt");
+    let run = ctx.install(
+        &package("ca.msi"),
+        Layout::Fhs,
+        &[&format!("ARGSFILE={}", args.display())],
+    );
+    run.assert_code_logged(0);
+    let got = fs::read_to_string(&args).expect("args.txt");
+    assert_eq!(
+        got,
+        "<plain>\n<two words>\n<a\"quote>\n<back\\\\slash>\n<trail\\\\>\n<>\n<value with spaces>\n",
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn type34_custom_action_runs_in_its_directory() {
+    let ctx = Ctx::new();
+    let cwd = ctx.path("cwd.txt");
+    // windows layout: TARGETDIR is the root itself, which exists.
+    let run = ctx.install(
+        &package("ca.msi"),
+        Layout::Windows,
+        &[&format!("CWDFILE={}", cwd.display())],
+    );
+    run.assert_code_logged(0);
+    let got = fs::read_to_string(&cwd).expect("cwd.txt");
+    let root = fs::canonicalize(&ctx.root).expect("canonical root");
+    assert_eq!(got.trim_end(), root.to_string_lossy(), "{}", run.describe());
+}
+
+#[test]
+fn type2_custom_action_runs_from_the_binary_table() {
+    let ctx = Ctx::new();
+    let out = ctx.path("binary.txt");
+    let run = ctx.install(
+        &package("ca.msi"),
+        Layout::Fhs,
+        &[&format!("BINFILE={}", out.display())],
+    );
+    run.assert_code_logged(0);
+    let got = fs::read_to_string(&out).expect("binary.txt");
+    assert_eq!(
+        got,
+        format!("{}\none\ntwo words\n", out.display()),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn type19_custom_action_fails_the_install_with_its_message() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("ca.msi"), Layout::Fhs, &["ERRORCA=boom"]);
+    run.assert_code_logged(1603);
+    assert_root_empty(&ctx.root, &run);
+    assert!(
+        run.log.contains("Custom error from the package: boom"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(
+        log::ended(&run.log, "INSTALL"),
+        Some(3),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn failing_immediate_custom_action_is_1603_and_leaves_nothing() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("ca.msi"), Layout::Fhs, &["FAILIMM=5"]);
+    run.assert_code_logged(1603);
+    assert_root_empty(&ctx.root, &run);
+    assert_eq!(
+        log::ended(&run.log, "FailImmediate"),
+        Some(3),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn ignored_custom_action_exit_code_does_not_fail() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("ca.msi"), Layout::Fhs, &["IGNEXIT=1"]);
+    run.assert_code_logged(0);
+    assert_eq!(
+        log::ended(&run.log, "IgnoreExit"),
+        Some(1),
+        "{}",
+        run.describe()
+    );
+    let payload = fs::read(package("src/ca/payload.txt")).expect("payload source");
+    let path = format!("{}/rmsi-tests/ca/payload.txt", Layout::Fhs.program_files());
+    assert_payload(&ctx.root, Layout::Fhs, &[(&path, &payload)], &[], &run);
+}
+
+#[test]
+fn failing_deferred_custom_action_is_1603_and_leaves_nothing() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("ca.msi"), Layout::Fhs, &["FAILDEF=1"]);
+    run.assert_code_logged(1603);
+    assert_root_empty(&ctx.root, &run);
+}
+
+#[test]
+fn no_custom_actions_refuses_an_install_that_needs_one() {
+    let ctx = Ctx::new();
+    let args = ctx.path("args.txt");
+    let mut cmd = ctx.install_command(
+        &package("ca.msi"),
+        Layout::Fhs,
+        &[&format!("ARGSFILE={}", args.display())],
+    );
+    cmd.arg("--no-custom-actions");
+    let run = ctx.finish(&mut cmd);
+    run.assert_code_logged(1603);
+    assert_root_empty(&ctx.root, &run);
+    assert!(
+        !args.exists(),
+        "a custom action ran despite --no-custom-actions"
+    );
+}
+
+#[test]
+fn second_install_on_the_same_root_is_1618() {
+    let ctx = Ctx::new();
+    let paused = ctx.path("paused");
+    let first = ctx
+        .install_command(
+            &package("ca.msi"),
+            Layout::Fhs,
+            &["PAUSE=3", &format!("PAUSEFILE={}", paused.display())],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the first install");
+    let start = Instant::now();
+    while !paused.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the first install never reached its Pause action"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let second_log = ctx.path("second.log");
+    let mut cmd = ctx.rmsi();
+    cmd.arg("install")
+        .arg(example("hello/hello.msi"))
+        .arg("--root")
+        .arg(&ctx.root)
+        .arg("--ui")
+        .arg("none")
+        .arg("--log")
+        .arg(&second_log);
+    let second = common_e2e::run_command(&mut cmd, Some(&second_log));
+    let first = wait_run(first, Some(&ctx.log));
+    second.assert_code(1618);
+    first.assert_code_logged(0);
+    let payload = fs::read(package("src/ca/payload.txt")).expect("payload source");
+    let path = format!("{}/rmsi-tests/ca/payload.txt", Layout::Fhs.program_files());
+    assert_payload(&ctx.root, Layout::Fhs, &[(&path, &payload)], &[], &first);
+}
+
+// --- uncompressed sources ---
+
+#[test]
+fn noncompressed_file_comes_from_the_source_root() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("uncompressed/uncompressed.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(0);
+    let a = fs::read(package("src/uncompressed/a.txt")).expect("a.txt source");
+    // The copy beside the package, not the cabinet's (same size, other bytes).
+    let b = fs::read(package("uncompressed/b.txt")).expect("b.txt source");
+    let pf = format!("{}/rmsi-uncompressed", Layout::Fhs.program_files());
+    let (pa, pb) = (format!("{pf}/a.txt"), format!("{pf}/sub/b.txt"));
+    assert_payload(&ctx.root, Layout::Fhs, &[(&pa, &a), (&pb, &b)], &[], &run);
+}
+
+#[test]
+fn missing_uncompressed_source_is_1603_and_leaves_nothing() {
+    let ctx = Ctx::new();
+    let alone = ctx.path("alone");
+    fs::create_dir(&alone).expect("mkdir alone");
+    let pkg = alone.join("uncompressed.msi");
+    fs::copy(package("uncompressed/uncompressed.msi"), &pkg).expect("copy the package");
+    let run = ctx.install(&pkg, Layout::Fhs, &[]);
+    run.assert_code_logged(1603);
+    assert_root_empty(&ctx.root, &run);
+    assert_eq!(fs::read_dir(&alone).expect("read alone").count(), 1);
+}
+
+// --- 5,000 files ---
+
+#[test]
+fn many_files_install_byte_for_byte_as_msiextract_gives_them() {
+    let ctx = Ctx::new();
+    let pkg = package("many-files.msi");
+    let run = ctx.install(&pkg, Layout::Windows, &[]);
+    run.assert_code_logged(0);
+    let extracted = ctx.path("extracted");
+    fs::create_dir(&extracted).expect("mkdir extracted");
+    let status = std::process::Command::new("msiextract")
+        .arg("-C")
+        .arg(&extracted)
+        .arg(&pkg)
+        .stdout(Stdio::null())
+        .status()
+        .expect("run msiextract (Debian's msitools)");
+    assert!(status.success());
+    // msiextract resolves ProgramFilesFolder as `Program Files`; the windows layout as a
+    // 64-bit Windows 7 does, `Program Files (x86)` for this 32-bit package.
+    let want: std::collections::BTreeMap<String, Vec<u8>> =
+        payload_files(&extracted, Layout::Windows)
+            .into_iter()
+            .map(|(p, b)| (p.replacen("Program Files/", "Program Files (x86)/", 1), b))
+            .collect();
+    assert_eq!(want.len(), 5000);
+    let got = payload_files(&ctx.root, Layout::Windows);
+    assert_eq!(got.len(), 5000, "{}", run.describe());
+    assert!(got == want, "installed files differ from msiextract's");
+}
