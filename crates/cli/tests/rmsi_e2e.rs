@@ -7,6 +7,7 @@
 mod common_e2e;
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -77,6 +78,24 @@ fn multi_installs_default_features_fhs() {
     // `WITHCONFIG = "1"` false.
     assert_multi(&ctx, Layout::Fhs, MULTI_DEFAULT, &run);
     assert!(ctx.outside_root().is_empty(), "{:?}", ctx.outside_root());
+    assert_state_owner_only(&ctx.root.join(Layout::Fhs.state_dir()));
+}
+
+/// Everything in the engine's state folder (if it wrote one) is owner-only.
+fn assert_state_owner_only(state: &Path) {
+    if !state.exists() {
+        return;
+    }
+    for rel in std::iter::once(String::new()).chain(common_e2e::tree(state)) {
+        let path = state.join(rel.trim_end_matches(['/', '@']));
+        let meta = fs::symlink_metadata(&path).expect("stat a state entry");
+        assert_eq!(
+            meta.permissions().mode() & 0o077,
+            0,
+            "{} is open to group or others",
+            path.display()
+        );
+    }
 }
 
 #[test]
@@ -85,6 +104,7 @@ fn multi_installs_default_features_windows() {
     let run = ctx.install(&package("multi.msi"), Layout::Windows, &[]);
     run.assert_code_logged(0);
     assert_multi(&ctx, Layout::Windows, MULTI_DEFAULT, &run);
+    assert_state_owner_only(&ctx.root.join(Layout::Windows.state_dir()));
     assert!(
         ctx.root
             .join("Program Files (x86)/rmsi-tests/multi/bin/tool.txt")
@@ -685,6 +705,201 @@ fn mapped_file_holder_not_registered_for_restart_with_rmshutdown_2_is_3010() {
         "MSIRMSHUTDOWN=2 shuts down only restartable apps"
     );
     assert!(names_pid(&run, holder.pid()), "{}", run.describe());
+}
+
+#[test]
+fn full_ui_without_a_terminal_behaves_as_basic() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("inuse-v1.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(0);
+    let lib = ctx.root.join(libdemo(Layout::Fhs));
+    let mut holder = Holder::map(&lib);
+    let mut cmd = ctx.rmsi();
+    cmd.arg("install")
+        .arg(package("inuse-v2.msi"))
+        .arg("--root")
+        .arg(&ctx.root)
+        .arg("--ui")
+        .arg("full")
+        .arg("--log")
+        .arg(&ctx.log);
+    let run = ctx.finish(&mut cmd);
+    // No terminal to ask: the files-in-use prompt is not shown, the quiet default applies.
+    run.assert_code_logged(0);
+    assert!(names_pid(&run, holder.pid()), "{}", run.describe());
+    assert!(
+        holder.exited_within(Duration::from_secs(5)),
+        "{}",
+        run.describe()
+    );
+}
+
+/// Lines of `pidfile` (the pids of every holder instance so far).
+fn pids(pidfile: &Path) -> Vec<u32> {
+    fs::read_to_string(pidfile)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+#[test]
+fn holder_registered_for_restart_is_restarted_after_the_files_are_in_place() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("inuse-v1.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(0);
+    let lib = ctx.root.join(libdemo(Layout::Fhs));
+    let (pidfile, stopfile) = (ctx.path("pids"), ctx.path("stop"));
+    let mut holder = Holder::map_restartable(&ctx, &lib, &pidfile, &stopfile);
+    let first = holder.pid();
+    let run = ctx.install(&package("inuse-v2.msi"), Layout::Fhs, &[]);
+    // The relaunched instance stops by itself once `stop` exists.
+    let _stop = StopFile(stopfile.clone());
+    run.assert_code_logged(0);
+    assert!(
+        holder.exited_within(Duration::from_secs(5)),
+        "{}",
+        run.describe()
+    );
+    let start = Instant::now();
+    while pids(&pidfile).len() < 2 && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let all = pids(&pidfile);
+    assert_eq!(
+        all.len(),
+        2,
+        "not restarted: pids {all:?}\n{}",
+        run.describe()
+    );
+    assert_eq!(all[0], first);
+    assert_ne!(all[1], first);
+    assert!(
+        log::restart_manager(&run.log)
+            .iter()
+            .any(|l| l.contains("restarted")),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn msidisablermrestart_keeps_a_shut_down_holder_down() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("inuse-v1.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(0);
+    let lib = ctx.root.join(libdemo(Layout::Fhs));
+    let (pidfile, stopfile) = (ctx.path("pids"), ctx.path("stop"));
+    let mut holder = Holder::map_restartable(&ctx, &lib, &pidfile, &stopfile);
+    let run = ctx.install(
+        &package("inuse-v2.msi"),
+        Layout::Fhs,
+        &["MSIDISABLERMRESTART=1"],
+    );
+    let _stop = StopFile(stopfile.clone());
+    run.assert_code_logged(0);
+    assert!(
+        holder.exited_within(Duration::from_secs(5)),
+        "{}",
+        run.describe()
+    );
+    // A relaunch would write its pid within a moment of the install's end.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        pids(&pidfile).len(),
+        1,
+        "restarted despite MSIDISABLERMRESTART=1"
+    );
+}
+
+/// Creates the stop file of restartable holders when dropped (also on a failed assert).
+struct StopFile(std::path::PathBuf);
+
+impl Drop for StopFile {
+    fn drop(&mut self) {
+        let _ = fs::write(&self.0, "stop");
+    }
+}
+
+#[test]
+fn symlink_in_the_root_is_never_followed_to_register_its_target() {
+    let ctx = Ctx::new();
+    // lib/libdemo.so already in the root, as a symlink to a file outside that a process
+    // holds mapped: neither that process nor that file may be touched.
+    let outside = ctx.path("outside.so");
+    let original = b"outside the root\n".repeat(64);
+    fs::write(&outside, &original).expect("write outside.so");
+    let mut holder = Holder::map(&outside);
+    let lib = ctx.root.join(libdemo(Layout::Fhs));
+    fs::create_dir_all(lib.parent().expect("lib/")).expect("mkdir lib");
+    std::os::unix::fs::symlink(&outside, &lib).expect("plant the symlink");
+    let run = ctx.install(&package("inuse-v2.msi"), Layout::Fhs, &[]);
+    assert!(
+        holder.is_running(),
+        "a process outside the root was shut down\n{}",
+        run.describe()
+    );
+    assert!(!names_pid(&run, holder.pid()), "{}", run.describe());
+    assert_eq!(
+        fs::read(&outside).ok(),
+        Some(original),
+        "wrote through the symlink"
+    );
+    assert!(
+        matches!(run.code, Some(c) if c == 0 || c == 1603 % 256),
+        "{}",
+        run.describe()
+    );
+}
+
+// --- the Restart Manager unavailable or disabled ---
+
+#[test]
+fn unsafe_state_directory_installs_without_the_restart_manager() {
+    let ctx = Ctx::new();
+    fs::set_permissions(&ctx.state, fs::Permissions::from_mode(0o777)).expect("chmod 0777");
+    let keys = ctx.path("keys");
+    fs::create_dir(&keys).expect("mkdir keys");
+    let run = ctx.install(
+        &package("rmkey.msi"),
+        Layout::Fhs,
+        &[&format!("KEYDIR={}/", keys.display())],
+    );
+    run.assert_code_logged(0);
+    let before = fs::read_to_string(keys.join("key-before.txt")).expect("key-before.txt");
+    assert_eq!(before, "", "no session, no key\n{}", run.describe());
+    let rm = log::restart_manager(&run.log);
+    assert!(
+        !rm.is_empty(),
+        "the log does not say why there is no session\n{}",
+        run.describe()
+    );
+    assert!(!rm.iter().any(|l| l.contains("Session opened")), "{rm:?}");
+}
+
+#[test]
+fn msirestartmanagercontrol_disable_opens_no_session() {
+    let ctx = Ctx::new();
+    let keys = ctx.path("keys");
+    fs::create_dir(&keys).expect("mkdir keys");
+    let run = ctx.install(
+        &package("rmkey.msi"),
+        Layout::Fhs,
+        &[
+            &format!("KEYDIR={}/", keys.display()),
+            "MSIRESTARTMANAGERCONTROL=Disable",
+        ],
+    );
+    run.assert_code_logged(0);
+    let before = fs::read_to_string(keys.join("key-before.txt")).expect("key-before.txt");
+    assert_eq!(before, "", "{}", run.describe());
+    assert!(
+        !log::restart_manager(&run.log)
+            .iter()
+            .any(|l| l.contains("Session opened")),
+        "{}",
+        run.describe()
+    );
 }
 
 // --- custom actions as host programs ---

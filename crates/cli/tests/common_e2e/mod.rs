@@ -467,14 +467,50 @@ pub struct Holder {
 
 impl Holder {
     pub fn map(path: &Path) -> Holder {
-        let mut child = Command::new("python3")
-            .arg("-c")
+        let mut cmd = Command::new("python3");
+        cmd.arg("-c")
             .arg(
                 "import mmap,sys,time; f=open(sys.argv[1],'rb'); \
                  m=mmap.mmap(f.fileno(),0,prot=mmap.PROT_READ); \
                  print('ready',flush=True); time.sleep(60)",
             )
+            .arg(path);
+        Holder::spawn(cmd, path)
+    }
+
+    /// Like [`Holder::map`], but the holder also registers itself for restart with
+    /// `rstmgr register-restart` (in `ctx`'s state directory). Every instance — the first
+    /// and any relaunched by the Restart Manager — appends its pid to `pidfile`, and exits
+    /// by itself once `stopfile` exists (or after 30 s), so a relaunched instance, which is
+    /// no child of the test, never outlives it for long.
+    pub fn map_restartable(ctx: &Ctx, path: &Path, pidfile: &Path, stopfile: &Path) -> Holder {
+        let script = ctx.path("restartable-holder.py");
+        fs::write(
+            &script,
+            "import mmap, os, subprocess, sys, time\n\
+             path, pidfile, stopfile, rstmgr = sys.argv[1:5]\n\
+             f = open(path, 'rb')\n\
+             m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)\n\
+             subprocess.run([rstmgr, 'register-restart', '--', sys.executable] + sys.argv, check=True)\n\
+             with open(pidfile, 'a') as p:\n    p.write(f'{os.getpid()}\\n')\n\
+             try:\n    print('ready', flush=True)\nexcept Exception:\n    pass\n\
+             end = time.time() + 30\n\
+             while time.time() < end and not os.path.exists(stopfile):\n    time.sleep(0.05)\n",
+        )
+        .expect("write the holder script");
+        let mut cmd = Command::new("python3");
+        cmd.arg(&script)
             .arg(path)
+            .arg(pidfile)
+            .arg(stopfile)
+            .arg(rstmgr_exe())
+            .env("RSTMGR_STATE_DIR", &ctx.state)
+            .env("XDG_RUNTIME_DIR", &ctx.runtime);
+        Holder::spawn(cmd, path)
+    }
+
+    fn spawn(mut cmd: Command, path: &Path) -> Holder {
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
