@@ -24,6 +24,13 @@ pub enum Error {
         target: String,
     },
 
+    /// A path asked about does not exist (`rstmgr who`).
+    #[error("{}: no such file or directory", path.display())]
+    PathNotFound {
+        /// The path that was given.
+        path: PathBuf,
+    },
+
     /// A registered path is a directory (`RmGetList`).
     #[error("{}: a registered path is a directory", path.display())]
     AccessDenied {
@@ -158,7 +165,7 @@ impl Error {
     /// The Windows error code (a `winerror.h` value).
     pub fn code(&self) -> u32 {
         match self {
-            Error::FileNotFound { .. } => 2,
+            Error::FileNotFound { .. } | Error::PathNotFound { .. } => 2,
             Error::AccessDenied { .. } | Error::UnsafeStateDir { .. } => 5,
             Error::InvalidHandle => 6,
             Error::OutOfMemory => 14,
@@ -182,7 +189,7 @@ impl Error {
     /// The Windows error name (`ERROR_…`).
     pub fn name(&self) -> &'static str {
         match self {
-            Error::FileNotFound { .. } => "ERROR_FILE_NOT_FOUND",
+            Error::FileNotFound { .. } | Error::PathNotFound { .. } => "ERROR_FILE_NOT_FOUND",
             Error::AccessDenied { .. } | Error::UnsafeStateDir { .. } => "ERROR_ACCESS_DENIED",
             Error::InvalidHandle => "ERROR_INVALID_HANDLE",
             Error::OutOfMemory => "ERROR_OUTOFMEMORY",
@@ -232,6 +239,11 @@ mod tests {
         let cases: Vec<(Error, &str, u32)> = vec![
             (
                 Error::FileNotFound { target: "x".into() },
+                "ERROR_FILE_NOT_FOUND",
+                2,
+            ),
+            (
+                Error::PathNotFound { path: "/x".into() },
                 "ERROR_FILE_NOT_FOUND",
                 2,
             ),
