@@ -355,7 +355,8 @@ pub struct ProcessInfo {
     /// The login session (`/proc/PID/sessionid`); [`INVALID_SESSION_ID`] (4294967295) when
     /// the process is in no login session or the file cannot be read.
     pub session_id: u32,
-    /// The real user id of the process (`u32::MAX` when unknown).
+    /// The user the process runs as: the owner of `/proc/PID`, which is its effective uid
+    /// (`u32::MAX` when unknown).
     #[serde(skip, default = "unknown_uid")]
     pub uid: u32,
     /// The executable (`/proc/PID/exe`), when it could be read.
@@ -446,8 +447,8 @@ mod tests {
             serde_json::to_string(&s).unwrap(),
             r#"["running","stopped","restart_masked"]"#
         );
-        let back: AppStatus = serde_json::from_str(r#"["restart_masked","running","stopped"]"#)
-            .unwrap();
+        let back: AppStatus =
+            serde_json::from_str(r#"["restart_masked","running","stopped"]"#).unwrap();
         assert_eq!(back, s);
         assert_eq!(serde_json::to_string(&RebootReasons::NONE).unwrap(), "[]");
         assert!(serde_json::from_str::<AppStatus>(r#"["sleeping"]"#).is_err());

@@ -41,6 +41,10 @@ pub use info::{
     RebootReasons, is_critical_name, is_critical_service,
 };
 pub use process::UniqueProcess;
+pub use scan::{
+    Caller, FileUse, ScanOptions, ScanReport, UseKinds, affected, describe, reboot_reasons,
+    who_uses,
+};
 
 // --- re-exports: control ---
 pub use restart::{
