@@ -226,6 +226,10 @@ pub fn shutdown_apps(
         )));
     }
 
+    // A new attempt: an earlier call's failure says nothing about this one.
+    for &i in &targets {
+        apps[i].status.remove(AppStatus::ERROR_ON_STOP);
+    }
     let mut progress = Progress::new(targets.len(), progress);
     let mut detected_manager: Option<Box<dyn ServiceManager>> = None;
     for phase in PHASES {
