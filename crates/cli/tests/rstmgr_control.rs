@@ -347,3 +347,129 @@ fn register_restart_needs_a_command() {
     let out = ctx.run(&["register-restart"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// A private `runsvdir` (Debian package `runit`) on `<dir>/service`, killed with everything
+/// it started on drop.
+struct Runsvdir {
+    svdir: PathBuf,
+    child: Option<Child>,
+}
+
+impl Runsvdir {
+    fn start(root: &Path, name: &str, script: &str) -> Runsvdir {
+        use std::os::unix::fs::PermissionsExt;
+        let svdir = root.join("service");
+        let sv = svdir.join(name);
+        std::fs::create_dir_all(&sv).unwrap();
+        let run = sv.join("run");
+        std::fs::write(&run, format!("#!/bin/sh\n{script}\n")).unwrap();
+        std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let child = Command::new("runsvdir")
+            .arg(&svdir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("runsvdir (Debian package runit) must be installed");
+        Runsvdir {
+            svdir,
+            child: Some(child),
+        }
+    }
+
+    /// The service's supervised process, once it runs `sleep`.
+    fn main_pid(&self, name: &str) -> u32 {
+        let pid_file = self.svdir.join(name).join("supervise/pid");
+        let mut pid = 0;
+        wait_for(Duration::from_secs(5), || {
+            pid = std::fs::read_to_string(&pid_file)
+                .ok()
+                .and_then(|t| t.trim().parse().ok())
+                .unwrap_or(0);
+            pid != 0 && comm(pid).as_deref() == Some("sleep")
+        });
+        pid
+    }
+
+    fn stat(&self, name: &str) -> String {
+        std::fs::read_to_string(self.svdir.join(name).join("supervise/stat"))
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    }
+}
+
+impl Drop for Runsvdir {
+    fn drop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        // Children before grandchildren: runsv first (it would restart the service).
+        let mut tree = Vec::new();
+        let mut frontier = vec![child.id()];
+        while let Some(parent) = frontier.pop() {
+            let Ok(children) =
+                std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children"))
+            else {
+                continue;
+            };
+            for pid in children.split_whitespace().filter_map(|p| p.parse().ok()) {
+                if let Ok(p) = UniqueProcess::of(pid) {
+                    tree.push(p);
+                }
+                frontier.push(pid);
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        for p in tree {
+            if let Ok(Some(h)) = ProcessHandle::open(p) {
+                let _ = h.kill();
+            }
+        }
+    }
+}
+
+#[test]
+fn a_runit_service_holding_a_file_is_stopped_and_started_again() {
+    let ctx = Ctx::new();
+    let script = format!("exec 3<'{}'\nexec sleep 999", ctx.file.display());
+    let sv = Runsvdir::start(&ctx.root, "holder", &script);
+    let main = sv.main_pid("holder");
+    let key = ctx.start();
+    let run = |args: &[&str]| {
+        ctx.rstmgr()
+            .args(args)
+            .env("SVDIR", &sv.svdir)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["register", &key, "--file", ctx.file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["list", &key, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = entry(&list, main);
+    assert_eq!(e["service"], "holder", "{e}");
+    assert_eq!(e["app_type"], "service", "{e}");
+    assert_eq!(e["restartable"], true, "{e}");
+
+    let out = run(&["shutdown", &key, "--timeout", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        sv.stat("holder").starts_with("down"),
+        "{}",
+        sv.stat("holder")
+    );
+    assert!(comm(main).is_none() || comm(main).as_deref() != Some("sleep"));
+
+    let out = run(&["restart", &key]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        sv.stat("holder").starts_with("run"),
+        "{}",
+        sv.stat("holder")
+    );
+    assert_ne!(sv.main_pid("holder"), main);
+    assert!(run(&["end", &key]).status.success());
+}
