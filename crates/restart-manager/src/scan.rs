@@ -1051,4 +1051,136 @@ garbage line\n";
         let root = Caller { euid: 0, ..user };
         assert!(root.may_signal(0, 0));
     }
+
+    /// Builds a fake `/proc` tree under `root` with four entries: 100 holds `target` (open,
+    /// mapped and as its executable), 200 hides everything behind folders only root may
+    /// enter, 300 is a kernel thread, and `self` is not a pid.
+    fn fake_proc(root: &Path, target: &Path) -> PathBuf {
+        use std::os::unix::fs::{PermissionsExt, symlink};
+        let meta = std::fs::metadata(target).unwrap();
+        let maps = format!(
+            "00400000-00401000 r--p 00000000 {:02x}:{:02x} {} {}\n7ffd0000-7ffd1000 rw-p 00000000 00:00 0 [stack]\n",
+            rustix::fs::major(meta.dev()),
+            rustix::fs::minor(meta.dev()),
+            meta.ino(),
+            target.display()
+        );
+        let stat = |pid: u32, flags: u64| {
+            format!(
+                "{pid} (fake {pid}) S 1 {pid} {pid} 0 -1 {flags} 0 0 0 0 0 0 0 0 20 0 1 0 {pid}000 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+            )
+        };
+        let proc = root.join("proc");
+        let mode = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+        };
+
+        let p100 = proc.join("100");
+        std::fs::create_dir_all(p100.join("fd")).unwrap();
+        std::fs::write(p100.join("stat"), stat(100, 0x40_0000)).unwrap();
+        std::fs::write(
+            p100.join("status"),
+            "Name:\tfake\nUid:\t65534\t65534\t65534\t65534\n",
+        )
+        .unwrap();
+        std::fs::write(p100.join("sessionid"), "4294967295").unwrap();
+        std::fs::write(p100.join("maps"), &maps).unwrap();
+        symlink(target, p100.join("exe")).unwrap();
+        symlink(target, p100.join("fd/3")).unwrap();
+        symlink("/", p100.join("cwd")).unwrap();
+        symlink("/", p100.join("root")).unwrap();
+
+        // 200: the same uses, but behind folders and files only root may read.
+        let p200 = proc.join("200");
+        let locked = root.join("locked");
+        std::fs::create_dir_all(p200.join("fd")).unwrap();
+        std::fs::create_dir_all(&locked).unwrap();
+        let hidden = locked.join("target");
+        std::fs::hard_link(target, &hidden).unwrap();
+        std::fs::write(p200.join("stat"), stat(200, 0x40_0000)).unwrap();
+        std::fs::write(p200.join("maps"), &maps).unwrap();
+        symlink(&hidden, p200.join("exe")).unwrap();
+        symlink(&hidden, p200.join("fd/3")).unwrap();
+        mode(&locked, 0o700);
+        mode(&p200.join("fd"), 0o700);
+        mode(&p200.join("maps"), 0o600);
+
+        // 300: a kernel thread (PF_KTHREAD, no executable).
+        let p300 = proc.join("300");
+        std::fs::create_dir_all(&p300).unwrap();
+        std::fs::write(p300.join("stat"), stat(300, 0x20_0040)).unwrap();
+
+        symlink("100", proc.join("self")).unwrap();
+        for dir in [root, &proc, &p100, &p200, &p300] {
+            mode(dir, 0o755);
+        }
+        proc
+    }
+
+    /// What an unprivileged caller must see in the fake tree.
+    fn check_fake_tree(proc: &Path, target: &Path) {
+        let opts = ScanOptions {
+            proc_root: proc.to_path_buf(),
+            services: None,
+            ..ScanOptions::default()
+        };
+        let report = who_uses(&[target.to_path_buf()], &opts).expect("never fails");
+        let pids: Vec<u32> = report.processes.iter().map(|p| p.process.pid).collect();
+        assert_eq!(pids, vec![100], "{report:?}");
+        let info = &report.processes[0];
+        assert_eq!(info.process.start_time, 100_000);
+        assert_eq!(info.app_name, "target.txt");
+        assert_eq!(info.app_type, AppType::Unknown);
+        assert_eq!(
+            report.uses[0].kinds,
+            UseKinds {
+                fd: true,
+                mapped: true,
+                exe: true,
+                cwd: false,
+                root: false
+            }
+        );
+        assert_eq!(report.inaccessible, vec![200], "reported once");
+        assert!(report.reboot_reasons.is_empty());
+    }
+
+    #[test]
+    fn an_unreadable_process_is_reported_once_and_does_not_fail_the_scan() {
+        const ROLE: &str = "RSTMGR_FAKE_PROC_CHECK";
+        if let Some(dir) = std::env::var_os(ROLE) {
+            // The re-executed copy, running as nobody.
+            let dir = PathBuf::from(dir);
+            check_fake_tree(&dir.join("proc"), &dir.join("target.txt"));
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("target.txt");
+        std::fs::write(&target, "x").unwrap();
+        let proc = fake_proc(tmp.path(), &target);
+        if !rustix::process::geteuid().is_root() {
+            check_fake_tree(&proc, &target);
+            return;
+        }
+        // Root reads through any permission bits, so run the check as nobody.
+        use std::os::unix::process::CommandExt;
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "scan::tests::an_unreadable_process_is_reported_once_and_does_not_fail_the_scan",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(ROLE, tmp.path())
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("1 passed"),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
