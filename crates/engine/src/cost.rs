@@ -614,6 +614,9 @@ impl CostTables {
             }
         }
 
+        dedup_keep_order(&mut create_folders);
+        dedup_keep_order(&mut remove_folders);
+
         let remove_files = self.remove_file_plans(props, root, &comp_by_key)?;
         let duplicate_files = self.duplicate_plans(props, root, &comp_by_key, &files)?;
         let move_files = self.move_plans(props, root, &comp_by_key)?;
@@ -1163,6 +1166,11 @@ fn apply_never_overwrite(mut files: Vec<FilePlan>, components: &[ComponentPlan])
         }
     }
     files
+}
+
+fn dedup_keep_order(paths: &mut Vec<PathBuf>) {
+    let mut seen = HashSet::new();
+    paths.retain(|p| seen.insert(p.clone()));
 }
 
 fn exists(path: &Path) -> bool {
