@@ -51,6 +51,8 @@ pub use cost::{
 pub use registry::{ComponentRecord, DATABASE_NAME, ProductRecord, Registry, upgrade_matches};
 
 // --- re-exports: execution ---
+pub use rm::{AppInUse, FilesInUseChoice};
+pub use session::{InstallReport, InstallRequest, InstallUi, NoUi, UiLevel, install};
 
 // --- re-exports: cabinets ---
 pub use cabinet::{

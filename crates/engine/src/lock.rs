@@ -1,1 +1,91 @@
-//! (being built)
+//! One install at a time per target root.
+//!
+//! Windows serialises installations with the global `_MSIExecute` mutex: a second attempt
+//! while one runs gets `ERROR_INSTALL_ALREADY_RUNNING` (1618). Here the unit is a target
+//! root, and the lock is an exclusive `flock` on the root folder itself, taken without
+//! waiting. Locking the folder rather than a lock file matters: an install that fails must
+//! leave the root exactly as it was, and a lock file would be one more thing to create and
+//! to remove (and removing a lock file that another process may have just opened is a race).
+//! The lock belongs to the open file description, so it goes away with the process however
+//! it ends; the descriptor is close-on-exec, so a custom action left running never holds it.
+
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{FlockOperation, Mode, OFlags};
+
+use crate::error::{Error, Result};
+
+/// The held install lock of a root; released on drop. Also the root's open folder, which
+/// the staging code walks from (so that a root renamed or replaced by a symlink meanwhile
+/// is not followed).
+#[derive(Debug)]
+pub(crate) struct RootLock {
+    fd: OwnedFd,
+    root: PathBuf,
+}
+
+impl RootLock {
+    /// Takes the lock of `root` (an existing folder), or fails with 1618 when another
+    /// install holds it.
+    pub(crate) fn acquire(root: &Path) -> Result<RootLock> {
+        let fd = rustix::fs::open(
+            root,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::io(root, e.into()))?;
+        match rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => Ok(RootLock {
+                fd,
+                root: root.to_path_buf(),
+            }),
+            Err(rustix::io::Errno::WOULDBLOCK) => Err(Error::AlreadyRunning {
+                root: root.to_path_buf(),
+            }),
+            Err(e) => Err(Error::io(root, e.into())),
+        }
+    }
+
+    /// The locked root's open folder.
+    pub(crate) fn dir(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// The root's path as given.
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_lock_is_1618_and_release_frees_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let first = RootLock::acquire(dir.path()).expect("first lock");
+        let second = RootLock::acquire(dir.path()).expect_err("second lock must fail");
+        assert_eq!(second.code(), 1618);
+        assert_eq!(second.name(), "ERROR_INSTALL_ALREADY_RUNNING");
+        drop(first);
+        RootLock::acquire(dir.path()).expect("lock after release");
+        // Nothing was written into the root.
+        assert_eq!(fs_err::read_dir(dir.path()).expect("list").count(), 0);
+    }
+
+    #[test]
+    fn lock_is_held_against_another_process() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let _held = RootLock::acquire(dir.path()).expect("lock");
+        // flock(1) from util-linux sees the lock from another process.
+        let status = std::process::Command::new("flock")
+            .args(["--nonblock", "--exclusive"])
+            .arg(dir.path())
+            .arg("true")
+            .status()
+            .expect("run flock(1)");
+        assert_eq!(status.code(), Some(1), "another process got the lock");
+    }
+}

@@ -1,1 +1,394 @@
-//! (being built)
+//! Glue between an install and its Restart Manager session (spec section 1).
+//!
+//! The life cycle, as `msirestartmanagersessionkey.md` and the observed logs place it:
+//!
+//! 1. **Initialization** — [`RmGlue::start`] starts a primary session (unless
+//!    `MSIRESTARTMANAGERCONTROL=Disable`); the engine sets `MsiRestartManagerSessionKey` to
+//!    its key. A session that cannot start (an unsafe state folder, too many sessions) is not
+//!    an install failure: Windows Installer goes on without the Restart Manager when it is
+//!    unavailable, and so does this engine, with the property left empty and the reason in
+//!    the log.
+//! 2. **Custom actions before InstallValidate** join with the key and register more
+//!    resources; their registrations add up in the session.
+//! 3. **InstallValidate** — [`RmGlue::validate`] registers the existing files the install
+//!    will replace or remove, lists the affected applications (custom actions' registrations
+//!    included), and decides by `MSIRESTARTMANAGERCONTROL`, `MSIRMSHUTDOWN` and the UI level
+//!    whether to shut them down.
+//! 4. **End** — [`RmGlue::finish`] restarts what was shut down (unless
+//!    `MSIDISABLERMRESTART=1`) and ends the session.
+//!
+//! Every step writes a `RESTART MANAGER:` line to the log.
+
+use std::path::PathBuf;
+
+use restart_manager::{AppStatus, AppType, ProcessInfo, Resources, Session, ShutdownOptions};
+
+use crate::log::Log;
+
+/// `MSIRESTARTMANAGERCONTROL` (spec 1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Control {
+    /// Unset or `0`: use the Restart Manager.
+    Enabled,
+    /// `DisableShutdown`: detect files in use, never shut anything down.
+    DisableShutdown,
+    /// `Disable`: no interaction at all.
+    Disable,
+}
+
+impl Control {
+    /// Reads the property's value (case-insensitive, as Windows compares these keywords).
+    pub(crate) fn from_property(value: Option<&str>) -> Control {
+        match value.map(str::trim) {
+            Some(v) if v.eq_ignore_ascii_case("Disable") => Control::Disable,
+            Some(v) if v.eq_ignore_ascii_case("DisableShutdown") => Control::DisableShutdown,
+            _ => Control::Enabled,
+        }
+    }
+}
+
+/// What the user chose at a files-in-use prompt (the MsiRMFilesInUse dialog's choices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilesInUseChoice {
+    /// "Automatically close applications and restart them."
+    CloseAndRestart,
+    /// "Do not close applications. (A reboot will be required.)"
+    DoNotClose,
+    /// Cancel the installation (1602).
+    Cancel,
+}
+
+/// One application holding files the install replaces or removes, as shown to the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppInUse {
+    /// Process id.
+    pub pid: u32,
+    /// The application's name (executable or service name).
+    pub name: String,
+    /// The Restart Manager's application type name (`RmConsole`, `RmService`, …).
+    pub app_type: &'static str,
+    /// Whether the Restart Manager can restart it.
+    pub restartable: bool,
+}
+
+/// Decisions the validate step needs from the session.
+pub(crate) struct ValidateInput<'a> {
+    /// Existing regular files (absolute paths) the install will overwrite or remove.
+    pub(crate) files: &'a [PathBuf],
+    /// `MSIRMSHUTDOWN`: 0 polite, 1 force, 2 only if all are restartable.
+    pub(crate) shutdown_mode: u32,
+    /// The UI level (2 none, 3 basic, 4 reduced, 5 full).
+    pub(crate) ui_level: u32,
+}
+
+/// What validate decided.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Validated {
+    /// Go on.
+    Continue,
+    /// The user cancelled (1602).
+    Cancel,
+}
+
+/// The install's side of its Restart Manager session.
+pub(crate) struct RmGlue {
+    control: Control,
+    session: Option<Session>,
+    /// Applications shut down at InstallValidate, to restart at the end.
+    shut_down: bool,
+    /// Applications left running on files the install replaces or removes.
+    left_running: Vec<AppInUse>,
+}
+
+/// The Windows name of an application type, as logs print it (`RM_APP_TYPE`).
+pub(crate) fn app_type_name(t: AppType) -> &'static str {
+    match t {
+        AppType::MainWindow => "RmMainWindow",
+        AppType::OtherWindow => "RmOtherWindow",
+        AppType::Service => "RmService",
+        AppType::Explorer => "RmExplorer",
+        AppType::Console => "RmConsole",
+        AppType::Critical => "RmCritical",
+        _ => "RmUnknownApp",
+    }
+}
+
+fn to_app(p: &ProcessInfo) -> AppInUse {
+    AppInUse {
+        pid: p.process.pid,
+        name: p.app_name.clone(),
+        app_type: app_type_name(p.app_type),
+        restartable: p.restartable,
+    }
+}
+
+impl RmGlue {
+    /// Starts the session unless `control` disables the Restart Manager. Returns the glue;
+    /// [`RmGlue::key`] is the key to set in `MsiRestartManagerSessionKey` (None: leave it
+    /// empty).
+    pub(crate) fn start(control: Control, log: &mut Log) -> RmGlue {
+        let session = if control == Control::Disable {
+            log.rm("Disabled by MSIRESTARTMANAGERCONTROL=Disable; no session is opened.");
+            None
+        } else {
+            match Session::start() {
+                Ok(s) => {
+                    log.rm("Session opened.");
+                    Some(s)
+                }
+                Err(e) => {
+                    log.rm(&format!(
+                        "Could not open a session ({} {}: {e}). Continuing without the Restart Manager.",
+                        e.code(),
+                        e.name()
+                    ));
+                    None
+                }
+            }
+        };
+        RmGlue {
+            control,
+            session,
+            shut_down: false,
+            left_running: Vec::new(),
+        }
+    }
+
+    /// The session key, when a session is open.
+    pub(crate) fn key(&self) -> Option<String> {
+        self.session.as_ref().map(|s| s.key().to_string())
+    }
+
+    /// Applications left running on files the install replaced or removed.
+    pub(crate) fn left_running(&self) -> &[AppInUse] {
+        &self.left_running
+    }
+
+    /// InstallValidate's part: register, list, decide, shut down. `prompt` is asked at full
+    /// UI and returns `None` when it cannot ask (no terminal): the quiet default applies.
+    pub(crate) fn validate(
+        &mut self,
+        input: &ValidateInput<'_>,
+        prompt: &mut dyn FnMut(&[AppInUse]) -> Option<FilesInUseChoice>,
+        log: &mut Log,
+    ) -> Validated {
+        let Some(session) = &self.session else {
+            return Validated::Continue;
+        };
+        let registered_before = match session.registered() {
+            Ok(r) => r,
+            Err(e) => {
+                log.rm(&format!("Could not read the session's registrations: {e}."));
+                Resources::new()
+            }
+        };
+        if input.files.is_empty() && registered_before.is_empty() {
+            log.rm(
+                "No existing file is replaced or removed and nothing else is registered; skipping the scan of running processes.",
+            );
+            return Validated::Continue;
+        }
+        if !registered_before.is_empty() {
+            log.rm(&format!(
+                "{} resource(s) were registered by custom actions.",
+                registered_before.len()
+            ));
+        }
+        if !input.files.is_empty() {
+            let res = Resources {
+                files: input.files.to_vec(),
+                ..Resources::new()
+            };
+            match session.register(&res) {
+                Ok(()) => log.rm(&format!(
+                    "Registered {} file(s) the installation replaces or removes.",
+                    input.files.len()
+                )),
+                Err(e) => {
+                    log.rm(&format!("Could not register the files in use: {e}."));
+                    return Validated::Continue;
+                }
+            }
+        }
+        let affected = match session.list() {
+            Ok(a) => a,
+            Err(e) => {
+                log.rm(&format!(
+                    "Could not list the applications holding files: {e}."
+                ));
+                return Validated::Continue;
+            }
+        };
+        let apps: Vec<&ProcessInfo> = affected
+            .apps
+            .iter()
+            .filter(|p| p.process.pid != std::process::id())
+            .collect();
+        for p in &apps {
+            log.rm(&format!(
+                "Detected that application with id {}, friendly name '{}', of type {} and status {} holds file[s] in use.",
+                p.process.pid,
+                p.app_name,
+                app_type_name(p.app_type),
+                p.status.bits()
+            ));
+        }
+        if apps.is_empty() {
+            log.rm("No application holds a file in use.");
+            return Validated::Continue;
+        }
+        let shown: Vec<AppInUse> = apps.iter().map(|p| to_app(p)).collect();
+
+        if self.control == Control::DisableShutdown {
+            log.rm(
+                "Will not attempt to shut down applications (MSIRESTARTMANAGERCONTROL=DisableShutdown); a restart will be required.",
+            );
+            self.left_running = shown;
+            return Validated::Continue;
+        }
+        let choice = if input.ui_level >= 5 {
+            match prompt(&shown) {
+                Some(c) => c,
+                None => {
+                    log.rm("No terminal to ask on: the applications are shut down as in basic UI.");
+                    FilesInUseChoice::CloseAndRestart
+                }
+            }
+        } else {
+            log.rm("Will attempt to shut down and restart applications in no UI modes.");
+            FilesInUseChoice::CloseAndRestart
+        };
+        match choice {
+            FilesInUseChoice::Cancel => {
+                log.rm("The user cancelled at the files-in-use prompt.");
+                return Validated::Cancel;
+            }
+            FilesInUseChoice::DoNotClose => {
+                log.rm("The user chose not to close applications; a restart will be required.");
+                self.left_running = shown;
+                return Validated::Continue;
+            }
+            FilesInUseChoice::CloseAndRestart => {}
+        }
+        let opts = ShutdownOptions {
+            force: input.shutdown_mode == 1,
+            only_registered: input.shutdown_mode == 2,
+            ..ShutdownOptions::default()
+        };
+        self.shut_down = true;
+        match session.shutdown(&opts, &mut |_| {}) {
+            Ok(report) => {
+                let failed: Vec<&ProcessInfo> = report
+                    .apps
+                    .iter()
+                    .filter(|p| {
+                        p.process.pid != std::process::id()
+                            && !p.status.contains(AppStatus::STOPPED)
+                            && !p.status.contains(AppStatus::STOPPED_OTHER)
+                    })
+                    .collect();
+                for p in &report.apps {
+                    if p.status.contains(AppStatus::STOPPED) {
+                        log.rm(&format!(
+                            "Shut down application with id {}, friendly name '{}'.",
+                            p.process.pid, p.app_name
+                        ));
+                    }
+                }
+                if failed.is_empty() {
+                    log.rm(
+                        "Successfully shut down all applications in the service's session that held files in use.",
+                    );
+                } else {
+                    log.rm(&format!(
+                        "Info 1611. The setup was unable to automatically close all requested applications ({} still running).",
+                        failed.len()
+                    ));
+                    self.left_running = failed.iter().map(|p| to_app(p)).collect();
+                }
+            }
+            Err(e) => {
+                log.rm(&format!(
+                    "Info 1611. The setup was unable to automatically close all requested applications: {} {}: {e}.",
+                    e.code(),
+                    e.name()
+                ));
+                // Whatever is still alive keeps running on the replaced files.
+                self.left_running = match session.list() {
+                    Ok(a) => a
+                        .apps
+                        .iter()
+                        .filter(|p| {
+                            p.process.pid != std::process::id()
+                                && !p.status.contains(AppStatus::STOPPED)
+                        })
+                        .map(to_app)
+                        .collect(),
+                    Err(_) => shown,
+                };
+            }
+        }
+        Validated::Continue
+    }
+
+    /// The end of the install: restart what was shut down (unless `disable_restart`), then
+    /// end the session. Runs after success and after failure alike.
+    pub(crate) fn finish(mut self, disable_restart: bool, log: &mut Log) {
+        let Some(session) = self.session.take() else {
+            return;
+        };
+        if self.shut_down {
+            if disable_restart {
+                log.rm("Restarting applications is disabled (MSIDISABLERMRESTART=1).");
+            } else {
+                match session.restart(&mut |_| {}) {
+                    Ok(report) => {
+                        for p in &report.apps {
+                            if p.status.contains(AppStatus::RESTARTED) {
+                                log.rm(&format!(
+                                    "Restarted application '{}' (now id {}).",
+                                    p.app_name, p.process.pid
+                                ));
+                            }
+                        }
+                        log.rm("Previously shut down applications have been restarted.");
+                    }
+                    Err(e) => log.rm(&format!(
+                        "Could not restart the applications that were shut down: {} {}: {e}.",
+                        e.code(),
+                        e.name()
+                    )),
+                }
+            }
+        }
+        match session.end() {
+            Ok(()) => log.rm("Session closed."),
+            Err(e) => log.rm(&format!("Could not end the session cleanly: {e}.")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_values() {
+        assert_eq!(Control::from_property(None), Control::Enabled);
+        assert_eq!(Control::from_property(Some("0")), Control::Enabled);
+        assert_eq!(Control::from_property(Some("Disable")), Control::Disable);
+        assert_eq!(Control::from_property(Some("disable")), Control::Disable);
+        assert_eq!(
+            Control::from_property(Some("DisableShutdown")),
+            Control::DisableShutdown
+        );
+    }
+
+    #[test]
+    fn type_names_are_windows_names() {
+        assert_eq!(app_type_name(AppType::Console), "RmConsole");
+        assert_eq!(app_type_name(AppType::Service), "RmService");
+        assert_eq!(app_type_name(AppType::Critical), "RmCritical");
+        assert_eq!(app_type_name(AppType::Unknown), "RmUnknownApp");
+    }
+}

@@ -1,1 +1,731 @@
-//! (being built)
+//! An install session: one package run into one root, from initialization to the final
+//! `MainEngineThread is returning N`.
+//!
+//! [`install`] is the whole of it, in the order Windows Installer follows (spec 7.3, 2.1,
+//! 3.9, 1.3):
+//!
+//! 1. open the log, take the root's install lock (1618 when another install holds it), open
+//!    the package (1619, 1620);
+//! 2. set the properties an installer sets at initialization, then the command line's;
+//! 3. start the Restart Manager session and set `MsiRestartManagerSessionKey`;
+//! 4. run the top-level INSTALL action: the UI sequence's non-dialog actions at reduced and
+//!    full UI (its `ExecuteAction` runs the execute sequence), else the execute sequence;
+//!    standard actions change nothing on disk until the script runs: InstallFiles extracts
+//!    and checks every file into the [staging area](crate::stage) and the script
+//!    (InstallExecute, InstallFinalize) renames them into place, interleaved with deferred
+//!    custom actions;
+//! 5. on failure: the termination row (-2 or -3), then rollback — rollback custom actions in
+//!    reverse order and every staged change undone, so the root is as it was; on success:
+//!    commit custom actions, and the staging area removed;
+//! 6. restart what the Restart Manager shut down, end its session, dump the properties, and
+//!    report the code (3010 when applications still run on replaced files).
+
+use std::collections::{BTreeMap, HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use msi_expr::ConditionResult;
+
+use crate::actions::Context;
+use crate::custom_action::Running;
+use crate::error::{Error, Outcome, Result};
+use crate::layout::Layout;
+use crate::lock::RootLock;
+use crate::log::Log;
+use crate::package::Package;
+use crate::rm::{AppInUse, Control, FilesInUseChoice, RmGlue};
+use crate::sequence::{self, ActionResult, Which};
+use crate::stage::Stage;
+use crate::tables::custom_action::CustomActionRow;
+use crate::tables::sequence::{SequenceRow, SequenceTable};
+
+/// The UI level of an installation (spec 5.4; the `UILevel` property's value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UiLevel {
+    /// `/qn`: silent (2).
+    None,
+    /// `/qb`: progress only (3).
+    Basic,
+    /// `/qr`: reduced (4).
+    Reduced,
+    /// `/qf`: full (5).
+    Full,
+}
+
+impl UiLevel {
+    /// The `UILevel` property value.
+    pub fn value(self) -> u32 {
+        match self {
+            UiLevel::None => 2,
+            UiLevel::Basic => 3,
+            UiLevel::Reduced => 4,
+            UiLevel::Full => 5,
+        }
+    }
+}
+
+/// Everything an installation is asked to do.
+#[derive(Debug, Clone)]
+pub struct InstallRequest {
+    /// The package file.
+    pub package: PathBuf,
+    /// The target root (`/` for a real install). Created if missing (and removed again if
+    /// the install fails).
+    pub root: PathBuf,
+    /// Where the standard folders point under the root.
+    pub layout: Layout,
+    /// The UI level.
+    pub ui_level: UiLevel,
+    /// The verbose log file, if any.
+    pub log: Option<PathBuf>,
+    /// Append to the log instead of replacing it (`/l+`).
+    pub log_append: bool,
+    /// Command-line properties, in order (names already upper-cased and checked).
+    pub properties: Vec<(String, String)>,
+    /// Whether executable custom actions may run (`--no-custom-actions` clears it: an
+    /// install that needs one then fails with 1603).
+    pub custom_actions: bool,
+}
+
+/// What the engine asks of its user interface. Every method has a silent default.
+pub trait InstallUi {
+    /// An action starts.
+    fn action(&mut self, _name: &str) {}
+    /// Files extracted so far, of the total.
+    fn progress(&mut self, _done: u64, _total: u64) {}
+    /// At full UI: applications hold files the install replaces. `None`: nobody to ask;
+    /// the quiet default applies (shut them down).
+    fn files_in_use(&mut self, _apps: &[AppInUse]) -> Option<FilesInUseChoice> {
+        None
+    }
+}
+
+/// A user interface that shows nothing and asks nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoUi;
+
+impl InstallUi for NoUi {}
+
+/// How an installation ended.
+#[derive(Debug)]
+pub struct InstallReport {
+    /// Success (0 or 3010) or the error.
+    pub result: Result<Outcome>,
+    /// Applications left running on files the install replaced or removed (the reason for
+    /// 3010).
+    pub apps_left_running: Vec<AppInUse>,
+    /// The log could not be written completely (the install's result stands).
+    pub log_error: Option<io::Error>,
+}
+
+impl InstallReport {
+    /// The Windows Installer code (`msiexec`'s exit code).
+    pub fn code(&self) -> u32 {
+        match &self.result {
+            Ok(o) => o.code(),
+            Err(e) => e.code(),
+        }
+    }
+
+    /// The code's Windows name.
+    pub fn name(&self) -> &'static str {
+        match &self.result {
+            Ok(o) => o.name(),
+            Err(e) => e.name(),
+        }
+    }
+}
+
+/// Runs a package into a root (see the module documentation).
+pub fn install(request: &InstallRequest, ui: &mut dyn InstallUi) -> InstallReport {
+    let mut log = match &request.log {
+        Some(path) => match Log::open(path, request.log_append) {
+            Ok(log) => log,
+            Err(source) => {
+                return InstallReport {
+                    result: Err(Error::io(path, source)),
+                    apps_left_running: Vec::new(),
+                    log_error: None,
+                };
+            }
+        },
+        None => Log::none(),
+    };
+    log.engine(&format!(
+        "******* RunEngine: Product: {}; Root: {}; Layout: {}; UI level: {}",
+        request.package.display(),
+        request.root.display(),
+        request.layout,
+        request.ui_level.value()
+    ));
+    let (result, left) = run_locked(request, ui, &mut log);
+    let code = match &result {
+        Ok(o) => o.code(),
+        Err(e) => e.code(),
+    };
+    if let Err(e) = &result {
+        log.engine(&format!("{} {}: {e}", e.code(), e.name()));
+    }
+    let log_error = log.finish(code);
+    InstallReport {
+        result,
+        apps_left_running: left,
+        log_error,
+    }
+}
+
+/// Everything after the log: the root, its lock, the package, the session.
+fn run_locked(
+    request: &InstallRequest,
+    ui: &mut dyn InstallUi,
+    log: &mut Log,
+) -> (Result<Outcome>, Vec<AppInUse>) {
+    // The root: made absolute (Restart Manager resources are absolute paths), created when
+    // missing and removed again if the install fails.
+    let made_root = match prepare_root(&request.root) {
+        Ok(m) => m,
+        Err(e) => return (Err(e), Vec::new()),
+    };
+    let root = match fs_err::canonicalize(&request.root) {
+        Ok(r) => r,
+        Err(e) => return (Err(Error::io(&request.root, e)), Vec::new()),
+    };
+    let lock = match RootLock::acquire(&root) {
+        Ok(l) => l,
+        Err(e) => {
+            log.engine(&format!(
+                "Another installation is in progress in {}: {e}",
+                root.display()
+            ));
+            remove_made(&made_root);
+            return (Err(e), Vec::new());
+        }
+    };
+    let package = match Package::open(&request.package) {
+        Ok(p) => p,
+        Err(e) => {
+            drop(lock);
+            remove_made(&made_root);
+            return (Err(e), Vec::new());
+        }
+    };
+    let (result, left) = match Session::new(request, ui, &lock, root, package, log) {
+        Ok(mut session) => {
+            let result = session.run();
+            (result, std::mem::take(&mut session.left))
+        }
+        Err(e) => (Err(e), Vec::new()),
+    };
+    drop(lock);
+    if result.is_err() {
+        remove_made(&made_root);
+    }
+    (result, left)
+}
+
+/// Creates the root if needed; returns the folders created (outermost first).
+fn prepare_root(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut missing = Vec::new();
+    let mut cur = Some(root);
+    while let Some(p) = cur {
+        if p.as_os_str().is_empty() || fs_err::symlink_metadata(p).is_ok() {
+            break;
+        }
+        missing.push(p.to_path_buf());
+        cur = p.parent();
+    }
+    missing.reverse();
+    for dir in &missing {
+        if let Err(e) = fs_err::create_dir(dir)
+            && e.kind() != io::ErrorKind::AlreadyExists
+        {
+            remove_made(&missing);
+            return Err(Error::io(dir, e));
+        }
+    }
+    Ok(missing)
+}
+
+fn remove_made(made: &[PathBuf]) {
+    for dir in made.iter().rev() {
+        let _ = fs_err::remove_dir(dir);
+    }
+}
+
+/// One deferred operation of the install script (spec 3.9).
+#[derive(Debug)]
+pub(crate) enum ScriptOp {
+    /// Apply the next `n` staged changes (files placed, folders created, files removed).
+    Stage(usize),
+    /// A deferred custom action, its target already formatted.
+    Deferred(DeferredAction),
+    /// A rollback custom action: runs only if the install fails after this point.
+    Rollback(DeferredAction),
+    /// A commit custom action: runs after the script succeeded.
+    Commit(DeferredAction),
+}
+
+/// A custom action written into the script.
+#[derive(Debug, Clone)]
+pub(crate) struct DeferredAction {
+    /// The CustomAction row.
+    pub(crate) row: CustomActionRow,
+    /// The target formatted when the action was scheduled.
+    pub(crate) target: String,
+    /// The program's path, resolved when the action was scheduled (types 18, 34, 50).
+    pub(crate) exe: Option<String>,
+    /// The working folder (type 34).
+    pub(crate) cwd: Option<PathBuf>,
+}
+
+/// The state of one install (see the module documentation). Fields are crate-visible so
+/// that each action module can do its part.
+pub(crate) struct Session<'a> {
+    pub(crate) request: &'a InstallRequest,
+    pub(crate) ui: &'a mut dyn InstallUi,
+    pub(crate) log: &'a mut Log,
+    pub(crate) root: PathBuf,
+    pub(crate) lock: &'a RootLock,
+    pub(crate) package: Package,
+    pub(crate) ctx: Context,
+    pub(crate) rm: Option<RmGlue>,
+    pub(crate) stage: Option<Stage<'a>>,
+    pub(crate) custom_actions: BTreeMap<String, CustomActionRow>,
+    pub(crate) dialogs: HashSet<String>,
+    pub(crate) execute_rows: Vec<SequenceRow>,
+    pub(crate) ui_rows: Vec<SequenceRow>,
+    /// Actions that ran in the UI sequence (skipped in the execute one when they must run
+    /// once).
+    pub(crate) ran_in_ui: HashSet<String>,
+    pub(crate) ui_sequence_ran: bool,
+    pub(crate) execute_sequence_ran: bool,
+    /// Between InstallInitialize and InstallFinalize.
+    pub(crate) in_transaction: bool,
+    pub(crate) script: Vec<ScriptOp>,
+    /// Stage operations already covered by a `ScriptOp::Stage`.
+    pub(crate) staged_marked: usize,
+    /// Rollback actions reached by the script, in script order.
+    pub(crate) rollback_actions: Vec<DeferredAction>,
+    /// Commit actions reached by the script, in script order.
+    pub(crate) commit_actions: Vec<DeferredAction>,
+    /// Asynchronous custom actions to wait for at the end of the sequence: name, process,
+    /// whether its exit code is ignored.
+    pub(crate) pending_async: Vec<(String, Running, bool)>,
+    /// Private temp folder (custom action binaries and outputs).
+    pub(crate) temp: tempfile::TempDir,
+    /// A restart is required at the end (3010).
+    pub(crate) reboot_required: bool,
+    /// The error that made the install fail, for the caller (the sequence only carries the
+    /// log value).
+    pub(crate) error: Option<Error>,
+    /// Applications left running on replaced files.
+    pub(crate) left: Vec<AppInUse>,
+    /// File key → its staged file (for DuplicateFiles).
+    pub(crate) staged_files: std::collections::HashMap<String, String>,
+}
+
+impl<'a> Session<'a> {
+    fn new(
+        request: &'a InstallRequest,
+        ui: &'a mut dyn InstallUi,
+        lock: &'a RootLock,
+        root: PathBuf,
+        package: Package,
+        log: &'a mut Log,
+    ) -> Result<Session<'a>> {
+        let temp = tempfile::Builder::new()
+            .prefix("rmsi-")
+            .tempdir()
+            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        let custom_actions = package
+            .custom_actions()?
+            .into_iter()
+            .map(|r| (r.action.clone(), r))
+            .collect();
+        let dialogs = package
+            .table("Dialog")
+            .map(|t| {
+                let idx = t.column_index("Dialog").unwrap_or(0);
+                t.rows
+                    .iter()
+                    .filter_map(|r| r.get(idx).map(|v| v.text()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let execute_rows = package.sequence(SequenceTable::InstallExecute)?;
+        let ui_rows = package.sequence(SequenceTable::InstallUI)?;
+        let ctx = Context::new(&package, request, &root)?;
+        Ok(Session {
+            request,
+            ui,
+            log,
+            root,
+            lock,
+            package,
+            ctx,
+            rm: None,
+            stage: None,
+            custom_actions,
+            dialogs,
+            execute_rows,
+            ui_rows,
+            ran_in_ui: HashSet::new(),
+            ui_sequence_ran: false,
+            execute_sequence_ran: false,
+            in_transaction: false,
+            script: Vec::new(),
+            staged_marked: 0,
+            rollback_actions: Vec::new(),
+            commit_actions: Vec::new(),
+            pending_async: Vec::new(),
+            temp,
+            reboot_required: false,
+            error: None,
+            left: Vec::new(),
+            staged_files: std::collections::HashMap::new(),
+        })
+    }
+
+    /// A property's value (`None` when unset; an empty property does not exist).
+    pub(crate) fn prop(&self, name: &str) -> Option<String> {
+        self.ctx.property(name)
+    }
+
+    /// Sets (or, with an empty value, deletes) a property, with its `PROPERTY CHANGE:` line.
+    pub(crate) fn set_prop(&mut self, name: &str, value: &str) {
+        let old = self.ctx.property(name);
+        let new = (!value.is_empty()).then_some(value);
+        if old.as_deref() == new {
+            return;
+        }
+        self.ctx.set_property(name, value);
+        self.log.property_change(name, old.as_deref(), new);
+    }
+
+    /// Formats a template (`[Property]`, `[#File]`, …) against the session.
+    pub(crate) fn format(&self, text: &str) -> String {
+        self.ctx.format(text)
+    }
+
+    /// Records why the install fails (the first reason wins) and returns the failure.
+    pub(crate) fn fail(&mut self, err: Error) -> ActionResult {
+        self.log.engine(&format!("Error: {err}"));
+        let result = match err {
+            Error::UserExit => ActionResult::UserExit,
+            _ => ActionResult::Failure,
+        };
+        self.error.get_or_insert(err);
+        result
+    }
+
+    /// The staging area, created on first use.
+    pub(crate) fn stage(&mut self) -> Result<&mut Stage<'a>> {
+        if self.stage.is_none() {
+            let state = self.request.layout.state_dir(Path::new(""));
+            self.stage = Some(Stage::new(self.lock, &state)?);
+        }
+        self.stage
+            .as_mut()
+            .ok_or_else(|| Error::failure("the staging area could not be created"))
+    }
+
+    /// A path relative to the root, for a path under it. A path outside the root is refused.
+    pub(crate) fn rel(&self, abs: &Path) -> Result<PathBuf> {
+        let rel = abs
+            .strip_prefix(&self.root)
+            .map_err(|_| Error::OutsideRoot {
+                root: self.root.clone(),
+                path: abs.to_path_buf(),
+            })?;
+        if rel
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(Error::OutsideRoot {
+                root: self.root.clone(),
+                path: abs.to_path_buf(),
+            });
+        }
+        Ok(rel.to_path_buf())
+    }
+
+    /// Marks every stage operation scheduled so far as part of the script (before a deferred
+    /// custom action, and at InstallExecute/InstallFinalize).
+    pub(crate) fn mark_staged(&mut self) {
+        let pending = self.stage.as_ref().map_or(0, Stage::pending);
+        if pending > self.staged_marked {
+            self.script
+                .push(ScriptOp::Stage(pending - self.staged_marked));
+            self.staged_marked = pending;
+        }
+    }
+
+    /// Sets the properties of initialization and starts the Restart Manager session.
+    fn initialize(&mut self) -> Result<()> {
+        self.log.hide(KEY_PROPERTY);
+        if let Some(hidden) = self.package.property("MsiHiddenProperties") {
+            for name in hidden.split(';').map(str::trim).filter(|n| !n.is_empty()) {
+                self.log.hide(name);
+            }
+        }
+        let changes = self
+            .ctx
+            .initialize(&self.package, self.request, &self.root)?;
+        for (name, value) in changes {
+            self.log.property_change(&name, None, Some(&value));
+        }
+        for (name, value) in &self.request.properties {
+            self.set_prop(name, value);
+        }
+        // Read before any custom action can run: changing it from one has no effect.
+        let control = Control::from_property(self.prop("MSIRESTARTMANAGERCONTROL").as_deref());
+        let rm = RmGlue::start(control, self.log);
+        if let Some(key) = rm.key() {
+            self.set_prop(KEY_PROPERTY, &key);
+        }
+        self.rm = Some(rm);
+        Ok(())
+    }
+
+    /// The INSTALL top-level action.
+    fn top_level(&mut self) -> ActionResult {
+        let level = self.request.ui_level;
+        if level >= UiLevel::Reduced && !self.ui_rows.is_empty() {
+            self.log.engine("Running UISequence");
+            let rows = self.ui_rows.clone();
+            self.ui_sequence_ran = true;
+            let r = sequence::run(&rows, Which::Ui, self);
+            if r.stops() || self.execute_sequence_ran {
+                return r;
+            }
+        }
+        self.execute_sequence()
+    }
+
+    /// InstallExecuteSequence (started by ExecuteAction or by the top-level action).
+    pub(crate) fn execute_sequence(&mut self) -> ActionResult {
+        self.execute_sequence_ran = true;
+        self.log.engine("Running ExecuteSequence");
+        let rows = self.execute_rows.clone();
+        let r = sequence::run(&rows, Which::Execute, self);
+        if r.stops() {
+            return r;
+        }
+        self.end_sequence_asyncs()
+    }
+
+    /// Waits for the asynchronous custom actions still running and checks their exit codes
+    /// (`Async` without `Continue`).
+    fn end_sequence_asyncs(&mut self) -> ActionResult {
+        let mut result = ActionResult::Success;
+        for (name, running, ignore) in std::mem::take(&mut self.pending_async) {
+            let r = crate::actions::custom::finish(self, &name, running, ignore);
+            if r.stops() && !result.stops() {
+                result = r;
+            }
+        }
+        result
+    }
+
+    /// Runs the termination row (-1 success, -2 user exit, -3 failure, -4 suspend) of the
+    /// sequence that ran last: a custom action runs; a dialog cannot be shown here.
+    fn termination(&mut self, flag: i32) {
+        let rows = if self.ui_sequence_ran {
+            &self.ui_rows
+        } else {
+            &self.execute_rows
+        };
+        let Some(row) = sequence::termination(rows, flag).cloned() else {
+            return;
+        };
+        let which = if self.ui_sequence_ran {
+            Which::Ui
+        } else {
+            Which::Execute
+        };
+        let _ = sequence::run_row(&row, which, self);
+    }
+
+    /// After success: commit custom actions, then the staging area goes.
+    fn commit(&mut self) {
+        for action in std::mem::take(&mut self.commit_actions) {
+            let r = crate::actions::custom::run_deferred(self, &action, "commit");
+            if r.stops() && !action_ignores_exit(&action) {
+                self.log.engine(&format!(
+                    "Commit custom action {} failed; its failure is logged and the installation stands.",
+                    action.row.action
+                ));
+            }
+        }
+        if let Some(stage) = self.stage.take() {
+            stage.finish();
+        }
+    }
+
+    /// After a failure: rollback custom actions in reverse order, then every staged change
+    /// undone and the staging area removed.
+    fn rollback(&mut self) {
+        let actions = std::mem::take(&mut self.rollback_actions);
+        if !actions.is_empty() || self.stage.is_some() {
+            self.log.engine("Rolling back the installation.");
+        }
+        for action in actions.iter().rev() {
+            let _ = crate::actions::custom::run_deferred(self, action, "rollback");
+        }
+        if let Some(stage) = self.stage.take() {
+            stage.discard();
+        }
+        for (name, mut running, _) in std::mem::take(&mut self.pending_async) {
+            let _ = running.child.wait();
+            let _ = crate::custom_action::read_output(&running.output);
+            self.log
+                .engine(&format!("Asynchronous custom action {name} ended."));
+        }
+    }
+
+    /// The final `Property(S):` dump (hidden values masked by the log).
+    fn dump_properties(&mut self) {
+        let props = self.ctx.all_properties();
+        self.log
+            .property_dump(props.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    }
+
+    /// The whole install, after initialization.
+    fn run(&mut self) -> Result<Outcome> {
+        self.initialize()?;
+        self.log.action_start("INSTALL");
+        let result = self.top_level();
+        self.log.action_end("INSTALL", result.log_value());
+        let result = match result {
+            ActionResult::Success | ActionResult::NotCalled => {
+                self.termination(-1);
+                self.commit();
+                Ok(())
+            }
+            ActionResult::UserExit => {
+                self.termination(-2);
+                self.rollback();
+                Err(self.error.take().unwrap_or(Error::UserExit))
+            }
+            ActionResult::Suspend => {
+                self.termination(-4);
+                self.rollback();
+                Err(Error::Suspended)
+            }
+            ActionResult::Failure => {
+                self.termination(-3);
+                self.rollback();
+                Err(self
+                    .error
+                    .take()
+                    .unwrap_or_else(|| Error::failure("the installation failed")))
+            }
+        };
+        let disable_restart = self.prop("MSIDISABLERMRESTART").as_deref() == Some("1");
+        let mut left = Vec::new();
+        if let Some(rm) = self.rm.take() {
+            left = rm.left_running().to_vec();
+            rm.finish(disable_restart, self.log);
+        }
+        if result.is_ok() && !left.is_empty() {
+            for a in &left {
+                self.log.rm(&format!(
+                    "Application '{}' (id {}, type {}) still runs on files that were replaced or removed; a restart is required.",
+                    a.name, a.pid, a.app_type
+                ));
+            }
+            self.set_prop("ReplacedInUseFiles", "1");
+            self.reboot_required = true;
+        }
+        self.dump_properties();
+        let product = self.prop("ProductName").unwrap_or_default();
+        match &result {
+            Ok(()) => {
+                self.log.engine("Note: 1: 1707 ");
+                self.log.engine(&format!(
+                    "Product: {product} -- Installation completed successfully."
+                ));
+            }
+            Err(_) => {
+                self.log.engine("Note: 1: 1708 ");
+                self.log.engine(&format!(
+                    "Product: {product} -- Installation operation failed."
+                ));
+            }
+        }
+        result?;
+        self.left = left;
+        if self.reboot_required {
+            Ok(Outcome::RebootRequired)
+        } else {
+            Ok(Outcome::Success)
+        }
+    }
+}
+
+fn action_ignores_exit(action: &DeferredAction) -> bool {
+    crate::custom_action::Flags::of(action.row.action_type).ignore_exit
+}
+
+/// The property the Restart Manager session key goes into.
+pub(crate) const KEY_PROPERTY: &str = "MsiRestartManagerSessionKey";
+
+/// Actions that run once across the UI and execute sequences (spec 2.2).
+const ONCE_ACROSS_SEQUENCES: [&str; 3] =
+    ["AppSearch", "FindRelatedProducts", "MigrateFeatureStates"];
+
+impl sequence::Host for Session<'_> {
+    fn condition(&mut self, text: &str) -> ConditionResult {
+        self.ctx.condition(text)
+    }
+
+    fn log(&mut self) -> &mut Log {
+        self.log
+    }
+
+    fn skip_reason(&mut self, action: &str, which: Which) -> Option<String> {
+        if which == Which::Execute
+            && ONCE_ACROSS_SEQUENCES.contains(&action)
+            && self.ran_in_ui.contains(action)
+        {
+            return Some("it already ran in the UI sequence".into());
+        }
+        if which == Which::Execute
+            && self.ui_sequence_ran
+            && let Some(row) = self.custom_actions.get(action)
+        {
+            let flags = crate::custom_action::Flags::of(row.action_type);
+            if flags.first_sequence || flags.once_per_process {
+                return Some("it already ran in the UI sequence".into());
+            }
+        }
+        None
+    }
+
+    fn run(&mut self, action: &str, which: Which) -> ActionResult {
+        self.ui.action(action);
+        if which == Which::Ui {
+            self.ran_in_ui.insert(action.to_string());
+        }
+        if action == "ExecuteAction" && which == Which::Ui {
+            return self.execute_sequence();
+        }
+        if let Some(r) = crate::actions::run_standard(self, action) {
+            return r;
+        }
+        if let Some(row) = self.custom_actions.get(action).cloned() {
+            return crate::actions::custom::run(self, &row);
+        }
+        if self.dialogs.contains(action) {
+            self.log.engine(&format!(
+                "Dialog {action} is not shown: authored dialogs have no renderer on this platform."
+            ));
+            return ActionResult::NotCalled;
+        }
+        self.log
+            .engine(&format!("Note: 1: 2726 2: {action} (action not found)"));
+        self.fail(Error::failure(format!(
+            "action {action} is not a standard action, a custom action or a dialog (internal error 2726)"
+        )))
+    }
+}

@@ -1,1 +1,864 @@
-//! (being built)
+//! Staging: every change to the root is prepared aside, then applied as renames, and undone
+//! completely if anything fails.
+//!
+//! An install that fails must leave the root exactly as it was: no payload, no state files,
+//! no empty folders it created. So nothing is written to a target path while payload is
+//! still being extracted. Files are first written into a private staging folder
+//! (`staging-XXXXXX`, mode 0700) inside the root's engine state area (`var/lib/rmsi/` or
+//! `Windows/Installer/rmsi/`), which lives on the root's file system so that the final step
+//! is a `rename`. Only once every file was extracted and checked does [`Stage::commit`] walk
+//! the operations: create missing folders, move an existing file aside into the staging
+//! folder (so it can be put back), rename the staged file into place. If one operation fails,
+//! the ones before it are undone in reverse order and the folders the install created are
+//! removed; [`Stage::discard`] removes the staging folder and every state folder the install
+//! created.
+//!
+//! Every path is walked component by component from the root's open folder with
+//! `O_NOFOLLOW`: a symbolic link already in the root (`opt -> /etc`) is never followed, and a
+//! path through one fails with [`Error::OutsideRoot`]. A rename replaces a symlink at the
+//! target name itself, never what it points at.
+//!
+//! Killing the process half-way leaves at worst some files in place and the staging folder
+//! behind; no file is ever half-written at its target name (write, then rename). No `fsync`
+//! per file: power-loss durability belongs to the transactional journal of a later issue.
+//!
+//! Files are installed mode 0644, or 0755 when their content starts like a Linux executable
+//! (`#!` or the ELF magic): a Windows package carries no permission bits, and a custom action
+//! of type 18 must be able to run the program the package installed.
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
+
+use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::io::Errno;
+
+use crate::error::{Error, Result};
+use crate::lock::RootLock;
+
+/// One change to apply at commit.
+#[derive(Debug)]
+enum Op {
+    /// Rename staged file `staged` to `target` (relative to the root).
+    Place { staged: String, target: PathBuf },
+    /// Create the folder `target` (and its parents).
+    CreateDir { target: PathBuf },
+    /// Remove the file `target` if it exists (moved aside, deleted when the stage is
+    /// finished).
+    Remove { target: PathBuf },
+    /// Remove the folder `target` if it exists and is empty.
+    RemoveDir { target: PathBuf },
+}
+
+/// What was done, to undo it.
+#[derive(Debug)]
+enum Done {
+    /// A folder was created.
+    MadeDir(PathBuf),
+    /// A file was renamed into place; `backup` holds what was there before.
+    Placed {
+        target: PathBuf,
+        backup: Option<String>,
+    },
+    /// A file was moved aside into the staging folder.
+    Removed { target: PathBuf, backup: String },
+    /// An empty folder was removed.
+    RemovedDir(PathBuf),
+}
+
+/// An install's staging area and its list of changes. Dropping a stage that was not
+/// [finished](Stage::finish) discards it: staged files, backups and the state folders it
+/// created are removed, and a commit in progress is undone.
+pub(crate) struct Stage<'r> {
+    lock: &'r RootLock,
+    /// State folders this stage created, outermost first (relative to the root).
+    made_state: Vec<PathBuf>,
+    /// The staging folder, relative to the root.
+    dir_rel: PathBuf,
+    dir: OwnedFd,
+    next: u64,
+    ops: Vec<Op>,
+    done: Vec<Done>,
+    finished: bool,
+}
+
+/// A file being written into the staging folder.
+pub(crate) struct StagedFile {
+    /// Name inside the staging folder.
+    pub(crate) name: String,
+    file: File,
+    written: u64,
+    head: Vec<u8>,
+}
+
+impl StagedFile {
+    /// Bytes written so far.
+    pub(crate) fn written(&self) -> u64 {
+        self.written
+    }
+}
+
+impl Write for StagedFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        if self.head.len() < 4 {
+            let want = (4 - self.head.len()).min(n);
+            self.head.extend_from_slice(&buf[..want]);
+        }
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Counts what the stage changed, for the log.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Summary {
+    /// Files renamed into place.
+    pub(crate) placed: usize,
+    /// Existing files that were replaced.
+    pub(crate) replaced: usize,
+    /// Existing files that were removed.
+    pub(crate) removed: usize,
+    /// Folders created.
+    pub(crate) folders: usize,
+}
+
+impl<'r> Stage<'r> {
+    /// Creates the staging folder inside the state area `state` (a path relative to the
+    /// root), creating the state area if needed.
+    pub(crate) fn new(lock: &'r RootLock, state: &Path) -> Result<Stage<'r>> {
+        let mut made_state = Vec::new();
+        let state_fd = walk(
+            lock,
+            state,
+            true,
+            Some(&mut made_state),
+            Mode::from_raw_mode(0o700),
+        )
+        .inspect_err(|_| remove_made_dirs(lock, &made_state))?;
+        if let Err(e) = check_state_dir(&state_fd, &lock.root().join(state)) {
+            remove_made_dirs(lock, &made_state);
+            return Err(e);
+        }
+        let mut tries = 0;
+        let (dir_rel, dir) = loop {
+            let name = format!("staging-{:08x}", random_u32());
+            match rustix::fs::mkdirat(&state_fd, name.as_str(), Mode::from_raw_mode(0o700)) {
+                Ok(()) => {}
+                Err(Errno::EXIST) if tries < 16 => {
+                    tries += 1;
+                    continue;
+                }
+                Err(e) => {
+                    remove_made_dirs(lock, &made_state);
+                    return Err(Error::io(lock.root().join(state).join(&name), e.into()));
+                }
+            }
+            match rustix::fs::openat(
+                &state_fd,
+                name.as_str(),
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            ) {
+                Ok(fd) => break (state.join(&name), fd),
+                Err(e) => {
+                    let _ = rustix::fs::unlinkat(&state_fd, name.as_str(), AtFlags::REMOVEDIR);
+                    remove_made_dirs(lock, &made_state);
+                    return Err(Error::io(lock.root().join(state).join(&name), e.into()));
+                }
+            }
+        };
+        Ok(Stage {
+            lock,
+            made_state,
+            dir_rel,
+            dir,
+            next: 0,
+            ops: Vec::new(),
+            done: Vec::new(),
+            finished: false,
+        })
+    }
+
+    /// The staging folder's full path (for messages and for temp files of custom actions).
+    pub(crate) fn dir_path(&self) -> PathBuf {
+        self.lock.root().join(&self.dir_rel)
+    }
+
+    fn fresh_name(&mut self, prefix: char) -> String {
+        self.next += 1;
+        format!("{prefix}{}", self.next)
+    }
+
+    /// Creates a new empty file in the staging folder.
+    pub(crate) fn create(&mut self) -> Result<StagedFile> {
+        let name = self.fresh_name('f');
+        let fd = rustix::fs::openat(
+            &self.dir,
+            name.as_str(),
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(|e| Error::io(self.dir_path().join(&name), e.into()))?;
+        Ok(StagedFile {
+            name,
+            file: File::from(fd),
+            written: 0,
+            head: Vec::new(),
+        })
+    }
+
+    /// Closes a staged file and sets its final permissions.
+    pub(crate) fn close(&mut self, staged: StagedFile) -> Result<String> {
+        let exec = staged.head.starts_with(b"#!") || staged.head.starts_with(b"\x7fELF");
+        let mode = if exec { 0o755 } else { 0o644 };
+        rustix::fs::fchmod(&staged.file, Mode::from_raw_mode(mode))
+            .map_err(|e| Error::io(self.dir_path().join(&staged.name), e.into()))?;
+        Ok(staged.name)
+    }
+
+    /// Copies an already staged file into a new staged file (DuplicateFiles).
+    pub(crate) fn duplicate(&mut self, staged: &str) -> Result<String> {
+        let src = rustix::fs::openat(
+            &self.dir,
+            staged,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::io(self.dir_path().join(staged), e.into()))?;
+        let mut src = File::from(src);
+        let mut out = self.create()?;
+        let name = out.name.clone();
+        io::copy(&mut src, &mut out).map_err(|e| Error::io(self.dir_path().join(&name), e))?;
+        self.close(out)
+    }
+
+    /// Copies a file from outside the root (an uncompressed source, a file an action names)
+    /// into a new staged file; returns its name and size.
+    pub(crate) fn copy_in(&mut self, reader: &mut dyn Read) -> Result<(String, u64)> {
+        let mut out = self.create()?;
+        let name = out.name.clone();
+        io::copy(reader, &mut out).map_err(|e| Error::io(self.dir_path().join(&name), e))?;
+        let size = out.written();
+        Ok((self.close(out)?, size))
+    }
+
+    /// Schedules a staged file to be renamed to `target` (relative to the root).
+    pub(crate) fn place(&mut self, staged: String, target: PathBuf) -> Result<()> {
+        check_relative(self.lock.root(), &target)?;
+        self.ops.push(Op::Place { staged, target });
+        Ok(())
+    }
+
+    /// Schedules a folder to be created.
+    pub(crate) fn create_dir(&mut self, target: PathBuf) -> Result<()> {
+        check_relative(self.lock.root(), &target)?;
+        self.ops.push(Op::CreateDir { target });
+        Ok(())
+    }
+
+    /// Schedules a file to be removed (if it exists when the stage commits).
+    pub(crate) fn remove(&mut self, target: PathBuf) -> Result<()> {
+        check_relative(self.lock.root(), &target)?;
+        self.ops.push(Op::Remove { target });
+        Ok(())
+    }
+
+    /// Schedules an empty folder to be removed (if it exists and is empty at commit).
+    pub(crate) fn remove_dir(&mut self, target: PathBuf) -> Result<()> {
+        check_relative(self.lock.root(), &target)?;
+        self.ops.push(Op::RemoveDir { target });
+        Ok(())
+    }
+
+    /// Number of scheduled changes.
+    pub(crate) fn pending(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Applies every scheduled change in order. On failure, undoes what was applied and
+    /// returns the error: the root is as it was before.
+    #[cfg(test)]
+    pub(crate) fn commit(&mut self) -> Result<Summary> {
+        self.commit_next(self.ops.len())
+    }
+
+    /// Applies the next `n` scheduled changes (the script interleaves them with deferred
+    /// custom actions). On failure, undoes everything applied so far, earlier calls included.
+    pub(crate) fn commit_next(&mut self, n: usize) -> Result<Summary> {
+        let n = n.min(self.ops.len());
+        let ops: Vec<Op> = self.ops.drain(..n).collect();
+        let mut summary = Summary::default();
+        for op in ops {
+            if let Err(e) = self.apply(op, &mut summary) {
+                self.undo();
+                return Err(e);
+            }
+        }
+        Ok(summary)
+    }
+
+    fn apply(&mut self, op: Op, summary: &mut Summary) -> Result<()> {
+        let root = self.lock.root().to_path_buf();
+        match op {
+            Op::CreateDir { target } => {
+                let before = self.done.len();
+                let mut made = Vec::new();
+                let r = walk(
+                    self.lock,
+                    &target,
+                    true,
+                    Some(&mut made),
+                    Mode::from_raw_mode(0o755),
+                );
+                summary.folders += made.len();
+                self.done.extend(made.into_iter().map(Done::MadeDir));
+                debug_assert!(self.done.len() >= before);
+                r.map(|_| ())
+            }
+            Op::Place { staged, target } => {
+                let (parent, name) = split_parent(&root, &target)?;
+                let mut made = Vec::new();
+                let dir = walk(
+                    self.lock,
+                    parent,
+                    true,
+                    Some(&mut made),
+                    Mode::from_raw_mode(0o755),
+                );
+                summary.folders += made.len();
+                self.done.extend(made.into_iter().map(Done::MadeDir));
+                let dir = dir?;
+                let backup = match rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+                    Ok(st) => {
+                        if rustix::fs::FileType::from_raw_mode(st.st_mode)
+                            == rustix::fs::FileType::Directory
+                        {
+                            return Err(Error::failure(format!(
+                                "cannot install file {}: a folder of that name exists",
+                                root.join(&target).display()
+                            )));
+                        }
+                        let backup = self.fresh_name('b');
+                        rustix::fs::renameat(&dir, name, &self.dir, backup.as_str())
+                            .map_err(|e| Error::io(root.join(&target), e.into()))?;
+                        summary.replaced += 1;
+                        Some(backup)
+                    }
+                    Err(Errno::NOENT) => None,
+                    Err(e) => return Err(Error::io(root.join(&target), e.into())),
+                };
+                let placed = match rustix::fs::renameat(&self.dir, staged.as_str(), &dir, name) {
+                    Ok(()) => Ok(()),
+                    Err(Errno::XDEV) => self.copy_across(&staged, &dir, name, &root.join(&target)),
+                    Err(e) => Err(Error::io(root.join(&target), e.into())),
+                };
+                if let Err(e) = placed {
+                    if let Some(b) = &backup {
+                        let _ = rustix::fs::renameat(&self.dir, b.as_str(), &dir, name);
+                    }
+                    return Err(e);
+                }
+                summary.placed += 1;
+                self.done.push(Done::Placed { target, backup });
+                Ok(())
+            }
+            Op::Remove { target } => {
+                let (parent, name) = split_parent(&root, &target)?;
+                let dir = match walk(self.lock, parent, false, None, Mode::empty()) {
+                    Ok(d) => d,
+                    Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+                        return Ok(());
+                    }
+                    Err(e) => return Err(e),
+                };
+                match rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+                    Ok(st)
+                        if rustix::fs::FileType::from_raw_mode(st.st_mode)
+                            != rustix::fs::FileType::Directory =>
+                    {
+                        let backup = self.fresh_name('b');
+                        rustix::fs::renameat(&dir, name, &self.dir, backup.as_str())
+                            .map_err(|e| Error::io(root.join(&target), e.into()))?;
+                        summary.removed += 1;
+                        self.done.push(Done::Removed { target, backup });
+                        Ok(())
+                    }
+                    Ok(_) | Err(Errno::NOENT) => Ok(()),
+                    Err(e) => Err(Error::io(root.join(&target), e.into())),
+                }
+            }
+            Op::RemoveDir { target } => {
+                let (parent, name) = split_parent(&root, &target)?;
+                let Ok(dir) = walk(self.lock, parent, false, None, Mode::empty()) else {
+                    return Ok(());
+                };
+                match rustix::fs::unlinkat(&dir, name, AtFlags::REMOVEDIR) {
+                    Ok(()) => {
+                        self.done.push(Done::RemovedDir(target));
+                        Ok(())
+                    }
+                    // Not there, not empty, not a folder: left alone, as Windows does.
+                    Err(_) => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// A target folder on another file system than the staging folder: copy into a
+    /// temporary name next to the target, then rename.
+    fn copy_across(
+        &mut self,
+        staged: &str,
+        dir: &OwnedFd,
+        name: &OsStr,
+        target: &Path,
+    ) -> Result<()> {
+        let src = rustix::fs::openat(
+            &self.dir,
+            staged,
+            OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::io(target, e.into()))?;
+        let mode = rustix::fs::fstat(&src)
+            .map_err(|e| Error::io(target, e.into()))?
+            .st_mode
+            & 0o777;
+        let tmp = format!(".rmsi-{:08x}.tmp", random_u32());
+        let dst = rustix::fs::openat(
+            dir,
+            tmp.as_str(),
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(mode),
+        )
+        .map_err(|e| Error::io(target, e.into()))?;
+        let copied = io::copy(&mut File::from(src), &mut File::from(dst))
+            .map_err(|e| Error::io(target, e))
+            .and_then(|_| {
+                rustix::fs::renameat(dir, tmp.as_str(), dir, name)
+                    .map_err(|e| Error::io(target, e.into()))
+            });
+        if copied.is_err() {
+            let _ = rustix::fs::unlinkat(dir, tmp.as_str(), AtFlags::empty());
+        } else {
+            let _ = rustix::fs::unlinkat(&self.dir, staged, AtFlags::empty());
+        }
+        copied
+    }
+
+    /// Undoes every applied change, newest first. Best effort: an undo step that fails
+    /// cannot be retried, and the others still run.
+    fn undo(&mut self) {
+        let root = self.lock.root().to_path_buf();
+        while let Some(done) = self.done.pop() {
+            match done {
+                Done::MadeDir(target) => {
+                    if let Ok((parent, name)) = split_parent(&root, &target)
+                        && let Ok(dir) = walk(self.lock, parent, false, None, Mode::empty())
+                    {
+                        let _ = rustix::fs::unlinkat(&dir, name, AtFlags::REMOVEDIR);
+                    }
+                }
+                Done::RemovedDir(target) => {
+                    let _ = walk(self.lock, &target, true, None, Mode::from_raw_mode(0o755));
+                }
+                Done::Placed { target, backup } => {
+                    if let Ok((parent, name)) = split_parent(&root, &target)
+                        && let Ok(dir) = walk(self.lock, parent, false, None, Mode::empty())
+                    {
+                        match backup {
+                            Some(b) => {
+                                let _ = rustix::fs::renameat(&self.dir, b.as_str(), &dir, name);
+                            }
+                            None => {
+                                let _ = rustix::fs::unlinkat(&dir, name, AtFlags::empty());
+                            }
+                        }
+                    }
+                }
+                Done::Removed { target, backup } => {
+                    if let Ok((parent, name)) = split_parent(&root, &target)
+                        && let Ok(dir) = walk(self.lock, parent, false, None, Mode::empty())
+                    {
+                        let _ = rustix::fs::renameat(&self.dir, backup.as_str(), &dir, name);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Keeps the committed changes and removes the staging folder (with the moved-aside
+    /// files) and the state folders this stage created, if they are empty.
+    pub(crate) fn finish(mut self) {
+        self.done.clear();
+        self.cleanup();
+        self.finished = true;
+    }
+
+    /// Forgets every change: undoes the applied ones and removes everything the stage
+    /// created.
+    pub(crate) fn discard(mut self) {
+        self.undo();
+        self.cleanup();
+        self.finished = true;
+    }
+
+    fn cleanup(&mut self) {
+        remove_tree_at(&self.dir);
+        if let Ok((parent, name)) = split_parent(self.lock.root(), &self.dir_rel)
+            && let Ok(state) = walk(self.lock, parent, false, None, Mode::empty())
+        {
+            let _ = rustix::fs::unlinkat(&state, name, AtFlags::REMOVEDIR);
+        }
+        remove_made_dirs(self.lock, &self.made_state);
+    }
+}
+
+impl Drop for Stage<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.undo();
+            self.cleanup();
+        }
+    }
+}
+
+/// Removes every entry of a folder (files only: the staging folder holds no folders).
+fn remove_tree_at(dir: &OwnedFd) {
+    let Ok(fd) = rustix::fs::openat(
+        dir,
+        ".",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return;
+    };
+    let Ok(mut entries) = rustix::fs::Dir::read_from(&fd) else {
+        return;
+    };
+    let mut names = Vec::new();
+    while let Some(Ok(entry)) = entries.next() {
+        let name = entry.file_name().to_bytes();
+        if name != b"." && name != b".." {
+            names.push(name.to_vec());
+        }
+    }
+    for name in names {
+        let _ = rustix::fs::unlinkat(dir, OsStr::from_bytes(&name), AtFlags::empty());
+    }
+}
+
+/// Removes the folders in `made` (outermost first) if they are empty, innermost first.
+fn remove_made_dirs(lock: &RootLock, made: &[PathBuf]) {
+    for target in made.iter().rev() {
+        if let Ok((parent, name)) = split_parent(lock.root(), target)
+            && let Ok(dir) = walk(lock, parent, false, None, Mode::empty())
+        {
+            let _ = rustix::fs::unlinkat(&dir, name, AtFlags::REMOVEDIR);
+        }
+    }
+}
+
+/// A state folder must be a real folder owned by us and not writable by others.
+fn check_state_dir(fd: &OwnedFd, path: &Path) -> Result<()> {
+    let st = rustix::fs::fstat(fd).map_err(|e| Error::io(path, e.into()))?;
+    let euid = rustix::process::geteuid().as_raw();
+    if st.st_uid != euid {
+        return Err(Error::UnsafeState {
+            path: path.to_path_buf(),
+            reason: format!("owned by uid {}, not by uid {euid}", st.st_uid),
+        });
+    }
+    if st.st_mode & 0o022 != 0 {
+        return Err(Error::UnsafeState {
+            path: path.to_path_buf(),
+            reason: format!("writable by others (mode {:o})", st.st_mode & 0o7777),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses a target that is absolute or climbs with `..`.
+fn check_relative(root: &Path, target: &Path) -> Result<()> {
+    let ok = target
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+        && target
+            .components()
+            .any(|c| matches!(c, Component::Normal(_)));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::OutsideRoot {
+            root: root.to_path_buf(),
+            path: target.to_path_buf(),
+        })
+    }
+}
+
+fn split_parent<'p>(root: &Path, target: &'p Path) -> Result<(&'p Path, &'p OsStr)> {
+    check_relative(root, target)?;
+    match (target.parent(), target.file_name()) {
+        (Some(parent), Some(name)) => Ok((parent, name)),
+        _ => Err(Error::OutsideRoot {
+            root: root.to_path_buf(),
+            path: target.to_path_buf(),
+        }),
+    }
+}
+
+/// Opens the folder `rel` (relative to the root) one component at a time without following
+/// symbolic links, creating missing folders with `mode` when `create` and recording them
+/// (relative paths, outermost first) in `made`.
+pub(crate) fn walk(
+    lock: &RootLock,
+    rel: &Path,
+    create: bool,
+    mut made: Option<&mut Vec<PathBuf>>,
+    mode: Mode,
+) -> Result<OwnedFd> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let mut cur: OwnedFd = rustix::fs::openat(lock.dir(), ".", flags, Mode::empty())
+        .map_err(|e| Error::io(lock.root(), e.into()))?;
+    let mut so_far = PathBuf::new();
+    for comp in rel.components() {
+        let name = match comp {
+            Component::Normal(n) => n,
+            Component::CurDir => continue,
+            _ => {
+                return Err(Error::OutsideRoot {
+                    root: lock.root().to_path_buf(),
+                    path: rel.to_path_buf(),
+                });
+            }
+        };
+        so_far.push(name);
+        let next = match rustix::fs::openat(&cur, name, flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) if create => {
+                match rustix::fs::mkdirat(&cur, name, mode) {
+                    Ok(()) => {
+                        if let Some(made) = made.as_deref_mut() {
+                            made.push(so_far.clone());
+                        }
+                    }
+                    Err(Errno::EXIST) => {}
+                    Err(e) => return Err(Error::io(lock.root().join(&so_far), e.into())),
+                }
+                rustix::fs::openat(&cur, name, flags, Mode::empty())
+                    .map_err(|e| symlink_or_io(lock, &so_far, e))?
+            }
+            Err(e) => return Err(symlink_or_io(lock, &so_far, e)),
+        };
+        cur = next;
+    }
+    Ok(cur)
+}
+
+fn symlink_or_io(lock: &RootLock, so_far: &Path, e: Errno) -> Error {
+    match e {
+        // O_NOFOLLOW on a symlink gives ELOOP; O_DIRECTORY on a symlink (or a file) ENOTDIR.
+        Errno::LOOP | Errno::NOTDIR => {
+            let st = rustix::fs::statat(lock.dir(), so_far, AtFlags::SYMLINK_NOFOLLOW);
+            let is_link = st.is_ok_and(|st| {
+                rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink
+            });
+            if is_link || e == Errno::LOOP {
+                Error::OutsideRoot {
+                    root: lock.root().to_path_buf(),
+                    path: lock.root().join(so_far),
+                }
+            } else {
+                Error::io(lock.root().join(so_far), e.into())
+            }
+        }
+        _ => Error::io(lock.root().join(so_far), e.into()),
+    }
+}
+
+/// A random 32-bit number for temporary names (collisions are retried).
+fn random_u32() -> u32 {
+    let mut b = [0u8; 4];
+    if getrandom_fill(&mut b).is_err() {
+        // The time is good enough for a name that is created with O_EXCL and retried.
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        return t.subsec_nanos() ^ std::process::id();
+    }
+    u32::from_ne_bytes(b)
+}
+
+fn getrandom_fill(buf: &mut [u8]) -> io::Result<()> {
+    let mut f = fs_err::File::open("/dev/urandom")?;
+    f.read_exact(buf)
+}
+
+/// The borrowed root folder, for callers that need to `statat` under the root without
+/// following symlinks (InstallValidate's lstat of files the install will replace).
+pub(crate) fn lstat_in_root(lock: &RootLock, rel: &Path) -> Option<rustix::fs::Stat> {
+    let (parent, name) = split_parent(lock.root(), rel).ok()?;
+    let dir = walk(lock, parent, false, None, Mode::empty()).ok()?;
+    rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn listing(root: &Path) -> Vec<String> {
+        let mut out = Vec::new();
+        fn rec(base: &Path, dir: &Path, out: &mut Vec<String>) {
+            for e in fs_err::read_dir(dir).expect("read_dir") {
+                let e = e.expect("entry");
+                let p = e.path();
+                let rel = p.strip_prefix(base).expect("prefix").display().to_string();
+                let ft = e.file_type().expect("type");
+                if ft.is_dir() {
+                    out.push(format!("{rel}/"));
+                    rec(base, &p, out);
+                } else {
+                    out.push(rel);
+                }
+            }
+        }
+        rec(root, root, &mut out);
+        out.sort();
+        out
+    }
+
+    fn stage_text(stage: &mut Stage<'_>, text: &str) -> String {
+        let mut f = stage.create().expect("create");
+        f.write_all(text.as_bytes()).expect("write");
+        stage.close(f).expect("close")
+    }
+
+    #[test]
+    fn commit_places_files_and_finish_leaves_only_them() {
+        let root = tempfile::tempdir().expect("root");
+        let lock = RootLock::acquire(root.path()).expect("lock");
+        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "hello");
+        let b = stage_text(&mut stage, "#!/bin/sh\necho hi\n");
+        stage.place(a, "opt/App/a.txt".into()).expect("place");
+        stage.place(b, "opt/App/bin/run".into()).expect("place");
+        stage.create_dir("opt/App/empty".into()).expect("dir");
+        let sum = stage.commit().expect("commit");
+        assert_eq!(sum.placed, 2);
+        stage.finish();
+        assert_eq!(
+            listing(root.path()),
+            [
+                "opt/",
+                "opt/App/",
+                "opt/App/a.txt",
+                "opt/App/bin/",
+                "opt/App/bin/run",
+                "opt/App/empty/"
+            ]
+        );
+        let run = root.path().join("opt/App/bin/run");
+        assert_eq!(
+            fs_err::metadata(&run).expect("meta").permissions().mode() & 0o777,
+            0o755
+        );
+        let txt = root.path().join("opt/App/a.txt");
+        assert_eq!(
+            fs_err::metadata(&txt).expect("meta").permissions().mode() & 0o777,
+            0o644
+        );
+        assert_eq!(fs_err::read_to_string(txt).expect("read"), "hello");
+    }
+
+    #[test]
+    fn discard_leaves_the_root_as_it_was() {
+        let root = tempfile::tempdir().expect("root");
+        fs_err::create_dir_all(root.path().join("opt/App")).expect("mkdir");
+        fs_err::write(root.path().join("opt/App/old.txt"), "old").expect("write");
+        let before = listing(root.path());
+        let lock = RootLock::acquire(root.path()).expect("lock");
+        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "new");
+        stage.place(a, "opt/App/old.txt".into()).expect("place");
+        let b = stage_text(&mut stage, "x");
+        stage.place(b, "opt/Other/deep/x".into()).expect("place");
+        stage.remove("opt/App/gone.txt".into()).expect("remove");
+        stage.commit().expect("commit");
+        assert_eq!(
+            fs_err::read_to_string(root.path().join("opt/App/old.txt")).expect("r"),
+            "new"
+        );
+        stage.discard();
+        assert_eq!(listing(root.path()), before);
+        assert_eq!(
+            fs_err::read_to_string(root.path().join("opt/App/old.txt")).expect("r"),
+            "old"
+        );
+    }
+
+    #[test]
+    fn failing_commit_undoes_itself() {
+        let root = tempfile::tempdir().expect("root");
+        // A folder where a file must go makes the second placement fail.
+        fs_err::create_dir_all(root.path().join("opt/App/clash")).expect("mkdir");
+        let before = listing(root.path());
+        let lock = RootLock::acquire(root.path()).expect("lock");
+        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "a");
+        let b = stage_text(&mut stage, "b");
+        stage.place(a, "opt/New/a".into()).expect("place");
+        stage.place(b, "opt/App/clash".into()).expect("place");
+        stage.commit().expect_err("clash must fail");
+        drop(stage);
+        assert_eq!(listing(root.path()), before);
+    }
+
+    #[test]
+    fn symlinks_in_the_root_are_never_followed() {
+        let root = tempfile::tempdir().expect("root");
+        let outside = tempfile::tempdir().expect("outside");
+        std::os::unix::fs::symlink(outside.path(), root.path().join("opt")).expect("symlink");
+        let lock = RootLock::acquire(root.path()).expect("lock");
+        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "a");
+        stage.place(a, "opt/App/a".into()).expect("place");
+        let err = stage.commit().expect_err("through a symlink");
+        assert!(matches!(err, Error::OutsideRoot { .. }), "{err:?}");
+        drop(stage);
+        assert_eq!(fs_err::read_dir(outside.path()).expect("ls").count(), 0);
+        assert_eq!(listing(root.path()), ["opt"]);
+    }
+
+    #[test]
+    fn paths_that_climb_or_are_absolute_are_refused() {
+        let root = tempfile::tempdir().expect("root");
+        let lock = RootLock::acquire(root.path()).expect("lock");
+        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "a");
+        assert!(stage.place(a.clone(), "../x".into()).is_err());
+        assert!(stage.place(a.clone(), "/etc/x".into()).is_err());
+        assert!(stage.place(a, "opt/../../x".into()).is_err());
+    }
+
+    #[test]
+    fn unsafe_state_folder_is_refused() {
+        let root = tempfile::tempdir().expect("root");
+        let state = root.path().join("var/lib/rmsi");
+        fs_err::create_dir_all(&state).expect("mkdir");
+        fs_err::set_permissions(&state, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        let lock = RootLock::acquire(root.path()).expect("lock");
+        let err = Stage::new(&lock, Path::new("var/lib/rmsi"))
+            .err()
+            .expect("refused");
+        assert!(matches!(err, Error::UnsafeState { .. }), "{err:?}");
+    }
+}

@@ -1,15 +1,196 @@
-//! `rmsi install` (being built: see issue 6).
+//! `rmsi install`: run a package into a target root.
+//!
+//! ```text
+//! rmsi install PKG.msi [--root DIR] [--layout fhs|windows] [--ui none|basic|full]
+//!                      [--log FILE] [--norestart] [--no-custom-actions] [NAME=VALUE]...
+//! ```
+//!
+//! The engine does the work; this module turns arguments into an
+//! [`engine::InstallRequest`], draws the progress bar (basic UI), asks the files-in-use
+//! question on the terminal (full UI), and reports the Windows code (see [`super::finish`]).
 
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use engine::{AppInUse, FilesInUseChoice, InstallRequest, InstallUi, Layout, UiLevel};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Arguments of `rmsi install`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = super::EXIT_HELP)]
 pub(crate) struct InstallArgs {
-    /// Arguments, not yet interpreted.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    /// The package to install.
+    package: PathBuf,
+    /// Place every target folder under DIR (as DESTDIR does for `make install`).
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    root: PathBuf,
+    /// Where the standard folders point under the root.
+    #[arg(long, value_name = "fhs|windows", default_value = "fhs", value_parser = parse_layout)]
+    layout: Layout,
+    /// UI level: none (silent), basic (progress bar), full (also the files-in-use prompt).
+    /// Default: basic on a terminal, none otherwise.
+    #[arg(long, value_name = "none|basic|full", value_parser = parse_ui)]
+    ui: Option<UiLevel>,
+    /// Write a verbose log (as msiexec /l*v FILE).
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    /// Never restart (REBOOT=ReallySuppress).
+    #[arg(long)]
+    norestart: bool,
+    /// Refuse to run any executable custom action (an install that needs one ends with 1603).
+    #[arg(long)]
+    no_custom_actions: bool,
+    /// Public properties, NAME=VALUE (names are upper-cased, as msiexec does).
+    #[arg(value_name = "NAME=VALUE")]
+    properties: Vec<String>,
 }
 
-pub(crate) fn run(_args: InstallArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("rmsi install is not built yet")
+fn parse_layout(s: &str) -> Result<Layout, String> {
+    Layout::parse(s).ok_or_else(|| format!("unknown layout {s:?} (fhs or windows)"))
+}
+
+fn parse_ui(s: &str) -> Result<UiLevel, String> {
+    match s {
+        "none" => Ok(UiLevel::None),
+        "basic" => Ok(UiLevel::Basic),
+        "full" => Ok(UiLevel::Full),
+        _ => Err(format!("unknown UI level {s:?} (none, basic or full)")),
+    }
+}
+
+pub(crate) fn run(args: InstallArgs) -> anyhow::Result<ExitCode> {
+    let mut properties = Vec::new();
+    for p in &args.properties {
+        match super::parse_property(p) {
+            Ok(pair) => properties.push(pair),
+            Err(msg) => return Ok(super::usage_error(&msg)),
+        }
+    }
+    if args.norestart {
+        properties.push(("REBOOT".to_string(), "ReallySuppress".to_string()));
+    }
+    let ui_level = args.ui.unwrap_or_else(default_ui);
+    let request = InstallRequest {
+        package: args.package,
+        root: args.root,
+        layout: args.layout,
+        ui_level,
+        log: args.log,
+        log_append: false,
+        properties,
+        custom_actions: !args.no_custom_actions,
+    };
+    Ok(execute(&request))
+}
+
+/// The default UI level: basic on a terminal, none otherwise.
+pub(crate) fn default_ui() -> UiLevel {
+    if std::io::stderr().is_terminal() {
+        UiLevel::Basic
+    } else {
+        UiLevel::None
+    }
+}
+
+/// Runs the request with the terminal UI and turns its result into the exit status.
+pub(crate) fn execute(request: &InstallRequest) -> ExitCode {
+    let mut ui = TerminalUi::new(request.ui_level);
+    let report = engine::install(request, &mut ui);
+    ui.done();
+    super::finish(&report)
+}
+
+/// Progress bar and files-in-use prompt on the terminal.
+struct TerminalUi {
+    level: UiLevel,
+    bar: Option<ProgressBar>,
+}
+
+impl TerminalUi {
+    fn new(level: UiLevel) -> TerminalUi {
+        let bar = if level >= UiLevel::Basic && std::io::stderr().is_terminal() {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template("{spinner} {msg:<20} [{bar:30}] {pos}/{len}")
+                .map(|s| s.progress_chars("=> "))
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            Some(bar)
+        } else {
+            None
+        };
+        TerminalUi { level, bar }
+    }
+
+    fn done(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl InstallUi for TerminalUi {
+    fn action(&mut self, name: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(name.to_string());
+            bar.tick();
+        }
+    }
+
+    fn progress(&mut self, done: u64, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    }
+
+    fn files_in_use(&mut self, apps: &[AppInUse]) -> Option<FilesInUseChoice> {
+        // At full UI only, and only with someone to ask: otherwise the engine applies the
+        // quiet default.
+        if self.level < UiLevel::Full
+            || !std::io::stdin().is_terminal()
+            || !std::io::stderr().is_terminal()
+        {
+            return None;
+        }
+        let ask = || -> std::io::Result<Option<FilesInUseChoice>> {
+            let mut err = std::io::stderr().lock();
+            writeln!(
+                err,
+                "The following applications are using files that need to be updated by this setup:"
+            )?;
+            for a in apps {
+                writeln!(err, "  {} (pid {}, {})", a.name, a.pid, a.app_type)?;
+            }
+            writeln!(
+                err,
+                "  1) Automatically close applications and restart them."
+            )?;
+            writeln!(
+                err,
+                "  2) Do not close applications. (A restart will be required.)"
+            )?;
+            writeln!(err, "  3) Cancel the installation.")?;
+            let stdin = std::io::stdin();
+            loop {
+                write!(err, "Choice [1]: ")?;
+                err.flush()?;
+                let mut line = String::new();
+                if stdin.lock().read_line(&mut line)? == 0 {
+                    return Ok(Some(FilesInUseChoice::Cancel));
+                }
+                match line.trim() {
+                    "" | "1" => return Ok(Some(FilesInUseChoice::CloseAndRestart)),
+                    "2" => return Ok(Some(FilesInUseChoice::DoNotClose)),
+                    "3" => return Ok(Some(FilesInUseChoice::Cancel)),
+                    _ => writeln!(err, "Please answer 1, 2 or 3.")?,
+                }
+            }
+        };
+        if let Some(bar) = &self.bar {
+            bar.suspend(|| ask().ok().flatten())
+        } else {
+            ask().ok().flatten()
+        }
+    }
 }

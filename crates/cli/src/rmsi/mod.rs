@@ -33,7 +33,10 @@ enum Command {
 
 /// Runs `rmsi` with the process's arguments and returns its exit status.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return parse_failure(err),
+    };
     let result = match cli.command {
         Command::Install(args) => install::run(args),
         Command::Msiexec(args) => msiexec::run(args),
@@ -48,4 +51,93 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+// ---- exit codes of `install` and `msiexec` (owned by the engine's execution helper) ----
+
+/// The exit-status note shown by `--help` of `install` and `msiexec`.
+pub(crate) const EXIT_HELP: &str = "Exit status: the Windows Installer code modulo 256 (a Linux exit status \
+holds 8 bits), as `wine msiexec` exits: 0 success, 3010 ERROR_SUCCESS_REBOOT_REQUIRED -> 194, \
+1602 ERROR_INSTALL_USEREXIT -> 66, 1603 ERROR_INSTALL_FAILURE -> 67, 1618 ERROR_INSTALL_ALREADY_RUNNING -> 82, \
+1619 ERROR_INSTALL_PACKAGE_OPEN_FAILED -> 83, 1620 ERROR_INSTALL_PACKAGE_INVALID -> 84, \
+1639 ERROR_INVALID_COMMAND_LINE -> 103. The full code and its name are printed on stderr \
+(`rmsi: 1603 ERROR_INSTALL_FAILURE: ...`) and in the log (`MainEngineThread is returning 1603`).";
+
+/// Windows' ERROR_INVALID_COMMAND_LINE.
+const INVALID_COMMAND_LINE: u32 = 1639;
+
+/// A command line clap refused: for `install` and `msiexec` that is msiexec's 1639 (with the
+/// usage); for the other commands clap's own status.
+fn parse_failure(err: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) || err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    let sub = std::env::args().nth(1).unwrap_or_default();
+    if sub == "install" || sub == "msiexec" {
+        let _ = err.print();
+        eprintln!("rmsi: {INVALID_COMMAND_LINE} ERROR_INVALID_COMMAND_LINE: invalid command line");
+        return ExitCode::from(engine::exit_status(INVALID_COMMAND_LINE));
+    }
+    err.exit()
+}
+
+/// Reports a bad command line found after clap (a property without `=`, bad quotes…): 1639.
+pub(crate) fn usage_error(message: &str) -> ExitCode {
+    eprintln!("rmsi: {INVALID_COMMAND_LINE} ERROR_INVALID_COMMAND_LINE: {message}");
+    ExitCode::from(engine::exit_status(INVALID_COMMAND_LINE))
+}
+
+/// A property name from the command line: an Identifier (spec 7.1), upper-cased (spec 5.6).
+pub(crate) fn check_property_name(name: &str) -> Result<String, String> {
+    let mut chars = name.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if ok {
+        Ok(name.to_ascii_uppercase())
+    } else {
+        Err(format!("{name:?} is not a property name"))
+    }
+}
+
+/// `NAME=VALUE` as the shell delivered it (`rmsi install`): the value verbatim.
+pub(crate) fn parse_property(arg: &str) -> Result<(String, String), String> {
+    let (name, value) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("{arg:?} is not NAME=VALUE"))?;
+    Ok((check_property_name(name)?, value.to_string()))
+}
+
+/// Prints the result (`rmsi: CODE NAME: message` on stderr) and picks the exit status:
+/// the code modulo 256.
+pub(crate) fn finish(report: &engine::InstallReport) -> ExitCode {
+    let code = report.code();
+    let mut line = format!("rmsi: {code} {}", report.name());
+    match &report.result {
+        Err(err) => line.push_str(&format!(": {err}")),
+        Ok(_) if !report.apps_left_running.is_empty() => {
+            let names: Vec<String> = report
+                .apps_left_running
+                .iter()
+                .map(|a| format!("{} (pid {})", a.name, a.pid))
+                .collect();
+            line.push_str(&format!(
+                ": restart required: still running on replaced files: {}",
+                names.join(", ")
+            ));
+        }
+        Ok(_) => {}
+    }
+    eprintln!("{line}");
+    if let Some(err) = &report.log_error {
+        eprintln!("rmsi: warning: the log could not be written completely: {err}");
+    }
+    ExitCode::from(engine::exit_status(code))
 }

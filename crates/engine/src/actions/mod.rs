@@ -1,1 +1,177 @@
-//! (being built)
+//! The standard actions (spec 2.5), one module per action or family, and the dispatcher
+//! that maps a sequence row's name to one of them.
+//!
+//! Actions that only mean something on Windows (the registry, COM, services, shortcuts,
+//! fonts, ODBC, .ini files, environment strings, assemblies, the Add/Remove Programs
+//! entries) are logged as skipped on this platform and end with `Return value 0` ("action
+//! not executed"): they are never silently claimed as done.
+
+mod context;
+pub(crate) mod custom;
+mod duplicate_files;
+mod folders;
+mod install_files;
+mod install_validate;
+mod move_files;
+mod remove_files;
+mod script;
+mod search;
+
+pub(crate) use context::{Context, FileJob};
+
+use crate::sequence::ActionResult;
+use crate::session::Session;
+
+/// Standard actions that act on Windows-only state; skipped here (log value 0).
+const WINDOWS_ONLY: &[&str] = &[
+    "AllocateRegistrySpace",
+    "BindImage",
+    "CCPSearch",
+    "CreateShortcuts",
+    "DeleteServices",
+    "InstallODBC",
+    "InstallServices",
+    "InstallSFPCatalogFile",
+    "IsolateComponents",
+    "MsiConfigureServices",
+    "MsiPublishAssemblies",
+    "MsiUnpublishAssemblies",
+    "PatchFiles",
+    "PublishComponents",
+    "PublishFeatures",
+    "PublishProduct",
+    "RegisterClassInfo",
+    "RegisterComPlus",
+    "RegisterExtensionInfo",
+    "RegisterFonts",
+    "RegisterMIMEInfo",
+    "RegisterProduct",
+    "RegisterProgIdInfo",
+    "RegisterTypeLibraries",
+    "RegisterUser",
+    "RemoveDuplicateFiles",
+    "RemoveEnvironmentStrings",
+    "RemoveIniValues",
+    "RemoveODBC",
+    "RemoveRegistryValues",
+    "RemoveShortcuts",
+    "RMCCPSearch",
+    "SelfRegModules",
+    "SelfUnregModules",
+    "SetODBCFolders",
+    "StartServices",
+    "StopServices",
+    "UnpublishComponents",
+    "UnpublishFeatures",
+    "UnregisterClassInfo",
+    "UnregisterComPlus",
+    "UnregisterExtensionInfo",
+    "UnregisterFonts",
+    "UnregisterMIMEInfo",
+    "UnregisterProgIdInfo",
+    "UnregisterTypeLibraries",
+    "WriteEnvironmentStrings",
+    "WriteIniValues",
+    "WriteRegistryValues",
+];
+
+/// Runs `name` if it is a standard action; `None` when it is not one.
+pub(crate) fn run_standard(s: &mut Session<'_>, name: &str) -> Option<ActionResult> {
+    let r = match name {
+        "LaunchConditions" => search::launch_conditions(s),
+        "AppSearch" => search::app_search(s),
+        "FindRelatedProducts" => search::find_related_products(s),
+        "CostInitialize" => cost(s, |c, p| c.cost_initialize(p)),
+        "FileCost" => cost(s, |c, p| c.file_cost(p)),
+        "CostFinalize" => {
+            let r = cost(s, |c, p| c.cost_finalize(p));
+            if r == ActionResult::Success {
+                let lines = s.ctx.state_lines();
+                for line in lines {
+                    s.log.engine(&line);
+                }
+            }
+            r
+        }
+        "InstallValidate" => install_validate::run(s),
+        "InstallInitialize" => script::install_initialize(s),
+        "ProcessComponents" => process_components(s),
+        "RemoveFiles" => remove_files::run(s),
+        "RemoveFolders" => folders::remove_folders(s),
+        "CreateFolders" => folders::create_folders(s),
+        "MoveFiles" => move_files::run(s),
+        "InstallFiles" => install_files::run(s),
+        "DuplicateFiles" => duplicate_files::run(s),
+        "InstallExecute" | "InstallExecuteAgain" => script::install_execute(s),
+        "InstallFinalize" => script::install_finalize(s),
+        "ResolveSource" => {
+            if s.prop("SourceDir").is_none() {
+                let dir = s.package.source_dir();
+                let mut text = dir.display().to_string();
+                if !text.ends_with('/') {
+                    text.push('/');
+                }
+                s.set_prop("SourceDir", &text);
+            }
+            ActionResult::Success
+        }
+        "ScheduleReboot" => {
+            s.log
+                .engine("ScheduleReboot: a restart will be required at the end.");
+            s.reboot_required = true;
+            ActionResult::Success
+        }
+        "ForceReboot" => {
+            s.log.engine(
+                "ForceReboot: the installation is suspended until a restart (this engine never restarts the machine).",
+            );
+            ActionResult::Suspend
+        }
+        "DisableRollback" => {
+            s.set_prop("RollbackDisabled", "1");
+            ActionResult::Success
+        }
+        "ValidateProductID" => {
+            if let Some(pid) = s.prop("PIDKEY") {
+                s.set_prop("ProductID", &pid);
+            }
+            ActionResult::Success
+        }
+        // Nothing to migrate or remove: no earlier version is installed in this root as far
+        // as this engine knows (maintenance installs come with the product registry).
+        "MigrateFeatureStates" | "RemoveExistingProducts" => ActionResult::Success,
+        "ExecuteAction" => s.execute_sequence(),
+        _ if WINDOWS_ONLY.contains(&name) => {
+            s.log.engine(&format!(
+                "{name} changes Windows-only state (registry, COM, services, shortcuts, fonts...): not executed on this platform."
+            ));
+            ActionResult::NotCalled
+        }
+        _ => return None,
+    };
+    Some(r)
+}
+
+fn cost(
+    s: &mut Session<'_>,
+    f: impl FnOnce(&mut Context, &crate::package::Package) -> crate::error::Result<context::Changes>,
+) -> ActionResult {
+    match f(&mut s.ctx, &s.package) {
+        Ok(changes) => {
+            for (prop, old, new) in changes {
+                s.log.property_change(&prop, old.as_deref(), Some(&new));
+            }
+            ActionResult::Success
+        }
+        Err(e) => s.fail(e),
+    }
+}
+
+/// ProcessComponents: the components' key paths. Component registration lives in the
+/// product registry of a later issue; the log lists what would be registered.
+fn process_components(s: &mut Session<'_>) -> ActionResult {
+    for line in s.ctx.component_registrations() {
+        s.log.engine(&line);
+    }
+    ActionResult::Success
+}

@@ -1,0 +1,297 @@
+//! The installation's model as the actions see it: the property store, the resolved
+//! Directory table and the cost plan (built by the model modules `properties`,
+//! `directory` and `cost`), behind the few questions the actions ask.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use msi_expr::{ConditionResult, InstallState};
+
+use crate::cost::{CostPlan, CostTables, FileAction, FileSource};
+use crate::directory;
+use crate::error::{Error, Result};
+use crate::layout::folder_value;
+use crate::package::Package;
+use crate::properties::{self, InitOptions, Properties};
+use crate::session::{InstallRequest, UiLevel};
+
+/// One file InstallFiles must install.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileJob {
+    /// The File key.
+    pub(crate) key: String,
+    /// The full target path, under the root.
+    pub(crate) target: PathBuf,
+    /// The File table's size.
+    pub(crate) size: u64,
+    /// Where its bytes come from.
+    pub(crate) source: FileSource,
+}
+
+/// Property changes to log: (name, old, new).
+pub(crate) type Changes = Vec<(String, Option<String>, String)>;
+
+/// See the module documentation.
+pub(crate) struct Context {
+    props: Properties,
+    root: PathBuf,
+    tables: Option<CostTables>,
+    plan: Option<CostPlan>,
+    errors: HashMap<i32, String>,
+}
+
+impl Context {
+    /// A context for `package`, before initialization.
+    pub(crate) fn new(
+        package: &Package,
+        _request: &InstallRequest,
+        root: &Path,
+    ) -> Result<Context> {
+        let mut errors = HashMap::new();
+        if let Some(t) = package.table("Error")
+            && let (Some(ki), Some(mi)) = (t.column_index("Error"), t.column_index("Message"))
+        {
+            for row in &t.rows {
+                if let (Some(crate::tables::Value::Int(k)), Some(m)) = (row.get(ki), row.get(mi)) {
+                    errors.insert(*k, m.text());
+                }
+            }
+        }
+        Ok(Context {
+            props: Properties::new(),
+            root: root.to_path_buf(),
+            tables: None,
+            plan: None,
+            errors,
+        })
+    }
+
+    /// Sets the properties of initialization (spec 7.2, 7.3), the command line's included.
+    /// Returns them, for the log's `PROPERTY CHANGE: Adding` lines.
+    pub(crate) fn initialize(
+        &mut self,
+        package: &Package,
+        request: &InstallRequest,
+        root: &Path,
+    ) -> Result<Vec<(String, String)>> {
+        let mut opts = InitOptions::new(root, request.layout);
+        opts.ui_level = match request.ui_level {
+            UiLevel::None => properties::UiLevel::None,
+            UiLevel::Basic => properties::UiLevel::Basic,
+            UiLevel::Reduced => properties::UiLevel::Reduced,
+            UiLevel::Full => properties::UiLevel::Full,
+        };
+        opts.command_line = request.properties.clone();
+        properties::initialize(&mut self.props, package, &opts)?;
+        if let Some(log) = &request.log {
+            self.props
+                .set("MsiLogFileLocation", &log.display().to_string());
+        }
+        Ok(self
+            .props
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect())
+    }
+
+    /// A property's value.
+    pub(crate) fn property(&self, name: &str) -> Option<String> {
+        self.props.get(name).map(|v| v.into_owned())
+    }
+
+    /// Sets a property ("" deletes it).
+    pub(crate) fn set_property(&mut self, name: &str, value: &str) {
+        self.props.set(name, value);
+    }
+
+    /// Every property, by name.
+    pub(crate) fn all_properties(&self) -> Vec<(String, String)> {
+        self.props
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// Formats a template.
+    pub(crate) fn format(&self, text: &str) -> String {
+        self.props.format(text)
+    }
+
+    /// Evaluates a condition.
+    pub(crate) fn condition(&self, text: &str) -> ConditionResult {
+        self.props.evaluate(text)
+    }
+
+    /// The Error table's message `n`.
+    pub(crate) fn error_message(&self, n: i32) -> Option<String> {
+        self.errors.get(&n).cloned()
+    }
+
+    /// The full target path of a Directory key (or a folder property), under the root.
+    pub(crate) fn dir_path(&self, key: &str) -> Option<PathBuf> {
+        if let Some(p) = self.plan.as_ref().and_then(|p| p.directories.target(key)) {
+            return Some(p.to_path_buf());
+        }
+        let value = self.props.get_str(key)?;
+        directory::place_under_root(&self.root, value).ok()
+    }
+
+    /// Type 35: sets a Directory's target path (placed under the root) and re-resolves the
+    /// folders below it.
+    pub(crate) fn set_target_path(&mut self, key: &str, value: &str) -> Result<Changes> {
+        let placed = directory::place_under_root(&self.root, value)?;
+        let mut changes = Changes::new();
+        let new = folder_value(&placed);
+        let old = self.property(key);
+        if old.as_deref() != Some(new.as_str()) {
+            self.props.set(key, &new);
+            changes.push((key.to_string(), old, new));
+        }
+        // After CostFinalize the folders below it and every file path follow: cost again.
+        if self.plan.is_some()
+            && let Some(tables) = &self.tables
+        {
+            let before: HashMap<String, String> = self
+                .props
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect();
+            let plan = tables.finalize(&mut self.props, &self.root, None)?;
+            self.plan = Some(plan);
+            for (n, v) in self.props.iter() {
+                let old = before.get(n);
+                if old.map(String::as_str) != Some(v) {
+                    changes.push((n.to_string(), old.cloned(), v.to_string()));
+                }
+            }
+        }
+        Ok(changes)
+    }
+
+    /// CostInitialize: the costing tables, read and checked once.
+    pub(crate) fn cost_initialize(&mut self, package: &Package) -> Result<Changes> {
+        self.tables = Some(CostTables::load(package)?);
+        Ok(Changes::new())
+    }
+
+    /// FileCost: the file costs are computed with the plan at CostFinalize (the folders
+    /// must be resolved first); nothing to do on its own.
+    pub(crate) fn file_cost(&mut self, package: &Package) -> Result<Changes> {
+        if self.tables.is_none() {
+            self.tables = Some(CostTables::load(package)?);
+        }
+        Ok(Changes::new())
+    }
+
+    /// CostFinalize: folders resolved into properties, features and components selected,
+    /// files costed under the versioning rules.
+    pub(crate) fn cost_finalize(&mut self, package: &Package) -> Result<Changes> {
+        if self.tables.is_none() {
+            self.tables = Some(CostTables::load(package)?);
+        }
+        let before: HashMap<String, String> = self
+            .props
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        let tables = self
+            .tables
+            .as_ref()
+            .ok_or_else(|| Error::failure("CostFinalize ran before CostInitialize"))?;
+        let plan = tables.finalize(&mut self.props, &self.root, None)?;
+        self.plan = Some(plan);
+        let mut changes = Changes::new();
+        for (n, v) in self.props.iter() {
+            let old = before.get(n);
+            if old.map(String::as_str) != Some(v) {
+                changes.push((n.to_string(), old.cloned(), v.to_string()));
+            }
+        }
+        Ok(changes)
+    }
+
+    /// The cost plan, once CostFinalize ran.
+    pub(crate) fn plan(&self) -> Option<&CostPlan> {
+        self.plan.as_ref()
+    }
+
+    /// The `Feature:` and `Component:` lines of the log (spec 6.2).
+    pub(crate) fn state_lines(&self) -> Vec<String> {
+        let Some(plan) = &self.plan else {
+            return Vec::new();
+        };
+        let name = |s: InstallState| match s {
+            InstallState::Absent => "Absent",
+            InstallState::Local => "Local",
+            InstallState::Source => "Source",
+            InstallState::Advertised => "Advertise",
+            _ => "Null",
+        };
+        let mut out = Vec::new();
+        for f in &plan.features {
+            out.push(format!(
+                "Feature: {}; Installed: {};   Request: {};   Action: {}",
+                f.feature,
+                name(f.installed),
+                name(f.request),
+                name(f.action)
+            ));
+        }
+        for c in &plan.components {
+            out.push(format!(
+                "Component: {}; Installed: {};   Request: {};   Action: {}",
+                c.component,
+                name(c.installed),
+                name(c.request),
+                name(c.action)
+            ));
+        }
+        out
+    }
+
+    /// The components' registrations, for ProcessComponents' log.
+    pub(crate) fn component_registrations(&self) -> Vec<String> {
+        let Some(plan) = &self.plan else {
+            return Vec::new();
+        };
+        let product = self.property("ProductCode").unwrap_or_default();
+        plan.components
+            .iter()
+            .filter(|c| c.action == InstallState::Local || c.action == InstallState::Source)
+            .filter_map(|c| {
+                let id = c.component_id.as_ref()?;
+                let key_path = match &c.key_path {
+                    Some(k) => self.file_path(k).map_or_else(|| k.clone(), |p| p.display().to_string()),
+                    None => folder_value(&c.target_dir),
+                };
+                Some(format!(
+                    "Executing op: ComponentRegister(ComponentId={id},KeyPath={key_path},State=3,,Disk=1,SharedDllRefCount=0,BinaryType=0) [product {product}; component registration is kept by the product registry of a later issue]"
+                ))
+            })
+            .collect()
+    }
+
+    /// The files to install, in File sequence order.
+    pub(crate) fn files_to_install(&self) -> Vec<FileJob> {
+        let Some(plan) = &self.plan else {
+            return Vec::new();
+        };
+        plan.files
+            .iter()
+            .filter(|f| matches!(f.action, FileAction::Install { .. }))
+            .filter_map(|f| {
+                Some(FileJob {
+                    key: f.file.clone(),
+                    target: f.target.clone(),
+                    size: u64::try_from(f.size).unwrap_or(0),
+                    source: f.source.clone()?,
+                })
+            })
+            .collect()
+    }
+
+    /// The target path of a File key, once costed.
+    pub(crate) fn file_path(&self, key: &str) -> Option<PathBuf> {
+        self.props.states().file_paths.get(key).map(PathBuf::from)
+    }
+}

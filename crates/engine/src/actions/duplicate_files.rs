@@ -1,0 +1,74 @@
+//! DuplicateFiles: copies of installed files under other names or folders (spec 2.5), as
+//! the cost plan selected them (components installed locally; `DestFolder` resolving to a
+//! full path under the root).
+//!
+//! The copy is made from the staged original, so it is checked content, and it is placed by
+//! the script like every other file. A plan entry for a component being removed removes the
+//! copy instead.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::sequence::ActionResult;
+use crate::session::Session;
+
+/// DuplicateFiles.
+pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
+    let plans = s
+        .ctx
+        .plan()
+        .map(|p| p.duplicate_files.clone())
+        .unwrap_or_default();
+    for d in plans {
+        let r = if d.install {
+            duplicate(s, &d.original, &d.from, &d.to)
+        } else {
+            s.rel(&d.to)
+                .and_then(|rel| s.stage().and_then(|st| st.remove(rel)))
+        };
+        if let Err(e) = r {
+            return s.fail(e);
+        }
+    }
+    ActionResult::Success
+}
+
+fn duplicate(
+    s: &mut Session<'_>,
+    original: &str,
+    from: &Path,
+    to: &Path,
+) -> Result<(), Error> {
+    let rel = s.rel(to)?;
+    let name = match s.staged_files.get(original).cloned() {
+        Some(staged) => s.stage()?.duplicate(&staged)?,
+        None => {
+            // Not staged by this install (kept as it was on disk): copy the file in place,
+            // found without following a symlink in the root.
+            let from_rel = s.rel(from)?;
+            let Some(st) = crate::stage::lstat_in_root(s.lock, &from_rel) else {
+                return Ok(());
+            };
+            if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile
+            {
+                return Ok(());
+            }
+            let mut f = fs_err::File::open(from).map_err(|e| Error::io(from, e))?;
+            s.stage()?.copy_in(&mut f)?.0
+        }
+    };
+    s.log.engine(&format!(
+        "Executing op: FileCopy(SourceName={},DestName={})",
+        from.display(),
+        to.display()
+    ));
+    s.stage()?.place(name, rel)
+}
+
+/// The duplicates' target paths (for InstallValidate).
+pub(crate) fn targets(s: &Session<'_>) -> Vec<PathBuf> {
+    s.ctx
+        .plan()
+        .map(|p| p.duplicate_files.iter().map(|d| d.to.clone()).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,71 @@
+//! MoveFiles: moves or copies existing files per the MoveFile table (spec 2.5), as the cost
+//! plan selected them (components installed locally or from source; folders resolving to
+//! full paths under the root).
+//!
+//! `SourceName` may use `*` and `?`; without a pattern the source folder property names the
+//! file itself; a null `DestName` keeps the name. A move removes the source (staged, like
+//! every change); a copy keeps it. The copies are staged like every installed file.
+
+use std::path::PathBuf;
+
+use crate::error::Error;
+use crate::sequence::ActionResult;
+use crate::session::Session;
+
+/// MoveFiles.
+pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
+    match move_files(s) {
+        Ok(()) => ActionResult::Success,
+        Err(e) => s.fail(e),
+    }
+}
+
+fn move_files(s: &mut Session<'_>) -> Result<(), Error> {
+    let plans = s
+        .ctx
+        .plan()
+        .map(|p| p.move_files.clone())
+        .unwrap_or_default();
+    for m in plans {
+        let sources: Vec<PathBuf> = match m.pattern.as_deref() {
+            None => vec![m.source_dir.clone()],
+            Some(pattern) => super::remove_files::matching(s, &m.source_dir, pattern),
+        };
+        let single = m.pattern.is_none();
+        for from in sources {
+            let name = match m.dest_name.as_deref() {
+                Some(n) if single || !n.contains(['*', '?']) => n.to_string(),
+                _ => match from.file_name() {
+                    Some(n) => n.to_string_lossy().into_owned(),
+                    None => continue,
+                },
+            };
+            if name.is_empty() || name.contains('/') || name == ".." || name == "." {
+                continue;
+            }
+            let target = m.dest_dir.join(&name);
+            let rel = s.rel(&target)?;
+            // The source: a regular file inside the root, never through a symlink.
+            let Ok(from_rel) = s.rel(&from) else { continue };
+            let Some(st) = crate::stage::lstat_in_root(s.lock, &from_rel) else {
+                continue;
+            };
+            if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile
+            {
+                continue;
+            }
+            let mut f = fs_err::File::open(&from).map_err(|e| Error::io(&from, e))?;
+            let staged = s.stage()?.copy_in(&mut f)?.0;
+            s.stage()?.place(staged, rel)?;
+            s.log.engine(&format!(
+                "Executing op: FileCopy(SourceName={},DestName={})",
+                from.display(),
+                target.display()
+            ));
+            if m.move_file {
+                s.stage()?.remove(from_rel)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! LaunchConditions, AppSearch and FindRelatedProducts: the actions that look before they
+//! change anything (spec 2.5).
+
+use std::path::{Path, PathBuf};
+
+use msi_expr::ConditionResult;
+
+use crate::error::Error;
+use crate::sequence::ActionResult;
+use crate::session::Session;
+
+/// LaunchConditions: every row must be true; the first false one ends the install with its
+/// formatted description.
+pub(crate) fn launch_conditions(s: &mut Session<'_>) -> ActionResult {
+    let rows = match s.package.launch_conditions() {
+        Ok(r) => r,
+        Err(e) => return s.fail(e),
+    };
+    for row in rows {
+        match s.ctx.condition(&row.condition) {
+            ConditionResult::True | ConditionResult::None => {}
+            result => {
+                let description = s.format(&row.description);
+                s.log.engine(&format!(
+                    "Launch condition '{}' is {}: {description}",
+                    row.condition,
+                    if result == ConditionResult::False {
+                        "false"
+                    } else {
+                        "not a valid condition"
+                    }
+                ));
+                s.log.line(&description);
+                return s.fail(Error::LaunchCondition { description });
+            }
+        }
+    }
+    ActionResult::Success
+}
+
+/// AppSearch: file-system searches (DrLocator, Signature). Registry, .ini and component
+/// searches find nothing on this platform; the log says so for each.
+pub(crate) fn app_search(s: &mut Session<'_>) -> ActionResult {
+    let (searches, signatures, locators, others) = match (
+        s.package.app_search(),
+        s.package.signatures(),
+        s.package.dr_locators(),
+        s.package.other_locators(),
+    ) {
+        (Ok(a), Ok(b), Ok(c), Ok(d)) => (a, b, c, d),
+        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => return s.fail(e),
+    };
+    for search in searches {
+        if s.prop(&search.property).is_some() {
+            // A property already set (command line) keeps its value.
+            continue;
+        }
+        let sig = signatures.iter().find(|r| r.signature == search.signature);
+        let mut found = None;
+        for loc in locators.iter().filter(|l| l.signature == search.signature) {
+            if let Some(dir) = locate_dir(s, &locators, loc, 0) {
+                found = match sig {
+                    None => Some(folder_text(&dir)),
+                    Some(sig) => find_file(
+                        &dir,
+                        &sig.file_name,
+                        loc.depth.unwrap_or(0),
+                        sig.min_size,
+                        sig.max_size,
+                    )
+                    .map(|p| p.display().to_string()),
+                };
+            }
+            if found.is_some() {
+                break;
+            }
+        }
+        if found.is_none() {
+            for o in others.iter().filter(|o| o.signature == search.signature) {
+                s.log.engine(&format!(
+                    "AppSearch: {} search for signature {} finds nothing on this platform.",
+                    o.table, search.signature
+                ));
+            }
+        }
+        s.log.engine(&format!(
+            "AppSearch: Property: {}, Signature: {}{}",
+            search.property,
+            search.signature,
+            if found.is_some() { "" } else { " (not found)" }
+        ));
+        if let Some(value) = found {
+            s.set_prop(&search.property, &value);
+        }
+    }
+    ActionResult::Success
+}
+
+/// The folder a DrLocator row names, under the root, if it exists.
+fn locate_dir(
+    s: &Session<'_>,
+    all: &[crate::tables::appsearch::DrLocatorRow],
+    loc: &crate::tables::appsearch::DrLocatorRow,
+    depth: usize,
+) -> Option<PathBuf> {
+    if depth > 16 {
+        return None;
+    }
+    let base = match loc.parent.as_deref() {
+        Some(parent) => {
+            let p = all.iter().find(|l| l.signature == parent)?;
+            Some(locate_dir(s, all, p, depth + 1)?)
+        }
+        None => None,
+    };
+    let path = s.format(loc.path.as_deref().unwrap_or(""));
+    let path = path.replace('\\', "/");
+    let full = match (base, path.is_empty()) {
+        (Some(b), true) => b,
+        (Some(b), false) => b.join(path.trim_start_matches('/')),
+        (None, true) => return None,
+        (None, false) => {
+            let p = PathBuf::from(&path);
+            if p.starts_with(&s.root) {
+                p
+            } else {
+                // A Windows path (C:/...) or a Linux one: looked up under the root.
+                let stripped = path
+                    .split_once(":/")
+                    .map_or(path.as_str(), |(_, rest)| rest)
+                    .trim_start_matches('/');
+                s.root.join(stripped)
+            }
+        }
+    };
+    let rel = s.rel(&full).ok()?;
+    let st = crate::stage::lstat_in_root(s.lock, &rel)?;
+    (rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory)
+        .then_some(full)
+}
+
+fn folder_text(p: &Path) -> String {
+    let mut t = p.display().to_string();
+    if !t.ends_with('/') {
+        t.push('/');
+    }
+    t
+}
+
+/// Finds `short|long` in `dir` or (down to `depth` levels) below it.
+fn find_file(
+    dir: &Path,
+    name: &str,
+    depth: i32,
+    min: Option<i32>,
+    max: Option<i32>,
+) -> Option<PathBuf> {
+    let long = name.rsplit('|').next().unwrap_or(name);
+    let entries = fs_err::read_dir(dir).ok()?;
+    let mut subdirs = Vec::new();
+    for e in entries.flatten() {
+        let ft = e.file_type().ok()?;
+        let n = e.file_name().to_string_lossy().into_owned();
+        if ft.is_file() && n.eq_ignore_ascii_case(long) {
+            let size = e.metadata().ok()?.len() as i64;
+            if min.is_none_or(|m| size >= i64::from(m)) && max.is_none_or(|m| size <= i64::from(m))
+            {
+                return Some(e.path());
+            }
+        } else if ft.is_dir() {
+            subdirs.push(e.path());
+        }
+    }
+    if depth > 0 {
+        subdirs.sort();
+        for d in subdirs {
+            if let Some(p) = find_file(&d, name, depth - 1, min, max) {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// FindRelatedProducts: no product installed by this engine in the root is related yet (the
+/// product registry is read by a later issue's maintenance installs); each Upgrade row is
+/// logged.
+pub(crate) fn find_related_products(s: &mut Session<'_>) -> ActionResult {
+    let rows = match s.package.upgrades() {
+        Ok(r) => r,
+        Err(e) => return s.fail(e),
+    };
+    for row in rows {
+        s.log.engine(&format!(
+            "FindRelatedProducts: UpgradeCode {}: no related product is installed in this root.",
+            row.upgrade_code
+        ));
+    }
+    ActionResult::Success
+}
