@@ -734,6 +734,103 @@ fn full_ui_without_a_terminal_behaves_as_basic() {
     );
 }
 
+/// Runs `rmsi install PKG --root … --ui full --log …` on a pseudo-terminal (util-linux
+/// `script`), typing `answer` to the files-in-use prompt.
+fn install_on_a_terminal(ctx: &Ctx, pkg: &Path, answer: &str) -> common_e2e::Run {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let line = [
+        env!("CARGO_BIN_EXE_rmsi"),
+        "install",
+        &pkg.to_string_lossy(),
+        "--root",
+        &ctx.root.to_string_lossy(),
+        "--layout",
+        "fhs",
+        "--ui",
+        "full",
+        "--log",
+        &ctx.log.to_string_lossy(),
+    ]
+    .iter()
+    .map(|a| quote(a))
+    .collect::<Vec<_>>()
+    .join(" ");
+    // The same environment as `ctx.rmsi()` gives rmsi, through script.
+    let mut script = std::process::Command::new("script");
+    for (key, value) in ctx.rmsi().get_envs() {
+        match value {
+            Some(value) => script.env(key, value),
+            None => script.env_remove(key),
+        };
+    }
+    let mut child = script
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run util-linux script");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    std::io::Write::write_all(&mut stdin, answer.as_bytes()).expect("type the answer");
+    // Keep the terminal's input open until rmsi is done.
+    let run = wait_run(child, Some(&ctx.log));
+    drop(stdin);
+    run
+}
+
+/// Installs inuse-v1, maps its file, then installs v2 at full UI on a terminal.
+fn prompt_case(answer: &str) -> (Ctx, common_e2e::Run, Holder) {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("inuse-v1.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(0);
+    let holder = Holder::map(&ctx.root.join(libdemo(Layout::Fhs)));
+    let run = install_on_a_terminal(&ctx, &package("inuse-v2.msi"), answer);
+    assert!(
+        run.stdout.contains(&holder.pid().to_string()),
+        "the prompt does not list the holder\n{}",
+        run.describe()
+    );
+    (ctx, run, holder)
+}
+
+#[test]
+fn full_ui_prompt_close_applications_shuts_the_holder_down() {
+    let (_ctx, run, mut holder) = prompt_case("1\n");
+    assert_eq!(run.code, Some(0), "{}", run.describe());
+    assert!(
+        holder.exited_within(Duration::from_secs(5)),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn full_ui_prompt_do_not_close_is_3010() {
+    let (_ctx, run, mut holder) = prompt_case("2\n");
+    assert_eq!(run.code, Some(3010 % 256), "{}", run.describe());
+    assert!(
+        run.log.contains("MainEngineThread is returning 3010"),
+        "{}",
+        run.describe()
+    );
+    assert!(holder.is_running());
+}
+
+#[test]
+fn full_ui_prompt_cancel_is_1602_and_leaves_the_root_as_it_was() {
+    let (ctx, run, mut holder) = prompt_case("3\n");
+    assert_eq!(run.code, Some(1602 % 256), "{}", run.describe());
+    assert!(
+        run.log.contains("MainEngineThread is returning 1602"),
+        "{}",
+        run.describe()
+    );
+    assert!(holder.is_running());
+    let v1 = fs::read(package("src/inuse-v1/libdemo.so")).expect("v1 source");
+    let path = libdemo(Layout::Fhs);
+    assert_payload(&ctx.root, Layout::Fhs, &[(&path, &v1)], &[], &run);
+}
+
 /// Lines of `pidfile` (the pids of every holder instance so far).
 fn pids(pidfile: &Path) -> Vec<u32> {
     fs::read_to_string(pidfile)
