@@ -192,7 +192,7 @@ pub enum WaitEnd {
 ///
 /// `exited[i]` is set (and `on_exit(i)` called once) when `handles[i]` is seen gone;
 /// entries already true are not waited for. All pidfds are polled together. The remaining
-/// processes are also looked up in `/proc` at the start and whenever [`POLL_SLICE`] has
+/// processes are also looked up in `/proc` at the start and whenever a poll slice (50 ms) has
 /// passed since the last look, which catches zombies whose pidfd is not readable yet (a
 /// zombie thread-group leader whose other threads still run). Between those looks only
 /// the pidfds are watched, so a burst of hundreds of exits costs no `/proc` reads.

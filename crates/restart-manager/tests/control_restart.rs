@@ -436,3 +436,30 @@ fn a_cancelled_restart_relaunches_nothing() {
         "still registered"
     );
 }
+
+#[test]
+fn restart_goes_in_the_reverse_of_the_shutdown_order() {
+    let f = fixture();
+    let gui = spawn_in(&f.root, "g", None);
+    let console = spawn_in(&f.root, "c", None);
+    for (p, m) in [(&gui, "gui.txt"), (&console, "console.txt")] {
+        register_restart_for(&f.state, p.process, recorder_command(&f.root.join(m), m), 0).unwrap();
+    }
+    let mut apps = vec![
+        info(gui.process, AppType::MainWindow),
+        info(console.process, AppType::Console),
+    ];
+    for a in &mut apps {
+        a.restartable = true;
+    }
+    shut_down(&mut apps);
+    let outcome = restart(&mut apps, &f.state, &Filters::default());
+    let _cleanup = Relaunched(outcome.relaunched.iter().map(|r| r.new).collect());
+    outcome.result.unwrap();
+    let order: Vec<UniqueProcess> = outcome.relaunched.iter().map(|r| r.old).collect();
+    assert_eq!(
+        order,
+        vec![console.process, gui.process],
+        "GUI apps are shut down first, so they are restarted last"
+    );
+}
