@@ -593,6 +593,35 @@ fn session_key_is_set_before_install_validate_and_cleared_after() {
 }
 
 #[test]
+fn property_dump_masks_the_session_key() {
+    // Without InstallValidate nothing clears the key: it reaches the final dump.
+    let ctx = Ctx::new();
+    let keys = ctx.path("keys");
+    fs::create_dir(&keys).expect("mkdir keys");
+    let keydir = format!("KEYDIR={}/", keys.display());
+    let run = ctx.install(&package("rmkey-novalidate.msi"), Layout::Fhs, &[&keydir]);
+    run.assert_code_logged(0);
+    let before = fs::read_to_string(keys.join("key-before.txt")).expect("key-before.txt");
+    let after = fs::read_to_string(keys.join("key-after.txt")).expect("key-after.txt");
+    assert!(is_key(&before), "{before:?}\n{}", run.describe());
+    assert_eq!(
+        after, before,
+        "nothing clears the key without InstallValidate"
+    );
+    let dumped = log::server_properties(&run.log);
+    let shown = dumped
+        .get("MsiRestartManagerSessionKey")
+        .unwrap_or_else(|| panic!("the dump lacks the key's property\n{}", run.describe()));
+    assert!(
+        !shown.is_empty() && !shown.contains(&before),
+        "unmasked: {shown:?}"
+    );
+    for line in run.log.lines().filter(|l| l.starts_with("Property(S): ")) {
+        assert!(!line.contains(&before), "unmasked key in the dump: {line}");
+    }
+}
+
+#[test]
 fn custom_action_joins_the_session_and_its_file_holder_is_shut_down() {
     let ctx = Ctx::new();
     let keys = ctx.path("keys");

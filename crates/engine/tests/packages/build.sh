@@ -66,6 +66,16 @@ expect "$here/rmkey.msi" InstallExecuteSequence 'JoinRm	HELD	1350'
 expect "$here/rmkey.msi" InstallExecuteSequence 'InstallValidate		1400'
 expect "$here/rmkey.msi" InstallExecuteSequence 'RecordKeyAfter	KEYDIR	1450'
 
+# rmkey-novalidate.msi: the same without InstallValidate, so that nothing clears the key:
+# RecordKeyAfter sees it too, and the final property dump must mask it.
+cp "$here/rmkey.msi" "$here/rmkey-novalidate.msi"
+sql "$here/rmkey-novalidate.msi" \
+    "DELETE FROM \`InstallExecuteSequence\` WHERE \`Action\` = 'InstallValidate'"
+if msiinfo export "$here/rmkey-novalidate.msi" InstallExecuteSequence | grep -q InstallValidate; then
+    echo "build.sh: rmkey-novalidate.msi still has InstallValidate" >&2
+    exit 1
+fi
+
 # --- inuse-v1.msi / inuse-v2.msi: a versioned lib/libdemo.so ---
 for v in 1 2; do
     build "$here" "inuse-v$v.wxs" "$here/inuse-v$v.msi"
