@@ -276,6 +276,15 @@ fn read_process(process: UniqueProcess) -> Result<ProcFacts, Error> {
     })
 }
 
+/// The path of an executable as `/proc/PID/exe` shows it, without the ` (deleted)` the
+/// kernel appends once the file was unlinked or replaced — which is exactly what an update
+/// does: the new instance must run the new file at the same path.
+fn live_path(exe: &OsStr) -> OsString {
+    let bytes = exe.as_bytes();
+    let bytes = bytes.strip_suffix(b" (deleted)").unwrap_or(bytes);
+    OsString::from_vec(bytes.to_vec())
+}
+
 /// Registers the calling process for restart (`RegisterApplicationRestart`): its next
 /// instance runs this process's executable with `args` (the arguments only, as on
 /// Windows; an empty list means none), in this process's working directory, environment
@@ -289,7 +298,7 @@ pub fn register_restart(
     let me = UniqueProcess::current()
         .map_err(|e| Error::io("cannot read this process's start time", e))?;
     let facts = read_process(me)?;
-    let exe = facts.exe.clone().into_os_string();
+    let exe = live_path(facts.exe.as_os_str());
     let argv0 = facts
         .cmdline
         .first()
@@ -841,6 +850,15 @@ mod tests {
         assert_eq!(check_args(&over, 0).unwrap_err().code(), 87);
         assert!(check_args(&[], ALL_FLAGS).is_ok());
         assert_eq!(check_args(&[], 16).unwrap_err().code(), 87);
+    }
+
+    #[test]
+    fn a_replaced_executable_is_restarted_from_its_path() {
+        assert_eq!(
+            live_path(OsStr::new("/usr/bin/app (deleted)")),
+            "/usr/bin/app"
+        );
+        assert_eq!(live_path(OsStr::new("/usr/bin/app")), "/usr/bin/app");
     }
 
     #[test]
