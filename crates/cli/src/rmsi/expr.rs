@@ -1,25 +1,301 @@
-//! `rmsi condition` and `rmsi format` (being built: see issue 5).
+//! `rmsi condition` and `rmsi format`: the MSI expression languages from the command line.
+//!
+//! ```text
+//! rmsi condition [--property NAME=VALUE]... [--unset NAME]... [--env NAME=VALUE]... [--] EXPR
+//! rmsi format [--property NAME=VALUE]... [--unset NAME]... [--env NAME=VALUE]...
+//!             [--fields-json JSON] [--no-package] [--] [TEMPLATE]
+//! ```
+//!
+//! `condition` prints exactly one of `true`, `false`, `none`, `error` and a newline; `format`
+//! prints the formatted string (which may hold NUL characters from `[~]`) and a newline. Both
+//! exit 0 whatever the result: the result is output, never an exit status. Bad flags exit 2
+//! with clap's usage message.
+//!
+//! Both see the properties a freshly opened package has on this machine (see
+//! [`default_properties`]), then `--unset` removes some and `--property` sets others.
 
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use msi_expr::{Field, Lookup, MapLookup, Record};
+
+/// What both commands take: properties and environment.
+#[derive(Debug, clap::Args)]
+pub(crate) struct PropertyArgs {
+    /// Sets a property (an empty VALUE removes it, as MsiSetProperty does).
+    #[arg(long = "property", value_name = "NAME=VALUE", value_parser = parse_assignment)]
+    property: Vec<(String, String)>,
+    /// Removes a property the installer would otherwise set by itself.
+    #[arg(long = "unset", value_name = "NAME")]
+    unset: Vec<String>,
+    /// Sets an environment variable the expression sees, over the process's own.
+    #[arg(long = "env", value_name = "NAME=VALUE", value_parser = parse_assignment)]
+    env: Vec<(String, String)>,
+}
 
 /// Arguments of `rmsi condition`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ConditionArgs {
-    /// The condition.
+    #[command(flatten)]
+    props: PropertyArgs,
+    /// The condition (put it after `--` when it starts with `-`).
+    #[arg(value_name = "EXPR")]
     expr: String,
 }
 
 /// Arguments of `rmsi format`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct FormatArgs {
-    /// The template.
+    #[command(flatten)]
+    props: PropertyArgs,
+    /// Record fields 1..n as a JSON array: a string is a string field, an integer an integer
+    /// field, null a null field.
+    #[arg(long = "fields-json", value_name = "JSON", value_parser = parse_fields)]
+    fields_json: Option<Fields>,
+    /// Formats as MsiFormatRecord does without an install handle: only record fields and
+    /// groups are processed.
+    #[arg(long = "no-package")]
+    no_package: bool,
+    /// The template, record field 0 (without it, field 0 is null: `1: [1] 2: [2] ...`).
+    #[arg(value_name = "TEMPLATE")]
     template: Option<String>,
 }
 
-pub(crate) fn run_condition(_args: ConditionArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("rmsi condition is not built yet")
+/// Parsed `--fields-json` (a newtype so clap does not take `Vec` as "many values").
+#[derive(Debug, Clone)]
+pub(crate) struct Fields(Vec<Field>);
+
+fn parse_assignment(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err(format!("expected NAME=VALUE, got {text:?}")),
+    }
 }
 
-pub(crate) fn run_format(_args: FormatArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("rmsi format is not built yet")
+fn parse_fields(text: &str) -> Result<Fields, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let serde_json::Value::Array(items) = value else {
+        return Err("expected a JSON array of strings, integers and nulls".into());
+    };
+    if items.len() > msi_expr::MAX_FIELDS {
+        return Err(format!(
+            "a record holds at most {} fields",
+            msi_expr::MAX_FIELDS
+        ));
+    }
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| match item {
+            serde_json::Value::Null => Ok(Field::Null),
+            serde_json::Value::String(s) => Ok(Field::from(s)),
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .and_then(|n| i32::try_from(n).ok())
+                .map(Field::from)
+                .ok_or_else(|| format!("field {}: {n} is not a 32-bit integer", i + 1)),
+            other => Err(format!(
+                "field {}: {other} is not a string, integer or null",
+                i + 1
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Fields)
+}
+
+/// The lookup both commands use: defaults, then `--unset`, then `--property`, and the
+/// process environment under `--env`.
+fn lookup(args: &PropertyArgs) -> MapLookup {
+    let mut l = MapLookup::new();
+    for (name, value) in default_properties() {
+        l.set_property(name, value);
+    }
+    for name in &args.unset {
+        l.remove_property(name);
+    }
+    for (name, value) in &args.property {
+        l.set_property(name.as_str(), value.as_str());
+    }
+    for (name, value) in &args.env {
+        l.set_env(name, value.as_str());
+    }
+    l
+}
+
+/// Writes `text` and a newline to stdout; a closed pipe is not an error.
+fn print_line(text: &str) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("could not write to stdout")
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+pub(crate) fn run_condition(args: ConditionArgs) -> anyhow::Result<ExitCode> {
+    let l = lookup(&args.props);
+    print_line(msi_expr::evaluate_condition(&args.expr, &l).word())
+}
+
+pub(crate) fn run_format(args: FormatArgs) -> anyhow::Result<ExitCode> {
+    let fields = args.fields_json.map(|f| f.0).unwrap_or_default();
+    let template = args.template.as_deref().map_or(Field::Null, Field::from);
+    let record = Record::with_fields(template, fields);
+    let text = if args.no_package {
+        msi_expr::format_record(&record, None)
+    } else {
+        let l = lookup(&args.props);
+        msi_expr::format_record(&record, Some(&l as &dyn Lookup))
+    };
+    print_line(&text)
+}
+
+// ===================================================================================== //
+// Default properties.
+//
+// TEMPORARY HOME: the properties the installer sets by itself when it opens a package
+// (spec windows-installer.md §7.2–§7.3) belong to the engine crate, which owns property
+// initialization. They are written here only until the engine exposes its table; then this
+// function should call it so that `rmsi condition` and a real installation agree.
+// ===================================================================================== //
+
+/// The properties a freshly opened package has on this machine, before its Property table.
+///
+/// Windows version values are those of 64-bit Windows 7 SP1 (the engine's `windows` layout
+/// models the same system). Folder properties follow the engine's default (`fhs`) layout at
+/// root `/` for a per-user installation (`ALLUSERS` unset). `Date` and `Time` are in UTC.
+pub(crate) fn default_properties() -> Vec<(String, String)> {
+    let account = engine::Account::current();
+    let elevated = account.uid == 0;
+    let mut p: Vec<(String, String)> = Vec::new();
+    let mut set = |k: &str, v: String| p.push((k.to_owned(), v));
+    // Operating system (operating-system-property-values.md).
+    set("VersionNT", "601".into());
+    set("VersionNT64", "601".into());
+    set("WindowsBuild", "7601".into());
+    set("ServicePackLevel", "1".into());
+    set("ServicePackLevelMinor", "0".into());
+    set("VersionMsi", "5.00".into());
+    set("MsiNTProductType", "1".into());
+    set("Intel", "6".into());
+    set("MsiAMD64", "6".into());
+    set("Msix64", "6".into());
+    set("ShellAdvtSupport", "1".into());
+    set("OLEAdvtSupport", "1".into());
+    set("SystemLanguageID", "1033".into());
+    set("UserLanguageID", "1033".into());
+    if let Some(mb) = physical_memory_mb() {
+        set("PhysicalMemory", mb.to_string());
+    }
+    // Installation state of a package nobody installed yet.
+    set("UILevel", "5".into());
+    set("ProductState", "-1".into());
+    // User and machine.
+    set("LogonUser", account.name.clone());
+    // The SID Samba maps a Unix uid to (S-1-22-1-<uid>): unique per account, stable.
+    set("UserSID", format!("S-1-22-1-{}", account.uid));
+    if let Some(host) = hostname() {
+        set("ComputerName", host);
+    }
+    if elevated {
+        set("Privileged", "1".into());
+        set("AdminUser", "1".into());
+        set("MsiRunningElevated", "1".into());
+    }
+    // Folders, each ending with a separator.
+    for (name, rel) in engine::Layout::Fhs.folders(&account, false) {
+        set(name, engine::folder_value(&Path::new("/").join(rel)));
+    }
+    let (date, time) = date_time(SystemTime::now());
+    set("Date", date);
+    set("Time", time);
+    p
+}
+
+fn hostname() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let name = name.trim();
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+fn physical_memory_mb() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
+}
+
+/// `Date` (`MM/DD/YYYY`, the en-US short date) and `Time` (`HH:MM:SS`, 24-hour) in UTC.
+/// Hand-written (days-from-civil inverse) to avoid a date crate for two strings.
+fn date_time(now: SystemTime) -> (String, String) {
+    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    (
+        format!("{m:02}/{d:02}/{y:04}"),
+        format!("{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60),
+    )
+}
+
+/// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to (year, month, day).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(20_780), (2026, 11, 23));
+        let (d, t) = date_time(UNIX_EPOCH + std::time::Duration::from_secs(86_399));
+        assert_eq!((d.as_str(), t.as_str()), ("01/01/1970", "23:59:59"));
+    }
+
+    #[test]
+    fn fields_json() {
+        let f = parse_fields(r#"["a", 5, null, "", -2147483648]"#)
+            .unwrap()
+            .0;
+        assert_eq!(
+            f,
+            vec![
+                Field::from("a"),
+                Field::Int(5),
+                Field::Null,
+                Field::Null,
+                Field::Null
+            ]
+        );
+        assert!(parse_fields("[1.5]").is_err());
+        assert!(parse_fields("[true]").is_err());
+        assert!(parse_fields("{}").is_err());
+        assert!(parse_fields("[2147483648]").is_err());
+        assert!(parse_assignment("=x").is_err());
+        assert_eq!(
+            parse_assignment("A=b=c").unwrap(),
+            ("A".into(), "b=c".into())
+        );
+    }
 }
