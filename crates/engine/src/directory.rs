@@ -231,7 +231,9 @@ pub fn place_under_root(root: &Path, value: &str) -> Result<PathBuf> {
         let norm = normalise(path);
         match norm.strip_prefix(&root) {
             Ok(rest) if root != Path::new("/") => rest.to_path_buf(),
-            _ => path.strip_prefix("/").unwrap_or(path).to_path_buf(),
+            // Elsewhere: re-rooted. `/..` is `/`, so the normalised path
+            // cannot climb.
+            _ => norm.strip_prefix("/").unwrap_or(&norm).to_path_buf(),
         }
     } else {
         path.to_path_buf()

@@ -1,0 +1,149 @@
+//! Shared helpers of the `model_*` tests: packages built with Debian's
+//! `wixl` (and fixed up with `msibuild`, for what `wixl` cannot author) or
+//! in memory with the msi crate, and the shared corpus's location.
+
+#![allow(dead_code)]
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A small package: two features (Extra at level 3, raised to 1 by the
+/// Condition table when `WANTEXTRA` is set), four components (one with the
+/// condition `ENABLECOND`), a subfolder, a CreateFolder row, an embedded
+/// cabinet.
+pub const MODEL_WXS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="{11111111-2222-3333-4444-555555555555}" Name="Model Test" Language="1033" Version="1.2.3" Manufacturer="rmsi" UpgradeCode="{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}">
+    <Package InstallerVersion="200" Compressed="yes" InstallScope="perMachine"/>
+    <Media Id="1" Cabinet="data.cab" EmbedCab="yes"/>
+    <Property Id="MYPROP" Value="authored"/>
+    <Directory Id="TARGETDIR" Name="SourceDir">
+      <Directory Id="ProgramFilesFolder">
+        <Directory Id="INSTALLDIR" Name="Model App">
+          <Directory Id="SubDir" Name="sub">
+            <Component Id="CompB" Guid="{00000000-0000-0000-0000-00000000000B}">
+              <File Id="FileB" Name="b.txt" Source="b.txt"/>
+            </Component>
+          </Directory>
+          <Component Id="CompA" Guid="{00000000-0000-0000-0000-00000000000A}">
+            <File Id="FileA" Name="a.txt" Source="a.txt" KeyPath="yes"/>
+            <CreateFolder/>
+          </Component>
+          <Component Id="CompCond" Guid="{00000000-0000-0000-0000-00000000000D}">
+            <File Id="FileD" Name="d.txt" Source="a.txt"/>
+          </Component>
+          <Component Id="CompC" Guid="{00000000-0000-0000-0000-00000000000C}">
+            <File Id="FileC" Name="c.txt" Source="c.txt"/>
+          </Component>
+        </Directory>
+      </Directory>
+    </Directory>
+    <Feature Id="Main" Level="1">
+      <ComponentRef Id="CompA"/>
+      <ComponentRef Id="CompB"/>
+      <ComponentRef Id="CompCond"/>
+    </Feature>
+    <Feature Id="Extra" Level="3">
+      <ComponentRef Id="CompC"/>
+    </Feature>
+  </Product>
+</Wix>
+"#;
+
+/// `msibuild` queries adding what `wixl` cannot write to [`MODEL_WXS`]: a
+/// component condition and the Condition table.
+pub const MODEL_FIXUPS: &[&str] = &[
+    "UPDATE Component SET Condition='ENABLECOND' WHERE Component='CompCond'",
+    "CREATE TABLE `Condition` (`Feature_` CHAR(38) NOT NULL, `Level` SHORT NOT NULL, `Condition` CHAR(255) PRIMARY KEY `Feature_`, `Level`)",
+    "INSERT INTO `Condition` (`Feature_`, `Level`, `Condition`) VALUES ('Extra', 1, 'WANTEXTRA')",
+];
+
+/// A package built from `wxs` with `wixl` in a fresh folder holding
+/// `files`, then fixed up with `msibuild -q` queries. Returns the folder
+/// (keep it alive) and the package path.
+pub fn build(wxs: &str, files: &[(&str, &[u8])], fixups: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, data) in files {
+        std::fs::write(dir.path().join(name), data).expect("write source file");
+    }
+    std::fs::write(dir.path().join("p.wxs"), wxs).expect("write wxs");
+    let msi = dir.path().join("p.msi");
+    let out = Command::new("wixl")
+        .arg("-o")
+        .arg(&msi)
+        .arg(dir.path().join("p.wxs"))
+        .current_dir(dir.path())
+        .output()
+        .expect("wixl (Debian's msitools/wixl) must be installed");
+    assert!(
+        out.status.success(),
+        "wixl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for query in fixups {
+        let out = Command::new("msibuild")
+            .arg(&msi)
+            .arg("-q")
+            .arg(query)
+            .output()
+            .expect("msibuild (Debian's msitools) must be installed");
+        assert!(
+            out.status.success(),
+            "msibuild {query}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    (dir, msi)
+}
+
+/// The model package of [`MODEL_WXS`] with its fixups.
+pub fn model_package() -> (tempfile::TempDir, PathBuf) {
+    build(
+        MODEL_WXS,
+        &[
+            ("a.txt", b"hello\n"),
+            ("b.txt", b"world\n"),
+            ("c.txt", b"extra\n"),
+        ],
+        MODEL_FIXUPS,
+    )
+}
+
+/// Builds a package in memory with the msi crate: `tables` are (name,
+/// columns, rows). Returns its bytes.
+pub fn in_memory(
+    package_type: msi::PackageType,
+    tables: Vec<(&str, Vec<msi::Column>, Vec<Vec<msi::Value>>)>,
+) -> Vec<u8> {
+    let mut package = msi::Package::create(package_type, Cursor::new(Vec::new())).expect("create");
+    for (name, columns, rows) in tables {
+        package.create_table(name, columns).expect("create table");
+        if !rows.is_empty() {
+            package
+                .insert_rows(msi::Insert::into(name).rows(rows))
+                .expect("insert rows");
+        }
+    }
+    package.into_inner().expect("finish").into_inner()
+}
+
+/// The Property table's columns.
+pub fn property_columns() -> Vec<msi::Column> {
+    vec![
+        msi::Column::build("Property").primary_key().id_string(72),
+        msi::Column::build("Value").localizable().text_string(0),
+    ]
+}
+
+/// A string value.
+pub fn s(v: &str) -> msi::Value {
+    msi::Value::Str(v.to_string())
+}
+
+/// The shared corpus folder (`RMSI_CORPUS` overrides).
+pub fn corpus_dir() -> PathBuf {
+    std::env::var_os("RMSI_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
+}
