@@ -49,7 +49,8 @@ impl ParseErrorKind {
 ///
 /// Invariant: `span` lies within `input` on character boundaries; an error at the end of the
 /// input has the empty span `input.len()..input.len()`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.render())]
 pub struct ParseError {
     kind: ParseErrorKind,
     span: Range<usize>,
@@ -81,8 +82,16 @@ impl ParseError {
     }
 }
 
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ParseError {
+    /// The message, the input and a line of `^` under the fault.
+    fn render(&self) -> String {
+        let mut s = String::new();
+        // Writing to a String cannot fail.
+        let _ = self.write_to(&mut s);
+        s
+    }
+
+    fn write_to(&self, f: &mut impl fmt::Write) -> fmt::Result {
         writeln!(
             f,
             "{} at {}..{}",
@@ -104,8 +113,6 @@ impl fmt::Display for ParseError {
         write!(f, "{}{}", " ".repeat(before), "^".repeat(width))
     }
 }
-
-impl std::error::Error for ParseError {}
 
 #[cfg(test)]
 mod tests {
