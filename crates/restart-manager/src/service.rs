@@ -148,19 +148,36 @@ const SYSTEMD_RUNTIME_DIR: &str = "/run/systemd/system";
 ///
 /// `systemctl` is used rather than the D-Bus API because it needs no D-Bus client library
 /// and gives the same answers; every call passes `--` before the unit name.
-#[derive(Debug, Clone, Default)]
+///
+/// Invariant: `systemctl` names the `systemctl` program to run (found in `PATH` by
+/// default).
+#[derive(Debug, Clone)]
 pub struct Systemd {
-    _private: (),
+    systemctl: PathBuf,
+}
+
+impl Default for Systemd {
+    fn default() -> Systemd {
+        Systemd::new()
+    }
 }
 
 impl Systemd {
     /// A handle on the system's systemd.
     pub fn new() -> Systemd {
-        Systemd { _private: () }
+        Systemd::with_systemctl("systemctl")
+    }
+
+    /// A handle that runs this `systemctl` program (another machine's through a wrapper,
+    /// or a scripted one in tests where systemd does not run).
+    pub fn with_systemctl(program: impl Into<PathBuf>) -> Systemd {
+        Systemd {
+            systemctl: program.into(),
+        }
     }
 
     fn show(&self, unit: &str, property: &str) -> Result<String, Error> {
-        let out = Command::new("systemctl")
+        let out = Command::new(&self.systemctl)
             .args(["show", "--value", "-p", property, "--", unit])
             .stdin(Stdio::null())
             .stderr(Stdio::null())
@@ -178,7 +195,7 @@ impl Systemd {
     /// Runs `systemctl VERB -- UNIT`, waiting at most `timeout`. Returns `Ok(false)` on
     /// timeout (the job goes on inside systemd; only the client is stopped).
     fn run_verb(&self, verb: &str, unit: &str, timeout: Duration) -> Result<bool, Error> {
-        let mut child = Command::new("systemctl")
+        let mut child = Command::new(&self.systemctl)
             .args([verb, "--", unit])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -276,7 +293,7 @@ impl ServiceManager for Systemd {
             return Ok(());
         }
         if force {
-            let _ = Command::new("systemctl")
+            let _ = Command::new(&self.systemctl)
                 .args(["kill", "--signal=SIGKILL", "--", service])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
