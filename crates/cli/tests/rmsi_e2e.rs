@@ -487,12 +487,16 @@ fn package_without_feature_component_file_tables_installs_nothing() {
 const ESCAPES: &[&str] = &[
     "/rmsi-escaped-dotdot-dir.txt",
     "/rmsi-escaped-dotdot-file.txt",
+    "/rmsi-escaped-long-file.txt",
+    "/rmsi-escaped-backslash-file.txt",
     "/tmp/rmsi-escaped-slash-file.txt",
     "/tmp/rmsi-escaped-abs-file.txt",
     "/tmp/rmsi-escaped-abs-dir",
-    "/tmp/rmsi-escaped-abs-dir/rmsi-escaped-abs-dir.txt",
+    "/tmp/rmsi-escaped-slash-dir",
 ];
 
+/// Installs `pkg` in both layouts: nothing may land outside the root. Refusing the
+/// package (1603, root empty) and installing it inside the root are both fine.
 fn assert_stays_in_root(pkg: &str) {
     for layout in [Layout::Fhs, Layout::Windows] {
         let ctx = Ctx::new();
@@ -505,24 +509,75 @@ fn assert_stays_in_root(pkg: &str) {
             );
         }
         assert!(ctx.outside_root().is_empty(), "{:?}", ctx.outside_root());
-        // Refusing the package (1603, nothing left) and installing it inside the root are
-        // both fine; anything else is not.
         match run.code {
-            Some(0) => {}
-            Some(c) if c == 1603 % 256 => assert_root_empty(&ctx.root, &run),
+            Some(0) => {
+                // The harmless file is there; nothing else escaped into the temp dir.
+                assert!(
+                    common_e2e::tree(&ctx.root)
+                        .iter()
+                        .any(|p| p.ends_with("files/inside.txt")),
+                    "{pkg}: {:?}\n{}",
+                    common_e2e::tree(&ctx.root),
+                    run.describe()
+                );
+            }
+            Some(c) if c == 1603 % 256 => {
+                run.assert_code_logged(1603);
+                assert_root_empty(&ctx.root, &run);
+            }
             _ => panic!("{pkg}: unexpected result\n{}", run.describe()),
         }
     }
 }
 
 #[test]
-fn directory_names_with_dotdot_or_absolute_paths_stay_in_the_root() {
-    assert_stays_in_root("hostile-dir.msi");
+fn directory_named_dotdot_stays_in_the_root() {
+    assert_stays_in_root("hostile-dir-dotdot.msi");
 }
 
 #[test]
-fn file_names_with_dotdot_slash_or_absolute_paths_stay_in_the_root() {
-    assert_stays_in_root("hostile-file.msi");
+fn directory_with_a_dotdot_long_name_stays_in_the_root() {
+    assert_stays_in_root("hostile-dir-long.msi");
+}
+
+#[test]
+fn directory_with_a_dotdot_target_name_stays_in_the_root() {
+    assert_stays_in_root("hostile-dir-target.msi");
+}
+
+#[test]
+fn directory_with_an_absolute_name_stays_in_the_root() {
+    assert_stays_in_root("hostile-dir-abs.msi");
+}
+
+#[test]
+fn directory_name_with_slashes_stays_in_the_root() {
+    assert_stays_in_root("hostile-dir-slash.msi");
+}
+
+#[test]
+fn file_name_with_dotdot_stays_in_the_root() {
+    assert_stays_in_root("hostile-file-dotdot.msi");
+}
+
+#[test]
+fn file_name_with_slashes_stays_in_the_root() {
+    assert_stays_in_root("hostile-file-slash.msi");
+}
+
+#[test]
+fn absolute_file_name_stays_in_the_root() {
+    assert_stays_in_root("hostile-file-abs.msi");
+}
+
+#[test]
+fn file_with_a_dotdot_long_name_stays_in_the_root() {
+    assert_stays_in_root("hostile-file-long.msi");
+}
+
+#[test]
+fn file_name_with_backslashes_stays_in_the_root() {
+    assert_stays_in_root("hostile-file-backslash.msi");
 }
 
 #[test]

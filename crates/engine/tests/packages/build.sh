@@ -170,27 +170,49 @@ cp "$hello/hello.msi" "$here/bad-size.msi"
 sql "$here/bad-size.msi" "UPDATE \`File\` SET \`FileSize\` = 99 WHERE \`File\` = 'HelloTxt'"
 expect "$here/bad-size.msi" File 'hello.txt	99'
 
-# --- hostile-dir.msi / hostile-file.msi: names that try to leave the root ---
-build "$here" hostile.wxs "$here/hostile-dir.msi"
-sql "$here/hostile-dir.msi" \
-    "UPDATE \`Directory\` SET \`DefaultDir\` = '..' WHERE \`Directory\` = 'D1'" \
-    "UPDATE \`Directory\` SET \`DefaultDir\` = 'a|..' WHERE \`Directory\` = 'D2'" \
-    "UPDATE \`Directory\` SET \`DefaultDir\` = '..:b' WHERE \`Directory\` = 'D3'" \
-    "UPDATE \`Directory\` SET \`DefaultDir\` = '..' WHERE \`Directory\` = 'D4'" \
-    "UPDATE \`Directory\` SET \`DefaultDir\` = '..' WHERE \`Directory\` = 'D5'" \
-    "UPDATE \`Directory\` SET \`DefaultDir\` = '..' WHERE \`Directory\` = 'D6'" \
-    "UPDATE \`Directory\` SET \`DefaultDir\` = '..' WHERE \`Directory\` = 'D7'" \
-    "UPDATE \`Directory\` SET \`DefaultDir\` = '..' WHERE \`Directory\` = 'D8'" \
-    "UPDATE \`Directory\` SET \`DefaultDir\` = '/tmp/rmsi-escaped-abs-dir' WHERE \`Directory\` = 'Abs'"
-expect "$here/hostile-dir.msi" Directory 'D2	D1	a|..'
-expect "$here/hostile-dir.msi" Directory 'Abs	TARGETDIR	/tmp/rmsi-escaped-abs-dir'
-build "$here" hostile.wxs "$here/hostile-file.msi"
-sql "$here/hostile-file.msi" \
-    "UPDATE \`File\` SET \`FileName\` = '../../../../../../../../rmsi-escaped-dotdot-file.txt' WHERE \`File\` = 'DotDotFile'" \
-    "UPDATE \`File\` SET \`FileName\` = 'sub/../../../../../../../../tmp/rmsi-escaped-slash-file.txt' WHERE \`File\` = 'SlashFile'" \
-    "UPDATE \`File\` SET \`FileName\` = '/tmp/rmsi-escaped-abs-file.txt' WHERE \`File\` = 'AbsPathFile'"
-expect "$here/hostile-file.msi" File '/tmp/rmsi-escaped-abs-file.txt'
-expect "$here/hostile-file.msi" File '../../../../../../../../rmsi-escaped-dotdot-file.txt'
+# --- hostile-*.msi: names that try to leave the root, one kind per package (an engine
+# that refuses the first bad row must not hide how it treats the others) ---
+D="UPDATE \`Directory\` SET \`DefaultDir\`"
+F="UPDATE \`File\` SET \`FileName\`"
+chain() { # chain VALUE: D1..D8 all get DefaultDir VALUE
+    for d in D1 D2 D3 D4 D5 D6 D7 D8; do
+        printf '%s\n' "$D = '$1' WHERE \`Directory\` = '$d'"
+    done
+}
+hostile() { # hostile NAME QUERY...: hostile.wxs with the queries applied
+    build "$here" hostile.wxs "$here/hostile-$1.msi"
+    name=$1
+    shift
+    sql "$here/hostile-$name.msi" "$@"
+}
+rm -f "$here/hostile-dir.msi" "$here/hostile-file.msi"
+old_ifs=$IFS
+IFS='
+'
+# shellcheck disable=SC2046 # one query per line
+hostile dir-dotdot $(chain '..')
+# shellcheck disable=SC2046
+hostile dir-long $(chain 'a|..')
+# shellcheck disable=SC2046
+hostile dir-target $(chain '..:src')
+IFS=$old_ifs
+hostile dir-abs "$D = '/tmp/rmsi-escaped-abs-dir' WHERE \`Directory\` = 'Abs'"
+hostile dir-slash "$D = '../../../../../../../../tmp/rmsi-escaped-slash-dir' WHERE \`Directory\` = 'D1'"
+hostile file-dotdot "$F = '../../../../../../../../rmsi-escaped-dotdot-file.txt' WHERE \`File\` = 'DotDotFile'"
+hostile file-slash "$F = 'sub/../../../../../../../../tmp/rmsi-escaped-slash-file.txt' WHERE \`File\` = 'SlashFile'"
+hostile file-abs "$F = '/tmp/rmsi-escaped-abs-file.txt' WHERE \`File\` = 'AbsPathFile'"
+hostile file-long "$F = 'x.txt|../../../../../../../../rmsi-escaped-long-file.txt' WHERE \`File\` = 'DotDotFile'"
+hostile file-backslash "$F = '..\\..\\..\\..\\..\\..\\..\\..\\rmsi-escaped-backslash-file.txt' WHERE \`File\` = 'DotDotFile'"
+expect "$here/hostile-dir-dotdot.msi" Directory 'D8	D7	..'
+expect "$here/hostile-dir-long.msi" Directory 'D8	D7	a|..'
+expect "$here/hostile-dir-target.msi" Directory 'D8	D7	..:src'
+expect "$here/hostile-dir-abs.msi" Directory 'Abs	TARGETDIR	/tmp/rmsi-escaped-abs-dir'
+expect "$here/hostile-dir-slash.msi" Directory 'D1	TARGETDIR	../../../../../../../../tmp/rmsi-escaped-slash-dir'
+expect "$here/hostile-file-dotdot.msi" File '../../../../../../../../rmsi-escaped-dotdot-file.txt'
+expect "$here/hostile-file-slash.msi" File 'sub/../../../../../../../../tmp/rmsi-escaped-slash-file.txt'
+expect "$here/hostile-file-abs.msi" File '/tmp/rmsi-escaped-abs-file.txt'
+expect "$here/hostile-file-long.msi" File 'x.txt|../../../../../../../../rmsi-escaped-long-file.txt'
+expect "$here/hostile-file-backslash.msi" File '..\..\..\..\..\..\..\..\rmsi-escaped-backslash-file.txt'
 
 # --- every package opens and lists its sequence ---
 for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$hello/hello.msi"; do
