@@ -73,7 +73,7 @@ fn wixl_package_reads_typed_rows() {
     assert_eq!(media.len(), 1);
     assert_eq!(media[0].embedded_stream(), Some("data.cab"));
     let mut cab = p.read_stream("data.cab").unwrap();
-    assert!(cab.len() > 0);
+    assert!(!cab.is_empty());
     let mut magic = [0u8; 4];
     cab.read_exact(&mut magic).unwrap();
     assert_eq!(&magic, b"MSCF");
@@ -141,10 +141,10 @@ fn short_fat_quirk_is_tolerated() {
     let (dir, msi) = model_package();
     let broken = lengthen_fat(std::fs::read(&msi).unwrap());
     // cfb alone refuses it…
-    let err = cfb::CompoundFile::open(std::io::Cursor::new(broken.clone()))
-        .err()
-        .expect("cfb refuses the file")
-        .to_string();
+    let err = match cfb::CompoundFile::open(std::io::Cursor::new(broken.clone())) {
+        Ok(_) => panic!("cfb accepts the file"),
+        Err(e) => e.to_string(),
+    };
     assert!(err.contains("Malformed FAT"), "{err}");
     // …the engine reads it, tables and streams.
     let path = dir.path().join("quirk.msi");
@@ -192,7 +192,7 @@ fn absent_optional_tables_are_empty_and_cost_nothing() {
     assert!(plan.files.is_empty() && plan.components.is_empty());
 }
 
-fn file_table(name: &str) -> (&'static str, Vec<msi::Column>, Vec<Vec<msi::Value>>) {
+fn file_table(name: &str) -> model_util::TableSpec<'static> {
     (
         "File",
         vec![

@@ -12,7 +12,7 @@ use std::process::Command;
 /// Condition table when `WANTEXTRA` is set), four components (one with the
 /// condition `ENABLECOND`), a subfolder, a CreateFolder row, an embedded
 /// cabinet.
-pub const MODEL_WXS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+pub(crate) const MODEL_WXS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
   <Product Id="{11111111-2222-3333-4444-555555555555}" Name="Model Test" Language="1033" Version="1.2.3" Manufacturer="rmsi" UpgradeCode="{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}">
     <Package InstallerVersion="200" Compressed="yes" InstallScope="perMachine"/>
@@ -53,7 +53,7 @@ pub const MODEL_WXS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 
 /// `msibuild` queries adding what `wixl` cannot write to [`MODEL_WXS`]: a
 /// component condition and the Condition table.
-pub const MODEL_FIXUPS: &[&str] = &[
+pub(crate) const MODEL_FIXUPS: &[&str] = &[
     "UPDATE Component SET Condition='ENABLECOND' WHERE Component='CompCond'",
     "CREATE TABLE `Condition` (`Feature_` CHAR(38) NOT NULL, `Level` SHORT NOT NULL, `Condition` CHAR(255) PRIMARY KEY `Feature_`, `Level`)",
     "INSERT INTO `Condition` (`Feature_`, `Level`, `Condition`) VALUES ('Extra', 1, 'WANTEXTRA')",
@@ -62,7 +62,11 @@ pub const MODEL_FIXUPS: &[&str] = &[
 /// A package built from `wxs` with `wixl` in a fresh folder holding
 /// `files`, then fixed up with `msibuild -q` queries. Returns the folder
 /// (keep it alive) and the package path.
-pub fn build(wxs: &str, files: &[(&str, &[u8])], fixups: &[&str]) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn build(
+    wxs: &str,
+    files: &[(&str, &[u8])],
+    fixups: &[&str],
+) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     for (name, data) in files {
         std::fs::write(dir.path().join(name), data).expect("write source file");
@@ -98,7 +102,7 @@ pub fn build(wxs: &str, files: &[(&str, &[u8])], fixups: &[&str]) -> (tempfile::
 }
 
 /// The model package of [`MODEL_WXS`] with its fixups.
-pub fn model_package() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn model_package() -> (tempfile::TempDir, PathBuf) {
     build(
         MODEL_WXS,
         &[
@@ -110,12 +114,12 @@ pub fn model_package() -> (tempfile::TempDir, PathBuf) {
     )
 }
 
+/// A table to create in memory: name, columns, rows.
+pub(crate) type TableSpec<'a> = (&'a str, Vec<msi::Column>, Vec<Vec<msi::Value>>);
+
 /// Builds a package in memory with the msi crate: `tables` are (name,
 /// columns, rows). Returns its bytes.
-pub fn in_memory(
-    package_type: msi::PackageType,
-    tables: Vec<(&str, Vec<msi::Column>, Vec<Vec<msi::Value>>)>,
-) -> Vec<u8> {
+pub(crate) fn in_memory(package_type: msi::PackageType, tables: Vec<TableSpec<'_>>) -> Vec<u8> {
     let mut package = msi::Package::create(package_type, Cursor::new(Vec::new())).expect("create");
     for (name, columns, rows) in tables {
         package.create_table(name, columns).expect("create table");
@@ -129,7 +133,7 @@ pub fn in_memory(
 }
 
 /// The Property table's columns.
-pub fn property_columns() -> Vec<msi::Column> {
+pub(crate) fn property_columns() -> Vec<msi::Column> {
     vec![
         msi::Column::build("Property").primary_key().id_string(72),
         msi::Column::build("Value").localizable().text_string(0),
@@ -137,12 +141,12 @@ pub fn property_columns() -> Vec<msi::Column> {
 }
 
 /// A string value.
-pub fn s(v: &str) -> msi::Value {
+pub(crate) fn s(v: &str) -> msi::Value {
     msi::Value::Str(v.to_string())
 }
 
 /// The shared corpus folder (`RMSI_CORPUS` overrides).
-pub fn corpus_dir() -> PathBuf {
+pub(crate) fn corpus_dir() -> PathBuf {
     std::env::var_os("RMSI_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
