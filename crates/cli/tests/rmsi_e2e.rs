@@ -481,6 +481,63 @@ fn package_without_feature_component_file_tables_installs_nothing() {
     );
 }
 
+#[test]
+fn damaged_packages_fail_cleanly_and_never_panic() {
+    // Deterministic damage (a fixed-seed generator): bytes flipped anywhere in a real
+    // package, or the file cut short. Every result must be a clean Windows code, never a
+    // panic, and a failure leaves the root empty.
+    let original = fs::read(package("multi.msi")).expect("read multi.msi");
+    let mut seed: u64 = 0x5eed_0f_1603;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let cases: Vec<Vec<u8>> = (0..48)
+        .map(|i| {
+            let mut bytes = original.clone();
+            if i % 4 == 3 {
+                let len = next() % bytes.len();
+                bytes.truncate(len);
+            } else {
+                for _ in 0..1 + next() % 8 {
+                    let at = next() % bytes.len();
+                    bytes[at] ^= 1 << (next() % 8);
+                }
+            }
+            bytes
+        })
+        .collect();
+    let allowed = [0, 1603 % 256, 1620 % 256];
+    std::thread::scope(|scope| {
+        for chunk in cases.chunks(12) {
+            scope.spawn(move || {
+                for bytes in chunk {
+                    let ctx = Ctx::new();
+                    let pkg = ctx.path("damaged.msi");
+                    fs::write(&pkg, bytes).expect("write damaged.msi");
+                    let run = ctx.install(&pkg, Layout::Fhs, &[]);
+                    assert!(
+                        !run.stderr.contains("panicked"),
+                        "rmsi panicked\n{}",
+                        run.describe()
+                    );
+                    assert!(
+                        run.code.is_some_and(|c| allowed.contains(&c)),
+                        "unexpected result\n{}",
+                        run.describe()
+                    );
+                    if run.code != Some(0) {
+                        assert_root_empty(&ctx.root, &run);
+                    }
+                    assert!(ctx.outside_root().iter().all(|p| p == &pkg));
+                }
+            });
+        }
+    });
+}
+
 // --- hostile packages: nothing outside the root ---
 
 /// Paths a hostile package tries to write; none may exist after the install.
@@ -708,15 +765,8 @@ fn custom_action_joins_the_session_and_its_file_holder_is_shut_down() {
         "{}",
         run.describe()
     );
-    // The affected app registered by the custom action is in the log, with its pid.
-    let rm = log::restart_manager(&run.log);
-    assert!(
-        rm.iter().any(|l| l
-            .split(|c: char| !c.is_ascii_digit())
-            .any(|w| w == pid.to_string())),
-        "no RESTART MANAGER line names pid {pid}: {rm:?}\n{}",
-        run.describe()
-    );
+    // The affected app registered by the custom action is in the log: pid, name, type.
+    assert_app_listed(&run, pid, "python3");
     // Quiet install, MSIRMSHUTDOWN unset: the documented default shuts it down.
     assert!(
         holder.exited_within(Duration::from_secs(5)),
@@ -751,12 +801,51 @@ fn names_pid(run: &common_e2e::Run, pid: u32) -> bool {
     })
 }
 
+/// The log lists the affected app with its pid, name and type on one `RESTART MANAGER:`
+/// line (the type as RM_APP_TYPE names it, in either spelling).
+fn assert_app_listed(run: &common_e2e::Run, pid: u32, name: &str) {
+    const TYPES: &[&str] = &[
+        "RmUnknownApp",
+        "RmMainWindow",
+        "RmOtherWindow",
+        "RmService",
+        "RmExplorer",
+        "RmConsole",
+        "RmCritical",
+        "unknown",
+        "main_window",
+        "other_window",
+        "service",
+        "explorer",
+        "console",
+        "critical",
+    ];
+    let listed = log::restart_manager(&run.log).into_iter().any(|l| {
+        l.split(|c: char| !c.is_ascii_digit())
+            .any(|w| w == pid.to_string())
+            && l.contains(name)
+            && TYPES.iter().any(|t| l.contains(t))
+    });
+    assert!(
+        listed,
+        "no RESTART MANAGER line gives pid {pid}, name {name} and a type\n{}",
+        run.describe()
+    );
+}
+
 #[test]
 fn mapped_file_holder_is_shut_down_at_ui_none() {
     let ctx = Ctx::new();
     let (run, mut holder, lib) = replace_mapped_file(&ctx, &[]);
     run.assert_code_logged(0);
-    assert!(names_pid(&run, holder.pid()), "{}", run.describe());
+    assert_app_listed(&run, holder.pid(), "python3");
+    let rm = log::restart_manager(&run.log);
+    for step in ["Session opened", "shut down", "Session closed"] {
+        assert!(
+            rm.iter().any(|l| l.contains(step)),
+            "no `{step}` line: {rm:?}"
+        );
+    }
     assert!(
         holder.exited_within(Duration::from_secs(5)),
         "the holder still runs\n{}",
