@@ -487,7 +487,7 @@ fn damaged_packages_fail_cleanly_and_never_panic() {
     // package, or the file cut short. Every result must be a clean Windows code, never a
     // panic, and a failure leaves the root empty.
     let original = fs::read(package("multi.msi")).expect("read multi.msi");
-    let mut seed: u64 = 0x5eed_0f_1603;
+    let mut seed: u64 = 0x005e_ed0f_1603;
     let mut next = move || {
         seed = seed
             .wrapping_mul(6364136223846793005)
