@@ -467,6 +467,8 @@ impl CostTables {
         root: &Path,
         installed: Option<&InstalledState>,
     ) -> Result<CostPlan> {
+        // The invariants `load` checked (tables may have been built by hand).
+        self.check()?;
         let empty = InstalledState::default();
         let installed_state = installed.unwrap_or(&empty);
         let maintenance = installed.is_some();
@@ -682,7 +684,7 @@ impl CostTables {
         let mut request: BTreeMap<&str, InstallState> = BTreeMap::new();
         let mut explicit: HashSet<&str> = HashSet::new();
         for f in &self.features {
-            let level = levels[f.feature.as_str()];
+            let level = level_of(&levels, &f.feature);
             let state = if any_request || maintenance {
                 installed_of(&f.feature)
             } else if level > 0 && level <= install_level {
@@ -708,7 +710,7 @@ impl CostTables {
                 let items = list(name);
                 let all = items.iter().any(|i| i == "ALL");
                 for f in &self.features {
-                    if levels[f.feature.as_str()] <= 0 {
+                    if level_of(&levels, &f.feature) <= 0 {
                         continue;
                     }
                     if (all || items.contains(&f.feature))
@@ -733,7 +735,7 @@ impl CostTables {
         }
         // Level 0: never installed.
         for f in &self.features {
-            if levels[f.feature.as_str()] <= 0 && !installed.features.contains(&f.feature) {
+            if level_of(&levels, &f.feature) <= 0 && !installed.features.contains(&f.feature) {
                 request.insert(f.feature.as_str(), InstallState::Absent);
             }
         }
@@ -747,14 +749,15 @@ impl CostTables {
         if any_request {
             // A child installed ⇒ its parents installed too.
             for f in order.iter().rev() {
-                let state = request[f.feature.as_str()];
+                let state = state_of(&request, &f.feature);
                 if matches!(state, InstallState::Local | InstallState::Source) {
-                    let mut cur = parent_of[f.feature.as_str()];
+                    let mut cur = parent_of.get(f.feature.as_str()).copied().flatten();
                     while let Some(p) = cur {
-                        if request[p] == InstallState::Absent && levels[p] > 0 {
+                        if state_of(&request, p) == InstallState::Absent && level_of(&levels, p) > 0
+                        {
                             request.insert(p, state);
                         }
-                        cur = parent_of[p];
+                        cur = parent_of.get(p).copied().flatten();
                     }
                 }
             }
@@ -763,12 +766,12 @@ impl CostTables {
             let Some(p) = f.parent.as_deref() else {
                 continue;
             };
-            let parent_state = request[p];
-            let own = request[f.feature.as_str()];
+            let parent_state = state_of(&request, p);
+            let own = state_of(&request, &f.feature);
             if f.attributes & feature::ATTR_FOLLOW_PARENT != 0
                 && !explicit.contains(f.feature.as_str())
             {
-                if levels[f.feature.as_str()] > 0 {
+                if level_of(&levels, &f.feature) > 0 {
                     request.insert(f.feature.as_str(), parent_state);
                 }
             } else if parent_state == InstallState::Absent
@@ -783,7 +786,7 @@ impl CostTables {
             .iter()
             .map(|f| {
                 let installed = installed_of(&f.feature);
-                let request = request[f.feature.as_str()];
+                let request = state_of(&request, &f.feature);
                 let reinstall = explicit.contains(f.feature.as_str())
                     && props.contains("REINSTALL")
                     && installed == InstallState::Local;
@@ -794,7 +797,7 @@ impl CostTables {
                 };
                 FeaturePlan {
                     feature: f.feature.clone(),
-                    level: levels[f.feature.as_str()],
+                    level: level_of(&levels, &f.feature),
                     installed,
                     request,
                     action,
@@ -1134,6 +1137,17 @@ pub fn state_word(state: InstallState) -> &'static str {
         InstallState::Advertised => "Advertise",
         _ => "Null",
     }
+}
+
+fn level_of(levels: &HashMap<&str, i32>, feature: &str) -> i32 {
+    levels.get(feature).copied().unwrap_or(0)
+}
+
+fn state_of(request: &BTreeMap<&str, InstallState>, feature: &str) -> InstallState {
+    request
+        .get(feature)
+        .copied()
+        .unwrap_or(InstallState::Absent)
 }
 
 /// The better of two requested component states: Local > Source >

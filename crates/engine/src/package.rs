@@ -185,42 +185,44 @@ impl Package {
             return Err(open_failed(io::Error::other("not a regular file")));
         }
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        match Self::load(path, Box::new(file), Backing::File(absolute.clone())) {
-            Err(Error::PackageInvalid { reason, .. }) if reason.contains("Malformed FAT") => {
+        let opened = match Self::load(path, Box::new(file), Backing::File(absolute.clone())) {
+            Err(err) if is_short_fat(&err) => {
                 let mut bytes = Vec::new();
                 std::fs::File::open(path)
                     .and_then(|mut f| f.read_to_end(&mut bytes))
                     .map_err(open_failed)?;
-                let Some(repaired) = repair_short_fat(bytes) else {
-                    return Err(Error::PackageInvalid {
-                        path: path.to_path_buf(),
-                        reason,
-                    });
-                };
-                let mut package = Self::from_memory(path, repaired)?;
-                package.path = absolute;
-                Ok(package)
+                Self::from_repaired(path, bytes, err)
             }
-            Ok(mut package) => {
-                package.path = absolute;
-                Ok(package)
-            }
-            Err(err) => Err(err),
-        }
+            other => other,
+        };
+        opened.map(|mut package| {
+            package.path = absolute;
+            package
+        })
     }
 
     /// Opens a package held in memory; `path` names it in errors and is what
-    /// [`Package::path`] returns (`SourceDir` is its folder).
+    /// [`Package::path`] returns (`SourceDir` is its folder). The short-FAT
+    /// quirk is repaired as for [`Package::open`].
     pub fn from_bytes(path: impl AsRef<Path>, bytes: Vec<u8>) -> Result<Package> {
-        let bytes = match repair_short_fat(bytes.clone()) {
-            Some(repaired) if Self::from_memory(path.as_ref(), bytes.clone()).is_err() => repaired,
-            _ => bytes,
-        };
-        Self::from_memory(path.as_ref(), bytes)
+        let path = path.as_ref();
+        let bytes: Arc<[u8]> = bytes.into();
+        match Self::from_memory(path, bytes.clone()) {
+            Err(err) if is_short_fat(&err) => Self::from_repaired(path, bytes.to_vec(), err),
+            other => other,
+        }
     }
 
-    fn from_memory(path: &Path, bytes: Vec<u8>) -> Result<Package> {
-        let bytes: Arc<[u8]> = bytes.into();
+    /// Retries a package refused for the short-FAT quirk from a padded copy;
+    /// `err` is the original refusal, returned when no repair applies.
+    fn from_repaired(path: &Path, bytes: Vec<u8>, err: Error) -> Result<Package> {
+        match repair_short_fat(bytes) {
+            Some(repaired) => Self::from_memory(path, repaired.into()),
+            None => Err(err),
+        }
+    }
+
+    fn from_memory(path: &Path, bytes: Arc<[u8]>) -> Result<Package> {
         Self::load(
             path,
             Box::new(Cursor::new(bytes.clone())),
@@ -597,6 +599,11 @@ fn read_table<F: Read + Seek>(
         }
     }
     Ok(table)
+}
+
+/// Whether `err` is cfb's refusal of a FAT longer than the file.
+fn is_short_fat(err: &Error) -> bool {
+    matches!(err, Error::PackageInvalid { reason, .. } if reason.contains("Malformed FAT"))
 }
 
 /// Repairs the "Malformed FAT (FAT has N entries, but file has only M
