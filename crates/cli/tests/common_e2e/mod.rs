@@ -19,10 +19,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long one `rmsi` run may take before the test gives up on it.
-pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The test packages built by `crates/engine/tests/packages/build.sh`.
-pub fn package(name: &str) -> PathBuf {
+pub(crate) fn package(name: &str) -> PathBuf {
     Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../engine/tests/packages"
@@ -31,12 +31,12 @@ pub fn package(name: &str) -> PathBuf {
 }
 
 /// The bundled example packages (`examples/` at the repository root).
-pub fn example(name: &str) -> PathBuf {
+pub(crate) fn example(name: &str) -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples")).join(name)
 }
 
 /// The shared corpus of real packages, read in place; fails loudly when it is missing.
-pub fn corpus_dir() -> PathBuf {
+pub(crate) fn corpus_dir() -> PathBuf {
     let dir = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/corpus"
@@ -51,19 +51,19 @@ pub fn corpus_dir() -> PathBuf {
 }
 
 /// The `rstmgr` binary of this build, passed to packages as `RSTMGR_EXE`.
-pub fn rstmgr_exe() -> &'static str {
+pub(crate) fn rstmgr_exe() -> &'static str {
     env!("CARGO_BIN_EXE_rstmgr")
 }
 
 /// The two target layouts of `--layout`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Layout {
+pub(crate) enum Layout {
     Fhs,
     Windows,
 }
 
 impl Layout {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Layout::Fhs => "fhs",
             Layout::Windows => "windows",
@@ -71,7 +71,7 @@ impl Layout {
     }
 
     /// The engine's own state folder under the root (not payload).
-    pub fn state_dir(self) -> &'static str {
+    pub(crate) fn state_dir(self) -> &'static str {
         match self {
             Layout::Fhs => "var/lib/rmsi",
             Layout::Windows => "Windows/Installer/rmsi",
@@ -79,7 +79,7 @@ impl Layout {
     }
 
     /// `ProgramFilesFolder` under the root.
-    pub fn program_files(self) -> &'static str {
+    pub(crate) fn program_files(self) -> &'static str {
         match self {
             Layout::Fhs => "opt",
             Layout::Windows => "Program Files (x86)",
@@ -87,7 +87,7 @@ impl Layout {
     }
 
     /// `CommonAppDataFolder` under the root.
-    pub fn common_app_data(self) -> &'static str {
+    pub(crate) fn common_app_data(self) -> &'static str {
         match self {
             Layout::Fhs => "var/lib",
             Layout::Windows => "ProgramData",
@@ -97,16 +97,16 @@ impl Layout {
 
 /// One test's private world: a temporary directory with an empty `root`, a Restart
 /// Manager state directory and a log path, all inside `tmp`.
-pub struct Ctx {
-    pub tmp: tempfile::TempDir,
-    pub root: PathBuf,
-    pub state: PathBuf,
-    pub runtime: PathBuf,
-    pub log: PathBuf,
+pub(crate) struct Ctx {
+    pub(crate) tmp: tempfile::TempDir,
+    pub(crate) root: PathBuf,
+    pub(crate) state: PathBuf,
+    pub(crate) runtime: PathBuf,
+    pub(crate) log: PathBuf,
 }
 
 impl Ctx {
-    pub fn new() -> Ctx {
+    pub(crate) fn new() -> Ctx {
         let tmp = tempfile::Builder::new()
             .prefix("rmsi-e2e-")
             .tempdir()
@@ -131,13 +131,13 @@ impl Ctx {
     }
 
     /// A path in the test's temporary directory, outside the root.
-    pub fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.tmp.path().join(name)
     }
 
     /// `rmsi` with a clean environment: no `RMSI_*`/`RSTMGR_*` variables from the caller,
     /// a private Restart Manager state directory and runtime directory.
-    pub fn rmsi(&self) -> Command {
+    pub(crate) fn rmsi(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_rmsi"));
         for (key, _) in std::env::vars_os() {
             let key_str = key.to_string_lossy();
@@ -153,7 +153,7 @@ impl Ctx {
     }
 
     /// `rstmgr` with the same environment as [`Ctx::rmsi`].
-    pub fn rstmgr(&self) -> Command {
+    pub(crate) fn rstmgr(&self) -> Command {
         let mut cmd = Command::new(rstmgr_exe());
         cmd.env("RSTMGR_STATE_DIR", &self.state)
             .env("XDG_RUNTIME_DIR", &self.runtime)
@@ -162,13 +162,13 @@ impl Ctx {
     }
 
     /// `rmsi install PKG --root ROOT --layout L --ui none --log LOG RSTMGR_EXE=… PROPS…`.
-    pub fn install(&self, pkg: &Path, layout: Layout, props: &[&str]) -> Run {
+    pub(crate) fn install(&self, pkg: &Path, layout: Layout, props: &[&str]) -> Run {
         let mut cmd = self.install_command(pkg, layout, props);
         self.finish(&mut cmd)
     }
 
     /// The command [`Ctx::install`] runs, for callers that add flags or spawn it.
-    pub fn install_command(&self, pkg: &Path, layout: Layout, props: &[&str]) -> Command {
+    pub(crate) fn install_command(&self, pkg: &Path, layout: Layout, props: &[&str]) -> Command {
         let mut cmd = self.rmsi();
         cmd.arg("install")
             .arg(pkg)
@@ -186,13 +186,13 @@ impl Ctx {
     }
 
     /// Runs a prepared `rmsi` command to its end and reads this context's log.
-    pub fn finish(&self, cmd: &mut Command) -> Run {
+    pub(crate) fn finish(&self, cmd: &mut Command) -> Run {
         run_command(cmd, Some(&self.log))
     }
 
     /// Every entry of the temporary directory outside the root, the state directories
     /// and the log: what an install must not have created.
-    pub fn outside_root(&self) -> Vec<PathBuf> {
+    pub(crate) fn outside_root(&self) -> Vec<PathBuf> {
         let keep = [&self.root, &self.state, &self.runtime, &self.log];
         let mut found = Vec::new();
         for entry in fs::read_dir(self.tmp.path()).expect("read the temporary directory") {
@@ -206,18 +206,18 @@ impl Ctx {
 }
 
 /// What one `rmsi` run gave back.
-pub struct Run {
+pub(crate) struct Run {
     /// The process exit status: the Windows code modulo 256 (None if killed by a signal).
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
     /// The verbose log (empty when no log was asked for or none was written).
-    pub log: String,
+    pub(crate) log: String,
 }
 
 impl Run {
     /// Everything about the run, for assertion messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!(
             "exit status: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}\n--- log ---\n{}",
             self.code, self.stdout, self.stderr, self.log
@@ -227,7 +227,7 @@ impl Run {
     /// The run ended with the Windows code `full`: the exit status is `full % 256`, and
     /// for a failure the full code is on stderr; when a log was written, it ends with
     /// `MainEngineThread is returning FULL`.
-    pub fn assert_code(&self, full: u32) {
+    pub(crate) fn assert_code(&self, full: u32) {
         assert_eq!(
             self.code,
             Some((full % 256) as i32),
@@ -252,7 +252,7 @@ impl Run {
     }
 
     /// Like [`Run::assert_code`], and the verbose log's closing line gives the full code.
-    pub fn assert_code_logged(&self, full: u32) {
+    pub(crate) fn assert_code_logged(&self, full: u32) {
         self.assert_code(full);
         let line = format!("MainEngineThread is returning {full}");
         assert!(
@@ -264,7 +264,7 @@ impl Run {
 }
 
 /// The Windows names of the codes these tests expect (spec 5.7).
-pub fn code_name(code: u32) -> Option<&'static str> {
+pub(crate) fn code_name(code: u32) -> Option<&'static str> {
     Some(match code {
         1602 => "ERROR_INSTALL_USEREXIT",
         1603 => "ERROR_INSTALL_FAILURE",
@@ -279,7 +279,7 @@ pub fn code_name(code: u32) -> Option<&'static str> {
 }
 
 /// Runs `cmd` with a timeout, capturing its output; reads `log` afterwards.
-pub fn run_command(cmd: &mut Command, log: Option<&Path>) -> Run {
+pub(crate) fn run_command(cmd: &mut Command, log: Option<&Path>) -> Run {
     let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -289,7 +289,7 @@ pub fn run_command(cmd: &mut Command, log: Option<&Path>) -> Run {
 }
 
 /// Waits (bounded by [`RUN_TIMEOUT`]) for a child spawned with piped stdout/stderr.
-pub fn wait_run(mut child: Child, log: Option<&Path>) -> Run {
+pub(crate) fn wait_run(mut child: Child, log: Option<&Path>) -> Run {
     // Read the pipes on threads so that a chatty child never blocks on a full pipe.
     let out = child.stdout.take().map(read_to_string_thread);
     let err = child.stderr.take().map(read_to_string_thread);
@@ -343,7 +343,7 @@ fn rel(root: &Path, path: &Path) -> String {
 
 /// Every entry under `root` (relative paths; directories end in `/`, symlinks in `@`),
 /// sorted. Symlinks are listed, never followed.
-pub fn tree(root: &Path) -> Vec<String> {
+pub(crate) fn tree(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -374,7 +374,7 @@ fn is_state(layout: Layout, relpath: &str) -> bool {
 
 /// The payload: regular files under the root outside the engine's state folder, by
 /// relative path, with their bytes.
-pub fn payload_files(root: &Path, layout: Layout) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn payload_files(root: &Path, layout: Layout) -> BTreeMap<String, Vec<u8>> {
     tree(root)
         .into_iter()
         .filter(|p| !p.ends_with('/') && !is_state(layout, p))
@@ -386,7 +386,7 @@ pub fn payload_files(root: &Path, layout: Layout) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Folders under the root outside the engine's state folder and the folders leading to it.
-pub fn payload_dirs(root: &Path, layout: Layout) -> BTreeSet<String> {
+pub(crate) fn payload_dirs(root: &Path, layout: Layout) -> BTreeSet<String> {
     tree(root)
         .into_iter()
         .filter(|p| p.ends_with('/') && !is_state(layout, p))
@@ -395,7 +395,7 @@ pub fn payload_dirs(root: &Path, layout: Layout) -> BTreeSet<String> {
 }
 
 /// The folders that must exist for `files` (every ancestor of each).
-pub fn ancestors(files: &[&str]) -> BTreeSet<String> {
+pub(crate) fn ancestors(files: &[&str]) -> BTreeSet<String> {
     let mut dirs = BTreeSet::new();
     for f in files {
         let mut p = Path::new(f).parent();
@@ -412,7 +412,7 @@ pub fn ancestors(files: &[&str]) -> BTreeSet<String> {
 
 /// The root holds exactly `expected` (relative path → contents) as payload, and no
 /// folder beyond those the files need (plus `extra_dirs`).
-pub fn assert_payload(
+pub(crate) fn assert_payload(
     root: &Path,
     layout: Layout,
     expected: &[(&str, &[u8])],
@@ -450,7 +450,7 @@ pub fn assert_payload(
 }
 
 /// The root is exactly as a failed install must leave it: empty.
-pub fn assert_root_empty(root: &Path, run: &Run) {
+pub(crate) fn assert_root_empty(root: &Path, run: &Run) {
     let left = tree(root);
     assert!(
         left.is_empty(),
@@ -461,12 +461,12 @@ pub fn assert_root_empty(root: &Path, run: &Run) {
 
 /// A child process that holds `path` open and mapped (python's mmap), started and ready;
 /// dropping the guard kills exactly that pid.
-pub struct Holder {
+pub(crate) struct Holder {
     child: Child,
 }
 
 impl Holder {
-    pub fn map(path: &Path) -> Holder {
+    pub(crate) fn map(path: &Path) -> Holder {
         let mut cmd = Command::new("python3");
         cmd.arg("-c")
             .arg(
@@ -483,7 +483,12 @@ impl Holder {
     /// and any relaunched by the Restart Manager — appends its pid to `pidfile`, and exits
     /// by itself once `stopfile` exists (or after 30 s), so a relaunched instance, which is
     /// no child of the test, never outlives it for long.
-    pub fn map_restartable(ctx: &Ctx, path: &Path, pidfile: &Path, stopfile: &Path) -> Holder {
+    pub(crate) fn map_restartable(
+        ctx: &Ctx,
+        path: &Path,
+        pidfile: &Path,
+        stopfile: &Path,
+    ) -> Holder {
         let script = ctx.path("restartable-holder.py");
         fs::write(
             &script,
@@ -531,12 +536,12 @@ impl Holder {
         holder
     }
 
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// Waits up to `timeout` for the holder to exit; true if it did.
-    pub fn exited_within(&mut self, timeout: Duration) -> bool {
+    pub(crate) fn exited_within(&mut self, timeout: Duration) -> bool {
         let start = Instant::now();
         loop {
             if self
@@ -554,7 +559,7 @@ impl Holder {
         }
     }
 
-    pub fn is_running(&mut self) -> bool {
+    pub(crate) fn is_running(&mut self) -> bool {
         self.child
             .try_wait()
             .expect("wait for the holder")
@@ -572,7 +577,7 @@ impl Drop for Holder {
 }
 
 /// The binding log lines of spec section 6.2 found in a verbose log.
-pub mod log {
+pub(crate) mod log {
     /// `HH:MM:SS`.
     fn is_time(s: &str) -> bool {
         let b = s.as_bytes();
@@ -583,7 +588,7 @@ pub mod log {
     }
 
     /// Names of the actions started, in log order (`Action start HH:MM:SS: Name.`).
-    pub fn starts(log: &str) -> Vec<String> {
+    pub(crate) fn starts(log: &str) -> Vec<String> {
         let mut out = Vec::new();
         for line in log.lines() {
             if let Some(rest) = line.strip_prefix("Action start ")
@@ -598,7 +603,7 @@ pub mod log {
     }
 
     /// `(name, return value)` of every `Action ended HH:MM:SS: Name. Return value N.` line.
-    pub fn ends(log: &str) -> Vec<(String, u32)> {
+    pub(crate) fn ends(log: &str) -> Vec<(String, u32)> {
         let mut out = Vec::new();
         for line in log.lines() {
             if let Some(rest) = line.strip_prefix("Action ended ")
@@ -614,7 +619,7 @@ pub mod log {
     }
 
     /// The return value logged for `action`, if it ended.
-    pub fn ended(log: &str, action: &str) -> Option<u32> {
+    pub(crate) fn ended(log: &str, action: &str) -> Option<u32> {
         ends(log)
             .into_iter()
             .find(|(n, _)| n == action)
@@ -622,7 +627,7 @@ pub mod log {
     }
 
     /// `Property(S): NAME = value` lines, as a map.
-    pub fn server_properties(log: &str) -> std::collections::BTreeMap<String, String> {
+    pub(crate) fn server_properties(log: &str) -> std::collections::BTreeMap<String, String> {
         let mut out = std::collections::BTreeMap::new();
         for line in log.lines() {
             if let Some(rest) = line.strip_prefix("Property(S): ") {
@@ -637,14 +642,14 @@ pub mod log {
     }
 
     /// Lines containing `RESTART MANAGER: `.
-    pub fn restart_manager(log: &str) -> Vec<&str> {
+    pub(crate) fn restart_manager(log: &str) -> Vec<&str> {
         log.lines()
             .filter(|l| l.contains("RESTART MANAGER: "))
             .collect()
     }
 
     /// Lines containing `PROPERTY CHANGE: `.
-    pub fn property_changes(log: &str) -> Vec<&str> {
+    pub(crate) fn property_changes(log: &str) -> Vec<&str> {
         log.lines()
             .filter(|l| l.contains("PROPERTY CHANGE: "))
             .collect()
