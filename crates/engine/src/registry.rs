@@ -20,8 +20,12 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-use crate::cost::InstalledState;
+use msi_expr::InstallState;
+
+use crate::cost::{CostPlan, FileAction, InstalledState};
 use crate::error::{Error, Result};
+use crate::properties::Properties;
+use crate::tables::component;
 use crate::tables::upgrade::{self, UpgradeRow};
 use crate::version::Version;
 
@@ -107,6 +111,66 @@ pub struct ProductRecord {
 }
 
 impl ProductRecord {
+    /// The record of a successful installation of `package` as `plan`
+    /// planned it, with `props` as they ended: the features and components
+    /// left installed, every file of those components at its target (kept
+    /// or replaced — an uninstall removes them all), and the folders
+    /// CreateFolder made. `package_path` is where the package came from.
+    pub fn from_plan(props: &Properties, plan: &CostPlan, package_path: &Path) -> ProductRecord {
+        let installed = |installed: InstallState, action: InstallState| match action {
+            InstallState::Local | InstallState::Source => true,
+            InstallState::Unknown => installed == InstallState::Local,
+            _ => false,
+        };
+        let components: Vec<ComponentRecord> = plan
+            .components
+            .iter()
+            .filter(|c| installed(c.installed, c.action))
+            .map(|c| ComponentRecord {
+                component: c.component.clone(),
+                component_id: c.component_id.clone(),
+                key_path: match &c.key_path {
+                    Some(key)
+                        if c.attributes
+                            & (component::ATTR_REGISTRY_KEY_PATH
+                                | component::ATTR_ODBC_DATA_SOURCE)
+                            == 0 =>
+                    {
+                        plan.file(key).map(|f| f.target.clone())
+                    }
+                    Some(_) => None,
+                    None => Some(c.target_dir.clone()),
+                },
+            })
+            .collect();
+        let kept: HashSet<&str> = components.iter().map(|c| c.component.as_str()).collect();
+        let get = |name: &str| props.get_str(name).map(str::to_string);
+        ProductRecord {
+            product_code: get("ProductCode").unwrap_or_default(),
+            upgrade_code: get("UpgradeCode"),
+            version: get("ProductVersion").unwrap_or_default(),
+            name: get("ProductName").unwrap_or_default(),
+            manufacturer: get("Manufacturer"),
+            language: get("ProductLanguage"),
+            package_path: package_path.to_path_buf(),
+            cached_package: None,
+            features: plan
+                .features
+                .iter()
+                .filter(|f| installed(f.installed, f.action))
+                .map(|f| f.feature.clone())
+                .collect(),
+            files: plan
+                .files
+                .iter()
+                .filter(|f| kept.contains(f.component.as_str()) && f.action != FileAction::Remove)
+                .map(|f| (f.component.clone(), f.target.clone()))
+                .collect(),
+            components,
+            folders: plan.create_folders.clone(),
+        }
+    }
+
     /// The installed state for costing a maintenance or removal run.
     pub fn installed_state(&self) -> InstalledState {
         InstalledState {
