@@ -1,12 +1,30 @@
-//! `rstmgr who PATH...` (being built: see issue 4).
+//! `rstmgr who PATH... [--json]`: who uses these files, in one shot, without a session.
+//!
+//! # `--json` wire format
+//! One JSON object, the same shape as `rstmgr list --json` (issue 4's contract):
+//! `{"processes":[{"pid":..,"start_time":..,"app_name":"..","service":null|"..",
+//! "app_type":"..","status":[".."],"restartable":bool,"session_id":..}],
+//! "reboot_reasons":[".."]}`; processes are sorted by pid.
+//!
+//! Without `--json`, a table for people: one row per process, with how it uses which path
+//! in `fuser`'s letters (`f` open, `m` mapped, `e` executable, `c` current directory, `r`
+//! root directory), then the reboot reasons.
+//!
+//! Processes that could not be inspected are not an error: they are named once on stderr
+//! and the exit status stays 0. A path that does not exist is
+//! `ERROR_FILE_NOT_FOUND (2)`, exit status 1.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use restart_manager::{ProcessInfo, RebootReasons, ScanOptions, ScanReport};
+use serde::Serialize;
 
 /// Arguments of `rstmgr who`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct WhoArgs {
-    /// Files to look for.
+    /// Files (or directories, matched as current and root directories) to look for.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Print one JSON object instead of a table.
@@ -14,6 +32,117 @@ pub(crate) struct WhoArgs {
     json: bool,
 }
 
-pub(crate) fn run(_args: WhoArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("rstmgr who is not built yet")
+/// The `--json` object.
+#[derive(Serialize)]
+struct WhoJson<'a> {
+    processes: &'a [ProcessInfo],
+    reboot_reasons: RebootReasons,
+}
+
+pub(crate) fn run(args: WhoArgs) -> anyhow::Result<ExitCode> {
+    let opts = ScanOptions {
+        // `rstmgr` itself maps the C library and would always show up in its own answer.
+        skip_self: true,
+        ..ScanOptions::default()
+    };
+    let report = restart_manager::who_uses(&args.paths, &opts)?;
+    if args.json {
+        print_json(&report)?;
+    } else {
+        print_table(&report)?;
+    }
+    if !report.inaccessible.is_empty() {
+        eprintln!("rstmgr: {}", inaccessible_note(&report.inaccessible));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_json(report: &ScanReport) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(
+        &mut out,
+        &WhoJson {
+            processes: &report.processes,
+            reboot_reasons: report.reboot_reasons,
+        },
+    )?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn print_table(report: &ScanReport) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if report.processes.is_empty() {
+        writeln!(out, "No process uses these files.")?;
+    } else {
+        writeln!(
+            out,
+            "{:>7}  {:>12}  {:<20}  {:<20}  {:<11}  {:>10}  USES",
+            "PID", "START_TIME", "APP", "SERVICE", "TYPE", "SESSION"
+        )?;
+        for p in &report.processes {
+            let uses: Vec<String> = report
+                .uses
+                .iter()
+                .filter(|u| u.process == p.process)
+                .map(|u| format!("{}:{}", u.kinds, u.path.display()))
+                .collect();
+            let session = if p.session_id == restart_manager::INVALID_SESSION_ID {
+                "-".to_owned()
+            } else {
+                p.session_id.to_string()
+            };
+            writeln!(
+                out,
+                "{:>7}  {:>12}  {:<20}  {:<20}  {:<11}  {:>10}  {}",
+                p.process.pid,
+                p.process.start_time,
+                p.app_name,
+                p.service_name.as_deref().unwrap_or("-"),
+                p.app_type.json_name(),
+                session,
+                if uses.is_empty() {
+                    "-".to_owned()
+                } else {
+                    uses.join(" ")
+                },
+            )?;
+        }
+    }
+    writeln!(out, "Reboot reasons: {}", report.reboot_reasons)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The one stderr line about processes that could not be inspected.
+fn inaccessible_note(pids: &[u32]) -> String {
+    const SHOWN: usize = 10;
+    let mut list: Vec<String> = pids.iter().take(SHOWN).map(u32::to_string).collect();
+    if pids.len() > SHOWN {
+        list.push(format!("and {} more", pids.len() - SHOWN));
+    }
+    format!(
+        "{} process{} could not be inspected (permission denied), so {} may also use these files: pid {}",
+        pids.len(),
+        if pids.len() == 1 { "" } else { "es" },
+        if pids.len() == 1 { "it" } else { "they" },
+        list.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inaccessible_note_names_a_few_pids() {
+        assert_eq!(
+            inaccessible_note(&[1]),
+            "1 process could not be inspected (permission denied), so it may also use these files: pid 1"
+        );
+        let many: Vec<u32> = (1..=12).collect();
+        assert!(
+            inaccessible_note(&many).ends_with("pid 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, and 2 more")
+        );
+    }
 }

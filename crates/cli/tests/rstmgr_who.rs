@@ -1,0 +1,270 @@
+//! `rstmgr who PATH... [--json]` through the real binary, with real processes using the
+//! files: the JSON contract of issue 4 (decoded strictly), the table, exit statuses and
+//! the one stderr note about processes that could not be inspected.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+const RSTMGR: &str = env!("CARGO_BIN_EXE_rstmgr");
+
+/// A child killed (exactly it) and reaped when dropped.
+struct Guard(Child);
+
+impl Guard {
+    fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn sleep_bin() -> PathBuf {
+    std::fs::canonicalize("/bin/sleep").unwrap()
+}
+
+/// `sh -c 'exec 3<"$0"; exec sleep 30' FILE`, once it has opened the file.
+fn hold_open(file: &Path) -> Guard {
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg("exec 3<\"$0\"; exec sleep 30")
+        .arg(file)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let g = Guard(child);
+    let start = Instant::now();
+    while std::fs::read_link(format!("/proc/{}/exe", g.pid())).ok() != Some(sleep_bin()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "holder did not start"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    g
+}
+
+fn who(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    let mut c = Command::new(RSTMGR);
+    c.arg("who");
+    for a in args {
+        c.arg(a);
+    }
+    c.stdin(Stdio::null()).output().unwrap()
+}
+
+/// The `--json` contract, decoded strictly: an unknown or missing field fails.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhoJson {
+    processes: Vec<Entry>,
+    reboot_reasons: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    pid: u32,
+    start_time: u64,
+    app_name: String,
+    service: Option<String>,
+    app_type: String,
+    status: Vec<String>,
+    restartable: bool,
+    session_id: u32,
+}
+
+fn start_time(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let (_, rest) = stat.rsplit_once(')').unwrap();
+    rest.split_whitespace().nth(19).unwrap().parse().unwrap()
+}
+
+fn inaccessible_lines(stderr: &[u8]) -> usize {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .filter(|l| l.contains("could not be inspected"))
+        .count()
+}
+
+#[test]
+fn json_lists_the_holder_with_the_contract_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("held.txt");
+    std::fs::write(&file, "x").unwrap();
+    let holder = hold_open(&file);
+
+    let out = who(&[&file, &"--json"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "one JSON object: {stdout}");
+    assert!(stdout.starts_with(r#"{"processes":[{"pid":"#), "{stdout}");
+    let parsed: WhoJson = serde_json::from_str(&stdout).unwrap();
+    let e = parsed
+        .processes
+        .iter()
+        .find(|e| e.pid == holder.pid())
+        .expect("the holder is listed");
+    assert_eq!(e.start_time, start_time(holder.pid()));
+    assert_eq!(e.app_name, "sleep");
+    assert_eq!(e.service, None);
+    assert!(
+        ["unknown", "console", "main_window"].contains(&e.app_type.as_str()),
+        "{e:?}"
+    );
+    assert_eq!(e.status, vec!["running"]);
+    assert!(!e.restartable);
+    let session = std::fs::read_to_string(format!("/proc/{}/sessionid", holder.pid()))
+        .map(|s| s.trim().parse().unwrap())
+        .unwrap_or(u32::MAX);
+    assert_eq!(e.session_id, session);
+    assert!(parsed.reboot_reasons.is_empty());
+    assert!(inaccessible_lines(&out.stderr) <= 1);
+}
+
+#[test]
+fn the_table_names_the_holder_and_how_it_uses_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("held.txt");
+    std::fs::write(&file, "x").unwrap();
+    let holder = hold_open(&file);
+
+    let out = who(&[&file]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(&holder.pid().to_string()))
+        .unwrap_or_else(|| panic!("no row for the holder:\n{text}"));
+    assert!(row.contains("sleep"), "{row}");
+    assert!(row.ends_with(&format!("f:{}", file.display())), "{row}");
+    assert!(text.lines().next().unwrap().contains("PID"), "{text}");
+    assert!(text.ends_with("Reboot reasons: none\n"), "{text}");
+}
+
+#[test]
+fn nobody_using_the_file_is_success_with_an_empty_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("idle.txt");
+    std::fs::write(&file, "x").unwrap();
+    let out = who(&[&file, &"--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "{\"processes\":[],\"reboot_reasons\":[]}\n"
+    );
+    let out = who(&[&file]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "No process uses these files.\nReboot reasons: none\n"
+    );
+}
+
+#[test]
+fn a_missing_path_is_error_file_not_found_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.txt");
+    let out = who(&[&missing, &"--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "ERROR_FILE_NOT_FOUND (2): {}: no such file or directory\n",
+            missing.display()
+        )
+    );
+}
+
+#[test]
+fn no_path_is_a_usage_error() {
+    let out = Command::new(RSTMGR).arg("who").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_c_library_is_used_by_many_but_not_reported_for_rstmgr_itself() {
+    let libc = [
+        "/lib/x86_64-linux-gnu/libc.so.6",
+        "/usr/lib64/libc.so.6",
+        "/lib/aarch64-linux-gnu/libc.so.6",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+    .expect("a C library");
+    let holder = Guard(
+        Command::new(sleep_bin())
+            .arg("30")
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    while !std::fs::read_to_string(format!("/proc/{}/maps", holder.pid()))
+        .is_ok_and(|m| m.contains("libc"))
+    {
+        assert!(start.elapsed() < Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let child = Command::new(RSTMGR)
+        .arg("who")
+        .arg(&libc)
+        .arg("--json")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rstmgr_pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let parsed: WhoJson = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(parsed.processes.iter().any(|e| e.pid == holder.pid()));
+    assert!(parsed.processes.iter().any(|e| e.pid == std::process::id()));
+    assert!(!parsed.processes.iter().any(|e| e.pid == rstmgr_pid));
+
+    // Processes that could not be inspected are named once, and are no failure.
+    let unreadable_init = std::fs::metadata("/proc/1/exe").is_err();
+    let lines = inaccessible_lines(&out.stderr);
+    if unreadable_init {
+        assert_eq!(lines, 1, "{}", String::from_utf8_lossy(&out.stderr));
+    } else {
+        assert!(lines <= 1);
+    }
+}
+
+#[test]
+fn a_directory_is_matched_as_a_current_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let inside = Guard(
+        Command::new(sleep_bin())
+            .arg("30")
+            .current_dir(&work)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    while std::fs::read_link(format!("/proc/{}/exe", inside.pid())).ok() != Some(sleep_bin()) {
+        assert!(start.elapsed() < Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let out = who(&[&work]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(&format!("{:>7}", inside.pid()))
+                && l.ends_with(&format!("c:{}", work.display()))),
+        "{text}"
+    );
+}
