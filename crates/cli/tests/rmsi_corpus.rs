@@ -2,7 +2,7 @@
 //! copied into the repository): each either installs or fails cleanly with the right
 //! code and nothing left behind.
 //!
-//! Every case runs `rmsi install PKG --root TMP --ui none --log LOG` (fhs layout) and
+//! Every case runs `rmsi install PKG --root TMP --ui none --log LOG`, in both layouts, and
 //! checks the exit status (the Windows code modulo 256; the full code on stderr and in
 //! the log). A failed install must leave the root empty — no files, no folders — and
 //! write nothing outside it. A successful one writes only under the root, and its payload
@@ -28,8 +28,8 @@ use common_e2e::{Ctx, Layout, assert_root_empty, corpus_dir, payload_files, tree
 enum Files {
     /// Exactly the files msiextract extracts (every feature and component is selected).
     All,
-    /// A non-empty subset of them (some features or components are not selected).
-    Subset,
+    /// This many of them (some features or components are not selected).
+    Subset(usize),
     /// None (no File rows selected; empty folders from CreateFolders are fine).
     None,
 }
@@ -68,9 +68,15 @@ fn by_name_and_content(
 }
 
 fn check(id: &str, props: &[&str], code: u32, files: Files) {
+    for layout in [Layout::Fhs, Layout::Windows] {
+        check_in(id, props, code, files, layout);
+    }
+}
+
+fn check_in(id: &str, props: &[&str], code: u32, files: Files, layout: Layout) {
     let pkg = corpus_package(id);
     let ctx = Ctx::new();
-    let run = ctx.install(&pkg, Layout::Fhs, props);
+    let run = ctx.install(&pkg, layout, props);
     run.assert_code(code);
     if code != 1619 && code != 1620 {
         let line = format!("MainEngineThread is returning {code}");
@@ -92,7 +98,7 @@ fn check(id: &str, props: &[&str], code: u32, files: Files) {
         }
         return;
     }
-    let installed = by_name_and_content(payload_files(&ctx.root, Layout::Fhs));
+    let installed = by_name_and_content(payload_files(&ctx.root, layout));
     if let Files::None = files {
         assert!(
             installed.is_empty(),
@@ -130,10 +136,11 @@ fn check(id: &str, props: &[&str], code: u32, files: Files) {
                 .collect::<Vec<_>>(),
             run.describe()
         ),
-        Files::Subset => {
-            assert!(
-                !installed.is_empty(),
-                "{id}: nothing installed\n{}",
+        Files::Subset(count) => {
+            assert_eq!(
+                installed.len(),
+                count,
+                "{id}: installed files\n{}",
                 run.describe()
             );
             let mut pool = extracted.clone();
@@ -151,13 +158,16 @@ fn check(id: &str, props: &[&str], code: u32, files: Files) {
 
 /// One test per corpus package: `name: "id" [props] => code, files, "reason";`.
 macro_rules! corpus {
-    ($($(#[$attr:meta])* $name:ident: $id:literal $([$($prop:literal),*])? => $code:literal, $files:ident, $why:literal;)*) => {
+    ($($(#[$attr:meta])* $name:ident: $id:literal $([$($prop:literal),*])? => $code:literal, $files:expr, $why:literal;)*) => {
         $(
             #[test]
             $(#[$attr])*
             #[doc = $why]
             fn $name() {
-                check($id, &[$($($prop),*)?], $code, Files::$files);
+                check($id, &[$($($prop),*)?], $code, {
+                    use Files::*;
+                    $files
+                });
             }
         )*
         /// Every corpus id named above, to check the table covers the whole corpus.
@@ -173,8 +183,8 @@ corpus! {
     // --- embedded or external cabinets, all payload present: install ---
     lessmsi_msi_with_external_cab: "lessmsi-msi-with-external-cab" => 0, All,
         "one file in the external msi_with_external_cab.cab, which sits beside the package";
-    lessmsi_nunit_2_5_2: "lessmsi-nunit-2.5.2" => 0, Subset,
-        "embedded nunit.cab; features at level 10 and one at level 0 (enabled only when AppSearch finds .NET 2.0 or Mono) stay off";
+    lessmsi_nunit_2_5_2: "lessmsi-nunit-2.5.2" => 0, Subset(219),
+        "embedded nunit.cab; features at level 10 and one at level 0 (enabled only when AppSearch finds .NET 2.0 or Mono) stay off: the 219 files of the 44 unconditioned components of TopLevelFeature, Net_2.0_GuiRunner, DocumentationFeature and SamplesFeature";
     lessmsi_putty_0_68: "lessmsi-putty-0.68" => 0, All,
         "embedded putty.cab; the 10 files are in FilesFeature (level 1); the launch condition holds as its registry searches find nothing";
     osslsigncode_unsigned: "osslsigncode-unsigned" => 0, All,
