@@ -875,7 +875,13 @@ impl CostTables {
                     decisions.insert(&f.file, matches!(decision, FileAction::Install { .. }));
                     decision
                 }
-                InstallState::Absent if c.installed == InstallState::Local => FileAction::Remove,
+                // Removed, or moved to run-from-source while installed
+                // locally (spec B.22's reading of RemoveFiles).
+                InstallState::Absent | InstallState::Source
+                    if c.installed == InstallState::Local =>
+                {
+                    FileAction::Remove
+                }
                 _ => continue,
             };
             let target = if action == FileAction::Remove {

@@ -458,3 +458,52 @@ fn remove_file_and_duplicate_file_rows() {
     assert_eq!(run.plan.remove_files[0].dir, app.join("sub"));
     assert!(!run.plan.duplicate_files[0].install);
 }
+
+#[test]
+fn companion_files_follow_their_parent() {
+    let mut fixups = MODEL_FIXUPS.to_vec();
+    fixups.push("UPDATE File SET Version='2.0.0.0' WHERE File='FileA'");
+    fixups.push("UPDATE File SET Version='FileA' WHERE File='FileB'");
+    let (_d, msi) = build(
+        MODEL_WXS,
+        &[
+            ("a.txt", b"hello\n"),
+            ("b.txt", b"world\n"),
+            ("c.txt", b"extra\n"),
+        ],
+        &fixups,
+    );
+    let root = tempfile::tempdir().unwrap();
+    let app = app_dir(root.path());
+    std::fs::create_dir_all(app.join("sub")).unwrap();
+    std::fs::write(app.join("sub/b.txt"), b"companion on disk").unwrap();
+    // The parent on disk is older: both are replaced.
+    std::fs::write(app.join("a.txt"), fake_pe([1, 0, 0, 0])).unwrap();
+    let run = cost(&msi, root.path(), Layout::Fhs, &[]);
+    assert_eq!(
+        action(&run, "FileA"),
+        Some(FileAction::Install { overwrite: true })
+    );
+    assert_eq!(
+        action(&run, "FileB"),
+        Some(FileAction::Install { overwrite: true })
+    );
+    // The parent on disk is newer: the companion is kept too…
+    std::fs::write(app.join("a.txt"), fake_pe([3, 0, 0, 0])).unwrap();
+    let run = cost(&msi, root.path(), Layout::Fhs, &[]);
+    assert!(matches!(
+        action(&run, "FileA"),
+        Some(FileAction::Skip(SkipReason::NewerVersionOnDisk { .. }))
+    ));
+    assert_eq!(
+        action(&run, "FileB"),
+        Some(FileAction::Skip(SkipReason::CompanionKept))
+    );
+    // …unless it is missing.
+    std::fs::remove_file(app.join("sub/b.txt")).unwrap();
+    let run = cost(&msi, root.path(), Layout::Fhs, &[]);
+    assert_eq!(
+        action(&run, "FileB"),
+        Some(FileAction::Install { overwrite: false })
+    );
+}
