@@ -93,6 +93,15 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// The log file could not be opened (`ERROR_INSTALL_LOG_FAILURE`).
+    #[error("cannot open the log file {path}: {source}")]
+    LogFailure {
+        /// The log file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
     /// The product registry (an SQLite database in the engine's state folder)
     /// failed.
     #[error("product registry {path}: {source}")]
@@ -159,6 +168,7 @@ impl Error {
             Error::Suspended => 1604,
             Error::UnknownProduct { .. } => 1605,
             Error::AlreadyRunning { .. } => 1618,
+            Error::LogFailure { .. } => 1622,
             Error::PackageOpenFailed { .. } => 1619,
             Error::PackageInvalid { .. } => 1620,
             Error::PlatformUnsupported { .. } => 1633,
@@ -181,6 +191,7 @@ impl Error {
             Error::Suspended => "ERROR_INSTALL_SUSPEND",
             Error::UnknownProduct { .. } => "ERROR_UNKNOWN_PRODUCT",
             Error::AlreadyRunning { .. } => "ERROR_INSTALL_ALREADY_RUNNING",
+            Error::LogFailure { .. } => "ERROR_INSTALL_LOG_FAILURE",
             Error::PackageOpenFailed { .. } => "ERROR_INSTALL_PACKAGE_OPEN_FAILED",
             Error::PackageInvalid { .. } => "ERROR_INSTALL_PACKAGE_INVALID",
             Error::PlatformUnsupported { .. } => "ERROR_INSTALL_PLATFORM_UNSUPPORTED",
@@ -270,6 +281,10 @@ mod tests {
             Error::UserExit,
             Error::Suspended,
             Error::AlreadyRunning { root: "/".into() },
+            Error::LogFailure {
+                path: "l".into(),
+                source: io::Error::from(io::ErrorKind::PermissionDenied),
+            },
             Error::PackageOpenFailed {
                 path: "p".into(),
                 source: io::Error::from(io::ErrorKind::NotFound),
@@ -314,6 +329,7 @@ mod tests {
             (1604, "ERROR_INSTALL_SUSPEND"),
             (1605, "ERROR_UNKNOWN_PRODUCT"),
             (1618, "ERROR_INSTALL_ALREADY_RUNNING"),
+            (1622, "ERROR_INSTALL_LOG_FAILURE"),
             (1619, "ERROR_INSTALL_PACKAGE_OPEN_FAILED"),
             (1620, "ERROR_INSTALL_PACKAGE_INVALID"),
             (1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED"),
