@@ -374,3 +374,104 @@ fn expectations_cover_the_whole_corpus() {
     assert_eq!(named, on_disk);
     assert_eq!(on_disk.len(), 81);
 }
+
+/// The account name of the effective uid (the owner of a file this process creates),
+/// from /etc/passwd: the `<user>` of the windows layout's `Users/<user>`.
+fn user_name(ctx: &Ctx) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let uid = fs::metadata(&ctx.root).expect("stat the root").uid();
+    fs::read_to_string("/etc/passwd")
+        .expect("read /etc/passwd")
+        .lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_string())
+        })
+        .expect("the effective uid in /etc/passwd")
+}
+
+/// The windows layout puts real packages where a 64-bit Windows 7 does, so that the tree
+/// compares with a Wine prefix's drive_c: 32-bit packages under `Program Files (x86)`,
+/// 64-bit ones under `Program Files`, per-user data under `Users/<user>/AppData`.
+#[test]
+fn windows_layout_places_corpus_packages_as_windows_7_x64_does() {
+    let putty: Vec<String> = [
+        "LICENCE",
+        "README.txt",
+        "pageant.exe",
+        "plink.exe",
+        "pscp.exe",
+        "psftp.exe",
+        "putty.chm",
+        "putty.exe",
+        "puttygen.exe",
+        "website.url",
+    ]
+    .iter()
+    .map(|f| format!("Program Files (x86)/PuTTY/{f}"))
+    .collect();
+    let mut cases: Vec<(&str, Vec<String>)> = vec![
+        ("lessmsi-putty-0.68", putty),
+        (
+            "wix-DecompileSingleFileCompressed64-example",
+            vec!["Program Files/MsiPackage/test.txt".into()],
+        ),
+        (
+            "wix-DecompileSingleFileCompressed-example",
+            vec!["Program Files (x86)/MsiPackage/test.txt".into()],
+        ),
+        (
+            "osslsigncode-unsigned",
+            vec!["Program Files (x86)/Acme/Foobar 1.0/FoobarAppl10.exe".into()],
+        ),
+        // CreateFolders: an empty folder is the whole payload.
+        (
+            "wix3-SimpleCreateFolder",
+            vec!["Program Files (x86)/WixTestFolder/".into()],
+        ),
+        (
+            "wix3-Win64Component",
+            vec!["Program Files/WixTestFolder/".into()],
+        ),
+    ];
+    let user = user_name(&Ctx::new());
+    cases.push((
+        "wix3-PerUserMsi-hello-world-non-admin",
+        vec![format!(
+            "Users/{user}/AppData/Local/HelloWorldNonAdmin_Readme/Readme.txt"
+        )],
+    ));
+    for (id, want) in cases {
+        let ctx = Ctx::new();
+        let run = ctx.install(&corpus_package(id), Layout::Windows, &[]);
+        run.assert_code(0);
+        let state = Layout::Windows.state_dir();
+        let got: Vec<String> = tree(&ctx.root)
+            .into_iter()
+            .filter(|p| {
+                let p = p.trim_end_matches('/');
+                !(p == state
+                    || p.starts_with(&format!("{state}/"))
+                    || state.starts_with(&format!("{p}/")))
+            })
+            .collect();
+        // The wanted entries and every folder leading to them, nothing else.
+        let mut expected: Vec<String> = Vec::new();
+        for w in &want {
+            let mut prefix = String::new();
+            let parts: Vec<&str> = w.trim_end_matches('/').split('/').collect();
+            for (i, part) in parts.iter().enumerate() {
+                prefix.push_str(part);
+                if i + 1 < parts.len() || w.ends_with('/') {
+                    expected.push(format!("{prefix}/"));
+                } else {
+                    expected.push(prefix.clone());
+                }
+                prefix.push('/');
+            }
+        }
+        expected.sort();
+        expected.dedup();
+        assert_eq!(got, expected, "{id}\n{}", run.describe());
+    }
+}
