@@ -1,9 +1,69 @@
-//! Microsoft's Restart Manager, rebuilt for Linux (being built: see issue 4).
+//! Microsoft's Restart Manager, rebuilt for Linux.
 //!
-//! Module ownership while the crate is being built in parallel:
-//! core = error, key, state, session, resource, filter;
-//! detection = process, scan, info;
-//! control = signal, service, shutdown, restart.
+//! An installer that is about to replace files asks the Restart Manager which running
+//! programs and services use them, shuts those down, replaces the files and restarts
+//! what it stopped — instead of asking for a reboot. This crate does that with the
+//! documented semantics of Windows' `Rstrtmgr.dll` (limits, error names and codes, who
+//! may call what), mapped onto Linux.
+//!
+//! # Sessions
+//! Everything happens in a session. [`Session::start`] creates one and makes the
+//! calling process its *primary*; the session's [`SessionKey`] (32 lowercase hex
+//! digits of OS randomness) is the only credential another process needs to join it
+//! as a *secondary* ([`JoinedSession::join`]) — a custom action run by an installer,
+//! say. Secondaries register resources and list, and leave with
+//! [`JoinedSession::end`]; only the primary shuts down, restarts, filters and cancels
+//! (`ERROR_SESSION_CREDENTIAL_CONFLICT` otherwise). At most 64 sessions are open per
+//! user; a session whose primary process died is stale and behaves as ended.
+//! Sessions live in an owner-only per-user state folder ([`StateDir`]), written
+//! atomically under file locks so that many processes can register at once.
+//!
+//! # Resources and the affected list
+//! [`Resources`] are files, processes ([`UniqueProcess`]: pid + start time) and
+//! services. [`Session::list`] returns the [`AffectedApps`]: every process that has a
+//! registered file open, mapped, as executable, cwd or root (matched by device and
+//! inode), plus the registered processes and services, each a [`ProcessInfo`] with
+//! its [`AppType`] and [`AppStatus`], and the [`RebootReasons`] that would make a
+//! restart of the machine necessary. [`who_uses`] answers the same question for
+//! paths without a session.
+//!
+//! # Shutdown and restart
+//! [`Session::shutdown`] asks applications to exit with `SIGTERM` through a pidfd,
+//! waits (30 s by default), and with `force` kills what remains; services go through
+//! a [`ServiceManager`] (systemd or runit). [`Session::restart`] starts the services
+//! again and relaunches the processes that registered for restart
+//! ([`register_restart`], the analogue of `RegisterApplicationRestart`). [`Filter`]s
+//! exclude applications from either step.
+//!
+//! # Errors
+//! Every failure is an [`Error`] with the Windows name and code the documentation
+//! gives (`ERROR_INVALID_HANDLE` = 6, `ERROR_MAX_SESSIONS_REACHED` = 353, …).
+//!
+//! This crate knows nothing of Windows Installer packages or of the `rstmgr` command
+//! line: the installer engine and the CLI are built on top of it.
+//!
+//! ```
+//! use restart_manager::{JoinedSession, Resources, Session, StateDir};
+//!
+//! # fn main() -> Result<(), restart_manager::Error> {
+//! # let tmp = tempfile::tempdir().map_err(|e| restart_manager::Error::io("tempdir", e))?;
+//! let state = StateDir::open(tmp.path().join("rstmgr"))?;
+//! let session = Session::start_in(state.clone())?;
+//!
+//! // Another process would get the key as text and join with it.
+//! let joined = JoinedSession::join_in(state, session.key())?;
+//! joined.register(&Resources {
+//!     files: vec!["/etc/hostname".into()],
+//!     ..Resources::default()
+//! })?;
+//! joined.end()?;
+//!
+//! let affected = session.list()?;
+//! assert!(affected.reboot_reasons.is_empty());
+//! session.end()?;
+//! # Ok(())
+//! # }
+//! ```
 
 // --- core ---
 mod error;

@@ -38,8 +38,10 @@ use serde::{Deserialize, Serialize};
 use crate::filter::{Filter, FilterAction, FilterTarget, Filters};
 use crate::key::SessionKey;
 use crate::resource::{Resources, path_serde};
+use crate::scan::{self, ScanOptions};
 use crate::state::{Folder, StateDir};
-use crate::{AppStatus, Error, ProcessInfo, RebootReasons, UniqueProcess};
+use crate::{AppStatus, AppType, Error, ProcessInfo, RebootReasons, Relaunched, UniqueProcess};
+use crate::{restart, shutdown};
 
 /// At most this many open sessions per user (spec §2.5).
 pub const MAX_SESSIONS: usize = 64;
@@ -93,7 +95,6 @@ mod opt_path {
 }
 
 impl AppRecord {
-    #[allow(dead_code)] // used once shutdown records what it did
     fn from_info(info: &ProcessInfo) -> AppRecord {
         AppRecord {
             info: info.clone(),
@@ -200,6 +201,8 @@ pub struct ShutdownReport {
 pub struct RestartReport {
     /// The applications, with `RESTARTED`, `ERROR_ON_RESTART`, `RESTART_MASKED`… set.
     pub apps: Vec<ProcessInfo>,
+    /// The processes relaunched, old and new instance.
+    pub relaunched: Vec<Relaunched>,
 }
 
 /// An open session folder: where it is and how to lock, read and write it.
@@ -244,7 +247,7 @@ impl SessionFiles {
     /// change it, writes it back if `f` succeeded. The lock covers the whole
     /// read-modify-write, so concurrent callers never lose each other's changes.
     fn update<T>(&self, f: impl FnOnce(&mut SessionState) -> Result<T, Error>) -> Result<T, Error> {
-        let lock = self.folder.lock(LOCK_FILE)?;
+        let lock = self.lock()?;
         let mut st = self.read()?;
         if !st.owner_alive() {
             drop(lock);
@@ -254,6 +257,16 @@ impl SessionFiles {
         let out = f(&mut st)?;
         self.write(&st)?;
         Ok(out)
+    }
+
+    /// Takes the session's lock. A session folder removed meanwhile (ended by its
+    /// primary) cannot even hold a lock file: that is `ERROR_INVALID_HANDLE`.
+    fn lock(&self) -> Result<crate::state::Lock, Error> {
+        match self.folder.lock(LOCK_FILE) {
+            Ok(lock) => Ok(lock),
+            Err(_) if !self.folder.exists(STATE_FILE) => Err(Error::InvalidHandle),
+            Err(e) => Err(e),
+        }
     }
 
     /// Reads the session without changing it, refusing an ended or stale one.
@@ -571,27 +584,78 @@ impl Session {
         opts: &ShutdownOptions,
         progress: &mut dyn FnMut(u32),
     ) -> Result<ShutdownReport, Error> {
-        let _ = (opts, progress);
-        self.files.update(|st| {
-            st.shutdown_called = true;
-            Ok(())
-        })?;
-        Err(Error::FailShutdown(
-            "shutting applications down is not available in this build".into(),
-        ))
+        let st = self.files.snapshot()?;
+        let (mut apps, _) = compute_list(&self.files, &st)?;
+        self.begin_task("shutdown", |st| st.shutdown_called = true)?;
+        // Reboot reasons over what would be shut down: a filtered-out application
+        // is not a target, and what this session already stopped is not either.
+        let targets: Vec<ProcessInfo> = apps
+            .iter()
+            .filter(|a| {
+                a.status.contains(AppStatus::RUNNING)
+                    && !a.status.contains(AppStatus::SHUTDOWN_MASKED)
+                    && !a.status.contains(AppStatus::STOPPED)
+            })
+            .cloned()
+            .collect();
+        let result = if scan::reboot_reasons(&targets, &scan_options(&st)).is_empty() {
+            let cancel = || self.cancel_requested();
+            shutdown::shutdown_apps(&mut apps, opts, &st.filters, None, &cancel, progress)
+        } else {
+            Err(Error::FailNoactionReboot)
+        };
+        self.end_task(&apps)?;
+        result.map(|()| ShutdownReport { apps })
     }
 
     /// Restarts what [`Session::shutdown`] shut down (`RmRestart`);
     /// `ERROR_REQUEST_OUT_OF_SEQUENCE` before any shutdown.
     pub fn restart(&self, progress: &mut dyn FnMut(u32)) -> Result<RestartReport, Error> {
-        let _ = progress;
         let st = self.files.snapshot()?;
         if !st.shutdown_called {
             return Err(Error::RequestOutOfSequence);
         }
-        Err(Error::FailRestart(
-            "restarting applications is not available in this build".into(),
-        ))
+        let mut apps: Vec<ProcessInfo> = st.apps.iter().map(AppRecord::to_info).collect();
+        self.begin_task("restart", |_| {})?;
+        let cancel = || self.cancel_requested();
+        let outcome = restart::restart_apps(
+            &mut apps,
+            &self.files.state,
+            &st.filters,
+            None,
+            &cancel,
+            progress,
+        );
+        self.end_task(&apps)?;
+        outcome.result.map(|()| RestartReport {
+            apps,
+            relaunched: outcome.relaunched,
+        })
+    }
+
+    /// Records that an operation runs (for cancel), clearing any stale request.
+    fn begin_task(&self, kind: &str, f: impl FnOnce(&mut SessionState)) -> Result<(), Error> {
+        let by = current_process()?;
+        let folder = &self.files.folder;
+        self.files.update(|st| {
+            folder.remove(CANCEL_FILE)?;
+            st.task = Some(Task {
+                kind: kind.to_owned(),
+                by,
+            });
+            f(st);
+            Ok(())
+        })
+    }
+
+    /// Records what the operation did and that it is over.
+    fn end_task(&self, apps: &[ProcessInfo]) -> Result<(), Error> {
+        let folder = &self.files.folder;
+        self.files.update(|st| {
+            record_apps(st, apps);
+            st.task = None;
+            folder.remove(CANCEL_FILE)
+        })
     }
 
     /// Asks a running shutdown or restart to stop (`RmCancelCurrentTask`). Returns
@@ -616,7 +680,7 @@ impl Session {
     /// Ends the session (`RmEndSession` by the primary): it is destroyed, and every
     /// later call on its key fails with `ERROR_INVALID_HANDLE`.
     pub fn end(self) -> Result<(), Error> {
-        let lock = self.files.folder.lock(LOCK_FILE)?;
+        let lock = self.files.lock()?;
         self.files.read()?;
         self.files.destroy()?;
         drop(lock);
@@ -640,20 +704,105 @@ fn register(files: &SessionFiles, resources: &Resources) -> Result<(), Error> {
 
 fn list(files: &SessionFiles) -> Result<AffectedApps, Error> {
     let st = files.snapshot()?;
+    let (apps, reboot_reasons) = compute_list(files, &st)?;
+    Ok(AffectedApps {
+        apps,
+        reboot_reasons,
+    })
+}
+
+/// The options every scan of this session uses: the owner is the session's own
+/// primary (a `detected_self` reason when it uses a registered file).
+fn scan_options(st: &SessionState) -> ScanOptions {
+    ScanOptions {
+        primary: Some(st.owner),
+        ..ScanOptions::default()
+    }
+}
+
+/// Recomputes the affected list (spec §2.8): the live users of the registered
+/// files, the live registered processes, the running registered services, then
+/// the applications this session acted on that are no longer found (with their
+/// recorded status). Filters are applied to every entry; `restartable` is filled
+/// in from restart registrations. Reboot reasons cover the live entries.
+fn compute_list(
+    files: &SessionFiles,
+    st: &SessionState,
+) -> Result<(Vec<ProcessInfo>, RebootReasons), Error> {
     for path in &st.resources.files {
         if path.is_dir() {
             return Err(Error::AccessDenied { path: path.clone() });
         }
     }
-    let mut apps: Vec<ProcessInfo> = st.apps.iter().map(AppRecord::to_info).collect();
-    for info in &mut apps {
-        st.filters.apply(info);
+    let opts = scan_options(st);
+    let report = scan::affected(&st.resources.files, &st.resources.processes, &opts)?;
+    let mut apps = report.processes;
+    if let Some(manager) = opts.services.as_deref() {
+        for service in &st.resources.services {
+            // An unknown or stopped service has no process to list; registering it
+            // is not an error (spec §5.4 leaves this open).
+            if !manager.exists(service) {
+                continue;
+            }
+            let Ok(pids) = manager.processes(service) else {
+                continue;
+            };
+            let Some(process) = pids.first().and_then(|&pid| UniqueProcess::of(pid).ok()) else {
+                continue;
+            };
+            if let Some(existing) = apps.iter_mut().find(|a| a.process == process) {
+                existing.service_name.get_or_insert_with(|| service.clone());
+                continue;
+            }
+            if let Some(mut info) = scan::describe(process, &opts) {
+                info.service_name.get_or_insert_with(|| service.clone());
+                if info.app_type != AppType::Critical {
+                    info.app_type = AppType::Service;
+                }
+                info.restartable = info.app_type == AppType::Service;
+                apps.push(info);
+            }
+        }
+    }
+    let state_dir = &files.state;
+    for app in &mut apps {
+        if app.app_type != AppType::Service && app.app_type != AppType::Critical {
+            app.restartable = restart::is_restartable(state_dir, &app.process);
+        }
+    }
+    let reasons = scan::reboot_reasons(&apps, &opts);
+    // Merge in the history: a live entry takes the recorded status bits; an entry
+    // no longer running is listed as recorded.
+    for record in &st.apps {
+        match apps.iter_mut().find(|a| a.process == record.info.process) {
+            Some(live) => {
+                live.status = record.info.status;
+                live.status.insert(AppStatus::RUNNING);
+            }
+            None => {
+                let mut info = record.to_info();
+                info.status.remove(AppStatus::RUNNING);
+                apps.push(info);
+            }
+        }
+    }
+    for app in &mut apps {
+        st.filters.apply(app);
     }
     apps.sort_by_key(|a| a.process);
-    Ok(AffectedApps {
-        apps,
-        reboot_reasons: RebootReasons::NONE,
-    })
+    Ok((apps, reasons))
+}
+
+/// Records `apps` (after a shutdown or restart) in the session's history,
+/// replacing earlier records of the same processes.
+fn record_apps(st: &mut SessionState, apps: &[ProcessInfo]) {
+    for app in apps {
+        let record = AppRecord::from_info(app);
+        match st.apps.iter_mut().find(|r| r.info.process == app.process) {
+            Some(existing) => *existing = record,
+            None => st.apps.push(record),
+        }
+    }
 }
 
 impl JoinedSession {

@@ -1,0 +1,191 @@
+//! A whole session through the real `rstmgr` binary: register, list, shut down, restart
+//! a process that registered for restart (with its arguments and working folder), and
+//! cancel a running shutdown from another process. Every test uses a private
+//! `RSTMGR_STATE_DIR`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const RSTMGR: &str = env!("CARGO_BIN_EXE_rstmgr");
+
+/// A child process killed (exactly that pid) when dropped.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn rstmgr(state: &Path, args: &[&str]) -> Output {
+    Command::new(RSTMGR)
+        .args(args)
+        .env("RSTMGR_STATE_DIR", state)
+        .env_remove("RSTMGR_KEY")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "status {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn list_json(state: &Path, key: &str) -> serde_json::Value {
+    serde_json::from_str(&ok(rstmgr(state, &["list", key, "--json"]))).unwrap()
+}
+
+fn entry(v: &serde_json::Value, pid: u32) -> Option<serde_json::Value> {
+    v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pid"].as_u64() == Some(u64::from(pid)))
+        .cloned()
+}
+
+#[test]
+fn shut_down_and_restart_a_registered_script_with_its_arguments_and_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let file = tmp.path().join("lib.so");
+    std::fs::write(&file, "x").unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let marker = tmp.path().join("restarted");
+
+    // The app: a shell script in `work` that registers for restart with a command
+    // that records its arguments and folder, then holds `file` open.
+    let app = Command::new("sh")
+        .arg("-c")
+        .arg(
+            "\"$0\" register-restart -- sh -c 'echo \"$1 $(pwd)\" > \"$2\"; exec sleep 30' restarted-sh ARG-ONE \"$2\" || exit 9; \
+             exec 3<\"$1\"; while :; do sleep 0.05; done",
+        )
+        .arg(RSTMGR)
+        .arg(&file)
+        .arg(&marker)
+        .current_dir(&work)
+        .env("RSTMGR_STATE_DIR", &state)
+        .spawn()
+        .unwrap();
+    let app = Guard(app);
+    let pid = app.0.id();
+    wait_for("the app to hold the file", || {
+        std::fs::read_link(format!("/proc/{pid}/fd/3")).is_ok()
+    });
+
+    let key = ok(rstmgr(&state, &["start"])).trim().to_owned();
+    ok(rstmgr(
+        &state,
+        &["register", &key, "--file", file.to_str().unwrap()],
+    ));
+    let v = list_json(&state, &key);
+    let e = entry(&v, pid).unwrap_or_else(|| panic!("app not listed: {v}"));
+    assert_eq!(e["restartable"], true, "{v}");
+    assert_eq!(e["status"], serde_json::json!(["running"]));
+
+    ok(rstmgr(&state, &["shutdown", &key, "--timeout", "5"]));
+    let v = list_json(&state, &key);
+    let e = entry(&v, pid).unwrap();
+    assert!(
+        e["status"].as_array().unwrap().contains(&"stopped".into()),
+        "{v}"
+    );
+
+    ok(rstmgr(&state, &["restart", &key]));
+    wait_for("the relaunched app", || {
+        std::fs::read_to_string(&marker).is_ok_and(|t| t.ends_with('\n'))
+    });
+    let text = std::fs::read_to_string(&marker).unwrap();
+    assert_eq!(text.trim(), format!("ARG-ONE {}", work.display()));
+    let v = list_json(&state, &key);
+    let e = entry(&v, pid).unwrap();
+    assert!(
+        e["status"]
+            .as_array()
+            .unwrap()
+            .contains(&"restarted".into()),
+        "{v}"
+    );
+
+    // Clean up the relaunched process: it runs `sleep 30` with the marker's folder
+    // as cwd; find it by its command line.
+    for p in std::fs::read_dir("/proc").unwrap().filter_map(|e| e.ok()) {
+        let Ok(n) = p.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if std::fs::read_link(format!("/proc/{n}/cwd")).is_ok_and(|c| c == work)
+            && n != pid
+            && std::fs::read_to_string(format!("/proc/{n}/cmdline"))
+                .is_ok_and(|c| c.starts_with("sleep\0"))
+        {
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(n.to_string())
+                .status();
+        }
+    }
+    ok(rstmgr(&state, &["end", &key]));
+}
+
+#[test]
+fn cancel_from_another_process_stops_a_running_shutdown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state: PathBuf = tmp.path().join("state");
+    let file = tmp.path().join("held");
+    std::fs::write(&file, "x").unwrap();
+    // Ignores SIGTERM (an ignored signal stays ignored across exec).
+    let stubborn = Guard(
+        Command::new("sh")
+            .arg("-c")
+            .arg("trap '' TERM; exec 3<\"$0\"; exec sleep 30")
+            .arg(&file)
+            .spawn()
+            .unwrap(),
+    );
+    let pid = stubborn.0.id();
+    wait_for("the holder", || {
+        std::fs::read_link(format!("/proc/{pid}/fd/3")).is_ok()
+    });
+    // A script is the primary: it starts the session, registers, and runs a
+    // shutdown in the background; its `cancel` comes from another rstmgr process.
+    let started = Instant::now();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(
+            "K=$(\"$0\" start) || exit 9; \"$0\" register \"$K\" --file \"$1\" || exit 8; \
+             \"$0\" shutdown \"$K\" --timeout 20 & S=$!; sleep 0.5; \
+             \"$0\" cancel \"$K\" || exit 7; wait $S; echo \"shutdown=$?\"",
+        )
+        .arg(RSTMGR)
+        .arg(&file)
+        .env("RSTMGR_STATE_DIR", &state)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("shutdown=1"), "{stdout}\n{stderr}");
+    assert!(stderr.contains("ERROR_CANCELLED (1223)"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+    // Not forced: the stubborn process still runs.
+    assert!(std::fs::metadata(format!("/proc/{pid}")).is_ok());
+}
