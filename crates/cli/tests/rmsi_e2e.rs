@@ -1229,6 +1229,37 @@ fn type2_custom_action_runs_from_the_binary_table() {
 }
 
 #[test]
+fn type18_custom_action_runs_an_installed_file() {
+    let ctx = Ctx::new();
+    let out = ctx.path("ran.txt");
+    let run = ctx.install(
+        &package("ca.msi"),
+        Layout::Fhs,
+        &[&format!("RUNFILE={}", out.display())],
+    );
+    run.assert_code_logged(0);
+    let pf = format!("{}/rmsi-tests/ca", Layout::Fhs.program_files());
+    let script = format!("{pf}/bin/installed-script.sh");
+    let got = fs::read_to_string(&out).expect("ran.txt");
+    assert_eq!(
+        got,
+        format!("ran {}\n", ctx.root.join(&script).display()),
+        "{}",
+        run.describe()
+    );
+    let payload = fs::read(package("src/ca/payload.txt")).expect("payload source");
+    let source = fs::read(package("src/ca/installed-script.sh")).expect("script source");
+    let path = format!("{pf}/payload.txt");
+    assert_payload(
+        &ctx.root,
+        Layout::Fhs,
+        &[(&path, &payload), (&script, &source)],
+        &[],
+        &run,
+    );
+}
+
+#[test]
 fn type19_custom_action_fails_the_install_with_its_message() {
     let ctx = Ctx::new();
     let run = ctx.install(&package("ca.msi"), Layout::Fhs, &["ERRORCA=boom"]);

@@ -96,13 +96,17 @@ sql "$here/ca.msi" \
     "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('RunInDir', 34, 'TARGETDIR', '/bin/sh -c \"pwd > \\\"[CWDFILE]\\\"\"')" \
     "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('RunInDir', 'CWDFILE', 1320)" \
     "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('FromBinary', 2, 'ShScript', '\"[BINFILE]\" one \"two words\"')" \
-    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('FromBinary', 'BINFILE', 1330)"
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('FromBinary', 'BINFILE', 1330)" \
+    "UPDATE \`Component\` SET \`Condition\` = 'RUNFILE' WHERE \`Component\` = 'Script'"
 expect "$here/ca.msi" CustomAction 'Args	2098	SH_EXE	-c "for a in \"$@\"; do printf '\''<%s>\n'\'' \"$a\"; done > \"[ARGSFILE]\"" argv0 plain "two words" a\"quote back\\slash "trail\\\\" "" "[CAPROP]"'
 expect "$here/ca.msi" CustomAction 'IgnoreExit	2162'
 expect "$here/ca.msi" CustomAction 'FailDeferred	3122'
 expect "$here/ca.msi" CustomAction 'ErrorOut	19'
 expect "$here/ca.msi" CustomAction 'RunInDir	34	TARGETDIR	/bin/sh -c "pwd > \"[CWDFILE]\""'
 expect "$here/ca.msi" CustomAction 'FromBinary	2	ShScript	"[BINFILE]" one "two words"'
+expect "$here/ca.msi" CustomAction 'RunInstalled	3090	ScriptFile	"[RUNFILE]"'
+expect "$here/ca.msi" InstallExecuteSequence 'RunInstalled	RUNFILE	4200'
+expect "$here/ca.msi" Component 'Script	{9C3E5A40-4D5E-4F60-B122-3D4E5F607191}	BinDir	0	RUNFILE'
 expect "$here/ca.msi" InstallExecuteSequence 'ErrorOut	ERRORCA	1200'
 expect "$here/ca.msi" InstallExecuteSequence 'RunInDir	CWDFILE	1320'
 expect "$here/ca.msi" InstallExecuteSequence 'FromBinary	BINFILE	1330'
