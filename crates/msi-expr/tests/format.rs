@@ -563,3 +563,186 @@ fn deep_nesting_is_linear_and_safe() {
     let r = Record::with_fields(Field::Null, (0..65535).map(Field::Int));
     assert!(format_record(&r, Some(&l)).starts_with("1: 0 2: 1 "));
 }
+
+/// More Windows-verified expectations from the same conformance tests (spec §2.7 lists a
+/// selection): (template, fields 1.., package properties or None, result).
+#[test]
+fn more_windows_verified_vectors() {
+    type Case = (
+        &'static str,
+        &'static [&'static str],
+        Option<&'static [(&'static str, &'static str)]>,
+        &'static str,
+    );
+    let hoo: &[&str] = &["hoo"];
+    let two: &[&str] = &["2"];
+    let cases: &[Case] = &[
+        ("[[[3]]] [2]", &["2", "hey", "1"], None, "hey hey"),
+        (
+            "[[3][4][1]] [2]",
+            &["2", "hey", "1", "", "", "", "", "", "", "", "", "big"],
+            None,
+            "big hey",
+        ),
+        (
+            "{{[1][2]}[3][4][dummy]}",
+            &["2", "hey", "1"],
+            None,
+            "{{2hey}1[dummy]}",
+        ),
+        ("{{[1][2]}[3]{[4][dummy]}}", &["2", "hey", "1"], None, ""),
+        (
+            "{[4]}{[1][2]} {{[1][2]}[3]} {[1][2]}",
+            &["1", "2", "3"],
+            None,
+            "12 {{12}3} {12}",
+        ),
+        (
+            "{blah} {[4]}{[1][2]} {{[1][2]}[3]} {[1][2]}",
+            &["1", "2", "3"],
+            None,
+            "{blah} 12 {{12}3} {12}",
+        ),
+        ("{{[1]}} {[4]}{[1][2]}", &["1", "2", "3"], None, " 12"),
+        ("{{{[1]}} {[4]}{[1][2]}", &["1", "2", "3"], None, " 12"),
+        (
+            "[1] [2] [\\3asdf]",
+            &["boo", "hoo"],
+            None,
+            "boo hoo [\\3asdf]",
+        ),
+        ("{\\x}", &[], None, "{\\x}"),
+        ("[abc\\x]", &[], None, "[abc\\x]"),
+        (
+            "[\\[]Bracket Text[\\]]",
+            &[],
+            None,
+            "[\\[]Bracket Text[\\]]",
+        ),
+        ("[~]", &[], None, "[~]"),
+        ("{[]}", &[], None, "{[]}"),
+        ("{[1] [2]}", &["boo", "hoo"], None, "boo hoo"),
+        ("{foo}", &[], None, "{foo}"),
+        ("{boo [1]}", hoo, None, "boo hoo"),
+        ("{{ [1]}}", hoo, None, ""),
+        ("{{a}{b}{c }{ d}{any text}}", &[], None, ""),
+        ("{{a} }", &[], None, "{{a} }"),
+        ("{{a} {b}}", &[], None, ""),
+        ("{{ almost {{ any }} text }}", &[], None, " text }}"),
+        ("{{ } { hidden ][ [ }}", &[], None, ""),
+        ("{{test}} [01", hoo, None, " [01"),
+        ("[01.]", hoo, None, "[01.]"),
+        ("{{[1]}", hoo, None, "{{hoo}"),
+        ("{{ {[1]}", hoo, None, "{{ {hoo}"),
+        ("{{ {{[1]}", hoo, None, "{{ {{hoo}"),
+        ("[1]}", hoo, None, "hoo}"),
+        ("{{ {{a}", &[], None, "{{ {{a}"),
+        ("0{1{2[1]3}4", hoo, None, "01{2hoo34"),
+        ("{[1.} [1]", hoo, None, "{[1.} hoo"),
+        ("[1{{boo}}]", hoo, None, "[1]"),
+        ("{[1{{boo}}]}", hoo, None, "{[1{{boo}}]}"),
+        ("{[1{{bo}o}}]}", hoo, None, "{[1{{bo}o}}]}"),
+        ("{[1{{b{o}o}}]}", hoo, None, "{[1{{b{o}o}}]}"),
+        ("{ {[1]}", hoo, None, " {hoo"),
+        ("[[1]{}]", two, None, "[[1]]"),
+        ("[a[1]b[1]c{}d[1]e]", two, None, "[a[1]b[1]cd2e]"),
+        ("a[1]b]", two, None, "a2b]"),
+        ("]a[1]b", two, None, "]a2b"),
+        ("\\[1]", two, None, "\\2"),
+        ("\\{[1]}", two, None, "\\2"),
+        ("{[1][-1][1]}", &["foo"], None, "{foo[-1]foo}"),
+        ("{abc{d[one]ef}}", &[], None, "{abc{d[one]ef}}"),
+        ("{abc}{{def}hi{j[one]k}}", &[], None, "{abc}"),
+        ("{{def}hi{j[one]k}}", &[], None, ""),
+        ("{{def}hi{{jk}}}", &[], None, "}"),
+        ("{{def}{jk}}", &[], None, ""),
+        ("{a{b}c}", &[], None, "{a{b}c}"),
+        ("{a{b}}", &[], None, "{a{b}}"),
+        ("{{b}c}", &[], None, "{{b}c}"),
+        ("{{{{}}}}", &[], None, "}}"),
+        (
+            "[1] {[noprop] [twoprop]} {abcdef}",
+            &["one"],
+            None,
+            "one {[noprop] [twoprop]} {abcdef}",
+        ),
+        // With a package.
+        ("[\\x]", &[], Some(&[]), "x"),
+        ("{\\x}", &[], Some(&[]), "{\\x}"),
+        ("[abc\\xdef]", &[], Some(&[]), ""),
+        ("\\x", &[], Some(&[]), "\\x"),
+        ("[\\[]]", &[], Some(&[]), "[]"),
+        ("[\\[a]", &[], Some(&[]), "["),
+        (
+            "[prop] [pro\\pblah] [prop]",
+            &[],
+            Some(&[("prop", "val")]),
+            "val  val",
+        ),
+        ("[\\b]", &[], Some(&[("b", "ball")]), "b"),
+        ("[\\[]prop]", &[], Some(&[("prop", "val")]), "[prop]"),
+        ("[\\a]prop]", &[], Some(&[("prop", "val")]), "aprop]"),
+        (
+            "[1] [dummy] [2]",
+            &["boo", "hoo"],
+            Some(&[("dummy", "Bork")]),
+            "boo Bork hoo",
+        ),
+        (
+            "[PropC]",
+            &[],
+            Some(&[("PropB", "PropA"), ("PropC", "PropB")]),
+            "PropB",
+        ),
+        (
+            "[[PropC]]",
+            &[],
+            Some(&[("PropB", "[PropA]"), ("PropC", "PropB")]),
+            "[PropA]",
+        ),
+        (
+            "[[PropC]]",
+            &[],
+            Some(&[("PropB", "PropA"), ("PropC", "PropB")]),
+            "PropA",
+        ),
+        ("{abcd}", &[], Some(&[]), "{abcd}"),
+        ("{[bad]}", &[], Some(&[]), ""),
+        (
+            "{abc{d[one]ef}}",
+            &[],
+            Some(&[("one", "mercury")]),
+            "abc{dmercuryef}",
+        ),
+        (
+            "{abc}{{def}hi{j[one]k}}",
+            &[],
+            Some(&[("one", "mercury")]),
+            "{abc}",
+        ),
+        (
+            "[1] {[one]} {abcdef}",
+            &["one"],
+            Some(&[("one", "mercury")]),
+            "one mercury {abcdef}",
+        ),
+    ];
+    for (template, fields, props, want) in cases {
+        let r = Record::with_fields(*template, fields.iter().map(|f| Field::from(*f)));
+        let got = match props {
+            None => format_record(&r, None),
+            Some(p) => format_record(&r, Some(&package(p) as &dyn Lookup)),
+        };
+        assert_eq!(
+            got, *want,
+            "template {template:?} fields {fields:?} package {props:?}"
+        );
+    }
+    // A record of 12 fields with [1] set, as in the package tests: [idontexist] and
+    // [imaprop] inside a field value are resolved by pass 2.
+    let l = package(&[("imaprop", "ringer")]);
+    for (field, want) in [("[idontexist]", "1:  "), ("[imaprop]", "1: ringer ")] {
+        let r = Record::with_fields(Field::Null, [Field::from(field)]);
+        assert_eq!(format_record(&r, Some(&l)), want);
+    }
+}
