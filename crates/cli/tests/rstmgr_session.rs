@@ -587,5 +587,51 @@ fn writers_killed_mid_registration_leave_the_session_readable() {
     // And a writer that is left alone still gets everything in.
     assert_ok(&ctx.run(&refs));
     let table = stdout(&ctx.run(&["list", &key]));
-    assert!(table.contains("Registered: 400 file(s)"), "{}", &table[..300.min(table.len())]);
+    assert!(
+        table.contains("Registered: 400 file(s)"),
+        "{}",
+        &table[..300.min(table.len())]
+    );
+}
+
+/// The C library this test process maps (every dynamically linked process does).
+fn libc_path() -> PathBuf {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    maps.lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .find(|p| p.contains("/libc.so") || p.contains("/libc-"))
+        .map(PathBuf::from)
+        .expect("this test process maps a C library")
+}
+
+#[test]
+fn rstmgr_leaves_itself_out_of_the_list_it_computes_for_its_parent() {
+    let ctx = Ctx::new();
+    let key = ctx.start();
+    let libc = libc_path();
+    assert_ok(&ctx.run(&["register", &key, "--file", libc.to_str().unwrap()]));
+    let child = ctx
+        .cmd(&["list", &key, "--json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lister = u64::from(child.id());
+    let v = json(&child.wait_with_output().unwrap());
+    let procs = v["processes"].as_array().unwrap();
+    // This test process (the primary) maps it: it is listed, as detected self.
+    assert!(
+        procs
+            .iter()
+            .any(|p| p["pid"].as_u64() == Some(u64::from(std::process::id()))),
+        "{v}"
+    );
+    assert!(
+        v["reboot_reasons"].to_string().contains("detected_self"),
+        "{v}"
+    );
+    // The rstmgr process that computed the list is not in it.
+    assert!(
+        !procs.iter().any(|p| p["pid"].as_u64() == Some(lister)),
+        "rstmgr listed itself: {v}"
+    );
 }

@@ -211,6 +211,10 @@ struct SessionFiles {
     state: StateDir,
     dir_name: String,
     folder: Folder,
+    /// Leave this process out of scans: it acts for another process (as `rstmgr`
+    /// acts for its parent), and its own use of a file (it maps the C library, for
+    /// one) is not an application's.
+    skip_self: bool,
 }
 
 impl SessionFiles {
@@ -225,6 +229,7 @@ impl SessionFiles {
             state: state.clone(),
             dir_name,
             folder,
+            skip_self: false,
         })
     }
 
@@ -422,6 +427,7 @@ fn create_session(
         state: state.clone(),
         dir_name,
         folder,
+        skip_self: owner.pid != std::process::id(),
     };
     let st = SessionState {
         version: STATE_VERSION,
@@ -517,7 +523,8 @@ impl Session {
         key: &SessionKey,
         claimant: UniqueProcess,
     ) -> Result<Opened, Error> {
-        let files = SessionFiles::open(&state, key)?;
+        let mut files = SessionFiles::open(&state, key)?;
+        files.skip_self = claimant.pid != std::process::id();
         let st = files.snapshot()?;
         if st.owner_kind == OwnerKind::Delegated && st.owner == claimant {
             return Ok(Opened::Primary(Session {
@@ -598,7 +605,9 @@ impl Session {
             })
             .cloned()
             .collect();
-        let result = if scan::reboot_reasons(&targets, &scan_options(&st)).is_empty() {
+        let result = if scan::reboot_reasons(&targets, &scan_options(&st, self.files.skip_self))
+            .is_empty()
+        {
             let cancel = || self.cancel_requested();
             shutdown::shutdown_apps(&mut apps, opts, &st.filters, None, &cancel, progress)
         } else {
@@ -713,9 +722,10 @@ fn list(files: &SessionFiles) -> Result<AffectedApps, Error> {
 
 /// The options every scan of this session uses: the owner is the session's own
 /// primary (a `detected_self` reason when it uses a registered file).
-fn scan_options(st: &SessionState) -> ScanOptions {
+fn scan_options(st: &SessionState, skip_self: bool) -> ScanOptions {
     ScanOptions {
         primary: Some(st.owner),
+        skip_self,
         ..ScanOptions::default()
     }
 }
@@ -734,7 +744,7 @@ fn compute_list(
             return Err(Error::AccessDenied { path: path.clone() });
         }
     }
-    let opts = scan_options(st);
+    let opts = scan_options(st, files.skip_self);
     let report = scan::affected(&st.resources.files, &st.resources.processes, &opts)?;
     let mut apps = report.processes;
     if let Some(manager) = opts.services.as_deref() {
@@ -824,7 +834,8 @@ impl JoinedSession {
         key: &SessionKey,
         participant: UniqueProcess,
     ) -> Result<JoinedSession, Error> {
-        let files = SessionFiles::open(&state, key)?;
+        let mut files = SessionFiles::open(&state, key)?;
+        files.skip_self = participant.pid != std::process::id();
         files.update(|st| {
             if !st.participants.contains(&participant) {
                 st.participants.push(participant);
