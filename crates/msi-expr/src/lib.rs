@@ -25,8 +25,13 @@
 //! # Input safety
 //!
 //! Both parsers are iterative: no input can overflow the stack. A condition nested deeper than
-//! [`NEST_LIMIT`] (parentheses and `NOT`s together) is an error result. Formatting is linear in
-//! the length of the template per pass; nested brackets are expanded with an explicit stack.
+//! [`NEST_LIMIT`] (parentheses and `NOT`s together) is [`ConditionResult::Error`], so 100,000
+//! parentheses are an error result, not a crash. Formatting needs no such limit and has none:
+//! it is linear in the length of the text per pass, nested brackets are expanded on an explicit
+//! stack, and property values are inserted verbatim (never re-scanned within a pass), so an
+//! indirect chain `[[[…[P]…]]]` is as long as the template that spells it and no longer.
+//! `MsiFormatRecord` has no error result for such input; the algorithm's answer is returned.
+//! Both parsers are fuzzed (`fuzz/` at the repository root) and property-tested.
 //!
 //! # Example
 //!
