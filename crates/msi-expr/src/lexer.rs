@@ -125,6 +125,8 @@ fn is_ident_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
 }
 
+/// Letters, digits, `_` and `.` as the documented Identifier type allows, plus `-` and `#`
+/// as Wine's lexer accepts (open point O10), so `NOT-1` is one name.
 fn is_ident_continue(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'#')
 }

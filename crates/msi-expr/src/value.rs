@@ -172,6 +172,9 @@ fn substring_ascii_ci(l: &[u8], base: BaseOp, r: &[u8]) -> bool {
     }
 }
 
+/// Case folding for the `~` operators: to lower case, as Wine does (open point O6: whether
+/// Windows folds to upper case is not documented; it decides e.g. `"_" ~< "a"`).
+///
 /// Lower-cases one UTF-16 code unit's worth, as Windows' `CharLowerW` does: the simple
 /// one-to-one mapping. Rust's full mapping only expands U+0130 (to "i\u{307}"); its first
 /// character is the simple mapping. Characters outside the BMP are two code units on Windows,

@@ -39,7 +39,8 @@ pub(crate) fn parse<'a>(input: &'a str, sink: &mut impl Sink<'a>) -> Result<bool
         return Ok(false);
     }
     loop {
-        // Operand position: any number of NOT and "(", then a primary.
+        // Operand position: any number of NOT and "(", then a primary. `NOT NOT x` is
+        // accepted as Wine does (open point O9), though the Doc grammar has one NOT per term.
         while matches!(tok.kind, TokenKind::Not | TokenKind::LParen) {
             if nest >= NEST_LIMIT {
                 return err(ParseErrorKind::NestTooDeep, tok.span());

@@ -118,6 +118,8 @@ fn brackets(x: &str, mode: &Mode<'_>, out: &mut String, scratch: &mut String) ->
                 if b.get(i + 1) == Some(&b'\\') {
                     // Escape form: ends at the first `]` after the escaped character, which
                     // may itself be `[` or `]` (Windows-verified: `[\a[]` → `a`, `[\[]]` → `[]`).
+                    // So `[\]` is unclosed and `[\]a]` gives `]` (open point O15; Wine ends an
+                    // escape at the first `]` after the backslash instead).
                     let escaped = x[i + 2..].chars().next();
                     let close = escaped.and_then(|c| {
                         let from = i + 2 + c.len_utf8();

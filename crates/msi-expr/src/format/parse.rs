@@ -14,6 +14,9 @@ pub(crate) enum Piece<'a> {
     Group(&'a str),
 }
 
+/// `{{` is recognised only where this scan meets it, never inside a group's content, in
+/// either pass (open point O21).
+///
 /// Splits `s` into pieces, calling `f` for each in order; `{{…}}` sections produce nothing.
 ///
 /// Linear time: once a search for `}` or `}}` fails, no later search can succeed, so the
