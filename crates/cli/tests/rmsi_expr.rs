@@ -53,6 +53,9 @@ fn condition_prints_one_word_and_exits_zero() {
 fn double_dash_takes_the_expression_as_is() {
     assert_eq!(condition(&["--", "-1 >= 0"]), "false\n");
     assert_eq!(condition(&["--", "-1"]), "true\n");
+    // A lone negative number is a value, not a flag, even without `--`.
+    assert_eq!(condition(&["-1"]), "true\n");
+    assert_eq!(condition(&["-0"]), "false\n");
     assert_eq!(condition(&["--property", "P=5", "--", "-5 < P"]), "true\n");
     assert_eq!(
         format(&["--fields-json", "[\"x\"]", "--", "-[1]-"]),

@@ -41,8 +41,9 @@ pub(crate) struct PropertyArgs {
 pub(crate) struct ConditionArgs {
     #[command(flatten)]
     props: PropertyArgs,
-    /// The condition (put it after `--` when it starts with `-`).
-    #[arg(value_name = "EXPR")]
+    /// The condition (put it after `--` when it starts with `-`; a lone negative number such
+    /// as `-1` needs no `--`).
+    #[arg(value_name = "EXPR", allow_negative_numbers = true)]
     expr: String,
 }
 
@@ -60,7 +61,7 @@ pub(crate) struct FormatArgs {
     #[arg(long = "no-package")]
     no_package: bool,
     /// The template, record field 0 (without it, field 0 is null: `1: [1] 2: [2] ...`).
-    #[arg(value_name = "TEMPLATE")]
+    #[arg(value_name = "TEMPLATE", allow_negative_numbers = true)]
     template: Option<String>,
 }
 
