@@ -910,24 +910,35 @@ fn full_ui_without_a_terminal_behaves_as_basic() {
 /// Runs `rmsi install PKG --root … --ui full --log …` on a pseudo-terminal (util-linux
 /// `script`), typing `answer` to the files-in-use prompt.
 fn install_on_a_terminal(ctx: &Ctx, pkg: &Path, answer: &str) -> common_e2e::Run {
+    install_on_a_terminal_at(ctx, pkg, &["--ui", "full"], answer)
+}
+
+/// Runs `rmsi install PKG --root … --layout fhs --log … EXTRA…` on a pseudo-terminal.
+fn install_on_a_terminal_at(
+    ctx: &Ctx,
+    pkg: &Path,
+    extra: &[&str],
+    answer: &str,
+) -> common_e2e::Run {
     let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
-    let line = [
+    let (pkg, root, log) = (
+        pkg.to_string_lossy(),
+        ctx.root.to_string_lossy(),
+        ctx.log.to_string_lossy(),
+    );
+    let mut args = vec![
         env!("CARGO_BIN_EXE_rmsi"),
         "install",
-        &pkg.to_string_lossy(),
+        &pkg,
         "--root",
-        &ctx.root.to_string_lossy(),
+        &root,
         "--layout",
         "fhs",
-        "--ui",
-        "full",
         "--log",
-        &ctx.log.to_string_lossy(),
-    ]
-    .iter()
-    .map(|a| quote(a))
-    .collect::<Vec<_>>()
-    .join(" ");
+        &log,
+    ];
+    args.extend_from_slice(extra);
+    let line = args.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ");
     // The same environment as `ctx.rmsi()` gives rmsi, through script.
     let mut script = std::process::Command::new("script");
     for (key, value) in ctx.rmsi().get_envs() {
@@ -949,6 +960,54 @@ fn install_on_a_terminal(ctx: &Ctx, pkg: &Path, answer: &str) -> common_e2e::Run
     let run = wait_run(child, Some(&ctx.log));
     drop(stdin);
     run
+}
+
+#[test]
+fn default_ui_is_basic_on_a_terminal() {
+    let ctx = Ctx::new();
+    let run = install_on_a_terminal_at(&ctx, &package("multi.msi"), &[], "");
+    assert_eq!(run.code, Some(0), "{}", run.describe());
+    let props = log::server_properties(&run.log);
+    assert_eq!(
+        props.get("UILevel").map(String::as_str),
+        Some("3"),
+        "{}",
+        run.describe()
+    );
+    // The progress bar names the actions as they run (it redraws at its own pace, so
+    // some action, not every one).
+    let shown = log::starts(&run.log)
+        .iter()
+        .any(|a| a != "INSTALL" && run.stdout.contains(a.as_str()));
+    assert!(shown, "no progress shown\n{}", run.describe());
+}
+
+#[test]
+fn default_ui_is_none_without_a_terminal() {
+    let ctx = Ctx::new();
+    let mut cmd = ctx.rmsi();
+    cmd.arg("install")
+        .arg(package("multi.msi"))
+        .arg("--root")
+        .arg(&ctx.root)
+        .arg("--log")
+        .arg(&ctx.log);
+    let run = ctx.finish(&mut cmd);
+    run.assert_code_logged(0);
+    let props = log::server_properties(&run.log);
+    assert_eq!(
+        props.get("UILevel").map(String::as_str),
+        Some("2"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        !run.stderr.contains("InstallFiles"),
+        "progress on a pipe\n{}",
+        run.describe()
+    );
+    // Without --layout: fhs.
+    assert_multi(&ctx, Layout::Fhs, MULTI_DEFAULT, &run);
 }
 
 /// Installs inuse-v1, maps its file, then installs v2 at full UI on a terminal.
