@@ -1,9 +1,59 @@
-//! The Windows Installer execution engine (being built: see issue 6).
+//! Windows Installer's execution engine, running real `.msi` packages on Linux.
 //!
-//! Module ownership while the crate is being built in parallel:
-//! model = error, package, tables, properties, layout, directory, cost, version, registry;
-//! execution = session, sequence, actions, custom_action, cmdline, log, rm, stage, lock;
-//! cabinets = cabinet.
+//! [`install`] runs one package into one target root, the way `msiexec /i` runs it on
+//! Windows: it opens the package, sets the properties an installer sets at initialization,
+//! starts a Restart Manager session (the `restart-manager` crate) and publishes its key in
+//! `MsiRestartManagerSessionKey`, then runs the sequence tables action by action, each
+//! row's condition evaluated by `msi-expr`. The outcome is a Windows Installer code —
+//! 0, 3010, 1602, 1603, 1618, 1619, 1620… — and, when asked, a verbose log in the line
+//! grammar of Windows' own logs.
+//!
+//! The parts, and the job each one owns:
+//!
+//! * **The model** — [`Package`] (the database, its tables and streams), [`Properties`]
+//!   (the property store conditions and formatted strings read), [`Layout`] (where the
+//!   standard folders point under a root: `fhs` or `windows`), the Directory resolution that
+//!   keeps every target under the root ([`place_under_root`], [`confine`]), and costing
+//!   ([`CostPlan`]: feature and component selection, file versioning).
+//! * **Cabinets** — [`extract`] streams a cabinet's files out in one pass per folder and
+//!   verifies every data block's checksum and every file's size.
+//! * **Execution** — the session ([`install`], [`InstallRequest`], [`InstallReport`]), the
+//!   sequence runner, one module per standard action, custom actions run as host programs
+//!   (their command lines split by Windows' rules, never handed to a shell), the staging
+//!   area, the root's install lock and the verbose log.
+//!
+//! Two promises shape the execution side. **Nothing is written outside the root** (the log
+//! file and private temp files aside): every path is walked from the root's open folder
+//! without following symbolic links. **A failed install leaves the root as it was**: files
+//! are extracted and checked into a private staging folder first, and only the script
+//! (InstallFinalize) renames them into place, undoing every step if one fails.
+//!
+//! Windows-only actions (registry, COM, services, shortcuts, fonts…) are logged as not
+//! executed on this platform; DLL and script custom actions fail cleanly with the Windows
+//! Installer error that names them.
+//!
+//! # Example
+//!
+//! ```
+//! use engine::{InstallRequest, Layout, NoUi, UiLevel, install};
+//!
+//! let root = tempfile::tempdir().unwrap();
+//! let request = InstallRequest {
+//!     package: "../../examples/hello/hello.msi".into(),
+//!     root: root.path().to_path_buf(),
+//!     layout: Layout::Fhs,
+//!     ui_level: UiLevel::None,
+//!     log: None,
+//!     log_append: false,
+//!     // Keep the example away from the user's Restart Manager sessions.
+//!     properties: vec![("MSIRESTARTMANAGERCONTROL".into(), "Disable".into())],
+//!     custom_actions: true,
+//! };
+//! let report = install(&request, &mut NoUi);
+//! assert_eq!((report.code(), report.name()), (0, "ERROR_SUCCESS"));
+//! assert!(root.path().join("opt/rmsi-hello/hello.txt").is_file());
+//! ```
+#![warn(missing_docs)]
 
 // --- model ---
 mod cost;

@@ -143,7 +143,10 @@ pub fn install(request: &InstallRequest, ui: &mut dyn InstallUi) -> InstallRepor
             Ok(log) => log,
             Err(source) => {
                 return InstallReport {
-                    result: Err(Error::io(path, source)),
+                    result: Err(Error::LogFailure {
+                        path: path.clone(),
+                        source,
+                    }),
                     apps_left_running: Vec::new(),
                     log_error: None,
                 };
