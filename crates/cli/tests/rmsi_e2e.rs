@@ -1231,6 +1231,72 @@ fn msirestartmanagercontrol_disable_opens_no_session() {
     );
 }
 
+// --- file versioning: an unversioned file already on disk ---
+
+/// Puts `content` at multi.msi's bin/tool.txt in the root, with its modification time set
+/// `offset_secs` from its birth time; None when the file system records no birth time.
+fn existing_tool(ctx: &Ctx, content: &[u8], offset_secs: i64) -> Option<std::path::PathBuf> {
+    let path = ctx
+        .root
+        .join(Layout::Fhs.program_files())
+        .join("rmsi-tests/multi/bin/tool.txt");
+    fs::create_dir_all(path.parent().expect("bin/")).expect("mkdir bin");
+    fs::write(&path, content).expect("write tool.txt");
+    let born = fs::metadata(&path).expect("stat tool.txt").created().ok()?;
+    let modified = if offset_secs >= 0 {
+        born + Duration::from_secs(offset_secs.unsigned_abs())
+    } else {
+        born - Duration::from_secs(offset_secs.unsigned_abs())
+    };
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .expect("open tool.txt")
+        .set_modified(modified)
+        .expect("set the modification time");
+    Some(path)
+}
+
+#[test]
+fn unmodified_unversioned_file_is_replaced() {
+    // Created = Modified: the file is the installer's own, not user data.
+    for offset in [0, -3600] {
+        let ctx = Ctx::new();
+        let Some(path) = existing_tool(&ctx, b"an older tool.txt\n", offset) else {
+            return; // no birth time here: covered by the engine's own rule for that case
+        };
+        let run = ctx.install(&package("multi.msi"), Layout::Fhs, &[]);
+        run.assert_code_logged(0);
+        assert_eq!(
+            fs::read(&path).ok(),
+            Some(multi_src("bin/tool.txt")),
+            "Modified <= Created (offset {offset}): replaced\n{}",
+            run.describe()
+        );
+    }
+}
+
+#[test]
+fn user_modified_unversioned_file_is_kept_and_its_holder_left_alone() {
+    let ctx = Ctx::new();
+    let mine = b"the user's own tool.txt\n".to_vec();
+    let Some(path) = existing_tool(&ctx, &mine, 3600) else {
+        return; // no birth time here: the engine treats the file as unmodified
+    };
+    // A process holds it mapped: as the file is not replaced, it is not registered.
+    let mut holder = Holder::map(&path);
+    let run = ctx.install(&package("multi.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(0);
+    assert_eq!(
+        fs::read(&path).ok(),
+        Some(mine),
+        "user data overwritten\n{}",
+        run.describe()
+    );
+    assert!(holder.is_running(), "{}", run.describe());
+    assert!(!names_pid(&run, holder.pid()), "{}", run.describe());
+}
+
 // --- custom actions as host programs ---
 
 #[test]
