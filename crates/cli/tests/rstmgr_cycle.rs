@@ -165,25 +165,36 @@ fn cancel_from_another_process_stops_a_running_shutdown() {
     wait_for("the holder", || {
         std::fs::read_link(format!("/proc/{pid}/fd/3")).is_ok()
     });
-    // A script is the primary: it starts the session, registers, and runs a
-    // shutdown in the background; its `cancel` comes from another rstmgr process.
+    // This test process is the primary: it starts the session, registers, runs a
+    // shutdown in a child, and cancels it from another rstmgr process once the
+    // session records the running shutdown.
+    let key = ok(rstmgr(&state, &["start"])).trim().to_owned();
+    ok(rstmgr(
+        &state,
+        &["register", &key, "--file", file.to_str().unwrap()],
+    ));
     let started = Instant::now();
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(
-            "K=$(\"$0\" start) || exit 9; \"$0\" register \"$K\" --file \"$1\" || exit 8; \
-             \"$0\" shutdown \"$K\" --timeout 20 & S=$!; sleep 0.5; \
-             \"$0\" cancel \"$K\" || exit 7; wait $S; echo \"shutdown=$?\"",
-        )
-        .arg(RSTMGR)
-        .arg(&file)
+    let shutdown = Command::new(RSTMGR)
+        .args(["shutdown", &key, "--timeout", "20"])
         .env("RSTMGR_STATE_DIR", &state)
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("shutdown=1"), "{stdout}\n{stderr}");
+    let shutdown = Guard(shutdown);
+    let sessions = state.join("sessions");
+    wait_for("the shutdown to be recorded as running", || {
+        std::fs::read_dir(&sessions).unwrap().any(|d| {
+            std::fs::read_to_string(d.unwrap().path().join("state.json"))
+                .is_ok_and(|t| t.contains("\"task\":{"))
+        })
+    });
+    ok(rstmgr(&state, &["cancel", &key]));
+    let mut shutdown = shutdown;
+    let status = shutdown.0.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut shutdown.0.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("ERROR_CANCELLED (1223)"), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(15));
     // Not forced: the stubborn process still runs.

@@ -286,7 +286,7 @@ impl Folder {
     }
 
     /// Replaces the file `name` with `bytes` atomically: write a temporary file,
-    /// flush it to disk, rename it over `name`.
+    /// rename it over `name`.
     pub fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<(), Error> {
         let tmp = format!(".{name}.tmp.{}", std::process::id());
         let tmp_c = plain_name(&tmp)?;
@@ -296,9 +296,12 @@ impl Folder {
         let mut file = self
             .open_file(&tmp, OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL)?
             .ok_or_else(|| Error::write_fault(&path, io::ErrorKind::NotFound.into()))?;
+        // No fsync: the rename alone keeps a killed writer from leaving a torn file,
+        // and nothing here outlives a crash of the machine anyway (a session dies
+        // with its owner process), so flushing to disk would only slow every
+        // registration down.
         let result = file
             .write_all(bytes)
-            .and_then(|()| file.sync_data())
             .map_err(|e| Error::write_fault(&path, e))
             .and_then(|()| {
                 rustix::fs::renameat(&self.fd, tmp_c.as_c_str(), &self.fd, name)
@@ -369,7 +372,7 @@ impl Folder {
                         return Err(Error::SemTimeout { path });
                     }
                     std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(10));
+                    pause = (pause * 2).min(Duration::from_millis(2));
                 }
                 Err(std::fs::TryLockError::Error(e)) => return Err(Error::write_fault(&path, e)),
             }
