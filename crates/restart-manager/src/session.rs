@@ -167,6 +167,20 @@ pub struct AffectedApps {
     pub reboot_reasons: RebootReasons,
 }
 
+impl AffectedApps {
+    /// Copies the entries into a caller's buffer, as `RmGetList` does: the number
+    /// copied, or `ERROR_MORE_DATA` with the number `needed` when `out` is too small
+    /// (nothing is copied then).
+    pub fn copy_to(&self, out: &mut [ProcessInfo]) -> Result<usize, Error> {
+        let needed = self.apps.len();
+        if out.len() < needed {
+            return Err(Error::MoreData { needed });
+        }
+        out[..needed].clone_from_slice(&self.apps);
+        Ok(needed)
+    }
+}
+
 /// Options of [`Session::shutdown`] (`RM_SHUTDOWN_TYPE` plus the wait).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShutdownOptions {

@@ -22,6 +22,7 @@ use std::ffi::CString;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -89,7 +90,13 @@ impl StateDir {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent).map_err(|e| Error::write_fault(parent, e))?;
+                    // Missing ancestors are created owner-only too: nothing the
+                    // project creates is open to others, whatever the umask.
+                    std::fs::DirBuilder::new()
+                        .recursive(true)
+                        .mode(DIR_MODE)
+                        .create(parent)
+                        .map_err(|e| Error::write_fault(parent, e))?;
                 }
                 match rustix::fs::mkdir(&path, Mode::from_raw_mode(DIR_MODE)) {
                     Ok(()) => {}

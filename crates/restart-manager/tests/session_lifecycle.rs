@@ -269,3 +269,39 @@ fn many_threads_registering_at_once_lose_nothing() {
     assert_eq!(s.registered().unwrap().files.len(), 80);
     s.end().unwrap();
 }
+
+#[test]
+fn a_too_small_buffer_gets_more_data_with_the_count_needed() {
+    let (tmp, state) = state();
+    let file = tmp.path().join("held");
+    std::fs::write(&file, "x").unwrap();
+    let _h = Guard(
+        Command::new("sh")
+            .arg("-c")
+            .arg("exec 3<\"$0\"; exec sleep 30")
+            .arg(&file)
+            .spawn()
+            .unwrap(),
+    );
+    let pid = _h.0.id();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::fs::read_link(format!("/proc/{pid}/fd/3")).is_err() {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let s = Session::start_in(state).unwrap();
+    s.register(&Resources {
+        files: vec![file.clone()],
+        ..Resources::default()
+    })
+    .unwrap();
+    let list = s.list().unwrap();
+    assert_eq!(list.apps.len(), 1);
+    assert_eq!(list.apps[0].process.pid, pid);
+    let err = list.copy_to(&mut []).unwrap_err();
+    assert_eq!((err.name(), err.code()), ("ERROR_MORE_DATA", 234));
+    assert!(matches!(err, Error::MoreData { needed: 1 }));
+    let mut buf = vec![list.apps[0].clone(); 3];
+    assert_eq!(list.copy_to(&mut buf).unwrap(), 1);
+    s.end().unwrap();
+}
