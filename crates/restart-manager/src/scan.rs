@@ -420,6 +420,8 @@ struct Scratch {
     dirents: Vec<MaybeUninit<u8>>,
     uses: Vec<(usize, UseKinds)>,
     parents: HashMap<u32, u32>,
+    /// Set once the kernel has refused `PROCMAP_QUERY`.
+    no_procmap_query: bool,
 }
 
 impl Scratch {
@@ -429,6 +431,7 @@ impl Scratch {
             dirents: vec![MaybeUninit::uninit(); 16 * 1024],
             uses: Vec::new(),
             parents: HashMap::new(),
+            no_procmap_query: false,
         }
     }
 
@@ -677,7 +680,61 @@ fn inspect(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Out
     }
 }
 
+/// Gaps in a descriptor table that [`scan_fds`] probes past before it lists the table.
+const MAX_FD_GAPS: u32 = 2;
+
+/// Checks every open descriptor of a process.
+///
+/// Since Linux 6.2 the size that `stat` gives `/proc/PID/fd` is the number of open
+/// descriptors. Most processes use the lowest numbers, so descriptors 0, 1, 2... are
+/// checked directly until that many were found: no directory to open and list, and the
+/// kernel does not build a directory entry for each descriptor. A table with more than
+/// [`MAX_FD_GAPS`] holes, or a kernel that reports size 0, falls back to listing it.
 fn scan_fds(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Result<(), Errno> {
+    let open = rustix::fs::statat(dir, c"fd", AtFlags::empty())?.st_size;
+    if open > 0 {
+        let mut hits: Vec<usize> = Vec::new();
+        let (mut found, mut gaps, mut fd) = (0i64, 0u32, 0u32);
+        let mut name = [0u8; 16];
+        while found < open && gaps <= MAX_FD_GAPS {
+            match rustix::fs::statat(dir, fd_path(fd, &mut name), AtFlags::empty()) {
+                Ok(st) => {
+                    found += 1;
+                    hits.extend_from_slice(targets.lookup(st.st_dev, st.st_ino));
+                }
+                Err(Errno::NOENT) => gaps += 1,
+                Err(e) => return Err(e),
+            }
+            fd += 1;
+        }
+        scratch.add(&hits, UseKinds::FD);
+        if found >= open {
+            return Ok(());
+        }
+        return list_fds(dir, targets, scratch, fd);
+    }
+    list_fds(dir, targets, scratch, 0)
+}
+
+/// `fd/N` as a NUL-terminated name, without allocating.
+fn fd_path(fd: u32, buf: &mut [u8; 16]) -> &CStr {
+    let mut digits = [0u8; 16];
+    let n = pid_cstr(fd, &mut digits).to_bytes().len();
+    buf[..3].copy_from_slice(b"fd/");
+    buf[3..3 + n].copy_from_slice(&digits[..n]);
+    buf[3 + n] = 0;
+    // "fd/" and ASCII digits followed by exactly one NUL.
+    CStr::from_bytes_with_nul(&buf[..=3 + n]).unwrap_or(c"fd/0")
+}
+
+/// Lists `/proc/PID/fd` and checks each entry from `first` on (the general case of
+/// [`scan_fds`], which has checked the lower numbers already).
+fn list_fds(
+    dir: BorrowedFd<'_>,
+    targets: &Targets,
+    scratch: &mut Scratch,
+    first: u32,
+) -> Result<(), Errno> {
     let fd_dir = rustix::fs::openat(
         dir,
         c"fd",
@@ -691,7 +748,7 @@ fn scan_fds(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Re
         while let Some(entry) = entries.next() {
             let entry = entry?;
             let name = entry.file_name();
-            if name.to_bytes().first() == Some(&b'.') {
+            if parse_u32(name.to_bytes()).is_none_or(|fd| fd < first) {
                 continue;
             }
             match rustix::fs::statat(fd_dir.as_fd(), name, AtFlags::empty()) {
@@ -712,6 +769,13 @@ fn scan_fds(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Re
     }
 }
 
+/// Checks every file mapping of a process.
+///
+/// Where the kernel has the `PROCMAP_QUERY` ioctl (Linux 6.11), the file-backed mappings
+/// are asked for one by one in binary: no text is rendered, no path is built, nothing is
+/// parsed, which makes the scan about a quarter cheaper. Older kernels answer `ENOTTY` (the
+/// worker then stops asking), and targets on anonymous-device file systems need the path
+/// text anyway; both read `maps` as text.
 fn scan_maps(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Result<(), Errno> {
     let fd = rustix::fs::openat(
         dir,
@@ -719,8 +783,23 @@ fn scan_maps(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> R
         OFlags::RDONLY | OFlags::CLOEXEC,
         Mode::empty(),
     )?;
-    let len = read_all(fd.as_fd(), &mut scratch.read)?;
     let mut hits = Vec::new();
+    if targets.anon.is_empty() && !scratch.no_procmap_query {
+        match procmap::for_each_file_mapping(fd.as_fd(), |dev, ino| {
+            hits.extend_from_slice(targets.lookup(dev, ino));
+        }) {
+            Ok(()) => {
+                scratch.add(&hits, UseKinds::MAPPED);
+                return Ok(());
+            }
+            Err(Errno::NOTTY | Errno::INVAL | Errno::NOSYS) => {
+                scratch.no_procmap_query = true;
+                hits.clear();
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let len = read_all(fd.as_fd(), &mut scratch.read)?;
     for_each_mapped_file(&scratch.read[..len], |dev, ino, path| {
         hits.extend_from_slice(targets.lookup(dev, ino));
         for (i, canon) in &targets.anon {
@@ -731,6 +810,86 @@ fn scan_maps(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> R
     });
     scratch.add(&hits, UseKinds::MAPPED);
     Ok(())
+}
+
+/// The `PROCMAP_QUERY` ioctl on `/proc/PID/maps` (`include/uapi/linux/fs.h`, Linux 6.11).
+///
+/// Neither `rustix` nor `libc` wraps it yet, so the request structure and the one `ioctl`
+/// call are written out here; this is the crate's only `unsafe` code.
+mod procmap {
+    use rustix::fd::BorrowedFd;
+    use rustix::io::Errno;
+
+    /// `struct procmap_query`, field for field.
+    #[repr(C)]
+    #[derive(Default)]
+    struct ProcmapQuery {
+        size: u64,
+        query_flags: u64,
+        query_addr: u64,
+        vma_start: u64,
+        vma_end: u64,
+        vma_flags: u64,
+        vma_page_size: u64,
+        vma_offset: u64,
+        inode: u64,
+        dev_major: u32,
+        dev_minor: u32,
+        vma_name_size: u32,
+        build_id_size: u32,
+        vma_name_addr: u64,
+        build_id_addr: u64,
+    }
+
+    /// `PROCMAP_QUERY_COVERING_OR_NEXT_VMA`: the mapping at the address or the next one.
+    const COVERING_OR_NEXT_VMA: u64 = 0x10;
+    /// `PROCMAP_QUERY_FILE_BACKED_VMA`: skip anonymous mappings.
+    const FILE_BACKED_VMA: u64 = 0x20;
+    /// `_IOWR('f', 17, struct procmap_query)`.
+    const PROCMAP_QUERY: rustix::ioctl::Opcode =
+        rustix::ioctl::opcode::read_write::<ProcmapQuery>(b'f', 17);
+
+    /// Calls `f(st_dev, inode)` for each file-backed mapping, in address order. `ENOTTY`
+    /// means the kernel does not know the request.
+    pub(super) fn for_each_file_mapping(
+        maps: BorrowedFd<'_>,
+        mut f: impl FnMut(u64, u64),
+    ) -> Result<(), Errno> {
+        let mut addr = 0u64;
+        loop {
+            let mut q = ProcmapQuery {
+                size: std::mem::size_of::<ProcmapQuery>() as u64,
+                query_flags: COVERING_OR_NEXT_VMA | FILE_BACKED_VMA,
+                query_addr: addr,
+                ..ProcmapQuery::default()
+            };
+            match query(maps, &mut q) {
+                Ok(()) => {}
+                // No mapping at or above `addr`: done.
+                Err(Errno::NOENT) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+            f(rustix::fs::makedev(q.dev_major, q.dev_minor), q.inode);
+            if q.vma_end <= addr {
+                return Ok(()); // cannot happen; never loop forever on a kernel bug
+            }
+            addr = q.vma_end;
+        }
+    }
+
+    #[allow(unsafe_code)]
+    fn query(maps: BorrowedFd<'_>, q: &mut ProcmapQuery) -> Result<(), Errno> {
+        // SAFETY: `q` is a live, exclusively borrowed `struct procmap_query` with `size`
+        // set to its own size, the layout the opcode encodes. `vma_name_size` and
+        // `build_id_size` are 0, so the kernel writes through no pointer of ours other
+        // than `q` itself, and only within `size` bytes.
+        unsafe {
+            rustix::ioctl::ioctl(
+                maps,
+                rustix::ioctl::Updater::<{ PROCMAP_QUERY }, ProcmapQuery>::new(q),
+            )
+        }
+    }
 }
 
 /// Reads a whole `/proc` file into `buf` and returns how many bytes it holds.
@@ -1012,11 +1171,41 @@ garbage line\n";
     }
 
     #[test]
+    fn the_binary_query_and_the_maps_text_agree() {
+        let maps = std::fs::File::open("/proc/self/maps").unwrap();
+        let mut binary = Vec::new();
+        match procmap::for_each_file_mapping(maps.as_fd(), |dev, ino| binary.push((dev, ino))) {
+            Ok(()) => {}
+            // Kernels before 6.11 do not have the request; the text is used there.
+            Err(Errno::NOTTY | Errno::INVAL) => return,
+            Err(e) => panic!("PROCMAP_QUERY failed: {e}"),
+        }
+        // Read the text after the query: this test's mappings do not change in between
+        // except for anonymous ones, which neither side reports.
+        let text = std::fs::read("/proc/self/maps").unwrap();
+        let mut parsed = Vec::new();
+        for_each_mapped_file(&text, |dev, ino, _| parsed.push((dev, ino)));
+        binary.sort_unstable();
+        binary.dedup();
+        parsed.sort_unstable();
+        parsed.dedup();
+        assert!(!binary.is_empty());
+        assert_eq!(binary, parsed);
+    }
+
+    #[test]
     fn dev_numbers_follow_the_kernel_encoding() {
         assert_eq!(parse_dev(b"fe:00"), Some(65024));
         assert_eq!(parse_dev(b"00:1f"), Some(31));
         assert_eq!(parse_dev(b"fe"), None);
         assert_eq!(parse_dev(b"zz:00"), None);
+    }
+
+    #[test]
+    fn fd_names_are_formatted_without_allocating() {
+        let mut buf = [0u8; 16];
+        assert_eq!(fd_path(0, &mut buf), c"fd/0");
+        assert_eq!(fd_path(1234567, &mut buf), c"fd/1234567");
     }
 
     #[test]

@@ -46,6 +46,22 @@ fn an_open_file_is_found_by_its_holder_and_not_by_a_bystander() {
 }
 
 #[test]
+fn a_file_open_on_a_high_descriptor_is_found() {
+    // Descriptors 3 to 8 are free (dash knows one-digit descriptors only): the scan must not stop at the first gaps.
+    let dir = tempfile::tempdir().unwrap();
+    let file = temp_file(&dir, "high.txt");
+    let holder = scan_support::Guard::spawn(
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg("exec 9<\"$0\"; exec sleep 30")
+            .arg(&file),
+    );
+    holder.wait_exe(&scan_support::sleep_bin());
+    let report = scan(&[&file]);
+    assert!(use_of(&report, holder.pid(), &file).is_some_and(|u| u.kinds.fd));
+}
+
+#[test]
 fn a_hard_link_and_a_renamed_path_find_the_same_holder() {
     let dir = tempfile::tempdir().unwrap();
     let file = temp_file(&dir, "original.txt");
