@@ -94,9 +94,10 @@ impl FilterTarget {
                     p.display()
                 ))),
             },
-            FilterTarget::Service(s) if s.is_empty() || s.contains('/') => Err(
-                Error::BadArguments(format!("not a service short name: {s:?}")),
-            ),
+            FilterTarget::Service(s) => {
+                crate::service::check_service_name(s)?;
+                Ok(self.clone())
+            }
             other => Ok(other.clone()),
         }
     }

@@ -17,9 +17,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, UniqueProcess};
 
-/// The longest service short name accepted (`CCH_RM_MAX_SVC_NAME`, 63).
-const MAX_SERVICE_NAME_LEN: usize = 63;
-
 /// A set of resources to register (or that are registered) in a session.
 ///
 /// Invariant (for the registered set kept in a session): no duplicates, every
@@ -52,8 +49,9 @@ impl Resources {
     }
 
     /// Checks the set and returns it normalised: paths made absolute (relative to
-    /// the current folder), no empty path or service name, service names at most 63
-    /// bytes and without `/` (`ERROR_BAD_ARGUMENTS` otherwise).
+    /// the current folder), no empty path, service names as the service managers
+    /// accept them (`check_service_name`: 1 to 63 bytes, no `/`, no leading `-`
+    /// or `.`); `ERROR_BAD_ARGUMENTS` otherwise.
     pub(crate) fn validated(&self) -> Result<Resources, Error> {
         let cwd = std::env::current_dir().ok();
         let mut files = Vec::with_capacity(self.files.len());
@@ -84,15 +82,7 @@ impl Resources {
             }
         }
         for service in &self.services {
-            if service.is_empty()
-                || service.len() > MAX_SERVICE_NAME_LEN
-                || service.contains('/')
-                || service.contains('\0')
-            {
-                return Err(Error::BadArguments(format!(
-                    "not a service short name: {service:?} (1 to {MAX_SERVICE_NAME_LEN} bytes, no '/')"
-                )));
-            }
+            crate::service::check_service_name(service)?;
         }
         Ok(Resources {
             files,
@@ -217,7 +207,7 @@ mod tests {
 
     #[test]
     fn bad_service_names_are_refused() {
-        for bad in ["", "a/b", &"x".repeat(64)] {
+        for bad in ["", "a/b", &"x".repeat(64), "-x", ".."] {
             let r = Resources {
                 services: vec![bad.to_string()],
                 ..Resources::default()
