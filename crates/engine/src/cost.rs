@@ -844,6 +844,18 @@ impl CostTables {
             .iter()
             .map(|h| (h.file.as_str(), h.hash))
             .collect();
+        // Recorded paths by (component, file name): a removal deletes what
+        // the installation put in place, wherever the folders were then.
+        let recorded: HashMap<(&str, Option<std::ffi::OsString>), &Path> = installed
+            .files
+            .iter()
+            .map(|(c, p)| {
+                (
+                    (c.as_str(), p.file_name().map(|n| n.to_os_string())),
+                    p.as_path(),
+                )
+            })
+            .collect();
         let mut plans = Vec::with_capacity(self.files.len());
         let mut decisions: HashMap<&str, bool> = HashMap::new();
         // Companion parents decide first.
@@ -885,11 +897,10 @@ impl CostTables {
                 _ => continue,
             };
             let target = if action == FileAction::Remove {
-                installed
-                    .files
-                    .iter()
-                    .find(|(comp, p)| *comp == f.component && p.file_name() == target.file_name())
-                    .map(|(_, p)| p.clone())
+                let name = target.file_name().map(|n| n.to_os_string());
+                recorded
+                    .get(&(f.component.as_str(), name))
+                    .map(|p| p.to_path_buf())
                     .unwrap_or(target)
             } else {
                 target

@@ -122,6 +122,11 @@ impl ProductRecord {
             InstallState::Unknown => installed == InstallState::Local,
             _ => false,
         };
+        let targets: std::collections::HashMap<&str, &Path> = plan
+            .files
+            .iter()
+            .map(|f| (f.file.as_str(), f.target.as_path()))
+            .collect();
         let components: Vec<ComponentRecord> = plan
             .components
             .iter()
@@ -136,7 +141,7 @@ impl ProductRecord {
                                 | component::ATTR_ODBC_DATA_SOURCE)
                             == 0 =>
                     {
-                        plan.file(key).map(|f| f.target.clone())
+                        targets.get(key.as_str()).map(|p| p.to_path_buf())
                     }
                     Some(_) => None,
                     None => Some(c.target_dir.clone()),
