@@ -403,6 +403,19 @@ fn count_live_sessions(sessions: &Folder) -> Result<usize, Error> {
         if name.len() != 64 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
             continue;
         }
+        // The state file is replaced atomically, so reading it needs no lock; only
+        // a session that looks stale is locked and looked at again.
+        let Some(folder) = sessions.existing_subdir(&name)? else {
+            continue;
+        };
+        let alive = folder
+            .read(STATE_FILE)?
+            .and_then(|bytes| parse_state(&bytes, folder.path()).ok())
+            .is_some_and(|st| st.owner_alive());
+        if alive {
+            live += 1;
+            continue;
+        }
         remove_if_stale(sessions, &name)?;
         if sessions.existing_subdir(&name)?.is_some() {
             live += 1;
