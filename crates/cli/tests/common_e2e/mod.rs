@@ -280,16 +280,26 @@ pub(crate) fn code_name(code: u32) -> Option<&'static str> {
 
 /// Runs `cmd` with a timeout, capturing its output; reads `log` afterwards.
 pub(crate) fn run_command(cmd: &mut Command, log: Option<&Path>) -> Run {
+    run_command_within(cmd, log, RUN_TIMEOUT)
+}
+
+/// [`run_command`] with its own timeout.
+pub(crate) fn run_command_within(cmd: &mut Command, log: Option<&Path>, timeout: Duration) -> Run {
     let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn rmsi");
-    wait_run(child, log)
+    wait_run_within(child, log, timeout)
 }
 
 /// Waits (bounded by [`RUN_TIMEOUT`]) for a child spawned with piped stdout/stderr.
-pub(crate) fn wait_run(mut child: Child, log: Option<&Path>) -> Run {
+pub(crate) fn wait_run(child: Child, log: Option<&Path>) -> Run {
+    wait_run_within(child, log, RUN_TIMEOUT)
+}
+
+/// [`wait_run`] with its own timeout.
+pub(crate) fn wait_run_within(mut child: Child, log: Option<&Path>, timeout: Duration) -> Run {
     // Read the pipes on threads so that a chatty child never blocks on a full pipe.
     let out = child.stdout.take().map(read_to_string_thread);
     let err = child.stderr.take().map(read_to_string_thread);
@@ -298,10 +308,10 @@ pub(crate) fn wait_run(mut child: Child, log: Option<&Path>) -> Run {
         if let Some(status) = child.try_wait().expect("wait for rmsi") {
             break status;
         }
-        if start.elapsed() > RUN_TIMEOUT {
+        if start.elapsed() > timeout {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("rmsi did not finish within {RUN_TIMEOUT:?}");
+            panic!("rmsi did not finish within {timeout:?}");
         }
         std::thread::sleep(Duration::from_millis(5));
     };
