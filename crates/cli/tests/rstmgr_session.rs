@@ -227,6 +227,29 @@ fn list_json_is_exactly_the_documented_object() {
     assert_ok(&ctx.run(&["register", &key, "--file", file.to_str().unwrap()]));
     let out = ctx.run(&["list", &key, "--json"]);
     assert_ok(&out);
+    // Byte for byte: the fields in the documented order, one object on one line.
+    let raw = stdout(&out);
+    let pid = h.0.id();
+    let expected_prefix = format!("{{\"processes\":[{{\"pid\":{pid},\"start_time\":");
+    assert!(raw.starts_with(&expected_prefix), "{raw}");
+    let keys = [
+        "\"pid\":",
+        ",\"start_time\":",
+        ",\"app_name\":\"sleep\",",
+        "\"service\":null,",
+        "\"app_type\":\"",
+        ",\"status\":[\"running\"],",
+        "\"restartable\":false,",
+        "\"session_id\":",
+    ];
+    let mut at = 0;
+    for k in keys {
+        let found = raw[at..]
+            .find(k)
+            .unwrap_or_else(|| panic!("{k} out of order in {raw}"));
+        at += found + k.len();
+    }
+    assert!(raw.ends_with("}],\"reboot_reasons\":[]}\n"), "{raw}");
     let list: List = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list.processes.len(), 1);
     let p = &list.processes[0];
