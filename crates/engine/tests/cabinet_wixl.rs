@@ -16,10 +16,10 @@ fn package(dir: &std::path::Path, name: &str, files: &[(String, Vec<u8>)]) -> st
     let mut refs = String::new();
     for (i, (file, data)) in files.iter().enumerate() {
         fs::write(src.join(file), data).expect("write payload");
-        let _ = write!(
+        let _ = writeln!(
             components,
             "<Component Id=\"C{i}\" Guid=\"{{A3F1C7D2-5B6E-4C8A-9D0F-{i:012X}}}\">\
-             <File Id=\"F{i}\" Name=\"{file}\" Source=\"src/{file}\" KeyPath=\"yes\"/></Component>\n"
+             <File Id=\"F{i}\" Name=\"{file}\" Source=\"src/{file}\" KeyPath=\"yes\"/></Component>"
         );
         let _ = write!(refs, "<ComponentRef Id=\"C{i}\"/>");
     }
