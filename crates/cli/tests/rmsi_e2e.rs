@@ -538,6 +538,75 @@ fn damaged_packages_fail_cleanly_and_never_panic() {
     });
 }
 
+/// Every entry under the root with the bytes of each regular file.
+fn snapshot(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
+    common_e2e::tree(root)
+        .into_iter()
+        .map(|p| {
+            let bytes = if p.ends_with('/') || p.ends_with('@') {
+                None
+            } else {
+                fs::read(root.join(&p)).ok()
+            };
+            (p, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn failed_install_leaves_a_populated_root_exactly_as_it_was() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("multi.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(0);
+    // ca.msi's payload.txt is already there, unmodified since its creation: the install
+    // replaces it before its deferred action fails, so the rollback must put it back.
+    let payload = ctx
+        .root
+        .join(Layout::Fhs.program_files())
+        .join("rmsi-tests/ca/payload.txt");
+    fs::create_dir_all(payload.parent().expect("ca/")).expect("mkdir ca");
+    fs::write(&payload, "an older payload\n").expect("write payload.txt");
+    if let Ok(born) = fs::metadata(&payload).and_then(|m| m.created()) {
+        fs::File::options()
+            .write(true)
+            .open(&payload)
+            .and_then(|f| f.set_modified(born))
+            .expect("mark it unmodified");
+    }
+    let before = snapshot(&ctx.root);
+    for (pkg, props) in [
+        ("ca.msi", &["FAILDEF=1"][..]),
+        ("ca.msi", &["FAILIMM=3"][..]),
+        ("ca.msi", &["ERRORCA=no"][..]),
+        ("corrupt-cab.msi", &[][..]),
+        ("bad-size.msi", &[][..]),
+    ] {
+        let run = ctx.install(&package(pkg), Layout::Fhs, props);
+        run.assert_code_logged(1603);
+        assert!(
+            snapshot(&ctx.root) == before,
+            "{pkg} {props:?} changed the root: {:?}\n{}",
+            common_e2e::tree(&ctx.root),
+            run.describe()
+        );
+    }
+}
+
+#[test]
+fn a_file_where_a_folder_must_go_is_1603_and_stays() {
+    let ctx = Ctx::new();
+    let opt = ctx.root.join(Layout::Fhs.program_files());
+    fs::write(&opt, "a file, not a folder\n").expect("write opt");
+    let before = snapshot(&ctx.root);
+    let run = ctx.install(&package("multi.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(1603);
+    assert!(
+        snapshot(&ctx.root) == before,
+        "{:?}",
+        common_e2e::tree(&ctx.root)
+    );
+}
+
 // --- hostile packages: nothing outside the root ---
 
 /// Paths a hostile package tries to write; none may exist after the install.
