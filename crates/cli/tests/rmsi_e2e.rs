@@ -1713,6 +1713,47 @@ fn missing_uncompressed_source_is_1603_and_leaves_nothing() {
     assert_eq!(fs::read_dir(&alone).expect("read alone").count(), 1);
 }
 
+#[test]
+fn killed_install_does_not_lock_the_root_for_ever() {
+    let ctx = Ctx::new();
+    let paused = ctx.path("paused");
+    let mut first = ctx
+        .install_command(
+            &package("ca.msi"),
+            Layout::Fhs,
+            &["PAUSE=5", &format!("PAUSEFILE={}", paused.display())],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the first install");
+    let start = Instant::now();
+    while !paused.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the first install never reached its Pause action"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SIGKILL, exactly that pid: no chance to clean up or to release anything by hand.
+    first.kill().expect("kill the first install");
+    first.wait().expect("reap the first install");
+    let second_log = ctx.path("second.log");
+    let mut cmd = ctx.rmsi();
+    cmd.arg("install")
+        .arg(example("hello/hello.msi"))
+        .arg("--root")
+        .arg(&ctx.root)
+        .arg("--ui")
+        .arg("none")
+        .arg("--log")
+        .arg(&second_log);
+    let second = common_e2e::run_command(&mut cmd, Some(&second_log));
+    second.assert_code_logged(0);
+    let hello = format!("{}/rmsi-hello/hello.txt", Layout::Fhs.program_files());
+    assert!(ctx.root.join(hello).is_file(), "{}", second.describe());
+}
+
 // --- 5,000 files ---
 
 #[test]
