@@ -226,3 +226,30 @@ fn sink_errors_stop_extraction_and_name_the_file() {
     assert!(matches!(&err, engine::CabinetError::Write { file, .. } if file == "file0001"));
     assert!(!err.is_bad_cabinet());
 }
+
+#[test]
+fn lzx_folder_spanning_many_data_blocks() {
+    // 150 KB in five LZX frames through `lzxd`, files cut by frame boundaries, plus an empty
+    // file; the window (64 KiB) is smaller than the data, so it wraps.
+    let mut list = files(7, 21_000, false);
+    list.insert(3, ("empty".into(), Vec::new()));
+    assert_roundtrip(&CabSpec::one(Method::LzxUncompressed, list));
+}
+
+#[test]
+fn lzx_damage_is_an_error_for_that_block() {
+    let (mut cab, layout) = build(&CabSpec {
+        checksums: false,
+        ..CabSpec::one(Method::LzxUncompressed, files(3, 30_000, true))
+    });
+    // Declare block 1 shorter than the raw bytes it holds: the uncompressed LZX block then
+    // runs past the frame.
+    let at = layout.blocks[0][1];
+    let size = u16::from_le_bytes([cab[at + 6], cab[at + 7]]);
+    cab[at + 6..at + 8].copy_from_slice(&(size - 100).to_le_bytes());
+    match extract_all(&cab) {
+        Err(engine::CabinetError::Corrupt { block, .. }) => assert!(block >= 1),
+        Err(engine::CabinetError::SizeMismatch { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+}

@@ -219,6 +219,10 @@ pub(crate) fn pseudo_random(len: usize, seed: u64, text: bool) -> Vec<u8> {
 pub(crate) enum Method {
     Stored,
     MsZip,
+    /// LZX (window 2^16) holding the folder as one LZX *uncompressed* block spread over the
+    /// data blocks: real LZX framing (header bits, alignment, R0–R2, frames cut at 32 KiB)
+    /// without an LZX compressor, which Debian lacks.
+    LzxUncompressed,
 }
 
 /// One synthetic folder: its files (name, bytes) laid out back to back.
@@ -310,9 +314,17 @@ pub(crate) fn build(spec: &CabSpec) -> (Vec<u8>, Layout) {
         let mut offsets = Vec::new();
         let mut dict: Vec<u8> = Vec::new();
         let mut comp = flate2::Compress::new(flate2::Compression::default(), false);
-        for raw in stream.chunks(folder.block_size.max(1)) {
+        for (index, raw) in stream.chunks(folder.block_size.max(1)).enumerate() {
             let payload = match folder.method {
                 Method::Stored => raw.to_vec(),
+                Method::LzxUncompressed => {
+                    let mut out = Vec::new();
+                    if index == 0 {
+                        out = lzx_uncompressed_header(stream.len());
+                    }
+                    out.extend_from_slice(raw);
+                    out
+                }
                 Method::MsZip => {
                     comp.reset();
                     if !dict.is_empty() {
@@ -376,6 +388,7 @@ pub(crate) fn build(spec: &CabSpec) -> (Vec<u8>, Layout) {
         let method: u16 = match folder.method {
             Method::Stored => 0,
             Method::MsZip => 1,
+            Method::LzxUncompressed => 0x1003,
         };
         out.extend_from_slice(&method.to_le_bytes());
         out.extend(std::iter::repeat_n(0x3c, usize::from(fres)));
@@ -393,4 +406,20 @@ pub(crate) fn build(spec: &CabSpec) -> (Vec<u8>, Layout) {
     out.extend_from_slice(&data);
     layout.blocks = blocks_per_folder;
     (out, layout)
+}
+
+/// The start of an LZX stream made of one uncompressed block of `len` bytes: the E8 flag (0),
+/// block type 3 and the 24-bit size, padded to a 16-bit boundary, then R0, R1 and R2 (1 each).
+/// LZX packs bits most-significant first into little-endian 16-bit words.
+fn lzx_uncompressed_header(len: usize) -> Vec<u8> {
+    assert!(len < 1 << 24, "one LZX block holds less than 16 MiB");
+    // 1 + 3 + 24 = 28 bits, padded to 32: two words.
+    let bits: u32 = (0b0011 << 28) | ((len as u32) << 4);
+    let mut out = Vec::new();
+    out.extend_from_slice(&((bits >> 16) as u16).to_le_bytes());
+    out.extend_from_slice(&(bits as u16).to_le_bytes());
+    for _ in 0..3 {
+        out.extend_from_slice(&1u32.to_le_bytes());
+    }
+    out
 }
