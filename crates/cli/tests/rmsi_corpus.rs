@@ -376,18 +376,18 @@ fn expectations_cover_the_whole_corpus() {
 }
 
 /// The account name of the effective uid (the owner of a file this process creates),
-/// from /etc/passwd: the `<user>` of the windows layout's `Users/<user>`.
-fn user_name(ctx: &Ctx) -> String {
+/// from /etc/passwd: the `<user>` of the windows layout's `Users/<user>`. None when the
+/// uid has no entry there (an anonymous container user).
+fn user_name(ctx: &Ctx) -> Option<String> {
     use std::os::unix::fs::MetadataExt;
     let uid = fs::metadata(&ctx.root).expect("stat the root").uid();
     fs::read_to_string("/etc/passwd")
-        .expect("read /etc/passwd")
+        .ok()?
         .lines()
         .find_map(|l| {
             let f: Vec<&str> = l.split(':').collect();
             (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_string())
         })
-        .expect("the effective uid in /etc/passwd")
 }
 
 /// The windows layout puts real packages where a 64-bit Windows 7 does, so that the tree
@@ -434,13 +434,14 @@ fn windows_layout_places_corpus_packages_as_windows_7_x64_does() {
             vec!["Program Files/WixTestFolder/".into()],
         ),
     ];
-    let user = user_name(&Ctx::new());
-    cases.push((
-        "wix3-PerUserMsi-hello-world-non-admin",
-        vec![format!(
-            "Users/{user}/AppData/Local/HelloWorldNonAdmin_Readme/Readme.txt"
-        )],
-    ));
+    if let Some(user) = user_name(&Ctx::new()) {
+        cases.push((
+            "wix3-PerUserMsi-hello-world-non-admin",
+            vec![format!(
+                "Users/{user}/AppData/Local/HelloWorldNonAdmin_Readme/Readme.txt"
+            )],
+        ));
+    }
     for (id, want) in cases {
         let ctx = Ctx::new();
         let run = ctx.install(&corpus_package(id), Layout::Windows, &[]);
