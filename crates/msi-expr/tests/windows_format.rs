@@ -461,3 +461,21 @@ fn wine_custom_c_test_format_record() {
     r.s(0, "[fmtprop]").check("foobar", 6);
     assert_eq!(r.finish(), 2);
 }
+
+/// package.c `test_formatrecord2`: a few more templates formatted with a package.
+#[test]
+fn wine_package_c_test_formatrecord2() {
+    let mut r = Replay::new(2, true);
+    r.prop("Manufacturer", " ");
+    r.s(0, "[foo][1]").s(1, "hoo").check("hoo", 3);
+    r.s(0, "x[~]x").check("x\0x", 3);
+    // A `}` inside a property name is just part of the (unset) name.
+    r.s(0, "[foo.$%}][1]").s(1, "hoo").check("hoo", 3);
+    r.s(0, r"[\[]").check("[", 1);
+    // SetEnvironmentVariable("FOO", "BAR").
+    r.package.set_env("FOO", "BAR");
+    r.s(0, "[%FOO]").check("BAR", 3);
+    // The record value `%FOO` makes the key of an environment reference.
+    r.s(0, "[[1]]").s(1, "%FOO").check("BAR", 3);
+    assert_eq!(r.finish(), 6);
+}
