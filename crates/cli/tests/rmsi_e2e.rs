@@ -328,6 +328,26 @@ fn multi_log_has_the_binding_lines() {
         Some("{6F4E2B10-1A2B-4C3D-8E9F-0A1B2C3D4E51}")
     );
     assert_eq!(props.get("VersionNT").map(String::as_str), Some("601"));
+    // The property dump follows the end of the top-level action and precedes the final
+    // MainEngineThread line (spec 6.2, 6.3).
+    let lines: Vec<&str> = run.log.lines().collect();
+    let install_end = lines
+        .iter()
+        .position(|l| l.starts_with("Action ended ") && l.contains(": INSTALL. Return value"))
+        .expect("INSTALL ended");
+    let main_engine = lines
+        .iter()
+        .position(|l| l.contains("MainEngineThread is returning 0"))
+        .expect("MainEngineThread line");
+    let dump: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with("Property(S): "))
+        .collect();
+    assert!(!dump.is_empty(), "no property dump");
+    assert!(
+        dump.iter().all(|&i| install_end < i && i < main_engine),
+        "the dump is not between the end of INSTALL and MainEngineThread\n{}",
+        run.describe()
+    );
     // A session was opened and closed.
     let rm = log::restart_manager(&run.log);
     assert!(rm.iter().any(|l| l.contains("Session opened")), "{rm:?}");
