@@ -207,6 +207,29 @@ fn multi_type51_action_before_costfinalize_sets_a_component_condition() {
 }
 
 #[test]
+fn property_change_lines_for_a_modified_property() {
+    let ctx = Ctx::new();
+    let run = ctx.install(
+        &package("multi.msi"),
+        Layout::Fhs,
+        &["CONFIGURE=yes", "WITHCONFIG=0"],
+    );
+    run.assert_code_logged(0);
+    let want = "PROPERTY CHANGE: Modifying WITHCONFIG property. Its current value is '0'. \
+                Its new value: '1'.";
+    assert!(
+        log::property_changes(&run.log)
+            .iter()
+            .any(|l| l.ends_with(want)),
+        "no `{want}`\n{}",
+        run.describe()
+    );
+    let mut want_files = MULTI_DEFAULT.to_vec();
+    want_files.push("data/config.ini");
+    assert_multi(&ctx, Layout::Fhs, &want_files, &run);
+}
+
+#[test]
 fn multi_type35_action_moves_a_directory() {
     let ctx = Ctx::new();
     let run = ctx.install(&package("multi.msi"), Layout::Fhs, &["DATADIR2=1"]);
