@@ -424,6 +424,46 @@ fn msiexec_syntax_installs_with_a_property() {
     );
 }
 
+#[test]
+fn msiexec_property_values_follow_the_quoting_rules() {
+    // Spec 5.6: quotes around a value, a doubled quote for a literal one, "" to clear.
+    let cases = [
+        (
+            r#"MULTIMARK="Acme ""Widgets"" and ""Gizmos.""""#,
+            Some(r#"Acme "Widgets" and "Gizmos.""#),
+        ),
+        (
+            r#"MULTIMARK="Embedded White Space""#,
+            Some("Embedded White Space"),
+        ),
+        (r#"MULTIMARK="""#, None),
+    ];
+    for (arg, want) in cases {
+        let ctx = Ctx::new();
+        let mut cmd = ctx.rmsi();
+        cmd.arg("msiexec")
+            .arg("--root")
+            .arg(&ctx.root)
+            .arg("/i")
+            .arg(package("multi.msi"))
+            .arg("/qn")
+            .arg("/l*v")
+            .arg(&ctx.log)
+            .arg(arg);
+        let run = ctx.finish(&mut cmd);
+        run.assert_code_logged(0);
+        // MarkProperty copies MULTIMARK into MULTIMARKED; an empty value sets nothing.
+        assert_eq!(
+            log::server_properties(&run.log)
+                .get("MULTIMARKED")
+                .map(String::as_str),
+            want,
+            "{arg}\n{}",
+            run.describe()
+        );
+    }
+}
+
 // --- exit codes ---
 
 #[test]
