@@ -253,3 +253,29 @@ fn lzx_damage_is_an_error_for_that_block() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn cabinet_of_a_set_whose_files_are_self_contained_extracts() {
+    // A cabinet declaring previous and next cabinets (flags 0x0003, four names after the
+    // header) whose own files all start and end in it: those files extract.
+    let list = files(2, 5000, true);
+    let (cab, layout) = build(&CabSpec::one(Method::MsZip, list.clone()));
+    let names = b"prev.cab\0disk 1\0next.cab\0disk 3\0";
+    let shift = names.len() as u32;
+    let mut set = cab[..36].to_vec();
+    set.extend_from_slice(names);
+    set.extend_from_slice(&cab[36..]);
+    set[30] |= 0x03;
+    let bump = |set: &mut Vec<u8>, at: usize| {
+        let v = u32::from_le_bytes([set[at], set[at + 1], set[at + 2], set[at + 3]]) + shift;
+        set[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    };
+    bump(&mut set, 16); // coffFiles
+    bump(&mut set, layout.folder_entries[0] + names.len()); // coffCabStart
+    let got = extract_all(&set).expect("extract");
+    assert_eq!(got.len(), 2);
+    for ((entry, data), (name, want)) in got.iter().zip(&list) {
+        assert_eq!(&entry.name, name);
+        assert!(data == want);
+    }
+}
