@@ -65,7 +65,8 @@ pub trait Sink {
 /// per folder (see the module documentation for what is verified).
 pub fn extract_to<R: Read + Seek, S: Sink>(reader: R, sink: &mut S) -> Result<(), CabinetError> {
     // Block headers are 8 bytes and names are read byte by byte: buffer the reader. A block's
-    // compressed data (up to 64 KiB) bypasses the buffer when it is larger.
+    // data (up to 64 KiB) is copied out of the buffer, or read straight into place when the
+    // buffer is empty and the block at least as large as it.
     let mut r = BufReader::with_capacity(32 * 1024, reader);
     let header = header::read(&mut r)?;
     let mut by_folder: Vec<Vec<&CabinetEntry>> = vec![Vec::new(); header.folders.len()];

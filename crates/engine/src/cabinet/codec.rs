@@ -155,7 +155,8 @@ impl Lzx {
         }
         let inner = &mut *self.inner;
         // `lzxd` is a third-party decoder fed with package data; a panic inside it on hostile
-        // input must become a clean error, not abort the installer.
+        // input must become a clean error, not abort the installer. (This relies on the
+        // default `panic = "unwind"`, which the workspace keeps.)
         // (Rebinding `inner` inside makes the closure FnOnce, so the output may borrow it.)
         let run = move || {
             let inner = inner;
