@@ -985,6 +985,31 @@ fn custom_action_joins_the_session_and_its_file_holder_is_shut_down() {
     );
 }
 
+#[test]
+fn custom_action_registers_a_process_that_is_then_shut_down() {
+    let ctx = Ctx::new();
+    let mut sleeper = Holder::sleeper();
+    let pid = sleeper.pid();
+    let run = ctx.install(
+        &package("rmkey.msi"),
+        Layout::Fhs,
+        &[&format!("HOLDPID={pid}")],
+    );
+    run.assert_code_logged(0);
+    assert_eq!(
+        log::ended(&run.log, "JoinRmPid"),
+        Some(1),
+        "{}",
+        run.describe()
+    );
+    assert_app_listed(&run, pid, "python3");
+    assert!(
+        sleeper.exited_within(Duration::from_secs(5)),
+        "the registered process is still running\n{}",
+        run.describe()
+    );
+}
+
 // --- files in use: a process holds the replaced file open and mapped ---
 
 fn libdemo(layout: Layout) -> String {

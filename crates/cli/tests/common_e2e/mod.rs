@@ -488,6 +488,14 @@ impl Holder {
         Holder::spawn(cmd, path)
     }
 
+    /// A process that holds no file at all: it only sleeps.
+    pub(crate) fn sleeper() -> Holder {
+        let mut cmd = Command::new("python3");
+        cmd.arg("-c")
+            .arg("import time; print('ready', flush=True); time.sleep(60)");
+        Holder::spawn(cmd, Path::new("(nothing)"))
+    }
+
     /// Like [`Holder::map`], but the holder also registers itself for restart with
     /// `rstmgr register-restart` (in `ctx`'s state directory). Every instance — the first
     /// and any relaunched by the Restart Manager — appends its pid to `pidfile`, and exits
