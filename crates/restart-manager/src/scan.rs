@@ -21,8 +21,14 @@
 //!   one `statat` each, which follows the magic link to the file's own device and inode;
 //!   the current and root directories are only looked at when a directory was asked about,
 //!   and descriptors and mappings only when a non-directory was;
-//! - `maps` is read in one or two `read` calls into a buffer each worker reuses, and
-//!   parsed in place without allocating;
+//! - descriptors are probed by number (0, 1, 2...) up to the count that `stat` reports as
+//!   the size of `/proc/PID/fd`, so the usual dense table costs no directory listing (a
+//!   table with holes, or an old kernel, is listed — see `scan_fds`);
+//! - mappings are asked for with the `PROCMAP_QUERY` ioctl (Linux 6.11), file-backed ones
+//!   only and in binary; elsewhere `maps` is read in one or two `read` calls into a buffer
+//!   each worker reuses, and parsed in place without allocating;
+//! - the facts reported about a user (`stat`, `sessionid`...) are read only for processes
+//!   that use a target, each with a single `read`;
 //! - kernel threads (no executable) are recognised by the first `statat` and skipped;
 //! - the process list is shared out between one worker per CPU (`std::thread::scope`),
 //!   a batch of pids at a time.
@@ -651,7 +657,17 @@ fn inspect(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Out
                 scratch.add(targets.lookup(st.st_dev, st.st_ino), UseKinds::EXE);
             }
         }
-        Err(e) if is_denied(e) => denied = true,
+        Err(e) if is_denied(e) => {
+            // A caller that is not root is refused kernel threads' links too; their
+            // (world-readable) `stat` tells them apart, and they use no file.
+            let kernel = read_once_at(dir, c"stat", &mut scratch.read)
+                .and_then(|b| Stat::parse(std::str::from_utf8(b).ok()?))
+                .is_some_and(|st| st.is_kernel_thread() || st.is_gone());
+            if kernel {
+                return Outcome::Nothing;
+            }
+            denied = true;
+        }
         Err(_) => return Outcome::Nothing,
     }
     if targets.any_dir {
