@@ -1115,6 +1115,40 @@ fn mapped_file_holder_not_registered_for_restart_with_rmshutdown_2_is_3010() {
     assert!(names_pid(&run, holder.pid()), "{}", run.describe());
 }
 
+/// Installs inuse-v1, maps its file from a holder that ignores SIGTERM, then installs v2
+/// with `props` and a 1-second shutdown timeout (RSTMGR_SHUTDOWN_TIMEOUT, issue 4).
+fn replace_file_held_by_a_stubborn_process(props: &[&str]) -> (common_e2e::Run, Holder) {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("inuse-v1.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(0);
+    let holder = Holder::map_ignoring_sigterm(&ctx.root.join(libdemo(Layout::Fhs)));
+    let mut cmd = ctx.install_command(&package("inuse-v2.msi"), Layout::Fhs, props);
+    cmd.env("RSTMGR_SHUTDOWN_TIMEOUT", "1");
+    let run = common_e2e::run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(15));
+    (run, holder)
+}
+
+#[test]
+#[ignore = "engine: ignores RSTMGR_SHUTDOWN_TIMEOUT (issue 4), so a shutdown waits the full 30 s"]
+fn msirmshutdown_1_forces_a_process_that_ignores_sigterm() {
+    let (run, mut holder) = replace_file_held_by_a_stubborn_process(&["MSIRMSHUTDOWN=1"]);
+    run.assert_code_logged(0);
+    assert!(
+        holder.exited_within(Duration::from_secs(5)),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+#[ignore = "engine: ignores RSTMGR_SHUTDOWN_TIMEOUT (issue 4), so a shutdown waits the full 30 s"]
+fn process_that_ignores_a_polite_shutdown_is_left_running_with_3010() {
+    let (run, mut holder) = replace_file_held_by_a_stubborn_process(&[]);
+    run.assert_code_logged(3010);
+    assert!(holder.is_running(), "a polite shutdown must not kill");
+    assert!(names_pid(&run, holder.pid()), "{}", run.describe());
+}
+
 #[test]
 fn full_ui_without_a_terminal_behaves_as_basic() {
     let ctx = Ctx::new();

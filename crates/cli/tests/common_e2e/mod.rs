@@ -488,6 +488,20 @@ impl Holder {
         Holder::spawn(cmd, path)
     }
 
+    /// Like [`Holder::map`], but the holder ignores SIGTERM: only a forced shutdown
+    /// (SIGKILL) ends it.
+    pub(crate) fn map_ignoring_sigterm(path: &Path) -> Holder {
+        let mut cmd = Command::new("python3");
+        cmd.arg("-c")
+            .arg(
+                "import mmap,signal,sys,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); \
+                 f=open(sys.argv[1],'rb'); m=mmap.mmap(f.fileno(),0,prot=mmap.PROT_READ); \
+                 print('ready',flush=True); time.sleep(60)",
+            )
+            .arg(path);
+        Holder::spawn(cmd, path)
+    }
+
     /// A process that holds no file at all: it only sleeps.
     pub(crate) fn sleeper() -> Holder {
         let mut cmd = Command::new("python3");
