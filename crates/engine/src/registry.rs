@@ -219,6 +219,12 @@ impl Registry {
         Ok(registry)
     }
 
+    /// Opens the registry of `root` in `layout`: the database in
+    /// [`Layout::state_dir`](crate::Layout::state_dir).
+    pub fn for_root(root: &Path, layout: crate::layout::Layout) -> Result<Registry> {
+        Registry::open(&layout.state_dir(root))
+    }
+
     /// The database file's path.
     pub fn db_path(&self) -> PathBuf {
         self.dir.join(DATABASE_NAME)
@@ -596,7 +602,8 @@ mod tests {
     fn created_lazily_and_round_trips() {
         let root = tempfile::tempdir().unwrap();
         let state = root.path().join("var/lib/rmsi");
-        let mut reg = Registry::open(&state).unwrap();
+        let mut reg = Registry::for_root(root.path(), crate::layout::Layout::Fhs).unwrap();
+        assert_eq!(reg.db_path(), state.join("products.db"));
         assert!(!reg.exists());
         assert!(reg.products().unwrap().is_empty());
         assert!(!state.exists(), "reading creates nothing");
