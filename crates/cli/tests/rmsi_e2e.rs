@@ -1129,7 +1129,6 @@ fn replace_file_held_by_a_stubborn_process(props: &[&str]) -> (common_e2e::Run, 
 }
 
 #[test]
-#[ignore = "engine: ignores RSTMGR_SHUTDOWN_TIMEOUT (issue 4), so a shutdown waits the full 30 s"]
 fn msirmshutdown_1_forces_a_process_that_ignores_sigterm() {
     let (run, mut holder) = replace_file_held_by_a_stubborn_process(&["MSIRMSHUTDOWN=1"]);
     run.assert_code_logged(0);
@@ -1141,7 +1140,6 @@ fn msirmshutdown_1_forces_a_process_that_ignores_sigterm() {
 }
 
 #[test]
-#[ignore = "engine: ignores RSTMGR_SHUTDOWN_TIMEOUT (issue 4), so a shutdown waits the full 30 s"]
 fn process_that_ignores_a_polite_shutdown_is_left_running_with_3010() {
     let (run, mut holder) = replace_file_held_by_a_stubborn_process(&[]);
     run.assert_code_logged(3010);

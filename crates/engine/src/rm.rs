@@ -273,7 +273,8 @@ impl RmGlue {
         let opts = ShutdownOptions {
             force: input.shutdown_mode == 1,
             only_registered: input.shutdown_mode == 2,
-            ..ShutdownOptions::default()
+            // RSTMGR_SHUTDOWN_TIMEOUT changes the graceful wait, as for rstmgr (issue 4).
+            timeout: restart_manager::default_shutdown_timeout(),
         };
         self.shut_down = true;
         match session.shutdown(&opts, &mut |_| {}) {
