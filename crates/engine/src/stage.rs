@@ -33,7 +33,7 @@ use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
-use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 
 use crate::error::{Error, Result};
@@ -83,6 +83,8 @@ pub(crate) struct Stage<'r> {
     ops: Vec<Op>,
     done: Vec<Done>,
     finished: bool,
+    /// The folder of the last file placed, still open.
+    last_dir: Option<(PathBuf, OwnedFd)>,
 }
 
 /// A file being written into the staging folder.
@@ -184,6 +186,7 @@ impl<'r> Stage<'r> {
             ops: Vec::new(),
             done: Vec::new(),
             finished: false,
+            last_dir: None,
         })
     }
 
@@ -204,7 +207,7 @@ impl<'r> Stage<'r> {
             &self.dir,
             name.as_str(),
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o600),
+            Mode::from_raw_mode(0o644),
         )
         .map_err(|e| Error::io(self.dir_path().join(&name), e.into()))?;
         Ok(StagedFile {
@@ -217,10 +220,13 @@ impl<'r> Stage<'r> {
 
     /// Closes a staged file and sets its final permissions.
     pub(crate) fn close(&mut self, staged: StagedFile) -> Result<String> {
+        // Created 0644 (the staging folder is 0700, so nobody else sees it meanwhile);
+        // only programs need another mode.
         let exec = staged.head.starts_with(b"#!") || staged.head.starts_with(b"\x7fELF");
-        let mode = if exec { 0o755 } else { 0o644 };
-        rustix::fs::fchmod(&staged.file, Mode::from_raw_mode(mode))
-            .map_err(|e| Error::io(self.dir_path().join(&staged.name), e.into()))?;
+        if exec {
+            rustix::fs::fchmod(&staged.file, Mode::from_raw_mode(0o755))
+                .map_err(|e| Error::io(self.dir_path().join(&staged.name), e.into()))?;
+        }
         Ok(staged.name)
     }
 
@@ -325,52 +331,31 @@ impl<'r> Stage<'r> {
             }
             Op::Place { staged, target } => {
                 let (parent, name) = split_parent(&root, &target)?;
-                let mut made = Vec::new();
-                let dir = walk(
-                    self.lock,
-                    parent,
-                    true,
-                    Some(&mut made),
-                    Mode::from_raw_mode(0o755),
-                );
-                summary.folders += made.len();
-                self.done.extend(made.into_iter().map(Done::MadeDir));
-                let dir = dir?;
-                let backup = match rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW) {
-                    Ok(st) => {
-                        if rustix::fs::FileType::from_raw_mode(st.st_mode)
-                            == rustix::fs::FileType::Directory
-                        {
-                            return Err(Error::failure(format!(
-                                "cannot install file {}: a folder of that name exists",
-                                root.join(&target).display()
-                            )));
-                        }
-                        let backup = self.fresh_name('b');
-                        rustix::fs::renameat(&dir, name, &self.dir, backup.as_str())
-                            .map_err(|e| Error::io(root.join(&target), e.into()))?;
-                        summary.replaced += 1;
-                        Some(backup)
+                // Files of one folder come in a row: keep the last folder open instead of
+                // walking from the root for each (the open descriptor was reached without
+                // following a symlink, so it stays inside the root).
+                let dir = match self.last_dir.take() {
+                    Some((path, fd)) if path == parent => fd,
+                    _ => {
+                        let mut made = Vec::new();
+                        let dir = walk(
+                            self.lock,
+                            parent,
+                            true,
+                            Some(&mut made),
+                            Mode::from_raw_mode(0o755),
+                        );
+                        summary.folders += made.len();
+                        self.done.extend(made.into_iter().map(Done::MadeDir));
+                        dir?
                     }
-                    Err(Errno::NOENT) => None,
-                    Err(e) => return Err(Error::io(root.join(&target), e.into())),
                 };
-                let placed = match rustix::fs::renameat(&self.dir, staged.as_str(), &dir, name) {
-                    Ok(()) => Ok(()),
-                    Err(Errno::XDEV) => self.copy_across(&staged, &dir, name, &root.join(&target)),
-                    Err(e) => Err(Error::io(root.join(&target), e.into())),
-                };
-                if let Err(e) = placed {
-                    if let Some(b) = &backup {
-                        let _ = rustix::fs::renameat(&self.dir, b.as_str(), &dir, name);
-                    }
-                    return Err(e);
-                }
-                summary.placed += 1;
-                self.done.push(Done::Placed { target, backup });
-                Ok(())
+                let result = self.place_in(&dir, name, &staged, &target, summary);
+                self.last_dir = Some((parent.to_path_buf(), dir));
+                result
             }
             Op::Remove { target } => {
+                self.last_dir = None;
                 let (parent, name) = split_parent(&root, &target)?;
                 let dir = match walk(self.lock, parent, false, None, Mode::empty()) {
                     Ok(d) => d,
@@ -396,6 +381,7 @@ impl<'r> Stage<'r> {
                 }
             }
             Op::RemoveDir { target } => {
+                self.last_dir = None;
                 let (parent, name) = split_parent(&root, &target)?;
                 let Ok(dir) = walk(self.lock, parent, false, None, Mode::empty()) else {
                     return Ok(());
@@ -410,6 +396,69 @@ impl<'r> Stage<'r> {
                 }
             }
         }
+    }
+
+    /// Renames a staged file to `name` in the open folder `dir`, moving an existing file
+    /// aside first.
+    fn place_in(
+        &mut self,
+        dir: &OwnedFd,
+        name: &OsStr,
+        staged: &str,
+        target: &Path,
+        summary: &mut Summary,
+    ) -> Result<()> {
+        let root = self.lock.root().to_path_buf();
+        // The common case, a new file: one rename that refuses to replace anything.
+        match rustix::fs::renameat_with(&self.dir, staged, dir, name, RenameFlags::NOREPLACE) {
+            Ok(()) => {
+                summary.placed += 1;
+                self.done.push(Done::Placed {
+                    target: target.to_path_buf(),
+                    backup: None,
+                });
+                return Ok(());
+            }
+            // Something is there (handled below), or the file system cannot say so.
+            Err(Errno::EXIST | Errno::INVAL | Errno::NOSYS | Errno::XDEV) => {}
+            Err(e) => return Err(Error::io(root.join(target), e.into())),
+        }
+        let backup = match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => {
+                if rustix::fs::FileType::from_raw_mode(st.st_mode)
+                    == rustix::fs::FileType::Directory
+                {
+                    return Err(Error::failure(format!(
+                        "cannot install file {}: a folder of that name exists",
+                        root.join(target).display()
+                    )));
+                }
+                let backup = self.fresh_name('b');
+                rustix::fs::renameat(dir, name, &self.dir, backup.as_str())
+                    .map_err(|e| Error::io(root.join(target), e.into()))?;
+                summary.replaced += 1;
+                Some(backup)
+            }
+            Err(Errno::NOENT) => None,
+            Err(e) => return Err(Error::io(root.join(target), e.into())),
+        };
+        let placed = match rustix::fs::renameat(&self.dir, staged, dir, name) {
+            Ok(()) => Ok(()),
+            Err(Errno::XDEV) => self.copy_across(staged, dir, name, &root.join(target)),
+            Err(e) => Err(Error::io(root.join(target), e.into())),
+        };
+        if let Err(e) = placed {
+            if let Some(b) = &backup {
+                let _ = rustix::fs::renameat(&self.dir, b.as_str(), dir, name);
+            }
+            return Err(e);
+        }
+        summary.placed += 1;
+        self.done.push(Done::Placed {
+            target: target.to_path_buf(),
+            backup,
+        });
+        Ok(())
     }
 
     /// A target folder on another file system than the staging folder: copy into a
@@ -457,6 +506,7 @@ impl<'r> Stage<'r> {
     /// Undoes every applied change, newest first. Best effort: an undo step that fails
     /// cannot be retried, and the others still run.
     fn undo(&mut self) {
+        self.last_dir = None;
         let root = self.lock.root().to_path_buf();
         while let Some(done) = self.done.pop() {
             match done {
@@ -802,6 +852,41 @@ mod tests {
         assert_eq!(
             fs_err::read_to_string(root.path().join("opt/App/old.txt")).expect("r"),
             "old"
+        );
+    }
+
+    #[test]
+    fn files_alternating_between_folders_land_where_they_belong() {
+        let root = tempfile::tempdir().expect("root");
+        let lock = RootLock::acquire(root.path()).expect("lock");
+        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        for (i, dir) in ["a", "a", "b", "a", "c/d", "b"].iter().enumerate() {
+            let f = stage_text(&mut stage, &format!("{i}"));
+            stage
+                .place(f, PathBuf::from(format!("opt/{dir}/f{i}")))
+                .expect("place");
+        }
+        stage.commit().expect("commit");
+        stage.finish();
+        assert_eq!(
+            listing(root.path()),
+            [
+                "opt/",
+                "opt/a/",
+                "opt/a/f0",
+                "opt/a/f1",
+                "opt/a/f3",
+                "opt/b/",
+                "opt/b/f2",
+                "opt/b/f5",
+                "opt/c/",
+                "opt/c/d/",
+                "opt/c/d/f4"
+            ]
+        );
+        assert_eq!(
+            fs_err::read_to_string(root.path().join("opt/c/d/f4")).expect("read"),
+            "4"
         );
     }
 

@@ -41,7 +41,6 @@ pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
 
 /// The existing regular files (absolute paths) the install will overwrite or remove.
 fn existing_targets(s: &Session<'_>) -> Vec<PathBuf> {
-    let mut out = Vec::new();
     let mut targets: Vec<PathBuf> = s
         .ctx
         .files_to_install()
@@ -52,11 +51,28 @@ fn existing_targets(s: &Session<'_>) -> Vec<PathBuf> {
     targets.extend(super::duplicate_files::targets(s));
     targets.sort();
     targets.dedup();
+    // Sorted paths keep a folder's files together: open each folder once (without
+    // following a symlink) and `lstat` its entries through it.
+    let mut out = Vec::new();
+    let mut current: Option<(PathBuf, Option<std::os::fd::OwnedFd>)> = None;
     for t in targets {
         let Ok(rel) = s.rel(&t) else { continue };
-        if let Some(st) = crate::stage::lstat_in_root(s.lock, &rel)
-            && rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
-        {
+        let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
+            continue;
+        };
+        if current.as_ref().is_none_or(|(p, _)| p != parent) {
+            let fd =
+                crate::stage::walk(s.lock, parent, false, None, rustix::fs::Mode::empty()).ok();
+            current = Some((parent.to_path_buf(), fd));
+        }
+        let Some((_, Some(dir))) = &current else {
+            continue;
+        };
+        let regular = rustix::fs::statat(dir, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+            .is_ok_and(|st| {
+                rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
+            });
+        if regular {
             out.push(t);
         }
     }
