@@ -268,6 +268,18 @@ pub(crate) enum ScriptOp {
     Commit(DeferredAction),
 }
 
+/// An asynchronous custom action whose exit code is checked at the end of the sequence.
+pub(crate) struct PendingAsync {
+    /// The action.
+    pub(crate) name: String,
+    /// Its process.
+    pub(crate) running: Running,
+    /// Where the program is, for error 1722.
+    pub(crate) location: String,
+    /// Its command line as the log may show it, for error 1722.
+    pub(crate) command: String,
+}
+
 /// A custom action written into the script.
 #[derive(Debug, Clone)]
 pub(crate) struct DeferredAction {
@@ -311,9 +323,8 @@ pub(crate) struct Session<'a> {
     pub(crate) rollback_actions: Vec<DeferredAction>,
     /// Commit actions reached by the script, in script order.
     pub(crate) commit_actions: Vec<DeferredAction>,
-    /// Asynchronous custom actions to wait for at the end of the sequence: name, process,
-    /// whether its exit code is ignored.
-    pub(crate) pending_async: Vec<(String, Running, bool)>,
+    /// Asynchronous custom actions to wait for at the end of the sequence.
+    pub(crate) pending_async: Vec<PendingAsync>,
     /// Private temp folder (custom action binaries and outputs).
     pub(crate) temp: tempfile::TempDir,
     /// A restart is required at the end (3010).
@@ -521,8 +532,8 @@ impl<'a> Session<'a> {
     /// (`Async` without `Continue`).
     fn end_sequence_asyncs(&mut self) -> ActionResult {
         let mut result = ActionResult::Success;
-        for (name, running, ignore) in std::mem::take(&mut self.pending_async) {
-            let r = crate::actions::custom::finish(self, &name, running, ignore);
+        for pending in std::mem::take(&mut self.pending_async) {
+            let r = crate::actions::custom::finish(self, pending);
             if r.stops() && !result.stops() {
                 result = r;
             }
@@ -578,7 +589,10 @@ impl<'a> Session<'a> {
         if let Some(stage) = self.stage.take() {
             stage.discard();
         }
-        for (name, mut running, _) in std::mem::take(&mut self.pending_async) {
+        for PendingAsync {
+            name, mut running, ..
+        } in std::mem::take(&mut self.pending_async)
+        {
             let _ = running.child.wait();
             let _ = crate::custom_action::read_output(&running.output);
             self.log

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crate::custom_action::{self, Flags, Kind, Program, StartError};
 use crate::error::Error;
 use crate::sequence::ActionResult;
-use crate::session::{DeferredAction, ScriptOp, Session};
+use crate::session::{DeferredAction, PendingAsync, ScriptOp, Session};
 use crate::tables::custom_action::CustomActionRow;
 
 /// Runs a custom action met in a sequence.
@@ -291,7 +291,12 @@ fn run_exe(
             s.log.engine(&format!(
                 "Custom action {name} runs asynchronously; its exit code is checked at the end of the sequence."
             ));
-            s.pending_async.push((name.to_string(), running, false));
+            s.pending_async.push(PendingAsync {
+                name: name.to_string(),
+                running,
+                location,
+                command: shown_command.to_string(),
+            });
         }
         return ActionResult::Success;
     }
@@ -305,14 +310,16 @@ fn run_exe(
     )
 }
 
-/// Waits for an asynchronous action at the end of the sequence.
-pub(crate) fn finish(
-    s: &mut Session<'_>,
-    name: &str,
-    running: custom_action::Running,
-    ignore: bool,
-) -> ActionResult {
-    finish_with(s, name, running, ignore, "", "")
+/// Waits for an asynchronous action at the end of the sequence and checks its exit code.
+pub(crate) fn finish(s: &mut Session<'_>, pending: PendingAsync) -> ActionResult {
+    finish_with(
+        s,
+        &pending.name,
+        pending.running,
+        false,
+        &pending.location,
+        &pending.command,
+    )
 }
 
 fn finish_with(
