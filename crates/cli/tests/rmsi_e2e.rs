@@ -846,7 +846,6 @@ fn hard_link_in_the_root_to_an_outside_file_is_not_written_through() {
 }
 
 #[test]
-#[ignore = "engine: CostFinalize opens a FIFO found at a target path and blocks forever"]
 fn fifo_at_a_target_path_does_not_hang_the_install() {
     let ctx = Ctx::new();
     let tool = ctx

@@ -1313,7 +1313,10 @@ fn decide(f: &FileRow, target: &Path, mode: ReinstallMode, hash: Option<&[i32; 4
             if user_modified(&meta) {
                 return FileAction::Skip(SkipReason::UserModified);
             }
+            // Only a regular file is hashed (lstat above): opening a FIFO planted at the
+            // target would block for ever, and a symlink must not be followed.
             if let Some(expected) = hash
+                && meta.is_file()
                 && md5::file_hash(target).is_some_and(|h| &h == expected)
             {
                 return FileAction::Skip(SkipReason::HashMatches);
