@@ -789,6 +789,44 @@ fn file_name_with_backslashes_stays_in_the_root() {
     assert_stays_in_root("hostile-file-backslash.msi");
 }
 
+/// RemoveFile, MoveFile and DuplicateFile rows whose folder is a plain property set to a
+/// folder outside the root: the files there are neither deleted, moved nor joined.
+#[test]
+fn remove_move_and_duplicate_file_rows_stay_in_the_root() {
+    for pkg in [
+        "hostile-removefile.msi",
+        "hostile-movefile.msi",
+        "hostile-duplicatefile.msi",
+    ] {
+        for layout in [Layout::Fhs, Layout::Windows] {
+            let ctx = Ctx::new();
+            let victim = ctx.path("victim");
+            fs::create_dir(&victim).expect("mkdir victim");
+            fs::write(victim.join("a.txt"), "victim a\n").expect("write a.txt");
+            fs::write(victim.join("b.txt"), "victim b\n").expect("write b.txt");
+            let before = snapshot(&victim);
+            let run = ctx.install(
+                &package(pkg),
+                layout,
+                &[&format!("VICTIMDIR={}/", victim.display())],
+            );
+            assert!(
+                snapshot(&victim) == before,
+                "{pkg} ({}) touched {}: {:?}\n{}",
+                layout.as_str(),
+                victim.display(),
+                common_e2e::tree(&victim),
+                run.describe()
+            );
+            assert!(
+                matches!(run.code, Some(c) if c == 0 || c == 1603 % 256),
+                "{pkg}\n{}",
+                run.describe()
+            );
+        }
+    }
+}
+
 #[test]
 fn symlink_already_in_the_root_is_not_followed() {
     let ctx = Ctx::new();

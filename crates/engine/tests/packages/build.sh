@@ -180,6 +180,32 @@ cp "$hello/hello.msi" "$here/bad-size.msi"
 sql "$here/bad-size.msi" "UPDATE \`File\` SET \`FileSize\` = 99 WHERE \`File\` = 'HelloTxt'"
 expect "$here/bad-size.msi" File 'hello.txt	99'
 
+# hostile-removefile.msi, hostile-movefile.msi, hostile-duplicatefile.msi: hello.msi with a
+# RemoveFile, MoveFile or DuplicateFile row whose folder is a plain property, VICTIMDIR
+# (not a Directory row): a test sets it to a folder outside the root, whose files must be
+# neither deleted, moved nor joined by new ones.
+P="INSERT INTO \`Property\` (\`Property\`, \`Value\`) VALUES ('VICTIMDIR', '/tmp/rmsi-victim/')"
+Q="INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES"
+cp "$hello/hello.msi" "$here/hostile-removefile.msi"
+sql "$here/hostile-removefile.msi" "$P" \
+    "INSERT INTO \`RemoveFile\` (\`FileKey\`, \`Component_\`, \`FileName\`, \`DirProperty\`, \`InstallMode\`) VALUES ('Victim', 'Hello', '*.txt', 'VICTIMDIR', 1)"
+expect "$here/hostile-removefile.msi" RemoveFile 'Victim	Hello	*.txt	VICTIMDIR	1'
+expect "$here/hostile-removefile.msi" InstallExecuteSequence 'RemoveFiles		3500'
+cp "$hello/hello.msi" "$here/hostile-movefile.msi"
+sql "$here/hostile-movefile.msi" "$P" \
+    "CREATE TABLE \`MoveFile\` (\`FileKey\` CHAR(72) NOT NULL, \`Component_\` CHAR(72) NOT NULL, \`SourceName\` CHAR(255) LOCALIZABLE, \`DestName\` CHAR(255) LOCALIZABLE, \`SourceFolder\` CHAR(72), \`DestFolder\` CHAR(72) NOT NULL, \`Options\` SHORT NOT NULL PRIMARY KEY \`FileKey\`)" \
+    "INSERT INTO \`MoveFile\` (\`FileKey\`, \`Component_\`, \`SourceName\`, \`SourceFolder\`, \`DestFolder\`, \`Options\`) VALUES ('VictimMove', 'Hello', '*.txt', 'VICTIMDIR', 'INSTALLDIR', 1)" \
+    "$Q ('MoveFiles', '', 3800)"
+expect "$here/hostile-movefile.msi" MoveFile 'VictimMove	Hello	*.txt		VICTIMDIR	INSTALLDIR	1'
+expect "$here/hostile-movefile.msi" InstallExecuteSequence 'MoveFiles		3800'
+cp "$hello/hello.msi" "$here/hostile-duplicatefile.msi"
+sql "$here/hostile-duplicatefile.msi" "$P" \
+    "CREATE TABLE \`DuplicateFile\` (\`FileKey\` CHAR(72) NOT NULL, \`Component_\` CHAR(72) NOT NULL, \`File_\` CHAR(72) NOT NULL, \`DestName\` CHAR(255) LOCALIZABLE, \`DestFolder\` CHAR(72) PRIMARY KEY \`FileKey\`)" \
+    "INSERT INTO \`DuplicateFile\` (\`FileKey\`, \`Component_\`, \`File_\`, \`DestName\`, \`DestFolder\`) VALUES ('VictimDup', 'Hello', 'HelloTxt', 'planted.txt', 'VICTIMDIR')" \
+    "$Q ('DuplicateFiles', '', 4210)"
+expect "$here/hostile-duplicatefile.msi" DuplicateFile 'VictimDup	Hello	HelloTxt	planted.txt	VICTIMDIR'
+expect "$here/hostile-duplicatefile.msi" InstallExecuteSequence 'DuplicateFiles		4210'
+
 # --- hostile-*.msi: names that try to leave the root, one kind per package (an engine
 # that refuses the first bad row must not hide how it treats the others) ---
 D="UPDATE \`Directory\` SET \`DefaultDir\`"
