@@ -615,8 +615,8 @@ impl<'a> Session<'a> {
         self.log.action_end("INSTALL", result.log_value());
         let result = match result {
             ActionResult::Success | ActionResult::NotCalled => {
-                self.termination(-1);
                 self.commit();
+                self.termination(-1);
                 Ok(())
             }
             ActionResult::UserExit => {

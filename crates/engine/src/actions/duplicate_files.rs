@@ -3,8 +3,8 @@
 //! full path under the root).
 //!
 //! The copy is made from the staged original, so it is checked content, and it is placed by
-//! the script like every other file. A plan entry for a component being removed removes the
-//! copy instead.
+//! the script like every other file. RemoveDuplicateFiles removes the copies of components
+//! being removed.
 
 use std::path::{Path, PathBuf};
 
@@ -12,20 +12,32 @@ use crate::error::Error;
 use crate::sequence::ActionResult;
 use crate::session::Session;
 
-/// DuplicateFiles.
+/// DuplicateFiles: the copies of components being installed.
 pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
     let plans = s
         .ctx
         .plan()
         .map(|p| p.duplicate_files.clone())
         .unwrap_or_default();
-    for d in plans {
-        let r = if d.install {
-            duplicate(s, &d.original, &d.from, &d.to)
-        } else {
-            s.rel(&d.to)
-                .and_then(|rel| s.stage().and_then(|st| st.remove(rel)))
-        };
+    for d in plans.iter().filter(|d| d.install) {
+        if let Err(e) = duplicate(s, &d.original, &d.from, &d.to) {
+            return s.fail(e);
+        }
+    }
+    ActionResult::Success
+}
+
+/// RemoveDuplicateFiles: the copies of components being removed.
+pub(crate) fn remove(s: &mut Session<'_>) -> ActionResult {
+    let plans = s
+        .ctx
+        .plan()
+        .map(|p| p.duplicate_files.clone())
+        .unwrap_or_default();
+    for d in plans.iter().filter(|d| !d.install) {
+        let r = s
+            .rel(&d.to)
+            .and_then(|rel| s.stage().and_then(|st| st.remove(rel)));
         if let Err(e) = r {
             return s.fail(e);
         }

@@ -32,6 +32,7 @@ const WINDOWS_ONLY: &[&str] = &[
     "InstallODBC",
     "InstallServices",
     "InstallSFPCatalogFile",
+    "InstallAdminPackage",
     "IsolateComponents",
     "MsiConfigureServices",
     "MsiPublishAssemblies",
@@ -49,7 +50,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "RegisterProgIdInfo",
     "RegisterTypeLibraries",
     "RegisterUser",
-    "RemoveDuplicateFiles",
     "RemoveEnvironmentStrings",
     "RemoveIniValues",
     "RemoveODBC",
@@ -102,6 +102,7 @@ pub(crate) fn run_standard(s: &mut Session<'_>, name: &str) -> Option<ActionResu
         "MoveFiles" => move_files::run(s),
         "InstallFiles" => install_files::run(s),
         "DuplicateFiles" => duplicate_files::run(s),
+        "RemoveDuplicateFiles" => duplicate_files::remove(s),
         "InstallExecute" | "InstallExecuteAgain" => script::install_execute(s),
         "InstallFinalize" => script::install_finalize(s),
         "ResolveSource" => {
