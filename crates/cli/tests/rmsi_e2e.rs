@@ -274,6 +274,44 @@ fn multi_installdir_outside_is_placed_under_the_root() {
     );
 }
 
+#[test]
+fn custom_action_folders_outside_are_placed_under_the_root() {
+    // A type-51 action sets INSTALLDIR and a type-35 action sets DataDir from properties
+    // the test points outside the root: the files land under the root all the same.
+    for layout in [Layout::Fhs, Layout::Windows] {
+        let ctx = Ctx::new();
+        let (inst, data) = (ctx.path("elsewhere/inst"), ctx.path("elsewhere/data"));
+        let run = ctx.install(
+            &package("multi.msi"),
+            layout,
+            &[
+                &format!("NEWINSTALLDIR={}/", inst.display()),
+                &format!("NEWDATADIR={}/", data.display()),
+            ],
+        );
+        run.assert_code_logged(0);
+        assert!(!ctx.path("elsewhere").exists(), "wrote outside the root");
+        let under = |p: &Path, f: &str| {
+            ctx.root
+                .join(p.strip_prefix("/").expect("absolute"))
+                .join(f)
+                .to_string_lossy()
+                .into_owned()
+        };
+        let tool = under(&inst, "bin/tool.txt");
+        let modern = under(&data, "modern.dat");
+        for (path, src) in [(&tool, "bin/tool.txt"), (&modern, "data/modern.dat")] {
+            assert_eq!(
+                fs::read(path).ok(),
+                Some(multi_src(src)),
+                "{path} ({})\n{}",
+                layout.as_str(),
+                run.describe()
+            );
+        }
+    }
+}
+
 // --- the verbose log ---
 
 #[test]

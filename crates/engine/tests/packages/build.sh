@@ -48,7 +48,9 @@ sql "$here/multi.msi" \
     "CREATE TABLE \`Condition\` (\`Feature_\` CHAR(38) NOT NULL, \`Level\` SHORT NOT NULL, \`Condition\` CHAR(255) PRIMARY KEY \`Feature_\`, \`Level\`)" \
     "INSERT INTO \`Condition\` (\`Feature_\`, \`Level\`, \`Condition\`) VALUES ('Docs', 0, 'NODOCS = \"1\"')" \
     "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('SetDataDir', 35, 'DataDir', '[INSTALLDIR]data2')" \
-    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('SetDataDir', 'DATADIR2 = \"1\"', 1020)"
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('SetDataDir', 'DATADIR2 = \"1\"', 1020)" \
+    "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('SetDataDirAbs', 35, 'DataDir', '[NEWDATADIR]')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('SetDataDirAbs', 'NEWDATADIR', 1030)"
 expect "$here/multi.msi" Component 'VersionNT >= 601'
 expect "$here/multi.msi" Component 'VersionNT < 601'
 expect "$here/multi.msi" Component 'WITHCONFIG = "1"'
@@ -56,6 +58,9 @@ expect "$here/multi.msi" Condition 'NODOCS = "1"'
 expect "$here/multi.msi" CustomAction 'SetDataDir	35	DataDir	[INSTALLDIR]data2'
 expect "$here/multi.msi" InstallExecuteSequence 'SetDataDir	DATADIR2 = "1"	1020'
 expect "$here/multi.msi" InstallExecuteSequence 'EnableConfig	CONFIGURE = "yes"	950'
+expect "$here/multi.msi" InstallExecuteSequence 'SetInstallDir	NEWINSTALLDIR	960'
+expect "$here/multi.msi" CustomAction 'SetDataDirAbs	35	DataDir	[NEWDATADIR]'
+expect "$here/multi.msi" InstallExecuteSequence 'SetDataDirAbs	NEWDATADIR	1030'
 expect "$here/multi.msi" InstallExecuteSequence 'MarkProperty	NOT MULTISKIP	1010'
 
 # --- rmkey.msi: the seed (custom actions around InstallValidate) ---
