@@ -74,13 +74,19 @@ fn install_files(s: &mut Session<'_>) -> Result<(), Error> {
                 Err(_) => return Err(Error::SourceAbsent { path: path.clone() }),
             },
         };
+        s.stage()?;
+        let Some(stage) = s.stage.as_mut() else {
+            return Err(Error::failure("the staging area could not be created"));
+        };
+        let ui = &mut *s.ui;
         let mut sink = StageSink {
-            stage: s.stage()?,
+            stage,
             jobs: &jobs,
             wanted,
             staged: &mut staged,
             error: None,
             done: 0,
+            progress: &mut |n| ui.progress(done + n, total),
         };
         let result = cabinet::extract_to(reader, &mut sink);
         let (error, n) = (sink.error.take(), sink.done);
@@ -166,6 +172,7 @@ struct StageSink<'s, 'a> {
     staged: &'s mut Vec<Option<String>>,
     error: Option<Error>,
     done: u64,
+    progress: &'s mut dyn FnMut(u64),
 }
 
 impl Sink for StageSink<'_, '_> {
@@ -220,6 +227,7 @@ impl Sink for StageSink<'_, '_> {
             Ok(name) => {
                 self.staged[i] = Some(name);
                 self.done += 1;
+                (self.progress)(self.done);
                 Ok(())
             }
             Err(e) => {
