@@ -248,6 +248,28 @@ fn multi_type35_action_moves_a_directory() {
 }
 
 #[test]
+fn false_launch_condition_is_1603_with_its_message() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("multi.msi"), Layout::Fhs, &["BLOCKME=1"]);
+    run.assert_code_logged(1603);
+    assert_root_empty(&ctx.root, &run);
+    assert_eq!(
+        log::ended(&run.log, "LaunchConditions"),
+        Some(3),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.log
+            .contains("rmsi multi cannot be installed while BLOCKME is set."),
+        "{}",
+        run.describe()
+    );
+    // Nothing after the failed action ran.
+    assert!(!log::starts(&run.log).iter().any(|a| a == "InstallFiles"));
+}
+
+#[test]
 fn multi_installdir_outside_is_placed_under_the_root() {
     let ctx = Ctx::new();
     let elsewhere = format!("/tmp/rmsi-e2e-elsewhere-{}", std::process::id());
@@ -330,6 +352,7 @@ fn multi_log_has_the_binding_lines() {
         );
     }
     let order = [
+        "LaunchConditions",
         "CostInitialize",
         "FileCost",
         "CostFinalize",

@@ -50,7 +50,9 @@ sql "$here/multi.msi" \
     "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('SetDataDir', 35, 'DataDir', '[INSTALLDIR]data2')" \
     "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('SetDataDir', 'DATADIR2 = \"1\"', 1020)" \
     "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('SetDataDirAbs', 35, 'DataDir', '[NEWDATADIR]')" \
-    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('SetDataDirAbs', 'NEWDATADIR', 1030)"
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('SetDataDirAbs', 'NEWDATADIR', 1030)" \
+    "INSERT INTO \`LaunchCondition\` (\`Condition\`, \`Description\`) VALUES ('NOT BLOCKME', 'rmsi multi cannot be installed while BLOCKME is set.')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('LaunchConditions', '', 100)"
 expect "$here/multi.msi" Component 'VersionNT >= 601'
 expect "$here/multi.msi" Component 'VersionNT < 601'
 expect "$here/multi.msi" Component 'WITHCONFIG = "1"'
@@ -61,6 +63,8 @@ expect "$here/multi.msi" InstallExecuteSequence 'EnableConfig	CONFIGURE = "yes"	
 expect "$here/multi.msi" InstallExecuteSequence 'SetInstallDir	NEWINSTALLDIR	960'
 expect "$here/multi.msi" CustomAction 'SetDataDirAbs	35	DataDir	[NEWDATADIR]'
 expect "$here/multi.msi" InstallExecuteSequence 'SetDataDirAbs	NEWDATADIR	1030'
+expect "$here/multi.msi" LaunchCondition 'NOT BLOCKME	rmsi multi cannot be installed while BLOCKME is set.'
+expect "$here/multi.msi" InstallExecuteSequence 'LaunchConditions		100'
 expect "$here/multi.msi" InstallExecuteSequence 'MarkProperty	NOT MULTISKIP	1010'
 
 # --- rmkey.msi: the seed (custom actions around InstallValidate) ---
