@@ -270,6 +270,42 @@ fn false_launch_condition_is_1603_with_its_message() {
 }
 
 #[test]
+fn ui_sequence_runs_only_at_full_ui() {
+    // Spec 2.1/2.4: InstallUISequence is processed at Full or Reduced UI only.
+    for (ui, level, marked) in [
+        ("none", "2", None),
+        ("basic", "3", None),
+        ("full", "5", Some("ui-sequence-ran")),
+    ] {
+        let ctx = Ctx::new();
+        let mut cmd = ctx.rmsi();
+        cmd.arg("install")
+            .arg(package("multi.msi"))
+            .arg("--root")
+            .arg(&ctx.root)
+            .arg("--ui")
+            .arg(ui)
+            .arg("--log")
+            .arg(&ctx.log);
+        let run = ctx.finish(&mut cmd);
+        run.assert_code_logged(0);
+        let props = log::server_properties(&run.log);
+        assert_eq!(
+            props.get("UILevel").map(String::as_str),
+            Some(level),
+            "{ui}"
+        );
+        assert_eq!(
+            props.get("UIMARKED").map(String::as_str),
+            marked,
+            "--ui {ui}\n{}",
+            run.describe()
+        );
+        assert_multi(&ctx, Layout::Fhs, MULTI_DEFAULT, &run);
+    }
+}
+
+#[test]
 fn multi_installdir_outside_is_placed_under_the_root() {
     let ctx = Ctx::new();
     let elsewhere = format!("/tmp/rmsi-e2e-elsewhere-{}", std::process::id());

@@ -63,6 +63,7 @@ expect "$here/multi.msi" InstallExecuteSequence 'EnableConfig	CONFIGURE = "yes"	
 expect "$here/multi.msi" InstallExecuteSequence 'SetInstallDir	NEWINSTALLDIR	960'
 expect "$here/multi.msi" CustomAction 'SetDataDirAbs	35	DataDir	[NEWDATADIR]'
 expect "$here/multi.msi" InstallExecuteSequence 'SetDataDirAbs	NEWDATADIR	1030'
+expect "$here/multi.msi" InstallUISequence 'UiMark		1010'
 expect "$here/multi.msi" LaunchCondition 'NOT BLOCKME	rmsi multi cannot be installed while BLOCKME is set.'
 expect "$here/multi.msi" InstallExecuteSequence 'LaunchConditions		100'
 expect "$here/multi.msi" InstallExecuteSequence 'MarkProperty	NOT MULTISKIP	1010'
