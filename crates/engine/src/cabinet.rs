@@ -67,7 +67,7 @@ pub fn extract_to<R: Read + Seek, S: Sink>(reader: R, sink: &mut S) -> Result<()
     // Block headers are 8 bytes and names are read byte by byte: buffer the reader. A block's
     // data (up to 64 KiB) is copied out of the buffer, or read straight into place when the
     // buffer is empty and the block at least as large as it.
-    let mut r = BufReader::with_capacity(32 * 1024, reader);
+    let mut r = BufReader::with_capacity(128 * 1024, reader);
     let header = header::read(&mut r)?;
     let mut by_folder: Vec<Vec<&CabinetEntry>> = vec![Vec::new(); header.folders.len()];
     for entry in &header.files {

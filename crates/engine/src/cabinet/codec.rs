@@ -63,19 +63,27 @@ impl Codec {
 /// references may reach into the previous 32 KiB of the folder's output.
 pub(super) struct MsZip {
     inflate: Decompress,
-    /// `buf[..history]` is the tail of the output so far (at most [`MAX_BLOCK`] bytes once a
-    /// block starts); the next block decodes right after it. One spare byte past the largest
-    /// block lets a stream that would produce too much be caught rather than cut.
+    /// The output so far: `buf[start..end]` is its tail (at most [`MAX_BLOCK`] bytes), the
+    /// history the next block may refer to, and the next block decodes at `end`. The buffer
+    /// holds several blocks so that the history moves back to the front only once every few
+    /// blocks rather than being copied after each one.
     buf: Box<[u8]>,
-    history: usize,
+    start: usize,
+    end: usize,
 }
+
+/// Blocks of room in [`MsZip::buf`]: 8 × 32 KiB, so the history moves every 7th block.
+const MSZIP_BUFFER_BLOCKS: usize = 8;
 
 impl MsZip {
     fn new() -> MsZip {
         MsZip {
             inflate: Decompress::new(false),
-            buf: vec![0u8; 2 * MAX_BLOCK + 1].into_boxed_slice(),
-            history: 0,
+            // One spare byte past the last block's room lets a stream that would produce too
+            // much be caught rather than cut.
+            buf: vec![0u8; MSZIP_BUFFER_BLOCKS * MAX_BLOCK + 1].into_boxed_slice(),
+            start: 0,
+            end: 0,
         }
     }
 
@@ -83,21 +91,21 @@ impl MsZip {
         let Some(body) = data.strip_prefix(b"CK") else {
             return Err("an MSZIP block lacks its \"CK\" signature".to_owned());
         };
-        if self.history > MAX_BLOCK {
-            self.buf
-                .copy_within(self.history - MAX_BLOCK..self.history, 0);
-            self.history = MAX_BLOCK;
+        if self.end + expected + 1 > self.buf.len() {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
         }
         // Each block is a separate deflate stream: reset, then hand the history over as the
         // preset dictionary (a raw inflater accepts one at any point).
         self.inflate.reset(false);
-        if self.history > 0 {
+        if self.end > self.start {
             self.inflate
-                .set_dictionary(&self.buf[..self.history])
+                .set_dictionary(&self.buf[self.start..self.end])
                 .map_err(|e| format!("inflate refused the history: {e}"))?;
         }
-        let start = self.history;
-        let out = &mut self.buf[start..start + expected + 1];
+        let at = self.end;
+        let out = &mut self.buf[at..at + expected + 1];
         let status = self
             .inflate
             .decompress(body, out, FlushDecompress::Finish)
@@ -117,8 +125,9 @@ impl MsZip {
                 format!("inflates to {produced} bytes but declares {expected}")
             });
         }
-        self.history = start + expected;
-        Ok(&self.buf[start..start + expected])
+        self.end = at + expected;
+        self.start = self.start.max(self.end.saturating_sub(MAX_BLOCK));
+        Ok(&self.buf[at..self.end])
     }
 }
 

@@ -1,7 +1,7 @@
 //! The sequential pass over one folder: read its CFDATA blocks in order, verify and decode
 //! each, and cut the files out of the decoded stream by their offsets.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{BufRead, Seek, SeekFrom};
 
 use super::Sink;
 use super::checksum;
@@ -27,27 +27,46 @@ impl Blocks {
         format!("data block {} of folder {}", self.next, self.folder)
     }
 
-    /// Reads the next block; returns its compressed bytes and declared uncompressed size, or
-    /// `None` when the folder has no more blocks.
-    fn read<R: Read>(&mut self, r: &mut R) -> Result<Option<(&[u8], usize)>, CabinetError> {
+    /// Reads the next block, verifies its checksum and sizes, and hands its compressed bytes,
+    /// declared uncompressed size and index to `use_block`; `Ok(None)` when the folder has no
+    /// more blocks. The bytes are used in place in the reader's buffer when the whole block
+    /// is there (most blocks), and copied out only when it straddles the buffer's end.
+    fn next<R: BufRead, T>(
+        &mut self,
+        r: &mut R,
+        use_block: impl FnOnce(&[u8], usize, u32) -> Result<T, CabinetError>,
+    ) -> Result<Option<T>, CabinetError> {
         if self.next == self.count {
             return Ok(None);
         }
         let mut head = [0u8; 8];
+        self.reserve.resize(self.reserve_len, 0);
         r.read_exact(&mut head)
+            .and_then(|()| r.read_exact(&mut self.reserve))
             .map_err(|e| CabinetError::reading(e, || self.what()))?;
         let stored = u32_at(&head, 0);
         let compressed = usize::from(u16_at(&head, 4));
         let uncompressed = usize::from(u16_at(&head, 6));
-        self.reserve.resize(self.reserve_len, 0);
-        self.data.resize(compressed, 0);
-        r.read_exact(&mut self.reserve)
-            .and_then(|()| r.read_exact(&mut self.data))
-            .map_err(|e| CabinetError::reading(e, || self.what()))?;
         let block = self.next;
+        let buffered = r
+            .fill_buf()
+            .map_err(|e| CabinetError::reading(e, || self.what()))?
+            .len();
+        let in_place = buffered >= compressed;
+        let data: &[u8] = if in_place {
+            // Already filled above: this returns the same buffered bytes without reading.
+            let avail = r.fill_buf().map_err(CabinetError::Io)?;
+            &avail[..compressed]
+        } else {
+            self.data.resize(compressed, 0);
+            let what = format!("data block {} of folder {}", self.next, self.folder);
+            r.read_exact(&mut self.data)
+                .map_err(|e| CabinetError::reading(e, || what))?;
+            &self.data
+        };
         if stored != 0 {
             let sizes = [head[4], head[5], head[6], head[7]];
-            let computed = checksum::data_block(sizes, &self.reserve, &self.data);
+            let computed = checksum::data_block(sizes, &self.reserve, data);
             if computed != stored {
                 return Err(CabinetError::ChecksumMismatch {
                     folder: self.folder,
@@ -72,8 +91,12 @@ impl Blocks {
                 },
             });
         }
+        let out = use_block(data, uncompressed, block)?;
+        if in_place {
+            r.consume(compressed);
+        }
         self.next += 1;
-        Ok(Some((&self.data, uncompressed)))
+        Ok(Some(out))
     }
 }
 
@@ -91,7 +114,7 @@ struct Open<'e, W> {
 /// never decoded, and a folder whose files are all empty reads no block at all (a zero-length
 /// file in a folder declaring a block it does not store is valid, as cabextract and libgcab
 /// read it).
-pub(super) fn extract_folder<R: Read + Seek, S: Sink>(
+pub(super) fn extract_folder<R: BufRead + Seek, S: Sink>(
     r: &mut R,
     index: u16,
     folder: &Folder,
@@ -127,19 +150,22 @@ pub(super) fn extract_folder<R: Read + Seek, S: Sink>(
         };
         let mut pos = 0u64;
         while pos < data_end {
-            let block = blocks.next;
-            let Some((data, expected)) = blocks.read(r)? else {
+            let routed = blocks.next(r, |data, expected, block| {
+                let chunk =
+                    codec
+                        .decode(data, expected)
+                        .map_err(|reason| CabinetError::Corrupt {
+                            folder: index,
+                            block,
+                            reason,
+                        })?;
+                router.route(pos, chunk, sink)?;
+                Ok(chunk.len() as u64)
+            })?;
+            let Some(n) = routed else {
                 return Err(router.short_of_data(pos));
             };
-            let chunk = codec
-                .decode(data, expected)
-                .map_err(|reason| CabinetError::Corrupt {
-                    folder: index,
-                    block,
-                    reason,
-                })?;
-            router.route(pos, chunk, sink)?;
-            pos += chunk.len() as u64;
+            pos += n;
         }
     }
     // Only empty files remain: those at or past the end of the data.
