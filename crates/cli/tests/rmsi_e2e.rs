@@ -1794,7 +1794,6 @@ fn async_wait_custom_action_failure_is_checked_at_the_end_of_the_sequence() {
 }
 
 #[test]
-#[ignore = "engine: the Error 1722 line of a failed async action has an empty location and command"]
 fn async_custom_action_failure_names_its_location_and_command() {
     let ctx = Ctx::new();
     let run = ctx.install(&package("ca.msi"), Layout::Fhs, &["ASYNCFAIL=1"]);
