@@ -149,6 +149,9 @@ impl<'r> Stage<'r> {
             remove_made_dirs(lock, &made_state);
             return Err(e);
         }
+        // Staging folders of an install that was killed: nobody else can be using them,
+        // since this install holds the root's lock.
+        remove_stale_staging(&state_fd);
         let mut tries = 0;
         let (dir_rel, dir) = loop {
             let name = format!("staging-{:08x}", random_u32());
@@ -606,6 +609,41 @@ fn remove_tree_at(dir: &OwnedFd) {
     }
 }
 
+/// Removes the `staging-*` folders (and the files in them) left in the state folder by an
+/// install that was killed.
+fn remove_stale_staging(state: &OwnedFd) {
+    let Ok(fd) = rustix::fs::openat(
+        state,
+        ".",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return;
+    };
+    let Ok(mut entries) = rustix::fs::Dir::read_from(&fd) else {
+        return;
+    };
+    let mut stale = Vec::new();
+    while let Some(Ok(entry)) = entries.next() {
+        let name = entry.file_name().to_bytes();
+        if name.starts_with(b"staging-") {
+            stale.push(name.to_vec());
+        }
+    }
+    for name in stale {
+        let name = OsStr::from_bytes(&name);
+        if let Ok(dir) = rustix::fs::openat(
+            state,
+            name,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            remove_tree_at(&dir);
+            let _ = rustix::fs::unlinkat(state, name, AtFlags::REMOVEDIR);
+        }
+    }
+}
+
 /// Removes the folders in `made` (outermost first) if they are empty, innermost first.
 fn remove_made_dirs(lock: &RootLock, made: &[PathBuf]) {
     for target in made.iter().rev() {
@@ -932,6 +970,25 @@ mod tests {
         assert!(stage.place(a.clone(), "../x".into()).is_err());
         assert!(stage.place(a.clone(), "/etc/x".into()).is_err());
         assert!(stage.place(a, "opt/../../x".into()).is_err());
+    }
+
+    #[test]
+    fn staging_left_by_a_killed_install_is_removed() {
+        let root = tempfile::tempdir().expect("root");
+        let stale = root.path().join("var/lib/rmsi/staging-0badf00d");
+        fs_err::create_dir_all(&stale).expect("mkdir");
+        fs_err::set_permissions(
+            root.path().join("var/lib/rmsi"),
+            std::fs::Permissions::from_mode(0o700),
+        )
+        .expect("chmod");
+        fs_err::write(stale.join("f1"), "half").expect("write");
+        let lock = RootLock::acquire(root.path()).expect("lock");
+        let stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        assert!(!stale.exists(), "the stale staging folder is still there");
+        stage.finish();
+        // The state folder existed before: it stays, empty.
+        assert_eq!(listing(root.path()), ["var/", "var/lib/", "var/lib/rmsi/"]);
     }
 
     #[test]

@@ -96,9 +96,19 @@ pub(crate) fn default_ui() -> UiLevel {
 /// Runs the request with the terminal UI and turns its result into the exit status.
 pub(crate) fn execute(request: &InstallRequest) -> ExitCode {
     let mut ui = TerminalUi::new(request.ui_level);
-    let report = engine::install(request, &mut ui);
+    // A bug in the engine must still end as msiexec ends on a fatal error (1603), after
+    // the staging area was dropped (which puts the root back as it was).
+    let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        engine::install(request, &mut ui)
+    }));
     ui.done();
-    super::finish(&report)
+    match report {
+        Ok(report) => super::finish(&report),
+        Err(_) => {
+            eprintln!("rmsi: 1603 ERROR_INSTALL_FAILURE: internal error (a bug in rmsi)");
+            ExitCode::from(engine::exit_status(1603))
+        }
+    }
 }
 
 /// Progress bar and files-in-use prompt on the terminal.
