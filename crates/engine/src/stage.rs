@@ -610,7 +610,9 @@ fn remove_tree_at(dir: &OwnedFd) {
 }
 
 /// Removes the `staging-*` folders (and the files in them) left in the state folder by an
-/// install that was killed.
+/// install that was killed. A folder holding moved-aside originals (`b*`, from a commit that
+/// was cut short) is kept: those files are the only copy of what the root held, and
+/// recovering them belongs to the transactional journal of a later issue.
 fn remove_stale_staging(state: &OwnedFd) {
     let Ok(fd) = rustix::fs::openat(
         state,
@@ -638,10 +640,36 @@ fn remove_stale_staging(state: &OwnedFd) {
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
             Mode::empty(),
         ) {
+            if holds_backups(&dir) {
+                continue;
+            }
             remove_tree_at(&dir);
             let _ = rustix::fs::unlinkat(state, name, AtFlags::REMOVEDIR);
         }
     }
+}
+
+/// Whether a staging folder holds a moved-aside original (a `b*` file).
+fn holds_backups(dir: &OwnedFd) -> bool {
+    let Ok(fd) = rustix::fs::openat(
+        dir,
+        ".",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return true;
+    };
+    let Ok(entries) = rustix::fs::Dir::read_from(&fd) else {
+        return true;
+    };
+    for entry in entries {
+        match entry {
+            Ok(e) if e.file_name().to_bytes().starts_with(b"b") => return true,
+            Ok(_) => {}
+            Err(_) => return true,
+        }
+    }
+    false
 }
 
 /// Removes the folders in `made` (outermost first) if they are empty, innermost first.
@@ -986,6 +1014,16 @@ mod tests {
         let lock = RootLock::acquire(root.path()).expect("lock");
         let stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         assert!(!stale.exists(), "the stale staging folder is still there");
+        drop(stage);
+        // One holding a moved-aside original is kept.
+        let with_backup = root.path().join("var/lib/rmsi/staging-0000beef");
+        fs_err::create_dir(&with_backup).expect("mkdir");
+        fs_err::write(with_backup.join("b3"), "original").expect("write");
+        let stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        assert!(with_backup.join("b3").exists(), "an original was deleted");
+        drop(stage);
+        fs_err::remove_dir_all(&with_backup).expect("clean up");
+        let stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         stage.finish();
         // The state folder existed before: it stays, empty.
         assert_eq!(listing(root.path()), ["var/", "var/lib/", "var/lib/rmsi/"]);
