@@ -207,6 +207,10 @@ impl<'e, W: std::io::Write> Router<'e, W> {
             for o in &self.open {
                 until = until.min(o.end);
             }
+            // Every file starting at or before `at` is open and every open file ends past
+            // it, so `until > at`; the clamp only keeps a broken invariant from slicing
+            // backwards (an empty piece, after which `finish_until` makes progress).
+            let until = until.max(at);
             let piece = &chunk[(at - pos) as usize..(until - pos) as usize];
             for o in &mut self.open {
                 if let Some(w) = o.writer.as_mut() {
