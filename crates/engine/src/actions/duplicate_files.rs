@@ -45,12 +45,7 @@ pub(crate) fn remove(s: &mut Session<'_>) -> ActionResult {
     ActionResult::Success
 }
 
-fn duplicate(
-    s: &mut Session<'_>,
-    original: &str,
-    from: &Path,
-    to: &Path,
-) -> Result<(), Error> {
+fn duplicate(s: &mut Session<'_>, original: &str, from: &Path, to: &Path) -> Result<(), Error> {
     let rel = s.rel(to)?;
     let name = match s.staged_files.get(original).cloned() {
         Some(staged) => s.stage()?.duplicate(&staged)?,
