@@ -306,6 +306,28 @@ fn ui_sequence_runs_only_at_full_ui() {
 }
 
 #[test]
+fn schedule_reboot_makes_the_install_end_with_3010() {
+    // Spec 1.9: a reboot is needed; rmsi never restarts the machine, so 3010 whatever
+    // REBOOT says (ReallySuppress, Suppress, or unset at no UI).
+    for extra in [&[][..], &["--norestart"][..], &["REBOOT=Suppress"][..]] {
+        let ctx = Ctx::new();
+        let mut cmd = ctx.install_command(&package("multi.msi"), Layout::Fhs, &["SCHEDREBOOT=1"]);
+        cmd.args(extra);
+        let run = ctx.finish(&mut cmd);
+        run.assert_code_logged(3010);
+        assert_multi(&ctx, Layout::Fhs, MULTI_DEFAULT, &run);
+    }
+}
+
+#[test]
+fn reboot_force_makes_the_install_end_with_3010() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("multi.msi"), Layout::Fhs, &["REBOOT=Force"]);
+    run.assert_code_logged(3010);
+    assert_multi(&ctx, Layout::Fhs, MULTI_DEFAULT, &run);
+}
+
+#[test]
 fn multi_installdir_outside_is_placed_under_the_root() {
     let ctx = Ctx::new();
     let elsewhere = format!("/tmp/rmsi-e2e-elsewhere-{}", std::process::id());

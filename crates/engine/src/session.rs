@@ -672,7 +672,11 @@ impl<'a> Session<'a> {
         }
         result?;
         self.left = left;
-        if self.reboot_required {
+        // REBOOT=Force (first letter F, spec 1.9) makes a restart needed too.
+        let forced = self
+            .prop("REBOOT")
+            .is_some_and(|v| v.starts_with(['F', 'f']));
+        if self.reboot_required || forced {
             Ok(Outcome::RebootRequired)
         } else {
             Ok(Outcome::Success)

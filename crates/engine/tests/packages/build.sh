@@ -52,7 +52,8 @@ sql "$here/multi.msi" \
     "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('SetDataDirAbs', 35, 'DataDir', '[NEWDATADIR]')" \
     "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('SetDataDirAbs', 'NEWDATADIR', 1030)" \
     "INSERT INTO \`LaunchCondition\` (\`Condition\`, \`Description\`) VALUES ('NOT BLOCKME', 'rmsi multi cannot be installed while BLOCKME is set.')" \
-    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('LaunchConditions', '', 100)"
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('LaunchConditions', '', 100)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('ScheduleReboot', 'SCHEDREBOOT', 6550)"
 expect "$here/multi.msi" Component 'VersionNT >= 601'
 expect "$here/multi.msi" Component 'VersionNT < 601'
 expect "$here/multi.msi" Component 'WITHCONFIG = "1"'
@@ -64,6 +65,7 @@ expect "$here/multi.msi" InstallExecuteSequence 'SetInstallDir	NEWINSTALLDIR	960
 expect "$here/multi.msi" CustomAction 'SetDataDirAbs	35	DataDir	[NEWDATADIR]'
 expect "$here/multi.msi" InstallExecuteSequence 'SetDataDirAbs	NEWDATADIR	1030'
 expect "$here/multi.msi" InstallUISequence 'UiMark		1010'
+expect "$here/multi.msi" InstallExecuteSequence 'ScheduleReboot	SCHEDREBOOT	6550'
 expect "$here/multi.msi" LaunchCondition 'NOT BLOCKME	rmsi multi cannot be installed while BLOCKME is set.'
 expect "$here/multi.msi" InstallExecuteSequence 'LaunchConditions		100'
 expect "$here/multi.msi" InstallExecuteSequence 'MarkProperty	NOT MULTISKIP	1010'
