@@ -1252,6 +1252,15 @@ fn mapped_file_holder_left_running_with_disable_shutdown_is_3010() {
     let (run, mut holder, _lib) =
         replace_mapped_file(&ctx, &["MSIRESTARTMANAGERCONTROL=DisableShutdown"]);
     run.assert_code_logged(3010);
+    // Spec 1.3/1.9: in-use files replaced, a restart needed.
+    assert_eq!(
+        log::server_properties(&run.log)
+            .get("ReplacedInUseFiles")
+            .map(String::as_str),
+        Some("1"),
+        "{}",
+        run.describe()
+    );
     assert!(
         holder.is_running(),
         "DisableShutdown must not shut the holder down"
