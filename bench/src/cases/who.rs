@@ -52,10 +52,8 @@ impl Drop for TestFile {
 
 pub(crate) fn run(h: &mut Harness) -> anyhow::Result<()> {
     let rstmgr = h.bin("rstmgr")?;
-    let file = TestFile(std::env::temp_dir().join(format!(
-        "rmsi-bench-who-{}.txt",
-        std::process::id()
-    )));
+    let file =
+        TestFile(std::env::temp_dir().join(format!("rmsi-bench-who-{}.txt", std::process::id())));
     std::fs::write(&file.0, "held by some of the extra processes\n")
         .with_context(|| format!("writing {}", file.0.display()))?;
     let libc = find_libc()?;
@@ -85,6 +83,16 @@ pub(crate) fn run(h: &mut Harness) -> anyhow::Result<()> {
         bail!("rstmgr who found {found} users of the test file, expected at least {holders}");
     }
     h.note(&format!("rstmgr who found {found} users of the test file"));
+    // Other work on the machine takes CPU from both sides; say how much there was.
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        h.note(&format!(
+            "load average before timing: {} (2 cores: above 2, both sides wait for CPU)",
+            load.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+    }
 
     let (ours, fuser) = if have_tool("fuser") {
         let (a, b) = h.compare(
@@ -158,7 +166,11 @@ fn count_processes() -> usize {
     std::fs::read_dir("/proc")
         .map(|d| {
             d.flatten()
-                .filter(|e| e.file_name().to_str().is_some_and(|n| n.parse::<u32>().is_ok()))
+                .filter(|e| {
+                    e.file_name()
+                        .to_str()
+                        .is_some_and(|n| n.parse::<u32>().is_ok())
+                })
                 .count()
         })
         .unwrap_or(0)
