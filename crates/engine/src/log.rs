@@ -40,6 +40,9 @@ pub(crate) struct Log {
     /// `PP:TT`, computed once.
     ids: String,
     hidden: BTreeSet<String>,
+    /// Values of hidden properties: masked wherever they appear (a custom action's command
+    /// line that holds the session key, say).
+    secrets: Vec<String>,
     error: Option<io::Error>,
 }
 
@@ -109,6 +112,7 @@ impl Log {
             out: None,
             ids: ids(),
             hidden: BTreeSet::new(),
+            secrets: Vec::new(),
             error: None,
         }
     }
@@ -125,6 +129,7 @@ impl Log {
             out: Some(io::BufWriter::new(file)),
             ids: ids(),
             hidden: BTreeSet::new(),
+            secrets: Vec::new(),
             error: None,
         };
         let now = Clock::now();
@@ -149,6 +154,13 @@ impl Log {
         self.hidden.insert(name.to_string());
     }
 
+    /// Masks `value` wherever it appears in later lines (the value of a hidden property).
+    pub(crate) fn add_secret(&mut self, value: &str) {
+        if !value.is_empty() && !self.secrets.iter().any(|s| s == value) {
+            self.secrets.push(value.to_string());
+        }
+    }
+
     /// Whether a property's value is masked.
     pub(crate) fn is_hidden(&self, name: &str) -> bool {
         self.hidden.contains(name)
@@ -156,9 +168,21 @@ impl Log {
 
     /// Writes one line as it is.
     pub(crate) fn line(&mut self, text: &str) {
-        if let Some(out) = &mut self.out
-            && let Err(err) = writeln!(out, "{text}")
-        {
+        let Some(out) = &mut self.out else {
+            return;
+        };
+        let masked;
+        let text = if self.secrets.iter().any(|s| text.contains(s.as_str())) {
+            let mut t = text.to_string();
+            for s in &self.secrets {
+                t = t.replace(s.as_str(), MASK);
+            }
+            masked = t;
+            masked.as_str()
+        } else {
+            text
+        };
+        if let Err(err) = writeln!(out, "{text}") {
             self.error.get_or_insert(err);
         }
     }
@@ -378,5 +402,18 @@ mod tests {
             "Property(S): MsiRestartManagerSessionKey = **********"
         );
         assert!(!lines.iter().any(|l| l.contains("abc")));
+    }
+
+    #[test]
+    fn secret_values_are_masked_in_every_line() {
+        let lines = written(|log| {
+            log.add_secret("0123456789abcdef");
+            log.engine("Running custom action X: rstmgr register 0123456789abcdef --file f");
+            log.line("raw output 0123456789abcdef");
+        });
+        assert!(
+            lines[1].ends_with("]: Running custom action X: rstmgr register ********** --file f")
+        );
+        assert_eq!(lines[2], "raw output **********");
     }
 }

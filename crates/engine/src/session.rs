@@ -413,6 +413,9 @@ impl<'a> Session<'a> {
             return;
         }
         self.ctx.set_property(name, value);
+        if self.log.is_hidden(name) {
+            self.log.add_secret(value);
+        }
         self.log.property_change(name, old.as_deref(), new);
     }
 
@@ -486,6 +489,9 @@ impl<'a> Session<'a> {
             .ctx
             .initialize(&self.package, self.request, &self.root)?;
         for (name, value) in changes {
+            if self.log.is_hidden(&name) {
+                self.log.add_secret(&value);
+            }
             self.log.property_change(&name, None, Some(&value));
         }
         for (name, value) in &self.request.properties {
