@@ -36,11 +36,12 @@
 //! # Devices in `maps`
 //!
 //! `maps` shows the device as `major:minor` in hex; [`rustix::fs::makedev`] turns that into
-//! the `st_dev` that `stat` reports. On file systems that report an anonymous device to
-//! `stat` (major 0: overlayfs, btrfs subvolumes) the device in `maps` is the underlying
-//! one and may differ, and overlayfs may even show the lower layer's inode, so for such
-//! targets a mapping also counts when its path text is the target's canonical path (and it
-//! is not marked `(deleted)`).
+//! the `st_dev` that `stat` reports (on this kind of machine, ext4 on `/dev/vda`, both say
+//! `fe:00` = 65024). On overlayfs and btrfs the device in `maps` is the underlying one
+//! and differs from what `stat` says, and overlayfs even shows the layer's inode, so for
+//! targets there a mapping also counts when its path text is the target's canonical path
+//! (a file replaced since is marked `(deleted)` and does not match). Descriptors and the
+//! executable are not affected: following their links gives what `stat` gives.
 //!
 //! # Processes that cannot be read
 //!
@@ -344,6 +345,23 @@ fn is_kernel_critical(p: &ProcessInfo) -> bool {
     p.process.pid == 1 || is_critical_name(&p.app_name)
 }
 
+/// `OVERLAYFS_SUPER_MAGIC` and `BTRFS_SUPER_MAGIC` from `include/uapi/linux/magic.h`.
+const OVERLAYFS_MAGIC: i64 = 0x794c_7630;
+const BTRFS_MAGIC: i64 = 0x9123_683e;
+
+/// Whether `maps` may name the file at `path` with another device (and, for overlayfs,
+/// inode) than `stat` gives: overlayfs maps the underlying layer's file, and btrfs reports
+/// a per-subvolume device to `stat` but the file system's own in `maps`. Other file
+/// systems with an anonymous device (tmpfs...) show the same device in both.
+fn maps_may_show_another_device(path: &Path) -> bool {
+    rustix::fs::statfs(path).is_ok_and(|fs| {
+        // `f_type` is `i64` here but narrower on other architectures.
+        #[allow(clippy::unnecessary_cast)]
+        let magic = fs.f_type as i64;
+        magic == OVERLAYFS_MAGIC || magic == BTRFS_MAGIC
+    })
+}
+
 /// What is looked for, by (device, inode).
 struct Targets {
     paths: Vec<PathBuf>,
@@ -384,8 +402,8 @@ impl Targets {
                 t.any_file = true;
             }
             t.by_id.entry((meta.dev(), meta.ino())).or_default().push(i);
-            if rustix::fs::major(meta.dev()) == 0
-                && !meta.is_dir()
+            if !meta.is_dir()
+                && maps_may_show_another_device(path)
                 && let Ok(canon) = std::fs::canonicalize(path)
             {
                 t.anon.push((i, canon.as_os_str().as_bytes().to_vec()));
@@ -679,13 +697,14 @@ fn inspect(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Out
             }
         }
     }
-    if targets.any_file {
-        if let Err(e) = scan_fds(dir, targets, scratch) {
-            denied |= is_denied(e);
-        }
-        if let Err(e) = scan_maps(dir, targets, scratch) {
-            denied |= is_denied(e);
-        }
+    // A directory can be held open too (`opendir`), but only files are mapped.
+    if let Err(e) = scan_fds(dir, targets, scratch) {
+        denied |= is_denied(e);
+    }
+    if targets.any_file
+        && let Err(e) = scan_maps(dir, targets, scratch)
+    {
+        denied |= is_denied(e);
     }
     if !scratch.uses.is_empty() {
         Outcome::Uses

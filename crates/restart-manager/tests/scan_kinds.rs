@@ -99,6 +99,17 @@ fn a_process_in_a_directory_is_found_as_cwd() {
 }
 
 #[test]
+fn a_directory_held_open_is_found_as_a_descriptor() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = dir.path().join("held");
+    std::fs::create_dir(&held).unwrap();
+    let holder = scan_support::hold_open(&held);
+    let report = scan(&[&held]);
+    let u = use_of(&report, holder.pid(), &held).expect("found by its descriptor");
+    assert!(u.kinds.fd && !u.kinds.cwd, "{u:?}");
+}
+
+#[test]
 fn every_process_has_the_root_directory_as_root() {
     let p = bystander();
     let report = scan(&[Path::new("/")]);
