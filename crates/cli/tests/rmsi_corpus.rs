@@ -77,15 +77,7 @@ fn check_in(id: &str, props: &[&str], code: u32, files: Files, layout: Layout) {
     let pkg = corpus_package(id);
     let ctx = Ctx::new();
     let run = ctx.install(&pkg, layout, props);
-    run.assert_code(code);
-    if code != 1619 && code != 1620 {
-        let line = format!("MainEngineThread is returning {code}");
-        assert!(
-            run.log.contains(&line),
-            "{id}: the log lacks `{line}`\n{}",
-            run.describe()
-        );
-    }
+    run.assert_code_logged(code);
     assert!(
         ctx.outside_root().is_empty(),
         "{id}: wrote outside the root: {:?}",

@@ -613,7 +613,7 @@ fn msiexec_bad_syntax_is_1639() {
 fn missing_package_is_1619() {
     let ctx = Ctx::new();
     let run = ctx.install(&ctx.path("no-such-package.msi"), Layout::Fhs, &[]);
-    run.assert_code(1619);
+    run.assert_code_logged(1619);
     assert_root_empty(&ctx.root, &run);
 }
 
@@ -623,14 +623,14 @@ fn not_a_package_is_1620() {
     let text = ctx.path("text.msi");
     fs::write(&text, "this is not a compound file\n").expect("write text.msi");
     let run = ctx.install(&text, Layout::Fhs, &[]);
-    run.assert_code(1620);
+    run.assert_code_logged(1620);
     assert_root_empty(&ctx.root, &run);
     // A real package cut short: the compound file header is there, its sectors are not.
     let truncated = ctx.path("truncated.msi");
     let bytes = fs::read(package("multi.msi")).expect("read multi.msi");
     fs::write(&truncated, &bytes[..1536]).expect("write truncated.msi");
     let run = ctx.install(&truncated, Layout::Fhs, &[]);
-    run.assert_code(1620);
+    run.assert_code_logged(1620);
     assert_root_empty(&ctx.root, &run);
 }
 
@@ -1982,7 +1982,7 @@ fn second_install_on_the_same_root_is_1618() {
         .arg(&second_log);
     let second = common_e2e::run_command(&mut cmd, Some(&second_log));
     let first = wait_run(first, Some(&ctx.log));
-    second.assert_code(1618);
+    second.assert_code_logged(1618);
     first.assert_code_logged(0);
     let payload = fs::read(package("src/ca/payload.txt")).expect("payload source");
     let path = format!("{}/rmsi-tests/ca/payload.txt", Layout::Fhs.program_files());
