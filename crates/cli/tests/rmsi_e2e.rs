@@ -1166,6 +1166,60 @@ fn custom_action_registers_a_process_that_is_then_shut_down() {
     );
 }
 
+/// Installs rmkey.msi with SERVICE=NAME (JoinRmService registers it) and `props`, with
+/// SVDIR pointing at a private runit service folder.
+fn install_registering_a_service(
+    props: &[&str],
+) -> (Ctx, common_e2e::Run, common_e2e::RunitService, u32) {
+    let ctx = Ctx::new();
+    let service = common_e2e::RunitService::start(&ctx, "rmsidemo");
+    let before = service.pid().expect("the service runs");
+    let mut all = vec!["SERVICE=rmsidemo"];
+    all.extend_from_slice(props);
+    let mut cmd = ctx.install_command(&package("rmkey.msi"), Layout::Fhs, &all);
+    cmd.env("SVDIR", &service.svdir);
+    let run = ctx.finish(&mut cmd);
+    (ctx, run, service, before)
+}
+
+#[test]
+fn registered_service_is_stopped_and_started_again() {
+    let (_ctx, run, service, before) = install_registering_a_service(&[]);
+    run.assert_code_logged(0);
+    assert_eq!(
+        log::ended(&run.log, "JoinRmService"),
+        Some(1),
+        "{}",
+        run.describe()
+    );
+    assert_app_listed(&run, before, "rmsidemo");
+    // Services shut down for the update are restarted (MSIDISABLERMRESTART unset).
+    let start = Instant::now();
+    let mut now = service.pid();
+    while now.is_none_or(|p| p == before) && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+        now = service.pid();
+    }
+    assert!(
+        now.is_some_and(|p| p != before),
+        "not restarted: pid {now:?} (was {before})\n{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn msidisablermrestart_leaves_a_stopped_service_down() {
+    let (_ctx, run, service, _before) = install_registering_a_service(&["MSIDISABLERMRESTART=1"]);
+    run.assert_code_logged(0);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        service.pid(),
+        None,
+        "restarted despite MSIDISABLERMRESTART=1\n{}",
+        run.describe()
+    );
+}
+
 // --- files in use: a process holds the replaced file open and mapped ---
 
 fn libdemo(layout: Layout) -> String {

@@ -687,3 +687,73 @@ pub(crate) mod log {
             .collect()
     }
 }
+
+/// A private runit service folder supervised by its own `runsvdir` (runit from Debian: the
+/// service manager the Restart Manager uses where systemd does not run), with one service
+/// `name` that sleeps. Dropping it kills that `runsvdir` and tells the service's `runsv`
+/// to exit, so nothing outlives the test.
+pub(crate) struct RunitService {
+    pub(crate) svdir: PathBuf,
+    pub(crate) name: String,
+    runsvdir: Child,
+}
+
+impl RunitService {
+    pub(crate) fn start(ctx: &Ctx, name: &str) -> RunitService {
+        let svdir = ctx.path("sv");
+        let dir = svdir.join(name);
+        fs::create_dir_all(&dir).expect("mkdir the service folder");
+        let run = dir.join("run");
+        fs::write(&run, "#!/bin/sh\nexec sleep 60\n").expect("write the run script");
+        fs::set_permissions(&run, fs::Permissions::from_mode(0o755)).expect("chmod run");
+        let runsvdir = Command::new("runsvdir")
+            .arg(&svdir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start runsvdir (Debian's runit)");
+        let service = RunitService {
+            svdir,
+            name: name.to_string(),
+            runsvdir,
+        };
+        let start = Instant::now();
+        while service.pid().is_none() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "runit never started {name}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        service
+    }
+
+    /// `sv status`: the pid when the service runs, None when it is down.
+    pub(crate) fn pid(&self) -> Option<u32> {
+        let out = Command::new("sv")
+            .arg("status")
+            .arg(self.svdir.join(&self.name))
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let rest = text.strip_prefix("run: ")?;
+        let pid = rest.split("(pid ").nth(1)?.split(')').next()?;
+        pid.parse().ok()
+    }
+}
+
+impl Drop for RunitService {
+    fn drop(&mut self) {
+        // runsvdir first (exactly its pid), so that it cannot start runsv again; then
+        // the orphaned runsv stops the service and exits.
+        let _ = self.runsvdir.kill();
+        let _ = self.runsvdir.wait();
+        let _ = Command::new("sv")
+            .arg("exit")
+            .arg(self.svdir.join(&self.name))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}

@@ -77,6 +77,8 @@ expect "$here/rmkey.msi" InstallExecuteSequence 'RecordKeyBefore	KEYDIR	1300'
 expect "$here/rmkey.msi" InstallExecuteSequence 'JoinRm	HELD	1350'
 expect "$here/rmkey.msi" CustomAction 'JoinRmPid	2098	RSTMGR_EXE	register [MsiRestartManagerSessionKey] --pid [HOLDPID]'
 expect "$here/rmkey.msi" InstallExecuteSequence 'JoinRmPid	HOLDPID	1360'
+expect "$here/rmkey.msi" CustomAction 'JoinRmService	2098	RSTMGR_EXE	register [MsiRestartManagerSessionKey] --service [SERVICE]'
+expect "$here/rmkey.msi" InstallExecuteSequence 'JoinRmService	SERVICE	1370'
 expect "$here/rmkey.msi" InstallExecuteSequence 'InstallValidate		1400'
 expect "$here/rmkey.msi" InstallExecuteSequence 'RecordKeyAfter	KEYDIR	1450'
 
