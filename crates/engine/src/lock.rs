@@ -35,15 +35,30 @@ impl RootLock {
             Mode::empty(),
         )
         .map_err(|e| Error::io(root, e.into()))?;
-        match rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => Ok(RootLock {
-                fd,
-                root: root.to_path_buf(),
-            }),
-            Err(rustix::io::Errno::WOULDBLOCK) => Err(Error::AlreadyRunning {
-                root: root.to_path_buf(),
-            }),
-            Err(e) => Err(Error::io(root, e.into())),
+        // A lock just released can still be held for a moment by a child that another
+        // thread of this process forked and has not yet exec'd (the child shares the open
+        // file description until exec closes it): try a few times over a quarter second
+        // before concluding that another install runs.
+        let mut tries = 0;
+        loop {
+            match rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => {
+                    return Ok(RootLock {
+                        fd,
+                        root: root.to_path_buf(),
+                    });
+                }
+                Err(rustix::io::Errno::WOULDBLOCK) if tries < 25 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(rustix::io::Errno::WOULDBLOCK) => {
+                    return Err(Error::AlreadyRunning {
+                        root: root.to_path_buf(),
+                    });
+                }
+                Err(e) => return Err(Error::io(root, e.into())),
+            }
         }
     }
 

@@ -334,6 +334,8 @@ pub(crate) struct Session<'a> {
     pub(crate) error: Option<Error>,
     /// Applications left running on replaced files.
     pub(crate) left: Vec<AppInUse>,
+    /// RegisterProduct ran: record the product in the registry after success.
+    pub(crate) register_product: bool,
     /// File key → its staged file (for DuplicateFiles).
     pub(crate) staged_files: std::collections::HashMap<String, String>,
 }
@@ -397,6 +399,7 @@ impl<'a> Session<'a> {
             error: None,
             left: Vec::new(),
             staged_files: std::collections::HashMap::new(),
+            register_product: false,
         })
     }
 
@@ -566,8 +569,10 @@ impl<'a> Session<'a> {
         let _ = sequence::run_row(&row, which, self);
     }
 
-    /// After success: commit custom actions, then the staging area goes.
-    fn commit(&mut self) {
+    /// After success: commit custom actions, the product recorded in the registry (when
+    /// RegisterProduct ran), then the staging area goes. A registry that cannot be written
+    /// fails the install (the root is then rolled back).
+    fn commit(&mut self) -> Result<()> {
         for action in std::mem::take(&mut self.commit_actions) {
             let r = crate::actions::custom::run_deferred(self, &action, "commit");
             if r.stops() && !action_ignores_exit(&action) {
@@ -577,9 +582,19 @@ impl<'a> Session<'a> {
                 ));
             }
         }
+        if self.register_product {
+            let path = self.package.path().to_path_buf();
+            let db = self.ctx.record_product(&path)?;
+            self.log.engine(&format!(
+                "Executing op: ProductRegister(ProductCode={},Registry={})",
+                self.prop("ProductCode").unwrap_or_default(),
+                db.display()
+            ));
+        }
         if let Some(stage) = self.stage.take() {
             stage.finish();
         }
+        Ok(())
     }
 
     /// After a failure: rollback custom actions in reverse order, then every staged change
@@ -620,11 +635,18 @@ impl<'a> Session<'a> {
         let result = self.top_level();
         self.log.action_end("INSTALL", result.log_value());
         let result = match result {
-            ActionResult::Success | ActionResult::NotCalled => {
-                self.commit();
-                self.termination(-1);
-                Ok(())
-            }
+            ActionResult::Success | ActionResult::NotCalled => match self.commit() {
+                Ok(()) => {
+                    self.termination(-1);
+                    Ok(())
+                }
+                Err(e) => {
+                    self.log.engine(&format!("Error: {e}"));
+                    self.termination(-3);
+                    self.rollback();
+                    Err(e)
+                }
+            },
             ActionResult::UserExit => {
                 self.termination(-2);
                 self.rollback();

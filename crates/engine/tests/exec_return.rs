@@ -103,8 +103,8 @@ fn windows_only_actions_are_logged_as_not_executed() {
     let pkg = s.build("plain", &wxs("", ""), &[("payload.txt", "x")], &[]);
     let (report, log) = s.install(&pkg, &[]);
     assert_eq!(report.code(), 0, "{log}");
-    // wixl's default sequence has RegisterProduct and PublishProduct: Windows-only.
-    for name in ["RegisterProduct", "PublishProduct"] {
+    // wixl's default sequence has PublishFeatures and PublishProduct: Windows-only.
+    for name in ["PublishFeatures", "PublishProduct"] {
         assert!(
             log.lines().any(|l| l.starts_with("Action ended")
                 && l.ends_with(&format!(": {name}. Return value 0."))),

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 
 use msi_expr::{ConditionResult, InstallState};
 
-use crate::cost::{CostPlan, CostTables, FileAction, FileSource};
+use crate::cost::{CostPlan, CostTables, FileAction, FileSource, InstalledState};
 use crate::directory;
 use crate::error::{Error, Result};
 use crate::layout::folder_value;
 use crate::package::Package;
 use crate::properties::{self, InitOptions, Properties};
+use crate::registry::{ProductRecord, Registry};
 use crate::session::{InstallRequest, UiLevel};
 
 /// One file InstallFiles must install.
@@ -38,6 +39,10 @@ pub(crate) struct Context {
     tables: Option<CostTables>,
     plan: Option<CostPlan>,
     errors: HashMap<i32, String>,
+    /// The root's product registry (read at initialization, written after success).
+    registry: Option<Registry>,
+    /// What this product has installed in the root already (a maintenance run).
+    installed: Option<InstalledState>,
 }
 
 impl Context {
@@ -63,6 +68,8 @@ impl Context {
             tables: None,
             plan: None,
             errors,
+            registry: None,
+            installed: None,
         })
     }
 
@@ -82,6 +89,13 @@ impl Context {
             UiLevel::Full => properties::UiLevel::Full,
         };
         opts.command_line = request.properties.clone();
+        let registry = Registry::for_root(root, request.layout)?;
+        if let Some(code) = package.property("ProductCode") {
+            let record = registry.product(&code)?;
+            opts.installed = record.is_some();
+            self.installed = record.map(|r| r.installed_state());
+        }
+        self.registry = Some(registry);
         properties::initialize(&mut self.props, package, &opts)?;
         if let Some(log) = &request.log {
             self.props
@@ -156,7 +170,7 @@ impl Context {
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect();
-            let plan = tables.finalize(&mut self.props, &self.root, None)?;
+            let plan = tables.finalize(&mut self.props, &self.root, self.installed.as_ref())?;
             self.plan = Some(plan);
             for (n, v) in self.props.iter() {
                 let old = before.get(n);
@@ -198,7 +212,7 @@ impl Context {
             .tables
             .as_ref()
             .ok_or_else(|| Error::failure("CostFinalize ran before CostInitialize"))?;
-        let plan = tables.finalize(&mut self.props, &self.root, None)?;
+        let plan = tables.finalize(&mut self.props, &self.root, self.installed.as_ref())?;
         self.plan = Some(plan);
         let mut changes = Changes::new();
         for (n, v) in self.props.iter() {
@@ -208,6 +222,45 @@ impl Context {
             }
         }
         Ok(changes)
+    }
+
+    /// Products installed in the root that an Upgrade row of `rows` matches, as
+    /// (ActionProperty, ProductCode) pairs (FindRelatedProducts).
+    pub(crate) fn related_products(
+        &self,
+        rows: &[crate::tables::upgrade::UpgradeRow],
+    ) -> Result<Vec<(String, String)>> {
+        let Some(registry) = &self.registry else {
+            return Ok(Vec::new());
+        };
+        let me = self.property("ProductCode").unwrap_or_default();
+        let mut out = Vec::new();
+        for row in rows {
+            for p in registry.related(&row.upgrade_code)? {
+                if !p.product_code.eq_ignore_ascii_case(&me)
+                    && crate::registry::upgrade_matches(row, &p)
+                {
+                    out.push((row.action_property.clone(), p.product_code.clone()));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records the product in the root's registry (after a successful install whose
+    /// sequence ran RegisterProduct).
+    pub(crate) fn record_product(&mut self, package_path: &Path) -> Result<PathBuf> {
+        let plan = self
+            .plan
+            .as_ref()
+            .ok_or_else(|| Error::failure("RegisterProduct ran before CostFinalize"))?;
+        let record = ProductRecord::from_plan(&self.props, plan, package_path);
+        let registry = self
+            .registry
+            .as_mut()
+            .ok_or_else(|| Error::failure("the product registry is not open"))?;
+        registry.record(&record)?;
+        Ok(registry.db_path())
     }
 
     /// The cost plan, once CostFinalize ran.

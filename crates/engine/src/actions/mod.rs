@@ -46,7 +46,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "RegisterExtensionInfo",
     "RegisterFonts",
     "RegisterMIMEInfo",
-    "RegisterProduct",
     "RegisterProgIdInfo",
     "RegisterTypeLibraries",
     "RegisterUser",
@@ -114,6 +113,12 @@ pub(crate) fn run_standard(s: &mut Session<'_>, name: &str) -> Option<ActionResu
                 }
                 s.set_prop("SourceDir", &text);
             }
+            ActionResult::Success
+        }
+        "RegisterProduct" => {
+            // Recorded in the root's product registry once the install succeeded (a failed
+            // install leaves no state behind).
+            s.register_product = true;
             ActionResult::Success
         }
         "ScheduleReboot" => {

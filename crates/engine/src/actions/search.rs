@@ -182,19 +182,33 @@ fn find_file(
     None
 }
 
-/// FindRelatedProducts: no product installed by this engine in the root is related yet (the
-/// product registry is read by a later issue's maintenance installs); each Upgrade row is
-/// logged.
+/// FindRelatedProducts: for each Upgrade row, the products this root's registry holds of
+/// that family (version and language within the row's bounds) are appended to the row's
+/// `ActionProperty` (`;`-separated). It runs only on a first installation.
 pub(crate) fn find_related_products(s: &mut Session<'_>) -> ActionResult {
+    if s.prop("Installed").is_some() {
+        s.log
+            .engine("FindRelatedProducts: the product is installed; nothing to find.");
+        return ActionResult::Success;
+    }
     let rows = match s.package.upgrades() {
         Ok(r) => r,
         Err(e) => return s.fail(e),
     };
-    for row in rows {
+    let found = match s.ctx.related_products(&rows) {
+        Ok(f) => f,
+        Err(e) => return s.fail(e),
+    };
+    for (property, product) in found {
         s.log.engine(&format!(
-            "FindRelatedProducts: UpgradeCode {}: no related product is installed in this root.",
-            row.upgrade_code
+            "FindRelatedProducts: Found application: {product} (into {property})"
         ));
+        let value = match s.prop(&property) {
+            Some(old) if old.split(';').any(|p| p == product) => continue,
+            Some(old) => format!("{old};{product}"),
+            None => product,
+        };
+        s.set_prop(&property, &value);
     }
     ActionResult::Success
 }
