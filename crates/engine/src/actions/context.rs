@@ -318,7 +318,7 @@ impl Context {
                     None => folder_value(&c.target_dir),
                 };
                 Some(format!(
-                    "Executing op: ComponentRegister(ComponentId={id},KeyPath={key_path},State=3,,Disk=1,SharedDllRefCount=0,BinaryType=0) [product {product}; component registration is kept by the product registry of a later issue]"
+                    "Executing op: ComponentRegister(ComponentId={id},KeyPath={key_path},State=3,,Disk=1,SharedDllRefCount=0,BinaryType=0) [product {product}; recorded in the product registry when the install succeeds]"
                 ))
             })
             .collect()

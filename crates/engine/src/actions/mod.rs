@@ -173,8 +173,8 @@ fn cost(
     }
 }
 
-/// ProcessComponents: the components' key paths. Component registration lives in the
-/// product registry of a later issue; the log lists what would be registered.
+/// ProcessComponents: the components' key paths, logged here; they are written to the root's
+/// product registry with the product once the install succeeded (RegisterProduct).
 fn process_components(s: &mut Session<'_>) -> ActionResult {
     for line in s.ctx.component_registrations() {
         s.log.engine(&line);
