@@ -108,7 +108,7 @@ pub(crate) fn run_row(
             _ => {
                 let log = host.log();
                 log.engine(&format!(
-                    "Note: 1: 2762 2: {} 3: the condition '{cond}' does not parse; the sequence ends",
+                    "The condition '{cond}' of action {} is not a valid condition (MSICONDITION_ERROR): the sequence ends (iesBadActionData)",
                     row.action
                 ));
                 log.action_start(&row.action);
