@@ -725,7 +725,15 @@ const ONCE_ACROSS_SEQUENCES: [&str; 3] =
 
 impl sequence::Host for Session<'_> {
     fn condition(&mut self, text: &str) -> ConditionResult {
-        self.ctx.condition(text)
+        let result = self.ctx.condition(text);
+        if result == ConditionResult::Error {
+            self.error.get_or_insert_with(|| {
+                Error::failure(format!(
+                    "the sequence condition {text:?} is not a valid condition"
+                ))
+            });
+        }
+        result
     }
 
     fn log(&mut self) -> &mut Log {
