@@ -1596,6 +1596,15 @@ fn holder_registered_for_restart_is_restarted_after_the_files_are_in_place() {
         "{}",
         run.describe()
     );
+    // The log names the new instance, not the one that was shut down.
+    let new = all[1].to_string();
+    assert!(
+        log::restart_manager(&run.log).iter().any(|l| {
+            l.contains("Restarted") && l.split(|c: char| !c.is_ascii_digit()).any(|w| w == new)
+        }),
+        "no RESTART MANAGER line names the relaunched pid {new}\n{}",
+        run.describe()
+    );
 }
 
 #[test]

@@ -346,10 +346,16 @@ impl RmGlue {
                     Ok(report) => {
                         for p in &report.apps {
                             if p.status.contains(AppStatus::RESTARTED) {
-                                log.rm(&format!(
-                                    "Restarted application '{}' (now id {}).",
-                                    p.app_name, p.process.pid
-                                ));
+                                // The new instance's id when this process relaunched it (a
+                                // service manager restarts its services under ids of its own).
+                                let now = report.relaunched.iter().find(|r| r.old == p.process);
+                                log.rm(&match now {
+                                    Some(r) => format!(
+                                        "Restarted application '{}' (now id {}).",
+                                        p.app_name, r.new.pid
+                                    ),
+                                    None => format!("Restarted application '{}'.", p.app_name),
+                                });
                             }
                         }
                         log.rm("Previously shut down applications have been restarted.");
