@@ -610,6 +610,27 @@ fn msiexec_bad_syntax_is_1639() {
 }
 
 #[test]
+fn install_bad_syntax_is_1639() {
+    let ctx = Ctx::new();
+    let pkg = package("multi.msi");
+    let root = ctx.root.to_string_lossy().into_owned();
+    let pkg = pkg.to_string_lossy().into_owned();
+    let cases: [&[&str]; 4] = [
+        &[&pkg, "--root", &root, "NOTAPROPERTY"],
+        &[&pkg, "--root", &root, "=value"],
+        &[&pkg, "--root", &root, "--ui", "bogus"],
+        &["--root", &root],
+    ];
+    for args in cases {
+        let mut cmd = ctx.rmsi();
+        cmd.arg("install").args(args);
+        let run = ctx.finish(&mut cmd);
+        run.assert_code(1639);
+        assert_root_empty(&ctx.root, &run);
+    }
+}
+
+#[test]
 fn missing_package_is_1619() {
     let ctx = Ctx::new();
     let run = ctx.install(&ctx.path("no-such-package.msi"), Layout::Fhs, &[]);
