@@ -324,3 +324,57 @@ fn second_install_while_the_first_holds_the_root_is_1618() {
     let status = first.wait().expect("wait for the first install");
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn sigterm_cancels_with_1602_and_rolls_back() {
+    let t = Tmp::new();
+    let root = t.path("root");
+    std::fs::create_dir(&root).expect("mkdir root");
+    std::fs::write(root.join("keep.txt"), "mine").expect("write");
+    let ca = Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/packages/ca.msi");
+    let flag = t.path("started");
+    let child = rmsi()
+        .args([
+            "install",
+            ca.to_str().expect("utf-8"),
+            "--ui",
+            "none",
+            "--root",
+        ])
+        .arg(&root)
+        .arg("PAUSE=1")
+        .arg(format!("PAUSEFILE={}", flag.display()))
+        .env("RSTMGR_STATE_DIR", t.path("rm"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the install");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !flag.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the install never paused"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait for the install");
+    assert_eq!(out.status.code(), Some(1602 % 256), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("rmsi: 1602 ERROR_INSTALL_USEREXIT"),
+        "{}",
+        stderr(&out)
+    );
+    let left: Vec<_> = std::fs::read_dir(&root)
+        .expect("read root")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(
+        left,
+        ["keep.txt"],
+        "the cancelled install left something behind"
+    );
+}

@@ -102,7 +102,9 @@ pub use registry::{ComponentRecord, DATABASE_NAME, ProductRecord, Registry, upgr
 
 // --- re-exports: execution ---
 pub use rm::{AppInUse, FilesInUseChoice};
-pub use session::{InstallReport, InstallRequest, InstallUi, NoUi, UiLevel, install};
+pub use session::{
+    InstallReport, InstallRequest, InstallUi, NoUi, UiLevel, cancel_on_signals, install,
+};
 
 // --- re-exports: cabinets ---
 pub use cabinet::{

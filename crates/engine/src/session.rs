@@ -98,6 +98,43 @@ pub trait InstallUi {
     fn files_in_use(&mut self, _apps: &[AppInUse]) -> Option<FilesInUseChoice> {
         None
     }
+    /// Whether the user asked to cancel (Ctrl-C): checked before each action and between
+    /// files; the install then ends as a user exit (1602) and is rolled back.
+    fn cancelled(&mut self) -> bool {
+        false
+    }
+}
+
+/// The flag [`cancel_on_signals`] sets.
+static CANCEL_REQUESTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn request_cancel(_signal: libc::c_int) {
+    // Only an atomic store: async-signal-safe.
+    CANCEL_REQUESTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Makes SIGINT and SIGTERM request a cancel instead of killing the process, so that an
+/// interrupted install rolls back (1602) rather than leaving the root half-changed. Returns
+/// the flag they set, for [`InstallUi::cancelled`].
+pub fn cancel_on_signals() -> &'static std::sync::atomic::AtomicBool {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        for signal in [libc::SIGINT, libc::SIGTERM] {
+            // SAFETY: `sigaction` with a zeroed struct, an empty mask and a handler that
+            // only stores to an atomic (async-signal-safe); SA_RESTART keeps blocking calls
+            // (waiting for a custom action) going. No other code of this process installs
+            // handlers for these signals.
+            #[allow(unsafe_code)]
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = request_cancel as *const () as libc::sighandler_t;
+                action.sa_flags = libc::SA_RESTART;
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(signal, &action, std::ptr::null_mut());
+            }
+        }
+    });
+    &CANCEL_REQUESTED
 }
 
 /// A user interface that shows nothing and asks nothing.
@@ -760,6 +797,10 @@ impl sequence::Host for Session<'_> {
     }
 
     fn run(&mut self, action: &str, which: Which) -> ActionResult {
+        if self.ui.cancelled() {
+            self.log.engine("The user cancelled the installation.");
+            return self.fail(Error::UserExit);
+        }
         self.ui.action(action);
         if which == Which::Ui {
             self.ran_in_ui.insert(action.to_string());

@@ -96,6 +96,8 @@ pub(crate) fn default_ui() -> UiLevel {
 /// Runs the request with the terminal UI and turns its result into the exit status.
 pub(crate) fn execute(request: &InstallRequest) -> ExitCode {
     let mut ui = TerminalUi::new(request.ui_level);
+    // Ctrl-C or SIGTERM: cancel (1602) and roll back instead of dying half-way.
+    ui.cancel = Some(engine::cancel_on_signals());
     // A bug in the engine must still end as msiexec ends on a fatal error (1603), after
     // the staging area was dropped (which puts the root back as it was).
     let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -115,6 +117,7 @@ pub(crate) fn execute(request: &InstallRequest) -> ExitCode {
 struct TerminalUi {
     level: UiLevel,
     bar: Option<ProgressBar>,
+    cancel: Option<&'static std::sync::atomic::AtomicBool>,
 }
 
 impl TerminalUi {
@@ -129,7 +132,11 @@ impl TerminalUi {
         } else {
             None
         };
-        TerminalUi { level, bar }
+        TerminalUi {
+            level,
+            bar,
+            cancel: None,
+        }
     }
 
     fn done(&mut self) {
@@ -140,6 +147,11 @@ impl TerminalUi {
 }
 
 impl InstallUi for TerminalUi {
+    fn cancelled(&mut self) -> bool {
+        self.cancel
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
     fn action(&mut self, name: &str) {
         if let Some(bar) = &self.bar {
             bar.set_message(name.to_string());

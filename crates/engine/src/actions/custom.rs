@@ -334,6 +334,13 @@ fn finish_with(
     for line in output.lines() {
         s.log.line(line);
     }
+    if s.ui.cancelled() {
+        // Ctrl-C reaches the program too: its failure is the user's cancel.
+        s.log.engine(&format!(
+            "The user cancelled the installation during {name}."
+        ));
+        return s.fail(Error::UserExit);
+    }
     let code = match status {
         Ok(st) => custom_action::exit_code(&st),
         Err(e) => {

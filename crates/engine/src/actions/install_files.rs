@@ -86,7 +86,10 @@ fn install_files(s: &mut Session<'_>) -> Result<(), Error> {
             staged: &mut staged,
             error: None,
             done: 0,
-            progress: &mut |n| ui.progress(done + n, total),
+            progress: &mut |n| {
+                ui.progress(done + n, total);
+                !ui.cancelled()
+            },
         };
         let result = cabinet::extract_to(reader, &mut sink);
         let (error, n) = (sink.error.take(), sink.done);
@@ -172,7 +175,8 @@ struct StageSink<'s, 'a> {
     staged: &'s mut Vec<Option<String>>,
     error: Option<Error>,
     done: u64,
-    progress: &'s mut dyn FnMut(u64),
+    /// Reports progress; false: the user cancelled.
+    progress: &'s mut dyn FnMut(u64) -> bool,
 }
 
 impl Sink for StageSink<'_, '_> {
@@ -227,7 +231,10 @@ impl Sink for StageSink<'_, '_> {
             Ok(name) => {
                 self.staged[i] = Some(name);
                 self.done += 1;
-                (self.progress)(self.done);
+                if !(self.progress)(self.done) {
+                    self.error = Some(Error::UserExit);
+                    return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+                }
                 Ok(())
             }
             Err(e) => {
