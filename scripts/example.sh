@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# The main job on a bundled example: builds the tools, then shows who on this machine
-# uses the C library (every dynamically linked process maps it).
+# The main job on a bundled example: builds the tools, installs the example package
+# `examples/hello/hello.msi` into a fresh staging root, and shows what it placed there
+# and what the verbose log says about the Restart Manager session.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --workspace
-libc=$(ldd /bin/sh | awk '/libc\.so/ {print $3; exit}')
-echo "\$ rstmgr who $libc"
-target/release/rstmgr who "$libc"
+root=$(mktemp -d "${TMPDIR:-/tmp}/rmsi-example.XXXXXX")
+log="$root.log"
+echo "\$ rmsi install examples/hello/hello.msi --root $root --ui none --log $log"
+status=0
+target/release/rmsi install examples/hello/hello.msi --root "$root" --ui none --log "$log" || status=$?
+echo
+echo "Installed under $root:"
+(cd "$root" && find . -type f | sort)
+echo
+echo "From the verbose log:"
+grep -E 'Action ended|RESTART MANAGER:|MainEngineThread' "$log" || true
+exit "$status"
