@@ -81,10 +81,31 @@ fn multi_installs_default_features_fhs() {
     assert_state_owner_only(&ctx.root.join(Layout::Fhs.state_dir()));
 }
 
-/// Everything in the engine's state folder (if it wrote one) is owner-only.
+/// Everything in the engine's state folder (if it wrote one) is owner-only, and the
+/// folders leading to it (`var/lib`, `Windows/Installer`: payload goes there too) are
+/// ordinary folders, made with the umask's mode as the payload's folders are.
 fn assert_state_owner_only(state: &Path) {
     if !state.exists() {
         return;
+    }
+    let probe = state.with_file_name("mode-probe");
+    fs::create_dir(&probe).expect("create a probe folder");
+    let ordinary = fs::metadata(&probe)
+        .expect("stat the probe")
+        .permissions()
+        .mode()
+        & 0o777;
+    fs::remove_dir(&probe).expect("remove the probe folder");
+    for up in [state.parent(), state.parent().and_then(Path::parent)]
+        .into_iter()
+        .flatten()
+    {
+        let mode = fs::metadata(up)
+            .expect("stat a state ancestor")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, ordinary, "{} has mode {mode:o}", up.display());
     }
     for rel in std::iter::once(String::new()).chain(common_e2e::tree(state)) {
         let path = state.join(rel.trim_end_matches(['/', '@']));

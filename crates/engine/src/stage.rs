@@ -137,13 +137,24 @@ impl<'r> Stage<'r> {
     /// root), creating the state area if needed.
     pub(crate) fn new(lock: &'r RootLock, state: &Path) -> Result<Stage<'r>> {
         let mut made_state = Vec::new();
+        // The folders leading to the state area (`var`, `var/lib`; `Windows`, …) are
+        // ordinary folders that payload shares: made with the umask's mode. Only the
+        // state area itself is owner-only.
         let state_fd = walk(
             lock,
             state,
             true,
             Some(&mut made_state),
-            Mode::from_raw_mode(0o700),
+            Mode::from_raw_mode(0o777),
         )
+        .and_then(|fd| {
+            // A state area that already existed is judged by check_state_dir below.
+            if made_state.last().is_some_and(|p| p.as_path() == state) {
+                rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o700))
+                    .map_err(|e| Error::io(lock.root().join(state), e.into()))?;
+            }
+            Ok(fd)
+        })
         .inspect_err(|_| remove_made_dirs(lock, &made_state))?;
         if let Err(e) = check_state_dir(&state_fd, &lock.root().join(state)) {
             remove_made_dirs(lock, &made_state);
