@@ -212,6 +212,10 @@ fn verbose_log_lines_have_the_windows_grammar() {
     let mut started = Vec::new();
     let mut ended = Vec::new();
     for line in &lines[1..lines.len() - 1] {
+        if line.is_empty() {
+            // Real logs frame the closing summary with blank lines.
+            continue;
+        }
         if let Some(rest) = line.strip_prefix("Action start ") {
             assert!(
                 hms(&rest[..8]) && rest[8..].starts_with(": ") && rest.ends_with('.'),
@@ -272,6 +276,12 @@ fn verbose_log_lines_have_the_windows_grammar() {
     assert!(first_dump > end_install);
     assert!(lines.contains(&"Property(S): ProductName = rmsi hello"));
     assert!(lines.contains(&"Property(S): UILevel = 2"));
+    assert!(
+        lines.iter().any(|l| l.ends_with(
+            "]: Windows Installer installed the product. Product Name: rmsi hello. Product Version: 1.0.0. Product Language: 1033. Manufacturer: rmsi. Installation success or error status: 0."
+        )),
+        "{text}"
+    );
 }
 
 #[test]

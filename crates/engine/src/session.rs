@@ -735,6 +735,20 @@ impl<'a> Session<'a> {
                 ));
             }
         }
+        // The event-1033-style summary real logs carry (spec 6.1, Observed).
+        let status = match &result {
+            Ok(()) if self.reboot_required || !left.is_empty() => 3010,
+            Ok(()) => 0,
+            Err(e) => e.code(),
+        };
+        self.log.line("");
+        self.log.engine(&format!(
+            "Windows Installer installed the product. Product Name: {product}. Product Version: {}. Product Language: {}. Manufacturer: {}. Installation success or error status: {status}.",
+            self.prop("ProductVersion").unwrap_or_default(),
+            self.prop("ProductLanguage").unwrap_or_default(),
+            self.prop("Manufacturer").unwrap_or_default(),
+        ));
+        self.log.line("");
         result?;
         self.left = left;
         // REBOOT=Force (first letter F, spec 1.9) makes a restart needed too.
