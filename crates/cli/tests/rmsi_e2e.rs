@@ -2,7 +2,14 @@
 //! of issue 6, with the real packages of `crates/engine/tests/packages/` (see its
 //! README.md for what each holds): the installed tree in both layouts, the verbose log's
 //! binding lines, exit codes, the `MsiRestartManagerSessionKey` seed, files in use held
-//! by real processes, custom actions run as host programs, and hostile packages.
+//! by real processes (shut down, left running, restarted; services through a private
+//! runit), the files-in-use prompt on a pseudo-terminal, custom actions run as host
+//! programs, file versioning against files already in the root, failed installs that
+//! leave the root as it was, and hostile packages and roots (names with `..`, absolute
+//! paths, symlinks, hard links, a FIFO) that must never write outside the root.
+//!
+//! Needs, besides the two binaries: python3 (holder processes), util-linux `script`
+//! (a terminal), Debian's msitools (`msiextract`) and runit (`runsvdir`, `sv`).
 
 mod common_e2e;
 
