@@ -6,8 +6,10 @@
 //! in a property value would otherwise run code). The rules reproduced here are those of
 //! `CommandLineToArgvW` and of the 2008-and-later C runtime (`parse_cmdline`):
 //!
-//! * The first argument (the program) ends at the first space or tab, unless it starts with
-//!   `"`, in which case it runs to the next `"`; backslashes in it are literal.
+//! * The first argument (the program) ends at the first space or tab outside quotes; its
+//!   quotes only open and close quoted stretches and are dropped, and backslashes in it are
+//!   literal (the C runtime's rule; `CommandLineToArgvW` differs only for a program name
+//!   with text glued to its closing quote, which no real command line has).
 //! * Other arguments are separated by runs of spaces and tabs outside quotes.
 //! * `2n` backslashes before a `"` give `n` backslashes and the quote opens or closes a
 //!   quoted section; `2n+1` backslashes before a `"` give `n` backslashes and a literal `"`.
@@ -30,27 +32,18 @@ pub(crate) fn split(line: &str) -> Vec<String> {
         return args;
     }
 
-    // The program name: no backslash processing at all.
+    // The program name (argv[0]), by the C runtime's rule: quotes open and close quoted
+    // stretches and are dropped, backslashes are literal, and the name ends at the first
+    // blank outside quotes.
     let mut program = String::new();
-    if chars[i] == '"' {
+    let mut in_quotes = false;
+    while i < chars.len() && (in_quotes || !is_blank(chars[i])) {
+        if chars[i] == '"' {
+            in_quotes = !in_quotes;
+        } else {
+            program.push(chars[i]);
+        }
         i += 1;
-        while i < chars.len() && chars[i] != '"' {
-            program.push(chars[i]);
-            i += 1;
-        }
-        // Skip the closing quote, if any; whatever follows it up to a blank still belongs
-        // to the name (CommandLineToArgvW stops at the quote; the CRT keeps going: the CRT
-        // rule is the one a C program sees).
-        i += 1;
-        while i < chars.len() && !is_blank(chars[i]) {
-            program.push(chars[i]);
-            i += 1;
-        }
-    } else {
-        while i < chars.len() && !is_blank(chars[i]) {
-            program.push(chars[i]);
-            i += 1;
-        }
     }
     args.push(program);
 
@@ -173,7 +166,8 @@ mod tests {
                 r#""C:\Program Files\a.exe" /s"#,
                 &[r"C:\Program Files\a.exe", "/s"],
             ),
-            (r#"C:\x\"y" z"#, &[r#"C:\x\"y""#, "z"]),
+            (r#"C:\x\"y" z"#, &[r"C:\x\y", "z"]),
+            (r#"a"b c"d e"#, &["ab cd", "e"]),
             (
                 r#""/usr/bin/env" sh -c 'x'"#,
                 &["/usr/bin/env", "sh", "-c", "'x'"],
