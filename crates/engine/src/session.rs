@@ -819,9 +819,6 @@ impl sequence::Host for Session<'_> {
         if which == Which::Ui {
             self.ran_in_ui.insert(action.to_string());
         }
-        if action == "ExecuteAction" && which == Which::Ui {
-            return self.execute_sequence();
-        }
         if let Some(r) = crate::actions::run_standard(self, action) {
             return r;
         }

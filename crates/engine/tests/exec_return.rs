@@ -125,3 +125,22 @@ fn windows_only_actions_are_logged_as_not_executed() {
         );
     }
 }
+
+#[test]
+fn execute_action_in_the_execute_sequence_does_not_recurse() {
+    let s = Scratch::new();
+    let pkg = s.build(
+        "recurse",
+        &wxs("", ""),
+        &[("payload.txt", "x")],
+        &["INSERT INTO `InstallExecuteSequence` (`Action`, `Sequence`) VALUES ('ExecuteAction', 1300)"],
+    );
+    let (report, log) = s.install(&pkg, &[]);
+    assert_eq!(report.code(), 0, "{log}");
+    assert!(
+        log.lines()
+            .any(|l| l.starts_with("Action ended")
+                && l.ends_with(": ExecuteAction. Return value 0.")),
+        "{log}"
+    );
+}

@@ -146,7 +146,14 @@ pub(crate) fn run_standard(s: &mut Session<'_>, name: &str) -> Option<ActionResu
         // Nothing to migrate or remove: no earlier version is installed in this root as far
         // as this engine knows (maintenance installs come with the product registry).
         "MigrateFeatureStates" | "RemoveExistingProducts" => ActionResult::Success,
-        "ExecuteAction" => s.execute_sequence(),
+        // Starts the execute sequence once, from the UI sequence; anywhere else (a package
+        // that sequences it in InstallExecuteSequence, or twice) it would recurse.
+        "ExecuteAction" if !s.execute_sequence_ran => s.execute_sequence(),
+        "ExecuteAction" => {
+            s.log
+                .engine("ExecuteAction: the execute sequence already ran; not started again.");
+            ActionResult::NotCalled
+        }
         _ if WINDOWS_ONLY.contains(&name) => {
             s.log.engine(&format!(
                 "{name} changes Windows-only state (registry, COM, services, shortcuts, fonts...): not executed on this platform."
