@@ -49,6 +49,7 @@ fn existing_targets(s: &Session<'_>) -> Vec<PathBuf> {
         .collect();
     targets.extend(super::remove_files::targets(s));
     targets.extend(super::duplicate_files::targets(s));
+    targets.extend(super::move_files::targets(s));
     targets.sort();
     targets.dedup();
     // Sorted paths keep a folder's files together: open each folder once (without

@@ -69,3 +69,32 @@ fn move_files(s: &mut Session<'_>) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// The files MoveFiles replaces or removes: its copies' targets, and the sources it moves
+/// (for InstallValidate).
+pub(crate) fn targets(s: &Session<'_>) -> Vec<PathBuf> {
+    let Some(plan) = s.ctx.plan() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for m in &plan.move_files {
+        let sources: Vec<PathBuf> = match m.pattern.as_deref() {
+            None => vec![m.source_dir.clone()],
+            Some(pattern) => super::remove_files::matching(s, &m.source_dir, pattern),
+        };
+        for from in sources {
+            let name = match m.dest_name.as_deref() {
+                Some(n) if m.pattern.is_none() || !n.contains(['*', '?']) => n.to_string(),
+                _ => match from.file_name() {
+                    Some(n) => n.to_string_lossy().into_owned(),
+                    None => continue,
+                },
+            };
+            out.push(m.dest_dir.join(name));
+            if m.move_file {
+                out.push(from);
+            }
+        }
+    }
+    out
+}
