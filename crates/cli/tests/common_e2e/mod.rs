@@ -513,8 +513,8 @@ impl Holder {
     /// Like [`Holder::map`], but the holder also registers itself for restart with
     /// `rstmgr register-restart` (in `ctx`'s state directory). Every instance — the first
     /// and any relaunched by the Restart Manager — appends its pid to `pidfile`, and exits
-    /// by itself once `stopfile` exists (or after 30 s), so a relaunched instance, which is
-    /// no child of the test, never outlives it for long.
+    /// by itself once `stopfile` exists or its folder is gone (or after 30 s), so that a
+    /// relaunched instance, which is no child of the test, never outlives it for long.
     pub(crate) fn map_restartable(
         ctx: &Ctx,
         path: &Path,
@@ -532,7 +532,8 @@ impl Holder {
              with open(pidfile, 'a') as p:\n    p.write(f'{os.getpid()}\\n')\n\
              try:\n    print('ready', flush=True)\nexcept Exception:\n    pass\n\
              end = time.time() + 30\n\
-             while time.time() < end and not os.path.exists(stopfile):\n    time.sleep(0.05)\n",
+             while time.time() < end and not os.path.exists(stopfile) \\\n\
+                    and os.path.isdir(os.path.dirname(stopfile)):\n    time.sleep(0.05)\n",
         )
         .expect("write the holder script");
         let mut cmd = Command::new("python3");
