@@ -610,7 +610,14 @@ impl<'a> Session<'a> {
     /// RegisterProduct ran), then the staging area goes. A registry that cannot be written
     /// fails the install (the root is then rolled back).
     fn commit(&mut self) -> Result<()> {
-        for action in std::mem::take(&mut self.commit_actions) {
+        let mut commit_actions = std::mem::take(&mut self.commit_actions);
+        if self.rollback_disabled() && !commit_actions.is_empty() {
+            self.log.engine(
+                "Rollback is disabled (RollbackDisabled): commit custom actions do not run.",
+            );
+            commit_actions.clear();
+        }
+        for action in commit_actions {
             let r = crate::actions::custom::run_deferred(self, &action, "commit");
             if r.stops() && !action_ignores_exit(&action) {
                 self.log.engine(&format!(
@@ -637,7 +644,16 @@ impl<'a> Session<'a> {
     /// After a failure: rollback custom actions in reverse order, then every staged change
     /// undone and the staging area removed.
     fn rollback(&mut self) {
-        let actions = std::mem::take(&mut self.rollback_actions);
+        let mut actions = std::mem::take(&mut self.rollback_actions);
+        if self.rollback_disabled() && !actions.is_empty() {
+            // Spec 3.8: rollback custom actions do not run when rollback is disabled. The
+            // staged file changes are still undone: a failed install leaves the root as it
+            // was, whatever the package asks.
+            self.log.engine(
+                "Rollback is disabled (RollbackDisabled): rollback custom actions do not run.",
+            );
+            actions.clear();
+        }
         if !actions.is_empty() || self.stage.is_some() {
             self.log.engine("Rolling back the installation.");
         }
@@ -656,6 +672,14 @@ impl<'a> Session<'a> {
             self.log
                 .engine(&format!("Asynchronous custom action {name} ended."));
         }
+    }
+
+    /// Rollback disabled by `DISABLEROLLBACK=1` or the DisableRollback action (spec 3.9).
+    fn rollback_disabled(&self) -> bool {
+        self.prop("RollbackDisabled").is_some()
+            || self
+                .prop("DISABLEROLLBACK")
+                .is_some_and(|v| v.trim() == "1")
     }
 
     /// The final `Property(S):` dump (hidden values masked by the log).

@@ -153,3 +153,28 @@ fn deferred_action_outside_the_transaction_is_an_error() {
     assert!(log.contains("2762"), "{log}");
     assert!(s.tree().is_empty(), "left behind: {:?}", s.tree());
 }
+
+#[test]
+fn disabled_rollback_runs_neither_rollback_nor_commit_actions() {
+    let s = Scratch::new();
+    let pkg = script_package(&s);
+    let trace_path = s.path("trace").display().to_string();
+    let (report, log) = s.install(
+        &pkg,
+        &[
+            ("TRACE", &trace_path),
+            ("FAILLATE", "1"),
+            ("DISABLEROLLBACK", "1"),
+        ],
+    );
+    assert_eq!(report.code(), 1603, "{log}");
+    assert_eq!(trace(&s), ["immediate", "deferred-sees-file"], "{log}");
+    // The files are put back all the same.
+    assert!(s.tree().is_empty(), "left behind: {:?}", s.tree());
+    let s = Scratch::new();
+    let pkg = script_package(&s);
+    let trace_path = s.path("trace").display().to_string();
+    let (report, log) = s.install(&pkg, &[("TRACE", &trace_path), ("DISABLEROLLBACK", "1")]);
+    assert_eq!(report.code(), 0, "{log}");
+    assert_eq!(trace(&s), ["immediate", "deferred-sees-file"], "{log}");
+}
