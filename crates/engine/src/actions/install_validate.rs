@@ -6,15 +6,25 @@
 //! affected applications (custom actions' registrations included), handles them by
 //! `MSIRESTARTMANAGERCONTROL`, `MSIRMSHUTDOWN` and the UI level, then clears
 //! `MsiRestartManagerSessionKey`: a custom action after InstallValidate sees it empty.
+//!
+//! Before that, the disk-space check of spec 2.5: the files to install, each rounded up to
+//! the file system's block size, must fit in the space available on the root's file system
+//! (where they are staged); otherwise `OutOfDiskSpace` is set and the install ends with 1603
+//! before any application is shut down.
 
 use std::path::PathBuf;
 
+use crate::error::Error;
 use crate::rm::{FilesInUseChoice, ValidateInput, Validated};
 use crate::sequence::ActionResult;
 use crate::session::{KEY_PROPERTY, Session};
 
 /// InstallValidate.
 pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
+    if let Err(e) = disk_space(s) {
+        s.set_prop(KEY_PROPERTY, "");
+        return s.fail(e);
+    }
     let files = existing_targets(s);
     let shutdown_mode = s
         .prop("MSIRMSHUTDOWN")
@@ -31,12 +41,46 @@ pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
         let mut prompt =
             |apps: &[crate::rm::AppInUse]| -> Option<FilesInUseChoice> { ui.files_in_use(apps) };
         if rm.validate(&input, &mut prompt, s.log) == Validated::Cancel {
-            result = s.fail(crate::error::Error::UserExit);
+            result = s.fail(Error::UserExit);
         }
         s.rm = Some(rm);
     }
     s.set_prop(KEY_PROPERTY, "");
     result
+}
+
+/// Checks that the files to install fit on the root's file system; sets `OutOfDiskSpace`.
+fn disk_space(s: &mut Session<'_>) -> Result<(), Error> {
+    let st = match rustix::fs::fstatvfs(s.lock.dir()) {
+        Ok(st) => st,
+        // A file system that cannot say: no check (as Windows skips volumes it cannot cost).
+        Err(_) => return Ok(()),
+    };
+    let block = st.f_frsize.max(1);
+    let sizes: Vec<u64> = s.ctx.files_to_install().iter().map(|f| f.size).collect();
+    let needed = space_needed(&sizes, block);
+    let available = st.f_bavail.saturating_mul(block);
+    let short = needed > available;
+    s.set_prop("OutOfDiskSpace", if short { "1" } else { "0" });
+    if short {
+        s.log.line(&format!(
+            "Disk full: the installation needs {needed} bytes on {}, {available} are available.",
+            s.root.display()
+        ));
+        return Err(Error::failure(format!(
+            "out of disk space: the installation needs {needed} bytes on {}, only {available} are available",
+            s.root.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Bytes `sizes` take on a file system of `block`-byte blocks.
+fn space_needed(sizes: &[u64], block: u64) -> u64 {
+    sizes
+        .iter()
+        .map(|&n| n.div_ceil(block).saturating_mul(block))
+        .fold(0u64, u64::saturating_add)
 }
 
 /// The existing regular files (absolute paths) the install will overwrite or remove.
@@ -78,4 +122,16 @@ fn existing_targets(s: &Session<'_>) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::space_needed;
+
+    #[test]
+    fn sizes_round_up_to_whole_blocks() {
+        assert_eq!(space_needed(&[], 4096), 0);
+        assert_eq!(space_needed(&[0, 1, 4096, 4097], 4096), 4096 + 4096 + 8192);
+        assert_eq!(space_needed(&[u64::MAX, 10], 4096), u64::MAX);
+    }
 }
