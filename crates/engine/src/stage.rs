@@ -6,7 +6,7 @@
 //! still being extracted. Files are first written into a private staging folder
 //! (`staging-XXXXXX`, mode 0700) inside the root's engine state area (`var/lib/rmsi/` or
 //! `Windows/Installer/rmsi/`), which lives on the root's file system so that the final step
-//! is a `rename`. Only once every file was extracted and checked does [`Stage::commit`] walk
+//! is a `rename`. Only once every file was extracted and checked does [`Stage::commit_next`] walk
 //! the operations: create missing folders, move an existing file aside into the staging
 //! folder (so it can be put back), rename the staged file into place. If one operation fails,
 //! the ones before it are undone in reverse order and the folders the install created are
