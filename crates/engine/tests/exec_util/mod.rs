@@ -31,7 +31,13 @@ impl Scratch {
 
     /// Builds `wxs` (payload files written beside it first), then runs each SQL query
     /// with msibuild. Returns the package path.
-    pub(crate) fn build(&self, name: &str, wxs: &str, files: &[(&str, &str)], sql: &[&str]) -> PathBuf {
+    pub(crate) fn build(
+        &self,
+        name: &str,
+        wxs: &str,
+        files: &[(&str, &str)],
+        sql: &[&str],
+    ) -> PathBuf {
         let src = self.path(&format!("src-{name}"));
         std::fs::create_dir_all(&src).expect("mkdir src");
         for (file, text) in files {
@@ -67,9 +73,13 @@ impl Scratch {
         msi
     }
 
-    /// Installs `package` into the root, silently, with a log; the Restart Manager's state
-    /// in a private folder.
-    pub(crate) fn install(&self, package: &Path, props: &[(&str, &str)]) -> (InstallReport, String) {
+    /// Installs `package` into the root, silently, with a log; returns the report and the
+    /// log's text.
+    pub(crate) fn install(
+        &self,
+        package: &Path,
+        props: &[(&str, &str)],
+    ) -> (InstallReport, String) {
         // The Restart Manager session lives in the caller's default state folder.
         let log = self.path("install.log");
         let request = InstallRequest {
