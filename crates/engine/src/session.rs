@@ -571,6 +571,19 @@ impl<'a> Session<'a> {
         if r.stops() {
             return r;
         }
+        // A sequence without InstallFinalize would leave its script unrun and every staged
+        // file out of place while reporting success: run the rest of it as InstallFinalize
+        // would.
+        let pending = self.stage.as_ref().is_some_and(|st| st.pending() > 0);
+        if pending || !self.script.is_empty() {
+            self.log.engine(
+                "The execute sequence ended with script operations not run (no InstallFinalize): running them now.",
+            );
+            let r = crate::actions::finish_script(self);
+            if r.stops() {
+                return r;
+            }
+        }
         self.end_sequence_asyncs()
     }
 

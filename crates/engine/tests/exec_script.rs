@@ -178,3 +178,24 @@ fn disabled_rollback_runs_neither_rollback_nor_commit_actions() {
     assert_eq!(report.code(), 0, "{log}");
     assert_eq!(trace(&s), ["immediate", "deferred-sees-file"], "{log}");
 }
+
+#[test]
+fn a_sequence_without_install_finalize_still_places_its_files() {
+    let s = Scratch::new();
+    let pkg = s.build(
+        "nofinalize",
+        &wxs("", ""),
+        &[("payload.txt", "payload\n")],
+        &["DELETE FROM `InstallExecuteSequence` WHERE `Action` = 'InstallFinalize'"],
+    );
+    let (report, log) = s.install(&pkg, &[]);
+    assert_eq!(report.code(), 0, "{log}");
+    assert_eq!(
+        std::fs::read_to_string(s.root().join("opt/exec-test/payload.txt"))
+            .ok()
+            .as_deref(),
+        Some("payload\n"),
+        "{log}"
+    );
+    assert!(log.contains("no InstallFinalize"), "{log}");
+}

@@ -74,6 +74,12 @@ const WINDOWS_ONLY: &[&str] = &[
     "WriteRegistryValues",
 ];
 
+/// Runs what is left of the script and ends the transaction (InstallFinalize's work), for a
+/// sequence that ended without InstallFinalize.
+pub(crate) fn finish_script(s: &mut Session<'_>) -> ActionResult {
+    script::install_finalize(s)
+}
+
 /// Runs `name` if it is a standard action; `None` when it is not one.
 pub(crate) fn run_standard(s: &mut Session<'_>, name: &str) -> Option<ActionResult> {
     let r = match name {
