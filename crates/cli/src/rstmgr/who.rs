@@ -80,13 +80,18 @@ fn print_table(report: &ScanReport) -> anyhow::Result<()> {
             "{:>7}  {:>12}  {:<20}  {:<20}  {:<11}  {:>10}  USES",
             "PID", "START_TIME", "APP", "SERVICE", "TYPE", "SESSION"
         )?;
+        // Both lists are sorted by pid: walk them together (the C library has thousands
+        // of users, and a search per row would make the table quadratic).
+        let mut uses_iter = report.uses.iter().peekable();
         for p in &report.processes {
-            let uses: Vec<String> = report
-                .uses
-                .iter()
-                .filter(|u| u.process == p.process)
-                .map(|u| format!("{}:{}", u.kinds, u.path.display()))
-                .collect();
+            while uses_iter
+                .next_if(|u| u.process.pid < p.process.pid)
+                .is_some()
+            {}
+            let mut uses = Vec::new();
+            while let Some(u) = uses_iter.next_if(|u| u.process.pid == p.process.pid) {
+                uses.push(format!("{}:{}", u.kinds, u.path.display()));
+            }
             let session = if p.session_id == restart_manager::INVALID_SESSION_ID {
                 "-".to_owned()
             } else {
