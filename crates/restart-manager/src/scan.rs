@@ -520,19 +520,28 @@ fn scan(
         found
     };
     let mut all = Vec::with_capacity(threads);
-    if threads == 1 {
+    let mut lost_worker = false;
+    std::thread::scope(|s| {
+        // A thread that cannot be created is no failure: the workers that run (this
+        // thread included) take its share, since they all draw from one counter.
+        let handles: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, work).ok())
+            .collect();
         all.push(work());
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
-            for h in handles {
-                // A worker only panics on a bug; fall back to losing its share rather
-                // than taking the caller down.
-                if let Ok(found) = h.join() {
-                    all.push(found);
-                }
+        for h in handles {
+            match h.join() {
+                Ok(found) => all.push(found),
+                Err(_) => lost_worker = true,
             }
-        });
+        }
+    });
+    if lost_worker {
+        // Only a bug gets here; an answer with a hole in it could leave a user of a file
+        // running, so say so instead.
+        return Err(Error::io(
+            "scanning /proc",
+            io::Error::other("a scan worker stopped unexpectedly"),
+        ));
     }
 
     let mut report = ScanReport {
