@@ -81,24 +81,24 @@ mod stage;
 mod cabinet;
 
 // --- re-exports: model ---
-pub use error::{Error, Outcome, Result, exit_status};
-pub use layout::{Account, Layout, folder_value};
-pub use package::{Package, StreamReader, Summary, table_kind_name};
-pub use version::{Version, file_version};
-pub use properties::{
-    ChangeHook, InitOptions, Properties, PropertyChange, STATE_REQUEST_PROPERTIES, StateView,
-    initialize, is_public,
-};
-pub use directory::{
-    Directories, NameChoice, ResolvedDirectory, confine, normalise, place_under_root,
-    resolve as resolve_directories,
-};
 pub use cost::{
     CabinetLocation, ComponentPlan, CostPlan, CostTables, DuplicatePlan, FeaturePlan, FileAction,
     FilePlan, FileSource, InstalledState, MovePlan, ReinstallMode, RemoveFilePlan, SkipReason,
     find_case_insensitive, plan, state_word, wildcard_match,
 };
+pub use directory::{
+    Directories, NameChoice, ResolvedDirectory, confine, normalise, place_under_root,
+    resolve as resolve_directories,
+};
+pub use error::{Error, Outcome, Result, exit_status};
+pub use layout::{Account, Layout, folder_value};
+pub use package::{Package, StreamReader, Summary, table_kind_name};
+pub use properties::{
+    ChangeHook, InitOptions, Properties, PropertyChange, STATE_REQUEST_PROPERTIES, StateView,
+    initialize, is_public,
+};
 pub use registry::{ComponentRecord, DATABASE_NAME, ProductRecord, Registry, upgrade_matches};
+pub use version::{Version, file_version};
 
 // --- re-exports: execution ---
 pub use rm::{AppInUse, FilesInUseChoice};
