@@ -70,6 +70,7 @@ mod version;
 mod actions;
 mod cmdline;
 mod custom_action;
+mod journal;
 mod lock;
 mod log;
 mod rm;
@@ -95,7 +96,7 @@ pub use layout::{Account, Layout, folder_value};
 pub use package::{Package, StreamReader, Summary, table_kind_name};
 pub use properties::{
     ChangeHook, InitOptions, Properties, PropertyChange, STATE_REQUEST_PROPERTIES, StateView,
-    initialize, is_public,
+    initialize, is_public, machine_properties,
 };
 pub use registry::{ComponentRecord, DATABASE_NAME, ProductRecord, Registry, upgrade_matches};
 pub use version::{Version, file_version};

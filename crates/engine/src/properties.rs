@@ -425,6 +425,36 @@ fn environment(
     privileged: bool,
     per_machine: bool,
 ) -> Vec<(&'static str, String)> {
+    let mut env = system_properties(opts, privileged, per_machine);
+    let package_path = package.path().to_string_lossy().into_owned();
+    env.push(("DATABASE", package_path.clone()));
+    env.push(("OriginalDatabase", package_path));
+    let source = folder_value(&package.source_dir());
+    env.push(("SourceDir", source.clone()));
+    env.push(("SOURCEDIR", source));
+    if let Some(pages) = package.summary().page_count {
+        env.push(("VersionDatabase", pages.to_string()));
+    }
+    env
+}
+
+/// The properties the installer sets at initialization that depend on no package: the
+/// folders of `opts.layout` under `opts.root`, the documented Windows version, the user,
+/// the machine, the UI level, the product state, `Date` and `Time`.
+///
+/// This is what a freshly opened package holds besides its own Property table, so tools
+/// that evaluate expressions without a package (`rmsi condition`, `rmsi format`) see the
+/// same values an install would. Folders are per-user, as when `ALLUSERS` is not set.
+pub fn machine_properties(opts: &InitOptions) -> Vec<(&'static str, String)> {
+    let privileged = opts.account.uid == 0 || opts.root != Path::new("/");
+    system_properties(opts, privileged, false)
+}
+
+fn system_properties(
+    opts: &InitOptions,
+    privileged: bool,
+    per_machine: bool,
+) -> Vec<(&'static str, String)> {
     let mut env: Vec<(&'static str, String)> = Vec::new();
     let root = &opts.root;
     for (name, rel) in opts.layout.folders(&opts.account, per_machine) {
@@ -443,6 +473,8 @@ fn environment(
         ("MsiAMD64", "6"),
         ("UserLanguageID", "1033"),
         ("SystemLanguageID", "1033"),
+        ("ShellAdvtSupport", "1"),
+        ("OLEAdvtSupport", "1"),
     ];
     env.extend(os.iter().map(|(k, v)| (*k, v.to_string())));
     env.push(("UILevel", opts.ui_level.value().to_string()));
@@ -463,15 +495,6 @@ fn environment(
     ));
     if opts.installed {
         env.push(("Installed", "1".into()));
-    }
-    let package_path = package.path().to_string_lossy().into_owned();
-    env.push(("DATABASE", package_path.clone()));
-    env.push(("OriginalDatabase", package_path));
-    let source = folder_value(&package.source_dir());
-    env.push(("SourceDir", source.clone()));
-    env.push(("SOURCEDIR", source));
-    if let Some(pages) = package.summary().page_count {
-        env.push(("VersionDatabase", pages.to_string()));
     }
     env.push(("Date", clock::date_now()));
     env.push(("Time", clock::time_now()));

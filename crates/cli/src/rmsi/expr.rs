@@ -15,9 +15,7 @@
 //! [`default_properties`]), then `--unset` removes some and `--property` sets others.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use msi_expr::{Field, Lookup, MapLookup, Record};
@@ -160,119 +158,26 @@ pub(crate) fn run_format(args: FormatArgs) -> anyhow::Result<ExitCode> {
     print_line(&text)
 }
 
-// ===================================================================================== //
-// Default properties.
-//
-// TEMPORARY HOME: the properties the installer sets by itself when it opens a package
-// (spec windows-installer.md §7.2–§7.3) belong to the engine crate, which owns property
-// initialization. They are written here only until the engine exposes its table; then this
-// function should call it so that `rmsi condition` and a real installation agree.
-// ===================================================================================== //
-
-/// The properties a freshly opened package has on this machine, before its Property table.
+/// The properties a freshly opened package has on this machine, before its Property table:
+/// the engine's own initialization table (`engine::machine_properties`) for root `/` in the
+/// default `fhs` layout, so that `rmsi condition` and a real installation agree.
 ///
-/// Windows version values are those of 64-bit Windows 7 SP1 (the engine's `windows` layout
-/// models the same system). Folder properties follow the engine's default (`fhs`) layout at
-/// root `/` for a per-user installation (`ALLUSERS` unset). `Date` and `Time` are in UTC.
+/// `UILevel` is 5, as for a package opened through the API (`MsiOpenPackage`), not the
+/// level of a quiet `rmsi install`.
 pub(crate) fn default_properties() -> Vec<(String, String)> {
-    let account = engine::Account::current();
-    let elevated = account.uid == 0;
-    let mut p: Vec<(String, String)> = Vec::new();
-    let mut set = |k: &str, v: String| p.push((k.to_owned(), v));
-    // Operating system (operating-system-property-values.md).
-    set("VersionNT", "601".into());
-    set("VersionNT64", "601".into());
-    set("WindowsBuild", "7601".into());
-    set("ServicePackLevel", "1".into());
-    set("ServicePackLevelMinor", "0".into());
-    set("VersionMsi", "5.00".into());
-    set("MsiNTProductType", "1".into());
-    set("Intel", "6".into());
-    set("MsiAMD64", "6".into());
-    set("Msix64", "6".into());
-    set("ShellAdvtSupport", "1".into());
-    set("OLEAdvtSupport", "1".into());
-    set("SystemLanguageID", "1033".into());
-    set("UserLanguageID", "1033".into());
-    if let Some(mb) = physical_memory_mb() {
-        set("PhysicalMemory", mb.to_string());
-    }
-    // Installation state of a package nobody installed yet.
-    set("UILevel", "5".into());
-    set("ProductState", "-1".into());
-    // User and machine.
-    set("LogonUser", account.name.clone());
-    // The SID Samba maps a Unix uid to (S-1-22-1-<uid>): unique per account, stable.
-    set("UserSID", format!("S-1-22-1-{}", account.uid));
-    if let Some(host) = hostname() {
-        set("ComputerName", host);
-    }
-    if elevated {
-        set("Privileged", "1".into());
-        set("AdminUser", "1".into());
-        set("MsiRunningElevated", "1".into());
-    }
-    // Folders, each ending with a separator.
-    for (name, rel) in engine::Layout::Fhs.folders(&account, false) {
-        set(name, engine::folder_value(&Path::new("/").join(rel)));
-    }
-    let (date, time) = date_time(SystemTime::now());
-    set("Date", date);
-    set("Time", time);
-    p
-}
-
-fn hostname() -> Option<String> {
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
-    let name = name.trim();
-    (!name.is_empty()).then(|| name.to_owned())
-}
-
-fn physical_memory_mb() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024)
-}
-
-/// `Date` (`MM/DD/YYYY`, the en-US short date) and `Time` (`HH:MM:SS`, 24-hour) in UTC.
-/// Hand-written (days-from-civil inverse) to avoid a date crate for two strings.
-fn date_time(now: SystemTime) -> (String, String) {
-    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
-    (
-        format!("{m:02}/{d:02}/{y:04}"),
-        format!("{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60),
-    )
-}
-
-/// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to (year, month, day).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    let opts = engine::InitOptions::new("/", engine::Layout::Fhs);
+    engine::machine_properties(&opts)
+        .into_iter()
+        .map(|(name, value)| {
+            let value = if name == "UILevel" { "5".to_owned() } else { value };
+            (name.to_owned(), value)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(20_780), (2026, 11, 23));
-        let (d, t) = date_time(UNIX_EPOCH + std::time::Duration::from_secs(86_399));
-        assert_eq!((d.as_str(), t.as_str()), ("01/01/1970", "23:59:59"));
-    }
 
     #[test]
     fn fields_json() {
