@@ -169,7 +169,11 @@ pub(crate) fn default_properties() -> Vec<(String, String)> {
     engine::machine_properties(&opts)
         .into_iter()
         .map(|(name, value)| {
-            let value = if name == "UILevel" { "5".to_owned() } else { value };
+            let value = if name == "UILevel" {
+                "5".to_owned()
+            } else {
+                value
+            };
             (name.to_owned(), value)
         })
         .collect()
