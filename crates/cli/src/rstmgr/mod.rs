@@ -107,6 +107,15 @@ pub fn main() -> ExitCode {
 /// Prints `err` and picks the exit status: 1 for a Restart Manager error (as
 /// `NAME (code): message`), 2 for a usage error, 1 for anything else.
 fn exit_for(err: &anyhow::Error) -> ExitCode {
+    // A reader that stopped early (`rstmgr who FILE | head`) is not a failure, as in
+    // ripgrep: stop quietly.
+    let broken_pipe = err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return ExitCode::SUCCESS;
+    }
     if let Some(usage) = err.downcast_ref::<UsageError>() {
         eprintln!("error: {usage}");
         return ExitCode::from(2);
