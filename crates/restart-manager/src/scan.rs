@@ -22,8 +22,8 @@
 //!   the current and root directories are only looked at when a directory was asked about,
 //!   and descriptors and mappings only when a non-directory was;
 //! - descriptors are probed by number (0, 1, 2...) up to the count that `stat` reports as
-//!   the size of `/proc/PID/fd`, so the usual dense table costs no directory listing (a
-//!   table with holes, or an old kernel, is listed — see `scan_fds`);
+//!   the size of `/proc/PID/fd`, so a dense table costs no directory listing (tables with
+//!   holes, and old kernels, are listed — see `scan_fds`);
 //! - mappings are asked for with the `PROCMAP_QUERY` ioctl (Linux 6.11), file-backed ones
 //!   only and in binary; elsewhere `maps` is read in one or two `read` calls into a buffer
 //!   each worker reuses, and parsed in place without allocating;
@@ -446,6 +446,9 @@ struct Scratch {
     parents: HashMap<u32, u32>,
     /// Set once the kernel has refused `PROCMAP_QUERY`.
     no_procmap_query: bool,
+    /// Descriptor tables looked at, and how many in a row probing could not finish.
+    fd_tables: u32,
+    probe_failures: u32,
 }
 
 impl Scratch {
@@ -456,6 +459,8 @@ impl Scratch {
             uses: Vec::new(),
             parents: HashMap::new(),
             no_procmap_query: false,
+            fd_tables: 0,
+            probe_failures: 0,
         }
     }
 
@@ -727,40 +732,55 @@ fn inspect(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Out
     }
 }
 
-/// Gaps in a descriptor table that [`scan_fds`] probes past before it lists the table.
-const MAX_FD_GAPS: u32 = 2;
+/// After this many tables in a row that probing could not finish, a worker lists tables
+/// straight away, trying probing again only on every [`PROBE_RETRY`]th process.
+const PROBE_GIVE_UP: u32 = 2;
+/// See [`PROBE_GIVE_UP`].
+const PROBE_RETRY: u32 = 16;
 
 /// Checks every open descriptor of a process.
 ///
 /// Since Linux 6.2 the size that `stat` gives `/proc/PID/fd` is the number of open
 /// descriptors. Most processes use the lowest numbers, so descriptors 0, 1, 2... are
 /// checked directly until that many were found: no directory to open and list, and the
-/// kernel does not build a directory entry for each descriptor. A table with more than
-/// [`MAX_FD_GAPS`] holes, or a kernel that reports size 0, falls back to listing it.
+/// kernel builds no directory entry per descriptor. At the first hole (or on a kernel
+/// that reports size 0) the rest of the table is listed instead. Processes started
+/// together inherit the same holes (descriptors 10 and 255 from an interactive shell, say),
+/// so a worker whose last tables all had holes lists the next ones without probing, and
+/// only tries probing again now and then. Measured on 2,000 `sleep` processes: dense
+/// tables cost 56 ms of CPU probed against 64 ms listed; tables with holes 67 ms listed
+/// against 70 ms probed first.
 fn scan_fds(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Result<(), Errno> {
-    let open = rustix::fs::statat(dir, c"fd", AtFlags::empty())?.st_size;
-    if open > 0 {
-        let mut hits: Vec<usize> = Vec::new();
-        let (mut found, mut gaps, mut fd) = (0i64, 0u32, 0u32);
-        let mut name = [0u8; 16];
-        while found < open && gaps <= MAX_FD_GAPS {
-            match rustix::fs::statat(dir, fd_path(fd, &mut name), AtFlags::empty()) {
-                Ok(st) => {
-                    found += 1;
-                    hits.extend_from_slice(targets.lookup(st.st_dev, st.st_ino));
-                }
-                Err(Errno::NOENT) => gaps += 1,
-                Err(e) => return Err(e),
-            }
-            fd += 1;
-        }
-        scratch.add(&hits, UseKinds::FD);
-        if found >= open {
-            return Ok(());
-        }
-        return list_fds(dir, targets, scratch, fd);
+    scratch.fd_tables += 1;
+    let probe = scratch.probe_failures < PROBE_GIVE_UP || scratch.fd_tables % PROBE_RETRY == 0;
+    if !probe {
+        return list_fds(dir, targets, scratch, 0);
     }
-    list_fds(dir, targets, scratch, 0)
+    let open = rustix::fs::statat(dir, c"fd", AtFlags::empty())?.st_size;
+    if open <= 0 {
+        return list_fds(dir, targets, scratch, 0);
+    }
+    let mut hits: Vec<usize> = Vec::new();
+    let (mut found, mut fd) = (0i64, 0u32);
+    let mut name = [0u8; 16];
+    while found < open {
+        match rustix::fs::statat(dir, fd_path(fd, &mut name), AtFlags::empty()) {
+            Ok(st) => {
+                found += 1;
+                hits.extend_from_slice(targets.lookup(st.st_dev, st.st_ino));
+            }
+            Err(Errno::NOENT) => break,
+            Err(e) => return Err(e),
+        }
+        fd += 1;
+    }
+    scratch.add(&hits, UseKinds::FD);
+    if found >= open {
+        scratch.probe_failures = 0;
+        return Ok(());
+    }
+    scratch.probe_failures += 1;
+    list_fds(dir, targets, scratch, fd)
 }
 
 /// `fd/N` as a NUL-terminated name, without allocating.
