@@ -752,7 +752,8 @@ const PROBE_RETRY: u32 = 16;
 /// against 70 ms probed first.
 fn scan_fds(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Result<(), Errno> {
     scratch.fd_tables += 1;
-    let probe = scratch.probe_failures < PROBE_GIVE_UP || scratch.fd_tables % PROBE_RETRY == 0;
+    let probe =
+        scratch.probe_failures < PROBE_GIVE_UP || scratch.fd_tables.is_multiple_of(PROBE_RETRY);
     if !probe {
         return list_fds(dir, targets, scratch, 0);
     }
