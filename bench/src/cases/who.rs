@@ -94,13 +94,21 @@ pub(crate) fn run(h: &mut Harness) -> anyhow::Result<()> {
         ));
     }
 
+    let ours_file = || {
+        let mut c = Command::new(&rstmgr);
+        c.arg("who").arg(&file.0);
+        c
+    };
     let (ours, fuser) = if have_tool("fuser") {
-        let (a, b) = h.compare(
+        let (a, b) = compare_commands(
+            h,
             &format!("who uses a file ({holders} holders)"),
-            "rstmgr who FILE",
-            || time_command(Command::new(&rstmgr).arg("who").arg(&file.0), &[]),
-            "fuser FILE",
-            || time_command(Command::new("fuser").arg(&file.0), &[1]),
+            ("rstmgr who FILE", &ours_file),
+            ("fuser FILE", &|| {
+                let mut c = Command::new("fuser");
+                c.arg(&file.0);
+                c
+            }),
         )?;
         (Some(a), Some(b))
     } else {
@@ -108,39 +116,121 @@ pub(crate) fn run(h: &mut Harness) -> anyhow::Result<()> {
         (None, None)
     };
     if have_tool("lsof") {
-        let (a, b) = h.compare(
+        let (a, b) = compare_commands(
+            h,
             &format!("who uses a file ({holders} holders)"),
-            "rstmgr who FILE",
-            || time_command(Command::new(&rstmgr).arg("who").arg(&file.0), &[]),
-            "lsof -t FILE",
-            || time_command(Command::new("lsof").arg("-t").arg(&file.0), &[1]),
+            ("rstmgr who FILE", &ours_file),
+            ("lsof -t FILE", &|| {
+                let mut c = Command::new("lsof");
+                c.arg("-t").arg(&file.0);
+                c
+            }),
         )?;
-        goal(h, "lsof", b.median, a.median, 4.0);
+        goal(h, "lsof", b, a, 4.0);
     } else {
         h.note("lsof is not installed: comparison skipped");
     }
     if let (Some(a), Some(b)) = (ours, fuser) {
-        goal(h, "fuser", b.median, a.median, 2.0);
+        goal(h, "fuser", b, a, 2.0);
     }
     if have_tool("fuser") {
-        let (a, b) = h.compare(
+        let (a, b) = compare_commands(
+            h,
             &format!("who uses the C library ({})", libc.display()),
-            "rstmgr who LIBC",
-            || time_command(Command::new(&rstmgr).arg("who").arg(&libc), &[]),
-            "fuser LIBC",
-            || time_command(Command::new("fuser").arg(&libc), &[1]),
+            ("rstmgr who LIBC", &|| {
+                let mut c = Command::new(&rstmgr);
+                c.arg("who").arg(&libc);
+                c
+            }),
+            ("fuser LIBC", &|| {
+                let mut c = Command::new("fuser");
+                c.arg(&libc);
+                c
+            }),
         )?;
-        goal(h, "fuser on the C library", b.median, a.median, 2.0);
+        goal(h, "fuser on the C library", b, a, 2.0);
     }
     drop(crowd);
     Ok(())
 }
 
-/// Prints whether a ratio of medians reaches its goal.
-fn goal(h: &Harness, against: &str, theirs: Duration, ours: Duration, wanted: f64) {
-    let ratio = theirs.as_secs_f64() / ours.as_secs_f64();
+/// Wall and CPU medians of one side.
+#[derive(Clone, Copy)]
+struct Side {
+    wall: Duration,
+    cpu: Duration,
+}
+
+/// Times two commands against each other with [`Harness::compare`] and also adds up the
+/// CPU time (user + system) each side's processes used, from this process's `cutime` and
+/// `cstime` (`/proc/self/stat`, in 1/100 s). On a machine busy with other work the wall
+/// times say how long a user waits; the CPU times say how much work each side does, which
+/// the other work does not change. `fuser` does not exit 0 when nobody uses the file (1).
+fn compare_commands(
+    h: &mut Harness,
+    label: &str,
+    ours: (&str, &dyn Fn() -> Command),
+    theirs: (&str, &dyn Fn() -> Command),
+) -> anyhow::Result<(Side, Side)> {
+    // Total CPU time and number of runs of each side (the warm-up run included).
+    let (mut ours_cpu, mut theirs_cpu) = ((Duration::ZERO, 0u32), (Duration::ZERO, 0u32));
+    let timed = |make: &dyn Fn() -> Command, ok: &[i32], acc: &mut (Duration, u32)| {
+        let before = children_cpu();
+        let wall = time_command(&mut make(), ok)?;
+        acc.0 += children_cpu().saturating_sub(before);
+        acc.1 += 1;
+        Ok(wall)
+    };
+    let (a, b) = h.compare(
+        label,
+        ours.0,
+        || timed(ours.1, &[], &mut ours_cpu),
+        theirs.0,
+        || timed(theirs.1, &[1], &mut theirs_cpu),
+    )?;
+    let per_run = |(total, n): (Duration, u32)| total / n.max(1);
+    let (ours_cpu, theirs_cpu) = (per_run(ours_cpu), per_run(theirs_cpu));
     h.note(&format!(
-        "goal against {against}: {wanted:.0}x, reached {ratio:.2}x: {}",
+        "CPU per run: {} {:.1} ms, {} {:.1} ms, ratio {:.2}x",
+        ours.0,
+        ours_cpu.as_secs_f64() * 1e3,
+        theirs.0,
+        theirs_cpu.as_secs_f64() * 1e3,
+        theirs_cpu.as_secs_f64() / ours_cpu.as_secs_f64().max(1e-9)
+    ));
+    Ok((
+        Side {
+            wall: a.median,
+            cpu: ours_cpu,
+        },
+        Side {
+            wall: b.median,
+            cpu: theirs_cpu,
+        },
+    ))
+}
+
+/// User + system time of this process's reaped children (`/proc/self/stat` fields 16 and
+/// 17, in `USER_HZ` = 1/100 s).
+fn children_cpu() -> Duration {
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let (_, rest) = s.rsplit_once(')')?;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            // After the name, field 3 is index 0: cutime is field 16, cstime field 17.
+            Some(f.get(13)?.parse::<u64>().ok()? + f.get(14)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// Prints whether the ratio of wall medians reaches its goal, and the ratio of CPU time.
+fn goal(h: &Harness, against: &str, theirs: Side, ours: Side, wanted: f64) {
+    let ratio = theirs.wall.as_secs_f64() / ours.wall.as_secs_f64();
+    let cpu_ratio = theirs.cpu.as_secs_f64() / ours.cpu.as_secs_f64().max(1e-9);
+    h.note(&format!(
+        "goal against {against}: {wanted:.0}x, reached {ratio:.2}x: {} (CPU time ratio {cpu_ratio:.2}x)",
         if ratio >= wanted { "met" } else { "NOT met" }
     ));
 }
