@@ -21,8 +21,9 @@
 //!    `gnome-shell`, `plasmashell`, `xfdesktop`, `cinnamon`, `mate-panel`, `lxqt-panel`.
 //! 4. [`AppType::Console`] — the process has a controlling terminal (field 7 of
 //!    `/proc/PID/stat` is not 0).
-//! 5. [`AppType::MainWindow`] — `DISPLAY` or `WAYLAND_DISPLAY` is set in its environment
-//!    (`/proc/PID/environ`): a graphical program started outside a terminal.
+//! 5. [`AppType::MainWindow`] — a graphical program started outside a terminal: it holds
+//!    a socket (its connection to the display server) and `DISPLAY` or `WAYLAND_DISPLAY`
+//!    is set in its environment (`/proc/PID/environ`).
 //! 6. [`AppType::Unknown`] — anything else (daemons started by hand, processes whose
 //!    environment cannot be read). As on Windows, these only go away by force.
 //!

@@ -308,6 +308,7 @@ pub fn describe(process: UniqueProcess, opts: &ScanOptions) -> Option<ProcessInf
         proc_fd.as_fd(),
         dir.as_fd(),
         process.pid,
+        None,
         opts,
         &mut scratch,
     )?;
@@ -449,6 +450,8 @@ struct Scratch {
     /// Descriptor tables looked at, and how many in a row probing could not finish.
     fd_tables: u32,
     probe_failures: u32,
+    /// Whether the process just scanned holds a socket; `None` if its table was not read.
+    holds_socket: Option<bool>,
 }
 
 impl Scratch {
@@ -461,6 +464,7 @@ impl Scratch {
             no_procmap_query: false,
             fd_tables: 0,
             probe_failures: 0,
+            holds_socket: None,
         }
     }
 
@@ -675,7 +679,8 @@ fn scan_one(
         Outcome::Inaccessible => found.inaccessible.push(pid),
         Outcome::Uses => {
             let uses = std::mem::take(&mut scratch.uses);
-            if let Some(info) = describe_at(proc_fd, dir.as_fd(), pid, opts, scratch) {
+            let socket = scratch.holds_socket;
+            if let Some(info) = describe_at(proc_fd, dir.as_fd(), pid, socket, opts, scratch) {
                 found.hits.push((info, uses));
             }
         }
@@ -751,6 +756,21 @@ const PROBE_RETRY: u32 = 16;
 /// tables cost 56 ms of CPU probed against 64 ms listed; tables with holes 67 ms listed
 /// against 70 ms probed first.
 fn scan_fds(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Result<(), Errno> {
+    // Unknown until the whole table was seen.
+    scratch.holds_socket = None;
+    let result = scan_fd_table(dir, targets, scratch);
+    if result.is_err() {
+        scratch.holds_socket = None;
+    }
+    result
+}
+
+fn scan_fd_table(
+    dir: BorrowedFd<'_>,
+    targets: &Targets,
+    scratch: &mut Scratch,
+) -> Result<(), Errno> {
+    scratch.holds_socket = Some(false);
     scratch.fd_tables += 1;
     let probe =
         scratch.probe_failures < PROBE_GIVE_UP || scratch.fd_tables.is_multiple_of(PROBE_RETRY);
@@ -769,6 +789,9 @@ fn scan_fds(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Re
             Ok(st) => {
                 found += 1;
                 hits.extend_from_slice(targets.lookup(st.st_dev, st.st_ino));
+                if is_socket(&st) {
+                    scratch.holds_socket = Some(true);
+                }
             }
             Err(Errno::NOENT) => break,
             Err(e) => return Err(e),
@@ -782,6 +805,25 @@ fn scan_fds(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Re
     }
     scratch.probe_failures += 1;
     list_fds(dir, targets, scratch, fd)
+}
+
+fn is_socket(st: &rustix::fs::Stat) -> bool {
+    rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Socket
+}
+
+/// Whether a process holds a socket (for [`describe`], which has not scanned its table).
+fn holds_socket_of(dir: BorrowedFd<'_>) -> Option<bool> {
+    let targets = Targets {
+        paths: Vec::new(),
+        by_id: HashMap::new(),
+        anon: Vec::new(),
+        any_file: false,
+        any_dir: false,
+        missing: Vec::new(),
+    };
+    let mut scratch = Scratch::new();
+    scan_fds(dir, &targets, &mut scratch).ok()?;
+    scratch.holds_socket
 }
 
 /// `fd/N` as a NUL-terminated name, without allocating.
@@ -820,7 +862,12 @@ fn list_fds(
                 continue;
             }
             match rustix::fs::statat(fd_dir.as_fd(), name, AtFlags::empty()) {
-                Ok(st) => hits.extend_from_slice(targets.lookup(st.st_dev, st.st_ino)),
+                Ok(st) => {
+                    hits.extend_from_slice(targets.lookup(st.st_dev, st.st_ino));
+                    if is_socket(&st) {
+                        scratch.holds_socket = Some(true);
+                    }
+                }
                 Err(e) if is_denied(e) => {
                     // One denied entry means they all are (the check is per process).
                     denied = Some(e);
@@ -1084,6 +1131,7 @@ fn describe_at(
     proc_fd: BorrowedFd<'_>,
     dir: BorrowedFd<'_>,
     pid: u32,
+    holds_socket: Option<bool>,
     opts: &ScanOptions,
     scratch: &mut Scratch,
 ) -> Option<ProcessInfo> {
@@ -1143,7 +1191,11 @@ fn describe_at(
         AppType::Explorer
     } else if stat.tty_nr != 0 {
         AppType::Console
-    } else if read_once_at(dir, c"environ", buf).is_some_and(has_display) {
+    } else if holds_socket.or_else(|| holds_socket_of(dir)) == Some(true)
+        && read_once_at(dir, c"environ", buf).is_some_and(has_display)
+    {
+        // A graphical program talks to its display server over a socket; checking for one
+        // first spares reading the environment of most daemons and batch programs.
         AppType::MainWindow
     } else {
         AppType::Unknown

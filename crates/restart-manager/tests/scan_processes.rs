@@ -57,8 +57,18 @@ fn a_process_that_exited_is_gone_even_before_it_is_reaped() {
 
 #[test]
 fn app_types_follow_the_documented_linux_rules() {
-    // No controlling terminal (a new session) and a display: a graphical program.
-    let gui = Guard::spawn(
+    // No controlling terminal (a new session), a display and a socket (its connection to
+    // the display server, here one end of a socket pair on stdin): a graphical program.
+    let (display_end, _ours) = std::os::unix::net::UnixStream::pair().unwrap();
+    let gui = Guard::spawn_with_stdin(
+        Command::new("setsid")
+            .arg(sleep_bin())
+            .arg("30")
+            .env("DISPLAY", ":0"),
+        std::process::Stdio::from(std::os::fd::OwnedFd::from(display_end)),
+    );
+    // A display in the environment but no socket: not talking to any display server.
+    let detached = Guard::spawn(
         Command::new("setsid")
             .arg(sleep_bin())
             .arg("30")
@@ -72,13 +82,34 @@ fn app_types_follow_the_documented_linux_rules() {
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY"),
     );
-    gui.wait_exe(&sleep_bin());
-    daemon.wait_exe(&sleep_bin());
-    let gui_info = restart_manager::describe(gui.unique(), &opts()).unwrap();
-    let daemon_info = restart_manager::describe(daemon.unique(), &opts()).unwrap();
-    assert_eq!(gui_info.app_type, AppType::MainWindow);
-    assert_eq!(daemon_info.app_type, AppType::Unknown);
-    assert!(!gui_info.restartable && !daemon_info.restartable);
+    for g in [&gui, &detached, &daemon] {
+        g.wait_exe(&sleep_bin());
+    }
+    let type_of = |g: &Guard| {
+        restart_manager::describe(g.unique(), &opts())
+            .unwrap()
+            .app_type
+    };
+    assert_eq!(type_of(&gui), AppType::MainWindow);
+    assert_eq!(type_of(&detached), AppType::Unknown);
+    assert_eq!(type_of(&daemon), AppType::Unknown);
+
+    // The scan decides the same way as `describe`.
+    let report = restart_manager::who_uses(&[sleep_bin()], &opts()).unwrap();
+    let scanned = |g: &Guard| {
+        report
+            .processes
+            .iter()
+            .find(|p| p.process.pid == g.pid())
+            .map(|p| p.app_type)
+    };
+    assert_eq!(scanned(&gui), Some(AppType::MainWindow));
+    assert_eq!(scanned(&detached), Some(AppType::Unknown));
+    assert!(
+        !restart_manager::describe(gui.unique(), &opts())
+            .unwrap()
+            .restartable
+    );
 }
 
 #[test]

@@ -25,6 +25,17 @@ impl Guard {
         Guard { child }
     }
 
+    /// Like [`Guard::spawn`], with the child's standard input given.
+    pub(crate) fn spawn_with_stdin(cmd: &mut Command, stdin: Stdio) -> Guard {
+        let child = cmd
+            .stdin(stdin)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot spawn {cmd:?}: {e}"));
+        Guard { child }
+    }
+
     pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
