@@ -63,12 +63,14 @@ fn success_exits_0_and_says_so_on_stderr() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stderr(&out).trim_end(), "rmsi: 0 ERROR_SUCCESS");
     assert!(root.join("opt/rmsi-hello/hello.txt").is_file());
-    // The root was created, and keeps the payload and the product registry, no staging.
-    let state: Vec<String> = std::fs::read_dir(root.join("var/lib/rmsi"))
+    // The root was created, and keeps the payload, the product registry and the cached
+    // package (for an uninstall by product code), no staging.
+    let mut state: Vec<String> = std::fs::read_dir(root.join("var/lib/rmsi"))
         .expect("the state folder")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(state, ["products.db"]);
+    state.sort();
+    assert_eq!(state, ["packages", "products.db"]);
 }
 
 #[test]

@@ -28,6 +28,10 @@
 //! are extracted and checked into a private staging folder first, and only the script
 //! (InstallFinalize) renames them into place, undoing every step if one fails.
 //!
+//! [`uninstall`] removes an installed product again, as `msiexec /x` does: the same run with
+//! `REMOVE=ALL` on the installed product (found by product code through the package the
+//! install cached, or by a package file), leaving the root as it was before the install.
+//!
 //! Windows-only actions (registry, COM, services, shortcuts, fonts…) are logged as not
 //! executed on this platform; DLL and script custom actions fail cleanly with the Windows
 //! Installer error that names them.
@@ -77,6 +81,7 @@ mod rm;
 mod sequence;
 mod session;
 mod stage;
+mod uninstall;
 
 // --- cabinets ---
 mod cabinet;
@@ -106,6 +111,7 @@ pub use rm::{AppInUse, FilesInUseChoice};
 pub use session::{
     InstallReport, InstallRequest, InstallUi, NoUi, UiLevel, cancel_on_signals, install,
 };
+pub use uninstall::{UninstallRequest, UninstallTarget, uninstall};
 
 // --- re-exports: cabinets ---
 pub use cabinet::{

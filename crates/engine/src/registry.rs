@@ -12,6 +12,15 @@
 //! another user, or is writable by group or others; it is created owner-only
 //! (0700), the database 0600, and the database is opened without following
 //! symbolic links.
+//!
+//! Uninstall needs two more things from it. Each product's package is cached
+//! in `packages/` of the state folder ([`Registry::cache_package`]), so a
+//! product code alone finds the package to run, as Windows caches packages
+//! under `%WINDIR%\Installer`. And the root must end as it was before the
+//! first install: the folders leading to the state folder that did not exist
+//! when the registry was first opened are remembered (`state_folders`), and
+//! when the last product goes, [`Registry::remove_if_empty`] deletes the
+//! database, the cache folder and those folders (each only if empty).
 
 use std::collections::HashSet;
 use std::os::unix::ffi::OsStrExt;
@@ -66,6 +75,9 @@ CREATE TABLE IF NOT EXISTS folders (
     product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
     path         BLOB NOT NULL,
     PRIMARY KEY (product_code, path)
+);
+CREATE TABLE IF NOT EXISTS state_folders (
+    path BLOB PRIMARY KEY
 );
 PRAGMA user_version = 1;
 ";
@@ -198,7 +210,14 @@ impl ProductRecord {
 pub struct Registry {
     dir: PathBuf,
     conn: Option<Connection>,
+    /// The state folder and its ancestors below the root that did not exist when the
+    /// registry was opened (outermost first): recorded when the database is created, so
+    /// that removing the last product removes them again.
+    missing: Vec<PathBuf>,
 }
+
+/// The cache folder's name in the state folder.
+const CACHE_DIR: &str = "packages";
 
 impl Registry {
     /// Opens the registry in `state_dir` (the folder need not exist). An
@@ -207,6 +226,7 @@ impl Registry {
         let mut registry = Registry {
             dir: state_dir.to_path_buf(),
             conn: None,
+            missing: Vec::new(),
         };
         if std::fs::symlink_metadata(state_dir).is_ok() {
             check_private(state_dir, true)?;
@@ -222,7 +242,112 @@ impl Registry {
     /// Opens the registry of `root` in `layout`: the database in
     /// [`Layout::state_dir`](crate::Layout::state_dir).
     pub fn for_root(root: &Path, layout: crate::layout::Layout) -> Result<Registry> {
-        Registry::open(&layout.state_dir(root))
+        let dir = layout.state_dir(root);
+        let mut registry = Registry::open(&dir)?;
+        let mut cur = Some(dir.as_path());
+        while let Some(p) = cur {
+            if p == root || !p.starts_with(root) || std::fs::symlink_metadata(p).is_ok() {
+                break;
+            }
+            registry.missing.push(p.to_path_buf());
+            cur = p.parent();
+        }
+        registry.missing.reverse();
+        Ok(registry)
+    }
+
+    /// Keeps a private copy of `package` for `product_code` in the state folder's
+    /// `packages/` (0700; the copy 0600), replacing an earlier one. Written to a fresh
+    /// name and renamed, never through a symbolic link. Returns the copy's path.
+    pub fn cache_package(&mut self, product_code: &str, package: &Path) -> Result<PathBuf> {
+        self.ensure_db()?;
+        let cache = self.dir.join(CACHE_DIR);
+        match std::fs::symlink_metadata(&cache) {
+            Ok(_) => check_private(&cache, true)?,
+            Err(_) => {
+                std::fs::DirBuilder::new()
+                    .mode(0o700)
+                    .create(&cache)
+                    .map_err(|e| Error::io(&cache, e))?;
+                check_private(&cache, true)?;
+            }
+        }
+        let target = cache.join(cache_name(product_code));
+        let temp = cache.join(format!(".{}.tmp", cache_name(product_code)));
+        let _ = std::fs::remove_file(&temp);
+        let copy = || -> std::io::Result<()> {
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut src = std::fs::File::open(package)?;
+            let mut dst = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&temp)?;
+            std::io::copy(&mut src, &mut dst)?;
+            std::fs::rename(&temp, &target)
+        };
+        if let Err(e) = copy() {
+            let _ = std::fs::remove_file(&temp);
+            return Err(Error::io(&target, e));
+        }
+        Ok(target)
+    }
+
+    /// Forgets a product and deletes its cached package (a copy in this registry's
+    /// cache folder only: a path elsewhere is never deleted).
+    pub fn unregister(&mut self, product_code: &str) -> Result<()> {
+        let cached = self.product(product_code)?.and_then(|p| p.cached_package);
+        self.remove(product_code)?;
+        if let Some(path) = cached
+            && path.parent() == Some(self.dir.join(CACHE_DIR).as_path())
+            && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
+        {
+            let _ = std::fs::remove_file(&path);
+        }
+        Ok(())
+    }
+
+    /// When no product is left: deletes the database, the package cache folder and the
+    /// folders the first install made for the state folder (each only if empty), leaving
+    /// the root as it was before. Returns whether the database was deleted.
+    pub fn remove_if_empty(&mut self) -> Result<bool> {
+        if self.conn.is_none() || !self.products()?.is_empty() {
+            return Ok(false);
+        }
+        let made: Vec<PathBuf> = match &self.conn {
+            Some(conn) => (|| {
+                let mut stmt = conn.prepare("SELECT path FROM state_folders")?;
+                let rows = stmt.query_map([], |r| Ok(blob_path(r.get(0)?)))?;
+                rows.collect::<rusqlite::Result<Vec<PathBuf>>>()
+            })()
+            .map_err(|e| self.sql_err(e))?,
+            None => Vec::new(),
+        };
+        if let Some(conn) = self.conn.take() {
+            let _ = conn.close();
+        }
+        let db = self.db_path();
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            let mut name = db.clone().into_os_string();
+            name.push(suffix);
+            match std::fs::remove_file(&name) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(PathBuf::from(name), e)),
+            }
+        }
+        let _ = std::fs::remove_dir(self.dir.join(CACHE_DIR));
+        let mut made = made;
+        // Deepest first; each only if empty (something else may live there now).
+        made.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+        for dir in made
+            .iter()
+            .filter(|d| d.starts_with(&self.dir) || self.dir.starts_with(d))
+        {
+            let _ = std::fs::remove_dir(dir);
+        }
+        Ok(true)
     }
 
     /// The database file's path.
@@ -348,8 +473,38 @@ impl Registry {
                 path: db.clone(),
                 source,
             })?;
+        for dir in &self.missing {
+            conn.execute(
+                "INSERT OR IGNORE INTO state_folders (path) VALUES (?1)",
+                params![path_blob(dir)],
+            )
+            .map_err(|source| Error::Registry {
+                path: db.clone(),
+                source,
+            })?;
+        }
         self.conn = Some(conn);
         Ok(())
+    }
+}
+
+/// The cached package's file name: the product code when it is GUID-shaped, else a hash of
+/// it (a product code comes from the package and must not choose a path).
+fn cache_name(product_code: &str) -> String {
+    let guid_like = !product_code.is_empty()
+        && product_code.len() <= 64
+        && product_code
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, '{' | '}' | '-'));
+    if guid_like {
+        format!("{}.msi", product_code.to_ascii_uppercase())
+    } else {
+        // The name is stored with the product (`cached_package`), so a hash that is not
+        // stable across Rust versions is good enough here.
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        product_code.hash(&mut h);
+        format!("product-{:016x}.msi", h.finish())
     }
 }
 
@@ -622,6 +777,51 @@ mod tests {
         let mut reg = reg;
         reg.remove("{A}").unwrap();
         assert!(!reg.is_installed("{A}").unwrap());
+    }
+
+    #[test]
+    fn cache_unregister_and_the_last_product_takes_the_state_folders() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("var")).unwrap();
+        let pkg = root.path().join("p.msi");
+        std::fs::write(&pkg, b"package bytes").unwrap();
+        let mut reg = Registry::for_root(root.path(), crate::layout::Layout::Fhs).unwrap();
+        let cached = reg.cache_package("{a-1}", &pkg).unwrap();
+        assert_eq!(cached, reg.dir.join("packages/{A-1}.msi"));
+        assert_eq!(std::fs::read(&cached).unwrap(), b"package bytes");
+        assert_eq!(
+            std::fs::metadata(&cached).unwrap().mode() & 0o777,
+            0o600,
+            "the cached package is owner-only"
+        );
+        let odd = reg.cache_package("../../escape", &pkg).unwrap();
+        assert_eq!(
+            odd.parent(),
+            cached.parent(),
+            "a hostile code picks no path"
+        );
+        let mut a = product("{A}", "1.0.0");
+        a.cached_package = Some(cached.clone());
+        reg.record(&a).unwrap();
+        reg.record(&product("{B}", "1.0.0")).unwrap();
+        reg.unregister("{A}").unwrap();
+        assert!(!cached.exists(), "the cached package goes with the product");
+        assert!(!reg.remove_if_empty().unwrap(), "{{B}} is still installed");
+        std::fs::remove_file(&odd).unwrap();
+        reg.unregister("{B}").unwrap();
+        assert!(reg.remove_if_empty().unwrap());
+        // var/lib and var/lib/rmsi were made by the registry; var was there before.
+        let left: Vec<_> = std::fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(left, ["p.msi", "var"]);
+        assert_eq!(
+            std::fs::read_dir(root.path().join("var")).unwrap().count(),
+            0
+        );
     }
 
     #[test]

@@ -639,7 +639,17 @@ impl<'a> Session<'a> {
                 ));
             }
         }
-        if self.register_product {
+        // The product's complete removal unregisters it whatever the sequence holds, as
+        // InstallFinalize does on Windows (spec 2.5); see `crate::uninstall`.
+        let removed = self.ctx.product_removed();
+        if removed {
+            let db = self.ctx.unregister_product()?;
+            self.log.engine(&format!(
+                "Executing op: ProductUnregister(ProductCode={},Registry={})",
+                self.prop("ProductCode").unwrap_or_default(),
+                db.display()
+            ));
+        } else if self.register_product {
             let path = self.package.path().to_path_buf();
             let db = self.ctx.record_product(&path)?;
             self.log.engine(&format!(
@@ -650,6 +660,9 @@ impl<'a> Session<'a> {
         }
         if let Some(stage) = self.stage.take() {
             stage.finish();
+        }
+        if removed {
+            crate::uninstall::tidy_state(self);
         }
         Ok(())
     }
@@ -758,34 +771,38 @@ impl<'a> Session<'a> {
         }
         self.dump_properties();
         let product = self.prop("ProductName").unwrap_or_default();
-        match &result {
-            Ok(()) => {
-                self.log.engine("Note: 1: 1707 ");
-                self.log.engine(&format!(
-                    "Product: {product} -- Installation completed successfully."
-                ));
+        if self.ctx.removal_requested() {
+            crate::uninstall::closing_lines(self, &result, &left);
+        } else {
+            match &result {
+                Ok(()) => {
+                    self.log.engine("Note: 1: 1707 ");
+                    self.log.engine(&format!(
+                        "Product: {product} -- Installation completed successfully."
+                    ));
+                }
+                Err(_) => {
+                    self.log.engine("Note: 1: 1708 ");
+                    self.log.engine(&format!(
+                        "Product: {product} -- Installation operation failed."
+                    ));
+                }
             }
-            Err(_) => {
-                self.log.engine("Note: 1: 1708 ");
-                self.log.engine(&format!(
-                    "Product: {product} -- Installation operation failed."
-                ));
-            }
-        }
-        // The event-1033-style summary real logs carry (spec 6.1, Observed).
-        let status = match &result {
-            Ok(()) if self.reboot_required || !left.is_empty() => 3010,
-            Ok(()) => 0,
-            Err(e) => e.code(),
-        };
-        self.log.line("");
-        self.log.engine(&format!(
+            // The event-1033-style summary real logs carry (spec 6.1, Observed).
+            let status = match &result {
+                Ok(()) if self.reboot_required || !left.is_empty() => 3010,
+                Ok(()) => 0,
+                Err(e) => e.code(),
+            };
+            self.log.line("");
+            self.log.engine(&format!(
             "Windows Installer installed the product. Product Name: {product}. Product Version: {}. Product Language: {}. Manufacturer: {}. Installation success or error status: {status}.",
             self.prop("ProductVersion").unwrap_or_default(),
             self.prop("ProductLanguage").unwrap_or_default(),
             self.prop("Manufacturer").unwrap_or_default(),
         ));
-        self.log.line("");
+            self.log.line("");
+        }
         result?;
         self.left = left;
         // REBOOT=Force (first letter F, spec 1.9) makes a restart needed too.

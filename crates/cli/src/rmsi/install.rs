@@ -22,28 +22,53 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub(crate) struct InstallArgs {
     /// The package to install.
     package: PathBuf,
+    #[command(flatten)]
+    common: RunArgs,
+}
+
+/// The options `rmsi install` and `rmsi uninstall` share.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunArgs {
     /// Place every target folder under DIR (as DESTDIR does for `make install`).
     #[arg(long, value_name = "DIR", default_value = "/")]
-    root: PathBuf,
+    pub(crate) root: PathBuf,
     /// Where the standard folders point under the root.
     #[arg(long, value_name = "fhs|windows", default_value = "fhs", value_parser = parse_layout)]
-    layout: Layout,
+    pub(crate) layout: Layout,
     /// UI level: none (silent), basic (progress bar), full (also the files-in-use prompt).
     /// Default: basic on a terminal, none otherwise.
     #[arg(long, value_name = "none|basic|full", value_parser = parse_ui)]
-    ui: Option<UiLevel>,
+    pub(crate) ui: Option<UiLevel>,
     /// Write a verbose log (as msiexec /l*v FILE).
     #[arg(long, value_name = "FILE")]
-    log: Option<PathBuf>,
+    pub(crate) log: Option<PathBuf>,
     /// Never restart (REBOOT=ReallySuppress).
     #[arg(long)]
-    norestart: bool,
-    /// Refuse to run any executable custom action (an install that needs one ends with 1603).
+    pub(crate) norestart: bool,
+    /// Refuse to run any executable custom action (a run that needs one ends with 1603).
     #[arg(long)]
-    no_custom_actions: bool,
+    pub(crate) no_custom_actions: bool,
     /// Public properties, NAME=VALUE (names are upper-cased, as msiexec does).
     #[arg(value_name = "NAME=VALUE")]
-    properties: Vec<String>,
+    pub(crate) properties: Vec<String>,
+}
+
+impl RunArgs {
+    /// The command line's properties (`--norestart` last, as msiexec appends it); a bad
+    /// one is the usage error's exit status.
+    pub(crate) fn property_list(&self) -> Result<Vec<(String, String)>, ExitCode> {
+        let mut properties = Vec::new();
+        for p in &self.properties {
+            match super::parse_property(p) {
+                Ok(pair) => properties.push(pair),
+                Err(msg) => return Err(super::usage_error(&msg)),
+            }
+        }
+        if self.norestart {
+            properties.push(("REBOOT".to_string(), "ReallySuppress".to_string()));
+        }
+        Ok(properties)
+    }
 }
 
 fn parse_layout(s: &str) -> Result<Layout, String> {
@@ -60,26 +85,20 @@ fn parse_ui(s: &str) -> Result<UiLevel, String> {
 }
 
 pub(crate) fn run(args: InstallArgs) -> anyhow::Result<ExitCode> {
-    let mut properties = Vec::new();
-    for p in &args.properties {
-        match super::parse_property(p) {
-            Ok(pair) => properties.push(pair),
-            Err(msg) => return Ok(super::usage_error(&msg)),
-        }
-    }
-    if args.norestart {
-        properties.push(("REBOOT".to_string(), "ReallySuppress".to_string()));
-    }
-    let ui_level = args.ui.unwrap_or_else(default_ui);
+    let properties = match args.common.property_list() {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    let c = args.common;
     let request = InstallRequest {
         package: args.package,
-        root: args.root,
-        layout: args.layout,
-        ui_level,
-        log: args.log,
+        root: c.root,
+        layout: c.layout,
+        ui_level: c.ui.unwrap_or_else(default_ui),
+        log: c.log,
         log_append: false,
         properties,
-        custom_actions: !args.no_custom_actions,
+        custom_actions: !c.no_custom_actions,
     };
     Ok(execute(&request))
 }
@@ -95,14 +114,21 @@ pub(crate) fn default_ui() -> UiLevel {
 
 /// Runs the request with the terminal UI and turns its result into the exit status.
 pub(crate) fn execute(request: &InstallRequest) -> ExitCode {
-    let mut ui = TerminalUi::new(request.ui_level);
+    execute_with(request.ui_level, |ui| engine::install(request, ui))
+}
+
+/// Runs `engine::install` or `engine::uninstall` with the terminal UI at `level` and turns
+/// its result into the exit status.
+pub(crate) fn execute_with(
+    level: UiLevel,
+    run: impl FnOnce(&mut dyn InstallUi) -> engine::InstallReport,
+) -> ExitCode {
+    let mut ui = TerminalUi::new(level);
     // Ctrl-C or SIGTERM: cancel (1602) and roll back instead of dying half-way.
     ui.cancel = Some(engine::cancel_on_signals());
     // A bug in the engine must still end as msiexec ends on a fatal error (1603), after
     // the staging area was dropped (which puts the root back as it was).
-    let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        engine::install(request, &mut ui)
-    }));
+    let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&mut ui)));
     ui.done();
     match report {
         Ok(report) => super::finish(&report),

@@ -1,4 +1,4 @@
-//! `rmsi`: install packages, inspect them, and evaluate the MSI expression language.
+//! `rmsi`: install and uninstall packages, inspect them, and evaluate the MSI expression language.
 
 use std::process::ExitCode;
 
@@ -8,6 +8,7 @@ mod expr;
 mod info;
 mod install;
 mod msiexec;
+mod uninstall;
 
 /// Windows Installer's execution engine, running .msi packages natively on Linux.
 #[derive(Debug, Parser)]
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Install a package into a target root.
     Install(install::InstallArgs),
+    /// Remove an installed product (by its package or product code) from a target root.
+    Uninstall(uninstall::UninstallArgs),
     /// Run with msiexec's own command-line syntax (/i PKG /qn /l*v LOG ...).
     Msiexec(msiexec::MsiexecArgs),
     /// Show a package's summary information, tables and sequences.
@@ -39,6 +42,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Install(args) => install::run(args),
+        Command::Uninstall(args) => uninstall::run(args),
         Command::Msiexec(args) => msiexec::run(args),
         Command::Info(args) => info::run(args),
         Command::Condition(args) => expr::run_condition(args),
@@ -58,7 +62,7 @@ pub fn main() -> ExitCode {
 /// The exit-status note shown by `--help` of `install` and `msiexec`.
 pub(crate) const EXIT_HELP: &str = "Exit status: the Windows Installer code modulo 256 (a Linux exit status \
 holds 8 bits), as `wine msiexec` exits: 0 success, 3010 ERROR_SUCCESS_REBOOT_REQUIRED -> 194, \
-1602 ERROR_INSTALL_USEREXIT -> 66, 1603 ERROR_INSTALL_FAILURE -> 67, 1618 ERROR_INSTALL_ALREADY_RUNNING -> 82, \
+1602 ERROR_INSTALL_USEREXIT -> 66, 1603 ERROR_INSTALL_FAILURE -> 67, 1605 ERROR_UNKNOWN_PRODUCT -> 69, 1618 ERROR_INSTALL_ALREADY_RUNNING -> 82, \
 1619 ERROR_INSTALL_PACKAGE_OPEN_FAILED -> 83, 1620 ERROR_INSTALL_PACKAGE_INVALID -> 84, \
 1639 ERROR_INVALID_COMMAND_LINE -> 103. The full code and its name are printed on stderr \
 (`rmsi: 1603 ERROR_INSTALL_FAILURE: ...`) and in the log (`MainEngineThread is returning 1603`).";
@@ -79,7 +83,7 @@ fn parse_failure(err: clap::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let sub = std::env::args().nth(1).unwrap_or_default();
-    if sub == "install" || sub == "msiexec" {
+    if sub == "install" || sub == "uninstall" || sub == "msiexec" {
         let _ = err.print();
         eprintln!("rmsi: {INVALID_COMMAND_LINE} ERROR_INVALID_COMMAND_LINE: invalid command line");
         return ExitCode::from(engine::exit_status(INVALID_COMMAND_LINE));

@@ -3,6 +3,8 @@
 //! ```text
 //! rmsi msiexec [--root DIR] [--layout fhs|windows] /i PKG.msi [/qn|/qb|/qr|/qf|/quiet|/passive]
 //!              [/l*v FILE] [/log FILE] [/norestart] [NAME=VALUE]...
+//! rmsi msiexec [--root DIR] [--layout fhs|windows] /x (PKG.msi|{PRODUCT-CODE}) [/qn...]
+//!              [/l*v FILE] [NAME=VALUE]...
 //! ```
 //!
 //! As msiexec (spec 5.1–5.6): options are case-insensitive and start with `/` or `-`;
@@ -12,13 +14,15 @@
 //! a value in quotes keeps its spaces, `""` inside quotes is a literal quote, and an
 //! unbalanced quote is an invalid command line. Anything msiexec would reject (an unknown
 //! option, a missing argument, a stray word) ends with 1639 and the usage text.
-//! Repair, uninstall, administrative installs, advertising and patches are not part of this
-//! engine yet: they are refused with 1639 as well, naming the option.
+//! `/x` (`/uninstall`) removes a product, named by its package or its product code, as
+//! [`engine::uninstall`] does (msiexec adds `REMOVE=ALL`). Repair, administrative installs,
+//! advertising and patches are not part of this engine yet: they are refused with 1639 as
+//! well, naming the option. `/i` and `/x` cannot be combined.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use engine::{InstallRequest, Layout, UiLevel};
+use engine::{InstallRequest, Layout, UiLevel, UninstallRequest};
 
 /// Arguments of `rmsi msiexec` (parsed by hand: msiexec's syntax is not clap's).
 #[derive(Debug, clap::Args)]
@@ -37,6 +41,7 @@ pub(crate) struct MsiexecArgs {
 /// A parsed msiexec command line.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Parsed {
+    /// `/i`'s package, or `/x`'s package or product code.
     pub(crate) package: PathBuf,
     pub(crate) root: PathBuf,
     pub(crate) layout: Layout,
@@ -50,6 +55,8 @@ pub(crate) struct Parsed {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Request {
     Install(Parsed),
+    /// `/x`: `package` is the package or the product code.
+    Uninstall(Parsed),
     Help,
 }
 
@@ -73,6 +80,19 @@ pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
             };
             Ok(super::install::execute(&request))
         }
+        Ok(Request::Uninstall(p)) => {
+            let request = UninstallRequest {
+                target: super::uninstall::target_of(&p.package.to_string_lossy()),
+                root: p.root,
+                layout: p.layout,
+                ui_level: p.ui.unwrap_or_else(super::install::default_ui),
+                log: p.log,
+                log_append: p.log_append,
+                properties: p.properties,
+                custom_actions: true,
+            };
+            Ok(super::uninstall::execute(&request))
+        }
         Err(msg) => Ok(super::usage_error(&format!("{msg}\n\n{}", usage()))),
     }
 }
@@ -80,12 +100,15 @@ pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
 fn usage() -> &'static str {
     "Usage: rmsi msiexec [--root DIR] [--layout fhs|windows] /i PKG.msi [/qn|/qb|/qr|/qf|/quiet|/passive]\n\
      \x20                   [/l*v FILE|/log FILE] [/norestart] [NAME=VALUE]...\n\
+     \x20      rmsi msiexec [--root DIR] [--layout fhs|windows] /x PKG.msi|{PRODUCT-CODE} [/qn...]\n\
+     \x20                   [/l*v FILE|/log FILE] [/norestart] [NAME=VALUE]...\n\
      Options are case-insensitive and may start with / or -."
 }
 
 /// Parses msiexec's arguments (spec section 5).
 pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
     let mut package: Option<PathBuf> = None;
+    let mut uninstall = false;
     let mut root = PathBuf::from("/");
     let mut layout = Layout::Fhs;
     let mut ui = None;
@@ -125,11 +148,14 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
         };
         let lower = opt.to_ascii_lowercase();
         match lower.as_str() {
-            "i" | "package" => {
-                let p = it.next().ok_or_else(|| format!("/{opt} needs a package"))?;
+            "i" | "package" | "x" | "uninstall" => {
+                let p = it
+                    .next()
+                    .ok_or_else(|| format!("/{opt} needs a package or a product code"))?;
                 if package.is_some() {
-                    return Err("only one package may be given".into());
+                    return Err("only one of /i and /x, with one package, may be given".into());
                 }
+                uninstall = matches!(lower.as_str(), "x" | "uninstall");
                 package = Some(PathBuf::from(p));
             }
             "quiet" => ui = Some(UiLevel::None),
@@ -145,7 +171,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
                 log = Some(PathBuf::from(f));
             }
             "?" | "h" | "help" => return Ok(Request::Help),
-            "x" | "uninstall" | "a" | "j" | "ju" | "jm" | "p" | "update" | "y" | "z" => {
+            "a" | "j" | "ju" | "jm" | "p" | "update" | "y" | "z" => {
                 return Err(format!("/{opt} is not supported by this engine yet"));
             }
             _ if lower.starts_with('f') && lower[1..].chars().all(|c| "pocemsuavd".contains(c)) => {
@@ -168,11 +194,11 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
             _ => return Err(format!("unknown option /{opt}")),
         }
     }
-    let package = package.ok_or("no package: use /i PKG.msi")?;
+    let package = package.ok_or("no package: use /i PKG.msi or /x PKG.msi|{PRODUCT-CODE}")?;
     // Switches come after explicit properties (`/norestart` wins over REBOOT=...), as
     // msiexec appends them to the property string.
     properties.extend(extra);
-    Ok(Request::Install(Parsed {
+    let parsed = Parsed {
         package,
         root,
         layout,
@@ -180,7 +206,12 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
         log,
         log_append,
         properties,
-    }))
+    };
+    Ok(if uninstall {
+        Request::Uninstall(parsed)
+    } else {
+        Request::Install(parsed)
+    })
 }
 
 fn parse_ui(rest: &str, opt: &str) -> Result<UiLevel, String> {
@@ -332,7 +363,9 @@ mod tests {
             &["/i", "a", "/qz"],
             &["/i", "a", "/l*v"],
             &["/i", "a", "/bogus"],
-            &["/x", "a"],
+            &["/x"],
+            &["/x", "a", "/i", "b"],
+            &["/a", "a"],
             &["/qn"],
             &["/i", "a", "/i", "b"],
             &["/i", "a", r#"P="x"#],
@@ -340,5 +373,19 @@ mod tests {
             assert!(parse(&args(bad)).is_err(), "{bad:?} was accepted");
         }
         assert_eq!(parse(&args(&["/?"])), Ok(Request::Help));
+    }
+
+    #[test]
+    fn x_uninstalls_a_package_or_product_code() {
+        let Ok(Request::Uninstall(p)) = parse(&args(&["/X", "{A-B}", "/qn", "P=1"])) else {
+            panic!("/X was not an uninstall");
+        };
+        assert_eq!(p.package, PathBuf::from("{A-B}"));
+        assert_eq!(p.ui, Some(UiLevel::None));
+        assert_eq!(p.properties, vec![("P".to_string(), "1".to_string())]);
+        assert!(matches!(
+            parse(&args(&["-uninstall", "a.msi"])),
+            Ok(Request::Uninstall(_))
+        ));
     }
 }

@@ -43,6 +43,11 @@ pub(crate) struct Context {
     registry: Option<Registry>,
     /// What this product has installed in the root already (a maintenance run).
     installed: Option<InstalledState>,
+    /// The product's registry record, when it is installed (a maintenance run).
+    record: Option<ProductRecord>,
+    /// Folders that did not exist when the script started and that it creates (for files
+    /// or CreateFolder rows): recorded with the product so an uninstall removes them.
+    created_folders: Vec<PathBuf>,
 }
 
 impl Context {
@@ -70,6 +75,8 @@ impl Context {
             errors,
             registry: None,
             installed: None,
+            record: None,
+            created_folders: Vec::new(),
         })
     }
 
@@ -93,7 +100,8 @@ impl Context {
         if let Some(code) = package.property("ProductCode") {
             let record = registry.product(&code)?;
             opts.installed = record.is_some();
-            self.installed = record.map(|r| r.installed_state());
+            self.installed = record.as_ref().map(ProductRecord::installed_state);
+            self.record = record;
         }
         self.registry = Some(registry);
         properties::initialize(&mut self.props, package, &opts)?;
@@ -254,13 +262,122 @@ impl Context {
             .plan
             .as_ref()
             .ok_or_else(|| Error::failure("RegisterProduct ran before CostFinalize"))?;
-        let record = ProductRecord::from_plan(&self.props, plan, package_path);
+        let mut record = ProductRecord::from_plan(&self.props, plan, package_path);
+        // Folders this run created, and those earlier runs of the product created (a
+        // maintenance run does not create them again), go when the product goes.
+        let mut folders: Vec<PathBuf> = self
+            .record
+            .as_ref()
+            .map(|r| r.folders.clone())
+            .unwrap_or_default();
+        folders.extend(record.folders.iter().cloned());
+        folders.extend(self.created_folders.iter().cloned());
+        folders.sort();
+        folders.dedup();
+        record.folders = folders;
         let registry = self
             .registry
             .as_mut()
             .ok_or_else(|| Error::failure("the product registry is not open"))?;
-        registry.record(&record)?;
+        // Windows caches the package at RegisterProduct (spec 2.5) so that a product code
+        // alone can remove the product later.
+        let cached = registry.cache_package(&record.product_code, package_path)?;
+        record.cached_package = Some(cached.clone());
+        if let Err(e) = registry.record(&record) {
+            if self.record.as_ref().and_then(|r| r.cached_package.as_ref()) != Some(&cached) {
+                let _ = std::fs::remove_file(&cached);
+            }
+            return Err(e);
+        }
         Ok(registry.db_path())
+    }
+
+    /// Whether this run removes the product entirely: it was installed and no feature or
+    /// component of it is left installed (REMOVE=ALL, or every feature removed).
+    pub(crate) fn product_removed(&self) -> bool {
+        let (Some(record), Some(plan)) = (&self.record, &self.plan) else {
+            return false;
+        };
+        let left = ProductRecord::from_plan(&self.props, plan, Path::new(""));
+        // A product that installed nothing (no features) is removed only when asked to.
+        let asked = self
+            .props
+            .get_str("REMOVE")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("ALL"));
+        left.features.is_empty()
+            && left.components.is_empty()
+            && (asked || !record.features.is_empty() || !record.components.is_empty())
+    }
+
+    /// Whether the product is installed and the run asks to remove it all (`REMOVE=ALL`):
+    /// the wording of the log's completion lines.
+    pub(crate) fn removal_requested(&self) -> bool {
+        self.record.is_some()
+            && (self
+                .props
+                .get_str("REMOVE")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("ALL"))
+                || self.product_removed())
+    }
+
+    /// The folders the product's installs created (empty when it is not installed).
+    pub(crate) fn recorded_folders(&self) -> Vec<PathBuf> {
+        self.record
+            .as_ref()
+            .map(|r| r.folders.clone())
+            .unwrap_or_default()
+    }
+
+    /// Notes the folders the script is about to create (see `created_folders`).
+    pub(crate) fn set_created_folders(&mut self, folders: Vec<PathBuf>) {
+        self.created_folders = folders;
+    }
+
+    /// The folders the script may create: those of files to install, duplicates and
+    /// CreateFolder rows.
+    pub(crate) fn folders_to_create(&self) -> Vec<PathBuf> {
+        let Some(plan) = &self.plan else {
+            return Vec::new();
+        };
+        let mut out: Vec<PathBuf> = plan.create_folders.clone();
+        for f in &plan.files {
+            if matches!(f.action, FileAction::Install { .. })
+                && let Some(parent) = f.target.parent()
+            {
+                out.push(parent.to_path_buf());
+            }
+        }
+        for d in &plan.duplicate_files {
+            if d.install
+                && let Some(parent) = d.to.parent()
+            {
+                out.push(parent.to_path_buf());
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Removes the product from the root's registry (after a successful removal), with its
+    /// cached package.
+    pub(crate) fn unregister_product(&mut self) -> Result<PathBuf> {
+        let code = self.property("ProductCode").unwrap_or_default();
+        let registry = self
+            .registry
+            .as_mut()
+            .ok_or_else(|| Error::failure("the product registry is not open"))?;
+        registry.unregister(&code)?;
+        Ok(registry.db_path())
+    }
+
+    /// After the last product of the root went: the registry's files and the state folders
+    /// the first install made. Returns whether they were removed.
+    pub(crate) fn tidy_state(&mut self) -> Result<bool> {
+        match self.registry.as_mut() {
+            Some(registry) => registry.remove_if_empty(),
+            None => Ok(false),
+        }
     }
 
     /// The cost plan, once CostFinalize ran.

@@ -13,6 +13,52 @@ use crate::session::{ScriptOp, Session};
 /// InstallInitialize: the transaction starts.
 pub(crate) fn install_initialize(s: &mut Session<'_>) -> ActionResult {
     s.in_transaction = true;
+    note_created_folders(s);
+    ActionResult::Success
+}
+
+/// Notes which folders the script will create (those missing now, up to the root), so the
+/// product's record lists them and its removal takes them away again.
+fn note_created_folders(s: &mut Session<'_>) {
+    let mut created = Vec::new();
+    for dir in s.ctx.folders_to_create() {
+        let mut cur = Some(dir.as_path());
+        while let Some(p) = cur {
+            let Ok(rel) = s.rel(p) else { break };
+            if rel.as_os_str().is_empty() || crate::stage::lstat_in_root(s.lock, &rel).is_some() {
+                break;
+            }
+            created.push(p.to_path_buf());
+            cur = p.parent();
+        }
+    }
+    created.sort();
+    created.dedup();
+    s.ctx.set_created_folders(created);
+}
+
+/// On the product's removal: the folders its installs created, removed if empty, deepest
+/// first, after every file removal of the script (Windows removes a removed component's
+/// empty folders; a folder holding a file the user put there stays, with its parents).
+fn remove_created_folders(s: &mut Session<'_>) -> ActionResult {
+    if !s.ctx.product_removed() {
+        return ActionResult::Success;
+    }
+    let mut dirs = s.ctx.recorded_folders();
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for dir in dirs {
+        let Ok(rel) = s.rel(&dir) else { continue };
+        if rel.as_os_str().is_empty() {
+            continue;
+        }
+        s.log.engine(&format!(
+            "Executing op: FolderRemove(Folder={},Foreign=0)",
+            dir.display()
+        ));
+        if let Err(e) = s.stage().and_then(|st| st.remove_dir(rel)) {
+            return s.fail(e);
+        }
+    }
     ActionResult::Success
 }
 
@@ -23,6 +69,10 @@ pub(crate) fn install_execute(s: &mut Session<'_>) -> ActionResult {
 
 /// InstallFinalize: run the rest of the script and end the transaction.
 pub(crate) fn install_finalize(s: &mut Session<'_>) -> ActionResult {
+    let r = remove_created_folders(s);
+    if r.stops() {
+        return r;
+    }
     let r = run_script(s);
     s.in_transaction = false;
     r

@@ -1,0 +1,199 @@
+//! Uninstall: `msiexec /x PKG.msi` or `msiexec /x {ProductCode}` (spec 5.2, 2.1).
+//!
+//! On Windows an uninstall is no separate machine: it is the INSTALL top-level action run
+//! again on an installed product with `REMOVE=ALL` (Wine's msiexec appends exactly that
+//! property). [`uninstall`] does the same: it finds the product in the root's
+//! [registry](crate::Registry) — by its product code, or by the package's `ProductCode` —,
+//! picks the package (the copy cached at install time, for a product code), and runs
+//! [`install`](crate::install) with `REMOVE=ALL` after the caller's properties. A product
+//! that is not installed in the root is `ERROR_UNKNOWN_PRODUCT` (1605), logged like any
+//! other end.
+//!
+//! The rest happens where an install does its work: costing sees the product installed
+//! (`Installed` set) and `REMOVE=ALL` makes every feature and component absent;
+//! InstallValidate registers the files to remove with the Restart Manager session;
+//! RemoveFiles stages the removal of the files the product recorded (never others);
+//! InstallFinalize adds the removal of the folders the product's installs created (each
+//! only if empty), then runs the script; the session unregisters the product when the
+//! script succeeded, and when no product is left, the registry's own files and state
+//! folders go too ([`tidy_state`]). A failure anywhere rolls everything back: removed
+//! files and folders come back and the product stays registered.
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Outcome, Result};
+use crate::layout::Layout;
+use crate::log::Log;
+use crate::package::Package;
+use crate::registry::Registry;
+use crate::rm::AppInUse;
+use crate::session::{InstallReport, InstallRequest, InstallUi, Session, UiLevel, install};
+
+/// What to uninstall.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UninstallTarget {
+    /// A package file: the product named by its `ProductCode`.
+    Package(PathBuf),
+    /// A product code (`{GUID}`), matched without regard to case.
+    ProductCode(String),
+}
+
+/// Everything an uninstall is asked to do (the fields as in [`InstallRequest`]).
+#[derive(Debug, Clone)]
+pub struct UninstallRequest {
+    /// The product to remove.
+    pub target: UninstallTarget,
+    /// The target root the product was installed into.
+    pub root: PathBuf,
+    /// The layout it was installed with (it says where the registry is).
+    pub layout: Layout,
+    /// The UI level.
+    pub ui_level: UiLevel,
+    /// The verbose log file, if any.
+    pub log: Option<PathBuf>,
+    /// Append to the log instead of replacing it.
+    pub log_append: bool,
+    /// Command-line properties, in order (`REMOVE=ALL` is added after them).
+    pub properties: Vec<(String, String)>,
+    /// Whether executable custom actions may run.
+    pub custom_actions: bool,
+}
+
+/// Removes an installed product from a root (see the module documentation).
+pub fn uninstall(request: &UninstallRequest, ui: &mut dyn InstallUi) -> InstallReport {
+    match resolve(request) {
+        Ok(install_request) => install(&install_request, ui),
+        Err(err) => early_end(request, err),
+    }
+}
+
+/// The install request that removes the product: its package and `REMOVE=ALL`.
+fn resolve(request: &UninstallRequest) -> Result<InstallRequest> {
+    let unknown = |code: &str| Error::UnknownProduct {
+        product_code: code.to_string(),
+    };
+    let asked = match &request.target {
+        UninstallTarget::ProductCode(code) => code.clone(),
+        UninstallTarget::Package(path) => Package::open(path)?
+            .property("ProductCode")
+            .unwrap_or_default(),
+    };
+    // A root that does not exist has nothing installed (and is not created).
+    let Ok(root) = fs_err::canonicalize(&request.root) else {
+        return Err(unknown(&asked));
+    };
+    let registry = Registry::for_root(&root, request.layout)?;
+    let product = registry
+        .products()?
+        .into_iter()
+        .find(|p| !asked.is_empty() && p.product_code.eq_ignore_ascii_case(asked.trim()))
+        .ok_or_else(|| unknown(&asked))?;
+    let package = match &request.target {
+        UninstallTarget::Package(path) => path.clone(),
+        UninstallTarget::ProductCode(_) => product
+            .cached_package
+            .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+            .unwrap_or(product.package_path),
+    };
+    let mut properties = request.properties.clone();
+    properties.push(("REMOVE".to_string(), "ALL".to_string()));
+    Ok(InstallRequest {
+        package,
+        root: request.root.clone(),
+        layout: request.layout,
+        ui_level: request.ui_level,
+        log: request.log.clone(),
+        log_append: request.log_append,
+        properties,
+        custom_actions: request.custom_actions,
+    })
+}
+
+/// An uninstall that ends before a session starts (1605, 1619, 1620, an unsafe state
+/// folder): the log still says so and ends with `MainEngineThread is returning N`.
+fn early_end(request: &UninstallRequest, err: Error) -> InstallReport {
+    let mut log_error = None;
+    if let Some(path) = &request.log {
+        match Log::open(path, request.log_append) {
+            Ok(mut log) => {
+                let target = match &request.target {
+                    UninstallTarget::Package(p) => p.display().to_string(),
+                    UninstallTarget::ProductCode(c) => c.clone(),
+                };
+                log.engine(&format!(
+                    "******* RunEngine: Product: {target}; Root: {}; Layout: {}; UI level: {}",
+                    request.root.display(),
+                    request.layout,
+                    request.ui_level.value()
+                ));
+                log.engine(&format!("{} {}: {err}", err.code(), err.name()));
+                log_error = log.finish(err.code());
+            }
+            Err(source) => {
+                return InstallReport {
+                    result: Err(Error::LogFailure {
+                        path: path.clone(),
+                        source,
+                    }),
+                    apps_left_running: Vec::new(),
+                    log_error: None,
+                };
+            }
+        }
+    }
+    InstallReport {
+        result: Err(err),
+        apps_left_running: Vec::new(),
+        log_error,
+    }
+}
+
+/// After the product was unregistered and the staging area removed: when no product is
+/// left in the root, the registry's files and the state folders the first install made.
+pub(crate) fn tidy_state(s: &mut Session<'_>) {
+    match s.ctx.tidy_state() {
+        Ok(true) => s.log.engine(
+            "No product is installed in this root any more: the product registry and its state folders were removed.",
+        ),
+        Ok(false) => {}
+        Err(e) => s.log.engine(&format!(
+            "The product registry could not be removed (the removal stands): {e}"
+        )),
+    }
+}
+
+/// The closing lines of a removal (spec 6.1, 6.2): messages 1724/1725 and the
+/// event-1034-style summary.
+pub(crate) fn closing_lines(
+    s: &mut Session<'_>,
+    result: &std::result::Result<(), Error>,
+    left: &[AppInUse],
+) {
+    let product = s.prop("ProductName").unwrap_or_default();
+    match result {
+        Ok(()) => {
+            s.log.engine("Note: 1: 1724 ");
+            s.log.engine(&format!(
+                "Product: {product} -- Removal completed successfully."
+            ));
+        }
+        Err(_) => {
+            s.log.engine("Note: 1: 1725 ");
+            s.log
+                .engine(&format!("Product: {product} -- Removal failed."));
+        }
+    }
+    let status = match result {
+        Ok(()) if s.reboot_required || !left.is_empty() => Outcome::RebootRequired.code(),
+        Ok(()) => Outcome::Success.code(),
+        Err(e) => e.code(),
+    };
+    s.log.line("");
+    s.log.engine(&format!(
+        "Windows Installer removed the product. Product Name: {product}. Product Version: {}. Product Language: {}. Manufacturer: {}. Removal success or error status: {status}.",
+        s.prop("ProductVersion").unwrap_or_default(),
+        s.prop("ProductLanguage").unwrap_or_default(),
+        s.prop("Manufacturer").unwrap_or_default(),
+    ));
+    s.log.line("");
+}
