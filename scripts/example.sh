@@ -5,11 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --workspace
+bin="${CARGO_TARGET_DIR:-target}/release"
 root=$(mktemp -d "${TMPDIR:-/tmp}/rmsi-example.XXXXXX")
 log="$root.log"
 echo "\$ rmsi install examples/hello/hello.msi --root $root --ui none --log $log"
 status=0
-target/release/rmsi install examples/hello/hello.msi --root "$root" --ui none --log "$log" || status=$?
+"$bin/rmsi" install examples/hello/hello.msi --root "$root" --ui none --log "$log" || status=$?
 echo
 echo "Installed under $root:"
 (cd "$root" && find . -type f | sort)
