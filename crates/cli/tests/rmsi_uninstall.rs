@@ -286,3 +286,66 @@ fn usage_errors_are_1639() {
     run.assert_code(1639);
     assert!(tree(&ctx.root).is_empty());
 }
+
+/// Every package of the shared corpus that installs (windows layout) uninstalls again by
+/// its product code through `msiexec /x`, and leaves the root empty.
+#[test]
+fn every_corpus_package_that_installs_uninstalls_to_an_empty_root() {
+    let corpus = common_e2e::corpus_dir();
+    let mut packages: Vec<std::path::PathBuf> = Vec::new();
+    for entry in fs::read_dir(&corpus).expect("read the corpus") {
+        let dir = entry.expect("corpus entry").path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for f in fs::read_dir(&dir).expect("read a corpus entry") {
+            let f = f.expect("corpus file").path();
+            if f.extension().is_some_and(|x| x == "msi") {
+                packages.push(f);
+            }
+        }
+    }
+    packages.sort();
+    let queue = std::sync::Mutex::new(packages);
+    let failures = std::sync::Mutex::new(Vec::new());
+    let removed = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..6 {
+            scope.spawn(|| {
+                loop {
+                    let Some(pkg) = queue.lock().expect("queue").pop() else {
+                        return;
+                    };
+                    let ctx = Ctx::new();
+                    let props = ["MSIRESTARTMANAGERCONTROL=Disable"];
+                    if ctx.install(&pkg, Layout::Windows, &props).code != Some(0) {
+                        continue;
+                    }
+                    let code = engine::Package::open(&pkg)
+                        .ok()
+                        .and_then(|p| p.property("ProductCode"))
+                        .unwrap_or_default();
+                    let run = msiexec_x(&ctx, &code, Layout::Windows);
+                    let left = tree(&ctx.root);
+                    if run.code != Some(0) || !left.is_empty() {
+                        failures.lock().expect("failures").push(format!(
+                            "{}: exit {:?}, left {left:?}\n{}",
+                            pkg.display(),
+                            run.code,
+                            run.stderr
+                        ));
+                    } else {
+                        removed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().expect("failures");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The corpus holds dozens of packages that install: the test must have removed them.
+    assert!(
+        removed.into_inner() >= 30,
+        "too few corpus packages were installed and removed"
+    );
+}
