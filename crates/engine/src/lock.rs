@@ -23,12 +23,30 @@ use crate::error::{Error, Result};
 pub(crate) struct RootLock {
     fd: OwnedFd,
     root: PathBuf,
+    /// Log lines of the rollbacks of interrupted installs done when the lock was taken.
+    recovered: Vec<String>,
 }
 
 impl RootLock {
     /// Takes the lock of `root` (an existing folder), or fails with 1618 when another
-    /// install holds it.
+    /// install holds it. An install journal found then was left by a process that died
+    /// (it would hold the lock otherwise): the root is rolled back to what it was before
+    /// that install ([`crate::journal::recover`]) before the lock is handed out, so every
+    /// entry point that takes the lock sees a consistent root. A journal that cannot be
+    /// rolled back safely (unreadable, not ours) fails the acquisition.
     pub(crate) fn acquire(root: &Path) -> Result<RootLock> {
+        let mut lock = RootLock::acquire_only(root)?;
+        lock.recovered = crate::journal::recover(&lock)?;
+        Ok(lock)
+    }
+
+    /// The log lines of the rollbacks done when the lock was taken (`Rollback of an
+    /// interrupted installation ...`), none in the usual case.
+    pub(crate) fn recovered(&self) -> &[String] {
+        &self.recovered
+    }
+
+    fn acquire_only(root: &Path) -> Result<RootLock> {
         let fd = rustix::fs::open(
             root,
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -46,6 +64,7 @@ impl RootLock {
                     return Ok(RootLock {
                         fd,
                         root: root.to_path_buf(),
+                        recovered: Vec::new(),
                     });
                 }
                 Err(rustix::io::Errno::WOULDBLOCK) if tries < 25 => {

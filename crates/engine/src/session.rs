@@ -231,7 +231,12 @@ fn run_locked(
         Err(e) => return (Err(Error::io(&request.root, e)), Vec::new()),
     };
     let lock = match RootLock::acquire(&root) {
-        Ok(l) => l,
+        Ok(l) => {
+            for line in l.recovered() {
+                log.engine(line);
+            }
+            l
+        }
         Err(e) => {
             log.engine(&format!(
                 "Another installation is in progress in {}: {e}",
@@ -643,6 +648,9 @@ impl<'a> Session<'a> {
         // InstallFinalize does on Windows (spec 2.5); see `crate::uninstall`.
         let removed = self.ctx.product_removed();
         if removed {
+            if let Some(stage) = self.stage.as_mut() {
+                stage.before_registry_write()?;
+            }
             let db = self.ctx.unregister_product()?;
             self.log.engine(&format!(
                 "Executing op: ProductUnregister(ProductCode={},Registry={})",
@@ -651,6 +659,9 @@ impl<'a> Session<'a> {
             ));
         } else if self.register_product {
             let path = self.package.path().to_path_buf();
+            if let Some(stage) = self.stage.as_mut() {
+                stage.before_registry_write()?;
+            }
             let db = self.ctx.record_product(&path)?;
             self.log.engine(&format!(
                 "Executing op: ProductRegister(ProductCode={},Registry={})",

@@ -18,9 +18,12 @@
 //! path through one fails with [`Error::OutsideRoot`]. A rename replaces a symlink at the
 //! target name itself, never what it points at.
 //!
-//! Killing the process half-way leaves at worst some files in place and the staging folder
-//! behind; no file is ever half-written at its target name (write, then rename). No `fsync`
-//! per file: power-loss durability belongs to the transactional journal of a later issue.
+//! Every change is written to the install [journal](crate::journal) before it is made, so
+//! an install killed half-way (even with `SIGKILL`, in the middle of the renames) is rolled
+//! back by the next run that takes the root lock; the in-process undo of a failed install
+//! is the same rollback, read from the journal's records. No file is ever half-written at
+//! its target name (write, then rename). No `fsync` per file: power-loss durability belongs
+//! to the transactional journal of a later issue.
 //!
 //! Files are installed mode 0644, or 0755 when their content starts like a Linux executable
 //! (`#!` or the ELF magic): a Windows package carries no permission bits, and a custom action
@@ -37,6 +40,7 @@ use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 
 use crate::error::{Error, Result};
+use crate::journal::{self, Journal, Record};
 use crate::lock::RootLock;
 
 /// One change to apply at commit.
@@ -53,22 +57,6 @@ enum Op {
     RemoveDir { target: PathBuf },
 }
 
-/// What was done, to undo it.
-#[derive(Debug)]
-enum Done {
-    /// A folder was created.
-    MadeDir(PathBuf),
-    /// A file was renamed into place; `backup` holds what was there before.
-    Placed {
-        target: PathBuf,
-        backup: Option<String>,
-    },
-    /// A file was moved aside into the staging folder.
-    Removed { target: PathBuf, backup: String },
-    /// An empty folder was removed.
-    RemovedDir(PathBuf),
-}
-
 /// An install's staging area and its list of changes. Dropping a stage that was not
 /// [finished](Stage::finish) discards it: staged files, backups and the state folders it
 /// created are removed, and a commit in progress is undone.
@@ -79,9 +67,12 @@ pub(crate) struct Stage<'r> {
     /// The staging folder, relative to the root.
     dir_rel: PathBuf,
     dir: OwnedFd,
+    /// The state folder, open.
+    state: OwnedFd,
     next: u64,
     ops: Vec<Op>,
-    done: Vec<Done>,
+    /// Every change, recorded before it is made; undoing reads it back.
+    journal: Journal,
     finished: bool,
     /// The folder of the last file placed, still open.
     last_dir: Option<(PathBuf, OwnedFd)>,
@@ -191,14 +182,32 @@ impl<'r> Stage<'r> {
                 }
             }
         };
+        let staging_name = dir_rel
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let journal = match Journal::create(
+            &state_fd,
+            &lock.root().join(state),
+            &staging_name,
+            &made_state,
+        ) {
+            Ok(j) => j,
+            Err(e) => {
+                let _ = rustix::fs::unlinkat(&state_fd, staging_name.as_str(), AtFlags::REMOVEDIR);
+                remove_made_dirs(lock, &made_state);
+                return Err(e);
+            }
+        };
         Ok(Stage {
             lock,
             made_state,
             dir_rel,
             dir,
+            state: state_fd,
             next: 0,
             ops: Vec::new(),
-            done: Vec::new(),
+            journal,
             finished: false,
             last_dir: None,
         })
@@ -328,21 +337,7 @@ impl<'r> Stage<'r> {
     fn apply(&mut self, op: Op, summary: &mut Summary) -> Result<()> {
         let root = self.lock.root().to_path_buf();
         match op {
-            Op::CreateDir { target } => {
-                let before = self.done.len();
-                let mut made = Vec::new();
-                let r = walk(
-                    self.lock,
-                    &target,
-                    true,
-                    Some(&mut made),
-                    Mode::from_raw_mode(0o755),
-                );
-                summary.folders += made.len();
-                self.done.extend(made.into_iter().map(Done::MadeDir));
-                debug_assert!(self.done.len() >= before);
-                r.map(|_| ())
-            }
+            Op::CreateDir { target } => self.open_dir(&target, summary).map(|_| ()),
             Op::Place { staged, target } => {
                 let (parent, name) = split_parent(&root, &target)?;
                 // Files of one folder come in a row: keep the last folder open instead of
@@ -350,19 +345,7 @@ impl<'r> Stage<'r> {
                 // following a symlink, so it stays inside the root).
                 let dir = match self.last_dir.take() {
                     Some((path, fd)) if path == parent => fd,
-                    _ => {
-                        let mut made = Vec::new();
-                        let dir = walk(
-                            self.lock,
-                            parent,
-                            true,
-                            Some(&mut made),
-                            Mode::from_raw_mode(0o755),
-                        );
-                        summary.folders += made.len();
-                        self.done.extend(made.into_iter().map(Done::MadeDir));
-                        dir?
-                    }
+                    _ => self.open_dir(parent, summary)?,
                 };
                 let result = self.place_in(&dir, name, &staged, &target, summary);
                 self.last_dir = Some((parent.to_path_buf(), dir));
@@ -384,10 +367,13 @@ impl<'r> Stage<'r> {
                             != rustix::fs::FileType::Directory =>
                     {
                         let backup = self.fresh_name('b');
+                        self.journal.append(Record::Remove {
+                            target: target.clone(),
+                            backup: backup.clone(),
+                        })?;
                         rustix::fs::renameat(&dir, name, &self.dir, backup.as_str())
                             .map_err(|e| Error::io(root.join(&target), e.into()))?;
                         summary.removed += 1;
-                        self.done.push(Done::Removed { target, backup });
                         Ok(())
                     }
                     Ok(_) | Err(Errno::NOENT) => Ok(()),
@@ -400,14 +386,22 @@ impl<'r> Stage<'r> {
                 let Ok(dir) = walk(self.lock, parent, false, None, Mode::empty()) else {
                     return Ok(());
                 };
-                match rustix::fs::unlinkat(&dir, name, AtFlags::REMOVEDIR) {
-                    Ok(()) => {
-                        self.done.push(Done::RemovedDir(target));
-                        Ok(())
-                    }
-                    // Not there, not empty, not a folder: left alone, as Windows does.
-                    Err(_) => Ok(()),
+                // Not there, not a folder: left alone, as Windows does.
+                let Ok(st) = rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW) else {
+                    return Ok(());
+                };
+                if rustix::fs::FileType::from_raw_mode(st.st_mode)
+                    != rustix::fs::FileType::Directory
+                {
+                    return Ok(());
                 }
+                self.journal.append(Record::RemoveDir {
+                    target: target.clone(),
+                    mode: st.st_mode & 0o7777,
+                })?;
+                // Not empty: left alone too (the record's undo then finds it there).
+                let _ = rustix::fs::unlinkat(&dir, name, AtFlags::REMOVEDIR);
+                Ok(())
             }
         }
     }
@@ -423,14 +417,15 @@ impl<'r> Stage<'r> {
         summary: &mut Summary,
     ) -> Result<()> {
         let root = self.lock.root().to_path_buf();
+        self.journal.append(Record::Place {
+            target: target.to_path_buf(),
+            staged: staged.to_string(),
+            backup: None,
+        })?;
         // The common case, a new file: one rename that refuses to replace anything.
         match rustix::fs::renameat_with(&self.dir, staged, dir, name, RenameFlags::NOREPLACE) {
             Ok(()) => {
                 summary.placed += 1;
-                self.done.push(Done::Placed {
-                    target: target.to_path_buf(),
-                    backup: None,
-                });
                 return Ok(());
             }
             // Something is there (handled below), or the file system cannot say so.
@@ -448,6 +443,11 @@ impl<'r> Stage<'r> {
                     )));
                 }
                 let backup = self.fresh_name('b');
+                self.journal.append(Record::Place {
+                    target: target.to_path_buf(),
+                    staged: staged.to_string(),
+                    backup: Some(backup.clone()),
+                })?;
                 rustix::fs::renameat(dir, name, &self.dir, backup.as_str())
                     .map_err(|e| Error::io(root.join(target), e.into()))?;
                 summary.replaced += 1;
@@ -468,10 +468,6 @@ impl<'r> Stage<'r> {
             return Err(e);
         }
         summary.placed += 1;
-        self.done.push(Done::Placed {
-            target: target.to_path_buf(),
-            backup,
-        });
         Ok(())
     }
 
@@ -517,52 +513,86 @@ impl<'r> Stage<'r> {
         copied
     }
 
-    /// Undoes every applied change, newest first. Best effort: an undo step that fails
+    /// Undoes every applied change, newest first, from the journal's records (the same
+    /// rollback the next run does after a crash). Best effort: an undo step that fails
     /// cannot be retried, and the others still run.
     fn undo(&mut self) {
         self.last_dir = None;
-        let root = self.lock.root().to_path_buf();
-        while let Some(done) = self.done.pop() {
-            match done {
-                Done::MadeDir(target) => {
-                    if let Ok((parent, name)) = split_parent(&root, &target)
-                        && let Ok(dir) = walk(self.lock, parent, false, None, Mode::empty())
-                    {
-                        let _ = rustix::fs::unlinkat(&dir, name, AtFlags::REMOVEDIR);
-                    }
+        journal::roll_back(self.lock, &self.state, &self.dir, self.journal.records());
+    }
+
+    /// Opens (creating what is missing) the folder `rel`, each folder recorded in the
+    /// journal before it is made.
+    fn open_dir(&mut self, rel: &Path, summary: &mut Summary) -> Result<OwnedFd> {
+        let journal = &mut self.journal;
+        let mut made = 0;
+        let fd = walk_with(self.lock, rel, Mode::from_raw_mode(0o755), &mut |p| {
+            made += 1;
+            journal.append(Record::MadeDir(p.to_path_buf()))
+        });
+        summary.folders += made;
+        fd
+    }
+
+    /// Called right before the product registry is written: a copy of the database as it
+    /// is (or the fact that there is none) goes into the journal, so that a crash between
+    /// the registry write and the end of the install is rolled back too.
+    pub(crate) fn before_registry_write(&mut self) -> Result<()> {
+        let db = crate::registry::DATABASE_NAME;
+        let path = self.lock.root().join(&self.dir_rel).with_file_name(db);
+        let backup = match rustix::fs::openat(
+            &self.state,
+            db,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(fd) => {
+                let mut out = self.create()?;
+                let name = out.name.clone();
+                io::copy(&mut File::from(fd), &mut out).map_err(|e| Error::io(&path, e))?;
+                Some(name)
+            }
+            Err(Errno::NOENT) => None,
+            Err(e) => return Err(Error::io(&path, e.into())),
+        };
+        // The package cache: each copy there is kept as a hard link (the registry replaces
+        // a copy by renaming a new one over it, which leaves the link's file alone).
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let (cache, names) =
+            match rustix::fs::openat(&self.state, journal::CACHE_DIR, flags, Mode::empty()) {
+                Ok(dir) => {
+                    let names: Vec<String> = rustix::fs::Dir::read_from(&dir)
+                        .map(|d| {
+                            d.filter_map(|e| e.ok())
+                                .filter(|e| e.file_type() == rustix::fs::FileType::RegularFile)
+                                .filter_map(|e| e.file_name().to_str().ok().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (Some(dir), names)
                 }
-                Done::RemovedDir(target) => {
-                    let _ = walk(self.lock, &target, true, None, Mode::from_raw_mode(0o755));
-                }
-                Done::Placed { target, backup } => {
-                    if let Ok((parent, name)) = split_parent(&root, &target)
-                        && let Ok(dir) = walk(self.lock, parent, false, None, Mode::empty())
-                    {
-                        match backup {
-                            Some(b) => {
-                                let _ = rustix::fs::renameat(&self.dir, b.as_str(), &dir, name);
-                            }
-                            None => {
-                                let _ = rustix::fs::unlinkat(&dir, name, AtFlags::empty());
-                            }
-                        }
-                    }
-                }
-                Done::Removed { target, backup } => {
-                    if let Ok((parent, name)) = split_parent(&root, &target)
-                        && let Ok(dir) = walk(self.lock, parent, false, None, Mode::empty())
-                    {
-                        let _ = rustix::fs::renameat(&self.dir, backup.as_str(), &dir, name);
-                    }
-                }
+                Err(Errno::NOENT) => (None, Vec::new()),
+                Err(e) => return Err(Error::io(path.with_file_name(journal::CACHE_DIR), e.into())),
+            };
+        let mut cached = Vec::new();
+        if let Some(dir) = &cache {
+            for name in names {
+                let b = self.fresh_name('g');
+                rustix::fs::linkat(dir, name.as_str(), &self.dir, b.as_str(), AtFlags::empty())
+                    .map_err(|e| Error::io(path.with_file_name(&name), e.into()))?;
+                cached.push((name, b));
             }
         }
+        self.journal.append(Record::Registry {
+            backup,
+            cache: cache.is_some(),
+            cached,
+        })
     }
 
     /// Keeps the committed changes and removes the staging folder (with the moved-aside
     /// files) and the state folders this stage created, if they are empty.
     pub(crate) fn finish(mut self) {
-        self.done.clear();
         self.cleanup();
         self.finished = true;
     }
@@ -576,6 +606,9 @@ impl<'r> Stage<'r> {
     }
 
     fn cleanup(&mut self) {
+        // The journal first: its removal is the commit point (or the end of a rollback);
+        // what the staging folder still holds is then of no use to anyone.
+        let _ = rustix::fs::unlinkat(&self.state, journal::JOURNAL, AtFlags::empty());
         remove_tree_at(&self.dir);
         if let Ok((parent, name)) = split_parent(self.lock.root(), &self.dir_rel)
             && let Ok(state) = walk(self.lock, parent, false, None, Mode::empty())
@@ -596,7 +629,7 @@ impl Drop for Stage<'_> {
 }
 
 /// Removes every entry of a folder (files only: the staging folder holds no folders).
-fn remove_tree_at(dir: &OwnedFd) {
+pub(crate) fn remove_tree_at(dir: &OwnedFd) {
     let Ok(fd) = rustix::fs::openat(
         dir,
         ".",
@@ -621,9 +654,10 @@ fn remove_tree_at(dir: &OwnedFd) {
 }
 
 /// Removes the `staging-*` folders (and the files in them) left in the state folder by an
-/// install that was killed. A folder holding moved-aside originals (`b*`, from a commit that
-/// was cut short) is kept: those files are the only copy of what the root held, and
-/// recovering them belongs to the transactional journal of a later issue.
+/// install that was killed. Any journal naming one was rolled back when the root lock was
+/// taken ([`journal::recover`]), so what is left holds nothing anyone needs: moved-aside
+/// originals are only left after the journal that could restore them was deleted, that
+/// is, after the install they belonged to finished.
 fn remove_stale_staging(state: &OwnedFd) {
     let Ok(fd) = rustix::fs::openat(
         state,
@@ -651,36 +685,10 @@ fn remove_stale_staging(state: &OwnedFd) {
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
             Mode::empty(),
         ) {
-            if holds_backups(&dir) {
-                continue;
-            }
             remove_tree_at(&dir);
             let _ = rustix::fs::unlinkat(state, name, AtFlags::REMOVEDIR);
         }
     }
-}
-
-/// Whether a staging folder holds a moved-aside original (a `b*` file).
-fn holds_backups(dir: &OwnedFd) -> bool {
-    let Ok(fd) = rustix::fs::openat(
-        dir,
-        ".",
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    ) else {
-        return true;
-    };
-    let Ok(entries) = rustix::fs::Dir::read_from(&fd) else {
-        return true;
-    };
-    for entry in entries {
-        match entry {
-            Ok(e) if e.file_name().to_bytes().starts_with(b"b") => return true,
-            Ok(_) => {}
-            Err(_) => return true,
-        }
-    }
-    false
 }
 
 /// Removes the folders in `made` (outermost first) if they are empty, innermost first.
@@ -695,7 +703,7 @@ fn remove_made_dirs(lock: &RootLock, made: &[PathBuf]) {
 }
 
 /// A state folder must be a real folder owned by us and not writable by others.
-fn check_state_dir(fd: &OwnedFd, path: &Path) -> Result<()> {
+pub(crate) fn check_state_dir(fd: &OwnedFd, path: &Path) -> Result<()> {
     let st = rustix::fs::fstat(fd).map_err(|e| Error::io(path, e.into()))?;
     let euid = rustix::process::geteuid().as_raw();
     if st.st_uid != euid {
@@ -711,6 +719,32 @@ fn check_state_dir(fd: &OwnedFd, path: &Path) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// A state file (the journal) must be a regular file owned by us and private.
+pub(crate) fn check_private_file(fd: &OwnedFd, path: &Path) -> Result<()> {
+    let st = rustix::fs::fstat(fd).map_err(|e| Error::io(path, e.into()))?;
+    let euid = rustix::process::geteuid().as_raw();
+    let reason =
+        if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
+            Some("not a regular file".to_string())
+        } else if st.st_uid != euid {
+            Some(format!("owned by uid {}, not by uid {euid}", st.st_uid))
+        } else if st.st_mode & 0o077 != 0 {
+            Some(format!(
+                "readable or writable by others (mode {:o})",
+                st.st_mode & 0o7777
+            ))
+        } else {
+            None
+        };
+    match reason {
+        Some(reason) => Err(Error::UnsafeState {
+            path: path.to_path_buf(),
+            reason,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Refuses a target that is absolute or climbs with `..`.
@@ -778,6 +812,48 @@ pub(crate) fn walk(
                         }
                     }
                     Err(Errno::EXIST) => {}
+                    Err(e) => return Err(Error::io(lock.root().join(&so_far), e.into())),
+                }
+                rustix::fs::openat(&cur, name, flags, Mode::empty())
+                    .map_err(|e| symlink_or_io(lock, &so_far, e))?
+            }
+            Err(e) => return Err(symlink_or_io(lock, &so_far, e)),
+        };
+        cur = next;
+    }
+    Ok(cur)
+}
+
+/// [`walk`] creating what is missing, calling `before_mkdir` with each folder's relative
+/// path before it is made (the journal record).
+fn walk_with(
+    lock: &RootLock,
+    rel: &Path,
+    mode: Mode,
+    before_mkdir: &mut dyn FnMut(&Path) -> Result<()>,
+) -> Result<OwnedFd> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let mut cur: OwnedFd = rustix::fs::openat(lock.dir(), ".", flags, Mode::empty())
+        .map_err(|e| Error::io(lock.root(), e.into()))?;
+    let mut so_far = PathBuf::new();
+    for comp in rel.components() {
+        let name = match comp {
+            Component::Normal(n) => n,
+            Component::CurDir => continue,
+            _ => {
+                return Err(Error::OutsideRoot {
+                    root: lock.root().to_path_buf(),
+                    path: rel.to_path_buf(),
+                });
+            }
+        };
+        so_far.push(name);
+        let next = match rustix::fs::openat(&cur, name, flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => {
+                before_mkdir(&so_far)?;
+                match rustix::fs::mkdirat(&cur, name, mode) {
+                    Ok(()) | Err(Errno::EXIST) => {}
                     Err(e) => return Err(Error::io(lock.root().join(&so_far), e.into())),
                 }
                 rustix::fs::openat(&cur, name, flags, Mode::empty())
@@ -1026,18 +1102,96 @@ mod tests {
         let stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         assert!(!stale.exists(), "the stale staging folder is still there");
         drop(stage);
-        // One holding a moved-aside original is kept.
+        // One holding moved-aside originals too: any journal naming it was rolled back
+        // when the lock was taken, so nothing there is needed any more.
         let with_backup = root.path().join("var/lib/rmsi/staging-0000beef");
         fs_err::create_dir(&with_backup).expect("mkdir");
         fs_err::write(with_backup.join("b3"), "original").expect("write");
         let stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
-        assert!(with_backup.join("b3").exists(), "an original was deleted");
-        drop(stage);
-        fs_err::remove_dir_all(&with_backup).expect("clean up");
-        let stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         stage.finish();
         // The state folder existed before: it stays, empty.
         assert_eq!(listing(root.path()), ["var/", "var/lib/", "var/lib/rmsi/"]);
+    }
+
+    #[test]
+    fn a_stage_abandoned_mid_commit_is_rolled_back_by_the_next_lock() {
+        let root = tempfile::tempdir().expect("root");
+        let r = root.path();
+        fs_err::create_dir_all(r.join("opt/App/old-empty")).expect("mkdir");
+        fs_err::write(r.join("opt/App/old.txt"), "old").expect("write");
+        fs_err::write(r.join("opt/App/gone.txt"), "gone").expect("write");
+        // A registry from an earlier install: the database and one cached package.
+        fs_err::create_dir_all(r.join("var/lib/rmsi/packages")).expect("mkdir");
+        for dir in ["var/lib/rmsi", "var/lib/rmsi/packages"] {
+            fs_err::set_permissions(r.join(dir), std::fs::Permissions::from_mode(0o700))
+                .expect("chmod");
+        }
+        fs_err::write(r.join("var/lib/rmsi/products.db"), "db v1").expect("write");
+        fs_err::write(r.join("var/lib/rmsi/packages/{A}.msi"), "pkg A v1").expect("write");
+        let before = listing(r);
+        let contents = |p: &str| fs_err::read_to_string(r.join(p)).ok();
+        let lock = RootLock::acquire(r).expect("lock");
+        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "new");
+        stage.place(a, "opt/App/old.txt".into()).expect("place");
+        let b = stage_text(&mut stage, "x");
+        stage.place(b, "opt/New/deep/x".into()).expect("place");
+        stage.remove("opt/App/gone.txt".into()).expect("remove");
+        stage.remove_dir("opt/App/old-empty".into()).expect("rmdir");
+        stage.commit().expect("commit");
+        stage.before_registry_write().expect("registry backup");
+        // What the registry does: rewrite the database, replace one cached copy by a
+        // rename, add another.
+        fs_err::write(r.join("var/lib/rmsi/products.db"), "db v2").expect("write");
+        fs_err::write(r.join("var/lib/rmsi/packages/new"), "pkg A v2").expect("write");
+        fs_err::rename(
+            r.join("var/lib/rmsi/packages/new"),
+            r.join("var/lib/rmsi/packages/{A}.msi"),
+        )
+        .expect("rename");
+        fs_err::write(r.join("var/lib/rmsi/packages/{B}.msi"), "pkg B").expect("write");
+        // As a killed process would: no destructor, no rollback, the lock released.
+        std::mem::forget(stage);
+        drop(lock);
+        assert_eq!(contents("opt/App/old.txt").as_deref(), Some("new"));
+        let lock = RootLock::acquire(r).expect("lock again");
+        assert_eq!(lock.recovered().len(), 1, "{:?}", lock.recovered());
+        assert!(lock.recovered()[0].starts_with("Rollback of an interrupted installation"));
+        assert_eq!(listing(r), before);
+        assert_eq!(contents("opt/App/old.txt").as_deref(), Some("old"));
+        assert_eq!(contents("opt/App/gone.txt").as_deref(), Some("gone"));
+        assert_eq!(
+            contents("var/lib/rmsi/products.db").as_deref(),
+            Some("db v1")
+        );
+        assert_eq!(
+            contents("var/lib/rmsi/packages/{A}.msi").as_deref(),
+            Some("pkg A v1")
+        );
+        drop(lock);
+        // Nothing more to do the next time.
+        assert!(RootLock::acquire(r).expect("lock").recovered().is_empty());
+    }
+
+    #[test]
+    fn a_stage_abandoned_in_a_fresh_root_leaves_nothing() {
+        let root = tempfile::tempdir().expect("root");
+        let lock = RootLock::acquire(root.path()).expect("lock");
+        let mut stage = Stage::new(&lock, Path::new("Windows/Installer/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "a");
+        stage.place(a, "Program Files/App/a".into()).expect("place");
+        stage.commit().expect("commit");
+        stage.before_registry_write().expect("registry backup");
+        fs_err::write(root.path().join("Windows/Installer/rmsi/products.db"), "db").expect("db");
+        std::mem::forget(stage);
+        drop(lock);
+        let lock = RootLock::acquire(root.path()).expect("lock");
+        assert_eq!(lock.recovered().len(), 1);
+        assert!(
+            listing(root.path()).is_empty(),
+            "{:?}",
+            listing(root.path())
+        );
     }
 
     #[test]
