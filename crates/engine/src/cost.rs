@@ -898,10 +898,13 @@ impl CostTables {
             };
             let target = if action == FileAction::Remove {
                 let name = target.file_name().map(|n| n.to_os_string());
-                recorded
-                    .get(&(f.component.as_str(), name))
-                    .map(|p| p.to_path_buf())
-                    .unwrap_or(target)
+                match recorded.get(&(f.component.as_str(), name)) {
+                    Some(p) => p.to_path_buf(),
+                    // Not recorded: the file was there before and costing kept it (a
+                    // component is only installed with a record of its files). It is the
+                    // user's, never removed.
+                    None => continue,
+                }
             } else {
                 target
             };

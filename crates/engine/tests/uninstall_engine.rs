@@ -265,6 +265,38 @@ fn a_user_file_in_an_installed_folder_survives_with_its_folders() {
 }
 
 #[test]
+fn a_file_that_was_there_and_kept_at_install_is_not_removed() {
+    let s = Scratch::new();
+    let msi = build(&s);
+    // The user's main.txt, modified after it was created: costing keeps it (spec 4.7).
+    let dir = s.root().join("opt/uninstall-test");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let file = std::fs::File::create(dir.join("main.txt")).expect("create");
+    std::io::Write::write_all(&mut &file, b"the user's\n").expect("write");
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(86_400);
+    file.set_modified(later).expect("set mtime");
+    drop(file);
+    let before = s.tree();
+    let report = install_in(&s, &msi, Layout::Fhs);
+    assert_eq!(report.code(), 0, "{:?}", report.result);
+    let kept = std::fs::read_to_string(dir.join("main.txt")).expect("main.txt");
+    if kept != "the user's\n" {
+        // No birth time on this file system: the file counts as unmodified and is
+        // replaced (cost.rs), so there is nothing of the user's left to keep.
+        return;
+    }
+    let (report, log) = uninstall_in(&s, UninstallTarget::Package(msi), Layout::Fhs, &[]);
+    assert_eq!(report.code(), 0, "{log}");
+    assert_eq!(s.tree(), before, "{log}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("main.txt"))
+            .ok()
+            .as_deref(),
+        Some("the user's\n")
+    );
+}
+
+#[test]
 fn a_product_that_is_not_installed_is_1605() {
     let s = Scratch::new();
     let msi = build(&s);

@@ -275,6 +275,23 @@ impl Context {
         folders.sort();
         folders.dedup();
         record.folders = folders;
+        // Only files this product put in place are its own: a file that was already there
+        // and that costing kept (an existing newer version, say) stays the user's, and an
+        // uninstall leaves it. Files an earlier run installed stay recorded.
+        let earlier: std::collections::HashSet<&Path> = self
+            .record
+            .iter()
+            .flat_map(|r| r.files.iter().map(|(_, p)| p.as_path()))
+            .collect();
+        let placed: std::collections::HashSet<&Path> = plan
+            .files
+            .iter()
+            .filter(|f| matches!(f.action, FileAction::Install { .. }))
+            .map(|f| f.target.as_path())
+            .collect();
+        record
+            .files
+            .retain(|(_, p)| placed.contains(p.as_path()) || earlier.contains(p.as_path()));
         let registry = self
             .registry
             .as_mut()
