@@ -47,7 +47,8 @@ pub(crate) struct Context {
     record: Option<ProductRecord>,
     /// Folders that did not exist when the script started and that it creates (for files
     /// or CreateFolder rows): recorded with the product so an uninstall removes them.
-    created_folders: Vec<PathBuf>,
+    /// `None` until the script first runs.
+    created_folders: Option<Vec<PathBuf>>,
 }
 
 impl Context {
@@ -76,7 +77,7 @@ impl Context {
             registry: None,
             installed: None,
             record: None,
-            created_folders: Vec::new(),
+            created_folders: None,
         })
     }
 
@@ -271,7 +272,7 @@ impl Context {
             .map(|r| r.folders.clone())
             .unwrap_or_default();
         folders.extend(record.folders.iter().cloned());
-        folders.extend(self.created_folders.iter().cloned());
+        folders.extend(self.created_folders.iter().flatten().cloned());
         folders.sort();
         folders.dedup();
         record.folders = folders;
@@ -347,7 +348,12 @@ impl Context {
 
     /// Notes the folders the script is about to create (see `created_folders`).
     pub(crate) fn set_created_folders(&mut self, folders: Vec<PathBuf>) {
-        self.created_folders = folders;
+        self.created_folders = Some(folders);
+    }
+
+    /// Whether [`Context::set_created_folders`] was called.
+    pub(crate) fn created_folders_noted(&self) -> bool {
+        self.created_folders.is_some()
     }
 
     /// The folders the script may create: those of files to install, duplicates and

@@ -13,13 +13,16 @@ use crate::session::{ScriptOp, Session};
 /// InstallInitialize: the transaction starts.
 pub(crate) fn install_initialize(s: &mut Session<'_>) -> ActionResult {
     s.in_transaction = true;
-    note_created_folders(s);
     ActionResult::Success
 }
 
-/// Notes which folders the script will create (those missing now, up to the root), so the
-/// product's record lists them and its removal takes them away again.
+/// Notes, once, before the script first changes the root, which folders it will create
+/// (those missing now, up to the root), so the product's record lists them and its removal
+/// takes them away again.
 fn note_created_folders(s: &mut Session<'_>) {
+    if s.ctx.created_folders_noted() {
+        return;
+    }
     let mut created = Vec::new();
     for dir in s.ctx.folders_to_create() {
         let mut cur = Some(dir.as_path());
@@ -79,6 +82,7 @@ pub(crate) fn install_finalize(s: &mut Session<'_>) -> ActionResult {
 }
 
 fn run_script(s: &mut Session<'_>) -> ActionResult {
+    note_created_folders(s);
     s.mark_staged();
     let ops = std::mem::take(&mut s.script);
     if ops.is_empty() {
