@@ -60,6 +60,39 @@ pub struct UninstallRequest {
 }
 
 /// Removes an installed product from a root (see the module documentation).
+///
+/// ```
+/// use engine::{InstallRequest, Layout, NoUi, UiLevel, UninstallRequest, UninstallTarget};
+///
+/// let root = tempfile::tempdir().unwrap();
+/// // Keep the example away from the user's Restart Manager sessions.
+/// let quiet = vec![("MSIRESTARTMANAGERCONTROL".to_string(), "Disable".to_string())];
+/// let install = InstallRequest {
+///     package: "../../examples/hello/hello.msi".into(),
+///     root: root.path().to_path_buf(),
+///     layout: Layout::Fhs,
+///     ui_level: UiLevel::None,
+///     log: None,
+///     log_append: false,
+///     properties: quiet.clone(),
+///     custom_actions: true,
+/// };
+/// assert_eq!(engine::install(&install, &mut NoUi).code(), 0);
+/// let remove = UninstallRequest {
+///     target: UninstallTarget::ProductCode("{0D4F6B50-5E6F-4071-8233-4E5F60718291}".into()),
+///     root: root.path().to_path_buf(),
+///     layout: Layout::Fhs,
+///     ui_level: UiLevel::None,
+///     log: None,
+///     log_append: false,
+///     properties: quiet,
+///     custom_actions: true,
+/// };
+/// assert_eq!(engine::uninstall(&remove, &mut NoUi).code(), 0);
+/// assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+/// // Not installed any more.
+/// assert_eq!(engine::uninstall(&remove, &mut NoUi).name(), "ERROR_UNKNOWN_PRODUCT");
+/// ```
 pub fn uninstall(request: &UninstallRequest, ui: &mut dyn InstallUi) -> InstallReport {
     match resolve(request) {
         Ok(install_request) => install(&install_request, ui),
