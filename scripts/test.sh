@@ -24,4 +24,12 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${need[@]}" </dev/null
 fi
 
-cargo test --workspace --locked "$@"
+# The corpus of real packages sits beside the repository (../shared/corpus) and is read in
+# place; RMSI_CORPUS points elsewhere.
+if [ -z "${RMSI_CORPUS:-}" ] && [ ! -d ../shared/corpus ]; then
+    echo "scripts/test.sh: the package corpus is not at ../shared/corpus; set RMSI_CORPUS to its folder" >&2
+    exit 1
+fi
+
+# --no-fail-fast: one failing test binary must not hide the results of the others.
+cargo test --workspace --locked --no-fail-fast "$@"

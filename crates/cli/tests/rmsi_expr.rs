@@ -208,11 +208,17 @@ fn format_without_a_package() {
 }
 
 #[test]
+fn an_operand_that_cannot_be_a_flag_needs_no_double_dash() {
+    assert_eq!(condition(&["-1 >= 0"]), "false\n");
+    assert_eq!(condition(&["-1 < 0", "--property", "X=1"]), "true\n");
+    assert_eq!(format(&["-[X]", "--property", "X=7"]), "-7\n");
+}
+
+#[test]
 fn bad_flags_exit_two_with_usage() {
     for args in [
         &["condition", "--bogus", "1"][..],
         &["condition"],
-        &["condition", "-1 >= 0"],
         &["condition", "--property", "NOEQUALS", "1"],
         &["condition", "1", "2"],
         &["format", "--fields-json", "{\"a\":1}"],

@@ -14,6 +14,7 @@
 //! Both see the properties a freshly opened package has on this machine (see
 //! [`default_properties`]), then `--unset` removes some and `--property` sets others.
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -34,13 +35,62 @@ pub(crate) struct PropertyArgs {
     env: Vec<(String, String)>,
 }
 
+/// Lets `rmsi condition` and `rmsi format` take an EXPR or TEMPLATE that starts with `-`
+/// without `--` when it cannot be a flag (`-1 >= 0`, `-[A]`): such an argument is moved
+/// behind a `--` at the end, where clap takes it as the operand. Flag-shaped words
+/// (`-x`, `--name`, `--name=value`) stay flags, so a bad flag is still a usage error, and
+/// options written after the operand still work. Other subcommands are left alone.
+pub(crate) fn operand_after_options(mut args: Vec<OsString>) -> Vec<OsString> {
+    let is_expr_command = matches!(
+        args.get(1).and_then(|a| a.to_str()),
+        Some("condition" | "format")
+    );
+    if !is_expr_command || args.iter().any(|a| a == "--") {
+        return args;
+    }
+    let mut index = 2;
+    while index < args.len() {
+        let arg = args[index].to_string_lossy();
+        let takes_value = matches!(
+            arg.as_ref(),
+            "--property" | "--unset" | "--env" | "--fields-json"
+        );
+        if takes_value {
+            index += 2;
+            continue;
+        }
+        if arg.starts_with('-') && !is_flag_shaped(&arg) {
+            let operand = args.remove(index);
+            args.push("--".into());
+            args.push(operand);
+            break;
+        }
+        index += 1;
+    }
+    args
+}
+
+/// `-x`, `-xyz`, `--name` or `--name=value`, with ASCII letters for names: what a flag
+/// looks like. A lone negative number is not flag-shaped either.
+fn is_flag_shaped(arg: &str) -> bool {
+    let name = |s: &str| {
+        !s.is_empty()
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && s.starts_with(|c: char| c.is_ascii_alphabetic())
+    };
+    match arg.strip_prefix("--") {
+        Some(long) => name(long.split_once('=').map_or(long, |(n, _)| n)),
+        None => arg.strip_prefix('-').is_some_and(name),
+    }
+}
+
 /// Arguments of `rmsi condition`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ConditionArgs {
     #[command(flatten)]
     props: PropertyArgs,
-    /// The condition (put it after `--` when it starts with `-`; a lone negative number such
-    /// as `-1` needs no `--`).
+    /// The condition. One that starts with `-` may follow `--`; it needs none unless it
+    /// looks like a flag (`-1 >= 0` is taken as the condition).
     #[arg(value_name = "EXPR", allow_negative_numbers = true)]
     expr: String,
 }
@@ -182,6 +232,36 @@ pub(crate) fn default_properties() -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn moved(args: &[&str]) -> Vec<String> {
+        let args = args.iter().map(OsString::from).collect();
+        operand_after_options(args)
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn an_operand_that_cannot_be_a_flag_goes_behind_a_double_dash() {
+        assert_eq!(
+            moved(&["rmsi", "condition", "-1 >= 0", "--property", "A=1"]),
+            ["rmsi", "condition", "--property", "A=1", "--", "-1 >= 0"]
+        );
+        assert_eq!(
+            moved(&["rmsi", "format", "--unset", "-x", "-[A]"]),
+            ["rmsi", "format", "--unset", "-x", "--", "-[A]"]
+        );
+        // Flags stay flags (a bad one is still a usage error); `--` given is respected.
+        for args in [
+            &["rmsi", "condition", "--bogus", "1"][..],
+            &["rmsi", "condition", "-x"],
+            &["rmsi", "condition", "--property=A=1", "A"],
+            &["rmsi", "condition", "--", "-1 >= 0"],
+            &["rmsi", "install", "-1 >= 0"],
+        ] {
+            assert_eq!(moved(args), args);
+        }
+    }
 
     #[test]
     fn fields_json() {

@@ -12,7 +12,7 @@ mod uninstall;
 
 /// Windows Installer's execution engine, running .msi packages natively on Linux.
 #[derive(Debug, Parser)]
-#[command(name = "rmsi", version, about, long_about = None)]
+#[command(name = "rmsi", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -36,7 +36,8 @@ enum Command {
 
 /// Runs `rmsi` with the process's arguments and returns its exit status.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args = expr::operand_after_options(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => return parse_failure(err),
     };

@@ -31,8 +31,6 @@ mod who;
 #[command(
     name = "rstmgr",
     version,
-    about,
-    long_about = None,
     after_help = "Exit status: 0 success; 1 a Restart Manager error, printed as NAME (code): message; 2 a usage error.\n\
                   KEY: the session key, or - to read it from standard input; when left out, RSTMGR_KEY is used."
 )]

@@ -35,19 +35,26 @@ pub(crate) fn example(name: &str) -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples")).join(name)
 }
 
-/// The shared corpus of real packages, read in place; fails loudly when it is missing.
+/// The shared corpus of real packages, read in place (`RMSI_CORPUS` overrides the
+/// project's `../shared/corpus`); fails loudly when it is missing.
 pub(crate) fn corpus_dir() -> PathBuf {
-    let dir = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus"
-    ));
+    let dir = std::env::var_os("RMSI_CORPUS").map_or_else(
+        || {
+            Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/corpus"
+            ))
+            .to_path_buf()
+        },
+        PathBuf::from,
+    );
     assert!(
         dir.join("README.md").is_file(),
-        "the shared corpus is missing: expected it at {} (the project's ../shared/corpus); \
-         these tests read the 81 real packages there in place",
+        "the shared corpus is missing: expected it at {} (the project's ../shared/corpus, \
+         or set RMSI_CORPUS); these tests read the 81 real packages there in place",
         dir.display()
     );
-    dir.to_path_buf()
+    dir
 }
 
 /// The `rstmgr` binary of this build, passed to packages as `RSTMGR_EXE`.

@@ -43,9 +43,12 @@ impl Write for Slot {
     }
 }
 
-/// `../shared/corpus`, resolved from the crate directory; fails clearly when it is missing.
+/// `../shared/corpus`, resolved from the crate directory (`RMSI_CORPUS` overrides); fails
+/// clearly when it is missing.
 pub(crate) fn corpus_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    let dir = std::env::var_os("RMSI_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
     assert!(
         dir.join("README.md").is_file(),
         "the package corpus is missing: expected it at {} (the shared folder next to the repository)",
