@@ -101,16 +101,14 @@ pub use layout::{Account, Layout, folder_value};
 pub use package::{Package, StreamReader, Summary, table_kind_name};
 pub use properties::{
     ChangeHook, InitOptions, Properties, PropertyChange, STATE_REQUEST_PROPERTIES, StateView,
-    initialize, is_public, machine_properties,
+    UiLevel, initialize, is_public, machine_properties,
 };
 pub use registry::{ComponentRecord, DATABASE_NAME, ProductRecord, Registry, upgrade_matches};
 pub use version::{Version, file_version};
 
 // --- re-exports: execution ---
 pub use rm::{AppInUse, FilesInUseChoice};
-pub use session::{
-    InstallReport, InstallRequest, InstallUi, NoUi, UiLevel, cancel_on_signals, install,
-};
+pub use session::{InstallReport, InstallRequest, InstallUi, NoUi, cancel_on_signals, install};
 pub use uninstall::{UninstallRequest, UninstallTarget, uninstall};
 
 // --- re-exports: cabinets ---

@@ -273,16 +273,18 @@ impl Lookup for Properties {
     }
 }
 
-/// `UILevel`: the user interface level (spec 5.4), without modifier bits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The UI level of an installation (spec 5.4; the `UILevel` property's value), without
+/// modifier bits. The variants are in increasing order of interaction, so `>=` asks
+/// "at least this much UI".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum UiLevel {
-    /// `INSTALLUILEVEL_NONE` (2).
+    /// `INSTALLUILEVEL_NONE` (2), `/qn`: silent.
     None,
-    /// `INSTALLUILEVEL_BASIC` (3).
+    /// `INSTALLUILEVEL_BASIC` (3), `/qb`: progress only.
     Basic,
-    /// `INSTALLUILEVEL_REDUCED` (4).
+    /// `INSTALLUILEVEL_REDUCED` (4), `/qr`: reduced.
     Reduced,
-    /// `INSTALLUILEVEL_FULL` (5).
+    /// `INSTALLUILEVEL_FULL` (5), `/qf`: full.
     Full,
 }
 

@@ -33,36 +33,12 @@ use crate::layout::Layout;
 use crate::lock::RootLock;
 use crate::log::Log;
 use crate::package::Package;
+use crate::properties::UiLevel;
 use crate::rm::{AppInUse, Control, FilesInUseChoice, RmGlue};
 use crate::sequence::{self, ActionResult, Which};
 use crate::stage::Stage;
 use crate::tables::custom_action::CustomActionRow;
 use crate::tables::sequence::{SequenceRow, SequenceTable};
-
-/// The UI level of an installation (spec 5.4; the `UILevel` property's value).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum UiLevel {
-    /// `/qn`: silent (2).
-    None,
-    /// `/qb`: progress only (3).
-    Basic,
-    /// `/qr`: reduced (4).
-    Reduced,
-    /// `/qf`: full (5).
-    Full,
-}
-
-impl UiLevel {
-    /// The `UILevel` property value.
-    pub fn value(self) -> u32 {
-        match self {
-            UiLevel::None => 2,
-            UiLevel::Basic => 3,
-            UiLevel::Reduced => 4,
-            UiLevel::Full => 5,
-        }
-    }
-}
 
 /// Everything an installation is asked to do.
 #[derive(Debug, Clone)]

@@ -25,9 +25,10 @@ use crate::error::{Error, Outcome, Result};
 use crate::layout::Layout;
 use crate::log::Log;
 use crate::package::Package;
+use crate::properties::UiLevel;
 use crate::registry::Registry;
 use crate::rm::AppInUse;
-use crate::session::{InstallReport, InstallRequest, InstallUi, Session, UiLevel, install};
+use crate::session::{InstallReport, InstallRequest, InstallUi, Session, install};
 
 /// What to uninstall.
 #[derive(Debug, Clone, PartialEq, Eq)]

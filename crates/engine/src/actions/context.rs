@@ -14,7 +14,7 @@ use crate::layout::folder_value;
 use crate::package::Package;
 use crate::properties::{self, InitOptions, Properties};
 use crate::registry::{ProductRecord, Registry};
-use crate::session::{InstallRequest, UiLevel};
+use crate::session::InstallRequest;
 
 /// One file InstallFiles must install.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,12 +90,7 @@ impl Context {
         root: &Path,
     ) -> Result<Vec<(String, String)>> {
         let mut opts = InitOptions::new(root, request.layout);
-        opts.ui_level = match request.ui_level {
-            UiLevel::None => properties::UiLevel::None,
-            UiLevel::Basic => properties::UiLevel::Basic,
-            UiLevel::Reduced => properties::UiLevel::Reduced,
-            UiLevel::Full => properties::UiLevel::Full,
-        };
+        opts.ui_level = request.ui_level;
         opts.command_line = request.properties.clone();
         let registry = Registry::for_root(root, request.layout)?;
         if let Some(code) = package.property("ProductCode") {
