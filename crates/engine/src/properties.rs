@@ -518,45 +518,19 @@ fn physical_memory_mib() -> Option<u64> {
     Some(kib / 1024)
 }
 
-/// `Date` and `Time` in UTC.
+/// `Date` and `Time` in UTC, read from the log's clock.
 mod clock {
-    use std::time::{SystemTime, UNIX_EPOCH};
-
-    fn now() -> (i64, u32, u32, u64) {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let days = (secs / 86_400) as i64;
-        let (y, m, d) = civil_from_days(days);
-        (y, m, d, secs % 86_400)
-    }
+    use crate::log::Clock;
 
     /// `MM/DD/YYYY` (the documented short-date example, `06/22/2005`).
     pub(super) fn date_now() -> String {
-        let (y, m, d, _) = now();
-        format!("{m:02}/{d:02}/{y:04}")
+        let c = Clock::now();
+        format!("{:02}/{:02}/{:04}", c.month, c.day, c.year)
     }
 
     /// `HH:MM:SS`, 24-hour.
     pub(super) fn time_now() -> String {
-        let (_, _, _, s) = now();
-        format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-    }
-
-    /// Days since 1970-01-01 to (year, month, day); Howard Hinnant's
-    /// algorithm (no date crate in the workspace for this one use).
-    pub(super) fn civil_from_days(z: i64) -> (i64, u32, u32) {
-        let z = z + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let y = yoe + era * 400;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        (if m <= 2 { y + 1 } else { y }, m, d)
+        Clock::now().hms()
     }
 }
 
@@ -637,7 +611,7 @@ mod tests {
         assert_eq!(&date[2..3], "/");
         let time = p.get("Time").unwrap();
         assert_eq!(time.len(), 8);
-        assert_eq!(clock::civil_from_days(0), (1970, 1, 1));
-        assert_eq!(clock::civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(crate::log::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(crate::log::civil_from_days(19_723), (2024, 1, 1));
     }
 }
