@@ -33,8 +33,10 @@
 //! protects against a killed process, not against a power loss (a later issue's
 //! transactional journal).
 //!
-//! `RMSI_TEST_CRASH_AFTER=N` (read only here, for the crash tests) kills the process with
-//! `SIGKILL` right after the `N`th change record was written.
+//! Placements into one folder are announced together, in one write, before the first of
+//! them is made (the disk tells which were made). `RMSI_TEST_CRASH_AFTER=N` (read only
+//! here, for the crash tests) kills the process with `SIGKILL` when the `N`th recorded
+//! change is about to be made: its record written, the changes before it made.
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -96,7 +98,7 @@ pub(crate) enum Record {
 pub(crate) struct Journal {
     file: File,
     records: Vec<Record>,
-    /// Change records written so far (for the crash-test hook).
+    /// Changes begun so far (for the crash-test hook).
     written: u64,
     crash_after: Option<u64>,
 }
@@ -162,11 +164,29 @@ impl Journal {
 
     /// Appends one record in a single write, before the change it announces.
     pub(crate) fn append(&mut self, record: Record) -> Result<()> {
-        let line = encode(&record);
+        self.announce(vec![record])?;
+        self.begin();
+        Ok(())
+    }
+
+    /// Appends records of changes about to be made, in a single write (each record whole).
+    /// The caller calls [`Journal::begin`] before making each one.
+    pub(crate) fn announce(&mut self, records: Vec<Record>) -> Result<()> {
+        let mut text = String::new();
+        for r in &records {
+            text.push_str(&encode(r));
+        }
         self.file
-            .write_all(line.as_bytes())
+            .write_all(text.as_bytes())
             .map_err(|e| Error::failure(format!("cannot write the install journal: {e}")))?;
-        self.records.push(record);
+        self.records.extend(records);
+        Ok(())
+    }
+
+    /// Marks the start of the next recorded change (its record already written). This is
+    /// where the test-only crash hook strikes: after the `N`th record is written and
+    /// before its change is made.
+    pub(crate) fn begin(&mut self) {
         self.written += 1;
         if self.crash_after == Some(self.written) {
             // Test-only (see the module doc): die as a SIGKILL would kill us, with no
@@ -177,7 +197,6 @@ impl Journal {
                 let _ = rustix::process::kill_process(me, rustix::process::Signal::KILL);
             }
         }
-        Ok(())
     }
 
     /// The records written so far.

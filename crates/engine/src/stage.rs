@@ -323,10 +323,25 @@ impl<'r> Stage<'r> {
     /// custom actions). On failure, undoes everything applied so far, earlier calls included.
     pub(crate) fn commit_next(&mut self, n: usize) -> Result<Summary> {
         let n = n.min(self.ops.len());
-        let ops: Vec<Op> = self.ops.drain(..n).collect();
+        let mut ops: Vec<Option<Op>> = self.ops.drain(..n).map(Some).collect();
         let mut summary = Summary::default();
-        for op in ops {
-            if let Err(e) = self.apply(op, &mut summary) {
+        // Ops before this index had their journal records written ahead, in one write per
+        // run of placements into one folder: a record whose change is not made yet undoes
+        // nothing (the staged file is still staged), so announcing early is as safe, and
+        // it saves a write per file.
+        let mut announced = 0;
+        for i in 0..ops.len() {
+            let r = if i >= announced && matches!(ops[i], Some(Op::Place { .. })) {
+                self.announce(&ops, i, &mut summary)
+                    .map(|end| announced = end)
+            } else {
+                Ok(())
+            };
+            let r = r.and_then(|()| match ops[i].take() {
+                Some(op) => self.apply(op, &mut summary, i < announced),
+                None => Ok(()),
+            });
+            if let Err(e) = r {
                 self.undo();
                 return Err(e);
             }
@@ -334,7 +349,38 @@ impl<'r> Stage<'r> {
         Ok(summary)
     }
 
-    fn apply(&mut self, op: Op, summary: &mut Summary) -> Result<()> {
+    /// Opens the folder of the placement `ops[i]` (its new folders recorded first) and
+    /// writes the records of it and of the placements into the same folder that follow, in
+    /// one write; returns the index after the last one announced.
+    fn announce(&mut self, ops: &[Option<Op>], i: usize, summary: &mut Summary) -> Result<usize> {
+        let Some(Op::Place { target, .. }) = &ops[i] else {
+            return Ok(i);
+        };
+        let (parent, _) = split_parent(self.lock.root(), target)?;
+        let dir = match self.last_dir.take() {
+            Some((path, fd)) if path == parent => fd,
+            _ => self.open_dir(parent, summary)?,
+        };
+        self.last_dir = Some((parent.to_path_buf(), dir));
+        let mut records = Vec::new();
+        for op in ops[i..].iter().take(1024) {
+            match op {
+                Some(Op::Place { staged, target }) if target.parent() == Some(parent) => {
+                    records.push(Record::Place {
+                        target: target.clone(),
+                        staged: staged.clone(),
+                        backup: None,
+                    });
+                }
+                _ => break,
+            }
+        }
+        let end = i + records.len();
+        self.journal.announce(records)?;
+        Ok(end)
+    }
+
+    fn apply(&mut self, op: Op, summary: &mut Summary, announced: bool) -> Result<()> {
         let root = self.lock.root().to_path_buf();
         match op {
             Op::CreateDir { target } => self.open_dir(&target, summary).map(|_| ()),
@@ -347,7 +393,7 @@ impl<'r> Stage<'r> {
                     Some((path, fd)) if path == parent => fd,
                     _ => self.open_dir(parent, summary)?,
                 };
-                let result = self.place_in(&dir, name, &staged, &target, summary);
+                let result = self.place_in(&dir, name, &staged, &target, summary, announced);
                 self.last_dir = Some((parent.to_path_buf(), dir));
                 result
             }
@@ -415,13 +461,18 @@ impl<'r> Stage<'r> {
         staged: &str,
         target: &Path,
         summary: &mut Summary,
+        announced: bool,
     ) -> Result<()> {
         let root = self.lock.root().to_path_buf();
-        self.journal.append(Record::Place {
-            target: target.to_path_buf(),
-            staged: staged.to_string(),
-            backup: None,
-        })?;
+        if announced {
+            self.journal.begin();
+        } else {
+            self.journal.append(Record::Place {
+                target: target.to_path_buf(),
+                staged: staged.to_string(),
+                backup: None,
+            })?;
+        }
         // The common case, a new file: one rename that refuses to replace anything.
         match rustix::fs::renameat_with(&self.dir, staged, dir, name, RenameFlags::NOREPLACE) {
             Ok(()) => {
