@@ -155,29 +155,16 @@ pub enum Error {
 impl Error {
     /// The Windows Installer exit code for this error (spec 5.7).
     pub fn code(&self) -> u32 {
-        match self {
-            Error::InstallFailure { .. }
-            | Error::LaunchCondition { .. }
-            | Error::BadRow { .. }
-            | Error::OutsideRoot { .. }
-            | Error::Io { .. }
-            | Error::Registry { .. }
-            | Error::UnsafeState { .. }
-            | Error::SourceAbsent { .. } => 1603,
-            Error::UserExit => 1602,
-            Error::Suspended => 1604,
-            Error::UnknownProduct { .. } => 1605,
-            Error::AlreadyRunning { .. } => 1618,
-            Error::LogFailure { .. } => 1622,
-            Error::PackageOpenFailed { .. } => 1619,
-            Error::PackageInvalid { .. } => 1620,
-            Error::PlatformUnsupported { .. } => 1633,
-            Error::InvalidCommandLine { .. } => 1639,
-        }
+        self.windows().0
     }
 
     /// The symbolic Windows name of [`Error::code`] (spec 5.7).
     pub fn name(&self) -> &'static str {
+        self.windows().1
+    }
+
+    /// The code and its name, side by side so that the two cannot disagree.
+    fn windows(&self) -> (u32, &'static str) {
         match self {
             Error::InstallFailure { .. }
             | Error::LaunchCondition { .. }
@@ -186,16 +173,16 @@ impl Error {
             | Error::Io { .. }
             | Error::Registry { .. }
             | Error::UnsafeState { .. }
-            | Error::SourceAbsent { .. } => "ERROR_INSTALL_FAILURE",
-            Error::UserExit => "ERROR_INSTALL_USEREXIT",
-            Error::Suspended => "ERROR_INSTALL_SUSPEND",
-            Error::UnknownProduct { .. } => "ERROR_UNKNOWN_PRODUCT",
-            Error::AlreadyRunning { .. } => "ERROR_INSTALL_ALREADY_RUNNING",
-            Error::LogFailure { .. } => "ERROR_INSTALL_LOG_FAILURE",
-            Error::PackageOpenFailed { .. } => "ERROR_INSTALL_PACKAGE_OPEN_FAILED",
-            Error::PackageInvalid { .. } => "ERROR_INSTALL_PACKAGE_INVALID",
-            Error::PlatformUnsupported { .. } => "ERROR_INSTALL_PLATFORM_UNSUPPORTED",
-            Error::InvalidCommandLine { .. } => "ERROR_INVALID_COMMAND_LINE",
+            | Error::SourceAbsent { .. } => (1603, "ERROR_INSTALL_FAILURE"),
+            Error::UserExit => (1602, "ERROR_INSTALL_USEREXIT"),
+            Error::Suspended => (1604, "ERROR_INSTALL_SUSPEND"),
+            Error::UnknownProduct { .. } => (1605, "ERROR_UNKNOWN_PRODUCT"),
+            Error::AlreadyRunning { .. } => (1618, "ERROR_INSTALL_ALREADY_RUNNING"),
+            Error::LogFailure { .. } => (1622, "ERROR_INSTALL_LOG_FAILURE"),
+            Error::PackageOpenFailed { .. } => (1619, "ERROR_INSTALL_PACKAGE_OPEN_FAILED"),
+            Error::PackageInvalid { .. } => (1620, "ERROR_INSTALL_PACKAGE_INVALID"),
+            Error::PlatformUnsupported { .. } => (1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED"),
+            Error::InvalidCommandLine { .. } => (1639, "ERROR_INVALID_COMMAND_LINE"),
         }
     }
 
