@@ -21,7 +21,9 @@
 
 use std::path::PathBuf;
 
-use restart_manager::{AppStatus, AppType, ProcessInfo, Resources, Session, ShutdownOptions};
+use restart_manager::{
+    AppStatus, AppType, ProcessInfo, Resources, ScanOptions, Session, ShutdownOptions,
+};
 
 use crate::log::Log;
 
@@ -173,7 +175,8 @@ impl RmGlue {
         log: &mut Log,
     ) -> Validated {
         let Some(session) = &self.session else {
-            return Validated::Continue;
+            // RM disabled or unavailable: the legacy FilesInUse mechanism (spec 1.2, 1.5).
+            return self.legacy(input, log);
         };
         let registered_before = match session.registered() {
             Ok(r) => r,
@@ -206,7 +209,8 @@ impl RmGlue {
                 )),
                 Err(e) => {
                     log.rm(&format!("Could not register the files in use: {e}."));
-                    return Validated::Continue;
+                    // A failed RM call makes Windows fall back to FilesInUse (spec 1.4).
+                    return self.legacy(input, log);
                 }
             }
         }
@@ -216,7 +220,7 @@ impl RmGlue {
                 log.rm(&format!(
                     "Could not list the applications holding files: {e}."
                 ));
-                return Validated::Continue;
+                return self.legacy(input, log);
             }
         };
         let apps: Vec<&ProcessInfo> = affected
@@ -276,9 +280,13 @@ impl RmGlue {
             // RSTMGR_SHUTDOWN_TIMEOUT changes the graceful wait, as for rstmgr (issue 4).
             timeout: restart_manager::default_shutdown_timeout(),
         };
-        self.shut_down = true;
         match session.shutdown(&opts, &mut |_| {}) {
             Ok(report) => {
+                // Only what was actually stopped is restarted (and logged so) at the end.
+                self.shut_down = report
+                    .apps
+                    .iter()
+                    .any(|p| p.status.contains(AppStatus::STOPPED));
                 let failed: Vec<&ProcessInfo> = report
                     .apps
                     .iter()
@@ -314,21 +322,98 @@ impl RmGlue {
                     e.code(),
                     e.name()
                 ));
-                // Whatever is still alive keeps running on the replaced files.
+                // Whatever is still alive keeps running on the replaced files; what a
+                // partial shutdown did stop is restarted at the end.
                 self.left_running = match session.list() {
-                    Ok(a) => a
-                        .apps
-                        .iter()
-                        .filter(|p| {
-                            p.process.pid != std::process::id()
-                                && !p.status.contains(AppStatus::STOPPED)
-                        })
-                        .map(to_app)
-                        .collect(),
+                    Ok(a) => {
+                        self.shut_down =
+                            a.apps.iter().any(|p| p.status.contains(AppStatus::STOPPED));
+                        a.apps
+                            .iter()
+                            .filter(|p| {
+                                p.process.pid != std::process::id()
+                                    && !p.status.contains(AppStatus::STOPPED)
+                            })
+                            .map(to_app)
+                            .collect()
+                    }
                     Err(_) => shown,
                 };
             }
         }
+        Validated::Continue
+    }
+
+    /// The legacy FilesInUse mechanism (spec 1.2, 1.5), for when the Restart Manager is
+    /// disabled (`MSIRESTARTMANAGERCONTROL=Disable`) or unavailable (no session, or a call to
+    /// it failed). The holders are still found — with the library's one-shot scan, which
+    /// needs no session — and each file in use is logged as `Info 1603.` Nothing is shut
+    /// down: the files are replaced under the running holders (which keep the old ones) and
+    /// the install ends with 3010, the log naming them.
+    ///
+    /// Windows shows the FilesInUse dialog only for holders with a titled window; for the
+    /// others it logs `Window could not be found` and goes on as at no UI (spec 1.5 item 5).
+    fn legacy(&mut self, input: &ValidateInput<'_>, log: &mut Log) -> Validated {
+        if input.files.is_empty() {
+            return Validated::Continue;
+        }
+        let opts = ScanOptions {
+            skip_self: true,
+            ..ScanOptions::default()
+        };
+        let report = match restart_manager::affected(input.files, &[], &opts) {
+            Ok(r) => r,
+            Err(e) => {
+                log.engine(&format!(
+                    "Could not determine which processes hold files in use: {} {}: {e}.",
+                    e.code(),
+                    e.name()
+                ));
+                return Validated::Continue;
+            }
+        };
+        let me = std::process::id();
+        let mut holders: Vec<&ProcessInfo> = Vec::new();
+        for u in &report.uses {
+            let Some(p) = report
+                .processes
+                .iter()
+                .find(|p| p.process == u.process && p.process.pid != me)
+            else {
+                continue;
+            };
+            log.engine(&format!(
+                "Info 1603. The file {} is being held in use by the following process: Name: {}, Id: {}, Window Title: ''.",
+                u.path.display(),
+                p.app_name,
+                p.process.pid
+            ));
+            if !matches!(p.app_type, AppType::MainWindow | AppType::OtherWindow) {
+                let name = u.path.file_name().unwrap_or(u.path.as_os_str());
+                log.engine(&format!(
+                    "File In Use: -{}- Window could not be found. Process ID: {}",
+                    name.to_string_lossy(),
+                    p.process.pid
+                ));
+            }
+            if !holders.iter().any(|h| h.process == p.process) {
+                holders.push(p);
+            }
+        }
+        if holders.is_empty() {
+            return Validated::Continue;
+        }
+        if !holders
+            .iter()
+            .any(|p| matches!(p.app_type, AppType::MainWindow | AppType::OtherWindow))
+        {
+            log.engine("No window with title could be found for FilesInUse");
+        }
+        log.engine(&format!(
+            "{} application(s) hold files in use; they are left running and the files are replaced, a restart will be required.",
+            holders.len()
+        ));
+        self.left_running = holders.iter().map(|p| to_app(p)).collect();
         Validated::Continue
     }
 
@@ -338,34 +423,48 @@ impl RmGlue {
         let Some(session) = self.session.take() else {
             return;
         };
-        if self.shut_down {
-            if disable_restart {
-                log.rm("Restarting applications is disabled (MSIDISABLERMRESTART=1).");
-            } else {
-                match session.restart(&mut |_| {}) {
-                    Ok(report) => {
-                        for p in &report.apps {
-                            if p.status.contains(AppStatus::RESTARTED) {
-                                // The new instance's id when this process relaunched it (a
-                                // service manager restarts its services under ids of its own).
-                                let now = report.relaunched.iter().find(|r| r.old == p.process);
-                                log.rm(&match now {
-                                    Some(r) => format!(
-                                        "Restarted application '{}' (now id {}).",
-                                        p.app_name, r.new.pid
-                                    ),
-                                    None => format!("Restarted application '{}'.", p.app_name),
-                                });
-                            }
+        if !self.shut_down {
+            // Applications were in use but nothing was stopped (MSIRMSHUTDOWN=2 with an
+            // unregistered holder, a failed shutdown, DisableShutdown, the user's choice):
+            // there is nothing to restart (spec 1.8). Silence when nothing was in use.
+            if !self.left_running.is_empty() {
+                log.rm("No application was shut down; none is restarted.");
+            }
+        } else if disable_restart {
+            log.rm("Restarting applications is disabled (MSIDISABLERMRESTART=1).");
+        } else {
+            match session.restart(&mut |_| {}) {
+                Ok(report) => {
+                    let mut restarted = false;
+                    for p in &report.apps {
+                        if p.status.contains(AppStatus::RESTARTED) {
+                            restarted = true;
+                            // The new instance's id when this process relaunched it (a
+                            // service manager restarts its services under ids of its own).
+                            let now = report.relaunched.iter().find(|r| r.old == p.process);
+                            log.rm(&match now {
+                                Some(r) => format!(
+                                    "Restarted application '{}' (now id {}).",
+                                    p.app_name, r.new.pid
+                                ),
+                                None => format!("Restarted application '{}'.", p.app_name),
+                            });
                         }
-                        log.rm("Previously shut down applications have been restarted.");
                     }
-                    Err(e) => log.rm(&format!(
-                        "Could not restart the applications that were shut down: {} {}: {e}.",
-                        e.code(),
-                        e.name()
-                    )),
+                    if restarted {
+                        log.rm("Previously shut down applications have been restarted.");
+                    } else {
+                        // Only applications registered for restart come back (spec 1.1).
+                        log.rm(
+                                "None of the applications that were shut down is registered for restart; none was restarted.",
+                            );
+                    }
                 }
+                Err(e) => log.rm(&format!(
+                    "Could not restart the applications that were shut down: {} {}: {e}.",
+                    e.code(),
+                    e.name()
+                )),
             }
         }
         match session.end() {

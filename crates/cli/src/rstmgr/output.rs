@@ -41,25 +41,68 @@ pub(crate) fn apps_json(apps: &AffectedApps) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn app_row(a: &ProcessInfo) -> String {
-    format!(
-        "{:>7}  {:>12}  {:<20}  {:<20}  {:<11}  {:<24}  {:<11}  {}",
-        a.process.pid,
-        a.process.start_time,
-        a.app_name,
-        a.service_name.as_deref().unwrap_or("-"),
-        a.app_type.json_name(),
+/// The table's columns; the first two are numbers, aligned right.
+const APP_COLUMNS: [&str; 8] = [
+    "PID",
+    "START_TIME",
+    "APP",
+    "SERVICE",
+    "TYPE",
+    "STATUS",
+    "RESTARTABLE",
+    "SESSION",
+];
+
+fn app_cells(a: &ProcessInfo) -> [String; 8] {
+    [
+        a.process.pid.to_string(),
+        a.process.start_time.to_string(),
+        a.app_name.clone(),
+        a.service_name.as_deref().unwrap_or("-").to_owned(),
+        a.app_type.json_name().to_owned(),
         a.status.to_string(),
-        if a.restartable { "yes" } else { "no" },
+        (if a.restartable { "yes" } else { "no" }).to_owned(),
         if a.session_id == restart_manager::INVALID_SESSION_ID {
             "-".to_owned()
         } else {
             a.session_id.to_string()
         },
-    )
+    ]
 }
 
-const APP_HEADER: &str = "    PID    START_TIME  APP                   SERVICE               TYPE         STATUS                    RESTARTABLE  SESSION";
+/// The header and one line per application, each column as wide as its widest cell (a
+/// status such as `running,shutdown_masked,restart_masked` must not push the columns after
+/// it out of line). Columns are two spaces apart; the last one is not padded.
+fn apps_lines(apps: &[ProcessInfo]) -> Vec<String> {
+    let rows: Vec<[String; 8]> = apps.iter().map(app_cells).collect();
+    let mut widths = APP_COLUMNS.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 8]| -> String {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            if i < 2 {
+                out.push_str(&format!("{cell:>w$}"));
+            } else if i + 1 < cells.len() {
+                out.push_str(&format!("{cell:<w$}"));
+            } else {
+                out.push_str(cell);
+            }
+        }
+        out
+    };
+    let mut lines = vec![line(APP_COLUMNS)];
+    for row in &rows {
+        lines.push(line(row.each_ref().map(String::as_str)));
+    }
+    lines
+}
 
 /// The affected-application list as a table, then the registered resources.
 pub(crate) fn apps_table(apps: &AffectedApps, registered: &Resources) -> anyhow::Result<()> {
@@ -67,9 +110,8 @@ pub(crate) fn apps_table(apps: &AffectedApps, registered: &Resources) -> anyhow:
     if apps.apps.is_empty() {
         writeln!(o, "No application uses the registered resources.")?;
     } else {
-        writeln!(o, "{APP_HEADER}")?;
-        for a in &apps.apps {
-            writeln!(o, "{}", app_row(a))?;
+        for l in apps_lines(&apps.apps) {
+            writeln!(o, "{l}")?;
         }
     }
     writeln!(o, "Reboot reasons: {}", apps.reboot_reasons)?;
@@ -99,9 +141,8 @@ pub(crate) fn apps_after(done: &str, apps: &[ProcessInfo]) -> anyhow::Result<()>
         writeln!(o, "Nothing to do: no application was {done}.")?;
         return Ok(());
     }
-    writeln!(o, "{APP_HEADER}")?;
-    for a in apps {
-        writeln!(o, "{}", app_row(a))?;
+    for l in apps_lines(apps) {
+        writeln!(o, "{l}")?;
     }
     Ok(())
 }
@@ -209,5 +250,67 @@ impl Progress {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use restart_manager::{AppStatus, AppType, ProcessInfo, UniqueProcess};
+
+    use super::apps_lines;
+
+    fn app(pid: u32, name: &str, status: AppStatus) -> ProcessInfo {
+        ProcessInfo {
+            process: UniqueProcess {
+                pid,
+                start_time: 123_456,
+            },
+            app_name: name.to_owned(),
+            service_name: None,
+            app_type: AppType::Console,
+            status,
+            restartable: false,
+            session_id: 3,
+            uid: 1000,
+            exe: None,
+        }
+    }
+
+    #[test]
+    fn a_long_status_keeps_the_columns_in_line() {
+        let lines = apps_lines(&[
+            app(
+                7,
+                "sleep",
+                AppStatus::RUNNING | AppStatus::SHUTDOWN_MASKED | AppStatus::RESTART_MASKED,
+            ),
+            app(
+                4_194_303,
+                "a-rather-long-application-name",
+                AppStatus::RUNNING,
+            ),
+        ]);
+        assert_eq!(lines.len(), 3);
+        // Every column after STATUS starts at the same place on every line.
+        for col in ["RESTARTABLE", "SESSION"] {
+            let at = lines[0].find(col).expect("the header names every column");
+            for l in &lines[1..] {
+                assert_eq!(l.as_bytes()[at - 2..at], *b"  ", "{l:?}");
+                assert_ne!(l.as_bytes()[at], b' ', "{l:?}");
+            }
+        }
+        assert!(lines[1].contains("running,shutdown_masked,restart_masked  no "));
+        // Numbers align right under their headers; the last column is not padded.
+        assert!(
+            lines[0].starts_with("    PID  START_TIME  APP"),
+            "{:?}",
+            lines[0]
+        );
+        assert!(
+            lines[1].starts_with("      7      123456  sleep"),
+            "{:?}",
+            lines[1]
+        );
+        assert!(lines.iter().all(|l| !l.ends_with(' ')));
     }
 }
