@@ -72,6 +72,7 @@ mod version;
 
 // --- execution ---
 mod actions;
+mod closing;
 mod cmdline;
 mod custom_action;
 mod journal;

@@ -757,39 +757,8 @@ impl<'a> Session<'a> {
             self.reboot_required = true;
         }
         self.dump_properties();
-        let product = self.prop("ProductName").unwrap_or_default();
-        if self.ctx.removal_requested() {
-            crate::uninstall::closing_lines(self, &result, &left);
-        } else {
-            match &result {
-                Ok(()) => {
-                    self.log.engine("Note: 1: 1707 ");
-                    self.log.engine(&format!(
-                        "Product: {product} -- Installation completed successfully."
-                    ));
-                }
-                Err(_) => {
-                    self.log.engine("Note: 1: 1708 ");
-                    self.log.engine(&format!(
-                        "Product: {product} -- Installation operation failed."
-                    ));
-                }
-            }
-            // The event-1033-style summary real logs carry (spec 6.1, Observed).
-            let status = match &result {
-                Ok(()) if self.reboot_required || !left.is_empty() => 3010,
-                Ok(()) => 0,
-                Err(e) => e.code(),
-            };
-            self.log.line("");
-            self.log.engine(&format!(
-            "Windows Installer installed the product. Product Name: {product}. Product Version: {}. Product Language: {}. Manufacturer: {}. Installation success or error status: {status}.",
-            self.prop("ProductVersion").unwrap_or_default(),
-            self.prop("ProductLanguage").unwrap_or_default(),
-            self.prop("Manufacturer").unwrap_or_default(),
-        ));
-            self.log.line("");
-        }
+        let removal = self.ctx.removal_requested();
+        crate::closing::write(self, removal, &result, &left);
         result?;
         self.left = left;
         // REBOOT=Force (first letter F, spec 1.9) makes a restart needed too.

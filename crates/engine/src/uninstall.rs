@@ -21,13 +21,12 @@
 
 use std::path::PathBuf;
 
-use crate::error::{Error, Outcome, Result};
+use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::log::Log;
 use crate::package::Package;
 use crate::properties::UiLevel;
 use crate::registry::Registry;
-use crate::rm::AppInUse;
 use crate::session::{InstallReport, InstallRequest, InstallUi, Session, install};
 
 /// What to uninstall.
@@ -194,40 +193,4 @@ pub(crate) fn tidy_state(s: &mut Session<'_>) {
             "The product registry could not be removed (the removal stands): {e}"
         )),
     }
-}
-
-/// The closing lines of a removal (spec 6.1, 6.2): messages 1724/1725 and the
-/// event-1034-style summary.
-pub(crate) fn closing_lines(
-    s: &mut Session<'_>,
-    result: &std::result::Result<(), Error>,
-    left: &[AppInUse],
-) {
-    let product = s.prop("ProductName").unwrap_or_default();
-    match result {
-        Ok(()) => {
-            s.log.engine("Note: 1: 1724 ");
-            s.log.engine(&format!(
-                "Product: {product} -- Removal completed successfully."
-            ));
-        }
-        Err(_) => {
-            s.log.engine("Note: 1: 1725 ");
-            s.log
-                .engine(&format!("Product: {product} -- Removal failed."));
-        }
-    }
-    let status = match result {
-        Ok(()) if s.reboot_required || !left.is_empty() => Outcome::RebootRequired.code(),
-        Ok(()) => Outcome::Success.code(),
-        Err(e) => e.code(),
-    };
-    s.log.line("");
-    s.log.engine(&format!(
-        "Windows Installer removed the product. Product Name: {product}. Product Version: {}. Product Language: {}. Manufacturer: {}. Removal success or error status: {status}.",
-        s.prop("ProductVersion").unwrap_or_default(),
-        s.prop("ProductLanguage").unwrap_or_default(),
-        s.prop("Manufacturer").unwrap_or_default(),
-    ));
-    s.log.line("");
 }
