@@ -62,12 +62,17 @@ fn app_cells(a: &ProcessInfo) -> [String; 8] {
         a.app_type.json_name().to_owned(),
         a.status.to_string(),
         (if a.restartable { "yes" } else { "no" }).to_owned(),
-        if a.session_id == restart_manager::INVALID_SESSION_ID {
-            "-".to_owned()
-        } else {
-            a.session_id.to_string()
-        },
+        session_column(a.session_id),
     ]
+}
+
+/// A login-session id as the tables show it: `-` for none (`INVALID_SESSION_ID`).
+pub(crate) fn session_column(session_id: u32) -> String {
+    if session_id == restart_manager::INVALID_SESSION_ID {
+        "-".to_owned()
+    } else {
+        session_id.to_string()
+    }
 }
 
 /// The header and one line per application, each column as wide as its widest cell (a

@@ -92,11 +92,7 @@ fn print_table(report: &ScanReport) -> anyhow::Result<()> {
             while let Some(u) = uses_iter.next_if(|u| u.process.pid == p.process.pid) {
                 uses.push(format!("{}:{}", u.kinds, u.path.display()));
             }
-            let session = if p.session_id == restart_manager::INVALID_SESSION_ID {
-                "-".to_owned()
-            } else {
-                p.session_id.to_string()
-            };
+            let session = super::output::session_column(p.session_id);
             writeln!(
                 out,
                 "{:>7}  {:>12}  {:<20}  {:<20}  {:<11}  {:>10}  {}",
