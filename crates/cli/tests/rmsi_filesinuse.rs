@@ -9,15 +9,20 @@
 //! for restart), the log must not claim that applications were restarted.
 //!
 //! The holders are real python3 processes mapping the installed `libdemo.so` of
-//! `inuse-v1.msi` while `inuse-v2.msi` replaces it.
+//! `inuse-v1.msi` while `inuse-v2.msi` replaces it. A console holder has no window, so
+//! Windows shows no FilesInUse dialog for it; a graphical one (no controlling terminal, a
+//! socket to a display server, `DISPLAY` set: what the library calls `RmMainWindow`) gets
+//! the FilesInUse prompt at full UI on a terminal (util-linux `script`).
 
 mod common_e2e;
 
 use std::fs;
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 
-use common_e2e::{Ctx, Holder, Layout, Run, log, package};
+use common_e2e::{Ctx, Holder, Layout, Run, log, package, wait_run};
 
 fn libdemo(ctx: &Ctx) -> PathBuf {
     ctx.root.join(format!(
@@ -184,4 +189,161 @@ fn rmshutdown_2_with_an_unregistered_holder_does_not_claim_a_restart() {
     let step = rm.iter().position(|l| l.contains("none is restarted"));
     let closed = rm.iter().position(|l| l.contains("Session closed."));
     assert!(step.is_some() && closed > step, "{rm:?}");
+}
+
+// --- the FilesInUse prompt at full UI, for a holder with a window ---
+
+/// A process that looks graphical to the Restart Manager (own session, so no controlling
+/// terminal; a socket open; `DISPLAY` set) and maps `path`. Killed when dropped.
+struct WindowedHolder {
+    child: Child,
+}
+
+impl WindowedHolder {
+    fn map(path: &Path) -> WindowedHolder {
+        let mut child = Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import mmap,os,socket,sys,time; os.setsid(); s=socket.socketpair(); \
+                 f=open(sys.argv[1],'rb'); m=mmap.mmap(f.fileno(),0,prot=mmap.PROT_READ); \
+                 print('ready',flush=True); time.sleep(60)",
+            )
+            .arg(path)
+            .env("DISPLAY", ":97")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start python3");
+        let mut line = String::new();
+        let out = child.stdout.take().expect("piped stdout");
+        BufReader::new(out)
+            .read_line(&mut line)
+            .expect("read the holder's ready line");
+        assert_eq!(line.trim(), "ready", "the windowed holder did not start");
+        WindowedHolder { child }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for WindowedHolder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Installs inuse-v1, maps its file from a windowed holder, then installs v2 with the
+/// Restart Manager disabled at full UI on a pseudo-terminal, typing `answer`.
+fn legacy_prompt_case(answer: &str) -> (Ctx, Run, WindowedHolder) {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("inuse-v1.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(0);
+    let holder = WindowedHolder::map(&libdemo(&ctx));
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let (pkg, root, logp) = (
+        package("inuse-v2.msi"),
+        ctx.root.to_string_lossy().into_owned(),
+        ctx.log.to_string_lossy().into_owned(),
+    );
+    let pkg = pkg.to_string_lossy();
+    let args = [
+        env!("CARGO_BIN_EXE_rmsi"),
+        "install",
+        &pkg,
+        "--root",
+        &root,
+        "--layout",
+        "fhs",
+        "--ui",
+        "full",
+        "--log",
+        &logp,
+        "MSIRESTARTMANAGERCONTROL=Disable",
+    ];
+    let line = args.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ");
+    let mut script = Command::new("script");
+    for (key, value) in ctx.rmsi().get_envs() {
+        match value {
+            Some(value) => script.env(key, value),
+            None => script.env_remove(key),
+        };
+    }
+    let mut child = script
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run util-linux script");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin.write_all(answer.as_bytes()).expect("type the answer");
+    let run = wait_run(child, Some(&ctx.log));
+    drop(stdin);
+    assert!(
+        run.log.contains("Info 1603. The file ")
+            && !run.log.contains("No window with title could be found"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.stdout
+            .contains("The following applications should be closed before continuing the install:")
+            && run.stdout.contains(&format!("(pid {}", holder.pid())),
+        "the prompt does not list the holder\n{}",
+        run.describe()
+    );
+    (ctx, run, holder)
+}
+
+#[test]
+fn legacy_prompt_exit_is_1602_and_keeps_the_old_file() {
+    let (ctx, run, mut holder) = legacy_prompt_case("3\n");
+    assert_eq!(run.code, Some(1602 % 256), "{}", run.describe());
+    assert!(
+        run.log.contains("MainEngineThread is returning 1602"),
+        "{}",
+        run.describe()
+    );
+    assert!(holder.is_running());
+    let v1 = fs::read(package("src/inuse-v1/libdemo.so")).expect("v1 source");
+    assert_eq!(fs::read(libdemo(&ctx)).ok(), Some(v1), "{}", run.describe());
+}
+
+#[test]
+fn legacy_prompt_ignore_is_3010_naming_the_holder() {
+    let (ctx, run, mut holder) = legacy_prompt_case("2\n");
+    assert_eq!(run.code, Some(3010 % 256), "{}", run.describe());
+    assert!(
+        run.log.contains("MainEngineThread is returning 3010"),
+        "{}",
+        run.describe()
+    );
+    assert!(left_running_names(&run, holder.pid()), "{}", run.describe());
+    assert!(holder.is_running());
+    let v2 = fs::read(package("src/inuse-v2/libdemo.so")).expect("v2 source");
+    assert_eq!(fs::read(libdemo(&ctx)).ok(), Some(v2), "{}", run.describe());
+}
+
+#[test]
+fn legacy_prompt_retry_looks_again_and_asks_again_while_the_holder_runs() {
+    let (_ctx, run, holder) = legacy_prompt_case("1\n2\n");
+    assert_eq!(run.code, Some(3010 % 256), "{}", run.describe());
+    let asked = run
+        .stdout
+        .matches("should be closed before continuing the install")
+        .count();
+    assert_eq!(asked, 2, "{}", run.describe());
+    let info = run
+        .log
+        .lines()
+        .filter(|l| l.contains("Info 1603.") && l.contains(&format!("Id: {},", holder.pid())))
+        .count();
+    assert_eq!(info, 2, "one Info 1603 per look\n{}", run.describe());
 }

@@ -108,7 +108,7 @@ pub use registry::{ComponentRecord, DATABASE_NAME, ProductRecord, Registry, upgr
 pub use version::{Version, file_version};
 
 // --- re-exports: execution ---
-pub use rm::{AppInUse, FilesInUseChoice};
+pub use rm::{AppInUse, FilesInUseChoice, LegacyFilesInUseChoice};
 pub use session::{InstallReport, InstallRequest, InstallUi, NoUi, cancel_on_signals, install};
 pub use uninstall::{UninstallRequest, UninstallTarget, uninstall};
 

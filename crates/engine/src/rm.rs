@@ -13,19 +13,24 @@
 //! 3. **InstallValidate** — [`RmGlue::validate`] registers the existing files the install
 //!    will replace or remove, lists the affected applications (custom actions' registrations
 //!    included), and decides by `MSIRESTARTMANAGERCONTROL`, `MSIRMSHUTDOWN` and the UI level
-//!    whether to shut them down.
+//!    whether to shut them down. Without a session (`Disable`, or the Restart Manager
+//!    unavailable) or when a call to it fails, the legacy FilesInUse mechanism applies
+//!    ([`LegacyFilesInUseChoice`]): the holders are found by a one-shot scan, logged
+//!    (`Info 1603.`) and left running, and the install ends with 3010.
 //! 4. **End** — [`RmGlue::finish`] restarts what was shut down (unless
-//!    `MSIDISABLERMRESTART=1`) and ends the session.
+//!    `MSIDISABLERMRESTART=1`) and ends the session; "have been restarted" is logged only
+//!    when something was shut down and came back.
 //!
 //! Every step writes a `RESTART MANAGER:` line to the log.
 
 use std::path::PathBuf;
 
 use restart_manager::{
-    AppStatus, AppType, ProcessInfo, Resources, ScanOptions, Session, ShutdownOptions,
+    AppStatus, AppType, ProcessInfo, Resources, ScanOptions, ScanReport, Session, ShutdownOptions,
 };
 
 use crate::log::Log;
+use crate::session::InstallUi;
 
 /// `MSIRESTARTMANAGERCONTROL` (spec 1.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +63,18 @@ pub enum FilesInUseChoice {
     DoNotClose,
     /// Cancel the installation (1602).
     Cancel,
+}
+
+/// What the user chose at the legacy FilesInUse prompt (the `FilesInUse` dialog's
+/// `EndDialog` values, spec 1.5), shown when the Restart Manager is not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegacyFilesInUseChoice {
+    /// Look again for the files' holders (the user closed some); ask again while any holds.
+    Retry,
+    /// Go on: the files are replaced under the running holders and a restart is required.
+    Ignore,
+    /// Cancel the installation (1602).
+    Exit,
 }
 
 /// One application holding files the install replaces or removes, as shown to the user.
@@ -115,6 +132,47 @@ pub(crate) fn app_type_name(t: AppType) -> &'static str {
     }
 }
 
+/// Whether the application has a window the FilesInUse dialog could name (spec 1.5 item 5).
+fn has_window(t: AppType) -> bool {
+    matches!(t, AppType::MainWindow | AppType::OtherWindow)
+}
+
+/// The processes of a one-shot scan that hold the files (this process left out), each once,
+/// in the scan's order; logs `Info 1603.` for every file a process holds, and, for a holder
+/// without a window, the line Windows writes instead of showing it in the dialog.
+fn legacy_holders<'r>(report: &'r ScanReport, log: &mut Log) -> Vec<&'r ProcessInfo> {
+    let me = std::process::id();
+    let mut holders: Vec<&ProcessInfo> = Vec::new();
+    for u in &report.uses {
+        let Some(p) = report
+            .processes
+            .iter()
+            .find(|p| p.process == u.process && p.process.pid != me)
+        else {
+            continue;
+        };
+        // Message 1603 (spec 1.7); a Linux process has no window title to give.
+        log.engine(&format!(
+            "Info 1603. The file {} is being held in use by the following process: Name: {}, Id: {}, Window Title: ''.",
+            u.path.display(),
+            p.app_name,
+            p.process.pid
+        ));
+        if !has_window(p.app_type) {
+            let name = u.path.file_name().unwrap_or(u.path.as_os_str());
+            log.engine(&format!(
+                "File In Use: -{}- Window could not be found. Process ID: {}",
+                name.to_string_lossy(),
+                p.process.pid
+            ));
+        }
+        if !holders.iter().any(|h| h.process == p.process) {
+            holders.push(p);
+        }
+    }
+    holders
+}
+
 fn to_app(p: &ProcessInfo) -> AppInUse {
     AppInUse {
         pid: p.process.pid,
@@ -166,17 +224,17 @@ impl RmGlue {
         &self.left_running
     }
 
-    /// InstallValidate's part: register, list, decide, shut down. `prompt` is asked at full
-    /// UI and returns `None` when it cannot ask (no terminal): the quiet default applies.
+    /// InstallValidate's part: register, list, decide, shut down. `ui` is asked at full UI
+    /// and answers `None` when it cannot ask (no terminal): the quiet default applies.
     pub(crate) fn validate(
         &mut self,
         input: &ValidateInput<'_>,
-        prompt: &mut dyn FnMut(&[AppInUse]) -> Option<FilesInUseChoice>,
+        ui: &mut dyn InstallUi,
         log: &mut Log,
     ) -> Validated {
         let Some(session) = &self.session else {
             // RM disabled or unavailable: the legacy FilesInUse mechanism (spec 1.2, 1.5).
-            return self.legacy(input, log);
+            return self.legacy(input, ui, log);
         };
         let registered_before = match session.registered() {
             Ok(r) => r,
@@ -210,7 +268,7 @@ impl RmGlue {
                 Err(e) => {
                     log.rm(&format!("Could not register the files in use: {e}."));
                     // A failed RM call makes Windows fall back to FilesInUse (spec 1.4).
-                    return self.legacy(input, log);
+                    return self.legacy(input, ui, log);
                 }
             }
         }
@@ -220,7 +278,7 @@ impl RmGlue {
                 log.rm(&format!(
                     "Could not list the applications holding files: {e}."
                 ));
-                return self.legacy(input, log);
+                return self.legacy(input, ui, log);
             }
         };
         let apps: Vec<&ProcessInfo> = affected
@@ -251,7 +309,7 @@ impl RmGlue {
             return Validated::Continue;
         }
         let choice = if input.ui_level >= 5 {
-            match prompt(&shown) {
+            match ui.files_in_use(&shown) {
                 Some(c) => c,
                 None => {
                     log.rm("No terminal to ask on: the applications are shut down as in basic UI.");
@@ -351,9 +409,17 @@ impl RmGlue {
     /// down: the files are replaced under the running holders (which keep the old ones) and
     /// the install ends with 3010, the log naming them.
     ///
-    /// Windows shows the FilesInUse dialog only for holders with a titled window; for the
-    /// others it logs `Window could not be found` and goes on as at no UI (spec 1.5 item 5).
-    fn legacy(&mut self, input: &ValidateInput<'_>, log: &mut Log) -> Validated {
+    /// At full UI the FilesInUse prompt ([`InstallUi::files_in_use_legacy`]) offers Retry
+    /// (look again), Ignore (go on, restart required) and Exit (1602). Windows shows that
+    /// dialog only for holders with a titled window; for the others it logs `Window could
+    /// not be found` and goes on as at no UI (spec 1.5 item 5), and so does this engine —
+    /// on Linux only a graphical program (`RmMainWindow`) has a window.
+    fn legacy(
+        &mut self,
+        input: &ValidateInput<'_>,
+        ui: &mut dyn InstallUi,
+        log: &mut Log,
+    ) -> Validated {
         if input.files.is_empty() {
             return Validated::Continue;
         }
@@ -361,60 +427,54 @@ impl RmGlue {
             skip_self: true,
             ..ScanOptions::default()
         };
-        let report = match restart_manager::affected(input.files, &[], &opts) {
-            Ok(r) => r,
-            Err(e) => {
-                log.engine(&format!(
-                    "Could not determine which processes hold files in use: {} {}: {e}.",
-                    e.code(),
-                    e.name()
-                ));
+        loop {
+            let report = match restart_manager::affected(input.files, &[], &opts) {
+                Ok(r) => r,
+                Err(e) => {
+                    log.engine(&format!(
+                        "Could not determine which processes hold files in use: {} {}: {e}.",
+                        e.code(),
+                        e.name()
+                    ));
+                    return Validated::Continue;
+                }
+            };
+            let holders = legacy_holders(&report, log);
+            if holders.is_empty() {
                 return Validated::Continue;
             }
-        };
-        let me = std::process::id();
-        let mut holders: Vec<&ProcessInfo> = Vec::new();
-        for u in &report.uses {
-            let Some(p) = report
-                .processes
-                .iter()
-                .find(|p| p.process == u.process && p.process.pid != me)
-            else {
-                continue;
+            let windowed = holders.iter().any(|p| has_window(p.app_type));
+            if !windowed {
+                log.engine("No window with title could be found for FilesInUse");
+            }
+            let apps: Vec<AppInUse> = holders.iter().map(|p| to_app(p)).collect();
+            // The dialog: at full UI, for holders with a window, when someone can answer.
+            let choice = if input.ui_level >= 5 && windowed {
+                ui.files_in_use_legacy(&apps)
+            } else {
+                None
             };
+            match choice {
+                Some(LegacyFilesInUseChoice::Retry) => {
+                    log.engine("FilesInUse: the user chose Retry; looking for the holders again.");
+                    continue;
+                }
+                Some(LegacyFilesInUseChoice::Exit) => {
+                    log.engine("FilesInUse: the user chose Exit.");
+                    return Validated::Cancel;
+                }
+                Some(LegacyFilesInUseChoice::Ignore) => {
+                    log.engine("FilesInUse: the user chose Ignore.");
+                }
+                None => {}
+            }
             log.engine(&format!(
-                "Info 1603. The file {} is being held in use by the following process: Name: {}, Id: {}, Window Title: ''.",
-                u.path.display(),
-                p.app_name,
-                p.process.pid
+                "{} application(s) hold files in use; they are left running and the files are replaced, a restart will be required.",
+                apps.len()
             ));
-            if !matches!(p.app_type, AppType::MainWindow | AppType::OtherWindow) {
-                let name = u.path.file_name().unwrap_or(u.path.as_os_str());
-                log.engine(&format!(
-                    "File In Use: -{}- Window could not be found. Process ID: {}",
-                    name.to_string_lossy(),
-                    p.process.pid
-                ));
-            }
-            if !holders.iter().any(|h| h.process == p.process) {
-                holders.push(p);
-            }
-        }
-        if holders.is_empty() {
+            self.left_running = apps;
             return Validated::Continue;
         }
-        if !holders
-            .iter()
-            .any(|p| matches!(p.app_type, AppType::MainWindow | AppType::OtherWindow))
-        {
-            log.engine("No window with title could be found for FilesInUse");
-        }
-        log.engine(&format!(
-            "{} application(s) hold files in use; they are left running and the files are replaced, a restart will be required.",
-            holders.len()
-        ));
-        self.left_running = holders.iter().map(|p| to_app(p)).collect();
-        Validated::Continue
     }
 
     /// The end of the install: restart what was shut down (unless `disable_restart`), then

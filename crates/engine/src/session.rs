@@ -74,6 +74,14 @@ pub trait InstallUi {
     fn files_in_use(&mut self, _apps: &[AppInUse]) -> Option<FilesInUseChoice> {
         None
     }
+    /// At full UI, without the Restart Manager: the legacy FilesInUse prompt (Retry, Ignore,
+    /// Exit). `None`: nobody to ask; the quiet default applies (leave them running).
+    fn files_in_use_legacy(
+        &mut self,
+        _apps: &[AppInUse],
+    ) -> Option<crate::rm::LegacyFilesInUseChoice> {
+        None
+    }
     /// Whether the user asked to cancel (Ctrl-C): checked before each action and between
     /// files; the install then ends as a user exit (1602) and is rolled back.
     fn cancelled(&mut self) -> bool {

@@ -13,7 +13,9 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use engine::{AppInUse, FilesInUseChoice, InstallRequest, InstallUi, Layout, UiLevel};
+use engine::{
+    AppInUse, FilesInUseChoice, InstallRequest, InstallUi, Layout, LegacyFilesInUseChoice, UiLevel,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Arguments of `rmsi install`.
@@ -231,6 +233,53 @@ impl InstallUi for TerminalUi {
                     "" | "1" => return Ok(Some(FilesInUseChoice::CloseAndRestart)),
                     "2" => return Ok(Some(FilesInUseChoice::DoNotClose)),
                     "3" => return Ok(Some(FilesInUseChoice::Cancel)),
+                    _ => writeln!(err, "Please answer 1, 2 or 3.")?,
+                }
+            }
+        };
+        if let Some(bar) = &self.bar {
+            bar.suspend(|| ask().ok().flatten())
+        } else {
+            ask().ok().flatten()
+        }
+    }
+
+    fn files_in_use_legacy(&mut self, apps: &[AppInUse]) -> Option<LegacyFilesInUseChoice> {
+        // The FilesInUse dialog's Retry/Ignore/Exit (spec 1.5), at full UI on a terminal.
+        if self.level < UiLevel::Full
+            || !std::io::stdin().is_terminal()
+            || !std::io::stderr().is_terminal()
+        {
+            return None;
+        }
+        let ask = || -> std::io::Result<Option<LegacyFilesInUseChoice>> {
+            let mut err = std::io::stderr().lock();
+            // Message 1607's text.
+            writeln!(
+                err,
+                "The following applications should be closed before continuing the install:"
+            )?;
+            for a in apps {
+                writeln!(err, "  {} (pid {}, {})", a.name, a.pid, a.app_type)?;
+            }
+            writeln!(err, "  1) Retry (after closing them).")?;
+            writeln!(
+                err,
+                "  2) Ignore. (The files are replaced; a restart will be required.)"
+            )?;
+            writeln!(err, "  3) Exit the installation.")?;
+            let stdin = std::io::stdin();
+            loop {
+                write!(err, "Choice [1]: ")?;
+                err.flush()?;
+                let mut line = String::new();
+                if stdin.lock().read_line(&mut line)? == 0 {
+                    return Ok(Some(LegacyFilesInUseChoice::Exit));
+                }
+                match line.trim() {
+                    "" | "1" => return Ok(Some(LegacyFilesInUseChoice::Retry)),
+                    "2" => return Ok(Some(LegacyFilesInUseChoice::Ignore)),
+                    "3" => return Ok(Some(LegacyFilesInUseChoice::Exit)),
                     _ => writeln!(err, "Please answer 1, 2 or 3.")?,
                 }
             }

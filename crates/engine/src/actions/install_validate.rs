@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 
 use crate::error::Error;
-use crate::rm::{FilesInUseChoice, ValidateInput, Validated};
+use crate::rm::{ValidateInput, Validated};
 use crate::sequence::ActionResult;
 use crate::session::{KEY_PROPERTY, Session};
 
@@ -37,10 +37,7 @@ pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
     };
     let mut result = ActionResult::Success;
     if let Some(mut rm) = s.rm.take() {
-        let ui = &mut *s.ui;
-        let mut prompt =
-            |apps: &[crate::rm::AppInUse]| -> Option<FilesInUseChoice> { ui.files_in_use(apps) };
-        if rm.validate(&input, &mut prompt, s.log) == Validated::Cancel {
+        if rm.validate(&input, &mut *s.ui, s.log) == Validated::Cancel {
             result = s.fail(Error::UserExit);
         }
         s.rm = Some(rm);
