@@ -12,7 +12,8 @@
 //! `inuse-v1.msi` while `inuse-v2.msi` replaces it. A console holder has no window, so
 //! Windows shows no FilesInUse dialog for it; a graphical one (no controlling terminal, a
 //! socket to a display server, `DISPLAY` set: what the library calls `RmMainWindow`) gets
-//! the FilesInUse prompt at full UI on a terminal (util-linux `script`).
+//! the FilesInUse prompt at full UI on a terminal (util-linux `script`), with `Disable` and
+//! with `DisableShutdown` (the Restart Manager detects, the FilesInUse dialog asks).
 
 mod common_e2e;
 
@@ -242,6 +243,18 @@ impl Drop for WindowedHolder {
 /// Installs inuse-v1, maps its file from a windowed holder, then installs v2 with the
 /// Restart Manager disabled at full UI on a pseudo-terminal, typing `answer`.
 fn legacy_prompt_case(answer: &str) -> (Ctx, Run, WindowedHolder) {
+    let (ctx, run, holder) = prompt_with_control(answer, "Disable");
+    assert!(
+        run.log.contains("Info 1603. The file ")
+            && !run.log.contains("No window with title could be found"),
+        "{}",
+        run.describe()
+    );
+    (ctx, run, holder)
+}
+
+/// Like [`legacy_prompt_case`] with `MSIRESTARTMANAGERCONTROL=control`.
+fn prompt_with_control(answer: &str, control: &str) -> (Ctx, Run, WindowedHolder) {
     let ctx = Ctx::new();
     let run = ctx.install(&package("inuse-v1.msi"), Layout::Fhs, &[]);
     run.assert_code_logged(0);
@@ -265,7 +278,7 @@ fn legacy_prompt_case(answer: &str) -> (Ctx, Run, WindowedHolder) {
         "full",
         "--log",
         &logp,
-        "MSIRESTARTMANAGERCONTROL=Disable",
+        &format!("MSIRESTARTMANAGERCONTROL={control}"),
     ];
     let line = args.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ");
     let mut script = Command::new("script");
@@ -286,12 +299,6 @@ fn legacy_prompt_case(answer: &str) -> (Ctx, Run, WindowedHolder) {
     stdin.write_all(answer.as_bytes()).expect("type the answer");
     let run = wait_run(child, Some(&ctx.log));
     drop(stdin);
-    assert!(
-        run.log.contains("Info 1603. The file ")
-            && !run.log.contains("No window with title could be found"),
-        "{}",
-        run.describe()
-    );
     assert!(
         run.stdout
             .contains("The following applications should be closed before continuing the install:")
@@ -346,4 +353,19 @@ fn legacy_prompt_retry_looks_again_and_asks_again_while_the_holder_runs() {
         .filter(|l| l.contains("Info 1603.") && l.contains(&format!("Id: {},", holder.pid())))
         .count();
     assert_eq!(info, 2, "one Info 1603 per look\n{}", run.describe());
+}
+
+#[test]
+fn disable_shutdown_at_full_ui_uses_the_filesinuse_prompt() {
+    // Spec 1.2: DisableShutdown — the Restart Manager detects, the FilesInUse dialog asks.
+    let (_ctx, run, mut holder) = prompt_with_control("3\n", "DisableShutdown");
+    assert_eq!(run.code, Some(1602 % 256), "{}", run.describe());
+    assert!(
+        holder.is_running(),
+        "DisableShutdown never shuts anything down"
+    );
+    let (_ctx, run, mut holder) = prompt_with_control("2\n", "DisableShutdown");
+    assert_eq!(run.code, Some(3010 % 256), "{}", run.describe());
+    assert!(left_running_names(&run, holder.pid()), "{}", run.describe());
+    assert!(holder.is_running());
 }

@@ -305,7 +305,42 @@ impl RmGlue {
             log.rm(
                 "Will not attempt to shut down applications (MSIRESTARTMANAGERCONTROL=DisableShutdown); a restart will be required.",
             );
-            self.left_running = shown;
+            // The FilesInUse dialog is used (spec 1.2), with the session's list as what it
+            // shows: at full UI, for holders with a window (spec 1.5 item 5).
+            let me = std::process::id();
+            let mut current: Vec<ProcessInfo> = apps.iter().map(|p| (*p).clone()).collect();
+            while input.ui_level >= 5 && current.iter().any(|p| has_window(p.app_type)) {
+                let shown: Vec<AppInUse> = current.iter().map(to_app).collect();
+                match ui.files_in_use_legacy(&shown) {
+                    Some(LegacyFilesInUseChoice::Retry) => {
+                        log.engine(
+                            "FilesInUse: the user chose Retry; looking for the holders again.",
+                        );
+                        current = match session.list() {
+                            Ok(a) => a.apps.into_iter().filter(|p| p.process.pid != me).collect(),
+                            Err(e) => {
+                                log.rm(&format!(
+                                    "Could not list the applications holding files: {e}."
+                                ));
+                                break;
+                            }
+                        };
+                    }
+                    Some(LegacyFilesInUseChoice::Exit) => {
+                        log.engine("FilesInUse: the user chose Exit.");
+                        return Validated::Cancel;
+                    }
+                    Some(LegacyFilesInUseChoice::Ignore) => {
+                        log.engine("FilesInUse: the user chose Ignore.");
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            if current.is_empty() {
+                log.rm("No application holds a file in use.");
+            }
+            self.left_running = current.iter().map(to_app).collect();
             return Validated::Continue;
         }
         let choice = if input.ui_level >= 5 {
