@@ -484,6 +484,10 @@ pub(crate) fn roll_back(lock: &RootLock, state: &OwnedFd, staging: &OwnedFd, rec
 /// Puts the registry's package cache back as it was: what it gained goes, the backed-up
 /// copies come back, and a cache folder that did not exist is removed.
 fn restore_cache(state: &OwnedFd, staging: &OwnedFd, existed: bool, cached: &[(String, String)]) {
+    // An uninstall of the last product removes the cache folder itself.
+    if existed {
+        let _ = rustix::fs::mkdirat(state, CACHE_DIR, Mode::from_raw_mode(0o700));
+    }
     let Ok(dir) = rustix::fs::openat(
         state,
         CACHE_DIR,

@@ -1225,6 +1225,35 @@ mod tests {
     }
 
     #[test]
+    fn an_abandoned_uninstall_gets_its_registry_and_cache_back() {
+        let root = tempfile::tempdir().expect("root");
+        let r = root.path();
+        fs_err::create_dir_all(r.join("var/lib/rmsi/packages")).expect("mkdir");
+        for dir in ["var/lib/rmsi", "var/lib/rmsi/packages"] {
+            fs_err::set_permissions(r.join(dir), std::fs::Permissions::from_mode(0o700))
+                .expect("chmod");
+        }
+        fs_err::write(r.join("var/lib/rmsi/products.db"), "db").expect("write");
+        fs_err::write(r.join("var/lib/rmsi/packages/{A}.msi"), "pkg A").expect("write");
+        let before = listing(r);
+        let lock = RootLock::acquire(r).expect("lock");
+        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        stage.before_registry_write().expect("registry backup");
+        // What removing the last product does: the database and the cache folder go.
+        fs_err::remove_file(r.join("var/lib/rmsi/products.db")).expect("rm");
+        fs_err::remove_dir_all(r.join("var/lib/rmsi/packages")).expect("rm");
+        std::mem::forget(stage);
+        drop(lock);
+        let lock = RootLock::acquire(r).expect("lock again");
+        assert_eq!(lock.recovered().len(), 1);
+        assert_eq!(listing(r), before);
+        assert_eq!(
+            fs_err::read_to_string(r.join("var/lib/rmsi/packages/{A}.msi")).expect("read"),
+            "pkg A"
+        );
+    }
+
+    #[test]
     fn a_stage_abandoned_in_a_fresh_root_leaves_nothing() {
         let root = tempfile::tempdir().expect("root");
         let lock = RootLock::acquire(root.path()).expect("lock");
