@@ -157,13 +157,18 @@ fn a_service_ignoring_sigterm_stops_only_when_forced() {
     let sup = Supervisor::start(&[("stubborn", "trap '' TERM\nexec sleep 999")]);
     let runit = sup.runit();
     let main = sup.main_process("stubborn");
+    // runsv knows the pid from the fork on; the shell ignores SIGTERM only once it has run
+    // `trap`, which it has when it has become `sleep`.
+    wait_for(Duration::from_secs(5), || {
+        comm(main.pid).as_deref() == Some("sleep")
+    });
     let err = runit
         .stop("stubborn", Duration::from_millis(700), false)
         .unwrap_err();
     assert_eq!(err.name(), "ERROR_SERVICE_SPECIFIC_ERROR");
     assert!(main.is_alive());
     runit
-        .stop("stubborn", Duration::from_millis(500), true)
+        .stop("stubborn", Duration::from_secs(2), true)
         .unwrap();
     assert!(!main.is_alive());
     assert!(!runit.is_running("stubborn").unwrap());
