@@ -195,99 +195,84 @@ impl InstallUi for TerminalUi {
     }
 
     fn files_in_use(&mut self, apps: &[AppInUse]) -> Option<FilesInUseChoice> {
-        // At full UI only, and only with someone to ask: otherwise the engine applies the
-        // quiet default.
-        if self.level < UiLevel::Full
-            || !std::io::stdin().is_terminal()
-            || !std::io::stderr().is_terminal()
-        {
-            return None;
-        }
-        let ask = || -> std::io::Result<Option<FilesInUseChoice>> {
-            let mut err = std::io::stderr().lock();
-            writeln!(
-                err,
-                "The following applications are using files that need to be updated by this setup:"
-            )?;
-            for a in apps {
-                writeln!(err, "  {} (pid {}, {})", a.name, a.pid, a.app_type)?;
-            }
-            writeln!(
-                err,
-                "  1) Automatically close applications and restart them."
-            )?;
-            writeln!(
-                err,
-                "  2) Do not close applications. (A restart will be required.)"
-            )?;
-            writeln!(err, "  3) Cancel the installation.")?;
-            let stdin = std::io::stdin();
-            loop {
-                write!(err, "Choice [1]: ")?;
-                err.flush()?;
-                let mut line = String::new();
-                if stdin.lock().read_line(&mut line)? == 0 {
-                    return Ok(Some(FilesInUseChoice::Cancel));
-                }
-                match line.trim() {
-                    "" | "1" => return Ok(Some(FilesInUseChoice::CloseAndRestart)),
-                    "2" => return Ok(Some(FilesInUseChoice::DoNotClose)),
-                    "3" => return Ok(Some(FilesInUseChoice::Cancel)),
-                    _ => writeln!(err, "Please answer 1, 2 or 3.")?,
-                }
-            }
-        };
-        if let Some(bar) = &self.bar {
-            bar.suspend(|| ask().ok().flatten())
-        } else {
-            ask().ok().flatten()
-        }
+        self.ask_on_terminal(
+            "The following applications are using files that need to be updated by this setup:",
+            apps,
+            [
+                (
+                    "Automatically close applications and restart them.",
+                    FilesInUseChoice::CloseAndRestart,
+                ),
+                (
+                    "Do not close applications. (A restart will be required.)",
+                    FilesInUseChoice::DoNotClose,
+                ),
+                ("Cancel the installation.", FilesInUseChoice::Cancel),
+            ],
+        )
     }
 
     fn files_in_use_legacy(&mut self, apps: &[AppInUse]) -> Option<LegacyFilesInUseChoice> {
-        // The FilesInUse dialog's Retry/Ignore/Exit (spec 1.5), at full UI on a terminal.
+        // The FilesInUse dialog's Retry/Ignore/Exit (spec 1.5), with message 1607's text.
+        self.ask_on_terminal(
+            "The following applications should be closed before continuing the install:",
+            apps,
+            [
+                ("Retry (after closing them).", LegacyFilesInUseChoice::Retry),
+                (
+                    "Ignore. (The files are replaced; a restart will be required.)",
+                    LegacyFilesInUseChoice::Ignore,
+                ),
+                ("Exit the installation.", LegacyFilesInUseChoice::Exit),
+            ],
+        )
+    }
+}
+
+impl TerminalUi {
+    /// A files-in-use prompt: the heading, the apps, three numbered choices (the first is
+    /// the default; end of input picks the last, the way out). Only at full UI and with
+    /// someone at the terminal: otherwise `None`, and the engine applies the quiet default.
+    fn ask_on_terminal<T: Copy>(
+        &self,
+        heading: &str,
+        apps: &[AppInUse],
+        choices: [(&str, T); 3],
+    ) -> Option<T> {
         if self.level < UiLevel::Full
             || !std::io::stdin().is_terminal()
             || !std::io::stderr().is_terminal()
         {
             return None;
         }
-        let ask = || -> std::io::Result<Option<LegacyFilesInUseChoice>> {
+        let ask = || -> std::io::Result<T> {
             let mut err = std::io::stderr().lock();
-            // Message 1607's text.
-            writeln!(
-                err,
-                "The following applications should be closed before continuing the install:"
-            )?;
+            writeln!(err, "{heading}")?;
             for a in apps {
                 writeln!(err, "  {} (pid {}, {})", a.name, a.pid, a.app_type)?;
             }
-            writeln!(err, "  1) Retry (after closing them).")?;
-            writeln!(
-                err,
-                "  2) Ignore. (The files are replaced; a restart will be required.)"
-            )?;
-            writeln!(err, "  3) Exit the installation.")?;
+            for (n, (text, _)) in choices.iter().enumerate() {
+                writeln!(err, "  {}) {text}", n + 1)?;
+            }
             let stdin = std::io::stdin();
             loop {
                 write!(err, "Choice [1]: ")?;
                 err.flush()?;
                 let mut line = String::new();
                 if stdin.lock().read_line(&mut line)? == 0 {
-                    return Ok(Some(LegacyFilesInUseChoice::Exit));
+                    return Ok(choices[2].1);
                 }
                 match line.trim() {
-                    "" | "1" => return Ok(Some(LegacyFilesInUseChoice::Retry)),
-                    "2" => return Ok(Some(LegacyFilesInUseChoice::Ignore)),
-                    "3" => return Ok(Some(LegacyFilesInUseChoice::Exit)),
+                    "" | "1" => return Ok(choices[0].1),
+                    "2" => return Ok(choices[1].1),
+                    "3" => return Ok(choices[2].1),
                     _ => writeln!(err, "Please answer 1, 2 or 3.")?,
                 }
             }
         };
-        if let Some(bar) = &self.bar {
-            bar.suspend(|| ask().ok().flatten())
-        } else {
-            ask().ok().flatten()
+        match &self.bar {
+            Some(bar) => bar.suspend(|| ask().ok()),
+            None => ask().ok(),
         }
     }
 }
