@@ -858,6 +858,7 @@ impl CostTables {
             .collect();
         let mut plans = Vec::with_capacity(self.files.len());
         let mut decisions: HashMap<&str, bool> = HashMap::new();
+        let mut absent_dirs = AbsentDirs::default();
         // Companion parents decide first.
         let mut order: Vec<&FileRow> = self.files.iter().collect();
         order.sort_by_key(|f| f.companion_of().is_some());
@@ -869,6 +870,12 @@ impl CostTables {
             let name = f.file_name.pick(short_target);
             let target = c.target_dir.join(name);
             let action = match c.action {
+                // Nothing can exist in a folder that does not: a first install into a new
+                // tree decides every file without a `statx` of each target.
+                InstallState::Local if absent_dirs.absent(&c.target_dir) => {
+                    decisions.insert(&f.file, true);
+                    FileAction::Install { overwrite: false }
+                }
                 InstallState::Local => {
                     let decision = if let Some(parent) = f.companion_of() {
                         match decisions.get(parent) {
@@ -1205,6 +1212,33 @@ fn apply_never_overwrite(mut files: Vec<FilePlan>, components: &[ComponentPlan])
 fn dedup_keep_order(paths: &mut Vec<PathBuf>) {
     let mut seen = HashSet::new();
     paths.retain(|p| seen.insert(p.clone()));
+}
+
+/// Which folders are known to be missing, so that costing asks the file system once per
+/// folder rather than once per file. A folder is missing when `lstat` says `ENOENT` (some
+/// component of its path does not exist), or when its parent is missing; then no path
+/// under it exists either. Anything else (present, a symlink, `ENOTDIR`, no permission)
+/// counts as "maybe present" and each file is asked about as before.
+#[derive(Default)]
+struct AbsentDirs {
+    known: HashMap<PathBuf, bool>,
+}
+
+impl AbsentDirs {
+    fn absent(&mut self, dir: &Path) -> bool {
+        if let Some(&absent) = self.known.get(dir) {
+            return absent;
+        }
+        let parent_absent = match dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => self.absent(parent),
+            _ => false,
+        };
+        let absent = parent_absent
+            || std::fs::symlink_metadata(dir)
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+        self.known.insert(dir.to_path_buf(), absent);
+        absent
+    }
 }
 
 fn exists(path: &Path) -> bool {

@@ -78,6 +78,37 @@ pub(crate) struct Stage<'r> {
     last_dir: Option<(PathBuf, OwnedFd)>,
 }
 
+/// The staging folder as a writer thread sees it: it writes and closes files the
+/// [`Stage`] created (which still removes everything in the folder when the install
+/// fails). Its thread must be joined before the stage commits.
+pub(crate) struct StageDir {
+    path: PathBuf,
+}
+
+impl StageDir {
+    /// The staging folder's path (for messages).
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes a staged file and sets its final permissions.
+    pub(crate) fn close(&self, staged: StagedFile) -> Result<String> {
+        close_in(|| self.path.clone(), staged)
+    }
+}
+
+/// Closes a staged file, making it executable when its content starts like a program.
+fn close_in(dir_path: impl FnOnce() -> PathBuf, staged: StagedFile) -> Result<String> {
+    // Created 0644 (the staging folder is 0700, so nobody else sees it meanwhile);
+    // only programs need another mode.
+    let exec = staged.head.starts_with(b"#!") || staged.head.starts_with(b"\x7fELF");
+    if exec {
+        rustix::fs::fchmod(&staged.file, Mode::from_raw_mode(0o755))
+            .map_err(|e| Error::io(dir_path().join(&staged.name), e.into()))?;
+    }
+    Ok(staged.name)
+}
+
 /// A file being written into the staging folder.
 pub(crate) struct StagedFile {
     /// Name inside the staging folder.
@@ -243,14 +274,16 @@ impl<'r> Stage<'r> {
 
     /// Closes a staged file and sets its final permissions.
     pub(crate) fn close(&mut self, staged: StagedFile) -> Result<String> {
-        // Created 0644 (the staging folder is 0700, so nobody else sees it meanwhile);
-        // only programs need another mode.
-        let exec = staged.head.starts_with(b"#!") || staged.head.starts_with(b"\x7fELF");
-        if exec {
-            rustix::fs::fchmod(&staged.file, Mode::from_raw_mode(0o755))
-                .map_err(|e| Error::io(self.dir_path().join(&staged.name), e.into()))?;
+        close_in(|| self.dir_path(), staged)
+    }
+
+    /// What a thread that writes and closes staged files (made by [`Stage::create`]) needs
+    /// of the staging folder, while the stage stays with the engine, which alone creates,
+    /// journals, commits and discards.
+    pub(crate) fn writer_dir(&self) -> StageDir {
+        StageDir {
+            path: self.dir_path(),
         }
-        Ok(staged.name)
     }
 
     /// Copies an already staged file into a new staged file (DuplicateFiles).

@@ -18,7 +18,9 @@ use crate::cost::{CabinetLocation, FileSource};
 use crate::error::Error;
 use crate::sequence::ActionResult;
 use crate::session::Session;
-use crate::stage::{Stage, StagedFile};
+use std::sync::mpsc::{Receiver, SyncSender};
+
+use crate::stage::{Stage, StageDir, StagedFile};
 
 /// InstallFiles.
 pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
@@ -78,9 +80,12 @@ fn install_files(s: &mut Session<'_>) -> Result<(), Error> {
         let Some(stage) = s.stage.as_mut() else {
             return Err(Error::failure("the staging area could not be created"));
         };
+        let dir = stage.writer_dir();
         let ui = &mut *s.ui;
         let mut sink = StageSink {
             stage,
+            tx: None,
+            batch: Batch::default(),
             jobs: &jobs,
             wanted,
             staged: &mut staged,
@@ -91,8 +96,34 @@ fn install_files(s: &mut Session<'_>) -> Result<(), Error> {
                 !ui.cancelled()
             },
         };
-        let result = cabinet::extract_to(reader, &mut sink);
+        // Two threads: this one reads and inflates the cabinet, the writer creates and
+        // writes the staged files (on a 2-core machine most of an extraction's time is those
+        // system calls). The queue between them holds at most QUEUE pieces of at most PIECE
+        // bytes each, so memory stays bounded whatever the cabinet's size.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(QUEUE);
+        sink.tx = Some(tx);
+        let (result, written) = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || write_batches(&dir, rx));
+            let result = cabinet::extract_to(reader, &mut sink);
+            let rest = std::mem::take(&mut sink.batch);
+            if result.is_ok()
+                && !rest.parts.is_empty()
+                && let Some(tx) = &sink.tx
+            {
+                // A send fails only when the writer stopped on an error, which its join
+                // below returns.
+                let _ = send(tx, rest);
+            }
+            // Closing the queue ends the writer once it has written everything sent.
+            sink.tx = None;
+            let written = writer
+                .join()
+                .unwrap_or_else(|_| Err(Error::failure("the staged-file writer stopped")));
+            (result, written)
+        });
         let (error, n) = (sink.error.take(), sink.done);
+        // The writer's own error explains a failed send better than the send does.
+        written?;
         if let Err(e) = result {
             return Err(error.unwrap_or_else(|| Error::failure(format!("cabinet {shown}: {e}"))));
         }
@@ -152,30 +183,131 @@ trait ReadSeek: io::Read + io::Seek {}
 impl<T: io::Read + io::Seek> ReadSeek for T {}
 
 /// A staged file and the job it is for.
+/// A batch sent to the writer thread holds at most this many bytes of content.
+const PIECE: usize = 64 * 1024;
+/// A batch holds at most this many files (each an open file descriptor).
+const PARTS: usize = 32;
+/// At most this many batches wait for the writer thread: with [`PIECE`] and [`PARTS`],
+/// with the batch being filled and the one being written, at most 640 KiB and 320 open
+/// files (well under the usual limit of 1,024 descriptors).
+const QUEUE: usize = 8;
+
+/// Staged files' content on its way to the writer thread, many small files to a batch (a
+/// message per file cost a thread wake-up per file). Parts come in order; a file's parts
+/// all come before the next file's.
+#[derive(Default)]
+struct Batch {
+    parts: Vec<Part>,
+    /// The parts' bytes, one after the other.
+    data: Vec<u8>,
+}
+
+/// One file's next `len` bytes of a [`Batch`].
+struct Part {
+    /// Set on a file's first part: the staged file, created (the engine's thread creates
+    /// the files and the writer writes them: the two then take about as long).
+    start: Option<StagedFile>,
+    len: usize,
+    /// The file's last part: close it.
+    last: bool,
+}
+
+/// The writer thread: creates and writes the staged files, until the queue closes.
+fn write_batches(dir: &StageDir, rx: Receiver<Batch>) -> Result<(), Error> {
+    let mut current: Option<StagedFile> = None;
+    for batch in rx {
+        let mut rest = batch.data.as_slice();
+        for part in batch.parts {
+            if let Some(file) = part.start {
+                current = Some(file);
+            }
+            let Some(file) = current.as_mut() else {
+                return Err(Error::failure("staged file content without a file"));
+            };
+            let (data, tail) = rest.split_at_checked(part.len).unwrap_or((rest, &[]));
+            rest = tail;
+            io::Write::write_all(file, data)
+                .map_err(|e| Error::io(dir.path().join(&file.name), e))?;
+            if part.last
+                && let Some(file) = current.take()
+            {
+                dir.close(file)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One file being extracted: its bytes go into the batch being filled, which the slot holds
+/// while the file is open and hands back to the sink when the file is finished.
 struct Slot {
     index: usize,
-    file: StagedFile,
+    /// The staged file's name.
+    name: String,
+    /// The staged file, until its first part carries it to the writer.
+    file: Option<StagedFile>,
+    batch: Batch,
+    /// Where this file's current part starts in `batch.data`.
+    part_start: usize,
+    written: u64,
+    tx: SyncSender<Batch>,
+}
+
+impl Slot {
+    /// Ends this file's current part in the batch.
+    fn end_part(&mut self, last: bool) {
+        self.batch.parts.push(Part {
+            start: self.file.take(),
+            len: self.batch.data.len() - self.part_start,
+            last,
+        });
+        self.part_start = self.batch.data.len();
+    }
+}
+
+/// Sends a batch to the writer thread.
+fn send(tx: &SyncSender<Batch>, batch: Batch) -> io::Result<()> {
+    tx.send(batch)
+        .map_err(|_| io::Error::other("the staged-file writer stopped"))
 }
 
 impl io::Write for Slot {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file.write(buf)
+        let room = PIECE.saturating_sub(self.batch.data.len());
+        let n = buf.len().min(room);
+        self.batch.data.extend_from_slice(&buf[..n]);
+        self.written += n as u64;
+        if self.batch.data.len() >= PIECE {
+            self.end_part(false);
+            let full = std::mem::replace(
+                &mut self.batch,
+                Batch {
+                    parts: Vec::new(),
+                    data: Vec::with_capacity(PIECE),
+                },
+            );
+            self.part_start = 0;
+            send(&self.tx, full)?;
+        }
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
+        Ok(())
     }
 }
 
-/// Receives a cabinet's files into staged files.
 struct StageSink<'s, 'a> {
     stage: &'s mut Stage<'a>,
+    /// The writer thread's queue, while it runs.
+    tx: Option<SyncSender<Batch>>,
+    /// The batch being filled, while no file is open.
+    batch: Batch,
     jobs: &'s [FileJob],
     wanted: HashMap<&'s str, usize>,
     staged: &'s mut Vec<Option<String>>,
     error: Option<Error>,
     done: u64,
-    /// Reports progress; false: the user cancelled.
     progress: &'s mut dyn FnMut(u64) -> bool,
 }
 
@@ -202,46 +334,62 @@ impl Sink for StageSink<'_, '_> {
             self.error = Some(e);
             return Err(io::Error::new(io::ErrorKind::InvalidData, msg));
         }
-        match self.stage.create() {
-            Ok(file) => Ok(Some(Slot { index: i, file })),
+        let Some(tx) = &self.tx else {
+            return Err(io::Error::other("the staged-file writer is not running"));
+        };
+        let file = match self.stage.create() {
+            Ok(file) => file,
             Err(e) => {
                 let msg = e.to_string();
                 self.error = Some(e);
-                Err(io::Error::other(msg))
+                return Err(io::Error::other(msg));
             }
-        }
+        };
+        let batch = std::mem::take(&mut self.batch);
+        Ok(Some(Slot {
+            index: i,
+            name: file.name.clone(),
+            file: Some(file),
+            part_start: batch.data.len(),
+            batch,
+            written: 0,
+            tx: tx.clone(),
+        }))
     }
 
     fn finish(&mut self, entry: &CabinetEntry, slot: Self::Writer) -> io::Result<()> {
-        let Slot { index: i, file } = slot;
+        let mut slot = slot;
+        let i = slot.index;
         let job = &self.jobs[i];
-        if file.written() != job.size {
+        if slot.written != job.size {
             let e = Error::failure(format!(
                 "file {} ({}): {} bytes extracted, the File table says {}",
                 job.key,
                 job.target.display(),
-                file.written(),
+                slot.written,
                 entry.size
             ));
             let msg = e.to_string();
             self.error = Some(e);
             return Err(io::Error::new(io::ErrorKind::InvalidData, msg));
         }
-        match self.stage.close(file) {
-            Ok(name) => {
-                self.staged[i] = Some(name);
-                self.done += 1;
-                if !(self.progress)(self.done) {
-                    self.error = Some(Error::UserExit);
-                    return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
-                }
-                Ok(())
+        slot.end_part(true);
+        let Slot { name, batch, .. } = slot;
+        if batch.data.len() >= PIECE / 2 || batch.parts.len() >= PARTS {
+            // A failed send means the writer stopped: its own error is reported after it
+            // is joined.
+            if let Some(tx) = &self.tx {
+                send(tx, batch)?;
             }
-            Err(e) => {
-                let msg = e.to_string();
-                self.error = Some(e);
-                Err(io::Error::other(msg))
-            }
+        } else {
+            self.batch = batch;
         }
+        self.staged[i] = Some(name);
+        self.done += 1;
+        if !(self.progress)(self.done) {
+            self.error = Some(Error::UserExit);
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+        }
+        Ok(())
     }
 }
