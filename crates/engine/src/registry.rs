@@ -587,36 +587,34 @@ fn write_product(tx: &rusqlite::Transaction<'_>, p: &ProductRecord) -> rusqlite:
             now
         ],
     )?;
+    // One prepared statement per table for all its rows (a package may have a component
+    // per file: parsing the SQL per row was a tenth of a 5,000-file install).
+    let mut insert_feature = tx
+        .prepare_cached("INSERT OR IGNORE INTO features (product_code, feature) VALUES (?1, ?2)")?;
     for f in &p.features {
-        tx.execute(
-            "INSERT OR IGNORE INTO features (product_code, feature) VALUES (?1, ?2)",
-            params![p.product_code, f],
-        )?;
+        insert_feature.execute(params![p.product_code, f])?;
     }
+    let mut insert_component = tx.prepare_cached(
+        "INSERT OR REPLACE INTO components (product_code, component, component_id, key_path) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     for c in &p.components {
-        tx.execute(
-            "INSERT OR REPLACE INTO components (product_code, component, component_id, key_path) VALUES (?1, ?2, ?3, ?4)",
-            params![
-                p.product_code,
-                c.component,
-                c.component_id,
-                c.key_path.as_deref().map(path_blob)
-            ],
-        )?;
+        insert_component.execute(params![
+            p.product_code,
+            c.component,
+            c.component_id,
+            c.key_path.as_deref().map(path_blob)
+        ])?;
     }
-    // One prepared statement for every file (5,000 rows: parsing the SQL per row was a
-    // tenth of a 5,000-file install).
     let mut insert_file = tx.prepare_cached(
         "INSERT OR REPLACE INTO files (product_code, component, path) VALUES (?1, ?2, ?3)",
     )?;
     for (component, path) in &p.files {
         insert_file.execute(params![p.product_code, component, path_blob(path)])?;
     }
+    let mut insert_folder =
+        tx.prepare_cached("INSERT OR IGNORE INTO folders (product_code, path) VALUES (?1, ?2)")?;
     for path in &p.folders {
-        tx.execute(
-            "INSERT OR IGNORE INTO folders (product_code, path) VALUES (?1, ?2)",
-            params![p.product_code, path_blob(path)],
-        )?;
+        insert_folder.execute(params![p.product_code, path_blob(path)])?;
     }
     Ok(())
 }
