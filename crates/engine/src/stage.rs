@@ -870,42 +870,20 @@ pub(crate) fn walk(
     mut made: Option<&mut Vec<PathBuf>>,
     mode: Mode,
 ) -> Result<OwnedFd> {
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    let mut cur: OwnedFd = rustix::fs::openat(lock.dir(), ".", flags, Mode::empty())
-        .map_err(|e| Error::io(lock.root(), e.into()))?;
-    let mut so_far = PathBuf::new();
-    for comp in rel.components() {
-        let name = match comp {
-            Component::Normal(n) => n,
-            Component::CurDir => continue,
-            _ => {
-                return Err(Error::OutsideRoot {
-                    root: lock.root().to_path_buf(),
-                    path: rel.to_path_buf(),
-                });
-            }
-        };
-        so_far.push(name);
-        let next = match rustix::fs::openat(&cur, name, flags, Mode::empty()) {
-            Ok(fd) => fd,
-            Err(Errno::NOENT) if create => {
-                match rustix::fs::mkdirat(&cur, name, mode) {
-                    Ok(()) => {
-                        if let Some(made) = made.as_deref_mut() {
-                            made.push(so_far.clone());
-                        }
-                    }
-                    Err(Errno::EXIST) => {}
-                    Err(e) => return Err(Error::io(lock.root().join(&so_far), e.into())),
-                }
-                rustix::fs::openat(&cur, name, flags, Mode::empty())
-                    .map_err(|e| symlink_or_io(lock, &so_far, e))?
-            }
-            Err(e) => return Err(symlink_or_io(lock, &so_far, e)),
-        };
-        cur = next;
+    if !create {
+        return walk_core(lock, rel, mode, None);
     }
-    Ok(cur)
+    walk_core(
+        lock,
+        rel,
+        mode,
+        Some(&mut |folder, step| {
+            if let (MkdirStep::Made, Some(made)) = (step, made.as_deref_mut()) {
+                made.push(folder.to_path_buf());
+            }
+            Ok(())
+        }),
+    )
 }
 
 /// [`walk`] creating what is missing, calling `before_mkdir` with each folder's relative
@@ -915,6 +893,37 @@ fn walk_with(
     rel: &Path,
     mode: Mode,
     before_mkdir: &mut dyn FnMut(&Path) -> Result<()>,
+) -> Result<OwnedFd> {
+    walk_core(
+        lock,
+        rel,
+        mode,
+        Some(&mut |folder, step| match step {
+            MkdirStep::Before => before_mkdir(folder),
+            MkdirStep::Made => Ok(()),
+        }),
+    )
+}
+
+/// What [`walk_core`] calls around each folder it creates.
+type MkdirHook<'a> = dyn FnMut(&Path, MkdirStep) -> Result<()> + 'a;
+
+/// Where [`walk_core`] is in creating a missing folder when it calls its hook.
+#[derive(Clone, Copy)]
+enum MkdirStep {
+    /// About to `mkdirat` (it may still find the folder made by someone else).
+    Before,
+    /// This call made the folder.
+    Made,
+}
+
+/// The walk itself: missing folders are created only when `create` is given, which hears
+/// of each one before and after it is made.
+fn walk_core(
+    lock: &RootLock,
+    rel: &Path,
+    mode: Mode,
+    mut create: Option<&mut MkdirHook<'_>>,
 ) -> Result<OwnedFd> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     let mut cur: OwnedFd = rustix::fs::openat(lock.dir(), ".", flags, Mode::empty())
@@ -932,18 +941,22 @@ fn walk_with(
             }
         };
         so_far.push(name);
-        let next = match rustix::fs::openat(&cur, name, flags, Mode::empty()) {
-            Ok(fd) => fd,
-            Err(Errno::NOENT) => {
-                before_mkdir(&so_far)?;
+        let next = match (
+            rustix::fs::openat(&cur, name, flags, Mode::empty()),
+            &mut create,
+        ) {
+            (Ok(fd), _) => fd,
+            (Err(Errno::NOENT), Some(hook)) => {
+                hook(&so_far, MkdirStep::Before)?;
                 match rustix::fs::mkdirat(&cur, name, mode) {
-                    Ok(()) | Err(Errno::EXIST) => {}
+                    Ok(()) => hook(&so_far, MkdirStep::Made)?,
+                    Err(Errno::EXIST) => {}
                     Err(e) => return Err(Error::io(lock.root().join(&so_far), e.into())),
                 }
                 rustix::fs::openat(&cur, name, flags, Mode::empty())
                     .map_err(|e| symlink_or_io(lock, &so_far, e))?
             }
-            Err(e) => return Err(symlink_or_io(lock, &so_far, e)),
+            (Err(e), _) => return Err(symlink_or_io(lock, &so_far, e)),
         };
         cur = next;
     }
