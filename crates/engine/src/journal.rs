@@ -496,16 +496,9 @@ fn restore_cache(state: &OwnedFd, staging: &OwnedFd, existed: bool, cached: &[(S
     ) else {
         return;
     };
-    if let Ok(listing) = rustix::fs::Dir::read_from(&dir) {
-        let names: Vec<Vec<u8>> = listing
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_bytes().to_vec())
-            .filter(|n| n != b"." && n != b"..")
-            .collect();
-        for n in names {
-            if !cached.iter().any(|(c, _)| c.as_bytes() == n.as_slice()) {
-                let _ = rustix::fs::unlinkat(&dir, OsStr::from_bytes(&n), AtFlags::empty());
-            }
+    for n in crate::stage::entry_names(&dir) {
+        if !cached.iter().any(|(c, _)| c.as_bytes() == n.as_slice()) {
+            let _ = rustix::fs::unlinkat(&dir, OsStr::from_bytes(&n), AtFlags::empty());
         }
     }
     for (name, backup) in cached {

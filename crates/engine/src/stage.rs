@@ -712,27 +712,29 @@ impl Drop for Stage<'_> {
     }
 }
 
-/// Removes every entry of a folder (files only: the staging folder holds no folders).
-pub(crate) fn remove_tree_at(dir: &OwnedFd) {
+/// The names of a folder's entries, `.` and `..` left out; an unreadable folder has none.
+pub(crate) fn entry_names(dir: &OwnedFd) -> Vec<Vec<u8>> {
     let Ok(fd) = rustix::fs::openat(
         dir,
         ".",
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     ) else {
-        return;
+        return Vec::new();
     };
-    let Ok(mut entries) = rustix::fs::Dir::read_from(&fd) else {
-        return;
+    let Ok(entries) = rustix::fs::Dir::read_from(&fd) else {
+        return Vec::new();
     };
-    let mut names = Vec::new();
-    while let Some(Ok(entry)) = entries.next() {
-        let name = entry.file_name().to_bytes();
-        if name != b"." && name != b".." {
-            names.push(name.to_vec());
-        }
-    }
-    for name in names {
+    entries
+        .map_while(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_bytes().to_vec())
+        .filter(|name| name != b"." && name != b"..")
+        .collect()
+}
+
+/// Removes every entry of a folder (files only: the staging folder holds no folders).
+pub(crate) fn remove_tree_at(dir: &OwnedFd) {
+    for name in entry_names(dir) {
         let _ = rustix::fs::unlinkat(dir, OsStr::from_bytes(&name), AtFlags::empty());
     }
 }
@@ -743,24 +745,9 @@ pub(crate) fn remove_tree_at(dir: &OwnedFd) {
 /// originals are only left after the journal that could restore them was deleted, that
 /// is, after the install they belonged to finished.
 fn remove_stale_staging(state: &OwnedFd) {
-    let Ok(fd) = rustix::fs::openat(
-        state,
-        ".",
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    ) else {
-        return;
-    };
-    let Ok(mut entries) = rustix::fs::Dir::read_from(&fd) else {
-        return;
-    };
-    let mut stale = Vec::new();
-    while let Some(Ok(entry)) = entries.next() {
-        let name = entry.file_name().to_bytes();
-        if name.starts_with(b"staging-") {
-            stale.push(name.to_vec());
-        }
-    }
+    let stale = entry_names(state)
+        .into_iter()
+        .filter(|name| name.starts_with(b"staging-"));
     for name in stale {
         let name = OsStr::from_bytes(&name);
         if let Ok(dir) = rustix::fs::openat(
