@@ -216,3 +216,48 @@ fn the_next_install_itself_rolls_back_then_installs() {
         .collect();
     assert!(staging.is_empty());
 }
+
+/// A first install into an empty root places each new folder whole (one journal record,
+/// one rename): killed before that rename or after it, the next run leaves the root empty.
+#[test]
+fn a_killed_first_install_leaves_an_empty_root_empty() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let rm = tmp.path().join("rm");
+    std::fs::create_dir(&rm).expect("mkdir");
+    let package = packages().join("many-files.msi");
+    // Records: the new `opt` folder, whole; then the registry write.
+    for crash_after in [1, 2] {
+        let root = tmp.path().join(format!("root-{crash_after}"));
+        std::fs::create_dir(&root).expect("mkdir");
+        let log = tmp.path().join(format!("crash-{crash_after}.log"));
+        let out = install(&rm, &root, &package, &log, Some(crash_after));
+        assert_eq!(
+            out.status.signal(),
+            Some(9),
+            "crash point {crash_after}: {:?}",
+            out.status
+        );
+        assert!(root.join("var/lib/rmsi/journal").is_file());
+        assert_eq!(
+            root.join("opt/rmsi-many-files/d07/f0700.txt").is_file(),
+            crash_after == 2,
+            "crash point {crash_after}"
+        );
+        let out = install(
+            &rm,
+            &root,
+            &tmp.path().join("missing.msi"),
+            &tmp.path().join(format!("recover-{crash_after}.log")),
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1619 % 256));
+        assert_eq!(
+            snapshot(&root),
+            BTreeMap::new(),
+            "crash point {crash_after}: the root is not empty again"
+        );
+        let out = install(&rm, &root, &package, &tmp.path().join("again.log"), None);
+        assert_eq!(out.status.code(), Some(0), "crash point {crash_after}");
+        assert!(root.join("opt/rmsi-many-files/d07/f0700.txt").is_file());
+    }
+}

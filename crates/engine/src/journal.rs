@@ -15,6 +15,7 @@
 //! | `M path` | state folder created (only at the start) | removing it if empty, last |
 //! | `D path` | folder created | removing it if empty |
 //! | `F target staged [backup]` | staged file renamed to target (original moved to backup) | moving the placed file back to `staged` if it is gone from staging, then the backup back |
+//! | `T target staged` | staged tree (a folder the install creates, whole) renamed to target | moving the folder back to `staged` if it is gone from staging |
 //! | `X target backup` | file moved aside to backup | moving the backup back |
 //! | `Y path mode` | empty folder removed | creating it again |
 //! | `G db cache [name backup]...` | product registry written: `db` a copy of the old database (`-`: none), `cache` whether `packages/` existed, then each cached package's backup (a hard link) | restoring the database, removing what `packages/` gained, putting the backed-up copies back |
@@ -79,6 +80,9 @@ pub(crate) enum Record {
         staged: String,
         backup: Option<String>,
     },
+    /// A staged tree (a folder the install creates, with what it holds) about to be
+    /// renamed to `target`, which does not exist.
+    PlaceTree { target: PathBuf, staged: String },
     /// A file about to be moved aside (RemoveFiles, MoveFiles).
     Remove { target: PathBuf, backup: String },
     /// An empty folder about to be removed, and its mode.
@@ -255,6 +259,9 @@ fn encode(r: &Record) -> String {
             ),
             None => format!("F {} {}\n", path_hex(target), hex(staged.as_bytes())),
         },
+        Record::PlaceTree { target, staged } => {
+            format!("T {} {}\n", path_hex(target), hex(staged.as_bytes()))
+        }
         Record::Remove { target, backup } => {
             format!("X {} {}\n", path_hex(target), hex(backup.as_bytes()))
         }
@@ -303,6 +310,10 @@ fn decode(line: &str) -> Option<Record> {
                 backup,
             }
         }
+        "T" => Record::PlaceTree {
+            target: path(f.next())?,
+            staged: name(f.next())?,
+        },
         "X" => Record::Remove {
             target: path(f.next())?,
             backup: name(f.next())?,
@@ -374,6 +385,7 @@ fn sane(r: &Record) -> bool {
             backup,
         } => rel(target) && name(staged) && backup.as_deref().is_none_or(name),
         Record::Remove { target, backup } => rel(target) && name(backup),
+        Record::PlaceTree { target, staged } => rel(target) && name(staged),
         Record::RemoveDir { target, .. } => rel(target),
         Record::Registry { backup, cached, .. } => {
             backup.as_deref().is_none_or(name) && cached.iter().all(|(n, b)| name(n) && name(b))
@@ -439,6 +451,23 @@ pub(crate) fn roll_back(lock: &RootLock, state: &OwnedFd, staging: &OwnedFd, rec
                     let _ = rustix::fs::renameat(staging, b.as_str(), &dir, name);
                 }
                 cached = Some((parent.to_path_buf(), dir));
+            }
+            Record::PlaceTree { target, staged } => {
+                cached = None;
+                // Renamed: the folder at the target is the one the install made, whole
+                // (what later records put in it was undone before this one).
+                if !exists(staging, staged)
+                    && let Some((dir, name)) = parent_of(target)
+                {
+                    let is_dir = rustix::fs::statat(&dir, &name, AtFlags::SYMLINK_NOFOLLOW)
+                        .is_ok_and(|st| {
+                            rustix::fs::FileType::from_raw_mode(st.st_mode)
+                                == rustix::fs::FileType::Directory
+                        });
+                    if is_dir {
+                        let _ = rustix::fs::renameat(&dir, &name, staging, staged.as_str());
+                    }
+                }
             }
             Record::Remove { target, backup } => {
                 if exists(staging, backup)

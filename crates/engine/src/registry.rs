@@ -57,25 +57,25 @@ CREATE TABLE IF NOT EXISTS features (
     product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
     feature      TEXT NOT NULL,
     PRIMARY KEY (product_code, feature)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS components (
     product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
     component    TEXT NOT NULL,
     component_id TEXT,
     key_path     BLOB,
     PRIMARY KEY (product_code, component)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (
     product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
     component    TEXT NOT NULL,
     path         BLOB NOT NULL,
     PRIMARY KEY (product_code, path)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS folders (
     product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
     path         BLOB NOT NULL,
     PRIMARY KEY (product_code, path)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state_folders (
     path BLOB PRIMARY KEY
 );

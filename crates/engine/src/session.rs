@@ -351,8 +351,10 @@ pub(crate) struct Session<'a> {
     pub(crate) commit_actions: Vec<DeferredAction>,
     /// Asynchronous custom actions to wait for at the end of the sequence.
     pub(crate) pending_async: Vec<PendingAsync>,
-    /// Private temp folder (custom action binaries and outputs).
-    pub(crate) temp: tempfile::TempDir,
+    /// Private temp folder (custom action binaries and outputs), made when first needed:
+    /// most installs run no custom action, and a folder on a disk costs its creation and
+    /// removal.
+    temp: Option<tempfile::TempDir>,
     /// A restart is required at the end (3010).
     pub(crate) reboot_required: bool,
     /// The error that made the install fail, for the caller (the sequence only carries the
@@ -375,10 +377,6 @@ impl<'a> Session<'a> {
         package: Package,
         log: &'a mut Log,
     ) -> Result<Session<'a>> {
-        let temp = tempfile::Builder::new()
-            .prefix("rmsi-")
-            .tempdir()
-            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
         let custom_actions = package
             .custom_actions()?
             .into_iter()
@@ -420,7 +418,7 @@ impl<'a> Session<'a> {
             rollback_actions: Vec::new(),
             commit_actions: Vec::new(),
             pending_async: Vec::new(),
-            temp,
+            temp: None,
             reboot_required: false,
             error: None,
             left: Vec::new(),
@@ -430,6 +428,20 @@ impl<'a> Session<'a> {
     }
 
     /// A property's value (`None` when unset; an empty property does not exist).
+    /// The private temp folder (owner-only, removed when the session ends).
+    pub(crate) fn temp_dir(&mut self) -> Result<PathBuf> {
+        if let Some(t) = &self.temp {
+            return Ok(t.path().to_path_buf());
+        }
+        let t = tempfile::Builder::new()
+            .prefix("rmsi-")
+            .tempdir()
+            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        let path = t.path().to_path_buf();
+        self.temp = Some(t);
+        Ok(path)
+    }
+
     pub(crate) fn prop(&self, name: &str) -> Option<String> {
         self.ctx.property(name)
     }
@@ -498,6 +510,9 @@ impl<'a> Session<'a> {
     /// Marks every stage operation scheduled so far as part of the script (before a deferred
     /// custom action, and at InstallExecute/InstallFinalize).
     pub(crate) fn mark_staged(&mut self) {
+        if let Some(stage) = self.stage.as_mut() {
+            stage.seal();
+        }
         let pending = self.stage.as_ref().map_or(0, Stage::pending);
         if pending > self.staged_marked {
             self.script

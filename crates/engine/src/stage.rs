@@ -43,6 +43,8 @@ use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Record};
 use crate::lock::RootLock;
 
+mod tree;
+
 /// One change to apply at commit.
 #[derive(Debug)]
 enum Op {
@@ -55,6 +57,8 @@ enum Op {
     Remove { target: PathBuf },
     /// Remove the folder `target` if it exists and is empty.
     RemoveDir { target: PathBuf },
+    /// Rename the staged tree `tree` into place (see [`tree`]).
+    PlaceTree { tree: usize },
 }
 
 /// An install's staging area and its list of changes. Dropping a stage that was not
@@ -76,6 +80,8 @@ pub(crate) struct Stage<'r> {
     finished: bool,
     /// The folder of the last file placed, still open.
     last_dir: Option<(PathBuf, OwnedFd)>,
+    /// Folders the install creates, built in the staging folder.
+    trees: tree::Trees,
 }
 
 /// The staging folder as a writer thread sees it: it writes and closes files the
@@ -83,12 +89,28 @@ pub(crate) struct Stage<'r> {
 /// fails). Its thread must be joined before the stage commits.
 pub(crate) struct StageDir {
     path: PathBuf,
+    fd: OwnedFd,
 }
 
 impl StageDir {
     /// The staging folder's path (for messages).
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Creates the staged file `name`, reserved with [`Stage::reserve_for`] or
+    /// [`Stage::reserve`] (its folder made by the reservation).
+    pub(crate) fn create(&self, name: String) -> Result<StagedFile> {
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(&self.fd, name.as_str(), flags, Mode::from_raw_mode(0o644))
+            .map_err(|e| Error::io(self.path.join(&name), e.into()))?;
+        Ok(StagedFile {
+            name,
+            file: File::from(fd),
+            written: 0,
+            head: Vec::new(),
+        })
     }
 
     /// Closes a staged file and sets its final permissions.
@@ -241,6 +263,7 @@ impl<'r> Stage<'r> {
             journal,
             finished: false,
             last_dir: None,
+            trees: tree::Trees::default(),
         })
     }
 
@@ -272,6 +295,45 @@ impl<'r> Stage<'r> {
         })
     }
 
+    /// Reserves the staged name of a file meant for `target` (relative to the root), for a
+    /// writer to create with [`StageDir::create`]: a name in its folder's staged tree when
+    /// that folder is one the install creates (see [`tree`]), else a fresh name.
+    pub(crate) fn reserve_for(&mut self, target: &Path) -> String {
+        match self.tree_name(target) {
+            // Taken already (two files for one target): the second goes the usual way.
+            Some(name) if self.trees.take(&name) => name,
+            _ => self.reserve(),
+        }
+    }
+
+    /// Reserves a fresh staged name (see [`Stage::reserve_for`]).
+    pub(crate) fn reserve(&mut self) -> String {
+        self.fresh_name('f')
+    }
+
+    /// The name a file at `target` has in its folder's open staged tree, opening the tree
+    /// if its folder is missing.
+    fn tree_name(&mut self, target: &Path) -> Option<String> {
+        let (parent, name) = split_parent(self.lock.root(), target).ok()?;
+        let (_, dir) = self.trees.folder(self.lock, &self.dir, parent)?;
+        Some(format!("{dir}/{}", name.to_str()?))
+    }
+
+    /// Puts tree `i`'s operation in the list if it is not there yet.
+    fn schedule_tree(&mut self, i: usize) {
+        let t = self.trees.get_mut(i);
+        if !t.scheduled {
+            t.scheduled = true;
+            self.ops.push(Op::PlaceTree { tree: i });
+        }
+    }
+
+    /// Closes the staged trees: what is scheduled from now on is placed after them, one by
+    /// one (before a deferred custom action, which may look at the root).
+    pub(crate) fn seal(&mut self) {
+        self.trees.close_all();
+    }
+
     /// Closes a staged file and sets its final permissions.
     pub(crate) fn close(&mut self, staged: StagedFile) -> Result<String> {
         close_in(|| self.dir_path(), staged)
@@ -280,10 +342,11 @@ impl<'r> Stage<'r> {
     /// What a thread that writes and closes staged files (made by [`Stage::create`]) needs
     /// of the staging folder, while the stage stays with the engine, which alone creates,
     /// journals, commits and discards.
-    pub(crate) fn writer_dir(&self) -> StageDir {
-        StageDir {
+    pub(crate) fn writer_dir(&self) -> io::Result<StageDir> {
+        Ok(StageDir {
             path: self.dir_path(),
-        }
+            fd: self.dir.try_clone()?,
+        })
     }
 
     /// Copies an already staged file into a new staged file (DuplicateFiles).
@@ -312,16 +375,54 @@ impl<'r> Stage<'r> {
         Ok((self.close(out)?, size))
     }
 
-    /// Schedules a staged file to be renamed to `target` (relative to the root).
-    pub(crate) fn place(&mut self, staged: String, target: PathBuf) -> Result<()> {
+    /// Schedules a staged file to be renamed to `target` (relative to the root); returns
+    /// its staged name from now on (a file whose folder the install creates moves into
+    /// that folder's staged tree).
+    pub(crate) fn place(&mut self, staged: String, target: PathBuf) -> Result<String> {
         check_relative(self.lock.root(), &target)?;
-        self.ops.push(Op::Place { staged, target });
-        Ok(())
+        let mut staged = staged;
+        if let Some(i) = self.trees.owner_of(&staged) {
+            if self.trees.staged_name(&target).as_deref() == Some(staged.as_str()) {
+                self.trees.get_mut(i).files += 1;
+                self.schedule_tree(i);
+                return Ok(staged);
+            }
+            // Its tree closed since it was created: a file of its own, placed in order.
+            let flat = self.fresh_name('f');
+            rustix::fs::renameat(&self.dir, staged.as_str(), &self.dir, flat.as_str())
+                .map_err(|e| Error::io(self.dir_path().join(&staged), e.into()))?;
+            staged = flat;
+        }
+        if let Some(name) = self.tree_name(&target)
+            && rustix::fs::renameat_with(
+                &self.dir,
+                staged.as_str(),
+                &self.dir,
+                name.as_str(),
+                RenameFlags::NOREPLACE,
+            )
+            .is_ok()
+            && let Some(i) = self.trees.owner_of(&name)
+        {
+            self.trees.take(&name);
+            self.trees.get_mut(i).files += 1;
+            self.schedule_tree(i);
+            return Ok(name);
+        }
+        self.ops.push(Op::Place {
+            staged: staged.clone(),
+            target,
+        });
+        Ok(staged)
     }
 
     /// Schedules a folder to be created.
     pub(crate) fn create_dir(&mut self, target: PathBuf) -> Result<()> {
         check_relative(self.lock.root(), &target)?;
+        if let Some((i, _)) = self.trees.folder(self.lock, &self.dir, &target) {
+            self.schedule_tree(i);
+            return Ok(());
+        }
         self.ops.push(Op::CreateDir { target });
         Ok(())
     }
@@ -329,6 +430,7 @@ impl<'r> Stage<'r> {
     /// Schedules a file to be removed (if it exists when the stage commits).
     pub(crate) fn remove(&mut self, target: PathBuf) -> Result<()> {
         check_relative(self.lock.root(), &target)?;
+        self.trees.close_around(&target);
         self.ops.push(Op::Remove { target });
         Ok(())
     }
@@ -336,6 +438,7 @@ impl<'r> Stage<'r> {
     /// Schedules an empty folder to be removed (if it exists and is empty at commit).
     pub(crate) fn remove_dir(&mut self, target: PathBuf) -> Result<()> {
         check_relative(self.lock.root(), &target)?;
+        self.trees.close_around(&target);
         self.ops.push(Op::RemoveDir { target });
         Ok(())
     }
@@ -417,6 +520,7 @@ impl<'r> Stage<'r> {
         let root = self.lock.root().to_path_buf();
         match op {
             Op::CreateDir { target } => self.open_dir(&target, summary).map(|_| ()),
+            Op::PlaceTree { tree } => self.place_tree(tree, summary),
             Op::Place { staged, target } => {
                 let (parent, name) = split_parent(&root, &target)?;
                 // Files of one folder come in a row: keep the last folder open instead of
@@ -552,6 +656,87 @@ impl<'r> Stage<'r> {
             return Err(e);
         }
         summary.placed += 1;
+        Ok(())
+    }
+
+    /// Renames staged tree `i` into place; when its folder exists by now (or cannot take a
+    /// rename: another file system), places its contents one by one instead.
+    fn place_tree(&mut self, i: usize, summary: &mut Summary) -> Result<()> {
+        self.last_dir = None;
+        let (target, staged) = {
+            let t = self.trees.get(i);
+            (t.target.clone(), t.staged.clone())
+        };
+        let root = self.lock.root().to_path_buf();
+        let (parent, name) = split_parent(&root, &target)?;
+        let dir = self.open_dir(parent, summary)?;
+        self.journal.append(Record::PlaceTree {
+            target: target.clone(),
+            staged: staged.clone(),
+        })?;
+        match rustix::fs::renameat_with(
+            &self.dir,
+            staged.as_str(),
+            &dir,
+            name,
+            RenameFlags::NOREPLACE,
+        ) {
+            Ok(()) => {
+                let t = self.trees.get(i);
+                summary.placed += t.files;
+                summary.folders += t.folders;
+                Ok(())
+            }
+            Err(Errno::EXIST | Errno::INVAL | Errno::NOSYS | Errno::XDEV | Errno::NOTEMPTY) => {
+                self.expand_tree(&staged, &target, summary)
+            }
+            Err(e) => Err(Error::io(root.join(&target), e.into())),
+        }
+    }
+
+    /// Places a staged tree's folders and files one at a time, as if each had been
+    /// scheduled alone. The tree's own folder stays in the staging folder (empty), so its
+    /// journal record undoes nothing.
+    fn expand_tree(&mut self, staged: &str, target: &Path, summary: &mut Summary) -> Result<()> {
+        let mut pending = vec![PathBuf::new()];
+        while let Some(rel) = pending.pop() {
+            let here = target.join(&rel);
+            self.apply(
+                Op::CreateDir {
+                    target: here.clone(),
+                },
+                summary,
+                false,
+            )?;
+            let from = Path::new(staged).join(&rel);
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            let fd = rustix::fs::openat(&self.dir, &from, flags, Mode::empty())
+                .map_err(|e| Error::io(self.dir_path().join(&from), e.into()))?;
+            let mut names = entry_names(&fd);
+            names.sort();
+            for name in names {
+                let name = OsStr::from_bytes(&name);
+                let st = rustix::fs::statat(&fd, name, AtFlags::SYMLINK_NOFOLLOW)
+                    .map_err(|e| Error::io(self.dir_path().join(&from).join(name), e.into()))?;
+                if rustix::fs::FileType::from_raw_mode(st.st_mode)
+                    == rustix::fs::FileType::Directory
+                {
+                    pending.push(rel.join(name));
+                    continue;
+                }
+                let flat = self.fresh_name('f');
+                rustix::fs::renameat(&fd, name, &self.dir, flat.as_str())
+                    .map_err(|e| Error::io(self.dir_path().join(&from).join(name), e.into()))?;
+                self.apply(
+                    Op::Place {
+                        staged: flat,
+                        target: here.join(name),
+                    },
+                    summary,
+                    false,
+                )?;
+            }
+        }
         Ok(())
     }
 
@@ -732,10 +917,36 @@ pub(crate) fn entry_names(dir: &OwnedFd) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Removes every entry of a folder (files only: the staging folder holds no folders).
+/// Removes every entry of a folder, sub-folders included (staged trees), never following
+/// a symlink. Sub-folders are reached by their path from `dir`, not kept open, so a deep
+/// tree needs no more descriptors than a flat one.
 pub(crate) fn remove_tree_at(dir: &OwnedFd) {
-    for name in entry_names(dir) {
-        let _ = rustix::fs::unlinkat(dir, OsStr::from_bytes(&name), AtFlags::empty());
+    let mut folders = vec![PathBuf::new()];
+    let mut i = 0;
+    while i < folders.len() {
+        let rel = folders[i].clone();
+        i += 1;
+        let fd = if rel.as_os_str().is_empty() {
+            None
+        } else {
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            match rustix::fs::openat(dir, &rel, flags, Mode::empty()) {
+                Ok(fd) => Some(fd),
+                Err(_) => continue,
+            }
+        };
+        let here = fd.as_ref().unwrap_or(dir);
+        for name in entry_names(here) {
+            let name = OsStr::from_bytes(&name);
+            // A folder answers EISDIR (never followed: a symlink is unlinked itself).
+            if rustix::fs::unlinkat(here, name, AtFlags::empty()) == Err(Errno::ISDIR) {
+                folders.push(rel.join(name));
+            }
+        }
+    }
+    // Found parents first: removed in reverse, each after what it held.
+    for rel in folders.iter().skip(1).rev() {
+        let _ = rustix::fs::unlinkat(dir, rel, AtFlags::REMOVEDIR);
     }
 }
 
@@ -1064,6 +1275,186 @@ mod tests {
             0o644
         );
         assert_eq!(fs_err::read_to_string(txt).expect("read"), "hello");
+    }
+
+    /// Lines of the journal naming a record kind (`T`: staged trees, `F`: files).
+    fn journal_records(root: &Path, kind: &str) -> usize {
+        fs_err::read_to_string(root.join("var/lib/rmsi/journal"))
+            .expect("journal")
+            .lines()
+            .filter(|l| l.starts_with(&format!("{kind} ")))
+            .count()
+    }
+
+    #[test]
+    fn a_new_folder_is_placed_whole_with_one_record() {
+        let root = tempfile::tempdir().expect("root");
+        fs_err::create_dir_all(root.path().join("opt")).expect("mkdir");
+        let lock = RootLock::acquire(root.path()).expect("lock");
+        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        stage.create_dir("opt/App/empty".into()).expect("dir");
+        for i in 0..20 {
+            let target = PathBuf::from(format!("opt/App/d{}/f{i}", i % 3));
+            let name = stage.reserve_for(&target);
+            assert!(name.starts_with("t1/"), "{name}");
+            let mut f = stage
+                .writer_dir()
+                .expect("dir")
+                .create(name)
+                .expect("create");
+            f.write_all(format!("{i}").as_bytes()).expect("write");
+            let name = stage.close(f).expect("close");
+            stage.place(name, target).expect("place");
+        }
+        // The folder's one operation, and nothing to rename per file.
+        assert_eq!(stage.pending(), 1);
+        let sum = stage.commit().expect("commit");
+        assert_eq!((sum.placed, sum.folders), (20, 5));
+        assert_eq!(journal_records(root.path(), "T"), 1);
+        assert_eq!(journal_records(root.path(), "F"), 0);
+        stage.finish();
+        let all = listing(root.path());
+        assert_eq!(all.iter().filter(|p| !p.ends_with('/')).count(), 20);
+        assert!(all.contains(&"opt/App/empty/".to_string()));
+        assert_eq!(
+            fs_err::read_to_string(root.path().join("opt/App/d1/f7")).expect("read"),
+            "7"
+        );
+        assert_eq!(
+            fs_err::metadata(root.path().join("opt/App"))
+                .expect("meta")
+                .permissions()
+                .mode()
+                & 0o022,
+            fs_err::metadata(root.path().join("opt"))
+                .expect("meta")
+                .permissions()
+                .mode()
+                & 0o022,
+            "a placed folder has the mode of one created in place"
+        );
+    }
+
+    #[test]
+    fn a_folder_made_before_the_commit_gets_the_files_one_by_one() {
+        let root = tempfile::tempdir().expect("root");
+        let lock = RootLock::acquire(root.path()).expect("lock");
+        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "a");
+        stage.place(a, "opt/App/sub/a".into()).expect("place");
+        let b = stage_text(&mut stage, "b");
+        stage.place(b, "opt/App/b".into()).expect("place");
+        // Someone (a custom action) makes the folder, with a file of theirs, after the
+        // files were staged.
+        fs_err::create_dir_all(root.path().join("opt/App")).expect("mkdir");
+        fs_err::write(root.path().join("opt/App/theirs"), "theirs").expect("write");
+        let sum = stage.commit().expect("commit");
+        assert_eq!(sum.placed, 2);
+        // The tree's record, then one per file.
+        assert_eq!(journal_records(root.path(), "T"), 1);
+        assert_eq!(journal_records(root.path(), "F"), 2);
+        stage.finish();
+        let placed: Vec<String> = listing(root.path())
+            .into_iter()
+            .filter(|p| p.starts_with("opt/"))
+            .collect();
+        assert_eq!(
+            placed,
+            [
+                "opt/",
+                "opt/App/",
+                "opt/App/b",
+                "opt/App/sub/",
+                "opt/App/sub/a",
+                "opt/App/theirs"
+            ]
+        );
+        assert_eq!(
+            fs_err::read_to_string(root.path().join("opt/App/sub/a")).expect("read"),
+            "a"
+        );
+        assert_eq!(
+            fs_err::read_to_string(root.path().join("opt/App/theirs")).expect("read"),
+            "theirs"
+        );
+    }
+
+    #[test]
+    fn a_sealed_folder_takes_later_files_after_it_in_order() {
+        let root = tempfile::tempdir().expect("root");
+        let lock = RootLock::acquire(root.path()).expect("lock");
+        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "first");
+        stage.place(a, "opt/App/a".into()).expect("place");
+        // A deferred custom action comes here in the script.
+        stage.seal();
+        let marked = stage.pending();
+        let b = stage_text(&mut stage, "second");
+        stage.place(b, "opt/App/a".into()).expect("place");
+        let c = stage_text(&mut stage, "c");
+        stage.place(c, "opt/App/c".into()).expect("place");
+        assert_eq!(stage.pending(), marked + 2);
+        // The part before the custom action: the folder, with the first file only.
+        let first = stage.commit_next(marked).expect("commit");
+        assert_eq!(first.placed, 1);
+        assert_eq!(
+            fs_err::read_to_string(root.path().join("opt/App/a")).expect("read"),
+            "first"
+        );
+        assert!(!root.path().join("opt/App/c").exists());
+        let rest = stage.commit().expect("commit");
+        assert_eq!((rest.placed, rest.replaced), (2, 1));
+        stage.finish();
+        assert_eq!(
+            fs_err::read_to_string(root.path().join("opt/App/a")).expect("read"),
+            "second"
+        );
+    }
+
+    #[test]
+    fn a_removal_inside_a_new_folder_comes_after_it() {
+        let root = tempfile::tempdir().expect("root");
+        let lock = RootLock::acquire(root.path()).expect("lock");
+        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "a");
+        stage.place(a, "opt/App/a".into()).expect("place");
+        stage.remove("opt/App/a".into()).expect("remove");
+        let b = stage_text(&mut stage, "b");
+        stage.place(b, "opt/App/b".into()).expect("place");
+        stage.commit().expect("commit");
+        stage.finish();
+        assert!(!root.path().join("opt/App/a").exists());
+        assert!(root.path().join("opt/App/b").exists());
+    }
+
+    #[test]
+    fn a_placed_folder_is_taken_back_on_failure_and_after_a_crash() {
+        let root = tempfile::tempdir().expect("root");
+        let r = root.path();
+        fs_err::create_dir_all(r.join("opt")).expect("mkdir");
+        fs_err::write(r.join("opt/keep"), "mine").expect("write");
+        let before = listing(r);
+        {
+            let lock = RootLock::acquire(r).expect("lock");
+            let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+            let a = stage_text(&mut stage, "a");
+            stage.place(a, "opt/App/deep/a".into()).expect("place");
+            stage.commit().expect("commit");
+            assert!(r.join("opt/App/deep/a").exists());
+            stage.discard();
+            assert_eq!(listing(r), before);
+        }
+        let lock = RootLock::acquire(r).expect("lock");
+        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "a");
+        stage.place(a, "opt/App/deep/a".into()).expect("place");
+        stage.commit().expect("commit");
+        std::mem::forget(stage);
+        drop(lock);
+        assert!(r.join("opt/App/deep/a").exists());
+        let lock = RootLock::acquire(r).expect("lock again");
+        assert_eq!(lock.recovered().len(), 1, "{:?}", lock.recovered());
+        assert_eq!(listing(r), before);
     }
 
     #[test]

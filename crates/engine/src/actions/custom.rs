@@ -275,7 +275,13 @@ fn run_exe(
                 .join(" ")
         ));
     }
-    let output = s.temp.path().join(format!("ca-{}.out", unique()));
+    let output = match s.temp_dir() {
+        Ok(dir) => dir.join(format!("ca-{}.out", unique())),
+        Err(e) => {
+            let e = StartError::CannotRun(e.to_string());
+            return cannot_run(s, name, &location, shown_command, &e);
+        }
+    };
     let running = match custom_action::start(&program, &output) {
         Ok(r) => r,
         Err(e) => return cannot_run(s, name, &location, shown_command, &e),
@@ -396,8 +402,8 @@ fn binary_program(s: &mut Session<'_>, source: &str, target: &str) -> Result<Pro
         .binary(source)
         .map_err(|e| StartError::CannotRun(format!("Binary row {source}: {e} (error 2721)")))?;
     let path = s
-        .temp
-        .path()
+        .temp_dir()
+        .map_err(|e| StartError::CannotRun(e.to_string()))?
         .join(format!("bin-{}-{}", unique(), sanitize(source)));
     let write = || -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;

@@ -69,7 +69,7 @@ fn duplicate(s: &mut Session<'_>, original: &str, from: &Path, to: &Path) -> Res
         from.display(),
         to.display()
     ));
-    s.stage()?.place(name, rel)
+    s.stage()?.place(name, rel).map(|_| ())
 }
 
 /// The duplicates' target paths (for InstallValidate).

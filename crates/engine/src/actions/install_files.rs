@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::io;
+use std::path::PathBuf;
 
 use super::FileJob;
 use crate::cabinet::{self, CabinetEntry, Sink};
@@ -18,9 +19,11 @@ use crate::cost::{CabinetLocation, FileSource};
 use crate::error::Error;
 use crate::sequence::ActionResult;
 use crate::session::Session;
-use std::sync::mpsc::{Receiver, SyncSender};
+use crate::stage::{Stage, StageDir};
 
-use crate::stage::{Stage, StageDir, StagedFile};
+mod pipeline;
+
+use pipeline::{Batch, Queues, Slot};
 
 /// InstallFiles.
 pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
@@ -52,6 +55,9 @@ fn install_files(s: &mut Session<'_>) -> Result<(), Error> {
     }
 
     let mut staged: Vec<Option<String>> = vec![None; jobs.len()];
+    // Each file's target relative to the root, where the stage creates it (a path that
+    // leaves the root is refused when the file is scheduled, below).
+    let rels: Vec<Option<PathBuf>> = jobs.iter().map(|j| s.rel(&j.target).ok()).collect();
     let mut done = 0u64;
     for (cab, indices) in &by_cabinet {
         let wanted: HashMap<&str, usize> = indices
@@ -80,49 +86,58 @@ fn install_files(s: &mut Session<'_>) -> Result<(), Error> {
         let Some(stage) = s.stage.as_mut() else {
             return Err(Error::failure("the staging area could not be created"));
         };
-        let dir = stage.writer_dir();
+        let dir = stage
+            .writer_dir()
+            .map_err(|e| Error::io(stage.dir_path(), e))?;
         let ui = &mut *s.ui;
-        let mut sink = StageSink {
-            stage,
-            tx: None,
-            batch: Batch::default(),
-            jobs: &jobs,
-            wanted,
-            staged: &mut staged,
-            error: None,
-            done: 0,
-            progress: &mut |n| {
-                ui.progress(done + n, total);
-                !ui.cancelled()
-            },
+        let mut progress = |n| {
+            ui.progress(done + n, total);
+            !ui.cancelled()
         };
-        // Two threads: this one reads and inflates the cabinet, the writer creates and
-        // writes the staged files (on a 2-core machine most of an extraction's time is those
-        // system calls). The queue between them holds at most QUEUE pieces of at most PIECE
-        // bytes each, so memory stays bounded whatever the cabinet's size.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(QUEUE);
-        sink.tx = Some(tx);
-        let (result, written) = std::thread::scope(|scope| {
-            let writer = scope.spawn(move || write_batches(&dir, rx));
+        // This thread reads and inflates the cabinet; writer threads create and write the
+        // staged files (see `pipeline`).
+        let (queues, ends) = Queues::new();
+        let (result, error, n, written) = std::thread::scope(|scope| {
+            let dir = &dir;
+            let writers: Vec<_> = ends
+                .into_iter()
+                .map(|rx| scope.spawn(move || pipeline::write_batches(dir, rx)))
+                .collect();
+            let mut sink = StageSink {
+                stage,
+                dir,
+                queues: &queues,
+                batch: Batch::default(),
+                jobs: &jobs,
+                rels: &rels,
+                wanted,
+                staged: &mut staged,
+                error: None,
+                done: 0,
+                progress: &mut progress,
+            };
             let result = cabinet::extract_to(reader, &mut sink);
             let rest = std::mem::take(&mut sink.batch);
-            if result.is_ok()
-                && !rest.parts.is_empty()
-                && let Some(tx) = &sink.tx
-            {
-                // A send fails only when the writer stopped on an error, which its join
-                // below returns.
-                let _ = send(tx, rest);
+            if result.is_ok() && !rest.is_empty() {
+                // A failed send: the writer's error, from its join below, says why.
+                let _ = queues.send(rest);
             }
-            // Closing the queue ends the writer once it has written everything sent.
-            sink.tx = None;
-            let written = writer
-                .join()
-                .unwrap_or_else(|_| Err(Error::failure("the staged-file writer stopped")));
-            (result, written)
+            let (error, n) = (sink.error.take(), sink.done);
+            // Closing the queues ends the writers once they wrote everything sent.
+            drop(sink);
+            drop(queues);
+            let mut written = Ok(());
+            for w in writers {
+                let r = w
+                    .join()
+                    .unwrap_or_else(|_| Err(Error::failure("a staged-file writer stopped")));
+                if written.is_ok() {
+                    written = r;
+                }
+            }
+            (result, error, n, written)
         });
-        let (error, n) = (sink.error.take(), sink.done);
-        // The writer's own error explains a failed send better than the send does.
+        // A writer's own error explains a failed send better than the send does.
         written?;
         if let Err(e) = result {
             return Err(error.unwrap_or_else(|| Error::failure(format!("cabinet {shown}: {e}"))));
@@ -155,7 +170,7 @@ fn install_files(s: &mut Session<'_>) -> Result<(), Error> {
     }
 
     // Every selected file must have been found; then schedule the renames.
-    for (job, name) in jobs.iter().zip(staged) {
+    for ((job, name), rel) in jobs.iter().zip(staged).zip(rels) {
         let Some(name) = name else {
             return Err(Error::failure(format!(
                 "file {} ({}) is not in its cabinet",
@@ -163,7 +178,11 @@ fn install_files(s: &mut Session<'_>) -> Result<(), Error> {
                 job.target.display()
             )));
         };
-        let rel = s.rel(&job.target)?;
+        let rel = match rel {
+            Some(rel) => rel,
+            // Refused: say why.
+            None => s.rel(&job.target)?,
+        };
         if s.log.is_enabled() {
             s.log.engine(&format!(
                 "Executing op: FileCopy(SourceName={},DestName={},FileSize={})",
@@ -172,8 +191,8 @@ fn install_files(s: &mut Session<'_>) -> Result<(), Error> {
                 job.size
             ));
         }
-        s.staged_files.insert(job.key.clone(), name.clone());
-        s.stage()?.place(name, rel)?;
+        let name = s.stage()?.place(name, rel)?;
+        s.staged_files.insert(job.key.clone(), name);
     }
     Ok(())
 }
@@ -182,128 +201,16 @@ fn install_files(s: &mut Session<'_>) -> Result<(), Error> {
 trait ReadSeek: io::Read + io::Seek {}
 impl<T: io::Read + io::Seek> ReadSeek for T {}
 
-/// A staged file and the job it is for.
-/// A batch sent to the writer thread holds at most this many bytes of content.
-const PIECE: usize = 64 * 1024;
-/// A batch holds at most this many files (each an open file descriptor).
-const PARTS: usize = 32;
-/// At most this many batches wait for the writer thread: with [`PIECE`] and [`PARTS`],
-/// with the batch being filled and the one being written, at most 640 KiB and 320 open
-/// files (well under the usual limit of 1,024 descriptors).
-const QUEUE: usize = 8;
-
-/// Staged files' content on its way to the writer thread, many small files to a batch (a
-/// message per file cost a thread wake-up per file). Parts come in order; a file's parts
-/// all come before the next file's.
-#[derive(Default)]
-struct Batch {
-    parts: Vec<Part>,
-    /// The parts' bytes, one after the other.
-    data: Vec<u8>,
-}
-
-/// One file's next `len` bytes of a [`Batch`].
-struct Part {
-    /// Set on a file's first part: the staged file, created (the engine's thread creates
-    /// the files and the writer writes them: the two then take about as long).
-    start: Option<StagedFile>,
-    len: usize,
-    /// The file's last part: close it.
-    last: bool,
-}
-
-/// The writer thread: creates and writes the staged files, until the queue closes.
-fn write_batches(dir: &StageDir, rx: Receiver<Batch>) -> Result<(), Error> {
-    let mut current: Option<StagedFile> = None;
-    for batch in rx {
-        let mut rest = batch.data.as_slice();
-        for part in batch.parts {
-            if let Some(file) = part.start {
-                current = Some(file);
-            }
-            let Some(file) = current.as_mut() else {
-                return Err(Error::failure("staged file content without a file"));
-            };
-            let (data, tail) = rest.split_at_checked(part.len).unwrap_or((rest, &[]));
-            rest = tail;
-            io::Write::write_all(file, data)
-                .map_err(|e| Error::io(dir.path().join(&file.name), e))?;
-            if part.last
-                && let Some(file) = current.take()
-            {
-                dir.close(file)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// One file being extracted: its bytes go into the batch being filled, which the slot holds
-/// while the file is open and hands back to the sink when the file is finished.
-struct Slot {
-    index: usize,
-    /// The staged file's name.
-    name: String,
-    /// The staged file, until its first part carries it to the writer.
-    file: Option<StagedFile>,
-    batch: Batch,
-    /// Where this file's current part starts in `batch.data`.
-    part_start: usize,
-    written: u64,
-    tx: SyncSender<Batch>,
-}
-
-impl Slot {
-    /// Ends this file's current part in the batch.
-    fn end_part(&mut self, last: bool) {
-        self.batch.parts.push(Part {
-            start: self.file.take(),
-            len: self.batch.data.len() - self.part_start,
-            last,
-        });
-        self.part_start = self.batch.data.len();
-    }
-}
-
-/// Sends a batch to the writer thread.
-fn send(tx: &SyncSender<Batch>, batch: Batch) -> io::Result<()> {
-    tx.send(batch)
-        .map_err(|_| io::Error::other("the staged-file writer stopped"))
-}
-
-impl io::Write for Slot {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let room = PIECE.saturating_sub(self.batch.data.len());
-        let n = buf.len().min(room);
-        self.batch.data.extend_from_slice(&buf[..n]);
-        self.written += n as u64;
-        if self.batch.data.len() >= PIECE {
-            self.end_part(false);
-            let full = std::mem::replace(
-                &mut self.batch,
-                Batch {
-                    parts: Vec::new(),
-                    data: Vec::with_capacity(PIECE),
-                },
-            );
-            self.part_start = 0;
-            send(&self.tx, full)?;
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 struct StageSink<'s, 'a> {
     stage: &'s mut Stage<'a>,
-    /// The writer thread's queue, while it runs.
-    tx: Option<SyncSender<Batch>>,
+    /// The staging folder, where this thread creates the files.
+    dir: &'s StageDir,
+    /// The writer threads' queues.
+    queues: &'s Queues,
     /// The batch being filled, while no file is open.
     batch: Batch,
     jobs: &'s [FileJob],
+    rels: &'s [Option<PathBuf>],
     wanted: HashMap<&'s str, usize>,
     staged: &'s mut Vec<Option<String>>,
     error: Option<Error>,
@@ -311,8 +218,8 @@ struct StageSink<'s, 'a> {
     progress: &'s mut dyn FnMut(u64) -> bool,
 }
 
-impl Sink for StageSink<'_, '_> {
-    type Writer = Slot;
+impl<'s> Sink for StageSink<'s, '_> {
+    type Writer = Slot<'s>;
 
     fn open(&mut self, entry: &CabinetEntry) -> io::Result<Option<Self::Writer>> {
         let Some(&i) = self.wanted.get(entry.name.as_str()) else {
@@ -334,10 +241,11 @@ impl Sink for StageSink<'_, '_> {
             self.error = Some(e);
             return Err(io::Error::new(io::ErrorKind::InvalidData, msg));
         }
-        let Some(tx) = &self.tx else {
-            return Err(io::Error::other("the staged-file writer is not running"));
+        let name = match &self.rels[i] {
+            Some(rel) => self.stage.reserve_for(rel),
+            None => self.stage.reserve(),
         };
-        let file = match self.stage.create() {
+        let file = match self.dir.create(name) {
             Ok(file) => file,
             Err(e) => {
                 let msg = e.to_string();
@@ -346,19 +254,10 @@ impl Sink for StageSink<'_, '_> {
             }
         };
         let batch = std::mem::take(&mut self.batch);
-        Ok(Some(Slot {
-            index: i,
-            name: file.name.clone(),
-            file: Some(file),
-            part_start: batch.data.len(),
-            batch,
-            written: 0,
-            tx: tx.clone(),
-        }))
+        Ok(Some(Slot::new(i, file, batch, self.queues)))
     }
 
     fn finish(&mut self, entry: &CabinetEntry, slot: Self::Writer) -> io::Result<()> {
-        let mut slot = slot;
         let i = slot.index;
         let job = &self.jobs[i];
         if slot.written != job.size {
@@ -373,14 +272,11 @@ impl Sink for StageSink<'_, '_> {
             self.error = Some(e);
             return Err(io::Error::new(io::ErrorKind::InvalidData, msg));
         }
-        slot.end_part(true);
-        let Slot { name, batch, .. } = slot;
-        if batch.data.len() >= PIECE / 2 || batch.parts.len() >= PARTS {
+        let (name, batch) = slot.finish();
+        if batch.is_full() {
             // A failed send means the writer stopped: its own error is reported after it
             // is joined.
-            if let Some(tx) = &self.tx {
-                send(tx, batch)?;
-            }
+            self.queues.send(batch)?;
         } else {
             self.batch = batch;
         }

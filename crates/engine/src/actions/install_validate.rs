@@ -12,7 +12,8 @@
 //! (where they are staged); otherwise `OutOfDiskSpace` is set and the install ends with 1603
 //! before any application is shut down.
 
-use std::path::PathBuf;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::rm::{ValidateInput, Validated};
@@ -54,7 +55,16 @@ fn disk_space(s: &mut Session<'_>) -> Result<(), Error> {
         Err(_) => return Ok(()),
     };
     let block = st.f_frsize.max(1);
-    let sizes: Vec<u64> = s.ctx.files_to_install().iter().map(|f| f.size).collect();
+    let sizes: Vec<u64> = s
+        .ctx
+        .plan()
+        .map(|p| {
+            p.files_to_install()
+                .filter(|f| f.source.is_some())
+                .map(|f| u64::try_from(f.size).unwrap_or(0))
+                .collect()
+        })
+        .unwrap_or_default();
     let needed = space_needed(&sizes, block);
     let available = st.f_bavail.saturating_mul(block);
     let short = needed > available;
@@ -82,30 +92,44 @@ fn space_needed(sizes: &[u64], block: u64) -> u64 {
 
 /// The existing regular files (absolute paths) the install will overwrite or remove.
 fn existing_targets(s: &Session<'_>) -> Vec<PathBuf> {
-    let mut targets: Vec<PathBuf> = s
+    let extra: Vec<PathBuf> = [
+        super::remove_files::targets(s),
+        super::duplicate_files::targets(s),
+        super::move_files::targets(s),
+    ]
+    .concat();
+    let mut targets: Vec<&Path> = s
         .ctx
-        .files_to_install()
-        .into_iter()
-        .map(|j| j.target)
-        .collect();
-    targets.extend(super::remove_files::targets(s));
-    targets.extend(super::duplicate_files::targets(s));
-    targets.extend(super::move_files::targets(s));
-    targets.sort();
+        .plan()
+        .map(|p| {
+            p.files_to_install()
+                .filter(|f| f.source.is_some())
+                .map(|f| f.target.as_path())
+                .collect()
+        })
+        .unwrap_or_default();
+    targets.extend(extra.iter().map(PathBuf::as_path));
+    // Sorted by their bytes (cheaper than by components, and it still keeps a folder's
+    // files together): open each folder once, without following a symlink, and `lstat`
+    // its entries through it; a missing folder answers for all its files.
+    targets.sort_unstable_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
     targets.dedup();
-    // Sorted paths keep a folder's files together: open each folder once (without
-    // following a symlink) and `lstat` its entries through it.
     let mut out = Vec::new();
-    let mut current: Option<(PathBuf, Option<std::os::fd::OwnedFd>)> = None;
+    let mut current: Option<(&Path, Option<std::os::fd::OwnedFd>)> = None;
     for t in targets {
-        let Ok(rel) = s.rel(&t) else { continue };
+        let Some(rel) = t.strip_prefix(&s.root).ok().filter(|r| {
+            r.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+        }) else {
+            continue;
+        };
         let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
             continue;
         };
-        if current.as_ref().is_none_or(|(p, _)| p != parent) {
+        if current.as_ref().is_none_or(|(p, _)| *p != parent) {
             let fd =
                 crate::stage::walk(s.lock, parent, false, None, rustix::fs::Mode::empty()).ok();
-            current = Some((parent.to_path_buf(), fd));
+            current = Some((parent, fd));
         }
         let Some((_, Some(dir))) = &current else {
             continue;
@@ -115,7 +139,7 @@ fn existing_targets(s: &Session<'_>) -> Vec<PathBuf> {
                 rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
             });
         if regular {
-            out.push(t);
+            out.push(t.to_path_buf());
         }
     }
     out
