@@ -230,8 +230,12 @@ fn run_locked(
             return (Err(e), Vec::new());
         }
     };
+    let started = std::time::Instant::now();
     let package = match Package::open(&request.package) {
-        Ok(p) => p,
+        Ok(p) => {
+            tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, "package opened");
+            p
+        }
         Err(e) => {
             drop(lock);
             remove_made(&made_root);
@@ -661,7 +665,12 @@ impl<'a> Session<'a> {
             if let Some(stage) = self.stage.as_mut() {
                 stage.before_registry_write()?;
             }
+            let started = std::time::Instant::now();
             let db = self.ctx.record_product(&path)?;
+            tracing::debug!(
+                ms = started.elapsed().as_secs_f64() * 1e3,
+                "product registered"
+            );
             self.log.engine(&format!(
                 "Executing op: ProductRegister(ProductCode={},Registry={})",
                 self.prop("ProductCode").unwrap_or_default(),
@@ -844,6 +853,20 @@ impl sequence::Host for Session<'_> {
     }
 
     fn run(&mut self, action: &str, which: Which) -> ActionResult {
+        let started = std::time::Instant::now();
+        let result = self.run_action(action, which);
+        tracing::debug!(
+            action,
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            result = result.log_value(),
+            "action ended"
+        );
+        result
+    }
+}
+
+impl Session<'_> {
+    fn run_action(&mut self, action: &str, which: Which) -> ActionResult {
         if self.ui.cancelled() {
             self.log.engine("The user cancelled the installation.");
             return self.fail(Error::UserExit);

@@ -79,7 +79,7 @@ fn install_record_maintain_and_remove() {
     assert_eq!(installs, 2);
 
     // The install succeeded: record it.
-    let record = ProductRecord::from_plan(&props, &first, package.path());
+    let record = ProductRecord::from_plan(&props, &first, package.path(), &|_| false);
     assert_eq!(
         record.product_code,
         "{11111111-2222-3333-4444-555555555555}"
@@ -138,7 +138,12 @@ fn find_related_products_matches_upgrade_rows() {
     let (props, plan) = run(&old, root.path(), &registry, &[]);
     let mut registry = registry;
     registry
-        .record(&ProductRecord::from_plan(&props, &plan, old.path()))
+        .record(&ProductRecord::from_plan(
+            &props,
+            &plan,
+            old.path(),
+            &|_| false,
+        ))
         .unwrap();
     // …version 2.0.0's Upgrade row (1.0.0 ≤ v < 2.0.0) finds it.
     let (_d2, new_msi) = upgrade_package("2.0.0", "{11111111-0000-0000-0000-000000000002}");

@@ -36,6 +36,7 @@ enum Command {
 
 /// Runs `rmsi` with the process's arguments and returns its exit status.
 pub fn main() -> ExitCode {
+    crate::init_tracing();
     let args = expr::operand_after_options(std::env::args_os().collect());
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,

@@ -81,6 +81,7 @@ impl std::error::Error for UsageError {}
 
 /// Runs `rstmgr` with the process's arguments and returns its exit status.
 pub fn main() -> ExitCode {
+    crate::init_tracing();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Start(args) => commands::start(args),

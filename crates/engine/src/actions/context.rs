@@ -258,7 +258,14 @@ impl Context {
             .plan
             .as_ref()
             .ok_or_else(|| Error::failure("RegisterProduct ran before CostFinalize"))?;
-        let mut record = ProductRecord::from_plan(&self.props, plan, package_path);
+        // Files an earlier run installed stay recorded, even where costing kept them.
+        let earlier: std::collections::HashSet<&Path> = self
+            .record
+            .iter()
+            .flat_map(|r| r.files.iter().map(|(_, p)| p.as_path()))
+            .collect();
+        let mut record =
+            ProductRecord::from_plan(&self.props, plan, package_path, &|p| earlier.contains(p));
         // Folders this run created, and those earlier runs of the product created (a
         // maintenance run does not create them again), go when the product goes.
         let mut folders: Vec<PathBuf> = self
@@ -271,23 +278,6 @@ impl Context {
         folders.sort();
         folders.dedup();
         record.folders = folders;
-        // Only files this product put in place are its own: a file that was already there
-        // and that costing kept (an existing newer version, say) stays the user's, and an
-        // uninstall leaves it. Files an earlier run installed stay recorded.
-        let earlier: std::collections::HashSet<&Path> = self
-            .record
-            .iter()
-            .flat_map(|r| r.files.iter().map(|(_, p)| p.as_path()))
-            .collect();
-        let placed: std::collections::HashSet<&Path> = plan
-            .files
-            .iter()
-            .filter(|f| matches!(f.action, FileAction::Install { .. }))
-            .map(|f| f.target.as_path())
-            .collect();
-        record
-            .files
-            .retain(|(_, p)| placed.contains(p.as_path()) || earlier.contains(p.as_path()));
         let registry = self
             .registry
             .as_mut()
@@ -311,7 +301,7 @@ impl Context {
         let (Some(record), Some(plan)) = (&self.record, &self.plan) else {
             return false;
         };
-        let left = ProductRecord::from_plan(&self.props, plan, Path::new(""));
+        let left = ProductRecord::from_plan(&self.props, plan, Path::new(""), &|_| true);
         // A product that installed nothing (no features) is removed only when asked to.
         let asked = self
             .props

@@ -23,7 +23,7 @@ use crate::stage::{Stage, StageDir};
 
 mod pipeline;
 
-use pipeline::{Batch, Queues, Slot};
+use pipeline::{Batch, Dealer, Queues, Slot, Staged};
 
 /// InstallFiles.
 pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
@@ -107,7 +107,8 @@ fn install_files(s: &mut Session<'_>) -> Result<(), Error> {
                 stage,
                 dir,
                 queues: &queues,
-                batch: Batch::default(),
+                batches: (0..queues.writers()).map(Batch::new).collect(),
+                dealer: Dealer::default(),
                 jobs: &jobs,
                 rels: &rels,
                 wanted,
@@ -117,10 +118,11 @@ fn install_files(s: &mut Session<'_>) -> Result<(), Error> {
                 progress: &mut progress,
             };
             let result = cabinet::extract_to(reader, &mut sink);
-            let rest = std::mem::take(&mut sink.batch);
-            if result.is_ok() && !rest.is_empty() {
-                // A failed send: the writer's error, from its join below, says why.
-                let _ = queues.send(rest);
+            for rest in std::mem::take(&mut sink.batches) {
+                if result.is_ok() && !rest.is_empty() {
+                    // A failed send: the writer's error, from its join below, says why.
+                    let _ = queues.send(rest);
+                }
             }
             let (error, n) = (sink.error.take(), sink.done);
             // Closing the queues ends the writers once they wrote everything sent.
@@ -207,8 +209,10 @@ struct StageSink<'s, 'a> {
     dir: &'s StageDir,
     /// The writer threads' queues.
     queues: &'s Queues,
-    /// The batch being filled, while no file is open.
-    batch: Batch,
+    /// Each writer's batch being filled, while no file of it is open.
+    batches: Vec<Batch>,
+    /// Which writer gets which staged folder.
+    dealer: Dealer,
     jobs: &'s [FileJob],
     rels: &'s [Option<PathBuf>],
     wanted: HashMap<&'s str, usize>,
@@ -245,16 +249,19 @@ impl<'s> Sink for StageSink<'s, '_> {
             Some(rel) => self.stage.reserve_for(rel),
             None => self.stage.reserve(),
         };
-        let file = match self.dir.create(name) {
-            Ok(file) => file,
-            Err(e) => {
-                let msg = e.to_string();
-                self.error = Some(e);
-                return Err(io::Error::other(msg));
-            }
+        let (writer, staged) = match self.dealer.writer_for(&name, self.queues.writers()) {
+            Some(w) => (w, Staged::Named(name.clone())),
+            None => match self.dir.create(name.clone()) {
+                Ok(file) => (0, Staged::Created(file)),
+                Err(e) => {
+                    let msg = e.to_string();
+                    self.error = Some(e);
+                    return Err(io::Error::other(msg));
+                }
+            },
         };
-        let batch = std::mem::take(&mut self.batch);
-        Ok(Some(Slot::new(i, file, batch, self.queues)))
+        let batch = std::mem::replace(&mut self.batches[writer], Batch::new(writer));
+        Ok(Some(Slot::new(i, name, staged, batch, self.queues)))
     }
 
     fn finish(&mut self, entry: &CabinetEntry, slot: Self::Writer) -> io::Result<()> {
@@ -273,12 +280,19 @@ impl<'s> Sink for StageSink<'s, '_> {
             return Err(io::Error::new(io::ErrorKind::InvalidData, msg));
         }
         let (name, batch) = slot.finish();
+        // A failed send means the writer stopped: its own error is reported after it is
+        // joined.
+        let w = batch.writer();
+        if !self.batches[w].is_empty() {
+            // Another file of this writer finished while this one was open (files of a
+            // cabinet may overlap): its batch goes first.
+            let earlier = std::mem::replace(&mut self.batches[w], Batch::new(w));
+            self.queues.send(earlier)?;
+        }
         if batch.is_full() {
-            // A failed send means the writer stopped: its own error is reported after it
-            // is joined.
             self.queues.send(batch)?;
         } else {
-            self.batch = batch;
+            self.batches[w] = batch;
         }
         self.staged[i] = Some(name);
         self.done += 1;

@@ -16,12 +16,23 @@ pub(crate) struct Guard {
 
 impl Guard {
     pub(crate) fn spawn(cmd: &mut Command) -> Guard {
-        let child = cmd
-            .stdin(Stdio::null())
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot spawn {cmd:?}: {e}"));
+            .stderr(Stdio::null());
+        // A program this test just wrote can be "busy" for a moment: another test's
+        // thread may fork while the file is still open for writing here, and the child
+        // holds that descriptor until it execs (ETXTBSY, rust-lang/rust#114554).
+        let mut tries = 0;
+        let child = loop {
+            match cmd.spawn() {
+                Ok(child) => break child,
+                Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 100 => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => panic!("cannot spawn {cmd:?}: {e}"),
+            }
+        };
         Guard { child }
     }
 

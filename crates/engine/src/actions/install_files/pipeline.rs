@@ -1,15 +1,18 @@
 //! InstallFiles' staged-file pipeline: the engine's thread inflates a cabinet into batches
-//! of file content and creates the staged files; writer threads write and close them.
+//! of file content; writer threads create, write and close the staged files.
 //!
 //! Creating, writing and closing thousands of small files is most of an extraction's time,
-//! and it is system calls. Measured on tmpfs with 5,000 files: the engine's thread creating
-//! the files and a writer writing them is faster than writers doing both (creations in one
-//! folder take its lock in turn, so writers creating there wait for each other), whether
-//! one writer or one per core. Every queue is bounded, so memory stays bounded whatever the
-//! cabinet's size: at most [`QUEUE`] batches of at most [`PIECE`] bytes (and [`PARTS`] open
-//! files) wait for each writer.
+//! and it is system calls; creating the files alone was two thirds of the engine thread's
+//! time in a 5,000-file install. Writers work in parallel only in different folders
+//! (creations in one folder take its lock in turn), so every file of a staged folder goes to
+//! the same writer, and folders are dealt out to the writers in turn. Files staged flat
+//! (their target folder exists) are created by the engine's thread and written by the first
+//! writer, which measured faster than one thread doing both.
+//!
+//! Every queue is bounded, so memory stays bounded whatever the cabinet's size: at most
+//! [`QUEUE`] batches of at most [`PIECE`] bytes (and [`PARTS`] files) wait for each writer.
 
-use std::cell::Cell;
+use std::collections::HashMap;
 use std::io;
 use std::sync::mpsc::{Receiver, SyncSender};
 
@@ -17,30 +20,40 @@ use crate::error::Error;
 use crate::stage::{StageDir, StagedFile};
 
 /// A batch sent to a writer holds at most this many bytes of content.
-pub(super) const PIECE: usize = 64 * 1024;
+const PIECE: usize = 64 * 1024;
 /// A batch holds at most this many files' parts.
-pub(super) const PARTS: usize = 32;
+const PARTS: usize = 32;
 /// At most this many batches wait for each writer.
 const QUEUE: usize = 8;
-/// Writer threads: one per core but the engine thread's, at least one, at most this many
-/// (beyond that the file system's locks, not the cores, set the pace). On two cores, a
-/// second writer measured slower: it takes turns with the engine's thread, the pipeline's
-/// slowest stage.
+/// Writer threads: one per core, at most this many (beyond that the file system, not the
+/// cores, sets the pace).
 const MAX_WRITERS: usize = 4;
 
 /// Staged files' content on its way to a writer, many small files to a batch (a message per
 /// file cost a thread wake-up per file). A file's parts come in order, all to one writer.
-#[derive(Default)]
 pub(super) struct Batch {
     parts: Vec<Part>,
     /// The parts' bytes, one after the other.
     data: Vec<u8>,
-    /// The writer this batch must go to: the one writing the file whose part comes first,
-    /// when that file started in an earlier batch.
-    writer: Option<usize>,
+    /// The writer it goes to.
+    writer: usize,
 }
 
 impl Batch {
+    /// An empty batch for writer `writer`.
+    pub(super) fn new(writer: usize) -> Batch {
+        Batch {
+            parts: Vec::new(),
+            data: Vec::new(),
+            writer,
+        }
+    }
+
+    /// The writer it goes to.
+    pub(super) fn writer(&self) -> usize {
+        self.writer
+    }
+
     /// Whether the batch is worth a message of its own.
     pub(super) fn is_full(&self) -> bool {
         self.data.len() >= PIECE / 2 || self.parts.len() >= PARTS
@@ -51,12 +64,20 @@ impl Batch {
     }
 }
 
+/// A staged file as its first part carries it to a writer.
+pub(super) enum Staged {
+    /// Created by the engine's thread.
+    Created(StagedFile),
+    /// Its reserved name, for the writer to create.
+    Named(String),
+}
+
 /// One file's next `len` bytes of a [`Batch`].
 struct Part {
     /// The file (its job's index).
     file: usize,
-    /// On a file's first part: the staged file, created.
-    create: Option<StagedFile>,
+    /// On a file's first part: the staged file.
+    create: Option<Staged>,
     len: usize,
     /// The file's last part: close it.
     last: bool,
@@ -65,44 +86,60 @@ struct Part {
 /// The writers' queues, as the engine's thread sees them.
 pub(super) struct Queues {
     txs: Vec<SyncSender<Batch>>,
-    /// The writer for the next batch that may go anywhere.
-    next: Cell<usize>,
 }
 
 impl Queues {
-    /// Queues for `n` writers and each writer's end.
+    /// Queues for the writers, and each writer's end.
     pub(super) fn new() -> (Queues, Vec<Receiver<Batch>>) {
         let n = std::thread::available_parallelism()
-            .map_or(1, |n| n.get().saturating_sub(1))
+            .map_or(1, |n| n.get())
             .clamp(1, MAX_WRITERS);
         let (txs, rxs) = (0..n)
             .map(|_| std::sync::mpsc::sync_channel::<Batch>(QUEUE))
             .unzip();
-        (
-            Queues {
-                txs,
-                next: Cell::new(0),
-            },
-            rxs,
-        )
+        (Queues { txs }, rxs)
     }
 
-    /// Sends a batch to its writer (or the next one in turn); returns which.
-    pub(super) fn send(&self, batch: Batch) -> io::Result<usize> {
-        let w = batch.writer.unwrap_or_else(|| {
-            let w = self.next.get();
-            self.next.set((w + 1) % self.txs.len());
-            w
-        });
+    /// How many writers there are.
+    pub(super) fn writers(&self) -> usize {
+        self.txs.len()
+    }
+
+    /// Sends a batch to its writer.
+    pub(super) fn send(&self, batch: Batch) -> io::Result<()> {
         // A send fails only when the writer stopped on an error, which its join returns.
-        self.txs[w]
+        self.txs[batch.writer]
             .send(batch)
-            .map_err(|_| io::Error::other("a staged-file writer stopped"))?;
-        Ok(w)
+            .map_err(|_| io::Error::other("a staged-file writer stopped"))
     }
 }
 
-/// One file being extracted: its bytes go into the batch being filled, which the slot holds
+/// Which writer gets a staged folder's files: folders are dealt out in turn, so that the
+/// writers create files in different folders.
+#[derive(Default)]
+pub(super) struct Dealer {
+    folders: HashMap<String, usize>,
+    last: Option<(String, usize)>,
+}
+
+impl Dealer {
+    /// The writer for a file staged as `name` (`t1/sub/file`: a folder's files all go to
+    /// one writer); `None` for a file staged flat.
+    pub(super) fn writer_for(&mut self, name: &str, writers: usize) -> Option<usize> {
+        let (folder, _) = name.rsplit_once('/')?;
+        if let Some((last, w)) = &self.last
+            && last == folder
+        {
+            return Some(*w);
+        }
+        let next = self.folders.len() % writers.max(1);
+        let w = *self.folders.entry(folder.to_string()).or_insert(next);
+        self.last = Some((folder.to_string(), w));
+        Some(w)
+    }
+}
+
+/// One file being extracted: its bytes go into its writer's batch, which the slot holds
 /// while the file is open and hands back when the file is finished.
 pub(super) struct Slot<'q> {
     /// The file (its job's index).
@@ -110,7 +147,7 @@ pub(super) struct Slot<'q> {
     /// The staged file's name.
     pub(super) name: String,
     /// The staged file, until its first part carries it to a writer.
-    create: Option<StagedFile>,
+    create: Option<Staged>,
     batch: Batch,
     /// Where this file's current part starts in `batch.data`.
     part_start: usize,
@@ -120,17 +157,18 @@ pub(super) struct Slot<'q> {
 }
 
 impl<'q> Slot<'q> {
-    /// A slot for file `index`, staged as `file`, continuing `batch`.
+    /// A slot for file `index`, staged as `name`, continuing `batch` (its writer's).
     pub(super) fn new(
         index: usize,
-        file: StagedFile,
+        name: String,
+        staged: Staged,
         batch: Batch,
         queues: &'q Queues,
     ) -> Slot<'q> {
         Slot {
             index,
-            name: file.name.clone(),
-            create: Some(file),
+            name,
+            create: Some(staged),
             part_start: batch.data.len(),
             batch,
             written: 0,
@@ -164,15 +202,18 @@ impl io::Write for Slot<'_> {
         self.written += n as u64;
         if self.batch.data.len() >= PIECE {
             self.end_part(false);
-            let full = std::mem::take(&mut self.batch);
-            self.part_start = 0;
-            let w = self.queues.send(full)?;
             // The rest of this file goes to the same writer.
-            self.batch = Batch {
-                parts: Vec::new(),
-                data: Vec::with_capacity(PIECE),
-                writer: Some(w),
-            };
+            let w = self.batch.writer;
+            let full = std::mem::replace(
+                &mut self.batch,
+                Batch {
+                    parts: Vec::new(),
+                    data: Vec::with_capacity(PIECE),
+                    writer: w,
+                },
+            );
+            self.part_start = 0;
+            self.queues.send(full)?;
         }
         Ok(n)
     }
@@ -182,16 +223,20 @@ impl io::Write for Slot<'_> {
     }
 }
 
-/// A writer thread: writes and closes staged files, until its queue closes.
+/// A writer thread: creates (when asked), writes and closes staged files, until its queue
+/// closes.
 pub(super) fn write_batches(dir: &StageDir, rx: Receiver<Batch>) -> Result<(), Error> {
+    // Open files by job index: one at a time, unless files of the cabinet overlap.
     let mut open: Vec<(usize, StagedFile)> = Vec::new();
     for batch in rx {
         let mut rest = batch.data.as_slice();
         for part in batch.parts {
             let (data, tail) = rest.split_at_checked(part.len).unwrap_or((rest, &[]));
             rest = tail;
-            if let Some(file) = part.create {
-                open.push((part.file, file));
+            match part.create {
+                Some(Staged::Created(file)) => open.push((part.file, file)),
+                Some(Staged::Named(name)) => open.push((part.file, dir.create(name)?)),
+                None => {}
             }
             let Some(pos) = open.iter().position(|(f, _)| *f == part.file) else {
                 return Err(Error::failure("staged file content without a file"));
