@@ -370,6 +370,14 @@ pub(crate) struct Session<'a> {
     pub(crate) register_product: bool,
     /// File key → its staged file (for DuplicateFiles).
     pub(crate) staged_files: std::collections::HashMap<String, String>,
+    /// A removal run by another install's RemoveExistingProducts: it leaves the product
+    /// registry's files alone when it removes the last product (the upgrade records its
+    /// own next).
+    nested: bool,
+    /// Paths this session must not remove: files the upgrading install puts or keeps there.
+    pub(crate) protected: HashSet<PathBuf>,
+    /// Related products RemoveExistingProducts removes once this install is committed.
+    pub(crate) later_removals: Vec<crate::actions::Removal>,
 }
 
 impl<'a> Session<'a> {
@@ -428,7 +436,25 @@ impl<'a> Session<'a> {
             left: Vec::new(),
             staged_files: std::collections::HashMap::new(),
             register_product: false,
+            nested: false,
+            protected: HashSet::new(),
+            later_removals: Vec::new(),
         })
+    }
+
+    /// A session for the removal of a related product during this one
+    /// (RemoveExistingProducts), in the same root, under the same lock.
+    pub(crate) fn nested(
+        request: &'a InstallRequest,
+        ui: &'a mut dyn InstallUi,
+        lock: &'a RootLock,
+        root: PathBuf,
+        package: Package,
+        log: &'a mut Log,
+    ) -> Result<Session<'a>> {
+        let mut s = Session::new(request, ui, lock, root, package, log)?;
+        s.nested = true;
+        Ok(s)
     }
 
     /// A property's value (`None` when unset; an empty property does not exist).
@@ -680,8 +706,12 @@ impl<'a> Session<'a> {
         if let Some(stage) = self.stage.take() {
             stage.finish();
         }
-        if removed {
+        if removed && !self.nested {
             crate::uninstall::tidy_state(self);
+        }
+        // Related products RemoveExistingProducts left for after the commit.
+        for removal in std::mem::take(&mut self.later_removals) {
+            crate::actions::upgrade::remove(self, &removal)?;
         }
         Ok(())
     }
@@ -735,7 +765,7 @@ impl<'a> Session<'a> {
     }
 
     /// The whole install, after initialization.
-    fn run(&mut self) -> Result<Outcome> {
+    pub(crate) fn run(&mut self) -> Result<Outcome> {
         self.initialize()?;
         self.log.action_start("INSTALL");
         let result = self.top_level();

@@ -49,6 +49,10 @@ pub(crate) struct Context {
     /// or CreateFolder rows): recorded with the product so an uninstall removes them.
     /// `None` until the script first runs.
     created_folders: Option<Vec<PathBuf>>,
+    /// Files of products a major upgrade removed that this install kept in place, and
+    /// their folders that still hold something: this product's now.
+    adopted_files: std::collections::HashSet<PathBuf>,
+    adopted_folders: Vec<PathBuf>,
 }
 
 impl Context {
@@ -78,6 +82,8 @@ impl Context {
             installed: None,
             record: None,
             created_folders: None,
+            adopted_files: Default::default(),
+            adopted_folders: Vec::new(),
         })
     }
 
@@ -251,6 +257,30 @@ impl Context {
         Ok(out)
     }
 
+    /// The registry's record of an installed product (RemoveExistingProducts).
+    pub(crate) fn installed_product(&self, product_code: &str) -> Result<Option<ProductRecord>> {
+        match &self.registry {
+            Some(registry) => registry.product(product_code),
+            None => Ok(None),
+        }
+    }
+
+    /// Every path a file of this install's plan ends at (installed or kept as it is).
+    pub(crate) fn planned_targets(&self) -> std::collections::HashSet<PathBuf> {
+        self.plan
+            .iter()
+            .flat_map(|p| p.files.iter())
+            .filter(|f| f.action != FileAction::Remove)
+            .map(|f| f.target.clone())
+            .collect()
+    }
+
+    /// Takes over files and folders of a product a major upgrade removed.
+    pub(crate) fn adopt(&mut self, files: Vec<PathBuf>, folders: Vec<PathBuf>) {
+        self.adopted_files.extend(files);
+        self.adopted_folders.extend(folders);
+    }
+
     /// Records the product in the root's registry (after a successful install whose
     /// sequence ran RegisterProduct).
     pub(crate) fn record_product(&mut self, package_path: &Path) -> Result<PathBuf> {
@@ -264,8 +294,10 @@ impl Context {
             .iter()
             .flat_map(|r| r.files.iter().map(|(_, p)| p.as_path()))
             .collect();
-        let mut record =
-            ProductRecord::from_plan(&self.props, plan, package_path, &|p| earlier.contains(p));
+        let adopted = &self.adopted_files;
+        let mut record = ProductRecord::from_plan(&self.props, plan, package_path, &|p| {
+            earlier.contains(p) || adopted.contains(p)
+        });
         // Folders this run created, and those earlier runs of the product created (a
         // maintenance run does not create them again), go when the product goes.
         let mut folders: Vec<PathBuf> = self
@@ -275,6 +307,7 @@ impl Context {
             .unwrap_or_default();
         folders.extend(record.folders.iter().cloned());
         folders.extend(self.created_folders.iter().flatten().cloned());
+        folders.extend(self.adopted_folders.iter().cloned());
         folders.sort();
         folders.dedup();
         record.folders = folders;

@@ -35,6 +35,10 @@ pub(crate) fn remove(s: &mut Session<'_>) -> ActionResult {
         .map(|p| p.duplicate_files.clone())
         .unwrap_or_default();
     for d in plans.iter().filter(|d| !d.install) {
+        // A copy a major upgrade puts or keeps at this path is the new product's.
+        if s.protected.contains(&d.to) {
+            continue;
+        }
         let r = s
             .rel(&d.to)
             .and_then(|rel| s.stage().and_then(|st| st.remove(rel)));

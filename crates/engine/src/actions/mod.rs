@@ -16,8 +16,10 @@ mod move_files;
 mod remove_files;
 mod script;
 mod search;
+pub(crate) mod upgrade;
 
 pub(crate) use context::{Context, FileJob};
+pub(crate) use upgrade::Removal;
 
 use crate::sequence::ActionResult;
 use crate::session::Session;
@@ -149,9 +151,10 @@ pub(crate) fn run_standard(s: &mut Session<'_>, name: &str) -> Option<ActionResu
             }
             ActionResult::Success
         }
-        // Nothing to migrate or remove: no earlier version is installed in this root as far
-        // as this engine knows (maintenance installs come with the product registry).
-        "MigrateFeatureStates" | "RemoveExistingProducts" => ActionResult::Success,
+        "RemoveExistingProducts" => upgrade::run(s),
+        // Feature states of a removed product are not carried over: the new product's
+        // own selection (INSTALLLEVEL, ADDLOCAL, …) decides.
+        "MigrateFeatureStates" => ActionResult::Success,
         // Starts the execute sequence once, from the UI sequence; anywhere else (a package
         // that sequences it in InstallExecuteSequence, or twice) it would recurse.
         "ExecuteAction" if !s.execute_sequence_ran => s.execute_sequence(),

@@ -49,7 +49,8 @@ fn plan(s: &Session<'_>) -> (Vec<PathBuf>, Vec<PathBuf>) {
         return (files, folders);
     };
     for f in &plan.files {
-        if f.action == FileAction::Remove {
+        // A file a major upgrade puts or keeps at this path is the new product's.
+        if f.action == FileAction::Remove && !s.protected.contains(&f.target) {
             files.push(f.target.clone());
         }
     }

@@ -265,6 +265,22 @@ expect "$here/hostile-file-abs.msi" File '/tmp/rmsi-escaped-abs-file.txt'
 expect "$here/hostile-file-long.msi" File 'x.txt|../../../../../../../../rmsi-escaped-long-file.txt'
 expect "$here/hostile-file-backslash.msi" File '..\..\..\..\..\..\..\..\rmsi-escaped-backslash-file.txt'
 
+# --- upgrade-v1.msi / upgrade-v2.msi / upgrade-v2-late.msi: a major upgrade ---
+# wixl places a Custom action "After" an action at the end of the sequence: SetMarkerDir
+# must run before the script. upgrade-v2-late.msi sequences RemoveExistingProducts after
+# InstallFinalize instead of after InstallValidate.
+build "$here" upgrade-v1.wxs "$here/upgrade-v1.msi"
+sql "$here/upgrade-v1.msi" \
+    "UPDATE \`InstallExecuteSequence\` SET \`Sequence\` = 1001 WHERE \`Action\` = 'SetMarkerDir'"
+expect "$here/upgrade-v1.msi" InstallExecuteSequence 'SetMarkerDir	NOT MARKERDIR	1001'
+build "$here" upgrade-v2.wxs "$here/upgrade-v2.msi"
+expect "$here/upgrade-v2.msi" InstallExecuteSequence 'RemoveExistingProducts		1401'
+expect "$here/upgrade-v2.msi" Upgrade 'OLDVERSIONFOUND'
+cp "$here/upgrade-v2.msi" "$here/upgrade-v2-late.msi"
+sql "$here/upgrade-v2-late.msi" \
+    "UPDATE \`InstallExecuteSequence\` SET \`Sequence\` = 6700 WHERE \`Action\` = 'RemoveExistingProducts'"
+expect "$here/upgrade-v2-late.msi" InstallExecuteSequence 'RemoveExistingProducts		6700'
+
 # --- every package opens and lists its sequence ---
 for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$hello/hello.msi"; do
     msiinfo export "$msi" InstallExecuteSequence >/dev/null

@@ -1,0 +1,179 @@
+//! End-to-end tests of a major upgrade: `upgrade-v2.msi` finds `upgrade-v1.msi` installed
+//! (FindRelatedProducts, through the Upgrade table) and RemoveExistingProducts removes it
+//! with its cached package, `REMOVE=ALL` and `UPGRADINGPRODUCTCODE` set (v1's removal-time
+//! custom action records that value), in both layouts. Files v2 keeps at the same paths
+//! stay; v1's own files and folders go; one product is left registered, and removing it
+//! leaves nothing of either. Also: RemoveExistingProducts after InstallFinalize
+//! (`upgrade-v2-late.msi`), and a removal that cannot run (its packages gone), which fails
+//! the upgrade with error 1714 and leaves version 1 as it was.
+
+mod common_e2e;
+
+use std::fs;
+
+use common_e2e::{Ctx, Layout, Run, log, package, rstmgr_exe, tree};
+
+const V1: &str = "{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E01}";
+const V2: &str = "{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E02}";
+
+fn uninstall(ctx: &Ctx, code: &str, layout: Layout) -> Run {
+    let mut cmd = ctx.rmsi();
+    cmd.arg("uninstall")
+        .arg(code)
+        .arg("--root")
+        .arg(&ctx.root)
+        .arg("--layout")
+        .arg(layout.as_str())
+        .arg("--ui")
+        .arg("none")
+        .arg("--log")
+        .arg(&ctx.log)
+        .arg(format!("RSTMGR_EXE={}", rstmgr_exe()));
+    ctx.finish(&mut cmd)
+}
+
+/// The product's folder under the root, relative.
+fn app_dir(layout: Layout) -> String {
+    format!("{}/rmsi-tests/upgrade", layout.program_files())
+}
+
+/// The payload under the product's folder: relative names and contents.
+fn app_files(ctx: &Ctx, layout: Layout) -> Vec<(String, String)> {
+    let dir = ctx.root.join(app_dir(layout));
+    let mut out: Vec<(String, String)> = tree(&dir)
+        .into_iter()
+        .map(|p| {
+            let text = if p.ends_with('/') {
+                String::new()
+            } else {
+                fs::read_to_string(dir.join(&p)).expect("read an installed file")
+            };
+            (p, text)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// What v1's removal-time custom action recorded, one line per removal.
+fn removals(ctx: &Ctx, layout: Layout) -> String {
+    fs::read_to_string(
+        ctx.root
+            .join(layout.common_app_data())
+            .join("upgrade-removals.txt"),
+    )
+    .unwrap_or_default()
+}
+
+fn installed_v2(ctx: &Ctx, layout: Layout, run: &Run) {
+    assert_eq!(
+        app_files(ctx, layout),
+        [
+            ("app.txt".to_string(), "app version 2\n".to_string()),
+            (
+                "new-only.txt".to_string(),
+                "only in version 2\n".to_string()
+            ),
+            (
+                "shared.txt".to_string(),
+                "shared file, the same in both versions\n".to_string()
+            ),
+        ],
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn a_major_upgrade_removes_the_old_product_first() {
+    for layout in [Layout::Fhs, Layout::Windows] {
+        let ctx = Ctx::new();
+        ctx.install(&package("upgrade-v1.msi"), layout, &[])
+            .assert_code(0);
+        assert_eq!(app_files(&ctx, layout).len(), 5, "v1: 4 files and olddir/");
+        let run = ctx.install(&package("upgrade-v2.msi"), layout, &[]);
+        run.assert_code(0);
+        installed_v2(&ctx, layout, &run);
+        // v1's removal ran its own sequence, with the upgrading product's code.
+        assert_eq!(
+            removals(&ctx, layout),
+            format!("removed UPGRADINGPRODUCTCODE={V2}\n")
+        );
+        assert_eq!(log::ended(&run.log, "RemoveExistingProducts"), Some(1));
+        assert!(
+            run.log
+                .contains(&format!("FindRelatedProducts: Found application: {V1}")),
+            "{}",
+            run.describe()
+        );
+        assert!(
+            log::property_changes(&run.log)
+                .iter()
+                .any(|l| l.contains(&format!(
+                    "Adding UPGRADINGPRODUCTCODE property. Its value is '{V2}'."
+                ))),
+            "{}",
+            run.describe()
+        );
+        // Only v2 is installed: v1 is unknown now, and v2's removal takes everything,
+        // the files it kept from v1 included.
+        uninstall(&ctx, V1, layout).assert_code(1605);
+        let run = uninstall(&ctx, V2, layout);
+        run.assert_code(0);
+        let left: Vec<String> = tree(&ctx.root)
+            .into_iter()
+            .filter(|p| {
+                !layout
+                    .common_app_data()
+                    .starts_with(p.trim_end_matches('/'))
+            })
+            .filter(|p| !p.ends_with("upgrade-removals.txt"))
+            .collect();
+        assert!(left.is_empty(), "left {left:?}\n{}", run.describe());
+    }
+}
+
+#[test]
+fn removing_the_old_product_after_the_commit_keeps_the_new_files() {
+    let layout = Layout::Fhs;
+    let ctx = Ctx::new();
+    ctx.install(&package("upgrade-v1.msi"), layout, &[])
+        .assert_code(0);
+    let run = ctx.install(&package("upgrade-v2-late.msi"), layout, &[]);
+    run.assert_code(0);
+    installed_v2(&ctx, layout, &run);
+    assert!(
+        run.log
+            .contains("is removed once this installation is committed"),
+        "{}",
+        run.describe()
+    );
+    uninstall(&ctx, V1, layout).assert_code(1605);
+    uninstall(&ctx, V2, layout).assert_code(0);
+    assert!(!ctx.root.join(app_dir(layout)).exists());
+}
+
+#[test]
+fn an_old_product_that_cannot_be_removed_fails_the_upgrade_with_1714() {
+    let layout = Layout::Fhs;
+    let ctx = Ctx::new();
+    // v1 installed from a copy of its package; then the copy and the cached package go.
+    let v1 = ctx.path("upgrade-v1.msi");
+    fs::copy(package("upgrade-v1.msi"), &v1).expect("copy the package");
+    ctx.install(&v1, layout, &[]).assert_code(0);
+    fs::remove_file(&v1).expect("remove the copy");
+    let cache = ctx.root.join(layout.state_dir()).join("packages");
+    for e in fs::read_dir(&cache).expect("the package cache") {
+        fs::remove_file(e.expect("entry").path()).expect("remove the cached package");
+    }
+    let before = tree(&ctx.root);
+    let run = ctx.install(&package("upgrade-v2.msi"), layout, &[]);
+    run.assert_code(1603);
+    assert!(
+        run.log
+            .contains("Error 1714. The older version of rmsi upgrade cannot be removed."),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(tree(&ctx.root), before, "{}", run.describe());
+}

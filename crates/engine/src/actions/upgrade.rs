@@ -1,0 +1,228 @@
+//! RemoveExistingProducts: a major upgrade removes the products FindRelatedProducts found
+//! (spec 2.3, `removeexistingproducts-action.md`).
+//!
+//! For each Upgrade row without `OnlyDetect`, every product code in its `ActionProperty`
+//! is removed by an installation of its own, as Windows runs a concurrent one: the
+//! product's cached package, `REMOVE` set to the row's formatted `Remove` column (`ALL`
+//! when it is null; nothing is removed when it formats to empty) and
+//! `UPGRADINGPRODUCTCODE` set to the upgrading product's code (packages condition their
+//! uninstall-only custom actions on it). It shares this install's root lock, UI and log,
+//! and has its own transaction.
+//!
+//! Files the upgrade installs or keeps at the same paths are never removed: they belong to
+//! the new product (Windows gets there by component reference counts), which also takes
+//! over the old product's folders that still hold something. A removal that fails ends
+//! the install with error 1714, unless the row has `IgnoreRemoveFailure`.
+//!
+//! When the action runs before any change was staged (the usual placements: right after
+//! InstallValidate or InstallInitialize), the products are removed there, committed, before
+//! this install changes anything. Placed later (after InstallExecute or InstallFinalize), the
+//! removal runs once this install is committed, as Windows does for the placement after
+//! InstallFinalize. Either way a failing removal is rolled back alone; unlike Windows for the
+//! placements inside the transaction, an install failing after an early removal does not
+//! bring the removed product back.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use crate::error::Error;
+use crate::package::Package;
+use crate::registry::ProductRecord;
+use crate::sequence::ActionResult;
+use crate::session::{InstallRequest, Session};
+use crate::tables::upgrade::{ATTR_IGNORE_REMOVE_FAILURE, ATTR_ONLY_DETECT};
+
+/// A related product to remove.
+#[derive(Debug, Clone)]
+pub(crate) struct Removal {
+    /// Its product code.
+    pub(crate) product_code: String,
+    /// The `REMOVE` value of its removal.
+    pub(crate) remove: String,
+    /// `IgnoreRemoveFailure`: a failed removal does not fail the install.
+    pub(crate) ignore_failure: bool,
+}
+
+/// RemoveExistingProducts.
+pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
+    if s.prop("Installed").is_some() {
+        s.log.engine(
+            "RemoveExistingProducts: the product is installed (maintenance or removal); nothing to remove.",
+        );
+        return ActionResult::Success;
+    }
+    let rows = match s.package.upgrades() {
+        Ok(rows) => rows,
+        Err(e) => return s.fail(e),
+    };
+    let mut removals: Vec<Removal> = Vec::new();
+    for row in rows.iter().filter(|r| r.attributes & ATTR_ONLY_DETECT == 0) {
+        let Some(found) = s.prop(&row.action_property) else {
+            continue;
+        };
+        let remove = match &row.remove {
+            Some(r) => s.format(r),
+            None => "ALL".to_string(),
+        };
+        if remove.is_empty() {
+            s.log.engine(&format!(
+                "RemoveExistingProducts: the Remove column of the row for {} formats to nothing; {found} stays.",
+                row.action_property
+            ));
+            continue;
+        }
+        for code in found.split(';').map(str::trim).filter(|c| !c.is_empty()) {
+            if !removals
+                .iter()
+                .any(|r| r.product_code.eq_ignore_ascii_case(code))
+            {
+                removals.push(Removal {
+                    product_code: code.to_string(),
+                    remove: remove.clone(),
+                    ignore_failure: row.attributes & ATTR_IGNORE_REMOVE_FAILURE != 0,
+                });
+            }
+        }
+    }
+    if removals.is_empty() {
+        return ActionResult::Success;
+    }
+    if s.stage.is_some() {
+        // This install has staged changes already: its transaction is open. The old
+        // products go once it is committed; what this product takes over from them is
+        // recorded with it now.
+        let protected = s.ctx.planned_targets();
+        for r in &removals {
+            s.log.engine(&format!(
+                "RemoveExistingProducts: {} is removed once this installation is committed.",
+                r.product_code
+            ));
+            match s.ctx.installed_product(&r.product_code) {
+                Ok(Some(record)) => adopt(s, &record, &protected),
+                Ok(None) => {}
+                Err(e) => return s.fail(e),
+            }
+        }
+        s.later_removals.extend(removals);
+        return ActionResult::Success;
+    }
+    for r in &removals {
+        if let Err(e) = remove(s, r) {
+            return s.fail(e);
+        }
+    }
+    ActionResult::Success
+}
+
+/// Removes one related product, with an installation of its own in this root; a failure
+/// is an error unless the row ignores it.
+pub(crate) fn remove(s: &mut Session<'_>, removal: &Removal) -> Result<(), Error> {
+    let code = &removal.product_code;
+    let record = s.ctx.installed_product(code)?;
+    let Some(record) = record else {
+        s.log.engine(&format!(
+            "RemoveExistingProducts: {code} is not installed in this root any more."
+        ));
+        return Ok(());
+    };
+    let package = record
+        .cached_package
+        .clone()
+        .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+        .unwrap_or_else(|| record.package_path.clone());
+    // What this install puts (or keeps) in place stays: it is the new product's.
+    let protected: HashSet<PathBuf> = s.ctx.planned_targets();
+    s.log.engine(&format!(
+        "RemoveExistingProducts: removing {code} ({}) with REMOVE={} from {}",
+        record.name,
+        removal.remove,
+        package.display()
+    ));
+    let mut properties = vec![
+        ("REMOVE".to_string(), removal.remove.clone()),
+        (
+            "UPGRADINGPRODUCTCODE".to_string(),
+            s.prop("ProductCode").unwrap_or_default(),
+        ),
+    ];
+    // The removal's own Restart Manager session follows this one's settings.
+    for name in [
+        "MSIRESTARTMANAGERCONTROL",
+        "MSIRMSHUTDOWN",
+        "MSIDISABLERMRESTART",
+    ] {
+        if let Some(v) = s.prop(name) {
+            properties.push((name.to_string(), v));
+        }
+    }
+    let request = InstallRequest {
+        package: package.clone(),
+        root: s.request.root.clone(),
+        layout: s.request.layout,
+        ui_level: s.request.ui_level,
+        log: None,
+        log_append: false,
+        properties,
+        custom_actions: s.request.custom_actions,
+    };
+    let outcome = Package::open(&package).and_then(|pkg| {
+        Session::nested(
+            &request,
+            &mut *s.ui,
+            s.lock,
+            s.root.clone(),
+            pkg,
+            &mut *s.log,
+        )
+        .and_then(|mut nested| {
+            nested.protected = protected.clone();
+            nested.run()
+        })
+    });
+    match outcome {
+        Ok(outcome) => {
+            if outcome == crate::error::Outcome::RebootRequired {
+                s.reboot_required = true;
+            }
+            adopt(s, &record, &protected);
+            s.log
+                .engine(&format!("RemoveExistingProducts: {code} was removed."));
+            Ok(())
+        }
+        Err(e) if removal.ignore_failure => {
+            s.log.engine(&format!(
+                "RemoveExistingProducts: {code} could not be removed ({e}); the Upgrade row ignores the failure (IgnoreRemoveFailure)."
+            ));
+            Ok(())
+        }
+        Err(e) => {
+            s.log.line(&format!(
+                "Error 1714. The older version of {} cannot be removed. Contact your technical support group. System Error {}.",
+                record.name,
+                e.code()
+            ));
+            Err(Error::failure(format!(
+                "the older version {code} ({}) could not be removed: {e} (error 1714)",
+                record.name
+            )))
+        }
+    }
+}
+
+/// The old product's files the upgrade keeps, and its folders that still exist, become the
+/// new product's: its uninstall removes them (only empty folders, as always).
+fn adopt(s: &mut Session<'_>, record: &ProductRecord, protected: &HashSet<PathBuf>) {
+    let kept: Vec<PathBuf> = record
+        .files
+        .iter()
+        .map(|(_, p)| p.clone())
+        .filter(|p| protected.contains(p))
+        .collect();
+    let folders: Vec<PathBuf> = record
+        .folders
+        .iter()
+        .filter(|f| std::fs::symlink_metadata(f).is_ok_and(|m| m.is_dir()))
+        .cloned()
+        .collect();
+    s.ctx.adopt(kept, folders);
+}
