@@ -198,6 +198,12 @@ struct Payload {
     write: WritePayload,
 }
 
+/// `DIR/big.msi` (see the module documentation), built if needed: the `install` case's
+/// large package too.
+pub(crate) fn big_package(dir: &Path) -> anyhow::Result<PathBuf> {
+    ensure_package(dir, "big", write_big)
+}
+
 /// Returns `DIR/NAME.msi`, building it with `wixl` from the payload `generate` lists unless
 /// a package of the current [`GENERATION`] is already there.
 fn ensure_package(

@@ -15,7 +15,7 @@
 //! system tables are broken is `ERROR_INSTALL_PACKAGE_INVALID` (1620). An
 //! absent optional table is simply empty.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -353,6 +353,61 @@ impl Package {
             _file: file,
             len,
         })
+    }
+
+    /// Writes this package to `out` without its embedded cabinets: the copy Windows keeps
+    /// in its package cache (a removal needs the tables, custom-action binaries and
+    /// summary, never the payload), which costs neither the payload's copy nor its room.
+    /// Every other storage and stream, and the root's class id, are copied as they are.
+    pub fn write_without_cabinets(&self, out: &mut std::fs::File) -> Result<()> {
+        let invalid = |reason: String| Error::PackageInvalid {
+            path: self.path.clone(),
+            reason,
+        };
+        let cabinets: HashSet<String> = self
+            .media()?
+            .iter()
+            .filter_map(|m| m.embedded_stream())
+            .map(encode_stream_name)
+            .collect();
+        let reader = self
+            .backing
+            .reader()
+            .map_err(|source| Error::PackageOpenFailed {
+                path: self.path.clone(),
+                source,
+            })?;
+        let mut input = cfb::CompoundFile::open(reader)
+            .map_err(|e| invalid(format!("reopening to cache it: {e}")))?;
+        let write_err = |e: io::Error| Error::io(&self.path, e);
+        let mut output =
+            cfb::CompoundFile::create_with_version(input.version(), out).map_err(write_err)?;
+        output
+            .set_storage_clsid("/", *input.root_entry().clsid())
+            .map_err(write_err)?;
+        let entries: Vec<(PathBuf, bool, uuid::Uuid)> = input
+            .walk()
+            .filter(|e| !e.is_root())
+            .map(|e| (e.path().to_path_buf(), e.is_storage(), *e.clsid()))
+            .collect();
+        for (path, is_storage, clsid) in entries {
+            if is_storage {
+                output.create_storage(&path).map_err(write_err)?;
+                output.set_storage_clsid(&path, clsid).map_err(write_err)?;
+                continue;
+            }
+            let top_level = path.parent() == Some(Path::new("/"));
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if top_level && cabinets.contains(name) {
+                continue;
+            }
+            let mut from = input
+                .open_stream(&path)
+                .map_err(|e| invalid(format!("stream {}: {e}", path.display())))?;
+            let mut to = output.create_stream(&path).map_err(write_err)?;
+            io::copy(&mut from, &mut to).map_err(write_err)?;
+        }
+        output.flush().map_err(write_err)
     }
 
     /// The data of the Binary table row `name`, read whole (Binary rows are

@@ -274,10 +274,16 @@ impl Registry {
         Ok(registry)
     }
 
-    /// Keeps a private copy of `package` for `product_code` in the state folder's
-    /// `packages/` (0700; the copy 0600), replacing an earlier one. Written to a fresh
-    /// name and renamed, never through a symbolic link. Returns the copy's path.
-    pub fn cache_package(&mut self, product_code: &str, package: &Path) -> Result<PathBuf> {
+    /// Keeps a private copy of a package for `product_code` in the state folder's
+    /// `packages/` (0700; the copy 0600), replacing an earlier one: `write` writes it
+    /// (see [`Package::write_without_cabinets`](crate::Package::write_without_cabinets)).
+    /// Written to a fresh name and renamed, never through a symbolic link. Returns the
+    /// copy's path.
+    pub fn cache_package(
+        &mut self,
+        product_code: &str,
+        write: impl FnOnce(&mut std::fs::File) -> Result<()>,
+    ) -> Result<PathBuf> {
         self.ensure_db()?;
         let cache = self.dir.join(CACHE_DIR);
         match std::fs::symlink_metadata(&cache) {
@@ -293,21 +299,22 @@ impl Registry {
         let target = cache.join(cache_name(product_code));
         let temp = cache.join(format!(".{}.tmp", cache_name(product_code)));
         let _ = std::fs::remove_file(&temp);
-        let copy = || -> std::io::Result<()> {
+        let copy = || -> Result<()> {
             use std::os::unix::fs::OpenOptionsExt;
-            let mut src = std::fs::File::open(package)?;
             let mut dst = std::fs::OpenOptions::new()
+                .read(true)
                 .write(true)
                 .create_new(true)
                 .mode(0o600)
                 .custom_flags(libc::O_NOFOLLOW)
-                .open(&temp)?;
-            std::io::copy(&mut src, &mut dst)?;
-            std::fs::rename(&temp, &target)
+                .open(&temp)
+                .map_err(|e| Error::io(&temp, e))?;
+            write(&mut dst)?;
+            std::fs::rename(&temp, &target).map_err(|e| Error::io(&target, e))
         };
         if let Err(e) = copy() {
             let _ = std::fs::remove_file(&temp);
-            return Err(Error::io(&target, e));
+            return Err(e);
         }
         Ok(target)
     }
@@ -959,7 +966,11 @@ mod tests {
         let pkg = root.path().join("p.msi");
         std::fs::write(&pkg, b"package bytes").unwrap();
         let mut reg = Registry::for_root(root.path(), crate::layout::Layout::Fhs).unwrap();
-        let cached = reg.cache_package("{a-1}", &pkg).unwrap();
+        let copy = |out: &mut std::fs::File| {
+            std::io::Write::write_all(out, &std::fs::read(&pkg).unwrap())
+                .map_err(|e| Error::io(&pkg, e))
+        };
+        let cached = reg.cache_package("{a-1}", copy).unwrap();
         assert_eq!(cached, reg.dir.join("packages/{A-1}.msi"));
         assert_eq!(std::fs::read(&cached).unwrap(), b"package bytes");
         assert_eq!(
@@ -967,7 +978,7 @@ mod tests {
             0o600,
             "the cached package is owner-only"
         );
-        let odd = reg.cache_package("../../escape", &pkg).unwrap();
+        let odd = reg.cache_package("../../escape", copy).unwrap();
         assert_eq!(
             odd.parent(),
             cached.parent(),

@@ -687,12 +687,11 @@ impl<'a> Session<'a> {
                 db.display()
             ));
         } else if self.register_product {
-            let path = self.package.path().to_path_buf();
             if let Some(stage) = self.stage.as_mut() {
                 stage.before_registry_write()?;
             }
             let started = std::time::Instant::now();
-            let db = self.ctx.record_product(&path)?;
+            let db = self.ctx.record_product(&self.package)?;
             tracing::debug!(
                 ms = started.elapsed().as_secs_f64() * 1e3,
                 "product registered"

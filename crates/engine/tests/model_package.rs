@@ -313,3 +313,44 @@ fn binary_rows_are_streams() {
     );
     assert_eq!(p.binary("missing").unwrap_err().code(), 1620);
 }
+
+/// The package cache's copy: every table, the summary and the Binary streams as they
+/// were, the embedded cabinet gone (and with it nearly all the bytes).
+#[test]
+fn the_cached_copy_keeps_everything_but_the_cabinets() {
+    let ca = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packages/ca.msi");
+    let original = Package::open(&ca).expect("open ca.msi");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let copy_path = tmp.path().join("cached.msi");
+    let mut out = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&copy_path)
+        .expect("create");
+    original
+        .write_without_cabinets(&mut out)
+        .expect("write the copy");
+    drop(out);
+    let copy = Package::open(&copy_path).expect("the copy opens as a package");
+    assert_eq!(copy.summary(), original.summary());
+    let names = |p: &Package| p.tables().map(|t| t.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&copy), names(&original));
+    for table in original.tables() {
+        assert_eq!(copy.table(&table.name).map(|t| &t.rows), Some(&table.rows));
+    }
+    let cabinet = "ca.cab";
+    assert!(original.has_stream(cabinet));
+    assert!(!copy.has_stream(cabinet));
+    let kept: Vec<&String> = original
+        .stream_names()
+        .iter()
+        .filter(|s| *s != cabinet)
+        .collect();
+    assert!(kept.iter().any(|s| s.starts_with("Binary.")), "{kept:?}");
+    assert_eq!(copy.stream_names().iter().collect::<Vec<_>>(), kept);
+    assert_eq!(
+        copy.binary("ShScript").expect("binary"),
+        original.binary("ShScript").expect("binary")
+    );
+}

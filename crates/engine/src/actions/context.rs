@@ -283,7 +283,8 @@ impl Context {
 
     /// Records the product in the root's registry (after a successful install whose
     /// sequence ran RegisterProduct).
-    pub(crate) fn record_product(&mut self, package_path: &Path) -> Result<PathBuf> {
+    pub(crate) fn record_product(&mut self, package: &Package) -> Result<PathBuf> {
+        let package_path = package.path();
         let plan = self
             .plan
             .as_ref()
@@ -317,7 +318,9 @@ impl Context {
             .ok_or_else(|| Error::failure("the product registry is not open"))?;
         // Windows caches the package at RegisterProduct (spec 2.5) so that a product code
         // alone can remove the product later.
-        let cached = registry.cache_package(&record.product_code, package_path)?;
+        let cached = registry.cache_package(&record.product_code, |out| {
+            package.write_without_cabinets(out)
+        })?;
         record.cached_package = Some(cached.clone());
         if let Err(e) = registry.record(&record) {
             if self.record.as_ref().and_then(|r| r.cached_package.as_ref()) != Some(&cached) {
