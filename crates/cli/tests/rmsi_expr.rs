@@ -236,3 +236,32 @@ fn bad_flags_exit_two_with_usage() {
         );
     }
 }
+
+/// `Date` and `Time` are local time, as on Windows: the system's time zone (here `TZ`)
+/// decides. Fourteen hours east and twelve west of UTC are never on the same date.
+#[test]
+fn date_and_time_follow_the_local_time_zone() {
+    let at = |tz: &str| -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_rmsi"))
+            .args(["format", "[Date]|[Time]"])
+            .env("TZ", tz)
+            .output()
+            .expect("run rmsi");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let east = at("UTC-14");
+    let west = at("UTC+12");
+    let (east_date, east_time) = east.split_once('|').expect("date|time");
+    let (west_date, west_time) = west.split_once('|').expect("date|time");
+    assert_ne!(east_date, west_date);
+    // Two hours apart on the clock face (26 hours less a day), give or take the second
+    // that may pass between the runs.
+    let minutes = |t: &str| -> i64 {
+        let mut f = t.split(':').map(|x| x.parse::<i64>().expect("number"));
+        f.next().expect("hours") * 60 + f.next().expect("minutes")
+    };
+    let diff = (minutes(east_time) - minutes(west_time)).rem_euclid(24 * 60);
+    assert!((119..=121).contains(&diff), "{east} / {west}");
+    assert_eq!(east_date.len(), 10, "MM/DD/YYYY: {east_date}");
+}

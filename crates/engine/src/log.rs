@@ -29,7 +29,6 @@
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What a hidden property's value is replaced with.
 pub(crate) const MASK: &str = "**********";
@@ -46,7 +45,9 @@ pub(crate) struct Log {
     error: Option<io::Error>,
 }
 
-/// A broken-down UTC time.
+/// A broken-down local time (the system's time zone: `TZ`, else `/etc/localtime`; UTC
+/// when neither says), as Windows Installer writes its log and `Date`/`Time` in local
+/// time.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Clock {
     pub(crate) year: i64,
@@ -59,23 +60,17 @@ pub(crate) struct Clock {
 }
 
 impl Clock {
-    /// The current UTC time.
+    /// The current local time.
     pub(crate) fn now() -> Clock {
-        let since = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let secs = since.as_secs() as i64;
-        let days = secs.div_euclid(86_400);
-        let rem = secs.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
+        let now = jiff::Zoned::now();
         Clock {
-            year,
-            month,
-            day,
-            hour: (rem / 3600) as u32,
-            minute: ((rem % 3600) / 60) as u32,
-            second: (rem % 60) as u32,
-            millis: since.subsec_millis(),
+            year: i64::from(now.year()),
+            month: u32::try_from(now.month()).unwrap_or(1),
+            day: u32::try_from(now.day()).unwrap_or(1),
+            hour: u32::try_from(now.hour()).unwrap_or(0),
+            minute: u32::try_from(now.minute()).unwrap_or(0),
+            second: u32::try_from(now.second()).unwrap_or(0),
+            millis: u32::try_from(now.millisecond()).unwrap_or(0),
         }
     }
 
@@ -88,21 +83,6 @@ impl Clock {
     pub(crate) fn date(&self) -> String {
         format!("{}/{}/{}", self.month, self.day, self.year)
     }
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
-/// (Howard Hinnant's `civil_from_days`; hand-written because no time crate is a dependency).
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 impl Log {
@@ -317,15 +297,6 @@ fn ids() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(59), (1970, 3, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(20_783), (2026, 11, 26));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-    }
 
     fn written(f: impl FnOnce(&mut Log)) -> Vec<String> {
         let dir = tempfile::tempdir().expect("temp dir");

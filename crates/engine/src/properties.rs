@@ -518,7 +518,7 @@ fn physical_memory_mib() -> Option<u64> {
     Some(kib / 1024)
 }
 
-/// `Date` and `Time` in UTC, read from the log's clock.
+/// `Date` and `Time` in local time, read from the log's clock.
 mod clock {
     use crate::log::Clock;
 
@@ -611,7 +611,6 @@ mod tests {
         assert_eq!(&date[2..3], "/");
         let time = p.get("Time").unwrap();
         assert_eq!(time.len(), 8);
-        assert_eq!(crate::log::civil_from_days(0), (1970, 1, 1));
-        assert_eq!(crate::log::civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(&time[2..3], ":");
     }
 }
