@@ -4,8 +4,9 @@
 //! custom action records that value), in both layouts. Files v2 keeps at the same paths
 //! stay; v1's own files and folders go; one product is left registered, and removing it
 //! leaves nothing of either. Also: RemoveExistingProducts after InstallFinalize
-//! (`upgrade-v2-late.msi`), and a removal that cannot run (its packages gone), which fails
-//! the upgrade with error 1714 and leaves version 1 as it was.
+//! (`upgrade-v2-late.msi`), a removal that cannot run (its packages gone), which fails
+//! the upgrade with error 1714 and leaves version 1 as it was, and MigrateFeatureStates:
+//! the Extra feature keeps the state it had in version 1 unless the command line asks.
 
 mod common_e2e;
 
@@ -66,22 +67,31 @@ fn removals(ctx: &Ctx, layout: Layout) -> String {
 }
 
 fn installed_v2(ctx: &Ctx, layout: Layout, run: &Run) {
-    assert_eq!(
-        app_files(ctx, layout),
-        [
-            ("app.txt".to_string(), "app version 2\n".to_string()),
-            (
-                "new-only.txt".to_string(),
-                "only in version 2\n".to_string()
-            ),
-            (
-                "shared.txt".to_string(),
-                "shared file, the same in both versions\n".to_string()
-            ),
-        ],
-        "{}",
-        run.describe()
-    );
+    installed_v2_with(ctx, layout, run, true);
+}
+
+/// v2's files, with or without its Extra feature's.
+fn installed_v2_with(ctx: &Ctx, layout: Layout, run: &Run, extra: bool) {
+    let mut want = vec![
+        ("app.txt".to_string(), "app version 2\n".to_string()),
+        (
+            "new-only.txt".to_string(),
+            "only in version 2\n".to_string(),
+        ),
+        (
+            "shared.txt".to_string(),
+            "shared file, the same in both versions\n".to_string(),
+        ),
+    ];
+    if extra {
+        want.push(("extra/".to_string(), String::new()));
+        want.push((
+            "extra/extra.txt".to_string(),
+            "extra version 2\n".to_string(),
+        ));
+    }
+    want.sort();
+    assert_eq!(app_files(ctx, layout), want, "{}", run.describe());
 }
 
 #[test]
@@ -90,7 +100,11 @@ fn a_major_upgrade_removes_the_old_product_first() {
         let ctx = Ctx::new();
         ctx.install(&package("upgrade-v1.msi"), layout, &[])
             .assert_code(0);
-        assert_eq!(app_files(&ctx, layout).len(), 5, "v1: 4 files and olddir/");
+        assert_eq!(
+            app_files(&ctx, layout).len(),
+            7,
+            "v1: 5 files, olddir/ and extra/"
+        );
         let run = ctx.install(&package("upgrade-v2.msi"), layout, &[]);
         run.assert_code(0);
         installed_v2(&ctx, layout, &run);
@@ -176,4 +190,44 @@ fn an_old_product_that_cannot_be_removed_fails_the_upgrade_with_1714() {
         run.describe()
     );
     assert_eq!(tree(&ctx.root), before, "{}", run.describe());
+}
+
+#[test]
+fn feature_states_carry_over_unless_the_command_line_asks() {
+    let layout = Layout::Fhs;
+    // v1 without its Extra feature (only Main asked for): v2 leaves Extra out too.
+    let ctx = Ctx::new();
+    ctx.install(&package("upgrade-v1.msi"), layout, &["ADDLOCAL=Main"])
+        .assert_code(0);
+    assert!(!ctx.root.join(app_dir(layout)).join("extra").exists());
+    let run = ctx.install(&package("upgrade-v2.msi"), layout, &[]);
+    run.assert_code(0);
+    installed_v2_with(&ctx, layout, &run, false);
+    assert!(
+        run.log.contains(
+            "MigrateFeatureStates: based on existing product, setting feature 'Extra' to 'Absent' state."
+        ),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.log.contains(
+            "MigrateFeatureStates: based on existing product, setting feature 'Main' to 'Local' state."
+        ),
+        "{}",
+        run.describe()
+    );
+
+    // A feature request on the command line wins: nothing is carried over.
+    let ctx = Ctx::new();
+    ctx.install(&package("upgrade-v1.msi"), layout, &["ADDLOCAL=Main"])
+        .assert_code(0);
+    let run = ctx.install(&package("upgrade-v2.msi"), layout, &["ADDLOCAL=ALL"]);
+    run.assert_code(0);
+    installed_v2_with(&ctx, layout, &run, true);
+    assert!(
+        !run.log.contains("MigrateFeatureStates: based on"),
+        "{}",
+        run.describe()
+    );
 }

@@ -68,6 +68,10 @@ pub struct CostTables {
     pub word_count: i32,
     /// The package's folder (default `SourceDir`).
     pub source_dir: PathBuf,
+    /// Feature states MigrateFeatureStates carried over from the products a major upgrade
+    /// replaces (empty otherwise): a first installation's request for those features, in
+    /// place of their level's.
+    pub migrated: BTreeMap<String, InstallState>,
 }
 
 /// What is installed already (from the product registry), for maintenance
@@ -402,6 +406,7 @@ impl CostTables {
             move_files: package.move_files()?,
             word_count: package.summary().word_count,
             source_dir: package.source_dir(),
+            migrated: BTreeMap::new(),
         };
         tables.check()?;
         Ok(tables)
@@ -687,6 +692,8 @@ impl CostTables {
             let level = level_of(&levels, &f.feature);
             let state = if any_request || maintenance {
                 installed_of(&f.feature)
+            } else if let Some(&migrated) = self.migrated.get(&f.feature) {
+                migrated
             } else if level > 0 && level <= install_level {
                 default_state(f)
             } else {

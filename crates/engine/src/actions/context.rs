@@ -275,6 +275,16 @@ impl Context {
             .collect()
     }
 
+    /// Feature states MigrateFeatureStates carries over, for the next costing.
+    pub(crate) fn set_migrated(
+        &mut self,
+        states: std::collections::BTreeMap<String, InstallState>,
+    ) {
+        if let Some(tables) = self.tables.as_mut() {
+            tables.migrated = states;
+        }
+    }
+
     /// Takes over files and folders of a product a major upgrade removed.
     pub(crate) fn adopt(&mut self, files: Vec<PathBuf>, folders: Vec<PathBuf>) {
         self.adopted_files.extend(files);

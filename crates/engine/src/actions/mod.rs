@@ -90,16 +90,7 @@ pub(crate) fn run_standard(s: &mut Session<'_>, name: &str) -> Option<ActionResu
         "FindRelatedProducts" => search::find_related_products(s),
         "CostInitialize" => cost(s, |c, p| c.cost_initialize(p)),
         "FileCost" => cost(s, |c, p| c.file_cost(p)),
-        "CostFinalize" => {
-            let r = cost(s, |c, p| c.cost_finalize(p));
-            if r == ActionResult::Success {
-                let lines = s.ctx.state_lines();
-                for line in lines {
-                    s.log.engine(&line);
-                }
-            }
-            r
-        }
+        "CostFinalize" => cost_finalize(s),
         "InstallValidate" => install_validate::run(s),
         "InstallInitialize" => script::install_initialize(s),
         "ProcessComponents" => process_components(s),
@@ -152,9 +143,15 @@ pub(crate) fn run_standard(s: &mut Session<'_>, name: &str) -> Option<ActionResu
             ActionResult::Success
         }
         "RemoveExistingProducts" => upgrade::run(s),
-        // Feature states of a removed product are not carried over: the new product's
-        // own selection (INSTALLLEVEL, ADDLOCAL, …) decides.
-        "MigrateFeatureStates" => ActionResult::Success,
+        "MigrateFeatureStates" => match upgrade::migrated_states(s) {
+            Ok(None) => ActionResult::Success,
+            // Costed again with the states carried over.
+            Ok(Some(states)) => {
+                s.ctx.set_migrated(states);
+                cost_finalize(s)
+            }
+            Err(e) => s.fail(e),
+        },
         // Starts the execute sequence once, from the UI sequence; anywhere else (a package
         // that sequences it in InstallExecuteSequence, or twice) it would recurse.
         "ExecuteAction" if !s.execute_sequence_ran => s.execute_sequence(),
@@ -172,6 +169,18 @@ pub(crate) fn run_standard(s: &mut Session<'_>, name: &str) -> Option<ActionResu
         _ => return None,
     };
     Some(r)
+}
+
+/// CostFinalize: the plan, and its `Feature:`/`Component:` lines in the log.
+fn cost_finalize(s: &mut Session<'_>) -> ActionResult {
+    let r = cost(s, |c, p| c.cost_finalize(p));
+    if r == ActionResult::Success {
+        let lines = s.ctx.state_lines();
+        for line in lines {
+            s.log.engine(&line);
+        }
+    }
+    r
 }
 
 fn cost(

@@ -22,7 +22,9 @@
 //! placements inside the transaction, an install failing after an early removal does not
 //! bring the removed product back.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
+
+use msi_expr::InstallState;
 use std::path::PathBuf;
 
 use crate::error::Error;
@@ -30,7 +32,7 @@ use crate::package::Package;
 use crate::registry::ProductRecord;
 use crate::sequence::ActionResult;
 use crate::session::{InstallRequest, Session};
-use crate::tables::upgrade::{ATTR_IGNORE_REMOVE_FAILURE, ATTR_ONLY_DETECT};
+use crate::tables::upgrade::{ATTR_IGNORE_REMOVE_FAILURE, ATTR_MIGRATE_FEATURES, ATTR_ONLY_DETECT};
 
 /// A related product to remove.
 #[derive(Debug, Clone)]
@@ -225,4 +227,67 @@ fn adopt(s: &mut Session<'_>, record: &ProductRecord, protected: &HashSet<PathBu
         .cloned()
         .collect();
     s.ctx.adopt(kept, folders);
+}
+
+/// MigrateFeatureStates (spec 2.3): on a first installation that no feature request
+/// preselected, the features this package shares by name with the products its Upgrade
+/// rows with `MigrateFeatures` found take their state there: installed (`Local`) or not
+/// (`Absent`, for a feature the old package has). `None` when there is nothing to carry
+/// over; otherwise the states, for costing again.
+pub(crate) fn migrated_states(
+    s: &mut Session<'_>,
+) -> Result<Option<BTreeMap<String, InstallState>>, Error> {
+    let requested = crate::properties::STATE_REQUEST_PROPERTIES
+        .iter()
+        .any(|p| s.prop(p).is_some());
+    if s.prop("Installed").is_some() || s.prop("Preselected").is_some() || requested {
+        return Ok(None);
+    }
+    let rows = s.package.upgrades()?;
+    let mine: HashSet<String> = s
+        .package
+        .features()?
+        .into_iter()
+        .map(|f| f.feature)
+        .collect();
+    let mut states: BTreeMap<String, InstallState> = BTreeMap::new();
+    for row in rows
+        .iter()
+        .filter(|r| r.attributes & ATTR_MIGRATE_FEATURES != 0)
+    {
+        let Some(found) = s.prop(&row.action_property) else {
+            continue;
+        };
+        for code in found.split(';').map(str::trim).filter(|c| !c.is_empty()) {
+            let Some(record) = s.ctx.installed_product(code)? else {
+                continue;
+            };
+            // The record lists the features installed; the old package (its cached copy)
+            // tells which it had.
+            let old_features: Vec<String> = record
+                .cached_package
+                .as_deref()
+                .and_then(|p| Package::open(p).ok())
+                .and_then(|p| p.features().ok())
+                .map(|fs| fs.into_iter().map(|f| f.feature).collect())
+                .unwrap_or_default();
+            for f in old_features {
+                states.entry(f).or_insert(InstallState::Absent);
+            }
+            for f in &record.features {
+                states.insert(f.clone(), InstallState::Local);
+            }
+        }
+    }
+    states.retain(|f, _| mine.contains(f));
+    if states.is_empty() {
+        return Ok(None);
+    }
+    for (feature, state) in &states {
+        s.log.engine(&format!(
+            "MigrateFeatureStates: based on existing product, setting feature '{feature}' to '{}' state.",
+            crate::cost::state_word(*state)
+        ));
+    }
+    Ok(Some(states))
 }

@@ -274,8 +274,14 @@ sql "$here/upgrade-v1.msi" \
     "UPDATE \`InstallExecuteSequence\` SET \`Sequence\` = 1001 WHERE \`Action\` = 'SetMarkerDir'"
 expect "$here/upgrade-v1.msi" InstallExecuteSequence 'SetMarkerDir	NOT MARKERDIR	1001'
 build "$here" upgrade-v2.wxs "$here/upgrade-v2.msi"
+# MigrateFeatures (1) + VersionMinInclusive (256): wixl knows no MigrateFeatures attribute,
+# and Attributes is part of the Upgrade table's key (the row is replaced, not updated).
+sql "$here/upgrade-v2.msi" \
+    "DELETE FROM \`Upgrade\` WHERE \`ActionProperty\` = 'OLDVERSIONFOUND'" \
+    "INSERT INTO \`Upgrade\` (\`UpgradeCode\`, \`VersionMin\`, \`VersionMax\`, \`Attributes\`, \`ActionProperty\`) VALUES ('{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E00}', '1.0.0', '2.0.0', 257, 'OLDVERSIONFOUND')"
 expect "$here/upgrade-v2.msi" InstallExecuteSequence 'RemoveExistingProducts		1401'
-expect "$here/upgrade-v2.msi" Upgrade 'OLDVERSIONFOUND'
+expect "$here/upgrade-v2.msi" InstallExecuteSequence 'MigrateFeatureStates		1200'
+expect "$here/upgrade-v2.msi" Upgrade '257		OLDVERSIONFOUND'
 cp "$here/upgrade-v2.msi" "$here/upgrade-v2-late.msi"
 sql "$here/upgrade-v2-late.msi" \
     "UPDATE \`InstallExecuteSequence\` SET \`Sequence\` = 6700 WHERE \`Action\` = 'RemoveExistingProducts'"
