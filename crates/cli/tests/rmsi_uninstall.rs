@@ -14,27 +14,9 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use common_e2e::{Ctx, Holder, Layout, Run, example, log, package, rstmgr_exe, tree};
+use common_e2e::{Ctx, Holder, Layout, Run, example, log, package, tree};
 
 const HELLO_CODE: &str = "{0D4F6B50-5E6F-4071-8233-4E5F60718291}";
-
-/// `rmsi uninstall TARGET --root ROOT --layout L --ui none --log LOG RSTMGR_EXE=… PROPS…`.
-fn uninstall(ctx: &Ctx, target: &str, layout: Layout, props: &[&str]) -> Run {
-    let mut cmd = ctx.rmsi();
-    cmd.arg("uninstall")
-        .arg(target)
-        .arg("--root")
-        .arg(&ctx.root)
-        .arg("--layout")
-        .arg(layout.as_str())
-        .arg("--ui")
-        .arg("none")
-        .arg("--log")
-        .arg(&ctx.log)
-        .arg(format!("RSTMGR_EXE={}", rstmgr_exe()))
-        .args(props);
-    ctx.finish(&mut cmd)
-}
 
 /// `rmsi msiexec --root ROOT --layout L /x TARGET /qn /l*v LOG`.
 fn msiexec_x(ctx: &Ctx, target: &str, layout: Layout) -> Run {
@@ -113,7 +95,7 @@ fn round_trip(layout: Layout, by_code: bool, through_msiexec: bool) {
     let run = if through_msiexec {
         msiexec_x(&ctx, target, layout)
     } else {
-        uninstall(&ctx, target, layout, &[])
+        ctx.uninstall(target, layout, &[])
     };
     run.assert_code_logged(0);
     assert_removal_log(&run, "rmsi hello");
@@ -152,8 +134,8 @@ fn an_unknown_product_is_1605() {
     let before = tree(&ctx.root);
     let hello = example("hello/hello.msi");
     for run in [
-        uninstall(&ctx, HELLO_CODE, Layout::Fhs, &[]),
-        uninstall(&ctx, hello.to_str().expect("utf-8"), Layout::Fhs, &[]),
+        ctx.uninstall(HELLO_CODE, Layout::Fhs, &[]),
+        ctx.uninstall(hello.to_str().expect("utf-8"), Layout::Fhs, &[]),
         msiexec_x(
             &ctx,
             "{00000000-0000-0000-0000-000000000000}",
@@ -171,7 +153,8 @@ fn an_unknown_product_is_1605() {
     }
     // Installed in the other layout's registry is not installed in this one.
     ctx.install(&hello, Layout::Fhs, &[]).assert_code(0);
-    uninstall(&ctx, HELLO_CODE, Layout::Windows, &[]).assert_code(1605);
+    ctx.uninstall(HELLO_CODE, Layout::Windows, &[])
+        .assert_code(1605);
 }
 
 #[test]
@@ -183,11 +166,10 @@ fn a_file_held_open_during_removal_is_in_the_restart_manager_lines() {
     assert!(lib.is_file());
     let mut holder = Holder::map(&lib);
     let pid = holder.pid().to_string();
-    let run = uninstall(&ctx, "{ignored}", Layout::Fhs, &[]);
+    let run = ctx.uninstall("{ignored}", Layout::Fhs, &[]);
     // `{ignored}` is no installed product.
     run.assert_code(1605);
-    let run = uninstall(
-        &ctx,
+    let run = ctx.uninstall(
         package("inuse-v1.msi").to_str().expect("utf-8"),
         Layout::Fhs,
         &[],
@@ -220,7 +202,7 @@ fn a_user_file_in_an_installed_folder_survives_with_its_folders() {
     let hello = example("hello/hello.msi");
     ctx.install(&hello, Layout::Fhs, &[]).assert_code_logged(0);
     fs::write(ctx.root.join("opt/rmsi-hello/doc/notes.txt"), "user\n").expect("write");
-    let run = uninstall(&ctx, HELLO_CODE, Layout::Fhs, &[]);
+    let run = ctx.uninstall(HELLO_CODE, Layout::Fhs, &[]);
     run.assert_code_logged(0);
     assert_eq!(
         tree(&ctx.root),
@@ -246,12 +228,7 @@ fn a_failing_custom_action_rolls_the_removal_back() {
     ctx.install(&ca, Layout::Windows, &[]).assert_code_logged(0);
     let installed = tree(&ctx.root);
     // FailDeferred runs in the script after RemoveFiles' removals, and exits 3.
-    let run = uninstall(
-        &ctx,
-        ca.to_str().expect("utf-8"),
-        Layout::Windows,
-        &["FAILDEF=1"],
-    );
+    let run = ctx.uninstall(ca.to_str().expect("utf-8"), Layout::Windows, &["FAILDEF=1"]);
     run.assert_code_logged(1603);
     assert!(run.log.contains("-- Removal failed."), "{}", run.describe());
     assert!(

@@ -12,26 +12,10 @@ mod common_e2e;
 
 use std::fs;
 
-use common_e2e::{Ctx, Layout, Run, log, package, rstmgr_exe, tree};
+use common_e2e::{Ctx, Layout, Run, log, package, tree};
 
 const V1: &str = "{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E01}";
 const V2: &str = "{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E02}";
-
-fn uninstall(ctx: &Ctx, code: &str, layout: Layout) -> Run {
-    let mut cmd = ctx.rmsi();
-    cmd.arg("uninstall")
-        .arg(code)
-        .arg("--root")
-        .arg(&ctx.root)
-        .arg("--layout")
-        .arg(layout.as_str())
-        .arg("--ui")
-        .arg("none")
-        .arg("--log")
-        .arg(&ctx.log)
-        .arg(format!("RSTMGR_EXE={}", rstmgr_exe()));
-    ctx.finish(&mut cmd)
-}
 
 /// The product's folder under the root, relative.
 fn app_dir(layout: Layout) -> String {
@@ -131,8 +115,8 @@ fn a_major_upgrade_removes_the_old_product_first() {
         );
         // Only v2 is installed: v1 is unknown now, and v2's removal takes everything,
         // the files it kept from v1 included.
-        uninstall(&ctx, V1, layout).assert_code(1605);
-        let run = uninstall(&ctx, V2, layout);
+        ctx.uninstall(V1, layout, &[]).assert_code(1605);
+        let run = ctx.uninstall(V2, layout, &[]);
         run.assert_code(0);
         let left: Vec<String> = tree(&ctx.root)
             .into_iter()
@@ -162,8 +146,8 @@ fn removing_the_old_product_after_the_commit_keeps_the_new_files() {
         "{}",
         run.describe()
     );
-    uninstall(&ctx, V1, layout).assert_code(1605);
-    uninstall(&ctx, V2, layout).assert_code(0);
+    ctx.uninstall(V1, layout, &[]).assert_code(1605);
+    ctx.uninstall(V2, layout, &[]).assert_code(0);
     assert!(!ctx.root.join(app_dir(layout)).exists());
 }
 

@@ -334,15 +334,7 @@ impl Package {
         if !self.has_stream(name) {
             return Err(invalid(format!("no stream {name:?}")));
         }
-        let reader = self
-            .backing
-            .reader()
-            .map_err(|source| Error::PackageOpenFailed {
-                path: self.path.clone(),
-                source,
-            })?;
-        let mut file = cfb::CompoundFile::open(reader)
-            .map_err(|e| invalid(format!("reopening for stream {name:?}: {e}")))?;
+        let mut file = self.reopen(&format!("for stream {name:?}"))?;
         let encoded = encode_stream_name(name);
         let stream = file
             .open_stream(&encoded)
@@ -352,6 +344,21 @@ impl Package {
             stream,
             _file: file,
             len,
+        })
+    }
+
+    /// The package's compound file, opened again (`why` goes into the error).
+    fn reopen(&self, why: &str) -> Result<cfb::CompoundFile<Box<dyn Source>>> {
+        let reader = self
+            .backing
+            .reader()
+            .map_err(|source| Error::PackageOpenFailed {
+                path: self.path.clone(),
+                source,
+            })?;
+        cfb::CompoundFile::open(reader).map_err(|e| Error::PackageInvalid {
+            path: self.path.clone(),
+            reason: format!("reopening {why}: {e}"),
         })
     }
 
@@ -370,15 +377,7 @@ impl Package {
             .filter_map(|m| m.embedded_stream())
             .map(encode_stream_name)
             .collect();
-        let reader = self
-            .backing
-            .reader()
-            .map_err(|source| Error::PackageOpenFailed {
-                path: self.path.clone(),
-                source,
-            })?;
-        let mut input = cfb::CompoundFile::open(reader)
-            .map_err(|e| invalid(format!("reopening to cache it: {e}")))?;
+        let mut input = self.reopen("to cache it")?;
         let write_err = |e: io::Error| Error::io(&self.path, e);
         let mut output =
             cfb::CompoundFile::create_with_version(input.version(), out).map_err(write_err)?;

@@ -192,6 +192,24 @@ impl Ctx {
         cmd
     }
 
+    /// `rmsi uninstall TARGET --root ROOT --layout L --ui none --log LOG RSTMGR_EXE=… PROPS…`.
+    pub(crate) fn uninstall(&self, target: &str, layout: Layout, props: &[&str]) -> Run {
+        let mut cmd = self.rmsi();
+        cmd.arg("uninstall")
+            .arg(target)
+            .arg("--root")
+            .arg(&self.root)
+            .arg("--layout")
+            .arg(layout.as_str())
+            .arg("--ui")
+            .arg("none")
+            .arg("--log")
+            .arg(&self.log)
+            .arg(format!("RSTMGR_EXE={}", rstmgr_exe()))
+            .args(props);
+        self.finish(&mut cmd)
+    }
+
     /// Runs a prepared `rmsi` command to its end and reads this context's log.
     pub(crate) fn finish(&self, cmd: &mut Command) -> Run {
         run_command(cmd, Some(&self.log))
