@@ -1573,9 +1573,19 @@ mod tests {
         )
         .expect("chmod");
         fs_err::write(stale.join("f1"), "half").expect("write");
+        // A staged tree, half built, with a symlink that must not be followed.
+        fs_err::create_dir_all(stale.join("t1/sub/deeper")).expect("mkdir");
+        fs_err::write(stale.join("t1/sub/deeper/f"), "half").expect("write");
+        let outside = tempfile::tempdir().expect("outside");
+        fs_err::write(outside.path().join("keep"), "keep").expect("write");
+        std::os::unix::fs::symlink(outside.path(), stale.join("t1/sub/link")).expect("symlink");
         let lock = RootLock::acquire(root.path()).expect("lock");
         let stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         assert!(!stale.exists(), "the stale staging folder is still there");
+        assert!(
+            outside.path().join("keep").exists(),
+            "a symlink was followed"
+        );
         drop(stage);
         // One holding moved-aside originals too: any journal naming it was rolled back
         // when the lock was taken, so nothing there is needed any more.
