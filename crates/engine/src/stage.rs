@@ -84,9 +84,10 @@ pub(crate) struct Stage<'r> {
     trees: tree::Trees,
 }
 
-/// The staging folder as a writer thread sees it: it writes and closes files the
-/// [`Stage`] created (which still removes everything in the folder when the install
-/// fails). Its thread must be joined before the stage commits.
+/// The staging folder as a writer thread sees it: it creates the files whose names the
+/// [`Stage`] reserved, and writes and closes them (the stage still removes everything in
+/// the folder when the install fails). Its thread must be joined before the stage
+/// commits.
 pub(crate) struct StageDir {
     path: PathBuf,
     fd: OwnedFd,
@@ -339,9 +340,9 @@ impl<'r> Stage<'r> {
         close_in(|| self.dir_path(), staged)
     }
 
-    /// What a thread that writes and closes staged files (made by [`Stage::create`]) needs
-    /// of the staging folder, while the stage stays with the engine, which alone creates,
-    /// journals, commits and discards.
+    /// What a thread that creates, writes and closes staged files (named by
+    /// [`Stage::reserve_for`]) needs of the staging folder, while the stage stays with the
+    /// engine, which alone reserves, journals, commits and discards.
     pub(crate) fn writer_dir(&self) -> io::Result<StageDir> {
         Ok(StageDir {
             path: self.dir_path(),
