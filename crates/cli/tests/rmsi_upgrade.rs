@@ -215,3 +215,43 @@ fn feature_states_carry_over_unless_the_command_line_asks() {
         run.describe()
     );
 }
+
+#[test]
+fn a_removal_inside_the_transaction_succeeds_or_takes_the_new_files_back() {
+    let layout = Layout::Fhs;
+    // RemoveExistingProducts between InstallExecute and InstallFinalize.
+    let ctx = Ctx::new();
+    ctx.install(&package("upgrade-v1.msi"), layout, &[])
+        .assert_code(0);
+    let run = ctx.install(&package("upgrade-v2-exec.msi"), layout, &[]);
+    run.assert_code(0);
+    installed_v2(&ctx, layout, &run);
+    ctx.uninstall(V1, layout, &[]).assert_code(1605);
+    ctx.uninstall(V2, layout, &[]).assert_code(0);
+
+    // v1's removal fails (its custom action cannot write its record: a folder is in the
+    // way) after v2's files were placed by InstallExecute: both are rolled back.
+    let ctx = Ctx::new();
+    ctx.install(&package("upgrade-v1.msi"), layout, &[])
+        .assert_code(0);
+    fs::create_dir_all(
+        ctx.root
+            .join(layout.common_app_data())
+            .join("upgrade-removals.txt"),
+    )
+    .expect("mkdir in the way");
+    let before = tree(&ctx.root);
+    let run = ctx.install(&package("upgrade-v2-exec.msi"), layout, &[]);
+    run.assert_code(1603);
+    assert!(
+        run.log
+            .contains("Error 1714. The older version of rmsi upgrade cannot be removed."),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(tree(&ctx.root), before, "{}", run.describe());
+    assert_eq!(
+        fs::read_to_string(ctx.root.join(app_dir(layout)).join("app.txt")).expect("v1's app"),
+        "app version 1\n"
+    );
+}

@@ -36,7 +36,7 @@ const REMOVAL: Words = Words {
 /// installation's. `left` are the applications still running on replaced files (they make
 /// a success 3010).
 pub(crate) fn write(
-    s: &mut Session<'_>,
+    s: &mut Session<'_, '_>,
     removal: bool,
     result: &std::result::Result<(), Error>,
     left: &[AppInUse],

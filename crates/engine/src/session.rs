@@ -325,16 +325,20 @@ pub(crate) struct DeferredAction {
 
 /// The state of one install (see the module documentation). Fields are crate-visible so
 /// that each action module can do its part.
-pub(crate) struct Session<'a> {
+///
+/// `'l` is the root lock's lifetime, which the stage borrows: a removal run by this install's
+/// RemoveExistingProducts (a session of a shorter `'a`) can take the stage over and give it
+/// back.
+pub(crate) struct Session<'a, 'l> {
     pub(crate) request: &'a InstallRequest,
     pub(crate) ui: &'a mut dyn InstallUi,
     pub(crate) log: &'a mut Log,
     pub(crate) root: PathBuf,
-    pub(crate) lock: &'a RootLock,
+    pub(crate) lock: &'l RootLock,
     pub(crate) package: Package,
     pub(crate) ctx: Context,
     pub(crate) rm: Option<RmGlue>,
-    pub(crate) stage: Option<Stage<'a>>,
+    pub(crate) stage: Option<Stage<'l>>,
     pub(crate) custom_actions: BTreeMap<String, CustomActionRow>,
     pub(crate) dialogs: HashSet<String>,
     pub(crate) execute_rows: Vec<SequenceRow>,
@@ -374,21 +378,24 @@ pub(crate) struct Session<'a> {
     /// registry's files alone when it removes the last product (the upgrade records its
     /// own next).
     nested: bool,
+    /// A removal inside the upgrading install's transaction: it works in that install's
+    /// stage, which it gives back uncommitted (a later failure undoes both).
+    pub(crate) shares_stage: bool,
     /// Paths this session must not remove: files the upgrading install puts or keeps there.
     pub(crate) protected: HashSet<PathBuf>,
     /// Related products RemoveExistingProducts removes once this install is committed.
     pub(crate) later_removals: Vec<crate::actions::Removal>,
 }
 
-impl<'a> Session<'a> {
+impl<'a, 'l> Session<'a, 'l> {
     fn new(
         request: &'a InstallRequest,
         ui: &'a mut dyn InstallUi,
-        lock: &'a RootLock,
+        lock: &'l RootLock,
         root: PathBuf,
         package: Package,
         log: &'a mut Log,
-    ) -> Result<Session<'a>> {
+    ) -> Result<Session<'a, 'l>> {
         let custom_actions = package
             .custom_actions()?
             .into_iter()
@@ -437,6 +444,7 @@ impl<'a> Session<'a> {
             staged_files: std::collections::HashMap::new(),
             register_product: false,
             nested: false,
+            shares_stage: false,
             protected: HashSet::new(),
             later_removals: Vec::new(),
         })
@@ -447,11 +455,11 @@ impl<'a> Session<'a> {
     pub(crate) fn nested(
         request: &'a InstallRequest,
         ui: &'a mut dyn InstallUi,
-        lock: &'a RootLock,
+        lock: &'l RootLock,
         root: PathBuf,
         package: Package,
         log: &'a mut Log,
-    ) -> Result<Session<'a>> {
+    ) -> Result<Session<'a, 'l>> {
         let mut s = Session::new(request, ui, lock, root, package, log)?;
         s.nested = true;
         Ok(s)
@@ -507,7 +515,7 @@ impl<'a> Session<'a> {
     }
 
     /// The staging area, created on first use.
-    pub(crate) fn stage(&mut self) -> Result<&mut Stage<'a>> {
+    pub(crate) fn stage(&mut self) -> Result<&mut Stage<'l>> {
         if self.stage.is_none() {
             let state = self.request.layout.state_dir(Path::new(""));
             self.stage = Some(Stage::new(self.lock, &state)?);
@@ -702,7 +710,9 @@ impl<'a> Session<'a> {
                 db.display()
             ));
         }
-        if let Some(stage) = self.stage.take() {
+        if !self.shares_stage
+            && let Some(stage) = self.stage.take()
+        {
             stage.finish();
         }
         if removed && !self.nested {
@@ -710,7 +720,7 @@ impl<'a> Session<'a> {
         }
         // Related products RemoveExistingProducts left for after the commit.
         for removal in std::mem::take(&mut self.later_removals) {
-            crate::actions::upgrade::remove(self, &removal)?;
+            crate::actions::upgrade::remove(self, &removal, false)?;
         }
         Ok(())
     }
@@ -845,7 +855,7 @@ pub(crate) const KEY_PROPERTY: &str = "MsiRestartManagerSessionKey";
 const ONCE_ACROSS_SEQUENCES: [&str; 3] =
     ["AppSearch", "FindRelatedProducts", "MigrateFeatureStates"];
 
-impl sequence::Host for Session<'_> {
+impl sequence::Host for Session<'_, '_> {
     fn condition(&mut self, text: &str) -> ConditionResult {
         let result = self.ctx.condition(text);
         if result == ConditionResult::Error {
@@ -894,7 +904,7 @@ impl sequence::Host for Session<'_> {
     }
 }
 
-impl Session<'_> {
+impl Session<'_, '_> {
     fn run_action(&mut self, action: &str, which: Which) -> ActionResult {
         if self.ui.cancelled() {
             self.log.engine("The user cancelled the installation.");

@@ -183,7 +183,7 @@ fn early_end(request: &UninstallRequest, err: Error) -> InstallReport {
 
 /// After the product was unregistered and the staging area removed: when no product is
 /// left in the root, the registry's files and the state folders the first install made.
-pub(crate) fn tidy_state(s: &mut Session<'_>) {
+pub(crate) fn tidy_state(s: &mut Session<'_, '_>) {
     match s.ctx.tidy_state() {
         Ok(true) => s.log.engine(
             "No product is installed in this root any more: the product registry and its state folders were removed.",

@@ -13,7 +13,7 @@ use crate::session::{DeferredAction, PendingAsync, ScriptOp, Session};
 use crate::tables::custom_action::CustomActionRow;
 
 /// Runs a custom action met in a sequence.
-pub(crate) fn run(s: &mut Session<'_>, row: &CustomActionRow) -> ActionResult {
+pub(crate) fn run(s: &mut Session<'_, '_>, row: &CustomActionRow) -> ActionResult {
     let kind = Kind::of(row.action_type);
     let flags = Flags::of(row.action_type);
     if flags.in_script {
@@ -25,7 +25,12 @@ pub(crate) fn run(s: &mut Session<'_>, row: &CustomActionRow) -> ActionResult {
 
 /// Writes a deferred, rollback or commit action into the script, its target formatted now
 /// (the session's properties are gone when the script runs).
-fn schedule(s: &mut Session<'_>, row: &CustomActionRow, kind: Kind, flags: Flags) -> ActionResult {
+fn schedule(
+    s: &mut Session<'_, '_>,
+    row: &CustomActionRow,
+    kind: Kind,
+    flags: Flags,
+) -> ActionResult {
     if !s.in_transaction {
         s.log.engine(&format!(
             "Note: 1: 2762 2: {} (Cannot write script record. Transaction not started.)",
@@ -81,7 +86,7 @@ fn schedule(s: &mut Session<'_>, row: &CustomActionRow, kind: Kind, flags: Flags
 
 /// Runs an action the script reached (`mode`: deferred, rollback or commit).
 pub(crate) fn run_deferred(
-    s: &mut Session<'_>,
+    s: &mut Session<'_, '_>,
     action: &DeferredAction,
     mode: &str,
 ) -> ActionResult {
@@ -110,7 +115,7 @@ pub(crate) fn run_deferred(
 /// The body shared by immediate and deferred actions. `deferred` carries what was resolved
 /// at scheduling time.
 fn run_kind(
-    s: &mut Session<'_>,
+    s: &mut Session<'_, '_>,
     row: &CustomActionRow,
     kind: Kind,
     flags: Flags,
@@ -185,7 +190,7 @@ fn run_kind(
 
 /// Types 2, 18, 34, 50.
 fn run_exe(
-    s: &mut Session<'_>,
+    s: &mut Session<'_, '_>,
     row: &CustomActionRow,
     kind: Kind,
     flags: Flags,
@@ -317,7 +322,7 @@ fn run_exe(
 }
 
 /// Waits for an asynchronous action at the end of the sequence and checks its exit code.
-pub(crate) fn finish(s: &mut Session<'_>, pending: PendingAsync) -> ActionResult {
+pub(crate) fn finish(s: &mut Session<'_, '_>, pending: PendingAsync) -> ActionResult {
     finish_with(
         s,
         &pending.name,
@@ -329,7 +334,7 @@ pub(crate) fn finish(s: &mut Session<'_>, pending: PendingAsync) -> ActionResult
 }
 
 fn finish_with(
-    s: &mut Session<'_>,
+    s: &mut Session<'_, '_>,
     name: &str,
     running: custom_action::Running,
     ignore: bool,
@@ -380,7 +385,7 @@ fn finish_with(
 }
 
 fn cannot_run(
-    s: &mut Session<'_>,
+    s: &mut Session<'_, '_>,
     name: &str,
     location: &str,
     command: &str,
@@ -396,7 +401,11 @@ fn cannot_run(
 
 /// Type 2: the Binary stream copied to a private file (mode 0700) in the session's temp
 /// folder.
-fn binary_program(s: &mut Session<'_>, source: &str, target: &str) -> Result<Program, StartError> {
+fn binary_program(
+    s: &mut Session<'_, '_>,
+    source: &str,
+    target: &str,
+) -> Result<Program, StartError> {
     let bytes = s
         .package
         .binary(source)

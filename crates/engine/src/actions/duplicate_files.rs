@@ -13,7 +13,7 @@ use crate::sequence::ActionResult;
 use crate::session::Session;
 
 /// DuplicateFiles: the copies of components being installed.
-pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     let plans = s
         .ctx
         .plan()
@@ -28,7 +28,7 @@ pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
 }
 
 /// RemoveDuplicateFiles: the copies of components being removed.
-pub(crate) fn remove(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
     let plans = s
         .ctx
         .plan()
@@ -49,7 +49,7 @@ pub(crate) fn remove(s: &mut Session<'_>) -> ActionResult {
     ActionResult::Success
 }
 
-fn duplicate(s: &mut Session<'_>, original: &str, from: &Path, to: &Path) -> Result<(), Error> {
+fn duplicate(s: &mut Session<'_, '_>, original: &str, from: &Path, to: &Path) -> Result<(), Error> {
     let rel = s.rel(to)?;
     let name = match s.staged_files.get(original).cloned() {
         Some(staged) => s.stage()?.duplicate(&staged)?,
@@ -77,7 +77,7 @@ fn duplicate(s: &mut Session<'_>, original: &str, from: &Path, to: &Path) -> Res
 }
 
 /// The duplicates' target paths (for InstallValidate).
-pub(crate) fn targets(s: &Session<'_>) -> Vec<PathBuf> {
+pub(crate) fn targets(s: &Session<'_, '_>) -> Vec<PathBuf> {
     s.ctx
         .plan()
         .map(|p| p.duplicate_files.iter().map(|d| d.to.clone()).collect())

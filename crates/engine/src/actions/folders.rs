@@ -9,7 +9,7 @@ use crate::sequence::ActionResult;
 use crate::session::Session;
 
 /// CreateFolders.
-pub(crate) fn create_folders(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn create_folders(s: &mut Session<'_, '_>) -> ActionResult {
     let dirs = s
         .ctx
         .plan()
@@ -31,7 +31,7 @@ pub(crate) fn create_folders(s: &mut Session<'_>) -> ActionResult {
 }
 
 /// RemoveFolders.
-pub(crate) fn remove_folders(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn remove_folders(s: &mut Session<'_, '_>) -> ActionResult {
     let dirs = s
         .ctx
         .plan()

@@ -26,14 +26,14 @@ mod pipeline;
 use pipeline::{Batch, Dealer, Queues, Slot, Staged};
 
 /// InstallFiles.
-pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     match install_files(s) {
         Ok(()) => ActionResult::Success,
         Err(e) => s.fail(e),
     }
 }
 
-fn install_files(s: &mut Session<'_>) -> Result<(), Error> {
+fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
     let jobs = s.ctx.files_to_install();
     if jobs.is_empty() {
         return Ok(());

@@ -21,7 +21,7 @@ use crate::sequence::ActionResult;
 use crate::session::{KEY_PROPERTY, Session};
 
 /// InstallValidate.
-pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     if let Err(e) = disk_space(s) {
         s.set_prop(KEY_PROPERTY, "");
         return s.fail(e);
@@ -48,7 +48,7 @@ pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
 }
 
 /// Checks that the files to install fit on the root's file system; sets `OutOfDiskSpace`.
-fn disk_space(s: &mut Session<'_>) -> Result<(), Error> {
+fn disk_space(s: &mut Session<'_, '_>) -> Result<(), Error> {
     let st = match rustix::fs::fstatvfs(s.lock.dir()) {
         Ok(st) => st,
         // A file system that cannot say: no check (as Windows skips volumes it cannot cost).
@@ -91,7 +91,7 @@ fn space_needed(sizes: &[u64], block: u64) -> u64 {
 }
 
 /// The existing regular files (absolute paths) the install will overwrite or remove.
-fn existing_targets(s: &Session<'_>) -> Vec<PathBuf> {
+fn existing_targets(s: &Session<'_, '_>) -> Vec<PathBuf> {
     let extra: Vec<PathBuf> = [
         super::remove_files::targets(s),
         super::duplicate_files::targets(s),

@@ -78,12 +78,12 @@ const WINDOWS_ONLY: &[&str] = &[
 
 /// Runs what is left of the script and ends the transaction (InstallFinalize's work), for a
 /// sequence that ended without InstallFinalize.
-pub(crate) fn finish_script(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn finish_script(s: &mut Session<'_, '_>) -> ActionResult {
     script::install_finalize(s)
 }
 
 /// Runs `name` if it is a standard action; `None` when it is not one.
-pub(crate) fn run_standard(s: &mut Session<'_>, name: &str) -> Option<ActionResult> {
+pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<ActionResult> {
     let r = match name {
         "LaunchConditions" => search::launch_conditions(s),
         "AppSearch" => search::app_search(s),
@@ -172,7 +172,7 @@ pub(crate) fn run_standard(s: &mut Session<'_>, name: &str) -> Option<ActionResu
 }
 
 /// CostFinalize: the plan, and its `Feature:`/`Component:` lines in the log.
-fn cost_finalize(s: &mut Session<'_>) -> ActionResult {
+fn cost_finalize(s: &mut Session<'_, '_>) -> ActionResult {
     let r = cost(s, |c, p| c.cost_finalize(p));
     if r == ActionResult::Success {
         let lines = s.ctx.state_lines();
@@ -184,7 +184,7 @@ fn cost_finalize(s: &mut Session<'_>) -> ActionResult {
 }
 
 fn cost(
-    s: &mut Session<'_>,
+    s: &mut Session<'_, '_>,
     f: impl FnOnce(&mut Context, &crate::package::Package) -> crate::error::Result<context::Changes>,
 ) -> ActionResult {
     match f(&mut s.ctx, &s.package) {
@@ -200,7 +200,7 @@ fn cost(
 
 /// ProcessComponents: the components' key paths, logged here; they are written to the root's
 /// product registry with the product once the install succeeded (RegisterProduct).
-fn process_components(s: &mut Session<'_>) -> ActionResult {
+fn process_components(s: &mut Session<'_, '_>) -> ActionResult {
     for line in s.ctx.component_registrations() {
         s.log.engine(&line);
     }

@@ -13,14 +13,14 @@ use crate::sequence::ActionResult;
 use crate::session::Session;
 
 /// MoveFiles.
-pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     match move_files(s) {
         Ok(()) => ActionResult::Success,
         Err(e) => s.fail(e),
     }
 }
 
-fn move_files(s: &mut Session<'_>) -> Result<(), Error> {
+fn move_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
     let plans = s
         .ctx
         .plan()
@@ -72,7 +72,7 @@ fn move_files(s: &mut Session<'_>) -> Result<(), Error> {
 
 /// The files MoveFiles replaces or removes: its copies' targets, and the sources it moves
 /// (for InstallValidate).
-pub(crate) fn targets(s: &Session<'_>) -> Vec<PathBuf> {
+pub(crate) fn targets(s: &Session<'_, '_>) -> Vec<PathBuf> {
     let Some(plan) = s.ctx.plan() else {
         return Vec::new();
     };

@@ -12,7 +12,7 @@ use crate::sequence::ActionResult;
 use crate::session::Session;
 
 /// RemoveFiles.
-pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     let (files, folders) = plan(s);
     for f in files {
         let r = s
@@ -38,11 +38,11 @@ pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
 }
 
 /// The existing files RemoveFiles will remove (for InstallValidate).
-pub(crate) fn targets(s: &Session<'_>) -> Vec<PathBuf> {
+pub(crate) fn targets(s: &Session<'_, '_>) -> Vec<PathBuf> {
     plan(s).0
 }
 
-fn plan(s: &Session<'_>) -> (Vec<PathBuf>, Vec<PathBuf>) {
+fn plan(s: &Session<'_, '_>) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let mut files = Vec::new();
     let mut folders = Vec::new();
     let Some(plan) = s.ctx.plan() else {
@@ -68,7 +68,7 @@ fn plan(s: &Session<'_>) -> (Vec<PathBuf>, Vec<PathBuf>) {
 
 /// Regular files and symlinks (never followed) in `dir` whose names match `pattern`,
 /// looked up without following a symlink in the root.
-pub(crate) fn matching(s: &Session<'_>, dir: &Path, pattern: &str) -> Vec<PathBuf> {
+pub(crate) fn matching(s: &Session<'_, '_>, dir: &Path, pattern: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let Ok(rel) = s.rel(dir) else {
         return out;

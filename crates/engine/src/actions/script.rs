@@ -11,7 +11,7 @@ use crate::sequence::ActionResult;
 use crate::session::{ScriptOp, Session};
 
 /// InstallInitialize: the transaction starts.
-pub(crate) fn install_initialize(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn install_initialize(s: &mut Session<'_, '_>) -> ActionResult {
     s.in_transaction = true;
     ActionResult::Success
 }
@@ -19,7 +19,7 @@ pub(crate) fn install_initialize(s: &mut Session<'_>) -> ActionResult {
 /// Notes, once, before the script first changes the root, which folders it will create
 /// (those missing now, up to the root), so the product's record lists them and its removal
 /// takes them away again.
-fn note_created_folders(s: &mut Session<'_>) {
+fn note_created_folders(s: &mut Session<'_, '_>) {
     if s.ctx.created_folders_noted() {
         return;
     }
@@ -43,7 +43,7 @@ fn note_created_folders(s: &mut Session<'_>) {
 /// On the product's removal: the folders its installs created, removed if empty, deepest
 /// first, after every file removal of the script (Windows removes a removed component's
 /// empty folders; a folder holding a file the user put there stays, with its parents).
-fn remove_created_folders(s: &mut Session<'_>) -> ActionResult {
+fn remove_created_folders(s: &mut Session<'_, '_>) -> ActionResult {
     if !s.ctx.product_removed() {
         return ActionResult::Success;
     }
@@ -66,12 +66,12 @@ fn remove_created_folders(s: &mut Session<'_>) -> ActionResult {
 }
 
 /// InstallExecute / InstallExecuteAgain: run the script so far, keep the transaction.
-pub(crate) fn install_execute(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn install_execute(s: &mut Session<'_, '_>) -> ActionResult {
     run_script(s)
 }
 
 /// InstallFinalize: run the rest of the script and end the transaction.
-pub(crate) fn install_finalize(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn install_finalize(s: &mut Session<'_, '_>) -> ActionResult {
     let r = remove_created_folders(s);
     if r.stops() {
         return r;
@@ -81,7 +81,7 @@ pub(crate) fn install_finalize(s: &mut Session<'_>) -> ActionResult {
     r
 }
 
-fn run_script(s: &mut Session<'_>) -> ActionResult {
+fn run_script(s: &mut Session<'_, '_>) -> ActionResult {
     note_created_folders(s);
     s.mark_staged();
     let ops = std::mem::take(&mut s.script);

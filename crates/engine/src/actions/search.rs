@@ -11,7 +11,7 @@ use crate::session::Session;
 
 /// LaunchConditions: every row must be true; the first false one ends the install with its
 /// formatted description.
-pub(crate) fn launch_conditions(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn launch_conditions(s: &mut Session<'_, '_>) -> ActionResult {
     let rows = match s.package.launch_conditions() {
         Ok(r) => r,
         Err(e) => return s.fail(e),
@@ -40,7 +40,7 @@ pub(crate) fn launch_conditions(s: &mut Session<'_>) -> ActionResult {
 
 /// AppSearch: file-system searches (DrLocator, Signature). Registry, .ini and component
 /// searches find nothing on this platform; the log says so for each.
-pub(crate) fn app_search(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn app_search(s: &mut Session<'_, '_>) -> ActionResult {
     let (searches, signatures, locators, others) = match (
         s.package.app_search(),
         s.package.signatures(),
@@ -98,7 +98,7 @@ pub(crate) fn app_search(s: &mut Session<'_>) -> ActionResult {
 
 /// The folder a DrLocator row names, under the root, if it exists.
 fn locate_dir(
-    s: &Session<'_>,
+    s: &Session<'_, '_>,
     all: &[crate::tables::appsearch::DrLocatorRow],
     loc: &crate::tables::appsearch::DrLocatorRow,
     depth: usize,
@@ -185,7 +185,7 @@ fn find_file(
 /// FindRelatedProducts: for each Upgrade row, the products this root's registry holds of
 /// that family (version and language within the row's bounds) are appended to the row's
 /// `ActionProperty` (`;`-separated). It runs only on a first installation.
-pub(crate) fn find_related_products(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn find_related_products(s: &mut Session<'_, '_>) -> ActionResult {
     if s.prop("Installed").is_some() {
         s.log
             .engine("FindRelatedProducts: the product is installed; nothing to find.");

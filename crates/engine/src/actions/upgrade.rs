@@ -6,21 +6,21 @@
 //! product's cached package, `REMOVE` set to the row's formatted `Remove` column (`ALL`
 //! when it is null; nothing is removed when it formats to empty) and
 //! `UPGRADINGPRODUCTCODE` set to the upgrading product's code (packages condition their
-//! uninstall-only custom actions on it). It shares this install's root lock, UI and log,
-//! and has its own transaction.
+//! uninstall-only custom actions on it). It shares this install's root lock, UI and log.
 //!
 //! Files the upgrade installs or keeps at the same paths are never removed: they belong to
 //! the new product (Windows gets there by component reference counts), which also takes
 //! over the old product's folders that still hold something. A removal that fails ends
 //! the install with error 1714, unless the row has `IgnoreRemoveFailure`.
 //!
-//! When the action runs before any change was staged (the usual placements: right after
-//! InstallValidate or InstallInitialize), the products are removed there, committed, before
-//! this install changes anything. Placed later (after InstallExecute or InstallFinalize), the
-//! removal runs once this install is committed, as Windows does for the placement after
-//! InstallFinalize. Either way a failing removal is rolled back alone; unlike Windows for the
-//! placements inside the transaction, an install failing after an early removal does not
-//! bring the removed product back.
+//! Where it runs follows the documented placements. Between InstallValidate and
+//! InstallInitialize, each removal is a transaction of its own, committed before this install
+//! changes anything. Inside this install's transaction (right after InstallInitialize, or
+//! after InstallExecute), the removal works in this install's stage: if it fails, or this
+//! install fails later, both are rolled back. After InstallFinalize (or wherever this
+//! install's script still has operations to run), it runs once this install is committed,
+//! and a failure rolls back the removal alone. A row with `IgnoreRemoveFailure` never shares
+//! the transaction (its failure must not undo this install).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -46,7 +46,7 @@ pub(crate) struct Removal {
 }
 
 /// RemoveExistingProducts.
-pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
+pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     if s.prop("Installed").is_some() {
         s.log.engine(
             "RemoveExistingProducts: the product is installed (maintenance or removal); nothing to remove.",
@@ -89,12 +89,32 @@ pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
     if removals.is_empty() {
         return ActionResult::Success;
     }
-    if s.stage.is_some() {
-        // This install has staged changes already: its transaction is open. The old
-        // products go once it is committed; what this product takes over from them is
-        // recorded with it now.
+    // Inside this install's transaction (between InstallInitialize and InstallFinalize),
+    // at a point where its script has run (right after InstallInitialize or InstallExecute,
+    // the documented places), a removal shares it: if either fails, both are rolled back.
+    // A removal whose failure is to be ignored cannot share it (its rollback would take
+    // this install's changes with it), nor run on its own while this install has changes
+    // staged; nor can any removal where this install's script has operations yet to run:
+    // those wait for the commit.
+    let script_run = s.script.is_empty() && s.stage.as_ref().is_none_or(|st| st.pending() == 0);
+    let shared = s.in_transaction && script_run;
+    let (now, waiting): (Vec<Removal>, Vec<Removal>) = if shared {
+        removals.into_iter().partition(|r| !r.ignore_failure)
+    } else if s.in_transaction || s.stage.is_some() {
+        (Vec::new(), removals)
+    } else {
+        (removals, Vec::new())
+    };
+    for r in &now {
+        if let Err(e) = remove(s, r, shared) {
+            return s.fail(e);
+        }
+    }
+    if !waiting.is_empty() {
+        // The old products go once this install is committed; what this product takes
+        // over from them is recorded with it now.
         let protected = s.ctx.planned_targets();
-        for r in &removals {
+        for r in &waiting {
             s.log.engine(&format!(
                 "RemoveExistingProducts: {} is removed once this installation is committed.",
                 r.product_code
@@ -105,20 +125,19 @@ pub(crate) fn run(s: &mut Session<'_>) -> ActionResult {
                 Err(e) => return s.fail(e),
             }
         }
-        s.later_removals.extend(removals);
-        return ActionResult::Success;
-    }
-    for r in &removals {
-        if let Err(e) = remove(s, r) {
-            return s.fail(e);
-        }
+        s.later_removals.extend(waiting);
     }
     ActionResult::Success
 }
 
-/// Removes one related product, with an installation of its own in this root; a failure
+/// Removes one related product, with an installation of its own in this root, in this
+/// install's stage when `shared` (its transaction), else in a stage of its own; a failure
 /// is an error unless the row ignores it.
-pub(crate) fn remove(s: &mut Session<'_>, removal: &Removal) -> Result<(), Error> {
+pub(crate) fn remove(
+    s: &mut Session<'_, '_>,
+    removal: &Removal,
+    shared: bool,
+) -> Result<(), Error> {
     let code = &removal.product_code;
     let record = s.ctx.installed_product(code)?;
     let Some(record) = record else {
@@ -167,20 +186,28 @@ pub(crate) fn remove(s: &mut Session<'_>, removal: &Removal) -> Result<(), Error
         properties,
         custom_actions: s.request.custom_actions,
     };
-    let outcome = Package::open(&package).and_then(|pkg| {
-        Session::nested(
-            &request,
-            &mut *s.ui,
-            s.lock,
-            s.root.clone(),
-            pkg,
-            &mut *s.log,
-        )
-        .and_then(|mut nested| {
-            nested.protected = protected.clone();
-            nested.run()
-        })
-    });
+    let outcome = match Package::open(&package) {
+        Ok(pkg) => {
+            let root = s.root.clone();
+            match Session::nested(&request, &mut *s.ui, s.lock, root, pkg, &mut *s.log) {
+                Ok(mut nested) => {
+                    nested.protected = protected.clone();
+                    if shared {
+                        nested.shares_stage = true;
+                        nested.stage = s.stage.take();
+                    }
+                    let outcome = nested.run();
+                    if shared {
+                        // Given back uncommitted (or gone: rolled back with a failure).
+                        s.stage = nested.stage.take();
+                    }
+                    outcome
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
     match outcome {
         Ok(outcome) => {
             if outcome == crate::error::Outcome::RebootRequired {
@@ -213,7 +240,7 @@ pub(crate) fn remove(s: &mut Session<'_>, removal: &Removal) -> Result<(), Error
 
 /// The old product's files the upgrade keeps, and its folders that still exist, become the
 /// new product's: its uninstall removes them (only empty folders, as always).
-fn adopt(s: &mut Session<'_>, record: &ProductRecord, protected: &HashSet<PathBuf>) {
+fn adopt(s: &mut Session<'_, '_>, record: &ProductRecord, protected: &HashSet<PathBuf>) {
     let kept: Vec<PathBuf> = record
         .files
         .iter()
@@ -235,7 +262,7 @@ fn adopt(s: &mut Session<'_>, record: &ProductRecord, protected: &HashSet<PathBu
 /// (`Absent`, for a feature the old package has). `None` when there is nothing to carry
 /// over; otherwise the states, for costing again.
 pub(crate) fn migrated_states(
-    s: &mut Session<'_>,
+    s: &mut Session<'_, '_>,
 ) -> Result<Option<BTreeMap<String, InstallState>>, Error> {
     let requested = crate::properties::STATE_REQUEST_PROPERTIES
         .iter()

@@ -286,6 +286,14 @@ cp "$here/upgrade-v2.msi" "$here/upgrade-v2-late.msi"
 sql "$here/upgrade-v2-late.msi" \
     "UPDATE \`InstallExecuteSequence\` SET \`Sequence\` = 6700 WHERE \`Action\` = 'RemoveExistingProducts'"
 expect "$here/upgrade-v2-late.msi" InstallExecuteSequence 'RemoveExistingProducts		6700'
+# upgrade-v2-exec.msi: InstallExecute, then RemoveExistingProducts, then InstallFinalize
+# (inside the transaction: a failed removal rolls the new files back too).
+cp "$here/upgrade-v2.msi" "$here/upgrade-v2-exec.msi"
+sql "$here/upgrade-v2-exec.msi" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('InstallExecute', 6500)" \
+    "UPDATE \`InstallExecuteSequence\` SET \`Sequence\` = 6550 WHERE \`Action\` = 'RemoveExistingProducts'"
+expect "$here/upgrade-v2-exec.msi" InstallExecuteSequence 'InstallExecute		6500'
+expect "$here/upgrade-v2-exec.msi" InstallExecuteSequence 'RemoveExistingProducts		6550'
 
 # --- every package opens and lists its sequence ---
 for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$hello/hello.msi"; do
