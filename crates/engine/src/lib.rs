@@ -30,7 +30,10 @@
 //!
 //! [`uninstall`] removes an installed product again, as `msiexec /x` does: the same run with
 //! `REMOVE=ALL` on the installed product (found by product code through the package the
-//! install cached, or by a package file), leaving the root as it was before the install.
+//! install cached, or by a package file), leaving the root as it was before the install. A
+//! major upgrade runs the same removal for the products its Upgrade table finds
+//! (RemoveExistingProducts), in or out of its own transaction as the action's placement
+//! says, and carries their feature states over (MigrateFeatureStates).
 //!
 //! Windows-only actions (registry, COM, services, shortcuts, fonts…) are logged as not
 //! executed on this platform; DLL and script custom actions fail cleanly with the Windows
