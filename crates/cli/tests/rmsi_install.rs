@@ -94,6 +94,37 @@ fn failure_prints_the_full_code_and_exits_modulo_256() {
     assert!(!root.exists(), "the failed install left its root behind");
 }
 
+/// A transform asked for and not applied would install something else than what was
+/// asked: the install does not happen (1624), and says why.
+#[test]
+fn transforms_are_refused_with_1624() {
+    let t = Tmp::new();
+    let root = t.path("root");
+    let log = t.path("install.log");
+    let out = t.run(&[
+        "install",
+        hello().to_str().expect("utf-8"),
+        "--root",
+        root.to_str().expect("utf-8"),
+        "--log",
+        log.to_str().expect("utf-8"),
+        "TRANSFORMS=custom.mst",
+    ]);
+    assert_eq!(out.status.code(), Some(1624 % 256), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("rmsi: 1624 ERROR_INSTALL_TRANSFORM_FAILURE: "),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("custom.mst"), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        text.contains("MainEngineThread is returning 1624"),
+        "{text}"
+    );
+    assert!(!root.exists(), "the refused install left its root behind");
+}
+
 #[test]
 fn log_that_cannot_be_opened_is_1622() {
     let t = Tmp::new();

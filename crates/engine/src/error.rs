@@ -128,6 +128,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// Transforms were asked for (`TRANSFORMS`), and this engine applies none: installing
+    /// the package untransformed would install something else than what was asked.
+    #[error("cannot apply the transforms {transforms}: {reason}")]
+    TransformFailure {
+        /// The `TRANSFORMS` value.
+        transforms: String,
+        /// Why.
+        reason: String,
+    },
     /// The package is not supported on this platform (e.g. a Template
     /// summary platform this engine does not recognise).
     #[error("package not supported on this platform: {message}")]
@@ -181,6 +190,7 @@ impl Error {
             Error::LogFailure { .. } => (1622, "ERROR_INSTALL_LOG_FAILURE"),
             Error::PackageOpenFailed { .. } => (1619, "ERROR_INSTALL_PACKAGE_OPEN_FAILED"),
             Error::PackageInvalid { .. } => (1620, "ERROR_INSTALL_PACKAGE_INVALID"),
+            Error::TransformFailure { .. } => (1624, "ERROR_INSTALL_TRANSFORM_FAILURE"),
             Error::PlatformUnsupported { .. } => (1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED"),
             Error::InvalidCommandLine { .. } => (1639, "ERROR_INVALID_COMMAND_LINE"),
         }

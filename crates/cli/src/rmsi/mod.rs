@@ -65,7 +65,7 @@ pub fn main() -> ExitCode {
 pub(crate) const EXIT_HELP: &str = "Exit status: the Windows Installer code modulo 256 (a Linux exit status \
 holds 8 bits), as `wine msiexec` exits: 0 success, 3010 ERROR_SUCCESS_REBOOT_REQUIRED -> 194, \
 1602 ERROR_INSTALL_USEREXIT -> 66, 1603 ERROR_INSTALL_FAILURE -> 67, 1605 ERROR_UNKNOWN_PRODUCT -> 69, 1618 ERROR_INSTALL_ALREADY_RUNNING -> 82, \
-1619 ERROR_INSTALL_PACKAGE_OPEN_FAILED -> 83, 1620 ERROR_INSTALL_PACKAGE_INVALID -> 84, \
+1619 ERROR_INSTALL_PACKAGE_OPEN_FAILED -> 83, 1620 ERROR_INSTALL_PACKAGE_INVALID -> 84, 1624 ERROR_INSTALL_TRANSFORM_FAILURE -> 88, \
 1639 ERROR_INVALID_COMMAND_LINE -> 103. The full code and its name are printed on stderr \
 (`rmsi: 1603 ERROR_INSTALL_FAILURE: ...`) and in the log (`MainEngineThread is returning 1603`).";
 

@@ -297,6 +297,7 @@ pub(crate) fn code_name(code: u32) -> Option<&'static str> {
         1618 => "ERROR_INSTALL_ALREADY_RUNNING",
         1619 => "ERROR_INSTALL_PACKAGE_OPEN_FAILED",
         1620 => "ERROR_INSTALL_PACKAGE_INVALID",
+        1624 => "ERROR_INSTALL_TRANSFORM_FAILURE",
         1639 => "ERROR_INVALID_COMMAND_LINE",
         3010 => "ERROR_SUCCESS_REBOOT_REQUIRED",
         _ => return None,
