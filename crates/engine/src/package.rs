@@ -308,6 +308,11 @@ impl Package {
         self.tables.get(name)
     }
 
+    /// Takes the tables out, leaving the package without any (to free them elsewhere).
+    pub(crate) fn take_tables(&mut self) -> BTreeMap<String, Table> {
+        std::mem::take(&mut self.tables)
+    }
+
     /// All tables, by name.
     pub fn tables(&self) -> impl Iterator<Item = &Table> {
         self.tables.values()

@@ -33,6 +33,7 @@ pub(crate) struct FileJob {
 pub(crate) type Changes = Vec<(String, Option<String>, String)>;
 
 /// See the module documentation.
+#[derive(Default)]
 pub(crate) struct Context {
     props: Properties,
     root: PathBuf,
@@ -255,6 +256,11 @@ impl Context {
             }
         }
         Ok(out)
+    }
+
+    /// Closes the product registry (its database connection).
+    pub(crate) fn close_registry(&mut self) {
+        self.registry = None;
     }
 
     /// The registry's record of an installed product (RemoveExistingProducts).
