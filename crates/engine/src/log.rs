@@ -62,7 +62,13 @@ pub(crate) struct Clock {
 impl Clock {
     /// The current local time.
     pub(crate) fn now() -> Clock {
-        let now = jiff::Zoned::now();
+        // The system's zone, looked up once: each look-up reads `TZ` and checks the zone
+        // files, and the log asks for the time on every line (a millisecond for every
+        // thousand lines). Its rules still give each instant its offset, summer time
+        // included.
+        static ZONE: std::sync::OnceLock<jiff::tz::TimeZone> = std::sync::OnceLock::new();
+        let zone = ZONE.get_or_init(jiff::tz::TimeZone::system);
+        let now = zone.to_datetime(jiff::Timestamp::now());
         Clock {
             year: i64::from(now.year()),
             month: u32::try_from(now.month()).unwrap_or(1),
@@ -83,6 +89,18 @@ impl Clock {
     pub(crate) fn date(&self) -> String {
         format!("{}/{}/{}", self.month, self.day, self.year)
     }
+}
+
+/// `text` with every secret in it masked.
+fn masked<'t>(secrets: &[String], text: &'t str) -> std::borrow::Cow<'t, str> {
+    if !secrets.iter().any(|s| text.contains(s.as_str())) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut t = text.to_string();
+    for s in secrets {
+        t = t.replace(s.as_str(), MASK);
+    }
+    std::borrow::Cow::Owned(t)
 }
 
 impl Log {
@@ -151,17 +169,7 @@ impl Log {
         let Some(out) = &mut self.out else {
             return;
         };
-        let masked;
-        let text = if self.secrets.iter().any(|s| text.contains(s.as_str())) {
-            let mut t = text.to_string();
-            for s in &self.secrets {
-                t = t.replace(s.as_str(), MASK);
-            }
-            masked = t;
-            masked.as_str()
-        } else {
-            text
-        };
+        let text = masked(&self.secrets, text);
         if let Err(err) = writeln!(out, "{text}") {
             self.error.get_or_insert(err);
         }
@@ -169,17 +177,19 @@ impl Log {
 
     /// Writes an engine line: `MSI (s) (PP:TT) [HH:MM:SS:mmm]: text`.
     pub(crate) fn engine(&mut self, text: &str) {
-        if self.out.is_none() {
+        let Some(out) = &mut self.out else {
             return;
-        }
+        };
+        // Written straight into the buffer: a verbose log has a line per file.
         let now = Clock::now();
-        let line = format!(
-            "MSI (s) ({}) [{}:{:03}]: {text}",
-            self.ids,
-            now.hms(),
-            now.millis
-        );
-        self.line(&line);
+        let text = masked(&self.secrets, text);
+        if let Err(err) = writeln!(
+            out,
+            "MSI (s) ({}) [{:02}:{:02}:{:02}:{:03}]: {text}",
+            self.ids, now.hour, now.minute, now.second, now.millis
+        ) {
+            self.error.get_or_insert(err);
+        }
     }
 
     /// `Doing action: Name` then `Action start HH:MM:SS: Name.`
