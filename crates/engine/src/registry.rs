@@ -490,24 +490,26 @@ impl Registry {
             }
         }
         let db = self.db_path();
-        let conn = open_db(&db)?;
+        let mut conn = open_db(&db)?;
         std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600))
             .map_err(|e| Error::io(&db, e))?;
-        conn.execute_batch(SCHEMA)
-            .map_err(|source| Error::Registry {
-                path: db.clone(),
-                source,
-            })?;
-        for dir in &self.missing {
-            conn.execute(
-                "INSERT OR IGNORE INTO state_folders (path) VALUES (?1)",
-                params![path_blob(dir)],
-            )
-            .map_err(|source| Error::Registry {
-                path: db.clone(),
-                source,
-            })?;
-        }
+        // One transaction for the schema and the state folders: each statement on its own
+        // was a transaction of its own, with its rollback journal created and deleted.
+        let setup = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            tx.execute_batch(SCHEMA)?;
+            for dir in &self.missing {
+                tx.execute(
+                    "INSERT OR IGNORE INTO state_folders (path) VALUES (?1)",
+                    params![path_blob(dir)],
+                )?;
+            }
+            tx.commit()
+        };
+        setup(&mut conn).map_err(|source| Error::Registry {
+            path: db.clone(),
+            source,
+        })?;
         self.conn = Some(conn);
         Ok(())
     }
