@@ -176,26 +176,25 @@ impl Ctx {
 
     /// The command [`Ctx::install`] runs, for callers that add flags or spawn it.
     pub(crate) fn install_command(&self, pkg: &Path, layout: Layout, props: &[&str]) -> Command {
-        let mut cmd = self.rmsi();
-        cmd.arg("install")
-            .arg(pkg)
-            .arg("--root")
-            .arg(&self.root)
-            .arg("--layout")
-            .arg(layout.as_str())
-            .arg("--ui")
-            .arg("none")
-            .arg("--log")
-            .arg(&self.log)
-            .arg(format!("RSTMGR_EXE={}", rstmgr_exe()))
-            .args(props);
-        cmd
+        self.command("install", pkg.as_os_str(), layout, props)
     }
 
     /// `rmsi uninstall TARGET --root ROOT --layout L --ui none --log LOG RSTMGR_EXE=… PROPS…`.
     pub(crate) fn uninstall(&self, target: &str, layout: Layout, props: &[&str]) -> Run {
+        let mut cmd = self.command("uninstall", target.as_ref(), layout, props);
+        self.finish(&mut cmd)
+    }
+
+    /// `rmsi VERB TARGET --root ROOT --layout L --ui none --log LOG RSTMGR_EXE=… PROPS…`.
+    fn command(
+        &self,
+        verb: &str,
+        target: &std::ffi::OsStr,
+        layout: Layout,
+        props: &[&str],
+    ) -> Command {
         let mut cmd = self.rmsi();
-        cmd.arg("uninstall")
+        cmd.arg(verb)
             .arg(target)
             .arg("--root")
             .arg(&self.root)
@@ -207,7 +206,7 @@ impl Ctx {
             .arg(&self.log)
             .arg(format!("RSTMGR_EXE={}", rstmgr_exe()))
             .args(props);
-        self.finish(&mut cmd)
+        cmd
     }
 
     /// Runs a prepared `rmsi` command to its end and reads this context's log.
