@@ -28,7 +28,7 @@
 //! are extracted and checked into a private staging folder first, and only the script
 //! (InstallFinalize) renames them into place, undoing every step if one fails.
 //!
-//! [`uninstall`] removes an installed product again, as `msiexec /x` does: the same run with
+//! [`uninstall`](fn@uninstall) removes an installed product again, as `msiexec /x` does: the same run with
 //! `REMOVE=ALL` on the installed product (found by product code through the package the
 //! install cached, or by a package file), leaving the root as it was before the install. A
 //! major upgrade runs the same removal for the products its Upgrade table finds

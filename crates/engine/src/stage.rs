@@ -18,7 +18,7 @@
 //! path through one fails with [`Error::OutsideRoot`]. A rename replaces a symlink at the
 //! target name itself, never what it points at.
 //!
-//! Every change is written to the install [journal](crate::journal) before it is made, so
+//! Every change is written to the install [`journal`] before it is made, so
 //! an install killed half-way (even with `SIGKILL`, in the middle of the renames) is rolled
 //! back by the next run that takes the root lock; the in-process undo of a failed install
 //! is the same rollback, read from the journal's records. No file is ever half-written at

@@ -5,7 +5,7 @@
 //! property). [`uninstall`] does the same: it finds the product in the root's
 //! [registry](crate::Registry) — by its product code, or by the package's `ProductCode` —,
 //! picks the package (the copy cached at install time, for a product code), and runs
-//! [`install`](crate::install) with `REMOVE=ALL` after the caller's properties. A product
+//! [`crate::install`] with `REMOVE=ALL` after the caller's properties. A product
 //! that is not installed in the root is `ERROR_UNKNOWN_PRODUCT` (1605), logged like any
 //! other end.
 //!

@@ -3,7 +3,7 @@
 //!
 //! The typed readers check what the engine relies on (required columns
 //! present and non-null, integers where integers belong) and turn a broken
-//! row into [`Error::BadRow`](crate::Error::BadRow) instead of a panic. An
+//! row into [`crate::Error::BadRow`] instead of a panic. An
 //! absent table reads as no rows: Windows Installer treats a missing
 //! optional table as empty.
 
