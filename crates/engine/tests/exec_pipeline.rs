@@ -1,7 +1,9 @@
-//! InstallFiles hands extracted content to a writer thread in bounded batches of many small
+//! InstallFiles hands extracted content to writer threads in bounded batches of many small
 //! files, a large file split across several batches. Every byte must still land in the
-//! right file, in order, with the executable bit for a script, whatever the split.
+//! right file, in order, with the executable bit for a script, whatever the split — also
+//! when two files of a cabinet overlap, so that both are open at once.
 
+mod cabinet_util;
 mod exec_util;
 
 use std::os::unix::fs::PermissionsExt;
@@ -71,4 +73,60 @@ fn large_and_small_files_arrive_whole_in_order() {
     };
     assert_eq!(mode("big.sh"), 0o755);
     assert_eq!(mode("a.txt"), 0o644);
+}
+
+#[test]
+fn files_that_overlap_in_their_cabinet_both_arrive_whole() {
+    let s = Scratch::new();
+    // Two 200,000-byte files; in the cabinet the second starts 50,000 bytes into the first,
+    // so for 150,000 bytes (several 64 KiB batches) both are being written.
+    const LEN: usize = 200_000;
+    const B_AT: usize = 50_000;
+    let data = cabinet_util::pseudo_random(2 * LEN, 7, true);
+    let placeholder = "x".repeat(LEN);
+    let wxs = package_wxs().replace(r#"Name="pipeline test""#, r#"Name="overlap test""#);
+    let pkg = s.build(
+        "overlap",
+        &wxs,
+        &[
+            ("a.txt", placeholder.as_str()),
+            ("big.sh", placeholder.as_str()),
+            ("c.txt", ""),
+            ("d.txt", ""),
+        ],
+        &[],
+    );
+    let (mut cab, layout) = cabinet_util::build(&cabinet_util::CabSpec::one(
+        cabinet_util::Method::MsZip,
+        vec![
+            ("F0".to_string(), data[..LEN].to_vec()),
+            ("F1".to_string(), data[LEN..].to_vec()),
+            ("F2".to_string(), Vec::new()),
+            ("F3".to_string(), Vec::new()),
+        ],
+    ));
+    // F1's uoffFolderStart (after its 4-byte size): inside F0.
+    let at = layout.file_entries[1] + 4;
+    cab[at..at + 4].copy_from_slice(&(B_AT as u32).to_le_bytes());
+    let cab_path = s.path("overlap.cab");
+    std::fs::write(&cab_path, &cab).expect("write the cabinet");
+    let out = std::process::Command::new("msibuild")
+        .arg(&pkg)
+        .arg("-a")
+        .arg("p.cab")
+        .arg(&cab_path)
+        .output()
+        .expect("run msibuild");
+    assert!(out.status.success(), "{out:?}");
+
+    let (report, log) = s.install(&pkg, &[]);
+    assert_eq!(report.code(), 0, "{log}");
+    let dir = s.root().join("opt/pipeline-test");
+    let a = std::fs::read(dir.join("a.txt")).expect("a.txt");
+    let b = std::fs::read(dir.join("big.sh")).expect("big.sh");
+    assert!(a == data[..LEN], "a.txt differs");
+    assert!(
+        b == data[B_AT..B_AT + LEN],
+        "big.sh (the overlapping file) differs"
+    );
 }
