@@ -261,3 +261,62 @@ fn a_killed_first_install_leaves_an_empty_root_empty() {
         assert!(root.join("opt/rmsi-many-files/d07/f0700.txt").is_file());
     }
 }
+
+/// A major upgrade whose RemoveExistingProducts runs inside its transaction (after
+/// InstallExecute): killed at any recorded change — placing the new files, removing the old
+/// product, writing the registry — the next run puts version 1 back exactly. (Version 1's
+/// removal-time custom action records its run in a file of its own: what a custom action
+/// did is its own business, as on Windows, and that file is left out of the comparison.)
+#[test]
+fn a_killed_upgrade_gets_the_old_product_back() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let rm = tmp.path().join("rm");
+    std::fs::create_dir(&rm).expect("mkdir");
+    let v1 = packages().join("upgrade-v1.msi");
+    let v2 = packages().join("upgrade-v2-exec.msi");
+    let mut killed = 0;
+    for crash_after in 1..40 {
+        let root = tmp.path().join(format!("root-{crash_after}"));
+        std::fs::create_dir(&root).expect("mkdir");
+        let out = install(&rm, &root, &v1, &tmp.path().join("v1.log"), None);
+        assert_eq!(out.status.code(), Some(0), "v1");
+        let marker = PathBuf::from("var/lib/upgrade-removals.txt");
+        let product = |root: &Path| {
+            let mut all = snapshot(root);
+            all.remove(&marker);
+            all
+        };
+        let before = product(&root);
+        let log = tmp.path().join(format!("upgrade-{crash_after}.log"));
+        let out = install(&rm, &root, &v2, &log, Some(crash_after));
+        if out.status.signal() != Some(9) {
+            // Fewer changes than this: the upgrade ran to its end.
+            assert_eq!(out.status.code(), Some(0), "crash point {crash_after}");
+            break;
+        }
+        killed += 1;
+        let out = install(
+            &rm,
+            &root,
+            &tmp.path().join("missing.msi"),
+            &tmp.path().join(format!("recover-{crash_after}.log")),
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1619 % 256),
+            "crash point {crash_after}"
+        );
+        let after = product(&root);
+        if after != before {
+            let diff: Vec<_> = before
+                .keys()
+                .chain(after.keys())
+                .filter(|k| before.get(*k) != after.get(*k))
+                .take(10)
+                .collect();
+            panic!("crash point {crash_after}: root differs from version 1's: {diff:?}");
+        }
+    }
+    assert!(killed >= 5, "only {killed} crash points were reached");
+}

@@ -819,7 +819,14 @@ impl<'r> Stage<'r> {
             Ok(fd) => {
                 let mut out = self.create()?;
                 let name = out.name.clone();
+                // The copy keeps the database's mode (0600): a rollback renames it back.
+                let mode = rustix::fs::fstat(&fd)
+                    .map_err(|e| Error::io(&path, e.into()))?
+                    .st_mode
+                    & 0o7777;
                 io::copy(&mut File::from(fd), &mut out).map_err(|e| Error::io(&path, e))?;
+                rustix::fs::fchmod(&out.file, Mode::from_raw_mode(mode))
+                    .map_err(|e| Error::io(&path, e.into()))?;
                 Some(name)
             }
             Err(Errno::NOENT) => None,
