@@ -320,3 +320,65 @@ fn a_killed_upgrade_gets_the_old_product_back() {
     }
     assert!(killed >= 5, "only {killed} crash points were reached");
 }
+
+/// The same upgrade with RemoveExistingProducts right after InstallValidate: version 1's
+/// removal is a transaction of its own, committed before the new install starts (as on
+/// Windows). Killed at any recorded change, the next run leaves either version 1 exactly
+/// (killed during its removal) or neither version (killed during the new install), and
+/// never half of one.
+#[test]
+fn a_killed_early_upgrade_leaves_version_1_or_neither() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let rm = tmp.path().join("rm");
+    std::fs::create_dir(&rm).expect("mkdir");
+    let v1 = packages().join("upgrade-v1.msi");
+    let v2 = packages().join("upgrade-v2.msi");
+    let marker = PathBuf::from("var/lib/upgrade-removals.txt");
+    let product = |root: &Path| {
+        let mut all = snapshot(root);
+        all.remove(&marker);
+        all
+    };
+    let (mut kept, mut neither) = (0, 0);
+    for crash_after in 1..40 {
+        let root = tmp.path().join(format!("root-{crash_after}"));
+        std::fs::create_dir(&root).expect("mkdir");
+        let out = install(&rm, &root, &v1, &tmp.path().join("v1.log"), None);
+        assert_eq!(out.status.code(), Some(0), "v1");
+        let before = product(&root);
+        let log = tmp.path().join(format!("early-{crash_after}.log"));
+        let out = install(&rm, &root, &v2, &log, Some(crash_after));
+        if out.status.signal() != Some(9) {
+            assert_eq!(out.status.code(), Some(0), "crash point {crash_after}");
+            break;
+        }
+        let out = install(
+            &rm,
+            &root,
+            &tmp.path().join("missing.msi"),
+            &tmp.path().join(format!("recover-{crash_after}.log")),
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1619 % 256),
+            "crash point {crash_after}"
+        );
+        let after = product(&root);
+        if after == before {
+            kept += 1;
+            continue;
+        }
+        // Version 1 gone (its removal committed), nothing of version 2 placed.
+        let payload: Vec<&PathBuf> = after
+            .keys()
+            .filter(|p| p.starts_with("opt") && after[*p].0.starts_with("file"))
+            .collect();
+        assert!(
+            payload.is_empty(),
+            "crash point {crash_after}: neither version 1 nor an empty product folder: {payload:?}"
+        );
+        neither += 1;
+    }
+    assert!(kept >= 1 && neither >= 1, "kept {kept}, neither {neither}");
+}

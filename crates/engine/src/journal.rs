@@ -36,8 +36,9 @@
 //!
 //! Placements into one folder are announced together, in one write, before the first of
 //! them is made (the disk tells which were made). `RMSI_TEST_CRASH_AFTER=N` (read only
-//! here, for the crash tests) kills the process with `SIGKILL` when the `N`th recorded
-//! change is about to be made: its record written, the changes before it made.
+//! here, for the crash tests) kills the process with `SIGKILL` when the `N`th change the
+//! process records is about to be made — counted over every journal it writes (a major
+//! upgrade's removal has its own) —: its record written, the changes before it made.
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -102,10 +103,11 @@ pub(crate) enum Record {
 pub(crate) struct Journal {
     file: File,
     records: Vec<Record>,
-    /// Changes begun so far (for the crash-test hook).
-    written: u64,
     crash_after: Option<u64>,
 }
+
+/// Changes this process has begun, over all its journals (for the crash-test hook).
+static BEGUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl Journal {
     /// Creates the journal in the open state folder `state` (write to `journal.tmp`, then
@@ -161,7 +163,6 @@ impl Journal {
         Ok(Journal {
             file,
             records,
-            written: 0,
             crash_after: crash_after(),
         })
     }
@@ -191,8 +192,8 @@ impl Journal {
     /// where the test-only crash hook strikes: after the `N`th record is written and
     /// before its change is made.
     pub(crate) fn begin(&mut self) {
-        self.written += 1;
-        if self.crash_after == Some(self.written) {
+        let begun = BEGUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if self.crash_after == Some(begun) {
             // Test-only (see the module doc): die as a SIGKILL would kill us, with no
             // destructor, no handler and no flush.
             if let Some(me) =

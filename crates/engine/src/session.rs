@@ -763,7 +763,11 @@ impl<'a, 'l> Session<'a, 'l> {
         }
         // Related products RemoveExistingProducts left for after the commit.
         for removal in std::mem::take(&mut self.later_removals) {
-            crate::actions::upgrade::remove(self, &removal, false)?;
+            crate::actions::upgrade::remove(
+                self,
+                &removal,
+                crate::actions::upgrade::Placement::AfterCommit,
+            )?;
         }
         Ok(())
     }

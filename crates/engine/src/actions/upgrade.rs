@@ -8,10 +8,12 @@
 //! `UPGRADINGPRODUCTCODE` set to the upgrading product's code (packages condition their
 //! uninstall-only custom actions on it). It shares this install's root lock, UI and log.
 //!
-//! Files the upgrade installs or keeps at the same paths are never removed: they belong to
-//! the new product (Windows gets there by component reference counts), which also takes
-//! over the old product's folders that still hold something. A removal that fails ends
-//! the install with error 1714, unless the row has `IgnoreRemoveFailure`.
+//! Removed before this install changes anything, the old product goes whole and this
+//! install is costed again, so that it puts back what it shares with it (Windows recopies
+//! those files too). Removed later, the files this install puts or keeps at the same paths
+//! stay: they are the new product's (Windows gets there by component reference counts),
+//! which also takes over the old product's folders that still hold something. A removal
+//! that fails ends the install with error 1714, unless the row has `IgnoreRemoveFailure`.
 //!
 //! Where it runs follows the documented placements. Between InstallValidate and
 //! InstallInitialize, each removal is a transaction of its own, committed before this install
@@ -105,9 +107,22 @@ pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     } else {
         (removals, Vec::new())
     };
+    let placement = if shared {
+        Placement::Shared
+    } else {
+        Placement::Early
+    };
     for r in &now {
-        if let Err(e) = remove(s, r, shared) {
+        if let Err(e) = remove(s, r, placement) {
             return s.fail(e);
+        }
+    }
+    if placement == Placement::Early && !now.is_empty() {
+        // The old product is gone whole, the files this install had found in place with
+        // it: cost again, so that they are installed anew (Windows recopies them too).
+        let r = super::cost_finalize(s);
+        if r.stops() {
+            return r;
         }
     }
     if !waiting.is_empty() {
@@ -130,14 +145,29 @@ pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     ActionResult::Success
 }
 
-/// Removes one related product, with an installation of its own in this root, in this
-/// install's stage when `shared` (its transaction), else in a stage of its own; a failure
-/// is an error unless the row ignores it.
+/// Where a removal runs, as RemoveExistingProducts' place in the sequence decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// Before this install changes anything: a transaction of its own, removing the old
+    /// product whole.
+    Early,
+    /// Inside this install's transaction, in its stage: the files this install puts or
+    /// keeps at the same paths stay (the new product's, as component reference counts keep
+    /// them on Windows).
+    Shared,
+    /// After this install was committed: a transaction of its own; this install's files
+    /// stay.
+    AfterCommit,
+}
+
+/// Removes one related product, with an installation of its own in this root (see
+/// [`Placement`]); a failure is an error unless the row ignores it.
 pub(crate) fn remove(
     s: &mut Session<'_, '_>,
     removal: &Removal,
-    shared: bool,
+    placement: Placement,
 ) -> Result<(), Error> {
+    let shared = placement == Placement::Shared;
     let code = &removal.product_code;
     let record = s.ctx.installed_product(code)?;
     let Some(record) = record else {
@@ -151,8 +181,12 @@ pub(crate) fn remove(
         .clone()
         .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
         .unwrap_or_else(|| record.package_path.clone());
-    // What this install puts (or keeps) in place stays: it is the new product's.
-    let protected: HashSet<PathBuf> = s.ctx.planned_targets();
+    // What this install puts (or keeps) in place stays: it is the new product's. Removed
+    // early, the old product goes whole, and this install puts its files back.
+    let protected: HashSet<PathBuf> = match placement {
+        Placement::Early => HashSet::new(),
+        Placement::Shared | Placement::AfterCommit => s.ctx.planned_targets(),
+    };
     s.log.engine(&format!(
         "RemoveExistingProducts: removing {code} ({}) with REMOVE={} from {}",
         record.name,
@@ -213,7 +247,9 @@ pub(crate) fn remove(
             if outcome == crate::error::Outcome::RebootRequired {
                 s.reboot_required = true;
             }
-            adopt(s, &record, &protected);
+            if placement != Placement::Early {
+                adopt(s, &record, &protected);
+            }
             s.log
                 .engine(&format!("RemoveExistingProducts: {code} was removed."));
             Ok(())
