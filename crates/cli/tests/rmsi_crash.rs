@@ -262,31 +262,39 @@ fn a_killed_first_install_leaves_an_empty_root_empty() {
     }
 }
 
-/// A major upgrade whose RemoveExistingProducts runs inside its transaction (after
-/// InstallExecute): killed at any recorded change — placing the new files, removing the old
-/// product, writing the registry — the next run puts version 1 back exactly. (Version 1's
-/// removal-time custom action records its run in a file of its own: what a custom action
-/// did is its own business, as on Windows, and that file is left out of the comparison.)
-#[test]
-fn a_killed_upgrade_gets_the_old_product_back() {
+/// A root's entries with version 1's removal record left out. (Version 1's removal-time
+/// custom action records its run in a file of its own: what a custom action did is its own
+/// business, as on Windows.)
+fn upgrade_product(root: &Path) -> BTreeMap<PathBuf, (String, Vec<u8>)> {
+    let mut all = snapshot(root);
+    all.remove(Path::new("var/lib/upgrade-removals.txt"));
+    all
+}
+
+/// Installs `upgrade-v1.msi` into a fresh root, then `v2` killed after its `N`th recorded
+/// change, then lets the next run recover the root; for each `N` that killed it, calls
+/// `check(N, before, after)` with the root before the upgrade and after the recovery, until
+/// the upgrade runs to its end. Returns how many crash points were reached.
+fn upgrade_crash_points(
+    v2: &str,
+    mut check: impl FnMut(
+        u64,
+        &BTreeMap<PathBuf, (String, Vec<u8>)>,
+        &BTreeMap<PathBuf, (String, Vec<u8>)>,
+    ),
+) -> usize {
     let tmp = tempfile::tempdir().expect("temp dir");
     let rm = tmp.path().join("rm");
     std::fs::create_dir(&rm).expect("mkdir");
     let v1 = packages().join("upgrade-v1.msi");
-    let v2 = packages().join("upgrade-v2-exec.msi");
+    let v2 = packages().join(v2);
     let mut killed = 0;
     for crash_after in 1..40 {
         let root = tmp.path().join(format!("root-{crash_after}"));
         std::fs::create_dir(&root).expect("mkdir");
         let out = install(&rm, &root, &v1, &tmp.path().join("v1.log"), None);
         assert_eq!(out.status.code(), Some(0), "v1");
-        let marker = PathBuf::from("var/lib/upgrade-removals.txt");
-        let product = |root: &Path| {
-            let mut all = snapshot(root);
-            all.remove(&marker);
-            all
-        };
-        let before = product(&root);
+        let before = upgrade_product(&root);
         let log = tmp.path().join(format!("upgrade-{crash_after}.log"));
         let out = install(&rm, &root, &v2, &log, Some(crash_after));
         if out.status.signal() != Some(9) {
@@ -307,7 +315,17 @@ fn a_killed_upgrade_gets_the_old_product_back() {
             Some(1619 % 256),
             "crash point {crash_after}"
         );
-        let after = product(&root);
+        check(crash_after, &before, &upgrade_product(&root));
+    }
+    killed
+}
+
+/// A major upgrade whose RemoveExistingProducts runs inside its transaction (after
+/// InstallExecute): killed at any recorded change — placing the new files, removing the old
+/// product, writing the registry — the next run puts version 1 back exactly.
+#[test]
+fn a_killed_upgrade_gets_the_old_product_back() {
+    let killed = upgrade_crash_points("upgrade-v2-exec.msi", |crash_after, before, after| {
         if after != before {
             let diff: Vec<_> = before
                 .keys()
@@ -317,7 +335,7 @@ fn a_killed_upgrade_gets_the_old_product_back() {
                 .collect();
             panic!("crash point {crash_after}: root differs from version 1's: {diff:?}");
         }
-    }
+    });
     assert!(killed >= 5, "only {killed} crash points were reached");
 }
 
@@ -328,46 +346,11 @@ fn a_killed_upgrade_gets_the_old_product_back() {
 /// never half of one.
 #[test]
 fn a_killed_early_upgrade_leaves_version_1_or_neither() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let rm = tmp.path().join("rm");
-    std::fs::create_dir(&rm).expect("mkdir");
-    let v1 = packages().join("upgrade-v1.msi");
-    let v2 = packages().join("upgrade-v2.msi");
-    let marker = PathBuf::from("var/lib/upgrade-removals.txt");
-    let product = |root: &Path| {
-        let mut all = snapshot(root);
-        all.remove(&marker);
-        all
-    };
     let (mut kept, mut neither) = (0, 0);
-    for crash_after in 1..40 {
-        let root = tmp.path().join(format!("root-{crash_after}"));
-        std::fs::create_dir(&root).expect("mkdir");
-        let out = install(&rm, &root, &v1, &tmp.path().join("v1.log"), None);
-        assert_eq!(out.status.code(), Some(0), "v1");
-        let before = product(&root);
-        let log = tmp.path().join(format!("early-{crash_after}.log"));
-        let out = install(&rm, &root, &v2, &log, Some(crash_after));
-        if out.status.signal() != Some(9) {
-            assert_eq!(out.status.code(), Some(0), "crash point {crash_after}");
-            break;
-        }
-        let out = install(
-            &rm,
-            &root,
-            &tmp.path().join("missing.msi"),
-            &tmp.path().join(format!("recover-{crash_after}.log")),
-            None,
-        );
-        assert_eq!(
-            out.status.code(),
-            Some(1619 % 256),
-            "crash point {crash_after}"
-        );
-        let after = product(&root);
+    upgrade_crash_points("upgrade-v2.msi", |crash_after, before, after| {
         if after == before {
             kept += 1;
-            continue;
+            return;
         }
         // Version 1 gone (its removal committed), nothing of version 2 placed.
         let payload: Vec<&PathBuf> = after
@@ -379,6 +362,6 @@ fn a_killed_early_upgrade_leaves_version_1_or_neither() {
             "crash point {crash_after}: neither version 1 nor an empty product folder: {payload:?}"
         );
         neither += 1;
-    }
+    });
     assert!(kept >= 1 && neither >= 1, "kept {kept}, neither {neither}");
 }
