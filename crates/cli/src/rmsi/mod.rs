@@ -9,6 +9,7 @@ mod info;
 mod install;
 mod msiexec;
 mod uninstall;
+mod validate;
 
 /// Windows Installer's execution engine, running .msi packages natively on Linux.
 #[derive(Debug, Parser)]
@@ -32,6 +33,8 @@ enum Command {
     Condition(expr::ConditionArgs),
     /// Format a template as MsiFormatRecord does.
     Format(expr::FormatArgs),
+    /// Validate a package: Windows Installer's ICE rules, without installing it.
+    Validate(validate::ValidateArgs),
 }
 
 /// Runs `rmsi` with the process's arguments and returns its exit status.
@@ -49,6 +52,7 @@ pub fn main() -> ExitCode {
         Command::Info(args) => info::run(args),
         Command::Condition(args) => expr::run_condition(args),
         Command::Format(args) => expr::run_format(args),
+        Command::Validate(args) => validate::run(args),
     };
     match result {
         Ok(code) => code,
