@@ -56,6 +56,7 @@ pub(crate) const KNOWN: &[&str] = &[
     "CustomSource",
     "Cabinet",
     "Shortcut",
+    "URL",
 ];
 
 /// Checks `value` against `category`; `None` when it fits (or the category

@@ -721,7 +721,7 @@ pub(crate) fn ice69(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 ctx.schema
                     .spec(t, c)
                     .and_then(|s| s.category.as_deref())
-                    .is_some_and(|cat| cat == "Formatted" || cat == "RegPath")
+                    .is_some_and(|cat| matches!(cat, "Formatted" | "RegPath" | "Shortcut"))
             })
             .collect();
         for row in ctx.rows(t) {
