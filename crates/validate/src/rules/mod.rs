@@ -142,6 +142,12 @@ pub static RULES: &[Rule] = &[
         check: components::ice38,
     },
     Rule {
+        id: "ICE40",
+        severity: Warning,
+        help: "Miscellaneous: REINSTALLMODE is not authored, RemoveIniFile Delete Tag rows name their tag, an old schema has an Error table.",
+        check: properties::ice40,
+    },
+    Rule {
         id: "ICE43",
         severity: Error,
         help: "A component with non-advertised shortcuts in the user's profile uses an HKCU registry key as its key path.",
@@ -152,6 +158,12 @@ pub static RULES: &[Rule] = &[
         severity: Warning,
         help: "Properties named in conditions and formatted text do not differ from a defined property by case only.",
         check: properties::ice46,
+    },
+    Rule {
+        id: "ICE48",
+        severity: Warning,
+        help: "No directory is set to a local drive (C:\\...) in the Property table.",
+        check: properties::ice48,
     },
     Rule {
         id: "ICE50",
@@ -182,6 +194,12 @@ pub static RULES: &[Rule] = &[
         severity: Error,
         help: "The Upgrade table: public, secured, unique action properties; version ranges in order; no removal of this version or a newer one.",
         check: properties::ice61,
+    },
+    Rule {
+        id: "ICE63",
+        severity: Warning,
+        help: "RemoveExistingProducts sits between InstallValidate and InstallInitialize, right after InstallInitialize or InstallExecute, or after InstallFinalize.",
+        check: sequences::ice63,
     },
     Rule {
         id: "ICE64",
@@ -236,6 +254,12 @@ pub static RULES: &[Rule] = &[
         severity: Warning,
         help: "Required standard actions carry no condition.",
         check: sequences::ice84,
+    },
+    Rule {
+        id: "ICE87",
+        severity: Warning,
+        help: "Properties meant for the command line (ADDLOCAL, REMOVE, REINSTALL, ...) are not authored in the Property table.",
+        check: properties::ice87,
     },
     Rule {
         id: "ICE90",

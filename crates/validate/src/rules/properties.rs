@@ -2,7 +2,8 @@
 //! well-formed product properties (ICE05, ICE16, ICE24), case-only
 //! differences (ICE46), references in conditions (ICE79), the Upgrade table
 //! (ICE61), the platform (ICE80), reserved names used as directories
-//! (ICE99) and the Restart Manager properties (RMSI02).
+//! (ICE99), properties that do not belong in the Property table (ICE40,
+//! ICE48, ICE87) and the Restart Manager properties (RMSI02).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -786,6 +787,99 @@ pub(crate) fn rmsi02(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                         .column("Target"),
                 );
             }
+        }
+    }
+}
+
+/// ICE40: miscellaneous: REINSTALLMODE authored, a RemoveIniFile "Delete
+/// Tag" row without its tag, no Error table in an old schema.
+pub(crate) fn ice40(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if ctx.property("REINSTALLMODE").is_some() {
+        out.push(
+            Finding::new(
+                "ICE40",
+                Severity::Warning,
+                "REINSTALLMODE is defined in the Property table. This may cause difficulties.",
+            )
+            .row("Property", vec!["REINSTALLMODE".into()])
+            .column("Property"),
+        );
+    }
+    for r in ctx.rows("RemoveIniFile") {
+        if r.int("Action") == Some(4) && r.str("Value").is_none() {
+            out.push(
+                Finding::new(
+                    "ICE40",
+                    Severity::Warning,
+                    format!(
+                        "RemoveIniFile entry {} must have a value, because the Action is \"Delete Tag\" (4).",
+                        r.str("RemoveIniFile").unwrap_or("")
+                    ),
+                )
+                .row("RemoveIniFile", r.key())
+                .column("Value"),
+            );
+        }
+    }
+    if ctx.table("Error").is_none() && ctx.package.summary().page_count.unwrap_or(0) <= 100 {
+        out.push(Finding::new(
+            "ICE40",
+            Severity::Warning,
+            "Error Table is missing. Only numerical error messages will be generated.",
+        ));
+    }
+}
+
+/// ICE48: no directory is set to a local drive in the Property table.
+pub(crate) fn ice48(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (name, value) in ctx.properties() {
+        let b = value.as_bytes();
+        let local = b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':';
+        if local && ctx.has_directory(name) {
+            out.push(
+                Finding::new(
+                    "ICE48",
+                    Severity::Warning,
+                    format!(
+                        "Directory '{name}' appears to be hardcoded in the property table to a local drive."
+                    ),
+                )
+                .row("Property", vec![name.clone()])
+                .column("Value"),
+            );
+        }
+    }
+}
+
+/// ICE87: properties that belong on the command line are not in the
+/// Property table.
+pub(crate) fn ice87(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    const COMMAND_LINE: &[&str] = &[
+        "ADDLOCAL",
+        "REMOVE",
+        "ADDSOURCE",
+        "ADDDEFAULT",
+        "REINSTALL",
+        "ADVERTISE",
+        "COMPADDLOCAL",
+        "COMPADDSOURCE",
+        "FILEADDLOCAL",
+        "FILEADDSOURCE",
+        "FILEADDDEFAULT",
+    ];
+    for &p in COMMAND_LINE {
+        if ctx.property(p).is_some() {
+            out.push(
+                Finding::new(
+                    "ICE87",
+                    Severity::Warning,
+                    format!(
+                        "The property '{p}' shouldn't be authored into the Property table. Doing so might cause the product to not be uninstalled correctly"
+                    ),
+                )
+                .row("Property", vec![p.to_string()])
+                .column("Property"),
+            );
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Rules over the sequence tables: known actions, sections and ordering
 //! (ICE27), directory custom actions and costing (ICE12), dialogs (ICE13),
-//! in-script and file-based custom actions (ICE75, ICE77), advertising
+//! in-script and file-based custom actions (ICE75, ICE77), the place of
+//! RemoveExistingProducts (ICE63), advertising
 //! (ICE72), duplicate sequence numbers and the registration set (ICE82),
 //! conditions on required actions (ICE84), and the seed's rule on the
 //! Restart Manager session key (RMSI01).
@@ -475,6 +476,47 @@ pub(crate) fn ice13(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// ICE63: RemoveExistingProducts sits where the upgrade can work: between
+/// InstallValidate and InstallInitialize, right after InstallInitialize,
+/// InstallExecute or InstallExecuteAgain, or after InstallFinalize.
+pub(crate) fn ice63(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let t = "InstallExecuteSequence";
+    let mut steps: Vec<Step<'_>> = steps(ctx, t)
+        .into_iter()
+        .filter(|s| s.sequence.is_some_and(|n| n > 0))
+        .collect();
+    steps.sort_by_key(|s| s.sequence);
+    let Some(rep) = steps
+        .iter()
+        .position(|s| s.action == "RemoveExistingProducts")
+    else {
+        return;
+    };
+    let Some(ii) = steps.iter().position(|s| s.action == "InstallInitialize") else {
+        return;
+    };
+    let fi = steps.iter().position(|s| s.action == "InstallFinalize");
+    if rep < ii || fi.is_some_and(|f| rep > f) {
+        return;
+    }
+    let previous = steps[rep - 1].action;
+    if matches!(
+        previous,
+        "InstallInitialize" | "InstallExecute" | "InstallExecuteAgain"
+    ) {
+        return;
+    }
+    out.push(
+        Finding::new(
+            "ICE63",
+            Severity::Warning,
+            "Some action falls between InstallInitialize and RemoveExistingProducts.",
+        )
+        .row(t, steps[rep].row.key())
+        .column("Sequence"),
+    );
 }
 
 /// ICE72: only built-in custom actions (types 19, 35, 51) in

@@ -105,7 +105,7 @@ SQL
 expect values Environment NoName
 expect values _Validation NoSuchColumn
 
-# --- sequences: ICE12 ICE13 ICE27 ICE72 ICE75 ICE77 ICE82 ICE84 RMSI01
+# --- sequences: ICE12 ICE13 ICE27 ICE63 ICE72 ICE75 ICE77 ICE82 ICE84 RMSI01
 derive sequences <<'SQL'
 INSERT INTO `InstallExecuteSequence` (`Action`, `Sequence`) VALUES ('NoSuchAction', 1450)
 UPDATE `InstallExecuteSequence` SET `Sequence` = 850 WHERE `Action` = 'InstallFiles'
@@ -129,10 +129,12 @@ INSERT INTO `CustomAction` (`Action`, `Type`, `Source`, `Target`) VALUES ('JoinR
 INSERT INTO `InstallExecuteSequence` (`Action`, `Sequence`) VALUES ('JoinRmEarly', 1300)
 INSERT INTO `CustomAction` (`Action`, `Type`, `Source`, `Target`) VALUES ('SetDeferredData', 51, 'Deferred', '[MsiRestartManagerSessionKey]')
 INSERT INTO `InstallExecuteSequence` (`Action`, `Sequence`) VALUES ('SetDeferredData', 1310)
+# ICE63: ProcessComponents (1600) between InstallInitialize and RemoveExistingProducts.
+INSERT INTO `InstallExecuteSequence` (`Action`, `Sequence`) VALUES ('RemoveExistingProducts', 1700)
 SQL
 expect sequences CustomAction JoinRm
 
-# --- properties: ICE05 ICE16 ICE24 ICE46 ICE61 ICE79 ICE80 ICE99 RMSI02
+# --- properties: ICE05 ICE16 ICE24 ICE40 ICE46 ICE48 ICE61 ICE79 ICE80 ICE87 ICE99 RMSI02
 derive properties <<'SQL'
 DELETE FROM `Property` WHERE `Property` = 'Manufacturer'
 UPDATE `Property` SET `Value` = 'rmsi validate clean, a product name that is far too long for Add/Remove' WHERE `Property` = 'ProductName'
@@ -146,6 +148,10 @@ UPDATE `Component` SET `Attributes` = 256 WHERE `Component` = 'App'
 INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('CustomActionData', 'TARGETDIR', 'cad')
 INSERT INTO `Property` (`Property`, `Value`) VALUES ('MSIRESTARTMANAGERCONTROL', 'Disabled')
 INSERT INTO `CustomAction` (`Action`, `Type`, `Source`, `Target`) VALUES ('ForceShutdown', 51, 'MSIRMSHUTDOWN', '3')
+# ICE40, ICE48, ICE87: properties that do not belong in the Property table.
+INSERT INTO `Property` (`Property`, `Value`) VALUES ('REINSTALLMODE', 'amus')
+INSERT INTO `Property` (`Property`, `Value`) VALUES ('INSTALLDIR', 'C:\Program Files\rmsi-validate')
+INSERT INTO `Property` (`Property`, `Value`) VALUES ('ADDLOCAL', 'ALL')
 SQL
 expect properties Property Reinstallmode
 
