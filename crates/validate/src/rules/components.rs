@@ -248,8 +248,9 @@ pub(crate) fn ice22(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 Finding::new(
                     "ICE22",
                     Severity::Error,
+                    // The wording of "ICE22" (Microsoft gives no message text).
                     format!(
-                        "Feature '{f}' and Component '{c}' referenced in the PublishComponent table (ComponentId {}) are not mapped in the FeatureComponents table.",
+                        "{} does not have the correct mapping for the Feature_ and Component_ columns: Feature '{f}' does not install Component '{c}' in the FeatureComponents table.",
                         r.str("ComponentId").unwrap_or("")
                     ),
                 )
