@@ -296,4 +296,20 @@ mod tests {
         assert_eq!(f.detail.as_deref(), Some("expected a value, NOT or ( at 4"));
         assert!(check("Condition", "NOT Installed AND VersionNT >= 601").is_none());
     }
+
+    proptest::proptest! {
+        /// No value makes a category check panic (the checks index and slice bytes).
+        #[test]
+        fn any_value_any_category_never_panics(value in "\\PC{0,40}", i in 0usize..KNOWN.len()) {
+            let _ = check(KNOWN[i], &value);
+        }
+
+        #[test]
+        fn bracket_heavy_text_never_panics(value in "[\\[\\]{}\\\\#!$%~a-z0-9é ]{0,40}") {
+            let _ = crate::formatted::check(&value);
+            let _ = crate::formatted::references(&value);
+            let _ = check("Formatted", &value);
+            let _ = check("Condition", &value);
+        }
+    }
 }
