@@ -318,7 +318,8 @@ pub(crate) fn ice30(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     if a.0 == b.0 {
                         continue;
                     }
-                    let (ca, cb) = (comps[a.0].conditional, comps[b.0].conditional);
+                    let conditional = |c: &str| comps.get(c).is_some_and(|x| x.conditional);
+                    let (ca, cb) = (conditional(a.0), conditional(b.0));
                     let (severity, message) = match (ca, cb) {
                         (false, false) => (
                             Severity::Error,

@@ -78,7 +78,7 @@ pub(crate) fn ice17(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             "RadioButtonGroup" | "ListBox" | "ComboBox" | "ListView" if attrs & INDIRECT == 0 => {
                 let table = if ty == "RadioButtonGroup" { "RadioButton" } else { ty };
                 if let Some(p) = c.str("Property")
-                    && !lists[table].contains(p)
+                    && !lists.get(table).is_some_and(|l| l.contains(p))
                 {
                     out.push(finding(
                         Severity::Warning,
