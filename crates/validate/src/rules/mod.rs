@@ -40,6 +40,12 @@ pub static RULES: &[Rule] = &[
         check: values::ice03,
     },
     Rule {
+        id: "ICE04",
+        severity: Error,
+        help: "Every file's sequence number is at most the largest LastSequence of the Media table.",
+        check: components::ice04,
+    },
+    Rule {
         id: "ICE05",
         severity: Error,
         help: "The Property table has ProductName, ProductLanguage, ProductVersion, ProductCode and Manufacturer.",
@@ -136,6 +142,12 @@ pub static RULES: &[Rule] = &[
         check: ui::ice34,
     },
     Rule {
+        id: "ICE36",
+        severity: Warning,
+        help: "Every icon of the Icon table is used by ARPPRODUCTICON or the Class, ProgId or Shortcut table.",
+        check: ui::ice36,
+    },
+    Rule {
         id: "ICE38",
         severity: Error,
         help: "A component installed under the user's profile uses an HKCU registry key as its key path.",
@@ -152,6 +164,12 @@ pub static RULES: &[Rule] = &[
         severity: Error,
         help: "A component with non-advertised shortcuts in the user's profile uses an HKCU registry key as its key path.",
         check: components::ice43,
+    },
+    Rule {
+        id: "ICE44",
+        severity: Error,
+        help: "NewDialog, SpawnDialog and SpawnWaitDialog control events name dialogs of the Dialog table.",
+        check: ui::ice44,
     },
     Rule {
         id: "ICE46",
@@ -212,6 +230,12 @@ pub static RULES: &[Rule] = &[
         severity: Error,
         help: "[$component] and [#file] references in a row's formatted columns name the row's own component.",
         check: components::ice69,
+    },
+    Rule {
+        id: "ICE71",
+        severity: Error,
+        help: "The Media table has a row with DiskId 1.",
+        check: components::ice71,
     },
     Rule {
         id: "ICE72",

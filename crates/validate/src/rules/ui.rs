@@ -1,5 +1,6 @@
 //! Rules over the user interface tables: controls and what they refer to
-//! (ICE17), radio button groups (ICE34) and shortcut icons (ICE50).
+//! (ICE17), radio button groups (ICE34), dialog events (ICE44) and icons
+//! (ICE36, ICE50).
 
 use std::collections::{HashMap, HashSet};
 
@@ -216,5 +217,70 @@ pub(crate) fn ice50(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 .column("Icon_"),
             );
         }
+    }
+}
+
+/// ICE36: every icon is used (ARPPRODUCTICON, Class, ProgId or Shortcut).
+pub(crate) fn ice36(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let mut used: HashSet<&str> = HashSet::new();
+    if let Some(p) = ctx.property("ARPPRODUCTICON") {
+        used.insert(p);
+    }
+    for t in ["Class", "ProgId", "Shortcut"] {
+        used.extend(ctx.rows(t).iter().filter_map(|r| r.str("Icon_")));
+    }
+    for icon in ctx.rows("Icon") {
+        let Some(name) = icon.str("Name") else {
+            continue;
+        };
+        if !used.contains(name) {
+            out.push(
+                Finding::new(
+                    "ICE36",
+                    Severity::Warning,
+                    format!(
+                        "Icon Bloat. Icon {name} is not used in the Class, Shortcut, or ProgID table. This adversely affects performance."
+                    ),
+                )
+                .row("Icon", icon.key())
+                .column("Name"),
+            );
+        }
+    }
+}
+
+/// ICE44: NewDialog, SpawnDialog and SpawnWaitDialog events name dialogs
+/// of the Dialog table.
+pub(crate) fn ice44(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let dialogs: HashSet<&str> = ctx
+        .rows("Dialog")
+        .iter()
+        .filter_map(|r| r.str("Dialog"))
+        .collect();
+    for e in ctx.rows("ControlEvent") {
+        let (Some(dialog), Some(control), Some(event)) =
+            (e.str("Dialog_"), e.str("Control_"), e.str("Event"))
+        else {
+            continue;
+        };
+        if !matches!(event, "NewDialog" | "SpawnDialog" | "SpawnWaitDialog") {
+            continue;
+        }
+        let argument = e.str("Argument").unwrap_or("");
+        // A formatted argument is resolved at run time.
+        if argument.contains('[') || dialogs.contains(argument) {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                "ICE44",
+                Severity::Error,
+                format!(
+                    "Control Event for Control '{dialog}'.'{control}' is of type {event}, but its argument {argument} is not a valid entry in the Dialog Table."
+                ),
+            )
+            .row("ControlEvent", e.key())
+            .column("Argument"),
+        );
     }
 }

@@ -34,7 +34,7 @@ expect() {
     fi
 }
 
-# --- components: ICE02 ICE08 ICE09 ICE18 ICE21 ICE22 ICE30 ICE38 ICE43 ICE54 ICE57 ICE59
+# --- components: ICE04 (the files added below are beyond Media's LastSequence) ICE02 ICE08 ICE09 ICE18 ICE21 ICE22 ICE30 ICE38 ICE43 ICE54 ICE57 ICE59
 #     ICE64 ICE69 ICE90 ICE91
 derive components <<'SQL'
 # ICE02 (key file of another component) and ICE08 (App's GUID).
@@ -82,7 +82,7 @@ SQL
 expect components Component Orphan
 expect components PublishComponent Orphan
 
-# --- values: ICE03 (each kind of fault), ICE06, ICE32
+# --- values: ICE03 (each kind of fault), ICE06, ICE32, ICE71
 derive values <<'SQL'
 UPDATE `Component` SET `ComponentId` = '{6b1d2c3e-4f50-4a61-8b72-9c8daebf0a21}' WHERE `Component` = 'Menu'
 UPDATE `Component` SET `Condition` = 'VersionNT >= ' WHERE `Component` = 'App'
@@ -93,6 +93,8 @@ UPDATE `Shortcut` SET `WkDir` = '1bad', `ShowCmd` = 2 WHERE `Shortcut` = 'AppSho
 UPDATE `Feature` SET `Title` = 'A feature title that is longer than the sixty-four characters allowed' WHERE `Feature` = 'Main'
 INSERT INTO `FeatureComponents` (`Feature_`, `Component_`) VALUES ('Main', 'Ghost')
 UPDATE `RemoveFile` SET `InstallMode` = 4 WHERE `FileKey` = 'RemoveMenuDir'
+# ICE71: no Media row with DiskId 1.
+UPDATE `Media` SET `DiskId` = 2
 CREATE TABLE `Environment` (`Environment` CHAR(72) NOT NULL, `Name` CHAR(255) LOCALIZABLE, `Value` CHAR(255) LOCALIZABLE, `Component_` CHAR(72) NOT NULL PRIMARY KEY `Environment`)
 INSERT INTO `Environment` (`Environment`, `Component_`) VALUES ('NoName', 'App')
 CREATE TABLE `CustomTable` (`Key` CHAR(72) NOT NULL, `Data` CHAR(0) PRIMARY KEY `Key`)
@@ -134,7 +136,7 @@ INSERT INTO `InstallExecuteSequence` (`Action`, `Sequence`) VALUES ('RemoveExist
 SQL
 expect sequences CustomAction JoinRm
 
-# --- properties: ICE05 ICE16 ICE24 ICE40 ICE46 ICE48 ICE61 ICE79 ICE80 ICE87 ICE99 RMSI02
+# --- properties: ICE05 ICE16 ICE24 ICE36 ICE40 ICE46 ICE48 ICE61 ICE79 ICE80 ICE87 ICE99 RMSI02
 derive properties <<'SQL'
 DELETE FROM `Property` WHERE `Property` = 'Manufacturer'
 UPDATE `Property` SET `Value` = 'rmsi validate clean, a product name that is far too long for Add/Remove' WHERE `Property` = 'ProductName'
@@ -152,10 +154,12 @@ INSERT INTO `CustomAction` (`Action`, `Type`, `Source`, `Target`) VALUES ('Force
 INSERT INTO `Property` (`Property`, `Value`) VALUES ('REINSTALLMODE', 'amus')
 INSERT INTO `Property` (`Property`, `Value`) VALUES ('INSTALLDIR', 'C:\Program Files\rmsi-validate')
 INSERT INTO `Property` (`Property`, `Value`) VALUES ('ADDLOCAL', 'ALL')
+# ICE36: the icon ARPPRODUCTICON named is used by nothing else.
+DELETE FROM `Property` WHERE `Property` = 'ARPPRODUCTICON'
 SQL
 expect properties Property Reinstallmode
 
-# --- UI: ICE17 ICE34 ICE50, broken (ui-broken.msi) and fixed (ui-fixed.msi)
+# --- UI: ICE17 ICE34 ICE44 ICE50, broken (ui-broken.msi) and fixed (ui-fixed.msi)
 ui_tables() {
     cat <<'SQL'
 CREATE TABLE `Dialog` (`Dialog` CHAR(72) NOT NULL, `HCentering` SHORT NOT NULL, `VCentering` SHORT NOT NULL, `Width` SHORT NOT NULL, `Height` SHORT NOT NULL, `Attributes` LONG, `Title` CHAR(128) LOCALIZABLE, `Control_First` CHAR(50) NOT NULL, `Control_Default` CHAR(50), `Control_Cancel` CHAR(50) PRIMARY KEY `Dialog`)
@@ -167,6 +171,7 @@ INSERT INTO `InstallUISequence` (`Action`, `Sequence`) VALUES ('Dlg', 1100)
 INSERT INTO `Control` (`Dialog_`, `Control`, `Type`, `X`, `Y`, `Width`, `Height`, `Attributes`, `Text`, `Control_Next`) VALUES ('Dlg', 'Next', 'PushButton', 236, 243, 56, 17, 3, 'Next', 'Choice')
 INSERT INTO `Control` (`Dialog_`, `Control`, `Type`, `X`, `Y`, `Width`, `Height`, `Attributes`, `Property`, `Control_Next`) VALUES ('Dlg', 'Choice', 'RadioButtonGroup', 20, 60, 330, 40, 3, 'CHOICE', 'Next')
 INSERT INTO `Control` (`Dialog_`, `Control`, `Type`, `X`, `Y`, `Width`, `Height`, `Attributes`, `Text`) VALUES ('Dlg', 'Banner', 'Bitmap', 0, 0, 370, 44, 1, 'BannerBmp')
+INSERT INTO `Control` (`Dialog_`, `Control`, `Type`, `X`, `Y`, `Width`, `Height`, `Attributes`, `Text`) VALUES ('Dlg', 'Back', 'PushButton', 180, 243, 56, 17, 3, 'Back')
 INSERT INTO `Shortcut` (`Shortcut`, `Directory_`, `Name`, `Component_`, `Target`, `Icon_`) VALUES ('AdvShortcut', 'INSTALLDIR', 'Adv', 'App', 'Main', 'app.exe')
 SQL
 }
@@ -175,12 +180,14 @@ INSERT INTO `ControlEvent` (`Dialog_`, `Control_`, `Event`, `Argument`, `Conditi
 INSERT INTO `RadioButton` (`Property`, `Order`, `Value`, `X`, `Y`, `Width`, `Height`, `Text`) VALUES ('CHOICE', 1, 'yes', 0, 0, 100, 15, 'Yes')
 INSERT INTO `RadioButton` (`Property`, `Order`, `Value`, `X`, `Y`, `Width`, `Height`, `Text`) VALUES ('CHOICE', 2, 'no', 0, 20, 100, 15, 'No')
 INSERT INTO `Property` (`Property`, `Value`) VALUES ('CHOICE', 'yes')
+INSERT INTO `ControlEvent` (`Dialog_`, `Control_`, `Event`, `Argument`, `Condition`, `Ordering`) VALUES ('Dlg', 'Back', 'NewDialog', 'Dlg', '1', 1)
 SQL
 } | derive ui-fixed
 { ui_tables; cat <<'SQL'
 INSERT INTO `Property` (`Property`, `Value`) VALUES ('CHOICE', 'maybe')
 UPDATE `Control` SET `Text` = 'NoSuchBitmap' WHERE `Control` = 'Banner'
 UPDATE `Shortcut` SET `Icon_` = 'app.bat' WHERE `Shortcut` = 'AdvShortcut'
+INSERT INTO `ControlEvent` (`Dialog_`, `Control_`, `Event`, `Argument`, `Condition`, `Ordering`) VALUES ('Dlg', 'Back', 'NewDialog', 'NoSuchDlg', '1', 1)
 SQL
 } | derive ui-broken
 expect ui-fixed RadioButton CHOICE
