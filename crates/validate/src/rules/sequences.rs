@@ -747,25 +747,32 @@ fn names_session_key(text: Option<&str>) -> bool {
 /// Source or Target, or in the CustomActionData a type 51 action gives it)
 /// runs at or after InstallValidate, where the property is already empty.
 pub(crate) fn rmsi01(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    /// How an action reads the key.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Reads {
+        /// Its own Source or Target formats the property.
+        Directly,
+        /// A type 51 action formats it into the action's CustomActionData.
+        ThroughData,
+    }
     let cas = ca_types(ctx);
-    let mut readers: HashSet<String> = HashSet::new();
+    let mut readers: HashMap<String, Reads> = HashMap::new();
     for (name, (ty, source, target)) in &cas {
         // A type 51 whose Source is an action sets that action's
-        // CustomActionData: the action reads what it formats.
+        // CustomActionData: the action needs what the type 51 formats.
         if ty & 0x3F == 51 {
-            if let Some(src) = source
-                && cas.contains_key(src)
-                && names_session_key(target.as_deref())
-            {
-                readers.insert(src.clone());
-            }
             if names_session_key(target.as_deref()) {
-                readers.insert(name.clone());
+                readers.insert(name.clone(), Reads::Directly);
+                if let Some(src) = source
+                    && cas.contains_key(src)
+                {
+                    readers.entry(src.clone()).or_insert(Reads::ThroughData);
+                }
             }
             continue;
         }
         if names_session_key(source.as_deref()) || names_session_key(target.as_deref()) {
-            readers.insert(name.clone());
+            readers.insert(name.clone(), Reads::Directly);
         }
     }
     for t in ["InstallExecuteSequence", "InstallUISequence"] {
@@ -778,21 +785,30 @@ pub(crate) fn rmsi01(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         for s in &steps {
-            if readers.contains(s.action) && s.sequence.is_some_and(|n| n >= iv) {
-                out.push(
-                    Finding::new(
-                        "RMSI01",
-                        Severity::Error,
-                        format!(
-                            "Custom action '{}' reads MsiRestartManagerSessionKey but is sequenced at {} in {t}, at or after InstallValidate ({iv}), where Windows Installer has cleared the property: it reads an empty session key.",
-                            s.action,
-                            s.sequence.unwrap_or(0)
-                        ),
-                    )
-                    .row(t, s.row.key())
-                    .column("Sequence"),
-                );
-            }
+            let Some(&reads) = readers.get(s.action) else {
+                continue;
+            };
+            let Some(seq) = s.sequence.filter(|&n| n >= iv) else {
+                continue;
+            };
+            let how = match reads {
+                Reads::Directly => "reads MsiRestartManagerSessionKey",
+                Reads::ThroughData => {
+                    "gets MsiRestartManagerSessionKey through its CustomActionData"
+                }
+            };
+            out.push(
+                Finding::new(
+                    "RMSI01",
+                    Severity::Error,
+                    format!(
+                        "Custom action '{}' {how} but is sequenced at {seq} in {t}, at or after InstallValidate ({iv}): Windows Installer clears the property during InstallValidate, and custom actions that need the Restart Manager session key must come before it.",
+                        s.action
+                    ),
+                )
+                .row(t, s.row.key())
+                .column("Sequence"),
+            );
         }
     }
 }
