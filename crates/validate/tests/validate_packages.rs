@@ -184,3 +184,16 @@ fn only_and_skip_pick_the_rules() {
     assert!(r.findings.iter().any(|f| f.rule == "ICE21"));
     assert!(Options::from_lists(Some("ICE999"), None).is_err());
 }
+
+/// The seed's package (`crates/engine/tests/packages/rmkey.msi`): its actions that join the
+/// Restart Manager session run before InstallValidate and pass; `RecordKeyAfter` (1450)
+/// reads the key after it, where the end-to-end test sees it empty.
+#[test]
+fn rmsi01_on_the_seed_package() {
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/packages/rmkey.msi");
+    let package = engine::Package::open(&seed).unwrap();
+    let only = Options::from_lists(Some("RMSI01"), None).unwrap();
+    let found = validate(&package, &only).findings;
+    let rows: Vec<_> = found.iter().map(|f| f.row.clone().unwrap()).collect();
+    assert_eq!(rows, vec![vec!["RecordKeyAfter".to_string()]], "{found:#?}");
+}
