@@ -190,6 +190,12 @@ pub static RULES: &[Rule] = &[
         check: ui::ice50,
     },
     Rule {
+        id: "ICE52",
+        severity: Warning,
+        help: "The properties AppSearch sets are public (all upper case).",
+        check: properties::ice52,
+    },
+    Rule {
         id: "ICE54",
         severity: Warning,
         help: "A component's key path file does not take its version from a companion file.",
@@ -278,6 +284,12 @@ pub static RULES: &[Rule] = &[
         severity: Warning,
         help: "Required standard actions carry no condition.",
         check: sequences::ice84,
+    },
+    Rule {
+        id: "ICE86",
+        severity: Warning,
+        help: "Conditions test Privileged rather than AdminUser.",
+        check: properties::ice86,
     },
     Rule {
         id: "ICE87",

@@ -3,7 +3,8 @@
 //! differences (ICE46), references in conditions (ICE79), the Upgrade table
 //! (ICE61), the platform (ICE80), reserved names used as directories
 //! (ICE99), properties that do not belong in the Property table (ICE40,
-//! ICE48, ICE87) and the Restart Manager properties (RMSI02).
+//! ICE48, ICE87), public AppSearch properties (ICE52), AdminUser in
+//! conditions (ICE86) and the Restart Manager properties (RMSI02).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -859,6 +860,52 @@ pub(crate) fn ice87(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 )
                 .row("Property", vec![p.to_string()])
                 .column("Property"),
+            );
+        }
+    }
+}
+
+/// ICE52: AppSearch sets public properties only.
+pub(crate) fn ice52(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for r in ctx.rows("AppSearch") {
+        let (Some(p), Some(sig)) = (r.str("Property"), r.str("Signature_")) else {
+            continue;
+        };
+        if p.chars().any(|c| c.is_lowercase()) {
+            out.push(
+                Finding::new(
+                    "ICE52",
+                    Severity::Warning,
+                    format!(
+                        "Property '{p}' in AppSearch row '{p}'.'{sig}' is not public. It should be all uppercase."
+                    ),
+                )
+                .row("AppSearch", r.key())
+                .column("Property"),
+            );
+        }
+    }
+}
+
+/// ICE86: conditions test Privileged rather than AdminUser.
+pub(crate) fn ice86(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (t, c, key, text, condition) in expression_cells(ctx) {
+        if condition
+            && condition_names(text)
+                .iter()
+                .any(|(p, n)| p.is_none() && *n == "AdminUser")
+        {
+            out.push(
+                Finding::new(
+                    "ICE86",
+                    Severity::Warning,
+                    format!(
+                        "Property `AdminUser` found in column `{t}`.`{c}` in row {}. `Privileged` property is often more appropriate.",
+                        key.join(".")
+                    ),
+                )
+                .row(t, key.clone())
+                .column(&c),
             );
         }
     }

@@ -136,7 +136,7 @@ INSERT INTO `InstallExecuteSequence` (`Action`, `Sequence`) VALUES ('RemoveExist
 SQL
 expect sequences CustomAction JoinRm
 
-# --- properties: ICE05 ICE16 ICE24 ICE36 ICE40 ICE46 ICE48 ICE61 ICE79 ICE80 ICE87 ICE99 RMSI02
+# --- properties: ICE05 ICE16 ICE24 ICE36 ICE40 ICE46 ICE48 ICE52 ICE61 ICE79 ICE80 ICE86 ICE87 ICE99 RMSI02
 derive properties <<'SQL'
 DELETE FROM `Property` WHERE `Property` = 'Manufacturer'
 UPDATE `Property` SET `Value` = 'rmsi validate clean, a product name that is far too long for Add/Remove' WHERE `Property` = 'ProductName'
@@ -156,6 +156,11 @@ INSERT INTO `Property` (`Property`, `Value`) VALUES ('INSTALLDIR', 'C:\Program F
 INSERT INTO `Property` (`Property`, `Value`) VALUES ('ADDLOCAL', 'ALL')
 # ICE36: the icon ARPPRODUCTICON named is used by nothing else.
 DELETE FROM `Property` WHERE `Property` = 'ARPPRODUCTICON'
+# ICE52: AppSearch sets a private property.
+INSERT INTO `Signature` (`Signature`, `FileName`) VALUES ('AppSig', 'app.exe')
+INSERT INTO `AppSearch` (`Property`, `Signature_`) VALUES ('foundApp', 'AppSig')
+# ICE86: a condition tests AdminUser.
+UPDATE `InstallExecuteSequence` SET `Condition` = 'AdminUser' WHERE `Action` = 'RegisterUser'
 SQL
 expect properties Property Reinstallmode
 
