@@ -40,6 +40,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("ICE27", "sequences", "clean"),
     ("ICE30", "components", "clean"),
     ("ICE32", "values", "clean"),
+    ("ICE33", "components", "clean"),
     ("ICE34", "ui-broken", "ui-fixed"),
     ("ICE36", "properties", "clean"),
     ("ICE38", "components", "clean"),

@@ -1,8 +1,9 @@
 //! Rules over components and what they install: media (ICE04, ICE71), key
 //! paths (ICE02, ICE18,
 //! ICE38, ICE43, ICE54), identity (ICE08, ICE21, ICE22, ICE59), where things
-//! go (ICE09, ICE30, ICE57, ICE64, ICE90, ICE91) and cross-component
-//! references (ICE69).
+//! go (ICE09, ICE30, ICE57, ICE64, ICE90, ICE91), cross-component
+//! references (ICE69) and registry rows that belong in the advertising
+//! tables (ICE33).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -481,6 +482,62 @@ fn hkcu_key_path(
         out.push(finding(format!(
             "The Registry Entry {key} is set as the KeyPath for component {name}, but that registry entry does not belong to {name}."
         )));
+    }
+}
+
+/// ICE33: Registry rows that register what the advertising tables
+/// (Class, Extension, ProgId, Verb, AppId, TypeLib, MIME) should. Microsoft
+/// calls these warnings obsolete ("ICE33"); they are kept because an
+/// advertised entry and a Registry row for the same key overwrite each
+/// other.
+pub(crate) fn ice33(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for r in ctx.rows("Registry") {
+        let (Some(name), Some(root), Some(key)) = (r.str("Registry"), r.int("Root"), r.str("Key"))
+        else {
+            continue;
+        };
+        // HKCR, or HKLM/HKCU/HKMU\Software\Classes.
+        let classes = match root {
+            0 => Some(key),
+            -1..=2 => {
+                let lower = key.to_ascii_lowercase();
+                lower
+                    .strip_prefix("software\\classes\\")
+                    .and_then(|_| key.get("software\\classes\\".len()..))
+            }
+            _ => None,
+        };
+        let Some(sub) = classes else { continue };
+        let lower = sub.to_ascii_lowercase();
+        let first = lower.split('\\').next().unwrap_or("");
+        let (kind, table) = if first == "clsid" {
+            ("CLSID", "Class")
+        } else if first == "appid" {
+            ("AppId", "AppId")
+        } else if first == "typelib" {
+            ("TypeLib", "TypeLib")
+        } else if lower.starts_with("mime\\database\\content type") {
+            ("MIME", "MIME")
+        } else if first.starts_with('.') {
+            ("Extension", "Extension")
+        } else if lower.split('\\').nth(1) == Some("shell") {
+            ("Verb", "Verb")
+        } else if !first.is_empty() && first.contains('.') {
+            ("ProgId", "ProgId")
+        } else {
+            continue;
+        };
+        out.push(
+            Finding::new(
+                "ICE33",
+                Severity::Warning,
+                format!(
+                    "Reg Key {name} is used in an unsupported way. {kind} should be registered via the {table} table. This entry may overwrite a value created through that table."
+                ),
+            )
+            .row("Registry", r.key())
+            .column("Key"),
+        );
     }
 }
 

@@ -136,6 +136,12 @@ pub static RULES: &[Rule] = &[
         check: values::ice32,
     },
     Rule {
+        id: "ICE33",
+        severity: Warning,
+        help: "Registry rows do not register classes, extensions, ProgIds, verbs, AppIds, type libraries or MIME types, which the advertising tables register (obsolete warnings, as Microsoft says).",
+        check: components::ice33,
+    },
+    Rule {
         id: "ICE34",
         severity: Error,
         help: "Every radio button group has a property whose default value is one of its buttons.",

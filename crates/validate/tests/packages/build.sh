@@ -34,7 +34,7 @@ expect() {
     fi
 }
 
-# --- components: ICE04 (the files added below are beyond Media's LastSequence) ICE02 ICE08 ICE09 ICE18 ICE21 ICE22 ICE30 ICE38 ICE43 ICE54 ICE57 ICE59
+# --- components: ICE04 (the files added below are beyond Media's LastSequence) ICE02 ICE08 ICE33 ICE09 ICE18 ICE21 ICE22 ICE30 ICE38 ICE43 ICE54 ICE57 ICE59
 #     ICE64 ICE69 ICE90 ICE91
 derive components <<'SQL'
 # ICE02 (key file of another component) and ICE08 (App's GUID).
@@ -78,6 +78,8 @@ INSERT INTO `Registry` (`Registry`, `Root`, `Key`, `Name`, `Value`, `Component_`
 # ICE22: a published component its feature does not install.
 CREATE TABLE `PublishComponent` (`ComponentId` CHAR(38) NOT NULL, `Qualifier` CHAR(255) NOT NULL, `Component_` CHAR(72) NOT NULL, `AppData` CHAR(255) LOCALIZABLE, `Feature_` CHAR(38) NOT NULL PRIMARY KEY `ComponentId`, `Qualifier`, `Component_`)
 INSERT INTO `PublishComponent` (`ComponentId`, `Qualifier`, `Component_`, `Feature_`) VALUES ('{6B1D2C3E-4F50-4A61-8B72-9C8DAEBF0A40}', 'q', 'Orphan', 'Main')
+# ICE33: a file extension registered through the Registry table.
+INSERT INTO `Registry` (`Registry`, `Root`, `Key`, `Value`, `Component_`) VALUES ('ExtReg', 0, '.rmsiv', 'rmsiv.file', 'App')
 SQL
 expect components Component Orphan
 expect components PublishComponent Orphan
