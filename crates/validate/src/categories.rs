@@ -85,9 +85,9 @@ pub(crate) fn check(category: &str, value: &str) -> Option<Fault> {
             .any(|c| c.is_uppercase())
             .then_some(())
             .and(Fault::plain("All lower case required")),
-        "Guid" | "GUID" => (!is_guid(value)).then_some(()).and(Fault::plain(
-            "Invalid GUID string (Be sure GUID is all UPPER case)",
-        )),
+        "Guid" | "GUID" => (!is_guid(value))
+            .then_some(())
+            .and(Fault::plain("Invalid GUID string")),
         "Version" => (!is_version(value))
             .then_some(())
             .and(Fault::plain("Invalid version string")),

@@ -33,7 +33,7 @@ pub(crate) fn ice03(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                         "ICE03",
                         Severity::Error,
                         format!(
-                            "Table: {} Column: {} Missing specifications in _Validation Table (or Old Database)",
+                            "Missing data in _Validation table or old Database; Table: {}, Column: {}",
                             table.name, column.name
                         ),
                     )
@@ -87,14 +87,6 @@ pub(crate) fn ice03(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                         .map(|(_, v)| v.text())
                         .collect();
                     let (heading, detail) = heading;
-                    // msival2 reports a too-long string as a warning: Windows
-                    // Installer does not limit a column to its declared width
-                    // ("ICE03", "Column Definition Format").
-                    let severity = if heading.starts_with("String overflow") {
-                        Severity::Warning
-                    } else {
-                        Severity::Error
-                    };
                     let mut message = format!(
                         "{heading}; Table: {}, Column: {}, Key(s): {}",
                         table.name,
@@ -105,7 +97,7 @@ pub(crate) fn ice03(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                         message.push_str(&format!(" ({detail})"));
                     }
                     out.push(
-                        Finding::new("ICE03", severity, message)
+                        Finding::new("ICE03", Severity::Error, message)
                             .row(&table.name, key)
                             .column(&column.name),
                     );
