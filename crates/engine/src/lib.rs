@@ -15,8 +15,8 @@
 //!   standard folders point under a root: `fhs` or `windows`), the Directory resolution that
 //!   keeps every target under the root ([`place_under_root`], [`confine`]), and costing
 //!   ([`CostPlan`]: feature and component selection, file versioning).
-//! * **Cabinets** — [`extract`] streams a cabinet's files out in one pass per folder and
-//!   verifies every data block's checksum and every file's size.
+//! * **Cabinets** — the `cabinet` crate streams a cabinet's files out in one pass per
+//!   folder and verifies every data block's checksum and every file's size.
 //! * **Execution** — the session ([`install`], [`InstallRequest`], [`InstallReport`]), the
 //!   sequence runner, one module per standard action, custom actions run as host programs
 //!   (their command lines split by Windows' rules, never handed to a shell), the staging
@@ -87,9 +87,6 @@ mod session;
 mod stage;
 mod uninstall;
 
-// --- cabinets ---
-mod cabinet;
-
 // --- re-exports: model ---
 pub use cost::{
     CabinetLocation, ComponentPlan, CostPlan, CostTables, DuplicatePlan, FeaturePlan, FileAction,
@@ -114,8 +111,3 @@ pub use version::{Version, file_version};
 pub use rm::{AppInUse, FilesInUseChoice, LegacyFilesInUseChoice};
 pub use session::{InstallReport, InstallRequest, InstallUi, NoUi, cancel_on_signals, install};
 pub use uninstall::{UninstallRequest, UninstallTarget, uninstall};
-
-// --- re-exports: cabinets ---
-pub use cabinet::{
-    CabinetEntry, CabinetError, Compression, FileWriter, Sink, extract, extract_to, list,
-};
