@@ -107,7 +107,7 @@ fn compare(h: &mut Harness, dir: &Path, pkg: &Path, label: &str) -> anyhow::Resu
 /// the number of files written.
 fn extract_ours(pkg: &Path, out: &Path) -> anyhow::Result<usize> {
     let package =
-        engine::Package::open(pkg).with_context(|| format!("opening {}", pkg.display()))?;
+        package::Package::open(pkg).with_context(|| format!("opening {}", pkg.display()))?;
     let names: HashMap<String, String> = package
         .files()?
         .into_iter()

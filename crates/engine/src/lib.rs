@@ -67,11 +67,8 @@ mod cost;
 mod directory;
 mod error;
 mod layout;
-mod package;
 mod properties;
 mod registry;
-pub mod tables;
-mod version;
 
 // --- execution ---
 mod actions;
@@ -99,13 +96,17 @@ pub use directory::{
 };
 pub use error::{Error, Outcome, Result, exit_status};
 pub use layout::{Account, Layout, folder_value};
-pub use package::{Package, StreamReader, Summary, table_kind_name};
 pub use properties::{
     ChangeHook, InitOptions, Properties, PropertyChange, STATE_REQUEST_PROPERTIES, StateView,
     UiLevel, initialize, is_public, machine_properties,
 };
 pub use registry::{ComponentRecord, DATABASE_NAME, ProductRecord, Registry, upgrade_matches};
-pub use version::{Version, file_version};
+
+// --- re-exports: the package crate, during the move to it (use `package::` directly) ---
+pub use package::{
+    Error as PackageError, Package, StreamReader, Summary, Version, file_version, table_kind_name,
+    tables,
+};
 
 // --- re-exports: execution ---
 pub use rm::{AppInUse, FilesInUseChoice, LegacyFilesInUseChoice};

@@ -36,7 +36,7 @@ use crate::error::{Error, Result};
 use crate::properties::Properties;
 use crate::tables::component;
 use crate::tables::upgrade::{self, UpgradeRow};
-use crate::version::Version;
+use package::Version;
 
 /// The database file's name in the state folder.
 pub const DATABASE_NAME: &str = "products.db";

@@ -32,13 +32,13 @@ use crate::error::{Error, Outcome, Result};
 use crate::layout::Layout;
 use crate::lock::RootLock;
 use crate::log::Log;
-use crate::package::Package;
 use crate::properties::UiLevel;
 use crate::rm::{AppInUse, Control, FilesInUseChoice, RmGlue};
 use crate::sequence::{self, ActionResult, Which};
 use crate::stage::Stage;
 use crate::tables::custom_action::CustomActionRow;
 use crate::tables::sequence::{SequenceRow, SequenceTable};
+use package::Package;
 
 /// Everything an installation is asked to do.
 #[derive(Debug, Clone)]
@@ -239,7 +239,7 @@ fn run_locked(
         Err(e) => {
             drop(lock);
             remove_made(&made_root);
-            return (Err(e), Vec::new());
+            return (Err(e.into()), Vec::new());
         }
     };
     let (result, left) = match Session::new(request, ui, &lock, root, package, log) {
@@ -531,7 +531,8 @@ impl<'a, 'l> Session<'a, 'l> {
     }
 
     /// Records why the install fails (the first reason wins) and returns the failure.
-    pub(crate) fn fail(&mut self, err: Error) -> ActionResult {
+    pub(crate) fn fail(&mut self, err: impl Into<Error>) -> ActionResult {
+        let err = err.into();
         self.log.engine(&format!("Error: {err}"));
         let result = match err {
             Error::UserExit => ActionResult::UserExit,
