@@ -38,16 +38,14 @@ pub enum Error {
     /// The installation was suspended (a ForceReboot, or a `-4` sequence row).
     #[error("the installation was suspended")]
     Suspended,
-    /// Another installation holds the root's install lock.
-    #[error("another installation is already in progress in {root}")]
-    AlreadyRunning {
-        /// The target root that is locked.
-        root: PathBuf,
-    },
     /// The package could not be opened, or a table or stream of it read: the `package`
     /// crate's error, with its own code (1619, 1620, or 1603 for a broken row).
     #[error(transparent)]
     Package(#[from] package::Error),
+    /// The root's lock, its journal or a change to it failed: the `transaction` crate's
+    /// error, with its own code (1618 when another install holds the root, else 1603).
+    #[error(transparent)]
+    Transaction(#[from] transaction::Error),
     /// A row of a table breaks the table's documented invariants
     /// (a missing required column, an unknown foreign key, a cycle…).
     /// Windows reports these as internal errors (2xxx) and ends with 1603.
@@ -172,7 +170,7 @@ impl Error {
             Error::UserExit => (1602, "ERROR_INSTALL_USEREXIT"),
             Error::Suspended => (1604, "ERROR_INSTALL_SUSPEND"),
             Error::UnknownProduct { .. } => (1605, "ERROR_UNKNOWN_PRODUCT"),
-            Error::AlreadyRunning { .. } => (1618, "ERROR_INSTALL_ALREADY_RUNNING"),
+            Error::Transaction(e) => (e.code(), e.name()),
             Error::LogFailure { .. } => (1622, "ERROR_INSTALL_LOG_FAILURE"),
             Error::Package(e) => (e.code(), e.name()),
             Error::TransformFailure { .. } => (1624, "ERROR_INSTALL_TRANSFORM_FAILURE"),
@@ -262,7 +260,7 @@ mod tests {
             },
             Error::UserExit,
             Error::Suspended,
-            Error::AlreadyRunning { root: "/".into() },
+            Error::Transaction(transaction::Error::AlreadyRunning { root: "/".into() }),
             Error::LogFailure {
                 path: "l".into(),
                 source: io::Error::from(io::ErrorKind::PermissionDenied),

@@ -19,8 +19,9 @@
 //!   folder and verifies every data block's checksum and every file's size.
 //! * **Execution** — the session ([`install`], [`InstallRequest`], [`InstallReport`]), the
 //!   sequence runner, one module per standard action, custom actions run as host programs
-//!   (their command lines split by Windows' rules, never handed to a shell), the staging
-//!   area, the root's install lock and the verbose log.
+//!   (their command lines split by Windows' rules, never handed to a shell) and the verbose
+//!   log. The root's lock, journal and staging area are the `transaction` crate's; the
+//!   engine tells it which state folders and files are its own.
 //!
 //! Two promises shape the execution side. **Nothing is written outside the root** (the log
 //! file and private temp files aside): every path is walked from the root's open folder
@@ -75,13 +76,10 @@ mod actions;
 mod closing;
 mod cmdline;
 mod custom_action;
-mod journal;
-mod lock;
 mod log;
 mod rm;
 mod sequence;
 mod session;
-mod stage;
 mod uninstall;
 
 // --- re-exports: model ---

@@ -18,8 +18,8 @@ use crate::cost::{CabinetLocation, FileSource};
 use crate::error::Error;
 use crate::sequence::ActionResult;
 use crate::session::Session;
-use crate::stage::{Stage, StageDir};
 use cabinet::{CabinetEntry, Sink};
+use transaction::{StageDir, Transaction as Stage};
 
 mod pipeline;
 
@@ -255,7 +255,7 @@ impl<'s> Sink for StageSink<'s, '_> {
                 Ok(file) => (0, Staged::Created(file)),
                 Err(e) => {
                     let msg = e.to_string();
-                    self.error = Some(e);
+                    self.error = Some(e.into());
                     return Err(io::Error::other(msg));
                 }
             },
