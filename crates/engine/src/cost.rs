@@ -26,7 +26,6 @@ use msi_expr::{ConditionResult, InstallState};
 use crate::directory::{self, Directories, NameChoice, place_under_root};
 use crate::error::{Error, Result};
 use crate::layout::folder_value;
-use crate::package::Package;
 use crate::properties::{Properties, STATE_REQUEST_PROPERTIES, StateView};
 use crate::tables::component::{self, ComponentRow, FeatureComponentsRow};
 use crate::tables::condition::ConditionRow;
@@ -35,7 +34,8 @@ use crate::tables::feature::{self, FeatureRow};
 use crate::tables::file::{self, FileHashRow, FileRow};
 use crate::tables::folders::{self, CreateFolderRow, DuplicateFileRow, MoveFileRow, RemoveFileRow};
 use crate::tables::media::{self, MediaRow};
-use crate::version::{Version, file_version};
+use package::Package;
+use package::{Version, file_version};
 
 /// The tables costing reads, loaded once (CostInitialize).
 #[derive(Debug, Clone)]

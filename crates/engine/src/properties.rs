@@ -37,7 +37,7 @@ use msi_expr::{ConditionResult, InstallState, Lookup};
 
 use crate::error::Result;
 use crate::layout::{Account, Layout, folder_value};
-use crate::package::Package;
+use package::Package;
 
 /// One property change, as the log reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]

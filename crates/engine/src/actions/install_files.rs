@@ -4,7 +4,7 @@
 //! Files come from the package's cabinets — embedded (`#name`, a stream of the package) or
 //! external (a `.cab` beside the package) — found through the Media row whose `LastSequence`
 //! covers the file's `Sequence`, or uncompressed from the source folder. Each cabinet is
-//! read once, sequentially ([`crate::cabinet`] verifies every data block's checksum and
+//! read once, sequentially ([`cabinet`] verifies every data block's checksum and
 //! every file's size); a file whose cabinet entry's size differs from its File row's, a
 //! missing cabinet or a file absent from its cabinet fails the install with 1603 and a
 //! message naming it. Nothing is written to a target folder here.
@@ -14,12 +14,12 @@ use std::io;
 use std::path::PathBuf;
 
 use super::FileJob;
-use crate::cabinet::{self, CabinetEntry, Sink};
 use crate::cost::{CabinetLocation, FileSource};
 use crate::error::Error;
 use crate::sequence::ActionResult;
 use crate::session::Session;
-use crate::stage::{Stage, StageDir};
+use cabinet::{CabinetEntry, Sink};
+use transaction::{StageDir, Transaction as Stage};
 
 mod pipeline;
 
@@ -255,7 +255,7 @@ impl<'s> Sink for StageSink<'s, '_> {
                 Ok(file) => (0, Staged::Created(file)),
                 Err(e) => {
                     let msg = e.to_string();
-                    self.error = Some(e);
+                    self.error = Some(e.into());
                     return Err(io::Error::other(msg));
                 }
             },

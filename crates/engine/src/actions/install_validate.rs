@@ -127,8 +127,7 @@ fn existing_targets(s: &Session<'_, '_>) -> Vec<PathBuf> {
             continue;
         };
         if current.as_ref().is_none_or(|(p, _)| *p != parent) {
-            let fd =
-                crate::stage::walk(s.lock, parent, false, None, rustix::fs::Mode::empty()).ok();
+            let fd = s.lock.open_dir(parent).ok();
             current = Some((parent, fd));
         }
         let Some((_, Some(dir))) = &current else {

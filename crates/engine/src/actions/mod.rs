@@ -185,7 +185,7 @@ fn cost_finalize(s: &mut Session<'_, '_>) -> ActionResult {
 
 fn cost(
     s: &mut Session<'_, '_>,
-    f: impl FnOnce(&mut Context, &crate::package::Package) -> crate::error::Result<context::Changes>,
+    f: impl FnOnce(&mut Context, &package::Package) -> crate::error::Result<context::Changes>,
 ) -> ActionResult {
     match f(&mut s.ctx, &s.package) {
         Ok(changes) => {

@@ -19,7 +19,7 @@ pub struct DirectoryRow {
     pub default_dir_text: String,
 }
 
-/// A `short|long` file name pair (spec 4.1, Filename). Without `|` both
+/// A `short|long` file name pair (Filename data type). Without `|` both
 /// are the same name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamePair {
@@ -59,7 +59,7 @@ impl NamePair {
     }
 }
 
-/// A parsed `DefaultDir` (spec 4.6): `target[:source]`, each part a
+/// A parsed `DefaultDir` (Directory table): `target[:source]`, each part a
 /// [`NamePair`]; without `:source` the source name is the target name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DefaultDir {

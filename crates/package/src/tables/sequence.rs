@@ -1,4 +1,4 @@
-//! The six sequence tables (spec 2.2).
+//! The six sequence tables ("Sequence Tables").
 
 use super::{Table, read_all};
 use crate::error::Result;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::rc::Rc;
 
-use engine::{CabinetEntry, CabinetError, FileWriter};
+use cabinet::{CabinetEntry, CabinetError, FileWriter};
 
 /// A file extracted into memory.
 pub(crate) type Extracted = Vec<(CabinetEntry, Vec<u8>)>;
@@ -20,7 +20,7 @@ pub(crate) type Extracted = Vec<(CabinetEntry, Vec<u8>)>;
 pub(crate) fn extract_all(cab: &[u8]) -> Result<Extracted, CabinetError> {
     let out: Rc<RefCell<Extracted>> = Rc::default();
     let sink_out = Rc::clone(&out);
-    engine::extract(Cursor::new(cab), &mut |entry: &CabinetEntry| {
+    cabinet::extract(Cursor::new(cab), &mut |entry: &CabinetEntry| {
         let mut files = sink_out.borrow_mut();
         files.push((entry.clone(), Vec::new()));
         let slot = files.len() - 1;
@@ -270,7 +270,7 @@ pub(crate) struct Layout {
     pub(crate) blocks: Vec<Vec<usize>>,
 }
 
-/// The CFDATA checksum, written independently of the engine's.
+/// The CFDATA checksum, written independently of this crate's.
 pub(crate) fn cab_checksum(data: &[u8], seed: u32) -> u32 {
     let mut csum = seed;
     let mut chunks = data.chunks_exact(4);
@@ -284,8 +284,8 @@ pub(crate) fn cab_checksum(data: &[u8], seed: u32) -> u32 {
     csum ^ ul
 }
 
-/// Writes a cabinet as MS-CAB describes it; MSZIP blocks chain their dictionaries, so the
-/// engine's history handling is exercised.
+/// Writes a cabinet as MS-CAB describes it; MSZIP blocks chain their dictionaries, so
+/// the extractor's history handling is exercised.
 pub(crate) fn build(spec: &CabSpec) -> (Vec<u8>, Layout) {
     let mut layout = Layout::default();
     let (hres, fres, dres) = spec.reserve.unwrap_or((0, 0, 0));

@@ -1,15 +1,15 @@
 //! Damaged and hostile cabinets: each must fail with the error that names what is wrong,
 //! never panic, never allocate what a header merely claims.
 
-mod cabinet_util;
+mod util;
 
 use std::io::Cursor;
 
-use cabinet_util::{CabSpec, FolderSpec, Method, build, cab_checksum, extract_all, pseudo_random};
-use engine::{CabinetError, Compression};
+use cabinet::{CabinetError, Compression};
 use proptest::prelude::*;
+use util::{CabSpec, FolderSpec, Method, build, cab_checksum, extract_all, pseudo_random};
 
-fn three_files(method: Method) -> (Vec<u8>, cabinet_util::Layout) {
+fn three_files(method: Method) -> (Vec<u8>, util::Layout) {
     let list = (0..3)
         .map(|i| (format!("f{i}"), pseudo_random(30_000, i, true)))
         .collect();
@@ -263,7 +263,7 @@ fn quantum_and_unknown_methods_are_unsupported() {
             other => panic!("{bits:#x}: {other:?}"),
         }
         // Listing needs no decoder.
-        assert_eq!(engine::list(Cursor::new(&cab)).expect("list").len(), 3);
+        assert_eq!(cabinet::list(Cursor::new(&cab)).expect("list").len(), 3);
     }
 }
 
@@ -320,7 +320,7 @@ proptest! {
                 prop_assert_eq!(entry.size, data.len() as u64);
             }
         }
-        let _ = engine::list(Cursor::new(&cab));
+        let _ = cabinet::list(Cursor::new(&cab));
     }
 
     /// Arbitrary bytes after a valid-looking LZX folder header reach `lzxd`; whatever it

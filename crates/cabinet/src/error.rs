@@ -32,7 +32,7 @@ pub enum Compression {
 impl Compression {
     /// Decodes a CFFOLDER `typeCompress` field.
     pub(super) fn from_bits(bits: u16) -> Compression {
-        // MS-CAB 2.3: the method is the low nibble; Quantum and LZX keep parameters above it.
+        // MS-CAB, CFFOLDER: the method is the low nibble; Quantum and LZX keep parameters above it.
         match bits & 0x000f {
             0 => Compression::None,
             1 => Compression::MsZip,

@@ -1,7 +1,7 @@
 //! Version strings as Windows Installer reads them (`major.minor.build.revision`,
 //! each field 0–65535), and the file version of an existing PE file on disk.
 //!
-//! Used by the file versioning rules (spec 4.7), FindRelatedProducts (Upgrade
+//! Used by the file versioning rules ("File Versioning Rules"), FindRelatedProducts (Upgrade
 //! table: only the first three fields compared) and the product registry.
 
 use std::cmp::Ordering;

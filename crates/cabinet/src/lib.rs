@@ -1,6 +1,11 @@
 //! Cabinet (`.cab`) extraction: the files of a package's embedded or external cabinets,
 //! streamed out in one sequential pass and verified on the way.
 //!
+//! This crate knows cabinets only: nothing of Windows Installer packages, databases or the
+//! engine that installs them. [`extract_to`] hands each file's bytes to a [`Sink`];
+//! [`extract`] is the same with a callback; [`list`] reads the file table alone; every
+//! failure is a [`CabinetError`] naming the folder, block or file involved.
+//!
 //! A cabinet holds *folders*, each a single compressed stream cut into data blocks (CFDATA)
 //! of at most 32 KiB of output; *files* are ranges of a folder's uncompressed stream. Packages
 //! built by `wixl` put every file in one MSZIP folder, so decoding file by file (restarting
@@ -10,7 +15,7 @@
 //! size: a 128 KiB read buffer (blocks are verified and decoded in place in it), one spare
 //! compressed block, and the decoder's state — for MSZIP a 256 KiB buffer holding the 32 KiB
 //! history and the block being decoded, for LZX its window of at most 2 MiB. The one test of
-//! this (`tests/cabinet_memory.rs`) sees the peak resident set unchanged after a 48 MiB
+//! this (`tests/memory.rs`) sees the peak resident set unchanged after a 48 MiB
 //! cabinet.
 //!
 //! What is verified: every data block's checksum (when the cabinet stores one: 0 means none),
@@ -28,6 +33,8 @@
 //! Order: folders are processed in index order, and within a folder files are handed out by
 //! increasing offset (ties in entry order) — the cabinet's physical order, which is also
 //! Windows Installer's File `Sequence` order.
+
+#![warn(missing_docs)]
 
 mod checksum;
 mod codec;

@@ -1,12 +1,12 @@
 //! Packages built at test time with Debian's `wixl` (real MSZIP cabinets written by libgcab),
-//! extracted by the engine and compared byte for byte with `msiextract`'s output.
+//! extracted by this crate and compared byte for byte with `msiextract`'s output.
 
-mod cabinet_util;
+mod util;
 
 use std::fmt::Write as _;
 use std::fs;
 
-use cabinet_util::{embedded_cabinet, extract_all, file_names, msiextract, pseudo_random, wixl};
+use util::{embedded_cabinet, extract_all, file_names, msiextract, pseudo_random, wixl};
 
 /// Builds a package holding `files` (name, bytes), one component each.
 fn package(dir: &std::path::Path, name: &str, files: &[(String, Vec<u8>)]) -> std::path::PathBuf {

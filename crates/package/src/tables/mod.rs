@@ -212,8 +212,8 @@ pub(crate) fn read_all<T>(
     rows.iter().map(&mut parse).collect()
 }
 
-/// Whether `name` is a valid Identifier (letter or `_` first; letters,
-/// digits, `_` and `.` after), spec 4.1.
+/// Whether `name` is a valid Identifier ("Identifier" data type: letter or `_` first;
+/// letters, digits, `_` and `.` after).
 pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     match chars.next() {

@@ -44,7 +44,7 @@ pub fn read(table: Option<&Table>) -> Result<Vec<MediaRow>> {
 }
 
 /// The Media row holding a file of sequence `sequence`: the one with the
-/// smallest `LastSequence` ≥ `sequence` (spec 4.5.3 and B.13), lowest
+/// smallest `LastSequence` ≥ `sequence` ("Media table"), lowest
 /// `DiskId` first among equals.
 pub fn for_sequence(media: &[MediaRow], sequence: i32) -> Option<&MediaRow> {
     media

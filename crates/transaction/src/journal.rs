@@ -2,11 +2,11 @@
 //! before each change, so that an install killed at any point is rolled back by the next
 //! run on that root.
 //!
-//! The staging area ([`crate::stage`]) prepares files aside and applies them as renames;
+//! The staging area ([`crate::Transaction`]) prepares files aside and applies them as renames;
 //! a process killed with `SIGKILL` half-way through those renames would otherwise leave a
 //! half-installed root (some files placed, some originals moved aside into the staging
 //! folder, folders created). Before the first change, the stage writes `journal` in the
-//! engine's state folder (`var/lib/rmsi/` or `Windows/Installer/rmsi/`, owner-only): first
+//! caller's state folder (one of [`crate::StateFiles::dirs`], owner-only): first
 //! as `journal.tmp`, then renamed, so a journal is never seen half-created. Then every change
 //! is appended as one line, in a single `write`, *before* it is made:
 //!
@@ -18,7 +18,7 @@
 //! | `T target staged` | staged tree (a folder the install creates, whole) renamed to target | moving the folder back to `staged` if it is gone from staging |
 //! | `X target backup` | file moved aside to backup | moving the backup back |
 //! | `Y path mode` | empty folder removed | creating it again |
-//! | `G db cache [name backup]...` | product registry written: `db` a copy of the old database (`-`: none), `cache` whether `packages/` existed, then each cached package's backup (a hard link) | restoring the database, removing what `packages/` gained, putting the backed-up copies back |
+//! | `G db cache [name backup]...` | state files written ([`crate::StateFiles`]): `db` a copy of the old database (`-`: none), `cache` whether the cache folder existed, then each cached file's backup (a hard link) | restoring the database (its companions removed), removing what the cache folder gained, putting the backed-up copies back |
 //!
 //! Every undo step is judged from what is on disk, never from whether the change was
 //! made: a staged file still in the staging folder was not placed; a backup still there was
@@ -27,7 +27,7 @@
 //! hex-encoded (a file name may hold a newline); a last line without its newline (a write
 //! cut short) is ignored, the change it announced not having started.
 //!
-//! The root lock ([`crate::lock`]) tells whether the writer is alive: whoever holds the lock
+//! The root lock ([`crate::RootLock`]) tells whether the writer is alive: whoever holds the lock
 //! and finds a journal knows its writer died, and rolls the root back
 //! ([`recover`], called when the lock is taken). A finished install deletes its journal
 //! first — that is its commit point — and then its backups. No `fsync` anywhere: this
@@ -50,6 +50,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 
+use crate::confined::{check_private_file, check_state_dir, entry_names, remove_tree_at, walk};
 use crate::error::{Error, Result};
 use crate::lock::RootLock;
 
@@ -59,12 +60,6 @@ pub(crate) const JOURNAL: &str = "journal";
 const JOURNAL_TMP: &str = "journal.tmp";
 /// First word of the first line.
 const MAGIC: &str = "rmsi-journal-1";
-/// The product registry's database in the state folder, and the files SQLite keeps
-/// beside it during a transaction.
-const DB: &str = crate::registry::DATABASE_NAME;
-const DB_SIDE: [&str; 3] = ["-journal", "-wal", "-shm"];
-/// The registry's package cache folder in the state folder.
-pub(crate) const CACHE_DIR: &str = "packages";
 
 /// One change, recorded before it is made. Paths are relative to the root; `staged` and
 /// `backup` are names in the staging folder.
@@ -88,10 +83,10 @@ pub(crate) enum Record {
     Remove { target: PathBuf, backup: String },
     /// An empty folder about to be removed, and its mode.
     RemoveDir { target: PathBuf, mode: u32 },
-    /// The product registry about to be written; `backup` is a copy of the database as it
-    /// was, `None` when there was none; `cache` says whether the package cache folder
-    /// existed, and `cached` pairs each package it held with its backup's name.
-    Registry {
+    /// The state files ([`crate::StateFiles`]) about to be written; `backup` is a copy of
+    /// the database as it was, `None` when there was none; `cache` says whether the cache
+    /// folder existed, and `cached` pairs each file it held with its backup's name.
+    State {
         backup: Option<String>,
         cache: bool,
         cached: Vec<(String, String)>,
@@ -183,7 +178,7 @@ impl Journal {
         }
         self.file
             .write_all(text.as_bytes())
-            .map_err(|e| Error::failure(format!("cannot write the install journal: {e}")))?;
+            .map_err(|source| Error::Journal { source })?;
         self.records.extend(records);
         Ok(())
     }
@@ -267,7 +262,7 @@ fn encode(r: &Record) -> String {
             format!("X {} {}\n", path_hex(target), hex(backup.as_bytes()))
         }
         Record::RemoveDir { target, mode } => format!("Y {} {mode:o}\n", path_hex(target)),
-        Record::Registry {
+        Record::State {
             backup,
             cache,
             cached,
@@ -337,7 +332,7 @@ fn decode(line: &str) -> Option<Record> {
             while let Some(n) = f.next() {
                 cached.push((name(Some(n))?, name(f.next())?));
             }
-            Record::Registry {
+            Record::State {
                 backup,
                 cache,
                 cached,
@@ -388,7 +383,7 @@ fn sane(r: &Record) -> bool {
         Record::Remove { target, backup } => rel(target) && name(backup),
         Record::PlaceTree { target, staged } => rel(target) && name(staged),
         Record::RemoveDir { target, .. } => rel(target),
-        Record::Registry { backup, cached, .. } => {
+        Record::State { backup, cached, .. } => {
             backup.as_deref().is_none_or(name) && cached.iter().all(|(n, b)| name(n) && name(b))
         }
     }
@@ -398,7 +393,9 @@ fn sane(r: &Record) -> bool {
 /// doc). State folders (`M`) are left for [`remove_state_dirs`], after the journal and the
 /// staging folder are gone. Best effort: a step that fails does not stop the others.
 pub(crate) fn roll_back(lock: &RootLock, state: &OwnedFd, staging: &OwnedFd, records: &[Record]) {
-    let open = |rel: &Path| crate::stage::walk(lock, rel, false, None, Mode::empty()).ok();
+    let open = |rel: &Path| walk(lock, rel, false, None, Mode::empty()).ok();
+    let names = lock.state();
+    let db = names.database.as_str();
     let parent_of = |rel: &Path| -> Option<(OwnedFd, PathBuf)> {
         let parent = rel.parent()?;
         let name = rel.file_name()?;
@@ -483,27 +480,23 @@ pub(crate) fn roll_back(lock: &RootLock, state: &OwnedFd, staging: &OwnedFd, rec
                     let _ = rustix::fs::mkdirat(&dir, &name, Mode::from_raw_mode(*mode));
                 }
             }
-            Record::Registry {
+            Record::State {
                 backup,
                 cache,
                 cached,
             } => {
-                restore_cache(state, staging, *cache, cached);
-                for side in DB_SIDE {
-                    let _ = rustix::fs::unlinkat(
-                        state,
-                        format!("{DB}{side}").as_str(),
-                        AtFlags::empty(),
-                    );
+                restore_cache(state, staging, &names.cache, *cache, cached);
+                for side in &names.companions {
+                    let _ = rustix::fs::unlinkat(state, side.as_str(), AtFlags::empty());
                 }
                 match backup {
                     Some(b) => {
                         if exists(staging, b) {
-                            let _ = rustix::fs::renameat(staging, b.as_str(), state, DB);
+                            let _ = rustix::fs::renameat(staging, b.as_str(), state, db);
                         }
                     }
                     None => {
-                        let _ = rustix::fs::unlinkat(state, DB, AtFlags::empty());
+                        let _ = rustix::fs::unlinkat(state, db, AtFlags::empty());
                     }
                 }
             }
@@ -511,22 +504,28 @@ pub(crate) fn roll_back(lock: &RootLock, state: &OwnedFd, staging: &OwnedFd, rec
     }
 }
 
-/// Puts the registry's package cache back as it was: what it gained goes, the backed-up
+/// Puts the cache folder `cache_dir` back as it was: what it gained goes, the backed-up
 /// copies come back, and a cache folder that did not exist is removed.
-fn restore_cache(state: &OwnedFd, staging: &OwnedFd, existed: bool, cached: &[(String, String)]) {
-    // An uninstall of the last product removes the cache folder itself.
+fn restore_cache(
+    state: &OwnedFd,
+    staging: &OwnedFd,
+    cache_dir: &str,
+    existed: bool,
+    cached: &[(String, String)],
+) {
+    // The caller may have removed the cache folder itself (its last file gone).
     if existed {
-        let _ = rustix::fs::mkdirat(state, CACHE_DIR, Mode::from_raw_mode(0o700));
+        let _ = rustix::fs::mkdirat(state, cache_dir, Mode::from_raw_mode(0o700));
     }
     let Ok(dir) = rustix::fs::openat(
         state,
-        CACHE_DIR,
+        cache_dir,
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
         Mode::empty(),
     ) else {
         return;
     };
-    for n in crate::stage::entry_names(&dir) {
+    for n in entry_names(&dir) {
         if !cached.iter().any(|(c, _)| c.as_bytes() == n.as_slice()) {
             let _ = rustix::fs::unlinkat(&dir, OsStr::from_bytes(&n), AtFlags::empty());
         }
@@ -537,7 +536,7 @@ fn restore_cache(state: &OwnedFd, staging: &OwnedFd, existed: bool, cached: &[(S
         }
     }
     if !existed {
-        let _ = rustix::fs::unlinkat(state, CACHE_DIR, AtFlags::REMOVEDIR);
+        let _ = rustix::fs::unlinkat(state, cache_dir, AtFlags::REMOVEDIR);
     }
 }
 
@@ -546,26 +545,26 @@ pub(crate) fn remove_state_dirs(lock: &RootLock, records: &[Record]) {
     for r in records.iter().rev() {
         if let Record::MadeState(p) = r
             && let (Some(parent), Some(name)) = (p.parent(), p.file_name())
-            && let Ok(dir) = crate::stage::walk(lock, parent, false, None, Mode::empty())
+            && let Ok(dir) = walk(lock, parent, false, None, Mode::empty())
         {
             let _ = rustix::fs::unlinkat(&dir, name, AtFlags::REMOVEDIR);
         }
     }
 }
 
-/// Looks for a journal left by a dead install in each layout's state folder of the locked
-/// root and rolls the root back; returns one log line per rollback. The caller holds the
-/// root lock, so any journal found belongs to a process that died.
+/// Looks for a journal left by a dead install in each state folder of the locked root
+/// ([`crate::StateFiles::dirs`]) and rolls the root back; returns one log line per
+/// rollback. The caller holds the root lock, so any journal found belongs to a process that
+/// died.
 pub(crate) fn recover(lock: &RootLock) -> Result<Vec<String>> {
     let mut lines = Vec::new();
-    for layout in [crate::layout::Layout::Fhs, crate::layout::Layout::Windows] {
-        let state_rel = layout.state_dir(Path::new(""));
+    for state_rel in &lock.state().dirs {
         // A state folder that is missing, or reached only through a symlink, holds no
-        // journal of ours (Stage::new refuses the latter).
-        let Ok(state) = crate::stage::walk(lock, &state_rel, false, None, Mode::empty()) else {
+        // journal of ours (Transaction::new refuses the latter).
+        let Ok(state) = walk(lock, state_rel, false, None, Mode::empty()) else {
             continue;
         };
-        let state_path = lock.root().join(&state_rel);
+        let state_path = lock.root().join(state_rel);
         let (fd, name) = match open_journal(&state, JOURNAL) {
             Some(fd) => (fd, JOURNAL),
             None => match open_journal(&state, JOURNAL_TMP) {
@@ -573,10 +572,10 @@ pub(crate) fn recover(lock: &RootLock) -> Result<Vec<String>> {
                 None => continue,
             },
         };
-        crate::stage::check_state_dir(&state, &state_path)?;
+        check_state_dir(&state, &state_path)?;
         let journal_path = state_path.join(name);
         let fd = fd.map_err(|e| Error::io(&journal_path, e.into()))?;
-        crate::stage::check_private_file(&fd, &journal_path)?;
+        check_private_file(&fd, &journal_path)?;
         let mut text = Vec::new();
         File::from(fd)
             .read_to_end(&mut text)
@@ -624,7 +623,7 @@ pub(crate) fn recover(lock: &RootLock) -> Result<Vec<String>> {
         let _ = rustix::fs::unlinkat(&state, name, AtFlags::empty());
         let _ = rustix::fs::unlinkat(&state, JOURNAL_TMP, AtFlags::empty());
         if let Ok(staging) = &staging {
-            crate::stage::remove_tree_at(staging);
+            remove_tree_at(staging);
             let _ = rustix::fs::unlinkat(&state, staging_name.as_str(), AtFlags::REMOVEDIR);
         }
         drop(state);
@@ -678,12 +677,12 @@ mod tests {
                 target: "opt/z".into(),
                 mode: 0o750,
             },
-            Record::Registry {
+            Record::State {
                 backup: None,
                 cache: false,
                 cached: Vec::new(),
             },
-            Record::Registry {
+            Record::State {
                 backup: Some("g4".into()),
                 cache: true,
                 cached: vec![("{A}.msi".into(), "g5".into())],

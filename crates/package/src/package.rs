@@ -75,7 +75,7 @@ pub struct Summary {
     pub revision: Option<String>,
     /// Page Count: the minimum installer version × 100 (the schema).
     pub page_count: Option<i32>,
-    /// Word Count: the source type bits (spec 4.5.2); 0 when absent.
+    /// Word Count: the source type bits ("Word Count Summary property"); 0 when absent.
     pub word_count: i32,
     /// Security (0 none, 2 read-only recommended, 4 read-only enforced).
     pub security: Option<i32>,
@@ -309,7 +309,7 @@ impl Package {
     }
 
     /// Takes the tables out, leaving the package without any (to free them elsewhere).
-    pub(crate) fn take_tables(&mut self) -> BTreeMap<String, Table> {
+    pub fn take_tables(&mut self) -> BTreeMap<String, Table> {
         std::mem::take(&mut self.tables)
     }
 

@@ -9,7 +9,7 @@
 //!
 //! Order stays the script's: a tree's operation sits where its first file or folder was
 //! scheduled, and a tree *closes* at every point another process may look at the root (a
-//! deferred custom action runs; see [`Stage::seal`](super::Stage::seal)) and when a later
+//! deferred custom action runs; see [`Transaction::seal`](super::Transaction::seal)) and when a later
 //! operation removes something under it. A closed tree takes nothing more: later files under
 //! its folder are placed one by one, after it. A tree whose folder exists by commit time (a
 //! custom action made it) is placed file by file instead, with the same records as any file.

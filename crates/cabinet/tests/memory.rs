@@ -2,12 +2,12 @@
 //! file moves the process's peak resident set by a few MiB at most. Alone in its test binary
 //! because the peak (`VmHWM`) is per process.
 
-mod cabinet_util;
+mod util;
 
 use std::fs;
 use std::io::{self, BufWriter, Seek, Write};
 
-use cabinet_util::cab_checksum;
+use util::cab_checksum;
 
 const FILES: usize = 3;
 const FILE_SIZE: usize = 16 * 1024 * 1024;
@@ -89,12 +89,12 @@ impl Write for Count {
 #[derive(Default)]
 struct Done(Vec<(String, u64)>);
 
-impl engine::Sink for Done {
+impl cabinet::Sink for Done {
     type Writer = Count;
-    fn open(&mut self, _: &engine::CabinetEntry) -> io::Result<Option<Count>> {
+    fn open(&mut self, _: &cabinet::CabinetEntry) -> io::Result<Option<Count>> {
         Ok(Some(Count(0)))
     }
-    fn finish(&mut self, entry: &engine::CabinetEntry, writer: Count) -> io::Result<()> {
+    fn finish(&mut self, entry: &cabinet::CabinetEntry, writer: Count) -> io::Result<()> {
         self.0.push((entry.name.clone(), writer.0));
         Ok(())
     }
@@ -114,7 +114,7 @@ fn peak_memory_is_independent_of_cabinet_size() {
     let _ = fs::write("/proc/self/clear_refs", "5");
     let before = status_kib("VmHWM:");
     let mut done = Done::default();
-    engine::extract_to(&mut file, &mut done).expect("extract");
+    cabinet::extract_to(&mut file, &mut done).expect("extract");
     let after = status_kib("VmHWM:");
     assert_eq!(done.0.len(), FILES);
     assert!(done.0.iter().all(|(_, n)| *n == FILE_SIZE as u64));

@@ -4,14 +4,14 @@
 //! An install that fails must leave the root exactly as it was: no payload, no state files,
 //! no empty folders it created. So nothing is written to a target path while payload is
 //! still being extracted. Files are first written into a private staging folder
-//! (`staging-XXXXXX`, mode 0700) inside the root's engine state area (`var/lib/rmsi/` or
-//! `Windows/Installer/rmsi/`), which lives on the root's file system so that the final step
-//! is a `rename`. Only once every file was extracted and checked does [`Stage::commit_next`] walk
-//! the operations: create missing folders, move an existing file aside into the staging
-//! folder (so it can be put back), rename the staged file into place. If one operation fails,
-//! the ones before it are undone in reverse order and the folders the install created are
-//! removed; [`Stage::discard`] removes the staging folder and every state folder the install
-//! created.
+//! (`staging-XXXXXX`, mode 0700) inside the caller's state folder (the engine's
+//! `var/lib/rmsi/` or `Windows/Installer/rmsi/`), which lives on the root's file system so
+//! that the final step is a `rename`. Only once every file was extracted and checked does
+//! [`Transaction::apply_next`] walk the operations: create missing folders, move an existing
+//! file aside into the staging folder (so it can be put back), rename the staged file into
+//! place. If one operation fails, the ones before it are undone in reverse order and the
+//! folders the install created are removed; [`Transaction::rollback`] removes the staging
+//! folder and every state folder the install created.
 //!
 //! Every path is walked component by component from the root's open folder with
 //! `O_NOFOLLOW`: a symbolic link already in the root (`opt -> /etc`) is never followed, and a
@@ -34,11 +34,15 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 
+use crate::confined::{
+    check_relative, check_state_dir, entry_names, random_u32, remove_tree_at, split_parent, walk,
+    walk_with,
+};
 use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Record};
 use crate::lock::RootLock;
@@ -62,9 +66,9 @@ enum Op {
 }
 
 /// An install's staging area and its list of changes. Dropping a stage that was not
-/// [finished](Stage::finish) discards it: staged files, backups and the state folders it
+/// [committed](Transaction::commit) discards it: staged files, backups and the state folders it
 /// created are removed, and a commit in progress is undone.
-pub(crate) struct Stage<'r> {
+pub struct Transaction<'r> {
     lock: &'r RootLock,
     /// State folders this stage created, outermost first (relative to the root).
     made_state: Vec<PathBuf>,
@@ -85,23 +89,23 @@ pub(crate) struct Stage<'r> {
 }
 
 /// The staging folder as a writer thread sees it: it creates the files whose names the
-/// [`Stage`] reserved, and writes and closes them (the stage still removes everything in
+/// [`Transaction`] reserved, and writes and closes them (the stage still removes everything in
 /// the folder when the install fails). Its thread must be joined before the stage
 /// commits.
-pub(crate) struct StageDir {
+pub struct StageDir {
     path: PathBuf,
     fd: OwnedFd,
 }
 
 impl StageDir {
     /// The staging folder's path (for messages).
-    pub(crate) fn path(&self) -> &Path {
+    pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Creates the staged file `name`, reserved with [`Stage::reserve_for`] or
-    /// [`Stage::reserve`] (its folder made by the reservation).
-    pub(crate) fn create(&self, name: String) -> Result<StagedFile> {
+    /// Creates the staged file `name`, reserved with [`Transaction::reserve_for`] or
+    /// [`Transaction::reserve`] (its folder made by the reservation).
+    pub fn create(&self, name: String) -> Result<StagedFile> {
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = rustix::fs::openat(&self.fd, name.as_str(), flags, Mode::from_raw_mode(0o644))
@@ -115,7 +119,7 @@ impl StageDir {
     }
 
     /// Closes a staged file and sets its final permissions.
-    pub(crate) fn close(&self, staged: StagedFile) -> Result<String> {
+    pub fn close(&self, staged: StagedFile) -> Result<String> {
         close_in(|| self.path.clone(), staged)
     }
 }
@@ -133,9 +137,9 @@ fn close_in(dir_path: impl FnOnce() -> PathBuf, staged: StagedFile) -> Result<St
 }
 
 /// A file being written into the staging folder.
-pub(crate) struct StagedFile {
+pub struct StagedFile {
     /// Name inside the staging folder.
-    pub(crate) name: String,
+    pub name: String,
     file: File,
     written: u64,
     head: Vec<u8>,
@@ -143,7 +147,7 @@ pub(crate) struct StagedFile {
 
 impl StagedFile {
     /// Bytes written so far.
-    pub(crate) fn written(&self) -> u64 {
+    pub fn written(&self) -> u64 {
         self.written
     }
 }
@@ -166,21 +170,21 @@ impl Write for StagedFile {
 
 /// Counts what the stage changed, for the log.
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Summary {
+pub struct Summary {
     /// Files renamed into place.
-    pub(crate) placed: usize,
+    pub placed: usize,
     /// Existing files that were replaced.
-    pub(crate) replaced: usize,
+    pub replaced: usize,
     /// Existing files that were removed.
-    pub(crate) removed: usize,
+    pub removed: usize,
     /// Folders created.
-    pub(crate) folders: usize,
+    pub folders: usize,
 }
 
-impl<'r> Stage<'r> {
+impl<'r> Transaction<'r> {
     /// Creates the staging folder inside the state area `state` (a path relative to the
     /// root), creating the state area if needed.
-    pub(crate) fn new(lock: &'r RootLock, state: &Path) -> Result<Stage<'r>> {
+    pub fn new(lock: &'r RootLock, state: &Path) -> Result<Transaction<'r>> {
         let mut made_state = Vec::new();
         // The folders leading to the state area (`var`, `var/lib`; `Windows`, …) are
         // ordinary folders that payload shares: made with the umask's mode. Only the
@@ -253,7 +257,7 @@ impl<'r> Stage<'r> {
                 return Err(e);
             }
         };
-        Ok(Stage {
+        Ok(Transaction {
             lock,
             made_state,
             dir_rel,
@@ -269,7 +273,7 @@ impl<'r> Stage<'r> {
     }
 
     /// The staging folder's full path (for messages and for temp files of custom actions).
-    pub(crate) fn dir_path(&self) -> PathBuf {
+    pub fn dir_path(&self) -> PathBuf {
         self.lock.root().join(&self.dir_rel)
     }
 
@@ -279,7 +283,7 @@ impl<'r> Stage<'r> {
     }
 
     /// Creates a new empty file in the staging folder.
-    pub(crate) fn create(&mut self) -> Result<StagedFile> {
+    pub fn create(&mut self) -> Result<StagedFile> {
         let name = self.fresh_name('f');
         let fd = rustix::fs::openat(
             &self.dir,
@@ -299,7 +303,7 @@ impl<'r> Stage<'r> {
     /// Reserves the staged name of a file meant for `target` (relative to the root), for a
     /// writer to create with [`StageDir::create`]: a name in its folder's staged tree when
     /// that folder is one the install creates (see [`tree`]), else a fresh name.
-    pub(crate) fn reserve_for(&mut self, target: &Path) -> String {
+    pub fn reserve_for(&mut self, target: &Path) -> String {
         match self.tree_name(target) {
             // Taken already (two files for one target): the second goes the usual way.
             Some(name) if self.trees.take(&name) => name,
@@ -307,8 +311,8 @@ impl<'r> Stage<'r> {
         }
     }
 
-    /// Reserves a fresh staged name (see [`Stage::reserve_for`]).
-    pub(crate) fn reserve(&mut self) -> String {
+    /// Reserves a fresh staged name (see [`Transaction::reserve_for`]).
+    pub fn reserve(&mut self) -> String {
         self.fresh_name('f')
     }
 
@@ -331,19 +335,19 @@ impl<'r> Stage<'r> {
 
     /// Closes the staged trees: what is scheduled from now on is placed after them, one by
     /// one (before a deferred custom action, which may look at the root).
-    pub(crate) fn seal(&mut self) {
+    pub fn seal(&mut self) {
         self.trees.close_all();
     }
 
     /// Closes a staged file and sets its final permissions.
-    pub(crate) fn close(&mut self, staged: StagedFile) -> Result<String> {
+    pub fn close(&mut self, staged: StagedFile) -> Result<String> {
         close_in(|| self.dir_path(), staged)
     }
 
     /// What a thread that creates, writes and closes staged files (named by
-    /// [`Stage::reserve_for`]) needs of the staging folder, while the stage stays with the
-    /// engine, which alone reserves, journals, commits and discards.
-    pub(crate) fn writer_dir(&self) -> io::Result<StageDir> {
+    /// [`Transaction::reserve_for`]) needs of the staging folder, while the stage stays with the
+    /// caller, which alone reserves, journals, applies and commits or rolls back.
+    pub fn writer_dir(&self) -> io::Result<StageDir> {
         Ok(StageDir {
             path: self.dir_path(),
             fd: self.dir.try_clone()?,
@@ -351,7 +355,7 @@ impl<'r> Stage<'r> {
     }
 
     /// Copies an already staged file into a new staged file (DuplicateFiles).
-    pub(crate) fn duplicate(&mut self, staged: &str) -> Result<String> {
+    pub fn duplicate(&mut self, staged: &str) -> Result<String> {
         let src = rustix::fs::openat(
             &self.dir,
             staged,
@@ -368,7 +372,7 @@ impl<'r> Stage<'r> {
 
     /// Copies a file from outside the root (an uncompressed source, a file an action names)
     /// into a new staged file; returns its name and size.
-    pub(crate) fn copy_in(&mut self, reader: &mut dyn Read) -> Result<(String, u64)> {
+    pub fn copy_in(&mut self, reader: &mut dyn Read) -> Result<(String, u64)> {
         let mut out = self.create()?;
         let name = out.name.clone();
         io::copy(reader, &mut out).map_err(|e| Error::io(self.dir_path().join(&name), e))?;
@@ -379,7 +383,7 @@ impl<'r> Stage<'r> {
     /// Schedules a staged file to be renamed to `target` (relative to the root); returns
     /// its staged name from now on (a file whose folder the install creates moves into
     /// that folder's staged tree).
-    pub(crate) fn place(&mut self, staged: String, target: PathBuf) -> Result<String> {
+    pub fn place(&mut self, staged: String, target: PathBuf) -> Result<String> {
         check_relative(self.lock.root(), &target)?;
         let mut staged = staged;
         if let Some(i) = self.trees.owner_of(&staged) {
@@ -418,7 +422,7 @@ impl<'r> Stage<'r> {
     }
 
     /// Schedules a folder to be created.
-    pub(crate) fn create_dir(&mut self, target: PathBuf) -> Result<()> {
+    pub fn create_dir(&mut self, target: PathBuf) -> Result<()> {
         check_relative(self.lock.root(), &target)?;
         if let Some((i, _)) = self.trees.folder(self.lock, &self.dir, &target) {
             self.schedule_tree(i);
@@ -429,7 +433,7 @@ impl<'r> Stage<'r> {
     }
 
     /// Schedules a file to be removed (if it exists when the stage commits).
-    pub(crate) fn remove(&mut self, target: PathBuf) -> Result<()> {
+    pub fn remove(&mut self, target: PathBuf) -> Result<()> {
         check_relative(self.lock.root(), &target)?;
         self.trees.close_around(&target);
         self.ops.push(Op::Remove { target });
@@ -437,7 +441,7 @@ impl<'r> Stage<'r> {
     }
 
     /// Schedules an empty folder to be removed (if it exists and is empty at commit).
-    pub(crate) fn remove_dir(&mut self, target: PathBuf) -> Result<()> {
+    pub fn remove_dir(&mut self, target: PathBuf) -> Result<()> {
         check_relative(self.lock.root(), &target)?;
         self.trees.close_around(&target);
         self.ops.push(Op::RemoveDir { target });
@@ -445,20 +449,20 @@ impl<'r> Stage<'r> {
     }
 
     /// Number of scheduled changes.
-    pub(crate) fn pending(&self) -> usize {
+    pub fn pending(&self) -> usize {
         self.ops.len()
     }
 
     /// Applies every scheduled change in order. On failure, undoes what was applied and
     /// returns the error: the root is as it was before.
     #[cfg(test)]
-    pub(crate) fn commit(&mut self) -> Result<Summary> {
-        self.commit_next(self.ops.len())
+    pub(crate) fn apply_all(&mut self) -> Result<Summary> {
+        self.apply_next(self.ops.len())
     }
 
     /// Applies the next `n` scheduled changes (the script interleaves them with deferred
     /// custom actions). On failure, undoes everything applied so far, earlier calls included.
-    pub(crate) fn commit_next(&mut self, n: usize) -> Result<Summary> {
+    pub fn apply_next(&mut self, n: usize) -> Result<Summary> {
         let n = n.min(self.ops.len());
         let mut ops: Vec<Option<Op>> = self.ops.drain(..n).map(Some).collect();
         let mut summary = Summary::default();
@@ -626,10 +630,9 @@ impl<'r> Stage<'r> {
                 if rustix::fs::FileType::from_raw_mode(st.st_mode)
                     == rustix::fs::FileType::Directory
                 {
-                    return Err(Error::failure(format!(
-                        "cannot install file {}: a folder of that name exists",
-                        root.join(target).display()
-                    )));
+                    return Err(Error::FolderInTheWay {
+                        path: root.join(target),
+                    });
                 }
                 let backup = self.fresh_name('b');
                 self.journal.append(Record::Place {
@@ -804,11 +807,13 @@ impl<'r> Stage<'r> {
         fd
     }
 
-    /// Called right before the product registry is written: a copy of the database as it
-    /// is (or the fact that there is none) goes into the journal, so that a crash between
-    /// the registry write and the end of the install is rolled back too.
-    pub(crate) fn before_registry_write(&mut self) -> Result<()> {
-        let db = crate::registry::DATABASE_NAME;
+    /// Called right before the caller's state files ([`crate::StateFiles`]) are written: a
+    /// copy of the database as it is (or the fact that there is none) and a hard link to
+    /// each file of the cache folder go into the staging folder, recorded in the journal,
+    /// so that a crash between the state write and the commit is rolled back too.
+    pub fn before_state_write(&mut self) -> Result<()> {
+        let names = self.lock.state();
+        let (db, cache_dir) = (names.database.as_str(), names.cache.as_str());
         let path = self.lock.root().join(&self.dir_rel).with_file_name(db);
         let backup = match rustix::fs::openat(
             &self.state,
@@ -832,25 +837,25 @@ impl<'r> Stage<'r> {
             Err(Errno::NOENT) => None,
             Err(e) => return Err(Error::io(&path, e.into())),
         };
-        // The package cache: each copy there is kept as a hard link (the registry replaces
-        // a copy by renaming a new one over it, which leaves the link's file alone).
+        // The cache: each file there is kept as a hard link (the caller replaces a file by
+        // renaming a new one over it, which leaves the link's file alone).
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let (cache, names) =
-            match rustix::fs::openat(&self.state, journal::CACHE_DIR, flags, Mode::empty()) {
-                Ok(dir) => {
-                    let names: Vec<String> = rustix::fs::Dir::read_from(&dir)
-                        .map(|d| {
-                            d.filter_map(|e| e.ok())
-                                .filter(|e| e.file_type() == rustix::fs::FileType::RegularFile)
-                                .filter_map(|e| e.file_name().to_str().ok().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    (Some(dir), names)
-                }
-                Err(Errno::NOENT) => (None, Vec::new()),
-                Err(e) => return Err(Error::io(path.with_file_name(journal::CACHE_DIR), e.into())),
-            };
+        let (cache, names) = match rustix::fs::openat(&self.state, cache_dir, flags, Mode::empty())
+        {
+            Ok(dir) => {
+                let names: Vec<String> = rustix::fs::Dir::read_from(&dir)
+                    .map(|d| {
+                        d.filter_map(|e| e.ok())
+                            .filter(|e| e.file_type() == rustix::fs::FileType::RegularFile)
+                            .filter_map(|e| e.file_name().to_str().ok().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (Some(dir), names)
+            }
+            Err(Errno::NOENT) => (None, Vec::new()),
+            Err(e) => return Err(Error::io(path.with_file_name(cache_dir), e.into())),
+        };
         let mut cached = Vec::new();
         if let Some(dir) = &cache {
             for name in names {
@@ -860,23 +865,24 @@ impl<'r> Stage<'r> {
                 cached.push((name, b));
             }
         }
-        self.journal.append(Record::Registry {
+        self.journal.append(Record::State {
             backup,
             cache: cache.is_some(),
             cached,
         })
     }
 
-    /// Keeps the committed changes and removes the staging folder (with the moved-aside
-    /// files) and the state folders this stage created, if they are empty.
-    pub(crate) fn finish(mut self) {
+    /// Commits: keeps the applied changes and removes the journal (the commit point), then
+    /// the staging folder (with the moved-aside files) and the state folders this
+    /// transaction created, if they are empty.
+    pub fn commit(mut self) {
         self.cleanup();
         self.finished = true;
     }
 
     /// Forgets every change: undoes the applied ones and removes everything the stage
     /// created.
-    pub(crate) fn discard(mut self) {
+    pub fn rollback(mut self) {
         self.undo();
         self.cleanup();
         self.finished = true;
@@ -896,65 +902,12 @@ impl<'r> Stage<'r> {
     }
 }
 
-impl Drop for Stage<'_> {
+impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if !self.finished {
             self.undo();
             self.cleanup();
         }
-    }
-}
-
-/// The names of a folder's entries, `.` and `..` left out; an unreadable folder has none.
-pub(crate) fn entry_names(dir: &OwnedFd) -> Vec<Vec<u8>> {
-    let Ok(fd) = rustix::fs::openat(
-        dir,
-        ".",
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    ) else {
-        return Vec::new();
-    };
-    let Ok(entries) = rustix::fs::Dir::read_from(&fd) else {
-        return Vec::new();
-    };
-    entries
-        .map_while(|entry| entry.ok())
-        .map(|entry| entry.file_name().to_bytes().to_vec())
-        .filter(|name| name != b"." && name != b"..")
-        .collect()
-}
-
-/// Removes every entry of a folder, sub-folders included (staged trees), never following
-/// a symlink. Sub-folders are reached by their path from `dir`, not kept open, so a deep
-/// tree needs no more descriptors than a flat one.
-pub(crate) fn remove_tree_at(dir: &OwnedFd) {
-    let mut folders = vec![PathBuf::new()];
-    let mut i = 0;
-    while i < folders.len() {
-        let rel = folders[i].clone();
-        i += 1;
-        let fd = if rel.as_os_str().is_empty() {
-            None
-        } else {
-            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-            match rustix::fs::openat(dir, &rel, flags, Mode::empty()) {
-                Ok(fd) => Some(fd),
-                Err(_) => continue,
-            }
-        };
-        let here = fd.as_ref().unwrap_or(dir);
-        for name in entry_names(here) {
-            let name = OsStr::from_bytes(&name);
-            // A folder answers EISDIR (never followed: a symlink is unlinked itself).
-            if rustix::fs::unlinkat(here, name, AtFlags::empty()) == Err(Errno::ISDIR) {
-                folders.push(rel.join(name));
-            }
-        }
-    }
-    // Found parents first: removed in reverse, each after what it held.
-    for rel in folders.iter().skip(1).rev() {
-        let _ = rustix::fs::unlinkat(dir, rel, AtFlags::REMOVEDIR);
     }
 }
 
@@ -992,234 +945,23 @@ fn remove_made_dirs(lock: &RootLock, made: &[PathBuf]) {
     }
 }
 
-/// A state folder must be a real folder owned by us and not writable by others.
-pub(crate) fn check_state_dir(fd: &OwnedFd, path: &Path) -> Result<()> {
-    let st = rustix::fs::fstat(fd).map_err(|e| Error::io(path, e.into()))?;
-    let euid = rustix::process::geteuid().as_raw();
-    if st.st_uid != euid {
-        return Err(Error::UnsafeState {
-            path: path.to_path_buf(),
-            reason: format!("owned by uid {}, not by uid {euid}", st.st_uid),
-        });
-    }
-    if st.st_mode & 0o022 != 0 {
-        return Err(Error::UnsafeState {
-            path: path.to_path_buf(),
-            reason: format!("writable by others (mode {:o})", st.st_mode & 0o7777),
-        });
-    }
-    Ok(())
-}
-
-/// A state file (the journal) must be a regular file owned by us and private.
-pub(crate) fn check_private_file(fd: &OwnedFd, path: &Path) -> Result<()> {
-    let st = rustix::fs::fstat(fd).map_err(|e| Error::io(path, e.into()))?;
-    let euid = rustix::process::geteuid().as_raw();
-    let reason =
-        if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
-            Some("not a regular file".to_string())
-        } else if st.st_uid != euid {
-            Some(format!("owned by uid {}, not by uid {euid}", st.st_uid))
-        } else if st.st_mode & 0o077 != 0 {
-            Some(format!(
-                "readable or writable by others (mode {:o})",
-                st.st_mode & 0o7777
-            ))
-        } else {
-            None
-        };
-    match reason {
-        Some(reason) => Err(Error::UnsafeState {
-            path: path.to_path_buf(),
-            reason,
-        }),
-        None => Ok(()),
-    }
-}
-
-/// Refuses a target that is absolute or climbs with `..`.
-fn check_relative(root: &Path, target: &Path) -> Result<()> {
-    let ok = target
-        .components()
-        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-        && target
-            .components()
-            .any(|c| matches!(c, Component::Normal(_)));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::OutsideRoot {
-            root: root.to_path_buf(),
-            path: target.to_path_buf(),
-        })
-    }
-}
-
-fn split_parent<'p>(root: &Path, target: &'p Path) -> Result<(&'p Path, &'p OsStr)> {
-    check_relative(root, target)?;
-    match (target.parent(), target.file_name()) {
-        (Some(parent), Some(name)) => Ok((parent, name)),
-        _ => Err(Error::OutsideRoot {
-            root: root.to_path_buf(),
-            path: target.to_path_buf(),
-        }),
-    }
-}
-
-/// Opens the folder `rel` (relative to the root) one component at a time without following
-/// symbolic links, creating missing folders with `mode` when `create` and recording them
-/// (relative paths, outermost first) in `made`.
-pub(crate) fn walk(
-    lock: &RootLock,
-    rel: &Path,
-    create: bool,
-    mut made: Option<&mut Vec<PathBuf>>,
-    mode: Mode,
-) -> Result<OwnedFd> {
-    if !create {
-        return walk_core(lock, rel, mode, None);
-    }
-    walk_core(
-        lock,
-        rel,
-        mode,
-        Some(&mut |folder, step| {
-            if let (MkdirStep::Made, Some(made)) = (step, made.as_deref_mut()) {
-                made.push(folder.to_path_buf());
-            }
-            Ok(())
-        }),
-    )
-}
-
-/// [`walk`] creating what is missing, calling `before_mkdir` with each folder's relative
-/// path before it is made (the journal record).
-fn walk_with(
-    lock: &RootLock,
-    rel: &Path,
-    mode: Mode,
-    before_mkdir: &mut dyn FnMut(&Path) -> Result<()>,
-) -> Result<OwnedFd> {
-    walk_core(
-        lock,
-        rel,
-        mode,
-        Some(&mut |folder, step| match step {
-            MkdirStep::Before => before_mkdir(folder),
-            MkdirStep::Made => Ok(()),
-        }),
-    )
-}
-
-/// What [`walk_core`] calls around each folder it creates.
-type MkdirHook<'a> = dyn FnMut(&Path, MkdirStep) -> Result<()> + 'a;
-
-/// Where [`walk_core`] is in creating a missing folder when it calls its hook.
-#[derive(Clone, Copy)]
-enum MkdirStep {
-    /// About to `mkdirat` (it may still find the folder made by someone else).
-    Before,
-    /// This call made the folder.
-    Made,
-}
-
-/// The walk itself: missing folders are created only when `create` is given, which hears
-/// of each one before and after it is made.
-fn walk_core(
-    lock: &RootLock,
-    rel: &Path,
-    mode: Mode,
-    mut create: Option<&mut MkdirHook<'_>>,
-) -> Result<OwnedFd> {
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    let mut cur: OwnedFd = rustix::fs::openat(lock.dir(), ".", flags, Mode::empty())
-        .map_err(|e| Error::io(lock.root(), e.into()))?;
-    let mut so_far = PathBuf::new();
-    for comp in rel.components() {
-        let name = match comp {
-            Component::Normal(n) => n,
-            Component::CurDir => continue,
-            _ => {
-                return Err(Error::OutsideRoot {
-                    root: lock.root().to_path_buf(),
-                    path: rel.to_path_buf(),
-                });
-            }
-        };
-        so_far.push(name);
-        let next = match (
-            rustix::fs::openat(&cur, name, flags, Mode::empty()),
-            &mut create,
-        ) {
-            (Ok(fd), _) => fd,
-            (Err(Errno::NOENT), Some(hook)) => {
-                hook(&so_far, MkdirStep::Before)?;
-                match rustix::fs::mkdirat(&cur, name, mode) {
-                    Ok(()) => hook(&so_far, MkdirStep::Made)?,
-                    Err(Errno::EXIST) => {}
-                    Err(e) => return Err(Error::io(lock.root().join(&so_far), e.into())),
-                }
-                rustix::fs::openat(&cur, name, flags, Mode::empty())
-                    .map_err(|e| symlink_or_io(lock, &so_far, e))?
-            }
-            (Err(e), _) => return Err(symlink_or_io(lock, &so_far, e)),
-        };
-        cur = next;
-    }
-    Ok(cur)
-}
-
-fn symlink_or_io(lock: &RootLock, so_far: &Path, e: Errno) -> Error {
-    match e {
-        // O_NOFOLLOW on a symlink gives ELOOP; O_DIRECTORY on a symlink (or a file) ENOTDIR.
-        Errno::LOOP | Errno::NOTDIR => {
-            let st = rustix::fs::statat(lock.dir(), so_far, AtFlags::SYMLINK_NOFOLLOW);
-            let is_link = st.is_ok_and(|st| {
-                rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink
-            });
-            if is_link || e == Errno::LOOP {
-                Error::OutsideRoot {
-                    root: lock.root().to_path_buf(),
-                    path: lock.root().join(so_far),
-                }
-            } else {
-                Error::io(lock.root().join(so_far), e.into())
-            }
-        }
-        _ => Error::io(lock.root().join(so_far), e.into()),
-    }
-}
-
-/// A random 32-bit number for temporary names (collisions are retried).
-fn random_u32() -> u32 {
-    let mut b = [0u8; 4];
-    if getrandom_fill(&mut b).is_err() {
-        // The time is good enough for a name that is created with O_EXCL and retried.
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        return t.subsec_nanos() ^ std::process::id();
-    }
-    u32::from_ne_bytes(b)
-}
-
-fn getrandom_fill(buf: &mut [u8]) -> io::Result<()> {
-    let mut f = fs_err::File::open("/dev/urandom")?;
-    f.read_exact(buf)
-}
-
-/// The borrowed root folder, for callers that need to `statat` under the root without
-/// following symlinks (InstallValidate's lstat of files the install will replace).
-pub(crate) fn lstat_in_root(lock: &RootLock, rel: &Path) -> Option<rustix::fs::Stat> {
-    let (parent, name) = split_parent(lock.root(), rel).ok()?;
-    let dir = walk(lock, parent, false, None, Mode::empty()).ok()?;
-    rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::StateFiles;
     use std::os::unix::fs::PermissionsExt;
+
+    /// The engine's names, as a caller gives them.
+    fn state_files() -> StateFiles {
+        StateFiles {
+            companions: vec!["products.db-journal".into()],
+            ..StateFiles::new(
+                ["var/lib/rmsi", "Windows/Installer/rmsi"],
+                "products.db",
+                "packages",
+            )
+        }
+    }
 
     fn listing(root: &Path) -> Vec<String> {
         let mut out = Vec::new();
@@ -1242,7 +984,7 @@ mod tests {
         out
     }
 
-    fn stage_text(stage: &mut Stage<'_>, text: &str) -> String {
+    fn stage_text(stage: &mut Transaction<'_>, text: &str) -> String {
         let mut f = stage.create().expect("create");
         f.write_all(text.as_bytes()).expect("write");
         stage.close(f).expect("close")
@@ -1251,16 +993,16 @@ mod tests {
     #[test]
     fn commit_places_files_and_finish_leaves_only_them() {
         let root = tempfile::tempdir().expect("root");
-        let lock = RootLock::acquire(root.path()).expect("lock");
-        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         let a = stage_text(&mut stage, "hello");
         let b = stage_text(&mut stage, "#!/bin/sh\necho hi\n");
         stage.place(a, "opt/App/a.txt".into()).expect("place");
         stage.place(b, "opt/App/bin/run".into()).expect("place");
         stage.create_dir("opt/App/empty".into()).expect("dir");
-        let sum = stage.commit().expect("commit");
+        let sum = stage.apply_all().expect("commit");
         assert_eq!(sum.placed, 2);
-        stage.finish();
+        stage.commit();
         assert_eq!(
             listing(root.path()),
             [
@@ -1298,8 +1040,8 @@ mod tests {
     fn a_new_folder_is_placed_whole_with_one_record() {
         let root = tempfile::tempdir().expect("root");
         fs_err::create_dir_all(root.path().join("opt")).expect("mkdir");
-        let lock = RootLock::acquire(root.path()).expect("lock");
-        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         stage.create_dir("opt/App/empty".into()).expect("dir");
         for i in 0..20 {
             let target = PathBuf::from(format!("opt/App/d{}/f{i}", i % 3));
@@ -1316,11 +1058,11 @@ mod tests {
         }
         // The folder's one operation, and nothing to rename per file.
         assert_eq!(stage.pending(), 1);
-        let sum = stage.commit().expect("commit");
+        let sum = stage.apply_all().expect("commit");
         assert_eq!((sum.placed, sum.folders), (20, 5));
         assert_eq!(journal_records(root.path(), "T"), 1);
         assert_eq!(journal_records(root.path(), "F"), 0);
-        stage.finish();
+        stage.commit();
         let all = listing(root.path());
         assert_eq!(all.iter().filter(|p| !p.ends_with('/')).count(), 20);
         assert!(all.contains(&"opt/App/empty/".to_string()));
@@ -1346,8 +1088,8 @@ mod tests {
     #[test]
     fn a_folder_made_before_the_commit_gets_the_files_one_by_one() {
         let root = tempfile::tempdir().expect("root");
-        let lock = RootLock::acquire(root.path()).expect("lock");
-        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         let a = stage_text(&mut stage, "a");
         stage.place(a, "opt/App/sub/a".into()).expect("place");
         let b = stage_text(&mut stage, "b");
@@ -1356,12 +1098,12 @@ mod tests {
         // files were staged.
         fs_err::create_dir_all(root.path().join("opt/App")).expect("mkdir");
         fs_err::write(root.path().join("opt/App/theirs"), "theirs").expect("write");
-        let sum = stage.commit().expect("commit");
+        let sum = stage.apply_all().expect("commit");
         assert_eq!(sum.placed, 2);
         // The tree's record, then one per file.
         assert_eq!(journal_records(root.path(), "T"), 1);
         assert_eq!(journal_records(root.path(), "F"), 2);
-        stage.finish();
+        stage.commit();
         let placed: Vec<String> = listing(root.path())
             .into_iter()
             .filter(|p| p.starts_with("opt/"))
@@ -1390,8 +1132,8 @@ mod tests {
     #[test]
     fn a_sealed_folder_takes_later_files_after_it_in_order() {
         let root = tempfile::tempdir().expect("root");
-        let lock = RootLock::acquire(root.path()).expect("lock");
-        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         let a = stage_text(&mut stage, "first");
         stage.place(a, "opt/App/a".into()).expect("place");
         // A deferred custom action comes here in the script.
@@ -1403,16 +1145,16 @@ mod tests {
         stage.place(c, "opt/App/c".into()).expect("place");
         assert_eq!(stage.pending(), marked + 2);
         // The part before the custom action: the folder, with the first file only.
-        let first = stage.commit_next(marked).expect("commit");
+        let first = stage.apply_next(marked).expect("commit");
         assert_eq!(first.placed, 1);
         assert_eq!(
             fs_err::read_to_string(root.path().join("opt/App/a")).expect("read"),
             "first"
         );
         assert!(!root.path().join("opt/App/c").exists());
-        let rest = stage.commit().expect("commit");
+        let rest = stage.apply_all().expect("commit");
         assert_eq!((rest.placed, rest.replaced), (2, 1));
-        stage.finish();
+        stage.commit();
         assert_eq!(
             fs_err::read_to_string(root.path().join("opt/App/a")).expect("read"),
             "second"
@@ -1422,15 +1164,15 @@ mod tests {
     #[test]
     fn a_removal_inside_a_new_folder_comes_after_it() {
         let root = tempfile::tempdir().expect("root");
-        let lock = RootLock::acquire(root.path()).expect("lock");
-        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         let a = stage_text(&mut stage, "a");
         stage.place(a, "opt/App/a".into()).expect("place");
         stage.remove("opt/App/a".into()).expect("remove");
         let b = stage_text(&mut stage, "b");
         stage.place(b, "opt/App/b".into()).expect("place");
-        stage.commit().expect("commit");
-        stage.finish();
+        stage.apply_all().expect("commit");
+        stage.commit();
         assert!(!root.path().join("opt/App/a").exists());
         assert!(root.path().join("opt/App/b").exists());
     }
@@ -1443,24 +1185,24 @@ mod tests {
         fs_err::write(r.join("opt/keep"), "mine").expect("write");
         let before = listing(r);
         {
-            let lock = RootLock::acquire(r).expect("lock");
-            let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+            let lock = RootLock::acquire(r, state_files()).expect("lock");
+            let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
             let a = stage_text(&mut stage, "a");
             stage.place(a, "opt/App/deep/a".into()).expect("place");
-            stage.commit().expect("commit");
+            stage.apply_all().expect("commit");
             assert!(r.join("opt/App/deep/a").exists());
-            stage.discard();
+            stage.rollback();
             assert_eq!(listing(r), before);
         }
-        let lock = RootLock::acquire(r).expect("lock");
-        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let lock = RootLock::acquire(r, state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         let a = stage_text(&mut stage, "a");
         stage.place(a, "opt/App/deep/a".into()).expect("place");
-        stage.commit().expect("commit");
+        stage.apply_all().expect("commit");
         std::mem::forget(stage);
         drop(lock);
         assert!(r.join("opt/App/deep/a").exists());
-        let lock = RootLock::acquire(r).expect("lock again");
+        let lock = RootLock::acquire(r, state_files()).expect("lock again");
         assert_eq!(lock.recovered().len(), 1, "{:?}", lock.recovered());
         assert_eq!(listing(r), before);
     }
@@ -1471,19 +1213,19 @@ mod tests {
         fs_err::create_dir_all(root.path().join("opt/App")).expect("mkdir");
         fs_err::write(root.path().join("opt/App/old.txt"), "old").expect("write");
         let before = listing(root.path());
-        let lock = RootLock::acquire(root.path()).expect("lock");
-        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         let a = stage_text(&mut stage, "new");
         stage.place(a, "opt/App/old.txt".into()).expect("place");
         let b = stage_text(&mut stage, "x");
         stage.place(b, "opt/Other/deep/x".into()).expect("place");
         stage.remove("opt/App/gone.txt".into()).expect("remove");
-        stage.commit().expect("commit");
+        stage.apply_all().expect("commit");
         assert_eq!(
             fs_err::read_to_string(root.path().join("opt/App/old.txt")).expect("r"),
             "new"
         );
-        stage.discard();
+        stage.rollback();
         assert_eq!(listing(root.path()), before);
         assert_eq!(
             fs_err::read_to_string(root.path().join("opt/App/old.txt")).expect("r"),
@@ -1494,16 +1236,16 @@ mod tests {
     #[test]
     fn files_alternating_between_folders_land_where_they_belong() {
         let root = tempfile::tempdir().expect("root");
-        let lock = RootLock::acquire(root.path()).expect("lock");
-        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         for (i, dir) in ["a", "a", "b", "a", "c/d", "b"].iter().enumerate() {
             let f = stage_text(&mut stage, &format!("{i}"));
             stage
                 .place(f, PathBuf::from(format!("opt/{dir}/f{i}")))
                 .expect("place");
         }
-        stage.commit().expect("commit");
-        stage.finish();
+        stage.apply_all().expect("commit");
+        stage.commit();
         assert_eq!(
             listing(root.path()),
             [
@@ -1532,13 +1274,13 @@ mod tests {
         // A folder where a file must go makes the second placement fail.
         fs_err::create_dir_all(root.path().join("opt/App/clash")).expect("mkdir");
         let before = listing(root.path());
-        let lock = RootLock::acquire(root.path()).expect("lock");
-        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         let a = stage_text(&mut stage, "a");
         let b = stage_text(&mut stage, "b");
         stage.place(a, "opt/New/a".into()).expect("place");
         stage.place(b, "opt/App/clash".into()).expect("place");
-        stage.commit().expect_err("clash must fail");
+        stage.apply_all().expect_err("clash must fail");
         drop(stage);
         assert_eq!(listing(root.path()), before);
     }
@@ -1548,11 +1290,11 @@ mod tests {
         let root = tempfile::tempdir().expect("root");
         let outside = tempfile::tempdir().expect("outside");
         std::os::unix::fs::symlink(outside.path(), root.path().join("opt")).expect("symlink");
-        let lock = RootLock::acquire(root.path()).expect("lock");
-        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         let a = stage_text(&mut stage, "a");
         stage.place(a, "opt/App/a".into()).expect("place");
-        let err = stage.commit().expect_err("through a symlink");
+        let err = stage.apply_all().expect_err("through a symlink");
         assert!(matches!(err, Error::OutsideRoot { .. }), "{err:?}");
         drop(stage);
         assert_eq!(fs_err::read_dir(outside.path()).expect("ls").count(), 0);
@@ -1562,8 +1304,8 @@ mod tests {
     #[test]
     fn paths_that_climb_or_are_absolute_are_refused() {
         let root = tempfile::tempdir().expect("root");
-        let lock = RootLock::acquire(root.path()).expect("lock");
-        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         let a = stage_text(&mut stage, "a");
         assert!(stage.place(a.clone(), "../x".into()).is_err());
         assert!(stage.place(a.clone(), "/etc/x".into()).is_err());
@@ -1587,8 +1329,8 @@ mod tests {
         let outside = tempfile::tempdir().expect("outside");
         fs_err::write(outside.path().join("keep"), "keep").expect("write");
         std::os::unix::fs::symlink(outside.path(), stale.join("t1/sub/link")).expect("symlink");
-        let lock = RootLock::acquire(root.path()).expect("lock");
-        let stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
+        let stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         assert!(!stale.exists(), "the stale staging folder is still there");
         assert!(
             outside.path().join("keep").exists(),
@@ -1600,8 +1342,8 @@ mod tests {
         let with_backup = root.path().join("var/lib/rmsi/staging-0000beef");
         fs_err::create_dir(&with_backup).expect("mkdir");
         fs_err::write(with_backup.join("b3"), "original").expect("write");
-        let stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
-        stage.finish();
+        let stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        stage.commit();
         // The state folder existed before: it stays, empty.
         assert_eq!(listing(root.path()), ["var/", "var/lib/", "var/lib/rmsi/"]);
     }
@@ -1623,16 +1365,16 @@ mod tests {
         fs_err::write(r.join("var/lib/rmsi/packages/{A}.msi"), "pkg A v1").expect("write");
         let before = listing(r);
         let contents = |p: &str| fs_err::read_to_string(r.join(p)).ok();
-        let lock = RootLock::acquire(r).expect("lock");
-        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let lock = RootLock::acquire(r, state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         let a = stage_text(&mut stage, "new");
         stage.place(a, "opt/App/old.txt".into()).expect("place");
         let b = stage_text(&mut stage, "x");
         stage.place(b, "opt/New/deep/x".into()).expect("place");
         stage.remove("opt/App/gone.txt".into()).expect("remove");
         stage.remove_dir("opt/App/old-empty".into()).expect("rmdir");
-        stage.commit().expect("commit");
-        stage.before_registry_write().expect("registry backup");
+        stage.apply_all().expect("commit");
+        stage.before_state_write().expect("registry backup");
         // What the registry does: rewrite the database, replace one cached copy by a
         // rename, add another.
         fs_err::write(r.join("var/lib/rmsi/products.db"), "db v2").expect("write");
@@ -1647,7 +1389,7 @@ mod tests {
         std::mem::forget(stage);
         drop(lock);
         assert_eq!(contents("opt/App/old.txt").as_deref(), Some("new"));
-        let lock = RootLock::acquire(r).expect("lock again");
+        let lock = RootLock::acquire(r, state_files()).expect("lock again");
         assert_eq!(lock.recovered().len(), 1, "{:?}", lock.recovered());
         assert!(lock.recovered()[0].starts_with("Rollback of an interrupted installation"));
         assert_eq!(listing(r), before);
@@ -1663,7 +1405,12 @@ mod tests {
         );
         drop(lock);
         // Nothing more to do the next time.
-        assert!(RootLock::acquire(r).expect("lock").recovered().is_empty());
+        assert!(
+            RootLock::acquire(r, state_files())
+                .expect("lock")
+                .recovered()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -1678,15 +1425,15 @@ mod tests {
         fs_err::write(r.join("var/lib/rmsi/products.db"), "db").expect("write");
         fs_err::write(r.join("var/lib/rmsi/packages/{A}.msi"), "pkg A").expect("write");
         let before = listing(r);
-        let lock = RootLock::acquire(r).expect("lock");
-        let mut stage = Stage::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
-        stage.before_registry_write().expect("registry backup");
+        let lock = RootLock::acquire(r, state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        stage.before_state_write().expect("registry backup");
         // What removing the last product does: the database and the cache folder go.
         fs_err::remove_file(r.join("var/lib/rmsi/products.db")).expect("rm");
         fs_err::remove_dir_all(r.join("var/lib/rmsi/packages")).expect("rm");
         std::mem::forget(stage);
         drop(lock);
-        let lock = RootLock::acquire(r).expect("lock again");
+        let lock = RootLock::acquire(r, state_files()).expect("lock again");
         assert_eq!(lock.recovered().len(), 1);
         assert_eq!(listing(r), before);
         assert_eq!(
@@ -1698,16 +1445,17 @@ mod tests {
     #[test]
     fn a_stage_abandoned_in_a_fresh_root_leaves_nothing() {
         let root = tempfile::tempdir().expect("root");
-        let lock = RootLock::acquire(root.path()).expect("lock");
-        let mut stage = Stage::new(&lock, Path::new("Windows/Installer/rmsi")).expect("stage");
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
+        let mut stage =
+            Transaction::new(&lock, Path::new("Windows/Installer/rmsi")).expect("stage");
         let a = stage_text(&mut stage, "a");
         stage.place(a, "Program Files/App/a".into()).expect("place");
-        stage.commit().expect("commit");
-        stage.before_registry_write().expect("registry backup");
+        stage.apply_all().expect("commit");
+        stage.before_state_write().expect("registry backup");
         fs_err::write(root.path().join("Windows/Installer/rmsi/products.db"), "db").expect("db");
         std::mem::forget(stage);
         drop(lock);
-        let lock = RootLock::acquire(root.path()).expect("lock");
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
         assert_eq!(lock.recovered().len(), 1);
         assert!(
             listing(root.path()).is_empty(),
@@ -1722,8 +1470,8 @@ mod tests {
         let state = root.path().join("var/lib/rmsi");
         fs_err::create_dir_all(&state).expect("mkdir");
         fs_err::set_permissions(&state, std::fs::Permissions::from_mode(0o777)).expect("chmod");
-        let lock = RootLock::acquire(root.path()).expect("lock");
-        let err = Stage::new(&lock, Path::new("var/lib/rmsi"))
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
+        let err = Transaction::new(&lock, Path::new("var/lib/rmsi"))
             .err()
             .expect("refused");
         assert!(matches!(err, Error::UnsafeState { .. }), "{err:?}");

@@ -3,7 +3,7 @@
 use super::{Table, read_all};
 use crate::error::Result;
 
-/// A CustomAction row (spec 3.1). The type bits are interpreted by the
+/// A CustomAction row (CustomAction table). The type bits are interpreted by the
 /// execution side; this is the row as authored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomActionRow {

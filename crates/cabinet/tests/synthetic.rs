@@ -2,12 +2,12 @@
 //! MSZIP dictionaries, reserved areas, several folders, odd entries): what goes in must come
 //! out, in the cabinet's order, through both public entry points.
 
-mod cabinet_util;
+mod util;
 
 use std::io::{self, Cursor, Write};
 
-use cabinet_util::{CabSpec, FolderSpec, Method, build, extract_all, pseudo_random};
-use engine::{CabinetEntry, Sink};
+use cabinet::{CabinetEntry, Sink};
+use util::{CabSpec, FolderSpec, Method, build, extract_all, pseudo_random};
 
 fn files(n: usize, len: usize, text: bool) -> Vec<(String, Vec<u8>)> {
     (0..n)
@@ -147,7 +147,7 @@ fn files_come_out_in_offset_order_whatever_the_entry_order() {
         .collect();
     let reversed: Vec<u8> = entries.iter().rev().flatten().copied().collect();
     cab[start..end].copy_from_slice(&reversed);
-    let listed: Vec<String> = engine::list(Cursor::new(&cab))
+    let listed: Vec<String> = cabinet::list(Cursor::new(&cab))
         .expect("list")
         .into_iter()
         .map(|e| e.name)
@@ -198,7 +198,7 @@ fn sink_opens_and_finishes_one_file_at_a_time_and_may_skip() {
     let list = files(4, 20_000, true);
     let (cab, _) = build(&CabSpec::one(Method::MsZip, list));
     let mut sink = Recorder::default();
-    engine::extract_to(Cursor::new(&cab), &mut sink).expect("extract");
+    cabinet::extract_to(Cursor::new(&cab), &mut sink).expect("extract");
     assert_eq!(
         sink.calls,
         [
@@ -215,7 +215,7 @@ fn sink_opens_and_finishes_one_file_at_a_time_and_may_skip() {
 #[test]
 fn sink_errors_stop_extraction_and_name_the_file() {
     let (cab, _) = build(&CabSpec::one(Method::Stored, files(3, 10, true)));
-    let err = engine::extract(Cursor::new(&cab), &mut |e: &CabinetEntry| {
+    let err = cabinet::extract(Cursor::new(&cab), &mut |e: &CabinetEntry| {
         if e.name == "file0001" {
             Err(io::Error::other("disk full"))
         } else {
@@ -223,7 +223,7 @@ fn sink_errors_stop_extraction_and_name_the_file() {
         }
     })
     .expect_err("the sink fails");
-    assert!(matches!(&err, engine::CabinetError::Write { file, .. } if file == "file0001"));
+    assert!(matches!(&err, cabinet::CabinetError::Write { file, .. } if file == "file0001"));
     assert!(!err.is_bad_cabinet());
 }
 
@@ -248,8 +248,8 @@ fn lzx_damage_is_an_error_for_that_block() {
     let size = u16::from_le_bytes([cab[at + 6], cab[at + 7]]);
     cab[at + 6..at + 8].copy_from_slice(&(size - 100).to_le_bytes());
     match extract_all(&cab) {
-        Err(engine::CabinetError::Corrupt { block, .. }) => assert!(block >= 1),
-        Err(engine::CabinetError::SizeMismatch { .. }) => {}
+        Err(cabinet::CabinetError::Corrupt { block, .. }) => assert!(block >= 1),
+        Err(cabinet::CabinetError::SizeMismatch { .. }) => {}
         other => panic!("{other:?}"),
     }
 }

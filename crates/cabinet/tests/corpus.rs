@@ -1,12 +1,12 @@
-//! Every cabinet of the real packages in `../shared/corpus`, extracted by the engine and
+//! Every cabinet of the real packages in `../shared/corpus`, extracted by this crate and
 //! compared byte for byte with what `msiextract` (libgcab) writes for the same package.
 
-mod cabinet_util;
+mod util;
 
 use std::collections::BTreeMap;
 
-use cabinet_util::{corpus_packages, extract_all, file_names, msiextract, package_cabinets};
-use engine::CabinetError;
+use cabinet::CabinetError;
+use util::{corpus_packages, extract_all, file_names, msiextract, package_cabinets};
 
 #[test]
 fn corpus_cabinets_match_msiextract() {
@@ -40,7 +40,7 @@ fn corpus_cabinets_match_msiextract() {
         ours.sort();
         let dir = tempfile::tempdir().expect("temp dir");
         let (their_ok, theirs) = msiextract(&pkg, dir.path());
-        let label = pkg.strip_prefix(cabinet_util::corpus_dir()).unwrap_or(&pkg);
+        let label = pkg.strip_prefix(util::corpus_dir()).unwrap_or(&pkg);
         match (&our_error, their_ok) {
             (None, true) => {
                 assert_eq!(
