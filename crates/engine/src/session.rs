@@ -973,10 +973,9 @@ impl Session<'_, '_> {
             ));
             return ActionResult::NotCalled;
         }
-        self.log
-            .engine(&format!("Note: 1: 2726 2: {action} (action not found)"));
-        self.fail(Error::failure(format!(
-            "action {action} is not a standard action, a custom action or a dialog (internal error 2726)"
-        )))
+        // Windows Installer logs internal error 2726 ("Action not found") as a note and
+        // goes on: the action returns 0 and the sequence continues.
+        self.log.engine(&format!("Note: 1: 2726 2: {action}"));
+        ActionResult::NotCalled
     }
 }

@@ -144,7 +144,8 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         }
         "RemoveExistingProducts" => upgrade::run(s),
         "MigrateFeatureStates" => match upgrade::migrated_states(s) {
-            Ok(None) => ActionResult::Success,
+            // Nothing to migrate: Windows logs the action with return value 0.
+            Ok(None) => ActionResult::NotCalled,
             // Costed again with the states carried over.
             Ok(Some(states)) => {
                 s.ctx.set_migrated(states);
