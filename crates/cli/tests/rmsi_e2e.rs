@@ -706,6 +706,25 @@ fn wrong_cabinet_checksum_is_1603_with_a_clear_message() {
     );
 }
 
+/// A File row whose component does not exist is ignored, as Windows Installer ignores it:
+/// the install succeeds without it (its file is in no cabinet, so trying it would fail).
+#[test]
+fn a_file_row_of_a_missing_component_is_ignored() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("orphan-file.msi"), Layout::Fhs, &[]);
+    run.assert_code_logged(0);
+    assert!(ctx.root.join("opt/rmsi-hello/hello.txt").is_file());
+    let names: Vec<String> = payload_files(&ctx.root, Layout::Fhs)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    assert!(
+        !names.iter().any(|p| p.ends_with("orphan.txt")),
+        "{names:?}\n{}",
+        run.describe()
+    );
+}
+
 /// A FileSize that disagrees with the cabinet is not an error: Windows Installer installs
 /// the cabinet's bytes (FileSize only feeds costing). The mismatch is logged.
 #[test]

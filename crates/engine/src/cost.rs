@@ -391,7 +391,7 @@ impl CostPlan {
 impl CostTables {
     /// CostInitialize: reads and checks the tables costing uses.
     pub fn load(package: &Package) -> Result<CostTables> {
-        let tables = CostTables {
+        let mut tables = CostTables {
             directories: package.directories()?,
             features: package.features()?,
             conditions: package.conditions()?,
@@ -409,6 +409,22 @@ impl CostTables {
             migrated: BTreeMap::new(),
         };
         tables.check()?;
+        // A File row whose component does not exist belongs to nothing that can be
+        // installed: Windows Installer ignores it.
+        let components: HashSet<&str> = tables
+            .components
+            .iter()
+            .map(|c| c.component.as_str())
+            .collect();
+        let orphans: HashSet<String> = tables
+            .files
+            .iter()
+            .filter(|f| !components.contains(f.component.as_str()))
+            .map(|f| f.file.clone())
+            .collect();
+        if !orphans.is_empty() {
+            tables.files.retain(|f| !orphans.contains(&f.file));
+        }
         Ok(tables)
     }
 
@@ -445,20 +461,6 @@ impl CostTables {
                     ));
                 }
                 cur = p;
-            }
-        }
-        let components: HashSet<&str> = self
-            .components
-            .iter()
-            .map(|c| c.component.as_str())
-            .collect();
-        for file in &self.files {
-            if !components.contains(file.component.as_str()) {
-                return Err(Error::bad_row(
-                    "File",
-                    &file.file,
-                    format!("unknown component {:?}", file.component),
-                ));
             }
         }
         Ok(())
