@@ -706,6 +706,27 @@ fn wrong_cabinet_checksum_is_1603_with_a_clear_message() {
     );
 }
 
+/// The Template summary property is checked as Windows Installer checks it when it opens
+/// the package: a platform this machine (64-bit Windows on x64) does not have is 1633, a
+/// language list without a locale Windows knows 1623; nothing runs, nothing is written.
+#[test]
+fn template_platform_and_language_are_checked_before_anything_runs() {
+    for (pkg, code) in [("template-intel64.msi", 1633), ("template-lang.msi", 1623)] {
+        let ctx = Ctx::new();
+        let run = ctx.install(&package(pkg), Layout::Windows, &[]);
+        run.assert_code_logged(code);
+        assert!(
+            !run.log.contains("Action start"),
+            "{pkg}\n{}",
+            run.describe()
+        );
+        assert!(
+            !ctx.root.exists() || common_e2e::tree(&ctx.root).is_empty(),
+            "{pkg}"
+        );
+    }
+}
+
 /// A File row whose component does not exist is ignored, as Windows Installer ignores it:
 /// the install succeeds without it (its file is in no cabinet, so trying it would fail).
 #[test]

@@ -128,6 +128,30 @@ pub enum Error {
         /// What is not supported.
         message: String,
     },
+    /// The Template summary property has no `;` between platforms and languages.
+    #[error("the package's Template summary property {template:?} is not platform;languages")]
+    TemplateInvalid {
+        /// The Template value.
+        template: String,
+    },
+    /// An x64 package whose schema (Page Count) is below 200, which 64-bit packages need.
+    #[error(
+        "the package is for x64 ({template:?}) but its schema is {schema}: 64-bit packages need 200 or more"
+    )]
+    SchemaTooLow {
+        /// The Template value.
+        template: String,
+        /// The Page Count summary property.
+        schema: i32,
+    },
+    /// None of the Template's languages is a locale of this machine.
+    #[error(
+        "none of the languages of the Template summary property {template:?} is a locale Windows knows"
+    )]
+    LanguageUnsupported {
+        /// The Template value.
+        template: String,
+    },
     /// The installation source (an external cabinet, an uncompressed file)
     /// is not available. `msiexec` still returns 1603 for a missing payload
     /// during InstallFiles; this variant is for callers that need to tell the
@@ -174,7 +198,10 @@ impl Error {
             Error::LogFailure { .. } => (1622, "ERROR_INSTALL_LOG_FAILURE"),
             Error::Package(e) => (e.code(), e.name()),
             Error::TransformFailure { .. } => (1624, "ERROR_INSTALL_TRANSFORM_FAILURE"),
+            Error::SchemaTooLow { .. } => (1620, "ERROR_INSTALL_PACKAGE_INVALID"),
+            Error::LanguageUnsupported { .. } => (1623, "ERROR_INSTALL_LANGUAGE_UNSUPPORTED"),
             Error::PlatformUnsupported { .. } => (1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED"),
+            Error::TemplateInvalid { .. } => (1636, "ERROR_PATCH_PACKAGE_INVALID"),
             Error::InvalidCommandLine { .. } => (1639, "ERROR_INVALID_COMMAND_LINE"),
         }
     }
@@ -293,6 +320,16 @@ mod tests {
             Error::PlatformUnsupported {
                 message: "x".into(),
             },
+            Error::TemplateInvalid {
+                template: "x".into(),
+            },
+            Error::SchemaTooLow {
+                template: "x".into(),
+                schema: 100,
+            },
+            Error::LanguageUnsupported {
+                template: "x".into(),
+            },
             Error::SourceAbsent { path: "p".into() },
             Error::UnknownProduct {
                 product_code: "{X}".into(),
@@ -312,7 +349,9 @@ mod tests {
             (1622, "ERROR_INSTALL_LOG_FAILURE"),
             (1619, "ERROR_INSTALL_PACKAGE_OPEN_FAILED"),
             (1620, "ERROR_INSTALL_PACKAGE_INVALID"),
+            (1623, "ERROR_INSTALL_LANGUAGE_UNSUPPORTED"),
             (1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED"),
+            (1636, "ERROR_PATCH_PACKAGE_INVALID"),
             (1639, "ERROR_INVALID_COMMAND_LINE"),
         ];
         for err in all_errors() {

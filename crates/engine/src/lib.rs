@@ -68,6 +68,7 @@ mod cost;
 mod directory;
 mod error;
 mod layout;
+mod platform;
 mod properties;
 mod registry;
 

@@ -230,7 +230,10 @@ fn run_locked(
         }
     };
     let started = std::time::Instant::now();
-    let package = match Package::open(&request.package) {
+    let package = match Package::open(&request.package)
+        .map_err(Error::from)
+        .and_then(|p| crate::platform::check_template(p.summary()).map(|()| p))
+    {
         Ok(p) => {
             tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, "package opened");
             p
@@ -238,7 +241,7 @@ fn run_locked(
         Err(e) => {
             drop(lock);
             remove_made(&made_root);
-            return (Err(e.into()), Vec::new());
+            return (Err(e), Vec::new());
         }
     };
     let (result, left) = match Session::new(request, ui, &lock, root, package, log) {
