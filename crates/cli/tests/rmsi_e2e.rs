@@ -735,10 +735,7 @@ fn a_file_row_of_a_missing_component_is_ignored() {
     let run = ctx.install(&package("orphan-file.msi"), Layout::Fhs, &[]);
     run.assert_code_logged(0);
     assert!(ctx.root.join("opt/rmsi-hello/hello.txt").is_file());
-    let names: Vec<String> = payload_files(&ctx.root, Layout::Fhs)
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
+    let names: Vec<String> = payload_files(&ctx.root, Layout::Fhs).into_keys().collect();
     assert!(
         !names.iter().any(|p| p.ends_with("orphan.txt")),
         "{names:?}\n{}",
