@@ -753,7 +753,8 @@ fn more_windows_verified_vectors() {
 #[test]
 fn field_zero_inserted_text_is_not_formatted_again() {
     let pkg = package(&[("Prop", "x"), ("Empty", "")]);
-    let cases: &[(&str, &[(usize, V)], &str)] = &[
+    type Case = (&'static str, &'static [(usize, V)], &'static str);
+    let cases: &[Case] = &[
         ("[0] [Prop]", &[], "[0] [Prop] x"),
         ("[1] test [0]", &[(1, V::S("boo"))], "boo test [1] test [0]"),
         ("[Prop]-[0]-[\\[]", &[], "x-[Prop]-[0]-[\\[]-["),
