@@ -490,7 +490,13 @@ impl CostTables {
             short_target: props.contains("SHORTFILENAMES"),
             short_source: self.word_count & 1 != 0,
         };
-        let dirs = directory::resolve(&self.directories, props, root, names)?;
+        let dirs = directory::resolve_with_source(
+            &self.directories,
+            props,
+            root,
+            names,
+            &self.source_dir,
+        )?;
         dirs.apply(props);
 
         // Features.

@@ -431,9 +431,11 @@ fn environment(
     let package_path = package.path().to_string_lossy().into_owned();
     env.push(("DATABASE", package_path.clone()));
     env.push(("OriginalDatabase", package_path));
-    let source = folder_value(&package.source_dir());
-    env.push(("SourceDir", source.clone()));
-    env.push(("SOURCEDIR", source));
+    // SourceDir and SOURCEDIR stay unset until ResolveSource, ProcessComponents or
+    // InstallFiles sets them ("SourceDir property"), as Windows Installer leaves them.
+    if let Some(code) = &package.summary().revision {
+        env.push(("PackageCode", code.clone()));
+    }
     if let Some(pages) = package.summary().page_count {
         env.push(("VersionDatabase", pages.to_string()));
     }

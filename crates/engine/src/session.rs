@@ -653,6 +653,9 @@ impl<'a, 'l> Session<'a, 'l> {
     /// InstallExecuteSequence (started by ExecuteAction or by the top-level action).
     pub(crate) fn execute_sequence(&mut self) -> ActionResult {
         self.execute_sequence_ran = true;
+        // The top-level action the execute sequence runs for ("EXECUTEACTION property").
+        let action = self.prop("ACTION").unwrap_or_else(|| "INSTALL".to_string());
+        self.set_prop("EXECUTEACTION", &action);
         self.log.engine("Running ExecuteSequence");
         let rows = self.execute_rows.clone();
         let r = sequence::run(&rows, Which::Execute, self);
