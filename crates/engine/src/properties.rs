@@ -400,10 +400,12 @@ pub fn initialize(props: &mut Properties, package: &Package, opts: &InitOptions)
     if !props.contains("INSTALLLEVEL") {
         props.set("INSTALLLEVEL", "1");
     }
+    let mut dual_purpose_per_user = false;
     if props.get_str("ALLUSERS") == Some("2") {
-        let per_user = props.get_str("MSIINSTALLPERUSER") == Some("1") || !privileged;
-        if per_user {
+        let asked = props.get_str("MSIINSTALLPERUSER") == Some("1");
+        if asked || !privileged {
             props.remove("ALLUSERS");
+            dual_purpose_per_user = asked;
         } else {
             props.set("ALLUSERS", "1");
         }
@@ -415,6 +417,11 @@ pub fn initialize(props: &mut Properties, package: &Package, opts: &InitOptions)
             if name != "ROOTDRIVE" {
                 props.set(name, &folder_value(&root.join(rel)));
             }
+        }
+    }
+    if dual_purpose_per_user {
+        for (name, rel) in opts.layout.per_user_program_folders(&opts.account) {
+            props.set(name, &folder_value(&root.join(rel)));
         }
     }
     Ok(())
