@@ -13,6 +13,10 @@ command -v wixl >/dev/null 2>&1 || need+=(wixl)
 command -v msiextract >/dev/null 2>&1 || need+=(msitools)
 command -v runsvdir >/dev/null 2>&1 || need+=(runit)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# The Debian-package test builds a .deb (objdump reads its libc need), installs it and
+# opens its man pages.
+command -v objdump >/dev/null 2>&1 || need+=(binutils)
+command -v man >/dev/null 2>&1 || need+=(man-db)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "scripts/test.sh: missing ${need[*]}; install them (as root: apt-get install ${need[*]})" >&2

@@ -24,14 +24,14 @@ impl Write for Count {
 
 struct Sink;
 
-impl engine::Sink for Sink {
+impl cabinet::Sink for Sink {
     type Writer = Count;
 
-    fn open(&mut self, _entry: &engine::CabinetEntry) -> io::Result<Option<Count>> {
+    fn open(&mut self, _entry: &cabinet::CabinetEntry) -> io::Result<Option<Count>> {
         Ok(Some(Count(0)))
     }
 
-    fn finish(&mut self, entry: &engine::CabinetEntry, writer: Count) -> io::Result<()> {
+    fn finish(&mut self, entry: &cabinet::CabinetEntry, writer: Count) -> io::Result<()> {
         // The extractor checks sizes itself; a file it finishes has its declared size.
         assert_eq!(writer.0, entry.size, "{}", entry.name);
         Ok(())
@@ -39,6 +39,6 @@ impl engine::Sink for Sink {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let _ = engine::list(Cursor::new(data));
-    let _ = engine::extract_to(Cursor::new(data), &mut Sink);
+    let _ = cabinet::list(Cursor::new(data));
+    let _ = cabinet::extract_to(Cursor::new(data), &mut Sink);
 });

@@ -1,5 +1,5 @@
-//! Benchmark case `extract`: extracting every file of a package's cabinet with the engine's
-//! cabinet module (called as a library, in this process) against `msiextract -C DIR PKG`.
+//! Benchmark case `extract`: extracting every file of a package's cabinet with the
+//! `cabinet` crate (called as a library, in this process) against `msiextract -C DIR PKG`.
 //!
 //! Two packages are generated once with `wixl` and cached in `$TMPDIR/rmsi-bench-extract/`:
 //! - `many.msi`: 5,000 small text files of varied length and content (about 12.9 MB), in one
@@ -107,7 +107,7 @@ fn compare(h: &mut Harness, dir: &Path, pkg: &Path, label: &str) -> anyhow::Resu
 /// the number of files written.
 fn extract_ours(pkg: &Path, out: &Path) -> anyhow::Result<usize> {
     let package =
-        engine::Package::open(pkg).with_context(|| format!("opening {}", pkg.display()))?;
+        package::Package::open(pkg).with_context(|| format!("opening {}", pkg.display()))?;
     let names: HashMap<String, String> = package
         .files()?
         .into_iter()
@@ -122,7 +122,7 @@ fn extract_ours(pkg: &Path, out: &Path) -> anyhow::Result<usize> {
             bail!("external cabinet {cabinet} (the benchmark packages embed theirs)");
         };
         let reader = package.read_stream(stream)?;
-        engine::extract(reader, &mut |entry: &engine::CabinetEntry| {
+        cabinet::extract(reader, &mut |entry: &cabinet::CabinetEntry| {
             let Some(long) = names.get(&entry.name) else {
                 return Ok(None);
             };
@@ -130,7 +130,7 @@ fn extract_ours(pkg: &Path, out: &Path) -> anyhow::Result<usize> {
             // Unbuffered: files arrive in pieces of up to 32 KiB (one piece for most small
             // files), so a buffer would only add a copy.
             let file = fs::File::create(out.join(long))?;
-            Ok(Some(Box::new(file) as engine::FileWriter))
+            Ok(Some(Box::new(file) as cabinet::FileWriter))
         })
         .with_context(|| format!("extracting cabinet {cabinet}"))?;
     }

@@ -4,8 +4,11 @@
 //! human or `--json` output and picks the exit status. Everything a library user
 //! would also need lives in `restart-manager`, `msi-expr` or `engine`.
 
+mod docs;
 pub mod rmsi;
 pub mod rstmgr;
+
+pub use docs::man_pages;
 
 /// Diagnostics on stderr when `RMSI_LOG` holds a `tracing` filter (`debug`, `engine=debug`):
 /// for an install, the time each action and step took. Nothing is set up otherwise.

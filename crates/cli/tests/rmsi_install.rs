@@ -421,3 +421,60 @@ fn sigterm_cancels_with_1602_and_rolls_back() {
         "the cancelled install left something behind"
     );
 }
+
+#[test]
+fn msiexec_quiet_is_silent_on_success_and_names_any_failure() {
+    let t = Tmp::new();
+    let root = t.path("root");
+    let root = root.to_str().expect("utf-8");
+    let pkg = hello();
+    let pkg = pkg.to_str().expect("utf-8");
+    let out = t.run(&["msiexec", "--root", root, "/i", pkg, "/qn"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "msiexec /qn prints nothing on success");
+    assert!(out.stdout.is_empty());
+    let out = t.run(&["msiexec", "--root", root, "/x", pkg, "/qn"]);
+    assert_eq!((out.status.code(), stderr(&out).as_str()), (Some(0), ""));
+    // A failure still prints its full code and name: the exit status holds 8 bits.
+    let out = t.run(&["msiexec", "--root", root, "/x", pkg, "/qn"]);
+    assert_eq!(out.status.code(), Some(1605 % 256));
+    assert!(
+        stderr(&out).starts_with("rmsi: 1605 ERROR_UNKNOWN_PRODUCT"),
+        "{}",
+        stderr(&out)
+    );
+    // With a UI level, the closing line is printed as `rmsi install` prints it.
+    let out = t.run(&["msiexec", "--root", root, "/i", pkg, "/qb"]);
+    assert_eq!(stderr(&out).trim_end(), "rmsi: 0 ERROR_SUCCESS");
+}
+
+#[test]
+fn msiexec_help_lists_every_option_with_what_happens() {
+    let t = Tmp::new();
+    for help in [&["msiexec", "/?"][..], &["msiexec", "--help"][..]] {
+        let out = t.run(help);
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        for option in [
+            "/i PKG",
+            "/x PKG",
+            "/uninstall",
+            "/qn",
+            "/passive",
+            "/log FILE",
+            "/norestart",
+            "/forcerestart",
+            "/promptrestart",
+            "NAME=VALUE",
+            "/f[pecmsuavo]",
+            "/a ",
+            "/p, /update",
+            "/j[u|m]",
+        ] {
+            assert!(
+                text.contains(option),
+                "{option} missing from {help:?}:\n{text}"
+            );
+        }
+    }
+}

@@ -214,6 +214,13 @@ fn feature_states_carry_over_unless_the_command_line_asks() {
         "{}",
         run.describe()
     );
+    // Nothing to migrate: the action returns 0, as Windows logs it.
+    assert!(
+        run.log.lines().any(|l| l.starts_with("Action ended")
+            && l.ends_with(": MigrateFeatureStates. Return value 0.")),
+        "{}",
+        run.describe()
+    );
 }
 
 #[test]

@@ -26,7 +26,6 @@ use msi_expr::{ConditionResult, InstallState};
 use crate::directory::{self, Directories, NameChoice, place_under_root};
 use crate::error::{Error, Result};
 use crate::layout::folder_value;
-use crate::package::Package;
 use crate::properties::{Properties, STATE_REQUEST_PROPERTIES, StateView};
 use crate::tables::component::{self, ComponentRow, FeatureComponentsRow};
 use crate::tables::condition::ConditionRow;
@@ -35,7 +34,8 @@ use crate::tables::feature::{self, FeatureRow};
 use crate::tables::file::{self, FileHashRow, FileRow};
 use crate::tables::folders::{self, CreateFolderRow, DuplicateFileRow, MoveFileRow, RemoveFileRow};
 use crate::tables::media::{self, MediaRow};
-use crate::version::{Version, file_version};
+use package::Package;
+use package::{Version, file_version};
 
 /// The tables costing reads, loaded once (CostInitialize).
 #[derive(Debug, Clone)]
@@ -391,7 +391,7 @@ impl CostPlan {
 impl CostTables {
     /// CostInitialize: reads and checks the tables costing uses.
     pub fn load(package: &Package) -> Result<CostTables> {
-        let tables = CostTables {
+        let mut tables = CostTables {
             directories: package.directories()?,
             features: package.features()?,
             conditions: package.conditions()?,
@@ -409,6 +409,22 @@ impl CostTables {
             migrated: BTreeMap::new(),
         };
         tables.check()?;
+        // A File row whose component does not exist belongs to nothing that can be
+        // installed: Windows Installer ignores it.
+        let components: HashSet<&str> = tables
+            .components
+            .iter()
+            .map(|c| c.component.as_str())
+            .collect();
+        let orphans: HashSet<String> = tables
+            .files
+            .iter()
+            .filter(|f| !components.contains(f.component.as_str()))
+            .map(|f| f.file.clone())
+            .collect();
+        if !orphans.is_empty() {
+            tables.files.retain(|f| !orphans.contains(&f.file));
+        }
         Ok(tables)
     }
 
@@ -447,20 +463,6 @@ impl CostTables {
                 cur = p;
             }
         }
-        let components: HashSet<&str> = self
-            .components
-            .iter()
-            .map(|c| c.component.as_str())
-            .collect();
-        for file in &self.files {
-            if !components.contains(file.component.as_str()) {
-                return Err(Error::bad_row(
-                    "File",
-                    &file.file,
-                    format!("unknown component {:?}", file.component),
-                ));
-            }
-        }
         Ok(())
     }
 
@@ -488,7 +490,13 @@ impl CostTables {
             short_target: props.contains("SHORTFILENAMES"),
             short_source: self.word_count & 1 != 0,
         };
-        let dirs = directory::resolve(&self.directories, props, root, names)?;
+        let dirs = directory::resolve_with_source(
+            &self.directories,
+            props,
+            root,
+            names,
+            &self.source_dir,
+        )?;
         dirs.apply(props);
 
         // Features.

@@ -95,12 +95,24 @@ pub fn resolve(
     root: &Path,
     names: NameChoice,
 ) -> Result<Directories> {
+    resolve_with_source(rows, props, root, names, Path::new("/"))
+}
+
+/// [`resolve`], with the source root taken from `SourceDir` when it is set and else from
+/// `source` (the package's folder: costing runs before ResolveSource sets `SourceDir`).
+pub(crate) fn resolve_with_source(
+    rows: &[DirectoryRow],
+    props: &Properties,
+    root: &Path,
+    names: NameChoice,
+    source: &Path,
+) -> Result<Directories> {
     let by_key: BTreeMap<&str, &DirectoryRow> =
         rows.iter().map(|r| (r.directory.as_str(), r)).collect();
     let source_root = props
         .get_str("SourceDir")
         .map(|s| normalise(Path::new(&s.replace('\\', "/"))))
-        .unwrap_or_else(|| PathBuf::from("/"));
+        .unwrap_or_else(|| normalise(source));
     let mut out = Directories::default();
     for row in rows {
         resolve_one(row, &by_key, props, root, names, &source_root, &mut out)?;

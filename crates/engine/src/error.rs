@@ -38,30 +38,14 @@ pub enum Error {
     /// The installation was suspended (a ForceReboot, or a `-4` sequence row).
     #[error("the installation was suspended")]
     Suspended,
-    /// Another installation holds the root's install lock.
-    #[error("another installation is already in progress in {root}")]
-    AlreadyRunning {
-        /// The target root that is locked.
-        root: PathBuf,
-    },
-    /// The package file is missing or unreadable.
-    #[error("cannot open package {path}: {source}")]
-    PackageOpenFailed {
-        /// The package path as given.
-        path: PathBuf,
-        /// The I/O error from opening or reading it.
-        #[source]
-        source: io::Error,
-    },
-    /// The package is not a valid Windows Installer database: not a compound
-    /// file, a broken string pool or system table, or an unreadable table.
-    #[error("{path} is not a valid installer package: {reason}")]
-    PackageInvalid {
-        /// The package path as given.
-        path: PathBuf,
-        /// What is wrong with it.
-        reason: String,
-    },
+    /// The package could not be opened, or a table or stream of it read: the `package`
+    /// crate's error, with its own code (1619, 1620, or 1603 for a broken row).
+    #[error(transparent)]
+    Package(#[from] package::Error),
+    /// The root's lock, its journal or a change to it failed: the `transaction` crate's
+    /// error, with its own code (1618 when another install holds the root, else 1603).
+    #[error(transparent)]
+    Transaction(#[from] transaction::Error),
     /// A row of a table breaks the table's documented invariants
     /// (a missing required column, an unknown foreign key, a cycle…).
     /// Windows reports these as internal errors (2xxx) and ends with 1603.
@@ -144,6 +128,30 @@ pub enum Error {
         /// What is not supported.
         message: String,
     },
+    /// The Template summary property has no `;` between platforms and languages.
+    #[error("the package's Template summary property {template:?} is not platform;languages")]
+    TemplateInvalid {
+        /// The Template value.
+        template: String,
+    },
+    /// An x64 package whose schema (Page Count) is below 200, which 64-bit packages need.
+    #[error(
+        "the package is for x64 ({template:?}) but its schema is {schema}: 64-bit packages need 200 or more"
+    )]
+    SchemaTooLow {
+        /// The Template value.
+        template: String,
+        /// The Page Count summary property.
+        schema: i32,
+    },
+    /// None of the Template's languages is a locale of this machine.
+    #[error(
+        "none of the languages of the Template summary property {template:?} is a locale Windows knows"
+    )]
+    LanguageUnsupported {
+        /// The Template value.
+        template: String,
+    },
     /// The installation source (an external cabinet, an uncompressed file)
     /// is not available. `msiexec` still returns 1603 for a missing payload
     /// during InstallFiles; this variant is for callers that need to tell the
@@ -186,12 +194,14 @@ impl Error {
             Error::UserExit => (1602, "ERROR_INSTALL_USEREXIT"),
             Error::Suspended => (1604, "ERROR_INSTALL_SUSPEND"),
             Error::UnknownProduct { .. } => (1605, "ERROR_UNKNOWN_PRODUCT"),
-            Error::AlreadyRunning { .. } => (1618, "ERROR_INSTALL_ALREADY_RUNNING"),
+            Error::Transaction(e) => (e.code(), e.name()),
             Error::LogFailure { .. } => (1622, "ERROR_INSTALL_LOG_FAILURE"),
-            Error::PackageOpenFailed { .. } => (1619, "ERROR_INSTALL_PACKAGE_OPEN_FAILED"),
-            Error::PackageInvalid { .. } => (1620, "ERROR_INSTALL_PACKAGE_INVALID"),
+            Error::Package(e) => (e.code(), e.name()),
             Error::TransformFailure { .. } => (1624, "ERROR_INSTALL_TRANSFORM_FAILURE"),
+            Error::SchemaTooLow { .. } => (1620, "ERROR_INSTALL_PACKAGE_INVALID"),
+            Error::LanguageUnsupported { .. } => (1623, "ERROR_INSTALL_LANGUAGE_UNSUPPORTED"),
             Error::PlatformUnsupported { .. } => (1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED"),
+            Error::TemplateInvalid { .. } => (1636, "ERROR_PATCH_PACKAGE_INVALID"),
             Error::InvalidCommandLine { .. } => (1639, "ERROR_INVALID_COMMAND_LINE"),
         }
     }
@@ -277,19 +287,19 @@ mod tests {
             },
             Error::UserExit,
             Error::Suspended,
-            Error::AlreadyRunning { root: "/".into() },
+            Error::Transaction(transaction::Error::AlreadyRunning { root: "/".into() }),
             Error::LogFailure {
                 path: "l".into(),
                 source: io::Error::from(io::ErrorKind::PermissionDenied),
             },
-            Error::PackageOpenFailed {
+            Error::Package(package::Error::PackageOpenFailed {
                 path: "p".into(),
                 source: io::Error::from(io::ErrorKind::NotFound),
-            },
-            Error::PackageInvalid {
+            }),
+            Error::Package(package::Error::PackageInvalid {
                 path: "p".into(),
                 reason: "x".into(),
-            },
+            }),
             Error::bad_row("File", "k", "x"),
             Error::OutsideRoot {
                 root: "/r".into(),
@@ -310,6 +320,16 @@ mod tests {
             Error::PlatformUnsupported {
                 message: "x".into(),
             },
+            Error::TemplateInvalid {
+                template: "x".into(),
+            },
+            Error::SchemaTooLow {
+                template: "x".into(),
+                schema: 100,
+            },
+            Error::LanguageUnsupported {
+                template: "x".into(),
+            },
             Error::SourceAbsent { path: "p".into() },
             Error::UnknownProduct {
                 product_code: "{X}".into(),
@@ -329,7 +349,9 @@ mod tests {
             (1622, "ERROR_INSTALL_LOG_FAILURE"),
             (1619, "ERROR_INSTALL_PACKAGE_OPEN_FAILED"),
             (1620, "ERROR_INSTALL_PACKAGE_INVALID"),
+            (1623, "ERROR_INSTALL_LANGUAGE_UNSUPPORTED"),
             (1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED"),
+            (1636, "ERROR_PATCH_PACKAGE_INVALID"),
             (1639, "ERROR_INVALID_COMMAND_LINE"),
         ];
         for err in all_errors() {
@@ -339,10 +361,10 @@ mod tests {
         assert_eq!(Error::UserExit.code(), 1602);
         assert_eq!(Error::failure("x").code(), 1603);
         assert_eq!(
-            Error::PackageInvalid {
+            Error::Package(package::Error::PackageInvalid {
                 path: "p".into(),
                 reason: "r".into()
-            }
+            })
             .name(),
             "ERROR_INSTALL_PACKAGE_INVALID"
         );

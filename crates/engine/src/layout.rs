@@ -64,6 +64,27 @@ impl Layout {
             Layout::Fhs => fhs_folders(&account.home, per_machine),
         }
     }
+
+    /// The program-files folders of a dual-purpose package installed per user
+    /// (`ALLUSERS=2` with `MSIINSTALLPERUSER=1`): Windows Installer 5 points
+    /// ProgramFilesFolder, ProgramFiles64Folder, CommonFilesFolder and
+    /// CommonFiles64Folder at the user's own (FOLDERID_UserProgramFiles and
+    /// FOLDERID_UserProgramFilesCommon; "Single Package Authoring").
+    pub fn per_user_program_folders(self, account: &Account) -> Vec<(&'static str, PathBuf)> {
+        let programs = match self {
+            Layout::Windows => {
+                PathBuf::from(format!("Users/{}/AppData/Local/Programs", account.name))
+            }
+            Layout::Fhs => account.home.join(".local/opt"),
+        };
+        let common = programs.join("Common");
+        vec![
+            ("ProgramFilesFolder", programs.clone()),
+            ("ProgramFiles64Folder", programs),
+            ("CommonFilesFolder", common.clone()),
+            ("CommonFiles64Folder", common),
+        ]
+    }
 }
 
 impl fmt::Display for Layout {

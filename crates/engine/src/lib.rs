@@ -15,12 +15,13 @@
 //!   standard folders point under a root: `fhs` or `windows`), the Directory resolution that
 //!   keeps every target under the root ([`place_under_root`], [`confine`]), and costing
 //!   ([`CostPlan`]: feature and component selection, file versioning).
-//! * **Cabinets** — [`extract`] streams a cabinet's files out in one pass per folder and
-//!   verifies every data block's checksum and every file's size.
+//! * **Cabinets** — the `cabinet` crate streams a cabinet's files out in one pass per
+//!   folder and verifies every data block's checksum and every file's size.
 //! * **Execution** — the session ([`install`], [`InstallRequest`], [`InstallReport`]), the
 //!   sequence runner, one module per standard action, custom actions run as host programs
-//!   (their command lines split by Windows' rules, never handed to a shell), the staging
-//!   area, the root's install lock and the verbose log.
+//!   (their command lines split by Windows' rules, never handed to a shell) and the verbose
+//!   log. The root's lock, journal and staging area are the `transaction` crate's; the
+//!   engine tells it which state folders and files are its own.
 //!
 //! Two promises shape the execution side. **Nothing is written outside the root** (the log
 //! file and private temp files aside): every path is walked from the root's open folder
@@ -67,28 +68,20 @@ mod cost;
 mod directory;
 mod error;
 mod layout;
-mod package;
+mod platform;
 mod properties;
 mod registry;
-pub mod tables;
-mod version;
 
 // --- execution ---
 mod actions;
 mod closing;
 mod cmdline;
 mod custom_action;
-mod journal;
-mod lock;
 mod log;
 mod rm;
 mod sequence;
 mod session;
-mod stage;
 mod uninstall;
-
-// --- cabinets ---
-mod cabinet;
 
 // --- re-exports: model ---
 pub use cost::{
@@ -102,20 +95,19 @@ pub use directory::{
 };
 pub use error::{Error, Outcome, Result, exit_status};
 pub use layout::{Account, Layout, folder_value};
-pub use package::{Package, StreamReader, Summary, table_kind_name};
 pub use properties::{
     ChangeHook, InitOptions, Properties, PropertyChange, STATE_REQUEST_PROPERTIES, StateView,
     UiLevel, initialize, is_public, machine_properties,
 };
 pub use registry::{ComponentRecord, DATABASE_NAME, ProductRecord, Registry, upgrade_matches};
-pub use version::{Version, file_version};
+
+// --- re-exports: the package crate, during the move to it (use `package::` directly) ---
+pub use package::{
+    Error as PackageError, Package, StreamReader, Summary, Version, file_version, table_kind_name,
+    tables,
+};
 
 // --- re-exports: execution ---
 pub use rm::{AppInUse, FilesInUseChoice, LegacyFilesInUseChoice};
 pub use session::{InstallReport, InstallRequest, InstallUi, NoUi, cancel_on_signals, install};
 pub use uninstall::{UninstallRequest, UninstallTarget, uninstall};
-
-// --- re-exports: cabinets ---
-pub use cabinet::{
-    CabinetEntry, CabinetError, Compression, FileWriter, Sink, extract, extract_to, list,
-};

@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! === Verbose logging started: 11/26/2026  02:15:02  Build type: SHIP UNICODE 5.00.10011.00  Calling process: /usr/bin/rmsi ===
+//! MSI (s) (4F:4F) [02:15:02:500]: Engine: rmsi 0.1.0 (Windows Installer 5.0 behaviour, running on Linux)
 //! MSI (s) (4F:4F) [02:15:02:512]: Doing action: InstallValidate
 //! Action start 02:15:02: InstallValidate.
 //! MSI (s) (4F:4F) [02:15:02:530]: RESTART MANAGER: Session opened.
@@ -15,8 +16,7 @@
 //! === Verbose logging stopped: 11/26/2026  02:15:03 ===
 //! ```
 //!
-//! Times are UTC: the engine has no time-zone database of its own, and a log compared across
-//! machines reads more easily in one zone. `PP:TT` are the last two hex digits of the process
+//! Times are the system's local time, as Windows writes them. `PP:TT` are the last two hex digits of the process
 //! and thread ids, as Windows prints them.
 //!
 //! Values of hidden properties (the Restart Manager session key, and every name listed in
@@ -138,6 +138,12 @@ impl Log {
             "=== Verbose logging started: {}  {}  Build type: SHIP UNICODE 5.00.10011.00  Calling process: {exe} ===",
             now.date(),
             now.hms()
+        ));
+        // msiexec names its engine in the first line's build type (kept as Windows'
+        // for log parsers); this line names the engine that really ran.
+        log.engine(&format!(
+            "Engine: rmsi {} (Windows Installer 5.0 behaviour, running on Linux)",
+            env!("CARGO_PKG_VERSION")
         ));
         Ok(log)
     }
@@ -315,11 +321,16 @@ mod tests {
         f(&mut log);
         log.finish(1603);
         drop(log);
-        fs_err::read_to_string(&path)
+        let mut lines: Vec<String> = fs_err::read_to_string(&path)
             .expect("read log")
             .lines()
             .map(str::to_string)
-            .collect()
+            .collect();
+        // The second line names the engine; the tests below read what follows it.
+        let engine = format!("]: Engine: rmsi {} (", env!("CARGO_PKG_VERSION"));
+        assert!(lines[1].contains(&engine), "{}", lines[1]);
+        lines.remove(1);
+        lines
     }
 
     fn is_hms(s: &str) -> bool {

@@ -37,7 +37,7 @@ use msi_expr::{ConditionResult, InstallState, Lookup};
 
 use crate::error::Result;
 use crate::layout::{Account, Layout, folder_value};
-use crate::package::Package;
+use package::Package;
 
 /// One property change, as the log reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -400,10 +400,12 @@ pub fn initialize(props: &mut Properties, package: &Package, opts: &InitOptions)
     if !props.contains("INSTALLLEVEL") {
         props.set("INSTALLLEVEL", "1");
     }
+    let mut dual_purpose_per_user = false;
     if props.get_str("ALLUSERS") == Some("2") {
-        let per_user = props.get_str("MSIINSTALLPERUSER") == Some("1") || !privileged;
-        if per_user {
+        let asked = props.get_str("MSIINSTALLPERUSER") == Some("1");
+        if asked || !privileged {
             props.remove("ALLUSERS");
+            dual_purpose_per_user = asked;
         } else {
             props.set("ALLUSERS", "1");
         }
@@ -415,6 +417,11 @@ pub fn initialize(props: &mut Properties, package: &Package, opts: &InitOptions)
             if name != "ROOTDRIVE" {
                 props.set(name, &folder_value(&root.join(rel)));
             }
+        }
+    }
+    if dual_purpose_per_user {
+        for (name, rel) in opts.layout.per_user_program_folders(&opts.account) {
+            props.set(name, &folder_value(&root.join(rel)));
         }
     }
     Ok(())
@@ -431,9 +438,11 @@ fn environment(
     let package_path = package.path().to_string_lossy().into_owned();
     env.push(("DATABASE", package_path.clone()));
     env.push(("OriginalDatabase", package_path));
-    let source = folder_value(&package.source_dir());
-    env.push(("SourceDir", source.clone()));
-    env.push(("SOURCEDIR", source));
+    // SourceDir and SOURCEDIR stay unset until ResolveSource, ProcessComponents or
+    // InstallFiles sets them ("SourceDir property"), as Windows Installer leaves them.
+    if let Some(code) = &package.summary().revision {
+        env.push(("PackageCode", code.clone()));
+    }
     if let Some(pages) = package.summary().page_count {
         env.push(("VersionDatabase", pages.to_string()));
     }

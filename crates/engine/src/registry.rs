@@ -36,7 +36,7 @@ use crate::error::{Error, Result};
 use crate::properties::Properties;
 use crate::tables::component;
 use crate::tables::upgrade::{self, UpgradeRow};
-use crate::version::Version;
+use package::Version;
 
 /// The database file's name in the state folder.
 pub const DATABASE_NAME: &str = "products.db";
@@ -236,6 +236,21 @@ pub struct Registry {
 
 /// The cache folder's name in the state folder.
 const CACHE_DIR: &str = "packages";
+
+/// What a transaction on a root must know of the registry's state: the state folders of
+/// both layouts (where a dead install's journal may be), the database with the files
+/// SQLite keeps beside it while writing, and the package cache.
+pub(crate) fn state_files() -> transaction::StateFiles {
+    let dirs = [crate::layout::Layout::Fhs, crate::layout::Layout::Windows]
+        .map(|layout| layout.state_dir(Path::new("")));
+    transaction::StateFiles {
+        companions: ["-journal", "-wal", "-shm"]
+            .iter()
+            .map(|side| format!("{DATABASE_NAME}{side}"))
+            .collect(),
+        ..transaction::StateFiles::new(dirs, DATABASE_NAME, CACHE_DIR)
+    }
+}
 
 impl Registry {
     /// Opens the registry in `state_dir` (the folder need not exist). An

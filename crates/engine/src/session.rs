@@ -30,15 +30,14 @@ use crate::actions::Context;
 use crate::custom_action::Running;
 use crate::error::{Error, Outcome, Result};
 use crate::layout::Layout;
-use crate::lock::RootLock;
 use crate::log::Log;
-use crate::package::Package;
 use crate::properties::UiLevel;
 use crate::rm::{AppInUse, Control, FilesInUseChoice, RmGlue};
 use crate::sequence::{self, ActionResult, Which};
-use crate::stage::Stage;
 use crate::tables::custom_action::CustomActionRow;
 use crate::tables::sequence::{SequenceRow, SequenceTable};
+use package::Package;
+use transaction::{RootLock, Transaction as Stage};
 
 /// Everything an installation is asked to do.
 #[derive(Debug, Clone)]
@@ -214,7 +213,7 @@ fn run_locked(
         Ok(r) => r,
         Err(e) => return (Err(Error::io(&request.root, e)), Vec::new()),
     };
-    let lock = match RootLock::acquire(&root) {
+    let lock = match RootLock::acquire(&root, crate::registry::state_files()) {
         Ok(l) => {
             for line in l.recovered() {
                 log.engine(line);
@@ -227,11 +226,14 @@ fn run_locked(
                 root.display()
             ));
             remove_made(&made_root);
-            return (Err(e), Vec::new());
+            return (Err(e.into()), Vec::new());
         }
     };
     let started = std::time::Instant::now();
-    let package = match Package::open(&request.package) {
+    let package = match Package::open(&request.package)
+        .map_err(Error::from)
+        .and_then(|p| crate::platform::check_template(p.summary()).map(|()| p))
+    {
         Ok(p) => {
             tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, "package opened");
             p
@@ -531,7 +533,8 @@ impl<'a, 'l> Session<'a, 'l> {
     }
 
     /// Records why the install fails (the first reason wins) and returns the failure.
-    pub(crate) fn fail(&mut self, err: Error) -> ActionResult {
+    pub(crate) fn fail(&mut self, err: impl Into<Error>) -> ActionResult {
+        let err = err.into();
         self.log.engine(&format!("Error: {err}"));
         let result = match err {
             Error::UserExit => ActionResult::UserExit,
@@ -650,6 +653,9 @@ impl<'a, 'l> Session<'a, 'l> {
     /// InstallExecuteSequence (started by ExecuteAction or by the top-level action).
     pub(crate) fn execute_sequence(&mut self) -> ActionResult {
         self.execute_sequence_ran = true;
+        // The top-level action the execute sequence runs for ("EXECUTEACTION property").
+        let action = self.prop("ACTION").unwrap_or_else(|| "INSTALL".to_string());
+        self.set_prop("EXECUTEACTION", &action);
         self.log.engine("Running ExecuteSequence");
         let rows = self.execute_rows.clone();
         let r = sequence::run(&rows, Which::Execute, self);
@@ -729,7 +735,7 @@ impl<'a, 'l> Session<'a, 'l> {
         let removed = self.ctx.product_removed();
         if removed {
             if let Some(stage) = self.stage.as_mut() {
-                stage.before_registry_write()?;
+                stage.before_state_write()?;
             }
             let db = self.ctx.unregister_product()?;
             self.log.engine(&format!(
@@ -739,7 +745,7 @@ impl<'a, 'l> Session<'a, 'l> {
             ));
         } else if self.register_product {
             if let Some(stage) = self.stage.as_mut() {
-                stage.before_registry_write()?;
+                stage.before_state_write()?;
             }
             let started = std::time::Instant::now();
             let db = self.ctx.record_product(&self.package)?;
@@ -756,7 +762,7 @@ impl<'a, 'l> Session<'a, 'l> {
         if !self.shares_stage
             && let Some(stage) = self.stage.take()
         {
-            stage.finish();
+            stage.commit();
         }
         if removed && !self.nested {
             crate::uninstall::tidy_state(self);
@@ -792,7 +798,7 @@ impl<'a, 'l> Session<'a, 'l> {
             let _ = crate::actions::custom::run_deferred(self, action, "rollback");
         }
         if let Some(stage) = self.stage.take() {
-            stage.discard();
+            stage.rollback();
         }
         for PendingAsync {
             name, mut running, ..
@@ -973,10 +979,9 @@ impl Session<'_, '_> {
             ));
             return ActionResult::NotCalled;
         }
-        self.log
-            .engine(&format!("Note: 1: 2726 2: {action} (action not found)"));
-        self.fail(Error::failure(format!(
-            "action {action} is not a standard action, a custom action or a dialog (internal error 2726)"
-        )))
+        // Windows Installer logs internal error 2726 ("Action not found") as a note and
+        // goes on: the action returns 0 and the sequence continues.
+        self.log.engine(&format!("Note: 1: 2726 2: {action}"));
+        ActionResult::NotCalled
     }
 }

@@ -24,10 +24,10 @@ use std::path::PathBuf;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::log::Log;
-use crate::package::Package;
 use crate::properties::UiLevel;
 use crate::registry::Registry;
 use crate::session::{InstallReport, InstallRequest, InstallUi, Session, install};
+use package::Package;
 
 /// What to uninstall.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::Path;
 
 use engine::tables::sequence::{SequenceTable, ordered};
-use engine::{CostTables, Error, Package, Properties, plan};
+use engine::{CostTables, Error, Package, PackageError, Properties, plan};
 use model_util::{in_memory, model_package, property_columns, s};
 
 #[test]
@@ -109,7 +109,7 @@ fn missing_unreadable_and_invalid_packages_are_classified() {
     let cut = dir.path().join("cut.msi");
     std::fs::write(&cut, &bytes[..1536]).unwrap();
     let err = Package::open(&cut).unwrap_err();
-    assert!(matches!(err, Error::PackageInvalid { .. }), "{err}");
+    assert!(matches!(err, PackageError::PackageInvalid { .. }), "{err}");
     assert_eq!(err.name(), "ERROR_INSTALL_PACKAGE_INVALID");
     // A compound file that is not an installer database (a patch).
     let patch = in_memory(msi::PackageType::Patch, vec![]);
@@ -224,7 +224,7 @@ fn hostile_file_names_are_refused() {
         let bytes = in_memory(msi::PackageType::Installer, vec![file_table(name)]);
         let p = Package::from_bytes("/pkg/h.msi", bytes).unwrap();
         let err = p.files().unwrap_err();
-        assert!(matches!(err, Error::BadRow { .. }), "{name}: {err}");
+        assert!(matches!(err, PackageError::BadRow { .. }), "{name}: {err}");
         assert_eq!(err.code(), 1603);
         assert!(err.to_string().contains("table File"), "{err}");
     }

@@ -95,8 +95,10 @@ fn windows_layout_folders_and_os() {
     assert_eq!(get("ProductLanguage"), "1033");
     assert_eq!(get("UpgradeCode"), "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}");
     assert_eq!(get("MYPROP"), "authored");
-    let dir = format!("{}/", msi.parent().unwrap().display());
-    assert_eq!(get("SourceDir"), dir);
+    // SourceDir waits for ResolveSource (or ProcessComponents, InstallFiles).
+    assert!(p.get_str("SourceDir").is_none());
+    assert!(p.get_str("SOURCEDIR").is_none());
+    assert_eq!(Some(get("PackageCode")), package.summary().revision.clone());
     assert_eq!(get("OriginalDatabase"), msi.display().to_string());
     assert_eq!(get("DATABASE"), msi.display().to_string());
     assert!(!get("ComputerName").is_empty());
@@ -177,6 +179,47 @@ fn allusers_2_resolves_by_privilege_and_msiinstallperuser() {
     );
     assert!(p.get_str("ALLUSERS").is_none());
     assert_eq!(p.get_str("DesktopFolder"), Some("/r/Users/alice/Desktop/"));
+    // A dual-purpose package installed per user gets the user's program folders
+    // (Windows Installer 5, "Single Package Authoring").
+    for (name, value) in [
+        (
+            "ProgramFilesFolder",
+            "/r/Users/alice/AppData/Local/Programs/",
+        ),
+        (
+            "ProgramFiles64Folder",
+            "/r/Users/alice/AppData/Local/Programs/",
+        ),
+        (
+            "CommonFilesFolder",
+            "/r/Users/alice/AppData/Local/Programs/Common/",
+        ),
+        (
+            "CommonFiles64Folder",
+            "/r/Users/alice/AppData/Local/Programs/Common/",
+        ),
+    ] {
+        assert_eq!(p.get_str(name), Some(value), "{name}");
+    }
+    let p = init(
+        &package,
+        Path::new("/r"),
+        Layout::Fhs,
+        &[("ALLUSERS", "2"), ("MSIINSTALLPERUSER", "1")],
+    );
+    assert_eq!(
+        p.get_str("ProgramFilesFolder"),
+        Some("/r/home/alice/.local/opt/")
+    );
+    // Per machine, and a per-user package that is not dual-purpose, keep Program Files.
+    for cmdline in [&[("ALLUSERS", "2")][..], &[("ALLUSERS", "")][..]] {
+        let p = init(&package, Path::new("/r"), Layout::Windows, cmdline);
+        assert_eq!(
+            p.get_str("ProgramFilesFolder"),
+            Some("/r/Program Files (x86)/"),
+            "{cmdline:?}"
+        );
+    }
 }
 
 #[test]

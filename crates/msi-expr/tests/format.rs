@@ -746,3 +746,33 @@ fn more_windows_verified_vectors() {
         assert_eq!(format_record(&r, Some(&l)), want);
     }
 }
+
+/// `[0]` inserts field 0's text once: with a package, the property pass copies that text
+/// as it is instead of formatting what it contains a second time (MsiFormatRecord: the
+/// template is not re-scanned where it was inserted).
+#[test]
+fn field_zero_inserted_text_is_not_formatted_again() {
+    let pkg = package(&[("Prop", "x"), ("Empty", "")]);
+    type Case = (&'static str, &'static [(usize, V)], &'static str);
+    let cases: &[Case] = &[
+        ("[0] [Prop]", &[], "[0] [Prop] x"),
+        ("[1] test [0]", &[(1, V::S("boo"))], "boo test [1] test [0]"),
+        ("[Prop]-[0]-[\\[]", &[], "x-[Prop]-[0]-[\\[]-["),
+        ("{a[0]b} [Prop]", &[], "a{a[0]b} [Prop]b x"),
+        // Text from other fields is still formatted in the property pass.
+        ("[1] [0]", &[(1, V::S("[Prop]"))], "x [1] [0]"),
+    ];
+    for (template, fields, expected) in cases {
+        let r = record(Some(template), 3, fields);
+        assert_eq!(
+            format_record(&r, Some(&pkg)),
+            *expected,
+            "template {template:?}"
+        );
+    }
+    // A Formatted column is formatted as a record whose field 0 is the value.
+    assert_eq!(format_string("[Prop]:[0]", &pkg), "x:[Prop]:[0]");
+    // Without a package nothing changes: pass 1 never re-reads what it inserted.
+    let r = record(Some("[0] [Prop]"), 3, &[]);
+    assert_eq!(format_record(&r, None), "[0] [Prop] [Prop]");
+}

@@ -1,5 +1,4 @@
-//! The one place the package types come from. The package reader lives in the
-//! engine for now; when it moves to its own crate only these lines change.
+//! The one place the package types come from: the package crate (rmsi-package).
 
-pub(crate) use engine::Package;
-pub(crate) use engine::tables::{ColumnKind, Table, Value};
+pub(crate) use package::Package;
+pub(crate) use package::{ColumnKind, Table, Value};

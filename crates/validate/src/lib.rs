@@ -3,7 +3,7 @@
 //! Orca, msival2 and `wix msi validate` run on Windows, plus this project's
 //! own rules on the Restart Manager session key.
 //!
-//! [`validate`] reads an opened [`engine::Package`] (no installer
+//! [`validate`] reads an opened [`package::Package`] (no installer
 //! execution) and returns a [`Report`] of [`Finding`]s: the rule, its
 //! [`Severity`], the table, row and column concerned, and Microsoft's
 //! message text. [`RULES`] lists every rule with its help text; [`Options`]
@@ -24,13 +24,13 @@
 //! # Example
 //!
 //! ```no_run
-//! let package = engine::Package::open("product.msi")?;
+//! let package = package::Package::open("product.msi")?;
 //! let report = validate::validate(&package, &validate::Options::default());
 //! for finding in &report.findings {
 //!     println!("{finding}");
 //! }
 //! println!("{} errors, {} warnings", report.errors(), report.warnings());
-//! # Ok::<(), engine::Error>(())
+//! # Ok::<(), package::Error>(())
 //! ```
 
 #![warn(missing_docs)]

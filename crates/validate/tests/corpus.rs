@@ -48,7 +48,7 @@ fn corpus_findings_are_recorded() {
                 .to_string_lossy(),
             path.file_name().unwrap().to_string_lossy()
         );
-        let package = match engine::Package::open(path) {
+        let package = match package::Package::open(path) {
             Ok(p) => p,
             Err(e) => {
                 writeln!(text, "{id}: unreadable ({})", e.name()).unwrap();

@@ -15,7 +15,7 @@ fn package_path(name: &str) -> PathBuf {
 }
 
 fn report(name: &str) -> Report {
-    let package = engine::Package::open(package_path(name))
+    let package = package::Package::open(package_path(name))
         .unwrap_or_else(|e| panic!("open {name}.msi: {e}"));
     validate(&package, &Options::default())
 }
@@ -84,7 +84,7 @@ fn every_rule_is_broken_by_one_package_and_passes_on_its_fix() {
             .unwrap_or_else(|| panic!("{} has no test package", rule.id));
         let only = Options::from_lists(Some(rule.id), None).unwrap();
         let run = |name: &str| {
-            let package = engine::Package::open(package_path(name)).unwrap();
+            let package = package::Package::open(package_path(name)).unwrap();
             validate(&package, &only).findings
         };
         let found = run(broken);
@@ -172,7 +172,7 @@ fn a_syntax_error_names_the_column_and_the_position() {
 
 #[test]
 fn only_and_skip_pick_the_rules() {
-    let package = engine::Package::open(package_path("components")).unwrap();
+    let package = package::Package::open(package_path("components")).unwrap();
     let only = Options::from_lists(Some("ice30,ICE21"), None).unwrap();
     let r = validate(&package, &only);
     assert!(
@@ -194,7 +194,7 @@ fn only_and_skip_pick_the_rules() {
 #[test]
 fn rmsi01_on_the_seed_package() {
     let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/packages/rmkey.msi");
-    let package = engine::Package::open(&seed).unwrap();
+    let package = package::Package::open(&seed).unwrap();
     let only = Options::from_lists(Some("RMSI01"), None).unwrap();
     let found = validate(&package, &only).findings;
     let rows: Vec<_> = found.iter().map(|f| f.row.clone().unwrap()).collect();

@@ -43,9 +43,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use engine::tables::sequence::{SequenceRow, SequenceTable};
-use engine::tables::{ColumnKind, Table, Value};
-use engine::{Package, table_kind_name};
+use package::tables::sequence::{SequenceRow, SequenceTable};
+use package::tables::{ColumnKind, Table, Value};
+use package::{Package, table_kind_name};
 use serde_json::json;
 
 /// Windows' ERROR_INVALID_TABLE.

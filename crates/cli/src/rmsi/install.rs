@@ -102,7 +102,7 @@ pub(crate) fn run(args: InstallArgs) -> anyhow::Result<ExitCode> {
         properties,
         custom_actions: !c.no_custom_actions,
     };
-    Ok(execute(&request))
+    Ok(execute(&request, super::Closing::Always))
 }
 
 /// The default UI level: basic on a terminal, none otherwise.
@@ -115,14 +115,15 @@ pub(crate) fn default_ui() -> UiLevel {
 }
 
 /// Runs the request with the terminal UI and turns its result into the exit status.
-pub(crate) fn execute(request: &InstallRequest) -> ExitCode {
-    execute_with(request.ui_level, |ui| engine::install(request, ui))
+pub(crate) fn execute(request: &InstallRequest, closing: super::Closing) -> ExitCode {
+    execute_with(request.ui_level, closing, |ui| engine::install(request, ui))
 }
 
 /// Runs `engine::install` or `engine::uninstall` with the terminal UI at `level` and turns
 /// its result into the exit status.
 pub(crate) fn execute_with(
     level: UiLevel,
+    closing: super::Closing,
     run: impl FnOnce(&mut dyn InstallUi) -> engine::InstallReport,
 ) -> ExitCode {
     let mut ui = TerminalUi::new(level);
@@ -133,7 +134,7 @@ pub(crate) fn execute_with(
     let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&mut ui)));
     ui.done();
     match report {
-        Ok(report) => super::finish(&report),
+        Ok(report) => super::finish(&report, closing),
         Err(_) => {
             eprintln!("rmsi: 1603 ERROR_INSTALL_FAILURE: internal error (a bug in rmsi)");
             ExitCode::from(engine::exit_status(1603))

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use engine::UiLevel;
 
 mod expr;
 mod info;
@@ -35,6 +36,13 @@ enum Command {
     Format(expr::FormatArgs),
     /// Validate a package: Windows Installer's ICE rules, without installing it.
     Validate(validate::ValidateArgs),
+    /// Print the completion script for bash, zsh or fish on standard output.
+    Completions(crate::docs::CompletionsArgs),
+}
+
+/// The clap definition of the command line (for `--help`, man pages and completions).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 /// Runs `rmsi` with the process's arguments and returns its exit status.
@@ -53,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Condition(args) => expr::run_condition(args),
         Command::Format(args) => expr::run_format(args),
         Command::Validate(args) => validate::run(args),
+        Command::Completions(args) => crate::docs::print_completions(command(), &args),
     };
     match result {
         Ok(code) => code,
@@ -125,10 +134,37 @@ pub(crate) fn parse_property(arg: &str) -> Result<(String, String), String> {
     Ok((check_property_name(name)?, value.to_string()))
 }
 
-/// Prints the result (`rmsi: CODE NAME: message` on stderr) and picks the exit status:
-/// the code modulo 256.
-pub(crate) fn finish(report: &engine::InstallReport) -> ExitCode {
+/// When the closing line (`rmsi: CODE NAME…` on stderr) is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Closing {
+    /// Always (`rmsi install`, `rmsi uninstall`).
+    Always,
+    /// Only when the result is not 0: `rmsi msiexec … /qn`, silent on success as msiexec
+    /// is. Any other result is still printed, since the exit status holds only 8 bits.
+    UnlessSuccess,
+}
+
+impl Closing {
+    /// msiexec's rule: silent on success when there is no UI (`/qn`, `/quiet`).
+    pub(crate) fn for_msiexec(level: UiLevel) -> Closing {
+        if level == UiLevel::None {
+            Closing::UnlessSuccess
+        } else {
+            Closing::Always
+        }
+    }
+}
+
+/// Prints the result (`rmsi: CODE NAME: message` on stderr, as `closing` says) and picks
+/// the exit status: the code modulo 256.
+pub(crate) fn finish(report: &engine::InstallReport, closing: Closing) -> ExitCode {
     let code = report.code();
+    if code == 0 && closing == Closing::UnlessSuccess {
+        if let Some(err) = &report.log_error {
+            eprintln!("rmsi: warning: the log could not be written completely: {err}");
+        }
+        return ExitCode::SUCCESS;
+    }
     let mut line = format!("rmsi: {code} {}", report.name());
     match &report.result {
         Err(err) => line.push_str(&format!(": {err}")),

@@ -26,10 +26,10 @@ use engine::{InstallRequest, Layout, UiLevel, UninstallRequest};
 
 /// Arguments of `rmsi msiexec` (parsed by hand: msiexec's syntax is not clap's).
 #[derive(Debug, clap::Args)]
-#[command(after_help = super::EXIT_HELP)]
+#[command(after_help = format!("{OPTIONS}\n\n{}", super::EXIT_HELP))]
 pub(crate) struct MsiexecArgs {
-    /// msiexec options: /i PKG, /qn /qb /qr /qf /quiet /passive, /l*v FILE, /log FILE,
-    /// /norestart, NAME=VALUE; and this tool's --root DIR and --layout fhs|windows.
+    /// msiexec options (listed below): /i PKG, /x PKG|{PRODUCT-CODE}, /qn, /l*v FILE,
+    /// NAME=VALUE...; and this tool's --root DIR and --layout fhs|windows.
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
@@ -78,31 +78,61 @@ pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
                 properties: p.properties,
                 custom_actions: true,
             };
-            Ok(super::install::execute(&request))
+            Ok(super::install::execute(
+                &request,
+                super::Closing::for_msiexec(ui_level),
+            ))
         }
         Ok(Request::Uninstall(p)) => {
+            let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
             let request = UninstallRequest {
                 target: super::uninstall::target_of(&p.package.to_string_lossy()),
                 root: p.root,
                 layout: p.layout,
-                ui_level: p.ui.unwrap_or_else(super::install::default_ui),
+                ui_level,
                 log: p.log,
                 log_append: p.log_append,
                 properties: p.properties,
                 custom_actions: true,
             };
-            Ok(super::uninstall::execute(&request))
+            Ok(super::uninstall::execute(
+                &request,
+                super::Closing::for_msiexec(ui_level),
+            ))
         }
         Err(msg) => Ok(super::usage_error(&format!("{msg}\n\n{}", usage()))),
     }
 }
 
-fn usage() -> &'static str {
-    "Usage: rmsi msiexec [--root DIR] [--layout fhs|windows] /i PKG.msi [/qn|/qb|/qr|/qf|/quiet|/passive]\n\
+/// Every msiexec option, with what this engine does with it: `--help` and `/?` print it.
+const OPTIONS: &str = "\
+msiexec options (case-insensitive; / or - may start them):
+  /i PKG, /package PKG   install PKG
+  /x PKG|{PRODUCT-CODE}, /uninstall ...
+                         remove the product (REMOVE=ALL); 1605 if it is not installed
+  /q, /qn, /quiet        no UI; /qb /passive basic, /qr reduced, /qf full; + - ! modifiers
+                         are accepted (the terminal UI has no modal dialogs to hide)
+  /l[iwearucmopvx+!*] FILE, /log FILE
+                         the verbose log (the engine writes every category; + appends)
+  /norestart             REBOOT=ReallySuppress;  /forcerestart REBOOT=Force;
+  /promptrestart         REBOOTPROMPT=\"\" (this engine never restarts the machine)
+  NAME=VALUE             a public property; \"quoted values\" keep their spaces
+  /?, /h, /help          this text
+Not supported yet, each ending with 1639 ERROR_INVALID_COMMAND_LINE and nothing done:
+  /f[pecmsuavo]          repair
+  /a                     administrative install
+  /p, /update            apply patches
+  /j[u|m], /y, /z        advertise, register and unregister the engine
+This tool's own options: --root DIR (the target root, default /) and --layout fhs|windows.";
+
+fn usage() -> String {
+    format!(
+        "Usage: rmsi msiexec [--root DIR] [--layout fhs|windows] /i PKG.msi [/qn|/qb|/qr|/qf|/quiet|/passive]\n\
      \x20                   [/l*v FILE|/log FILE] [/norestart] [NAME=VALUE]...\n\
-     \x20      rmsi msiexec [--root DIR] [--layout fhs|windows] /x PKG.msi|{PRODUCT-CODE} [/qn...]\n\
+     \x20      rmsi msiexec [--root DIR] [--layout fhs|windows] /x PKG.msi|{{PRODUCT-CODE}} [/qn...]\n\
      \x20                   [/l*v FILE|/log FILE] [/norestart] [NAME=VALUE]...\n\
-     Options are case-insensitive and may start with / or -."
+     \n{OPTIONS}"
+    )
 }
 
 /// Parses msiexec's arguments (spec section 5).

@@ -54,12 +54,14 @@ pub(crate) fn run(args: UninstallArgs) -> anyhow::Result<ExitCode> {
         properties,
         custom_actions: !c.no_custom_actions,
     };
-    Ok(execute(&request))
+    Ok(execute(&request, super::Closing::Always))
 }
 
 /// Runs an uninstall with the terminal UI and turns its result into the exit status.
-pub(crate) fn execute(request: &UninstallRequest) -> ExitCode {
-    execute_with(request.ui_level, |ui| engine::uninstall(request, ui))
+pub(crate) fn execute(request: &UninstallRequest, closing: super::Closing) -> ExitCode {
+    execute_with(request.ui_level, closing, |ui| {
+        engine::uninstall(request, ui)
+    })
 }
 
 #[cfg(test)]

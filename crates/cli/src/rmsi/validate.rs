@@ -32,7 +32,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use engine::Package;
+use package::Package;
 use validate::{Options, validate};
 
 /// Arguments of `rmsi validate`.

@@ -65,6 +65,8 @@ enum Command {
     RegisterRestart(args::RegisterRestartArgs),
     /// Who uses these files, in one shot, without a session.
     Who(who::WhoArgs),
+    /// Print the completion script for bash, zsh or fish on standard output.
+    Completions(crate::docs::CompletionsArgs),
 }
 
 /// A usage error found after clap's own checks (exit status 2).
@@ -78,6 +80,11 @@ impl fmt::Display for UsageError {
 }
 
 impl std::error::Error for UsageError {}
+
+/// The clap definition of the command line (for `--help`, man pages and completions).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
 
 /// Runs `rstmgr` with the process's arguments and returns its exit status.
 pub fn main() -> ExitCode {
@@ -96,6 +103,7 @@ pub fn main() -> ExitCode {
         Command::End(args) => commands::end(args),
         Command::RegisterRestart(args) => commands::register_restart(args),
         Command::Who(args) => who::run(args),
+        Command::Completions(args) => crate::docs::print_completions(command(), &args),
     };
     match result {
         Ok(code) => code,

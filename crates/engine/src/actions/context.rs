@@ -11,10 +11,10 @@ use crate::cost::{CostPlan, CostTables, FileAction, FileSource, InstalledState};
 use crate::directory;
 use crate::error::{Error, Result};
 use crate::layout::folder_value;
-use crate::package::Package;
 use crate::properties::{self, InitOptions, Properties};
 use crate::registry::{ProductRecord, Registry};
 use crate::session::InstallRequest;
+use package::Package;
 
 /// One file InstallFiles must install.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -335,7 +335,7 @@ impl Context {
         // Windows caches the package at RegisterProduct (spec 2.5) so that a product code
         // alone can remove the product later.
         let cached = registry.cache_package(&record.product_code, |out| {
-            package.write_without_cabinets(out)
+            Ok(package.write_without_cabinets(out)?)
         })?;
         record.cached_package = Some(cached.clone());
         if let Err(e) = registry.record(&record) {

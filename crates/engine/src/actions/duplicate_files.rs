@@ -41,7 +41,7 @@ pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
         }
         let r = s
             .rel(&d.to)
-            .and_then(|rel| s.stage().and_then(|st| st.remove(rel)));
+            .and_then(|rel| s.stage().and_then(|st| Ok(st.remove(rel)?)));
         if let Err(e) = r {
             return s.fail(e);
         }
@@ -57,7 +57,7 @@ fn duplicate(s: &mut Session<'_, '_>, original: &str, from: &Path, to: &Path) ->
             // Not staged by this install (kept as it was on disk): copy the file in place,
             // found without following a symlink in the root.
             let from_rel = s.rel(from)?;
-            let Some(st) = crate::stage::lstat_in_root(s.lock, &from_rel) else {
+            let Some(st) = s.lock.lstat(&from_rel) else {
                 return Ok(());
             };
             if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile
@@ -73,7 +73,8 @@ fn duplicate(s: &mut Session<'_, '_>, original: &str, from: &Path, to: &Path) ->
         from.display(),
         to.display()
     ));
-    s.stage()?.place(name, rel).map(|_| ())
+    s.stage()?.place(name, rel)?;
+    Ok(())
 }
 
 /// The duplicates' target paths (for InstallValidate).

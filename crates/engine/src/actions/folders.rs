@@ -22,7 +22,7 @@ pub(crate) fn create_folders(s: &mut Session<'_, '_>) -> ActionResult {
         ));
         let r = s
             .rel(&dir)
-            .and_then(|rel| s.stage().and_then(|st| st.create_dir(rel)));
+            .and_then(|rel| s.stage().and_then(|st| Ok(st.create_dir(rel)?)));
         if let Err(e) = r {
             return s.fail(e);
         }
@@ -44,7 +44,7 @@ pub(crate) fn remove_folders(s: &mut Session<'_, '_>) -> ActionResult {
         ));
         let r = s
             .rel(&dir)
-            .and_then(|rel| s.stage().and_then(|st| st.remove_dir(rel)));
+            .and_then(|rel| s.stage().and_then(|st| Ok(st.remove_dir(rel)?)));
         if let Err(e) = r {
             return s.fail(e);
         }

@@ -4,7 +4,7 @@
 //! Files come from the package's cabinets — embedded (`#name`, a stream of the package) or
 //! external (a `.cab` beside the package) — found through the Media row whose `LastSequence`
 //! covers the file's `Sequence`, or uncompressed from the source folder. Each cabinet is
-//! read once, sequentially ([`crate::cabinet`] verifies every data block's checksum and
+//! read once, sequentially ([`cabinet`] verifies every data block's checksum and
 //! every file's size); a file whose cabinet entry's size differs from its File row's, a
 //! missing cabinet or a file absent from its cabinet fails the install with 1603 and a
 //! message naming it. Nothing is written to a target folder here.
@@ -14,12 +14,12 @@ use std::io;
 use std::path::PathBuf;
 
 use super::FileJob;
-use crate::cabinet::{self, CabinetEntry, Sink};
 use crate::cost::{CabinetLocation, FileSource};
 use crate::error::Error;
 use crate::sequence::ActionResult;
 use crate::session::Session;
-use crate::stage::{Stage, StageDir};
+use cabinet::{CabinetEntry, Sink};
+use transaction::{StageDir, Transaction as Stage};
 
 mod pipeline;
 
@@ -97,7 +97,7 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
         // This thread reads and inflates the cabinet; writer threads create and write the
         // staged files (see `pipeline`).
         let (queues, ends) = Queues::new();
-        let (result, error, n, written) = std::thread::scope(|scope| {
+        let (result, error, n, written, mismatches) = std::thread::scope(|scope| {
             let dir = &dir;
             let writers: Vec<_> = ends
                 .into_iter()
@@ -113,6 +113,7 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
                 rels: &rels,
                 wanted,
                 staged: &mut staged,
+                size_mismatches: Vec::new(),
                 error: None,
                 done: 0,
                 progress: &mut progress,
@@ -125,6 +126,7 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
                 }
             }
             let (error, n) = (sink.error.take(), sink.done);
+            let mismatches = std::mem::take(&mut sink.size_mismatches);
             // Closing the queues ends the writers once they wrote everything sent.
             drop(sink);
             drop(queues);
@@ -137,8 +139,17 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
                     written = r;
                 }
             }
-            (result, error, n, written)
+            (result, error, n, written, mismatches)
         });
+        for (i, size) in mismatches {
+            let job = &jobs[i];
+            s.log.engine(&format!(
+                "Note: file {} ({}): the cabinet holds {size} bytes, the File table says {}; the cabinet's bytes are installed",
+                job.key,
+                job.target.display(),
+                job.size
+            ));
+        }
         // A writer's own error explains a failed send better than the send does.
         written?;
         if let Err(e) = result {
@@ -158,13 +169,14 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
             fs_err::File::open(&path).map_err(|_| Error::SourceAbsent { path: path.clone() })?;
         let (name, size) = s.stage()?.copy_in(&mut f)?;
         if size != job.size {
-            return Err(Error::failure(format!(
-                "file {} ({}): the source {} holds {size} bytes, the File table says {}",
+            // As for cabinets: the source's bytes are installed, the mismatch logged.
+            s.log.engine(&format!(
+                "Note: file {} ({}): the source {} holds {size} bytes, the File table says {}; the source's bytes are installed",
                 job.key,
                 job.target.display(),
                 path.display(),
                 job.size
-            )));
+            ));
         }
         staged[i] = Some(name);
         done += 1;
@@ -217,6 +229,8 @@ struct StageSink<'s, 'a> {
     rels: &'s [Option<PathBuf>],
     wanted: HashMap<&'s str, usize>,
     staged: &'s mut Vec<Option<String>>,
+    /// Files whose cabinet size differs from their FileSize: (job, the cabinet's size).
+    size_mismatches: Vec<(usize, u64)>,
     error: Option<Error>,
     done: u64,
     progress: &'s mut dyn FnMut(u64) -> bool,
@@ -234,16 +248,9 @@ impl<'s> Sink for StageSink<'s, '_> {
         }
         let job = &self.jobs[i];
         if entry.size != job.size {
-            let e = Error::failure(format!(
-                "file {} ({}): the cabinet holds {} bytes, the File table says {}",
-                job.key,
-                job.target.display(),
-                entry.size,
-                job.size
-            ));
-            let msg = e.to_string();
-            self.error = Some(e);
-            return Err(io::Error::new(io::ErrorKind::InvalidData, msg));
+            // Windows Installer installs the cabinet's bytes whatever the File table's
+            // FileSize says (FileSize only feeds costing); the mismatch is logged.
+            self.size_mismatches.push((i, entry.size));
         }
         let name = match &self.rels[i] {
             Some(rel) => self.stage.reserve_for(rel),
@@ -255,7 +262,7 @@ impl<'s> Sink for StageSink<'s, '_> {
                 Ok(file) => (0, Staged::Created(file)),
                 Err(e) => {
                     let msg = e.to_string();
-                    self.error = Some(e);
+                    self.error = Some(e.into());
                     return Err(io::Error::other(msg));
                 }
             },
@@ -267,9 +274,9 @@ impl<'s> Sink for StageSink<'s, '_> {
     fn finish(&mut self, entry: &CabinetEntry, slot: Self::Writer) -> io::Result<()> {
         let i = slot.index;
         let job = &self.jobs[i];
-        if slot.written != job.size {
+        if slot.written != entry.size {
             let e = Error::failure(format!(
-                "file {} ({}): {} bytes extracted, the File table says {}",
+                "file {} ({}): {} bytes extracted, the cabinet says {}",
                 job.key,
                 job.target.display(),
                 slot.written,

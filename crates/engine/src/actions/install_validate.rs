@@ -47,13 +47,10 @@ pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     result
 }
 
-/// Checks that the files to install fit on the root's file system; sets `OutOfDiskSpace`.
-fn disk_space(s: &mut Session<'_, '_>) -> Result<(), Error> {
-    let st = match rustix::fs::fstatvfs(s.lock.dir()) {
-        Ok(st) => st,
-        // A file system that cannot say: no check (as Windows skips volumes it cannot cost).
-        Err(_) => return Ok(()),
-    };
+/// The root's file system: bytes available, and bytes the planned files need on it.
+/// `None` when the file system cannot say (Windows skips volumes it cannot cost).
+pub(super) fn volume_space(s: &Session<'_, '_>) -> Option<(u64, u64)> {
+    let st = rustix::fs::fstatvfs(s.lock.dir()).ok()?;
     let block = st.f_frsize.max(1);
     let sizes: Vec<u64> = s
         .ctx
@@ -65,8 +62,17 @@ fn disk_space(s: &mut Session<'_, '_>) -> Result<(), Error> {
                 .collect()
         })
         .unwrap_or_default();
-    let needed = space_needed(&sizes, block);
-    let available = st.f_bavail.saturating_mul(block);
+    Some((
+        st.f_bavail.saturating_mul(block),
+        space_needed(&sizes, block),
+    ))
+}
+
+/// Checks that the files to install fit on the root's file system; sets `OutOfDiskSpace`.
+fn disk_space(s: &mut Session<'_, '_>) -> Result<(), Error> {
+    let Some((available, needed)) = volume_space(s) else {
+        return Ok(());
+    };
     let short = needed > available;
     s.set_prop("OutOfDiskSpace", if short { "1" } else { "0" });
     if short {
@@ -127,8 +133,7 @@ fn existing_targets(s: &Session<'_, '_>) -> Vec<PathBuf> {
             continue;
         };
         if current.as_ref().is_none_or(|(p, _)| *p != parent) {
-            let fd =
-                crate::stage::walk(s.lock, parent, false, None, rustix::fs::Mode::empty()).ok();
+            let fd = s.lock.open_dir(parent).ok();
             current = Some((parent, fd));
         }
         let Some((_, Some(dir))) = &current else {

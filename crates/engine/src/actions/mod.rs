@@ -88,30 +88,52 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         "LaunchConditions" => search::launch_conditions(s),
         "AppSearch" => search::app_search(s),
         "FindRelatedProducts" => search::find_related_products(s),
-        "CostInitialize" => cost(s, |c, p| c.cost_initialize(p)),
+        "CostInitialize" => {
+            let r = cost(s, |c, p| c.cost_initialize(p));
+            if r == ActionResult::Success {
+                s.set_prop("CostingComplete", "0");
+            }
+            r
+        }
         "FileCost" => cost(s, |c, p| c.file_cost(p)),
-        "CostFinalize" => cost_finalize(s),
+        "CostFinalize" => {
+            // What Windows sets at the start of CostFinalize, before the volumes are costed.
+            for name in [
+                "OutOfDiskSpace",
+                "OutOfNoRbDiskSpace",
+                "PrimaryVolumeSpaceAvailable",
+                "PrimaryVolumeSpaceRequired",
+                "PrimaryVolumeSpaceRemaining",
+            ] {
+                s.set_prop(name, "0");
+            }
+            let r = cost_finalize(s);
+            if r == ActionResult::Success {
+                s.set_prop("CostingComplete", "1");
+                primary_volume(s);
+            }
+            r
+        }
         "InstallValidate" => install_validate::run(s),
         "InstallInitialize" => script::install_initialize(s),
-        "ProcessComponents" => process_components(s),
+        "ProcessComponents" => {
+            set_source_dir(s);
+            process_components(s)
+        }
         "RemoveFiles" => remove_files::run(s),
         "RemoveFolders" => folders::remove_folders(s),
         "CreateFolders" => folders::create_folders(s),
         "MoveFiles" => move_files::run(s),
-        "InstallFiles" => install_files::run(s),
+        "InstallFiles" => {
+            set_source_dir(s);
+            install_files::run(s)
+        }
         "DuplicateFiles" => duplicate_files::run(s),
         "RemoveDuplicateFiles" => duplicate_files::remove(s),
         "InstallExecute" | "InstallExecuteAgain" => script::install_execute(s),
         "InstallFinalize" => script::install_finalize(s),
         "ResolveSource" => {
-            if s.prop("SourceDir").is_none() {
-                let dir = s.package.source_dir();
-                let mut text = dir.display().to_string();
-                if !text.ends_with('/') {
-                    text.push('/');
-                }
-                s.set_prop("SourceDir", &text);
-            }
+            set_source_dir(s);
             ActionResult::Success
         }
         "RegisterProduct" => {
@@ -144,7 +166,8 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         }
         "RemoveExistingProducts" => upgrade::run(s),
         "MigrateFeatureStates" => match upgrade::migrated_states(s) {
-            Ok(None) => ActionResult::Success,
+            // Nothing to migrate: Windows logs the action with return value 0.
+            Ok(None) => ActionResult::NotCalled,
             // Costed again with the states carried over.
             Ok(Some(states)) => {
                 s.ctx.set_migrated(states);
@@ -171,6 +194,45 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
     Some(r)
 }
 
+/// The primary volume's properties, once costing knows the folder `PRIMARYFOLDER` names
+/// ("PrimaryVolumePath property", "PrimaryVolumeSpaceAvailable property"…): the volume is
+/// the target root (what the layouts make the system drive), the spaces are in units of
+/// 512 bytes. Nothing when the package sets no `PRIMARYFOLDER`.
+fn primary_volume(s: &mut Session<'_, '_>) {
+    let Some(folder) = s.prop("PRIMARYFOLDER") else {
+        return;
+    };
+    if s.prop(&folder).is_none() {
+        return;
+    }
+    let Some((available, required)) = install_validate::volume_space(s) else {
+        return;
+    };
+    let volume = s.root.display().to_string();
+    s.set_prop("PrimaryVolumePath", &volume);
+    let (available, required) = (available / 512, required.div_ceil(512));
+    s.set_prop("PrimaryVolumeSpaceAvailable", &available.to_string());
+    s.set_prop("PrimaryVolumeSpaceRequired", &required.to_string());
+    s.set_prop(
+        "PrimaryVolumeSpaceRemaining",
+        &available.saturating_sub(required).to_string(),
+    );
+}
+
+/// ResolveSource, ProcessComponents and InstallFiles set `SourceDir` and `SOURCEDIR` to
+/// the package's folder when they are not set yet ("SourceDir property").
+fn set_source_dir(s: &mut Session<'_, '_>) {
+    let mut text = s.package.source_dir().display().to_string();
+    if !text.ends_with('/') {
+        text.push('/');
+    }
+    for name in ["SourceDir", "SOURCEDIR"] {
+        if s.prop(name).is_none() {
+            s.set_prop(name, &text);
+        }
+    }
+}
+
 /// CostFinalize: the plan, and its `Feature:`/`Component:` lines in the log.
 fn cost_finalize(s: &mut Session<'_, '_>) -> ActionResult {
     let r = cost(s, |c, p| c.cost_finalize(p));
@@ -185,7 +247,7 @@ fn cost_finalize(s: &mut Session<'_, '_>) -> ActionResult {
 
 fn cost(
     s: &mut Session<'_, '_>,
-    f: impl FnOnce(&mut Context, &crate::package::Package) -> crate::error::Result<context::Changes>,
+    f: impl FnOnce(&mut Context, &package::Package) -> crate::error::Result<context::Changes>,
 ) -> ActionResult {
     match f(&mut s.ctx, &s.package) {
         Ok(changes) => {

@@ -47,7 +47,7 @@ fn move_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
             let rel = s.rel(&target)?;
             // The source: a regular file inside the root, never through a symlink.
             let Ok(from_rel) = s.rel(&from) else { continue };
-            let Some(st) = crate::stage::lstat_in_root(s.lock, &from_rel) else {
+            let Some(st) = s.lock.lstat(&from_rel) else {
                 continue;
             };
             if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile

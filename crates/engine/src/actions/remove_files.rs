@@ -17,7 +17,7 @@ pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     for f in files {
         let r = s
             .rel(&f)
-            .and_then(|rel| s.stage().and_then(|st| st.remove(rel)));
+            .and_then(|rel| s.stage().and_then(|st| Ok(st.remove(rel)?)));
         if let Err(e) = r {
             return s.fail(e);
         }
@@ -29,7 +29,7 @@ pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     for d in folders {
         let r = s
             .rel(&d)
-            .and_then(|rel| s.stage().and_then(|st| st.remove_dir(rel)));
+            .and_then(|rel| s.stage().and_then(|st| Ok(st.remove_dir(rel)?)));
         if let Err(e) = r {
             return s.fail(e);
         }
@@ -74,7 +74,7 @@ pub(crate) fn matching(s: &Session<'_, '_>, dir: &Path, pattern: &str) -> Vec<Pa
         return out;
     };
     // The folder itself must be a real folder inside the root.
-    let is_dir = crate::stage::lstat_in_root(s.lock, &rel).is_some_and(|st| {
+    let is_dir = s.lock.lstat(&rel).is_some_and(|st| {
         rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory
     });
     if !is_dir && !rel.as_os_str().is_empty() {

@@ -2,7 +2,7 @@
 //! transaction and its script (spec 3.9).
 //!
 //! Between InstallInitialize and InstallFinalize, actions that change the system only add
-//! to the script: staged file operations (see [`crate::stage`]) and deferred custom actions,
+//! to the script: staged file operations (see [`transaction::Transaction`]) and deferred custom actions,
 //! in sequence order. InstallExecute(Again) runs the script so far; InstallFinalize runs the
 //! rest and ends the transaction. Rollback and commit actions are collected as the script
 //! reaches them; the session runs them when the install fails or succeeds.
@@ -28,7 +28,7 @@ fn note_created_folders(s: &mut Session<'_, '_>) {
         let mut cur = Some(dir.as_path());
         while let Some(p) = cur {
             let Ok(rel) = s.rel(p) else { break };
-            if rel.as_os_str().is_empty() || crate::stage::lstat_in_root(s.lock, &rel).is_some() {
+            if rel.as_os_str().is_empty() || s.lock.lstat(&rel).is_some() {
                 break;
             }
             created.push(p.to_path_buf());
@@ -58,7 +58,7 @@ fn remove_created_folders(s: &mut Session<'_, '_>) -> ActionResult {
             "Executing op: FolderRemove(Folder={},Foreign=0)",
             dir.display()
         ));
-        if let Err(e) = s.stage().and_then(|st| st.remove_dir(rel)) {
+        if let Err(e) = s.stage().and_then(|st| Ok(st.remove_dir(rel)?)) {
             return s.fail(e);
         }
     }
@@ -93,7 +93,7 @@ fn run_script(s: &mut Session<'_, '_>) -> ActionResult {
         match op {
             ScriptOp::Stage(n) => {
                 let result = match s.stage.as_mut() {
-                    Some(stage) => stage.commit_next(n),
+                    Some(stage) => stage.apply_next(n),
                     None => continue,
                 };
                 match result {

@@ -134,7 +134,7 @@ fn locate_dir(
         }
     };
     let rel = s.rel(&full).ok()?;
-    let st = crate::stage::lstat_in_root(s.lock, &rel)?;
+    let st = s.lock.lstat(&rel)?;
     (rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory)
         .then_some(full)
 }

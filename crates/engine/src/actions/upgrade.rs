@@ -30,11 +30,11 @@ use msi_expr::InstallState;
 use std::path::PathBuf;
 
 use crate::error::Error;
-use crate::package::Package;
 use crate::registry::ProductRecord;
 use crate::sequence::ActionResult;
 use crate::session::{InstallRequest, Session};
 use crate::tables::upgrade::{ATTR_IGNORE_REMOVE_FAILURE, ATTR_MIGRATE_FEATURES, ATTR_ONLY_DETECT};
+use package::Package;
 
 /// A related product to remove.
 #[derive(Debug, Clone)]
@@ -240,7 +240,7 @@ pub(crate) fn remove(
                 Err(e) => Err(e),
             }
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     match outcome {
         Ok(outcome) => {

@@ -195,6 +195,20 @@ cp "$hello/hello.msi" "$here/bad-size.msi"
 sql "$here/bad-size.msi" "UPDATE \`File\` SET \`FileSize\` = 99 WHERE \`File\` = 'HelloTxt'"
 expect "$here/bad-size.msi" File 'hello.txt	99'
 
+# template-intel64.msi, template-lang.msi: hello.msi whose Template summary property names
+# a platform this machine does not have (Itanium) or only a language Windows does not know.
+for t in "Intel64;1033:template-intel64" "Intel;9999:template-lang"; do
+    cp "$hello/hello.msi" "$here/${t##*:}.msi"
+    msibuild "$here/${t##*:}.msi" -s "rmsi hello" rmsi "${t%%:*}" "{39FC0EBD-5EFA-480C-9CB8-4E5FA5D25715}"
+    msiinfo suminfo "$here/${t##*:}.msi" | grep -qxF "Template: ${t%%:*}"
+done
+
+# orphan-file.msi: hello.msi with a File row whose component does not exist (and whose file
+# is in no cabinet): Windows Installer ignores such a row.
+cp "$hello/hello.msi" "$here/orphan-file.msi"
+sql "$here/orphan-file.msi" "INSERT INTO \`File\` (\`File\`, \`Component_\`, \`FileName\`, \`FileSize\`, \`Attributes\`, \`Sequence\`) VALUES ('Orphan', 'NoSuchComponent', 'orphan.txt', 5, 512, 4)"
+expect "$here/orphan-file.msi" File 'Orphan	NoSuchComponent	orphan.txt	5'
+
 # hostile-removefile.msi, hostile-movefile.msi, hostile-duplicatefile.msi: hello.msi with a
 # RemoveFile, MoveFile or DuplicateFile row whose folder is a plain property, VICTIMDIR
 # (not a Directory row): a test sets it to a folder outside the root, whose files must be

@@ -14,6 +14,13 @@ use super::parse::{Piece, scan};
 use crate::lookup::Lookup;
 use crate::record::{Field, Record};
 
+/// Opens text that the property pass copies as it is: what `[0]` inserted in pass 1.
+/// Windows inserts field 0's text once and does not format it again. A noncharacter, which
+/// never occurs in text exchanged between programs, so it cannot clash with a template's own.
+pub(crate) const VERBATIM_START: char = '\u{FDD0}';
+/// Closes the text [`VERBATIM_START`] opened.
+pub(crate) const VERBATIM_END: char = '\u{FDD1}';
+
 /// Which pass is running.
 pub(crate) enum Mode<'r> {
     /// Pass 1: record fields `[n]`; every other bracket stays as text.
@@ -21,6 +28,9 @@ pub(crate) enum Mode<'r> {
         record: &'r Record,
         /// The text of field 0 as `[0]` reads it (`None` when field 0 is null).
         template: Option<&'r str>,
+        /// Whether a property pass follows: the text `[0]` inserts is then wrapped in
+        /// [`VERBATIM_START`]…[`VERBATIM_END`], so that pass 2 copies it unformatted.
+        mark_field0: bool,
     },
     /// Pass 2: properties, environment, files, components, escapes and `[~]`.
     Property {
@@ -240,7 +250,11 @@ fn close_bracket(
 /// writes the text to `out`.
 fn resolve(key: &str, mode: &Mode<'_>, out: &mut String) -> Outcome {
     match mode {
-        Mode::Record { record, template } => {
+        Mode::Record {
+            record,
+            template,
+            mark_field0,
+        } => {
             // More digits than any index up to 65535 can have: absent (open point O18).
             let index = key.trim_start_matches('0');
             let index = if index.len() > 5 {
@@ -257,6 +271,12 @@ fn resolve(key: &str, mode: &Mode<'_>, out: &mut String) -> Outcome {
                 _ => None,
             };
             match text {
+                Some(t) if index == Some(0) && *mark_field0 => {
+                    out.push(VERBATIM_START);
+                    out.push_str(&t);
+                    out.push(VERBATIM_END);
+                    Outcome::Found
+                }
                 Some(t) => {
                     out.push_str(&t);
                     Outcome::Found

@@ -14,7 +14,7 @@ mod parse;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use expand::{Mode, expand};
+use expand::{Mode, VERBATIM_END, VERBATIM_START, expand};
 
 use crate::lookup::Lookup;
 use crate::record::Record;
@@ -62,13 +62,24 @@ pub fn format_record_with(
     let mode = Mode::Record {
         record,
         template: template_text.as_deref(),
+        mark_field0: lookup.is_some(),
     };
     expand(template, &mode, &mut pass1);
     match lookup {
         None => pass1,
         Some(lookup) => {
             let mut pass2 = String::with_capacity(pass1.len() + 16);
-            expand(&pass1, &Mode::Property { lookup, options }, &mut pass2);
+            let mode = Mode::Property { lookup, options };
+            // The text `[0]` inserted is copied as it is; the rest is formatted.
+            let mut rest = pass1.as_str();
+            while let Some(start) = rest.find(VERBATIM_START) {
+                expand(&rest[..start], &mode, &mut pass2);
+                let inner = &rest[start + VERBATIM_START.len_utf8()..];
+                let end = inner.find(VERBATIM_END).unwrap_or(inner.len());
+                pass2.push_str(&inner[..end]);
+                rest = inner.get(end + VERBATIM_END.len_utf8()..).unwrap_or("");
+            }
+            expand(rest, &mode, &mut pass2);
             pass2
         }
     }

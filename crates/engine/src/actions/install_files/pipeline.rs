@@ -17,7 +17,7 @@ use std::io;
 use std::sync::mpsc::{Receiver, SyncSender};
 
 use crate::error::Error;
-use crate::stage::{StageDir, StagedFile};
+use transaction::{StageDir, StagedFile};
 
 /// A batch sent to a writer holds at most this many bytes of content.
 const PIECE: usize = 64 * 1024;

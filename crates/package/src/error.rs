@@ -1,0 +1,136 @@
+//! What can go wrong opening a package or reading its tables, each failure with the
+//! Windows Installer code and name `msiexec` returns for it.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Why a package could not be opened, or a table or stream of it read.
+///
+/// Every variant maps to one Windows Installer code ([`Error::code`]) and its symbolic
+/// name ([`Error::name`]), as listed on "MsiExec.exe and InstMsi.exe Error Messages".
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The package file is missing or unreadable (`ERROR_INSTALL_PACKAGE_OPEN_FAILED`).
+    #[error("cannot open package {path}: {source}")]
+    PackageOpenFailed {
+        /// The package path as given.
+        path: PathBuf,
+        /// The I/O error from opening or reading it.
+        #[source]
+        source: io::Error,
+    },
+    /// The package is not a valid Windows Installer database: not a compound file, a
+    /// broken string pool or system table, an unreadable table or a missing stream
+    /// (`ERROR_INSTALL_PACKAGE_INVALID`).
+    #[error("{path} is not a valid installer package: {reason}")]
+    PackageInvalid {
+        /// The package path as given.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A row of a table breaks the table's documented invariants (a missing required
+    /// column, a null key…). Windows reports these as internal errors (2xxx) and ends
+    /// with `ERROR_INSTALL_FAILURE`.
+    #[error("table {table}, row {key:?}: {reason}")]
+    BadRow {
+        /// The table's name.
+        table: String,
+        /// The row's primary key, joined with `/` for composite keys.
+        key: String,
+        /// What is wrong with the row.
+        reason: String,
+    },
+    /// Writing a copy of the package failed ([`crate::Package::write_without_cabinets`]).
+    #[error("{path}: {source}")]
+    Io {
+        /// The package whose copy was being written.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl Error {
+    /// The Windows Installer exit code for this error.
+    pub fn code(&self) -> u32 {
+        self.windows().0
+    }
+
+    /// The symbolic Windows name of [`Error::code`].
+    pub fn name(&self) -> &'static str {
+        self.windows().1
+    }
+
+    /// The code and its name, side by side so that the two cannot disagree.
+    fn windows(&self) -> (u32, &'static str) {
+        match self {
+            Error::PackageOpenFailed { .. } => (1619, "ERROR_INSTALL_PACKAGE_OPEN_FAILED"),
+            Error::PackageInvalid { .. } => (1620, "ERROR_INSTALL_PACKAGE_INVALID"),
+            Error::BadRow { .. } | Error::Io { .. } => (1603, "ERROR_INSTALL_FAILURE"),
+        }
+    }
+
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A row that breaks its table's invariants.
+    pub fn bad_row(table: &str, key: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::BadRow {
+            table: table.to_string(),
+            key: key.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every variant against its pair on "MsiExec.exe and InstMsi.exe Error Messages".
+    #[test]
+    fn every_variant_has_its_windows_code_and_name() {
+        let cases = [
+            (
+                Error::PackageOpenFailed {
+                    path: "p".into(),
+                    source: io::Error::from(io::ErrorKind::NotFound),
+                },
+                1619,
+                "ERROR_INSTALL_PACKAGE_OPEN_FAILED",
+            ),
+            (
+                Error::PackageInvalid {
+                    path: "p".into(),
+                    reason: "x".into(),
+                },
+                1620,
+                "ERROR_INSTALL_PACKAGE_INVALID",
+            ),
+            (
+                Error::bad_row("File", "k", "x"),
+                1603,
+                "ERROR_INSTALL_FAILURE",
+            ),
+            (
+                Error::io("p", io::Error::other("x")),
+                1603,
+                "ERROR_INSTALL_FAILURE",
+            ),
+        ];
+        for (err, code, name) in cases {
+            assert_eq!((err.code(), err.name()), (code, name), "{err:?}");
+        }
+    }
+}

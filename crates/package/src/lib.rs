@@ -1,0 +1,35 @@
+//! Reading a Windows Installer package: its database read once into memory, typed rows for
+//! each table family, the summary information, versions, and streams read on demand.
+//!
+//! [`Package::open`] (or [`Package::from_bytes`]) reads every table into a [`Table`] of
+//! [`Value`]s; the [`tables`] modules turn them into typed rows (`tables::file::FileRow`,
+//! `tables::media::MediaRow`, …) that check what their users rely on, a broken row being
+//! [`Error::BadRow`], never a panic. [`Summary`] is the summary information stream,
+//! [`StreamReader`] an embedded cabinet or Binary row read on demand, [`Version`] the
+//! Version data type (and [`file_version`] a PE file's version resource).
+//!
+//! This crate reads packages and knows nothing of installing them: no target root, no
+//! product registry, no SQLite. It is what `rmsi info` and a package validator need, and
+//! where transforms and patches will be applied to the in-memory database. Failures carry
+//! the Windows Installer code `msiexec` gives them: a missing or unreadable file is 1619
+//! (`ERROR_INSTALL_PACKAGE_OPEN_FAILED`), anything not a valid installer database 1620
+//! (`ERROR_INSTALL_PACKAGE_INVALID`).
+//!
+//! # Example
+//!
+//! ```
+//! let package = package::Package::open("../../examples/hello/hello.msi").unwrap();
+//! assert_eq!(package.property("ProductName").as_deref(), Some("rmsi hello"));
+//! assert!(!package.files().unwrap().is_empty());
+//! ```
+#![warn(missing_docs)]
+
+mod error;
+mod package;
+pub mod tables;
+mod version;
+
+pub use error::{Error, Result};
+pub use package::{Package, StreamReader, Summary, table_kind_name};
+pub use tables::{Column, ColumnKind, Table, Value};
+pub use version::{Version, file_version};

@@ -1,0 +1,768 @@
+//! Opening a package: the database read once into memory, typed rows for each
+//! table family, the summary information, and streams read on demand.
+//!
+//! [`Package::open`] reads every table of the database into a [`Table`] when
+//! the package is opened (the rows are small beside the payload; cabinets are
+//! streams and are never read here). Streams — embedded cabinets (`#name` in
+//! Media.Cabinet) and Binary table rows — are read through
+//! [`Package::read_stream`], which opens its own view of the compound file so
+//! a reader can be moved to another thread and can outlive any borrow of the
+//! package.
+//!
+//! Error classes follow `msiexec`: a package file that is missing or
+//! unreadable is `ERROR_INSTALL_PACKAGE_OPEN_FAILED` (1619); one that is not
+//! a compound file, is not an installer database, or whose string pool or
+//! system tables are broken is `ERROR_INSTALL_PACKAGE_INVALID` (1620). An
+//! absent optional table is simply empty.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::tables::{
+    Column, ColumnKind, Table, Value, appsearch, component, condition, custom_action, directory,
+    feature, file, folders, launch_condition, media, property, sequence, upgrade,
+};
+
+/// Anything a compound file can be read from, shareable across threads.
+trait Source: Read + Seek + Send + Sync {}
+impl<T: Read + Seek + Send + Sync> Source for T {}
+
+/// Where the package's bytes come from.
+#[derive(Debug, Clone)]
+enum Backing {
+    /// The package file, reopened for each stream.
+    File(PathBuf),
+    /// An in-memory copy: a package given as bytes, or a file whose FAT had
+    /// to be repaired in memory (see [`repair_short_fat`]).
+    Memory(Arc<[u8]>),
+}
+
+impl Backing {
+    fn reader(&self) -> io::Result<Box<dyn Source>> {
+        Ok(match self {
+            Backing::File(path) => Box::new(std::fs::File::open(path)?),
+            Backing::Memory(bytes) => Box::new(Cursor::new(bytes.clone())),
+        })
+    }
+}
+
+/// The summary information stream, as `rmsi info` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Summary {
+    /// Title (normally "Installation Database").
+    pub title: Option<String>,
+    /// Subject (normally the product name).
+    pub subject: Option<String>,
+    /// Author (normally the manufacturer).
+    pub author: Option<String>,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// Comments.
+    pub comments: Option<String>,
+    /// Template: `platform;languages`.
+    pub template: String,
+    /// The platform part of Template (`Intel`, `x64`, `Arm64`, …).
+    pub platform: Option<String>,
+    /// The languages part of Template.
+    pub languages: Vec<u16>,
+    /// Revision Number: the package code, `{UPPERCASE-GUID}`.
+    pub revision: Option<String>,
+    /// Page Count: the minimum installer version × 100 (the schema).
+    pub page_count: Option<i32>,
+    /// Word Count: the source type bits ("Word Count Summary property"); 0 when absent.
+    pub word_count: i32,
+    /// Security (0 none, 2 read-only recommended, 4 read-only enforced).
+    pub security: Option<i32>,
+    /// The summary stream's code page.
+    pub codepage: i32,
+    /// The database's string code page.
+    pub database_codepage: i32,
+    /// Creating application.
+    pub creating_application: Option<String>,
+    /// Whether a digital signature stream is present (not verified).
+    pub signed: bool,
+}
+
+impl Summary {
+    /// Word Count bit 0: short file names at the source.
+    pub fn short_source_names(&self) -> bool {
+        self.word_count & 1 != 0
+    }
+
+    /// Word Count bit 1: files are compressed (in cabinets) by default.
+    pub fn compressed(&self) -> bool {
+        self.word_count & 2 != 0
+    }
+
+    /// Word Count bit 2: an administrative image.
+    pub fn admin_image(&self) -> bool {
+        self.word_count & 4 != 0
+    }
+}
+
+/// An opened installer package.
+///
+/// Invariants: every table of the database (except the `_Tables` and
+/// `_Columns` catalogues) is held in `tables` with rows that fit their
+/// columns; the package is an installer database (not a patch or
+/// transform). The type is `Send + Sync`.
+#[derive(Debug, Clone)]
+pub struct Package {
+    path: PathBuf,
+    backing: Backing,
+    summary: Summary,
+    tables: BTreeMap<String, Table>,
+    streams: Vec<String>,
+}
+
+/// A stream of the package being read: `Read + Seek`, independent of the
+/// [`Package`] it came from (it owns its own view of the compound file).
+/// Not `Send`: cfb's stream keeps a non-`Send` flush hook; open one reader
+/// per thread instead (opening costs one FAT and directory read).
+pub struct StreamReader {
+    // Field order matters only for clarity: the stream holds a weak
+    // reference to the compound file's allocator, which `_file` keeps alive.
+    stream: cfb::Stream<Box<dyn Source>>,
+    _file: cfb::CompoundFile<Box<dyn Source>>,
+    len: u64,
+}
+
+impl StreamReader {
+    /// The stream's length in bytes.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the stream is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl std::fmt::Debug for StreamReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamReader")
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+impl Read for StreamReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.read(buf)
+    }
+}
+
+impl Seek for StreamReader {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.stream.seek(pos)
+    }
+}
+
+impl Package {
+    /// Opens the package at `path`.
+    ///
+    /// Missing or unreadable → [`Error::PackageOpenFailed`] (1619); not a
+    /// valid installer database → [`Error::PackageInvalid`] (1620). A file
+    /// whose FAT claims more sectors than the file has (an old writer's
+    /// quirk that `cfb` refuses and libgsf accepts) is read into memory and
+    /// padded, then opened from there.
+    pub fn open(path: impl AsRef<Path>) -> Result<Package> {
+        let path = path.as_ref();
+        let open_failed = |source: io::Error| Error::PackageOpenFailed {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(open_failed)?;
+        let meta = file.metadata().map_err(open_failed)?;
+        if !meta.is_file() {
+            return Err(open_failed(io::Error::other("not a regular file")));
+        }
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let opened = match Self::load(path, Box::new(file), Backing::File(absolute.clone())) {
+            Err(err) if is_short_fat(&err) => {
+                let mut bytes = Vec::new();
+                std::fs::File::open(path)
+                    .and_then(|mut f| f.read_to_end(&mut bytes))
+                    .map_err(open_failed)?;
+                Self::from_repaired(path, bytes, err)
+            }
+            other => other,
+        };
+        opened.map(|mut package| {
+            package.path = absolute;
+            package
+        })
+    }
+
+    /// Opens a package held in memory; `path` names it in errors and is what
+    /// [`Package::path`] returns (`SourceDir` is its folder). The short-FAT
+    /// quirk is repaired as for [`Package::open`].
+    pub fn from_bytes(path: impl AsRef<Path>, bytes: Vec<u8>) -> Result<Package> {
+        let path = path.as_ref();
+        let bytes: Arc<[u8]> = bytes.into();
+        match Self::from_memory(path, bytes.clone()) {
+            Err(err) if is_short_fat(&err) => Self::from_repaired(path, bytes.to_vec(), err),
+            other => other,
+        }
+    }
+
+    /// Retries a package refused for the short-FAT quirk from a padded copy;
+    /// `err` is the original refusal, returned when no repair applies.
+    fn from_repaired(path: &Path, bytes: Vec<u8>, err: Error) -> Result<Package> {
+        match repair_short_fat(bytes) {
+            Some(repaired) => Self::from_memory(path, repaired.into()),
+            None => Err(err),
+        }
+    }
+
+    fn from_memory(path: &Path, bytes: Arc<[u8]>) -> Result<Package> {
+        Self::load(
+            path,
+            Box::new(Cursor::new(bytes.clone())),
+            Backing::Memory(bytes),
+        )
+    }
+
+    fn load(path: &Path, reader: Box<dyn Source>, backing: Backing) -> Result<Package> {
+        let invalid = |reason: String| Error::PackageInvalid {
+            path: path.to_path_buf(),
+            reason,
+        };
+        // The msi crate unwraps on some malformed system-table rows (e.g. a
+        // null table name in _Tables); a hostile package must give 1620, not
+        // a panic, so the parse runs under catch_unwind.
+        let parsed = catch_unwind(AssertUnwindSafe(|| -> io::Result<_> {
+            let mut db = msi::Package::open(reader)?;
+            let summary = summary_of(&db);
+            if db.package_type() != msi::PackageType::Installer {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "a {:?} package, not an installer database",
+                        db.package_type()
+                    ),
+                ));
+            }
+            let streams: Vec<String> = db.streams().collect();
+            let names: Vec<String> = db
+                .tables()
+                .map(|t| t.name().to_string())
+                .filter(|n| n != "_Tables" && n != "_Columns")
+                .collect();
+            let mut tables = BTreeMap::new();
+            for name in names {
+                let table = read_table(&mut db, &name, &streams)?;
+                tables.insert(name, table);
+            }
+            Ok((summary, tables, streams))
+        }));
+        match parsed {
+            Ok(Ok((summary, tables, streams))) => Ok(Package {
+                path: path.to_path_buf(),
+                backing,
+                summary,
+                tables,
+                streams,
+            }),
+            Ok(Err(err)) => match err.kind() {
+                io::ErrorKind::PermissionDenied | io::ErrorKind::Interrupted => {
+                    Err(Error::PackageOpenFailed {
+                        path: path.to_path_buf(),
+                        source: err,
+                    })
+                }
+                _ => Err(invalid(err.to_string())),
+            },
+            Err(_) => Err(invalid("malformed database (parser panicked)".into())),
+        }
+    }
+
+    /// The package's path (absolute when opened from a file).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The folder holding the package: the default `SourceDir`, with
+    /// external cabinets and uncompressed sources.
+    pub fn source_dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// The summary information.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// A table by name, `None` when the package has no such table.
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    /// Takes the tables out, leaving the package without any (to free them elsewhere).
+    pub fn take_tables(&mut self) -> BTreeMap<String, Table> {
+        std::mem::take(&mut self.tables)
+    }
+
+    /// All tables, by name.
+    pub fn tables(&self) -> impl Iterator<Item = &Table> {
+        self.tables.values()
+    }
+
+    /// The names of the package's streams (decoded; tables excluded).
+    pub fn stream_names(&self) -> &[String] {
+        &self.streams
+    }
+
+    /// Whether the package has a stream named `name`.
+    pub fn has_stream(&self, name: &str) -> bool {
+        self.streams.iter().any(|s| s == name)
+    }
+
+    /// Opens the stream `name` (e.g. an embedded cabinet's name without the
+    /// `#`, or `Binary.<key>`). A missing stream is
+    /// [`Error::PackageInvalid`]: the package refers to data it lacks.
+    pub fn read_stream(&self, name: &str) -> Result<StreamReader> {
+        let invalid = |reason: String| Error::PackageInvalid {
+            path: self.path.clone(),
+            reason,
+        };
+        if !self.has_stream(name) {
+            return Err(invalid(format!("no stream {name:?}")));
+        }
+        let mut file = self.reopen(&format!("for stream {name:?}"))?;
+        let encoded = encode_stream_name(name);
+        let stream = file
+            .open_stream(&encoded)
+            .map_err(|e| invalid(format!("stream {name:?}: {e}")))?;
+        let len = stream.len();
+        Ok(StreamReader {
+            stream,
+            _file: file,
+            len,
+        })
+    }
+
+    /// The package's compound file, opened again (`why` goes into the error).
+    fn reopen(&self, why: &str) -> Result<cfb::CompoundFile<Box<dyn Source>>> {
+        let reader = self
+            .backing
+            .reader()
+            .map_err(|source| Error::PackageOpenFailed {
+                path: self.path.clone(),
+                source,
+            })?;
+        cfb::CompoundFile::open(reader).map_err(|e| Error::PackageInvalid {
+            path: self.path.clone(),
+            reason: format!("reopening {why}: {e}"),
+        })
+    }
+
+    /// Writes this package to `out` without its embedded cabinets: the copy Windows keeps
+    /// in its package cache (a removal needs the tables, custom-action binaries and
+    /// summary, never the payload), which costs neither the payload's copy nor its room.
+    /// Every other storage and stream, and the root's class id, are copied as they are.
+    pub fn write_without_cabinets(&self, out: &mut std::fs::File) -> Result<()> {
+        let invalid = |reason: String| Error::PackageInvalid {
+            path: self.path.clone(),
+            reason,
+        };
+        let cabinets: HashSet<String> = self
+            .media()?
+            .iter()
+            .filter_map(|m| m.embedded_stream())
+            .map(encode_stream_name)
+            .collect();
+        let mut input = self.reopen("to cache it")?;
+        let write_err = |e: io::Error| Error::io(&self.path, e);
+        let mut output =
+            cfb::CompoundFile::create_with_version(input.version(), out).map_err(write_err)?;
+        output
+            .set_storage_clsid("/", *input.root_entry().clsid())
+            .map_err(write_err)?;
+        let entries: Vec<(PathBuf, bool, uuid::Uuid)> = input
+            .walk()
+            .filter(|e| !e.is_root())
+            .map(|e| (e.path().to_path_buf(), e.is_storage(), *e.clsid()))
+            .collect();
+        for (path, is_storage, clsid) in entries {
+            if is_storage {
+                output.create_storage(&path).map_err(write_err)?;
+                output.set_storage_clsid(&path, clsid).map_err(write_err)?;
+                continue;
+            }
+            let top_level = path.parent() == Some(Path::new("/"));
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if top_level && cabinets.contains(name) {
+                continue;
+            }
+            let mut from = input
+                .open_stream(&path)
+                .map_err(|e| invalid(format!("stream {}: {e}", path.display())))?;
+            let mut to = output.create_stream(&path).map_err(write_err)?;
+            io::copy(&mut from, &mut to).map_err(write_err)?;
+        }
+        output.flush().map_err(write_err)
+    }
+
+    /// The data of the Binary table row `name`, read whole (Binary rows are
+    /// custom-action programs and UI bitmaps, small beside cabinets).
+    pub fn binary(&self, name: &str) -> Result<Vec<u8>> {
+        let mut reader = self.read_stream(&format!("Binary.{name}"))?;
+        let mut data = Vec::with_capacity(usize::try_from(reader.len()).unwrap_or(0));
+        reader
+            .read_to_end(&mut data)
+            .map_err(|e| Error::PackageInvalid {
+                path: self.path.clone(),
+                reason: format!("Binary row {name:?}: {e}"),
+            })?;
+        Ok(data)
+    }
+
+    /// The Property table (rows with a value).
+    pub fn properties(&self) -> Result<Vec<property::PropertyRow>> {
+        property::read(self.table("Property"))
+    }
+
+    /// One Property table value.
+    pub fn property(&self, name: &str) -> Option<String> {
+        self.properties()
+            .ok()?
+            .into_iter()
+            .find(|p| p.name == name)
+            .map(|p| p.value)
+    }
+
+    /// The Directory table.
+    pub fn directories(&self) -> Result<Vec<directory::DirectoryRow>> {
+        directory::read(self.table("Directory"))
+    }
+
+    /// The Component table.
+    pub fn components(&self) -> Result<Vec<component::ComponentRow>> {
+        component::read(self.table("Component"))
+    }
+
+    /// The FeatureComponents table.
+    pub fn feature_components(&self) -> Result<Vec<component::FeatureComponentsRow>> {
+        component::read_feature_components(self.table("FeatureComponents"))
+    }
+
+    /// The Feature table.
+    pub fn features(&self) -> Result<Vec<feature::FeatureRow>> {
+        feature::read(self.table("Feature"))
+    }
+
+    /// The Condition table.
+    pub fn conditions(&self) -> Result<Vec<condition::ConditionRow>> {
+        condition::read(self.table("Condition"))
+    }
+
+    /// The File table, sorted by Sequence (installation order).
+    pub fn files(&self) -> Result<Vec<file::FileRow>> {
+        let mut rows = file::read(self.table("File"))?;
+        rows.sort_by_key(|f| f.sequence);
+        Ok(rows)
+    }
+
+    /// The MsiFileHash table.
+    pub fn file_hashes(&self) -> Result<Vec<file::FileHashRow>> {
+        file::read_hashes(self.table("MsiFileHash"))
+    }
+
+    /// The Media table, sorted by DiskId.
+    pub fn media(&self) -> Result<Vec<media::MediaRow>> {
+        media::read(self.table("Media"))
+    }
+
+    /// The CustomAction table.
+    pub fn custom_actions(&self) -> Result<Vec<custom_action::CustomActionRow>> {
+        custom_action::read(self.table("CustomAction"))
+    }
+
+    /// The keys of the Binary table.
+    pub fn binary_names(&self) -> Result<Vec<String>> {
+        custom_action::read_binary_names(self.table("Binary"))
+    }
+
+    /// A sequence table, in stored order (see [`sequence::ordered`]).
+    pub fn sequence(&self, which: sequence::SequenceTable) -> Result<Vec<sequence::SequenceRow>> {
+        sequence::read(self.table(which.table_name()))
+    }
+
+    /// The LaunchCondition table.
+    pub fn launch_conditions(&self) -> Result<Vec<launch_condition::LaunchConditionRow>> {
+        launch_condition::read(self.table("LaunchCondition"))
+    }
+
+    /// The AppSearch table.
+    pub fn app_search(&self) -> Result<Vec<appsearch::AppSearchRow>> {
+        appsearch::read(self.table("AppSearch"))
+    }
+
+    /// The Signature table.
+    pub fn signatures(&self) -> Result<Vec<appsearch::SignatureRow>> {
+        appsearch::read_signatures(self.table("Signature"))
+    }
+
+    /// The DrLocator table.
+    pub fn dr_locators(&self) -> Result<Vec<appsearch::DrLocatorRow>> {
+        appsearch::read_dr_locators(self.table("DrLocator"))
+    }
+
+    /// The CompLocator, RegLocator and IniLocator rows (searches this
+    /// platform cannot perform).
+    pub fn other_locators(&self) -> Result<Vec<appsearch::OtherLocatorRow>> {
+        let mut rows = Vec::new();
+        for name in ["CompLocator", "RegLocator", "IniLocator"] {
+            rows.extend(appsearch::read_other_locators(self.table(name), name)?);
+        }
+        Ok(rows)
+    }
+
+    /// The Upgrade table.
+    pub fn upgrades(&self) -> Result<Vec<upgrade::UpgradeRow>> {
+        upgrade::read(self.table("Upgrade"))
+    }
+
+    /// The CreateFolder table.
+    pub fn create_folders(&self) -> Result<Vec<folders::CreateFolderRow>> {
+        folders::read_create_folders(self.table("CreateFolder"))
+    }
+
+    /// The RemoveFile table.
+    pub fn remove_files(&self) -> Result<Vec<folders::RemoveFileRow>> {
+        folders::read_remove_files(self.table("RemoveFile"))
+    }
+
+    /// The DuplicateFile table.
+    pub fn duplicate_files(&self) -> Result<Vec<folders::DuplicateFileRow>> {
+        folders::read_duplicate_files(self.table("DuplicateFile"))
+    }
+
+    /// The MoveFile table.
+    pub fn move_files(&self) -> Result<Vec<folders::MoveFileRow>> {
+        folders::read_move_files(self.table("MoveFile"))
+    }
+}
+
+fn summary_of<F>(db: &msi::Package<F>) -> Summary {
+    let info = db.summary_info();
+    let languages: Vec<u16> = info.languages().into_iter().map(u16::from).collect();
+    let platform = info.arch().map(str::to_string);
+    let template = format!(
+        "{};{}",
+        platform.as_deref().unwrap_or(""),
+        languages
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    Summary {
+        title: info.title().map(str::to_string),
+        subject: info.subject().map(str::to_string),
+        author: info.author().map(str::to_string),
+        keywords: info.keywords(),
+        comments: info.comments().map(str::to_string),
+        template,
+        platform,
+        languages,
+        revision: info.uuid().map(|u| {
+            let mut s = format!("{{{}}}", u.hyphenated());
+            s.make_ascii_uppercase();
+            s
+        }),
+        page_count: info.page_count(),
+        word_count: info.word_count().unwrap_or(0),
+        security: info.doc_security(),
+        codepage: info.codepage().id(),
+        database_codepage: db.database_codepage().id(),
+        creating_application: info.creating_application().map(str::to_string),
+        signed: db.has_digital_signature(),
+    }
+}
+
+fn read_table<F: Read + Seek>(
+    db: &mut msi::Package<F>,
+    name: &str,
+    streams: &[String],
+) -> io::Result<Table> {
+    let columns: Vec<Column> = match db.get_table(name) {
+        Some(table) => table
+            .columns()
+            .iter()
+            .map(|c| Column {
+                name: c.name().to_string(),
+                kind: match c.coltype() {
+                    msi::ColumnType::Int16 => ColumnKind::Int16,
+                    msi::ColumnType::Int32 => ColumnKind::Int32,
+                    msi::ColumnType::Str(n) => ColumnKind::Str(n),
+                    msi::ColumnType::Binary => ColumnKind::Binary,
+                },
+                primary_key: c.is_primary_key(),
+                nullable: c.is_nullable(),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut rows = Vec::new();
+    for row in db.select_rows(msi::Select::table(name))? {
+        let mut cells = Vec::with_capacity(columns.len());
+        for i in 0..columns.len().min(row.len()) {
+            cells.push(match &row[i] {
+                msi::Value::Null => Value::Null,
+                msi::Value::Int(n) => Value::Int(*n),
+                msi::Value::Str(s) if s.is_empty() => Value::Null,
+                msi::Value::Str(s) => Value::Str(s.clone()),
+                msi::Value::Binary => Value::Null,
+            });
+        }
+        cells.resize(columns.len(), Value::Null);
+        rows.push(cells);
+    }
+    let mut table = Table {
+        name: name.to_string(),
+        columns,
+        rows,
+    };
+    // A binary cell holds no value of its own; it names the stream
+    // `Table.Key1.Key2` holding the data, when the package has it.
+    let binary: Vec<usize> = (0..table.columns.len())
+        .filter(|&i| table.columns[i].kind == ColumnKind::Binary)
+        .collect();
+    if !binary.is_empty() {
+        let keys: Vec<usize> = (0..table.columns.len())
+            .filter(|&i| table.columns[i].primary_key)
+            .collect();
+        for row in &mut table.rows {
+            let key: Vec<String> = keys.iter().map(|&k| row[k].text()).collect();
+            let stream = format!("{}.{}", name, key.join("."));
+            let present = streams.contains(&stream);
+            for &b in &binary {
+                row[b] = if present {
+                    Value::Str(stream.clone())
+                } else {
+                    Value::Null
+                };
+            }
+        }
+    }
+    Ok(table)
+}
+
+/// Whether `err` is cfb's refusal of a FAT longer than the file.
+fn is_short_fat(err: &Error) -> bool {
+    matches!(err, Error::PackageInvalid { reason, .. } if reason.contains("Malformed FAT"))
+}
+
+/// Repairs the "Malformed FAT (FAT has N entries, but file has only M
+/// sectors)" quirk in memory: pads the file with zeroed sectors up to what
+/// its FAT describes, which is how libgsf reads such files (sectors past the
+/// end read as zeros). Returns `None` when the file is not such a case or
+/// the padding would exceed 256 MiB.
+fn repair_short_fat(mut bytes: Vec<u8>) -> Option<Vec<u8>> {
+    const MAX_PADDED: u64 = 256 << 20;
+    let err = match cfb::CompoundFile::open(Cursor::new(&bytes[..])) {
+        Ok(_) => return None,
+        Err(err) => err.to_string(),
+    };
+    // The message is cfb's (alloc.rs): "FAT has {N} entries, but file has
+    // only {M} sectors".
+    let rest = err.split("FAT has ").nth(1)?;
+    let (entries, rest) = rest.split_once(" entries, but file has only ")?;
+    rest.split_once(" sectors")?;
+    let entries: u64 = entries.trim().parse().ok()?;
+    // Sector shift at offset 30 of the header: 9 (512) or 12 (4096).
+    let shift = u16::from_le_bytes([*bytes.get(30)?, *bytes.get(31)?]);
+    if shift != 9 && shift != 12 {
+        return None;
+    }
+    let sector_len = 1u64 << shift;
+    let wanted = sector_len.checked_mul(entries.checked_add(1)?)?;
+    if wanted > MAX_PADDED || wanted <= bytes.len() as u64 {
+        return None;
+    }
+    bytes.resize(usize::try_from(wanted).ok()?, 0);
+    Some(bytes)
+}
+
+/// Encodes a stream name as Windows Installer stores it in the compound
+/// file: pairs of characters from `[0-9A-Za-z._]` packed into one code point
+/// in 0x3800–0x47FF, a single one into 0x4800–0x483F.
+///
+/// Hand-written because the msi crate keeps its encoder private and its own
+/// stream reader borrows the package mutably, which would tie every cabinet
+/// reader to one `&mut Package`.
+fn encode_stream_name(name: &str) -> String {
+    fn b64(c: char) -> Option<u32> {
+        match c {
+            '0'..='9' => Some(c as u32 - '0' as u32),
+            'A'..='Z' => Some(c as u32 - 'A' as u32 + 10),
+            'a'..='z' => Some(c as u32 - 'a' as u32 + 36),
+            '.' => Some(62),
+            '_' => Some(63),
+            _ => None,
+        }
+    }
+    let mut out = String::new();
+    let mut chars = name.chars().peekable();
+    while let Some(c1) = chars.next() {
+        match b64(c1) {
+            Some(v1) => {
+                if let Some(v2) = chars.peek().copied().and_then(b64) {
+                    chars.next();
+                    // 0x3800 + (v2 << 6) + v1 ≤ 0x47FF: always a valid char.
+                    out.extend(char::from_u32(0x3800 + (v2 << 6) + v1));
+                } else {
+                    out.extend(char::from_u32(0x4800 + v1));
+                }
+            }
+            None => out.push(c1),
+        }
+    }
+    out
+}
+
+/// The `msiinfo`-style short type of a column: `i2`, `i4`, `s72`, `s0`, `v0`.
+pub fn table_kind_name(kind: ColumnKind) -> String {
+    match kind {
+        ColumnKind::Int16 => "i2".into(),
+        ColumnKind::Int32 => "i4".into(),
+        ColumnKind::Str(0) => "s0".into(),
+        ColumnKind::Str(n) => format!("s{n}"),
+        ColumnKind::Binary => "v0".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_and_stream_reader_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Package>();
+    }
+
+    #[test]
+    fn stream_names_encode_like_msi() {
+        // "Binary.x" → pairs (B,i)(n,a)(r,y)(.,x)
+        let e = encode_stream_name("ab");
+        assert_eq!(e.chars().count(), 1);
+        assert_eq!(
+            encode_stream_name("a").chars().next(),
+            char::from_u32(0x4800 + 36)
+        );
+        assert_eq!(encode_stream_name("a-b").chars().nth(1), Some('-'));
+    }
+}

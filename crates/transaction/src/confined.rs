@@ -1,0 +1,292 @@
+//! File-system helpers confined to the locked root: every path is walked component by
+//! component from the root's open folder with `O_NOFOLLOW`, so a symbolic link already in
+//! the root (`opt -> /etc`) is never followed, and a path through one fails with
+//! [`Error::OutsideRoot`]. Also the checks a state folder and a state file must pass.
+
+use std::ffi::OsStr;
+use std::io::{self, Read};
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
+
+use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::io::Errno;
+
+use crate::error::{Error, Result};
+use crate::lock::RootLock;
+
+/// The names of a folder's entries, `.` and `..` left out; an unreadable folder has none.
+pub(crate) fn entry_names(dir: &OwnedFd) -> Vec<Vec<u8>> {
+    let Ok(fd) = rustix::fs::openat(
+        dir,
+        ".",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return Vec::new();
+    };
+    let Ok(entries) = rustix::fs::Dir::read_from(&fd) else {
+        return Vec::new();
+    };
+    entries
+        .map_while(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_bytes().to_vec())
+        .filter(|name| name != b"." && name != b"..")
+        .collect()
+}
+
+/// Removes every entry of a folder, sub-folders included (staged trees), never following
+/// a symlink. Sub-folders are reached by their path from `dir`, not kept open, so a deep
+/// tree needs no more descriptors than a flat one.
+pub(crate) fn remove_tree_at(dir: &OwnedFd) {
+    let mut folders = vec![PathBuf::new()];
+    let mut i = 0;
+    while i < folders.len() {
+        let rel = folders[i].clone();
+        i += 1;
+        let fd = if rel.as_os_str().is_empty() {
+            None
+        } else {
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            match rustix::fs::openat(dir, &rel, flags, Mode::empty()) {
+                Ok(fd) => Some(fd),
+                Err(_) => continue,
+            }
+        };
+        let here = fd.as_ref().unwrap_or(dir);
+        for name in entry_names(here) {
+            let name = OsStr::from_bytes(&name);
+            // A folder answers EISDIR (never followed: a symlink is unlinked itself).
+            if rustix::fs::unlinkat(here, name, AtFlags::empty()) == Err(Errno::ISDIR) {
+                folders.push(rel.join(name));
+            }
+        }
+    }
+    // Found parents first: removed in reverse, each after what it held.
+    for rel in folders.iter().skip(1).rev() {
+        let _ = rustix::fs::unlinkat(dir, rel, AtFlags::REMOVEDIR);
+    }
+}
+
+/// A state folder must be a real folder owned by us and not writable by others.
+pub(crate) fn check_state_dir(fd: &OwnedFd, path: &Path) -> Result<()> {
+    let st = rustix::fs::fstat(fd).map_err(|e| Error::io(path, e.into()))?;
+    let euid = rustix::process::geteuid().as_raw();
+    if st.st_uid != euid {
+        return Err(Error::UnsafeState {
+            path: path.to_path_buf(),
+            reason: format!("owned by uid {}, not by uid {euid}", st.st_uid),
+        });
+    }
+    if st.st_mode & 0o022 != 0 {
+        return Err(Error::UnsafeState {
+            path: path.to_path_buf(),
+            reason: format!("writable by others (mode {:o})", st.st_mode & 0o7777),
+        });
+    }
+    Ok(())
+}
+
+/// A state file (the journal) must be a regular file owned by us and private.
+pub(crate) fn check_private_file(fd: &OwnedFd, path: &Path) -> Result<()> {
+    let st = rustix::fs::fstat(fd).map_err(|e| Error::io(path, e.into()))?;
+    let euid = rustix::process::geteuid().as_raw();
+    let reason =
+        if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
+            Some("not a regular file".to_string())
+        } else if st.st_uid != euid {
+            Some(format!("owned by uid {}, not by uid {euid}", st.st_uid))
+        } else if st.st_mode & 0o077 != 0 {
+            Some(format!(
+                "readable or writable by others (mode {:o})",
+                st.st_mode & 0o7777
+            ))
+        } else {
+            None
+        };
+    match reason {
+        Some(reason) => Err(Error::UnsafeState {
+            path: path.to_path_buf(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Refuses a target that is absolute or climbs with `..`.
+pub(crate) fn check_relative(root: &Path, target: &Path) -> Result<()> {
+    let ok = target
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+        && target
+            .components()
+            .any(|c| matches!(c, Component::Normal(_)));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::OutsideRoot {
+            root: root.to_path_buf(),
+            path: target.to_path_buf(),
+        })
+    }
+}
+
+pub(crate) fn split_parent<'p>(root: &Path, target: &'p Path) -> Result<(&'p Path, &'p OsStr)> {
+    check_relative(root, target)?;
+    match (target.parent(), target.file_name()) {
+        (Some(parent), Some(name)) => Ok((parent, name)),
+        _ => Err(Error::OutsideRoot {
+            root: root.to_path_buf(),
+            path: target.to_path_buf(),
+        }),
+    }
+}
+
+/// Opens the folder `rel` (relative to the root) one component at a time without following
+/// symbolic links, creating missing folders with `mode` when `create` and recording them
+/// (relative paths, outermost first) in `made`.
+pub(crate) fn walk(
+    lock: &RootLock,
+    rel: &Path,
+    create: bool,
+    mut made: Option<&mut Vec<PathBuf>>,
+    mode: Mode,
+) -> Result<OwnedFd> {
+    if !create {
+        return walk_core(lock, rel, mode, None);
+    }
+    walk_core(
+        lock,
+        rel,
+        mode,
+        Some(&mut |folder, step| {
+            if let (MkdirStep::Made, Some(made)) = (step, made.as_deref_mut()) {
+                made.push(folder.to_path_buf());
+            }
+            Ok(())
+        }),
+    )
+}
+
+/// [`walk`] creating what is missing, calling `before_mkdir` with each folder's relative
+/// path before it is made (the journal record).
+pub(crate) fn walk_with(
+    lock: &RootLock,
+    rel: &Path,
+    mode: Mode,
+    before_mkdir: &mut dyn FnMut(&Path) -> Result<()>,
+) -> Result<OwnedFd> {
+    walk_core(
+        lock,
+        rel,
+        mode,
+        Some(&mut |folder, step| match step {
+            MkdirStep::Before => before_mkdir(folder),
+            MkdirStep::Made => Ok(()),
+        }),
+    )
+}
+
+/// What [`walk_core`] calls around each folder it creates.
+type MkdirHook<'a> = dyn FnMut(&Path, MkdirStep) -> Result<()> + 'a;
+
+/// Where [`walk_core`] is in creating a missing folder when it calls its hook.
+#[derive(Clone, Copy)]
+enum MkdirStep {
+    /// About to `mkdirat` (it may still find the folder made by someone else).
+    Before,
+    /// This call made the folder.
+    Made,
+}
+
+/// The walk itself: missing folders are created only when `create` is given, which hears
+/// of each one before and after it is made.
+fn walk_core(
+    lock: &RootLock,
+    rel: &Path,
+    mode: Mode,
+    mut create: Option<&mut MkdirHook<'_>>,
+) -> Result<OwnedFd> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let mut cur: OwnedFd = rustix::fs::openat(lock.dir(), ".", flags, Mode::empty())
+        .map_err(|e| Error::io(lock.root(), e.into()))?;
+    let mut so_far = PathBuf::new();
+    for comp in rel.components() {
+        let name = match comp {
+            Component::Normal(n) => n,
+            Component::CurDir => continue,
+            _ => {
+                return Err(Error::OutsideRoot {
+                    root: lock.root().to_path_buf(),
+                    path: rel.to_path_buf(),
+                });
+            }
+        };
+        so_far.push(name);
+        let next = match (
+            rustix::fs::openat(&cur, name, flags, Mode::empty()),
+            &mut create,
+        ) {
+            (Ok(fd), _) => fd,
+            (Err(Errno::NOENT), Some(hook)) => {
+                hook(&so_far, MkdirStep::Before)?;
+                match rustix::fs::mkdirat(&cur, name, mode) {
+                    Ok(()) => hook(&so_far, MkdirStep::Made)?,
+                    Err(Errno::EXIST) => {}
+                    Err(e) => return Err(Error::io(lock.root().join(&so_far), e.into())),
+                }
+                rustix::fs::openat(&cur, name, flags, Mode::empty())
+                    .map_err(|e| symlink_or_io(lock, &so_far, e))?
+            }
+            (Err(e), _) => return Err(symlink_or_io(lock, &so_far, e)),
+        };
+        cur = next;
+    }
+    Ok(cur)
+}
+
+fn symlink_or_io(lock: &RootLock, so_far: &Path, e: Errno) -> Error {
+    match e {
+        // O_NOFOLLOW on a symlink gives ELOOP; O_DIRECTORY on a symlink (or a file) ENOTDIR.
+        Errno::LOOP | Errno::NOTDIR => {
+            let st = rustix::fs::statat(lock.dir(), so_far, AtFlags::SYMLINK_NOFOLLOW);
+            let is_link = st.is_ok_and(|st| {
+                rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink
+            });
+            if is_link || e == Errno::LOOP {
+                Error::OutsideRoot {
+                    root: lock.root().to_path_buf(),
+                    path: lock.root().join(so_far),
+                }
+            } else {
+                Error::io(lock.root().join(so_far), e.into())
+            }
+        }
+        _ => Error::io(lock.root().join(so_far), e.into()),
+    }
+}
+
+/// A random 32-bit number for temporary names (collisions are retried).
+pub(crate) fn random_u32() -> u32 {
+    let mut b = [0u8; 4];
+    if getrandom_fill(&mut b).is_err() {
+        // The time is good enough for a name that is created with O_EXCL and retried.
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        return t.subsec_nanos() ^ std::process::id();
+    }
+    u32::from_ne_bytes(b)
+}
+
+fn getrandom_fill(buf: &mut [u8]) -> io::Result<()> {
+    let mut f = fs_err::File::open("/dev/urandom")?;
+    f.read_exact(buf)
+}
+
+/// `lstat` of `rel` under the root, never following a symlink on the way.
+pub(crate) fn lstat_in_root(lock: &RootLock, rel: &Path) -> Option<rustix::fs::Stat> {
+    let (parent, name) = split_parent(lock.root(), rel).ok()?;
+    let dir = walk(lock, parent, false, None, Mode::empty()).ok()?;
+    rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()
+}
