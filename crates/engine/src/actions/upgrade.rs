@@ -266,10 +266,13 @@ pub(crate) fn remove(
                 record.name,
                 e.code()
             ));
-            Err(Error::failure(format!(
-                "the older version {code} ({}) could not be removed: {e} (error 1714)",
-                record.name
-            )))
+            Err(Error::failure_from(
+                format!(
+                    "the older version {code} ({}) could not be removed: {e} (error 1714)",
+                    record.name
+                ),
+                e,
+            ))
         }
     }
 }
