@@ -89,7 +89,7 @@ pub struct UninstallRequest {
 ///     custom_actions: true,
 /// };
 /// assert_eq!(engine::uninstall(&remove, &mut NoUi).code(), 0);
-/// assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+/// assert_eq!(fs_err::read_dir(root.path()).unwrap().count(), 0);
 /// // Not installed any more.
 /// assert_eq!(engine::uninstall(&remove, &mut NoUi).name(), "ERROR_UNKNOWN_PRODUCT");
 /// ```
@@ -125,7 +125,7 @@ fn resolve(request: &UninstallRequest) -> Result<InstallRequest> {
         UninstallTarget::Package(path) => path.clone(),
         UninstallTarget::ProductCode(_) => product
             .cached_package
-            .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+            .filter(|p| fs_err::symlink_metadata(p).is_ok_and(|m| m.is_file()))
             .unwrap_or(product.package_path),
     };
     let mut properties = request.properties.clone();

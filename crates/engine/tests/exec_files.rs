@@ -33,13 +33,13 @@ fn ops_package(s: &Scratch) -> std::path::PathBuf {
 /// The root before the install: two logs to remove, a file to keep, a file to move.
 fn prepare(s: &Scratch) -> String {
     let dir = s.root().join("opt/exec-test");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(dir.join("old1.log"), "1").expect("write");
-    std::fs::write(dir.join("OLD2.LOG"), "2").expect("write");
-    std::fs::write(dir.join("keep.txt"), "k").expect("write");
+    fs_err::create_dir_all(&dir).expect("mkdir");
+    fs_err::write(dir.join("old1.log"), "1").expect("write");
+    fs_err::write(dir.join("OLD2.LOG"), "2").expect("write");
+    fs_err::write(dir.join("keep.txt"), "k").expect("write");
     let data = s.root().join("data");
-    std::fs::create_dir_all(&data).expect("mkdir");
-    std::fs::write(data.join("move-me.txt"), "moving").expect("write");
+    fs_err::create_dir_all(&data).expect("mkdir");
+    fs_err::write(data.join("move-me.txt"), "moving").expect("write");
     format!("{}/", data.display())
 }
 
@@ -50,7 +50,7 @@ fn folders_removals_copies_and_moves() {
     let movesrc = prepare(&s);
     let (report, log) = s.install(&pkg, &[("MOVESRC", &movesrc)]);
     assert_eq!(report.code(), 0, "{log}");
-    let read = |p: &str| std::fs::read_to_string(s.root().join(p)).ok();
+    let read = |p: &str| fs_err::read_to_string(s.root().join(p)).ok();
     assert_eq!(
         read("opt/exec-test/payload.txt").as_deref(),
         Some("payload\n")
@@ -95,7 +95,7 @@ fn a_late_failure_puts_everything_back() {
     let (report, log) = s.install(&pkg, &[("MOVESRC", &movesrc), ("FAILLATE", "1")]);
     assert_eq!(report.code(), 1603, "{log}");
     assert_eq!(s.tree(), before, "{log}");
-    let read = |p: &str| std::fs::read_to_string(s.root().join(p)).ok();
+    let read = |p: &str| fs_err::read_to_string(s.root().join(p)).ok();
     assert_eq!(read("opt/exec-test/old1.log").as_deref(), Some("1"));
     assert_eq!(read("data/move-me.txt").as_deref(), Some("moving"));
 }

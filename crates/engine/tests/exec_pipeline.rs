@@ -63,11 +63,11 @@ fn large_and_small_files_arrive_whole_in_order() {
     assert_eq!(report.code(), 0, "{log}");
     let dir = s.root().join("opt/pipeline-test");
     for (name, text) in &files {
-        let got = std::fs::read(dir.join(name)).expect("installed file");
+        let got = fs_err::read(dir.join(name)).expect("installed file");
         assert!(got == text.as_bytes(), "{name}: content differs");
     }
     let mode = |n: &str| {
-        std::fs::metadata(dir.join(n))
+        fs_err::metadata(dir.join(n))
             .expect("stat")
             .permissions()
             .mode()
@@ -111,7 +111,7 @@ fn files_that_overlap_in_their_cabinet_both_arrive_whole() {
     let at = layout.file_entries[1] + 4;
     cab[at..at + 4].copy_from_slice(&(B_AT as u32).to_le_bytes());
     let cab_path = s.path("overlap.cab");
-    std::fs::write(&cab_path, &cab).expect("write the cabinet");
+    fs_err::write(&cab_path, &cab).expect("write the cabinet");
     let out = std::process::Command::new("msibuild")
         .arg(&pkg)
         .arg("-a")
@@ -124,8 +124,8 @@ fn files_that_overlap_in_their_cabinet_both_arrive_whole() {
     let (report, log) = s.install(&pkg, &[]);
     assert_eq!(report.code(), 0, "{log}");
     let dir = s.root().join("opt/pipeline-test");
-    let a = std::fs::read(dir.join("a.txt")).expect("a.txt");
-    let b = std::fs::read(dir.join("big.sh")).expect("big.sh");
+    let a = fs_err::read(dir.join("a.txt")).expect("a.txt");
+    let b = fs_err::read(dir.join("big.sh")).expect("big.sh");
     assert!(a == data[..LEN], "a.txt differs");
     assert!(
         b == data[B_AT..B_AT + LEN],

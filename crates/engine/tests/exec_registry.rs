@@ -70,7 +70,7 @@ fn reinstalling_a_recorded_product_is_a_maintenance_run() {
     assert_eq!(dumped(&log, "Installed"), Some("1"), "{log}");
     assert_eq!(dumped(&log, "ProductState"), Some("5"), "{log}");
     assert_eq!(
-        std::fs::read_to_string(s.root().join("opt/registry-test/payload.txt"))
+        fs_err::read_to_string(s.root().join("opt/registry-test/payload.txt"))
             .ok()
             .as_deref(),
         Some("1.0.0")

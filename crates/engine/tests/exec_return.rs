@@ -83,7 +83,7 @@ fn dll_and_script_actions_fail_with_their_windows_errors() {
 fn windows_exe_custom_action_fails_with_1721() {
     let s = Scratch::new();
     let fake = s.path("setup.exe");
-    std::fs::write(&fake, b"MZ\x90\x00 not a Linux program").expect("write");
+    fs_err::write(&fake, b"MZ\x90\x00 not a Linux program").expect("write");
     let custom = r#"<CustomAction Id="WinExe" Property="WINEXE" Return="check" ExeCommand="/S"/>"#;
     let pkg = s.build(
         "winexe",

@@ -47,7 +47,7 @@ fn script_package(s: &Scratch) -> std::path::PathBuf {
 }
 
 fn trace(s: &Scratch) -> Vec<String> {
-    std::fs::read_to_string(s.path("trace"))
+    fs_err::read_to_string(s.path("trace"))
         .unwrap_or_default()
         .lines()
         .map(str::to_string)
@@ -69,7 +69,7 @@ fn deferred_sees_its_files_and_commit_runs_after_success() {
         "{log}"
     );
     assert_eq!(
-        std::fs::read_to_string(s.root().join("opt/exec-test/payload.txt"))
+        fs_err::read_to_string(s.root().join("opt/exec-test/payload.txt"))
             .ok()
             .as_deref(),
         Some("payload\n")
@@ -191,7 +191,7 @@ fn a_sequence_without_install_finalize_still_places_its_files() {
     let (report, log) = s.install(&pkg, &[]);
     assert_eq!(report.code(), 0, "{log}");
     assert_eq!(
-        std::fs::read_to_string(s.root().join("opt/exec-test/payload.txt"))
+        fs_err::read_to_string(s.root().join("opt/exec-test/payload.txt"))
             .ok()
             .as_deref(),
         Some("payload\n"),

@@ -38,8 +38,8 @@ fn app_search_finds_folders_and_files_under_the_root_only() {
     let s = Scratch::new();
     let pkg = search_package(&s);
     let marker = s.root().join("opt/existing/a/b/marker.txt");
-    std::fs::create_dir_all(marker.parent().expect("parent")).expect("mkdir");
-    std::fs::write(&marker, "here").expect("write marker");
+    fs_err::create_dir_all(marker.parent().expect("parent")).expect("mkdir");
+    fs_err::write(&marker, "here").expect("write marker");
     let (report, log) = s.install(&pkg, &[]);
     assert_eq!(report.code(), 0, "{log}");
     let root = s.root().display().to_string();
@@ -66,7 +66,7 @@ fn app_search_finds_folders_and_files_under_the_root_only() {
 fn app_search_does_not_override_a_command_line_value() {
     let s = Scratch::new();
     let pkg = search_package(&s);
-    std::fs::create_dir_all(s.root().join("opt/existing")).expect("mkdir");
+    fs_err::create_dir_all(s.root().join("opt/existing")).expect("mkdir");
     let (report, log) = s.install(&pkg, &[("FOUNDDIR", "given")]);
     assert_eq!(report.code(), 0, "{log}");
     assert_eq!(dumped(&log, "FOUNDDIR"), Some("given"), "{log}");

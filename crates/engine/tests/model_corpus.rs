@@ -22,7 +22,7 @@ fn corpus_dir() -> PathBuf {
 /// Every `.msi` of the corpus, as (id, path).
 fn corpus() -> Vec<(String, PathBuf)> {
     let dir = corpus_dir();
-    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
+    let entries = fs_err::read_dir(&dir).unwrap_or_else(|e| {
         panic!(
             "the shared corpus is missing at {} ({e}); set RMSI_CORPUS",
             dir.display()
@@ -34,7 +34,7 @@ fn corpus() -> Vec<(String, PathBuf)> {
             continue;
         }
         let id = entry.file_name().to_string_lossy().into_owned();
-        for file in std::fs::read_dir(entry.path()).unwrap().flatten() {
+        for file in fs_err::read_dir(entry.path()).unwrap().flatten() {
             let path = file.path();
             if path
                 .extension()
@@ -106,7 +106,7 @@ fn corpus_packages_open_and_cost() {
                 );
             }
             // Nothing was written by costing.
-            assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0, "{id}");
+            assert_eq!(fs_err::read_dir(root.path()).unwrap().count(), 0, "{id}");
         }
     }
     assert_eq!(opened, 80);

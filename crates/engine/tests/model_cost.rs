@@ -111,7 +111,7 @@ fn default_selection_by_install_level() {
         &"Feature: Extra; Installed: Absent;   Request: Absent;   Action: Null".to_string()
     ));
     assert_eq!(
-        std::fs::read_dir(root.path()).unwrap().count(),
+        fs_err::read_dir(root.path()).unwrap().count(),
         0,
         "costing writes nothing"
     );
@@ -209,8 +209,8 @@ fn unversioned_files_follow_the_date_rule_and_reinstallmode() {
     let (_d, msi) = model_package();
     let root = tempfile::tempdir().unwrap();
     let target = app_dir(root.path()).join("a.txt");
-    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-    std::fs::write(&target, b"old").unwrap();
+    fs_err::create_dir_all(target.parent().unwrap()).unwrap();
+    fs_err::write(&target, b"old").unwrap();
     // Just written: created = modified, so unmodified: replaced.
     let run = cost(&msi, root.path(), Layout::Fhs, &[]);
     assert_eq!(
@@ -229,7 +229,7 @@ fn unversioned_files_follow_the_date_rule_and_reinstallmode() {
         .unwrap();
     file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(3600))
         .unwrap();
-    let has_birth_time = std::fs::metadata(&target).unwrap().created().is_ok();
+    let has_birth_time = fs_err::metadata(&target).unwrap().created().is_ok();
     let run = cost(&msi, root.path(), Layout::Fhs, &[]);
     if has_birth_time {
         assert_eq!(
@@ -255,7 +255,7 @@ fn unversioned_files_follow_the_date_rule_and_reinstallmode() {
         Some(FileAction::Skip(SkipReason::OnlyIfMissing))
     );
     // A versioned file on disk beats the package's unversioned one.
-    std::fs::write(&target, fake_pe([1, 0, 0, 0])).unwrap();
+    fs_err::write(&target, fake_pe([1, 0, 0, 0])).unwrap();
     let run = cost(&msi, root.path(), Layout::Fhs, &[]);
     assert!(matches!(
         action(&run, "FileA"),
@@ -278,9 +278,9 @@ fn versioned_files_follow_the_highest_version() {
     );
     let root = tempfile::tempdir().unwrap();
     let target = app_dir(root.path()).join("sub/b.txt");
-    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    fs_err::create_dir_all(target.parent().unwrap()).unwrap();
     let with_disk = |v: [u16; 4], cmdline: &[(&str, &str)]| {
-        std::fs::write(&target, fake_pe(v)).unwrap();
+        fs_err::write(&target, fake_pe(v)).unwrap();
         action(&cost(&msi, root.path(), Layout::Fhs, cmdline), "FileB").unwrap()
     };
     assert_eq!(
@@ -305,7 +305,7 @@ fn versioned_files_follow_the_highest_version() {
         FileAction::Install { overwrite: true }
     );
     // A versioned package file beats an unversioned file on disk.
-    std::fs::write(&target, b"plain").unwrap();
+    fs_err::write(&target, b"plain").unwrap();
     assert_eq!(
         action(&cost(&msi, root.path(), Layout::Fhs, &[]), "FileB").unwrap(),
         FileAction::Install { overwrite: true }
@@ -331,8 +331,8 @@ fn never_overwrite_keeps_the_whole_component() {
         Some(FileAction::Install { .. })
     ));
     let target = app_dir(root.path()).join("a.txt");
-    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-    std::fs::write(&target, b"keep me").unwrap();
+    fs_err::create_dir_all(target.parent().unwrap()).unwrap();
+    fs_err::write(&target, b"keep me").unwrap();
     let run = cost(&msi, root.path(), Layout::Fhs, &[("REINSTALLMODE", "amus")]);
     assert_eq!(
         action(&run, "FileA"),
@@ -475,10 +475,10 @@ fn companion_files_follow_their_parent() {
     );
     let root = tempfile::tempdir().unwrap();
     let app = app_dir(root.path());
-    std::fs::create_dir_all(app.join("sub")).unwrap();
-    std::fs::write(app.join("sub/b.txt"), b"companion on disk").unwrap();
+    fs_err::create_dir_all(app.join("sub")).unwrap();
+    fs_err::write(app.join("sub/b.txt"), b"companion on disk").unwrap();
     // The parent on disk is older: both are replaced.
-    std::fs::write(app.join("a.txt"), fake_pe([1, 0, 0, 0])).unwrap();
+    fs_err::write(app.join("a.txt"), fake_pe([1, 0, 0, 0])).unwrap();
     let run = cost(&msi, root.path(), Layout::Fhs, &[]);
     assert_eq!(
         action(&run, "FileA"),
@@ -489,7 +489,7 @@ fn companion_files_follow_their_parent() {
         Some(FileAction::Install { overwrite: true })
     );
     // The parent on disk is newer: the companion is kept too…
-    std::fs::write(app.join("a.txt"), fake_pe([3, 0, 0, 0])).unwrap();
+    fs_err::write(app.join("a.txt"), fake_pe([3, 0, 0, 0])).unwrap();
     let run = cost(&msi, root.path(), Layout::Fhs, &[]);
     assert!(matches!(
         action(&run, "FileA"),
@@ -500,7 +500,7 @@ fn companion_files_follow_their_parent() {
         Some(FileAction::Skip(SkipReason::CompanionKept))
     );
     // …unless it is missing.
-    std::fs::remove_file(app.join("sub/b.txt")).unwrap();
+    fs_err::remove_file(app.join("sub/b.txt")).unwrap();
     let run = cost(&msi, root.path(), Layout::Fhs, &[]);
     assert_eq!(
         action(&run, "FileB"),

@@ -176,7 +176,7 @@ fn deep_directory_chains_do_not_overflow() {
 fn confine_refuses_escapes_and_symlinks() {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
-    std::fs::create_dir_all(r.join("opt/app")).unwrap();
+    fs_err::create_dir_all(r.join("opt/app")).unwrap();
     // Inside, existing or not: fine.
     assert_eq!(
         confine(r, &r.join("opt/app/file")).unwrap(),
@@ -202,16 +202,16 @@ fn confine_refuses_escapes_and_symlinks() {
     }
     // A symbolic link planted in the root, to a folder outside it.
     let outside = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(outside.path(), r.join("opt/link")).unwrap();
+    fs_err::os::unix::fs::symlink(outside.path(), r.join("opt/link")).unwrap();
     let err = confine(r, &r.join("opt/link/payload")).unwrap_err();
     assert!(matches!(err, Error::OutsideRoot { .. }), "{err}");
     // Even a link that points inside the root is refused, not followed.
-    std::os::unix::fs::symlink(r.join("opt/app"), r.join("inner")).unwrap();
+    fs_err::os::unix::fs::symlink(r.join("opt/app"), r.join("inner")).unwrap();
     assert!(confine(r, &r.join("inner/file")).is_err());
     // A symlink as the final component (a file about to be replaced).
-    std::os::unix::fs::symlink("/etc/passwd", r.join("opt/app/victim")).unwrap();
+    fs_err::os::unix::fs::symlink("/etc/passwd", r.join("opt/app/victim")).unwrap();
     assert!(confine(r, &r.join("opt/app/victim")).is_err());
-    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    assert_eq!(fs_err::read_dir(outside.path()).unwrap().count(), 0);
 }
 
 #[test]

@@ -24,7 +24,7 @@ impl Rng {
 #[test]
 fn mutated_packages_fail_cleanly() {
     let (_d, msi) = model_package();
-    let original = std::fs::read(&msi).unwrap();
+    let original = fs_err::read(&msi).unwrap();
     let root = tempfile::tempdir().unwrap();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let (mut opened, mut refused) = (0, 0);
@@ -72,5 +72,5 @@ fn mutated_packages_fail_cleanly() {
         opened > 0 && refused > 0,
         "opened {opened}, refused {refused}"
     );
-    assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+    assert_eq!(fs_err::read_dir(root.path()).unwrap().count(), 0);
 }

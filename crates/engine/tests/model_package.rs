@@ -98,16 +98,16 @@ fn missing_unreadable_and_invalid_packages_are_classified() {
     assert_eq!(code(&dir.path().join("missing.msi")), 1619);
     assert_eq!(code(dir.path()), 1619);
     let empty = dir.path().join("empty.msi");
-    std::fs::write(&empty, b"").unwrap();
+    fs_err::write(&empty, b"").unwrap();
     assert_eq!(code(&empty), 1620);
     let junk = dir.path().join("junk.msi");
-    std::fs::write(&junk, vec![0x5a; 4096]).unwrap();
+    fs_err::write(&junk, vec![0x5a; 4096]).unwrap();
     assert_eq!(code(&junk), 1620);
     // A real package cut short: the compound file's sectors are missing.
     let (_d, msi) = model_package();
-    let bytes = std::fs::read(&msi).unwrap();
+    let bytes = fs_err::read(&msi).unwrap();
     let cut = dir.path().join("cut.msi");
-    std::fs::write(&cut, &bytes[..1536]).unwrap();
+    fs_err::write(&cut, &bytes[..1536]).unwrap();
     let err = Package::open(&cut).unwrap_err();
     assert!(matches!(err, PackageError::PackageInvalid { .. }), "{err}");
     assert_eq!(err.name(), "ERROR_INSTALL_PACKAGE_INVALID");
@@ -139,7 +139,7 @@ fn lengthen_fat(mut bytes: Vec<u8>) -> Vec<u8> {
 #[test]
 fn short_fat_quirk_is_tolerated() {
     let (dir, msi) = model_package();
-    let broken = lengthen_fat(std::fs::read(&msi).unwrap());
+    let broken = lengthen_fat(fs_err::read(&msi).unwrap());
     // cfb alone refuses it…
     let err = match cfb::CompoundFile::open(std::io::Cursor::new(broken.clone())) {
         Ok(_) => panic!("cfb accepts the file"),
@@ -148,7 +148,7 @@ fn short_fat_quirk_is_tolerated() {
     assert!(err.contains("Malformed FAT"), "{err}");
     // …the engine reads it, tables and streams.
     let path = dir.path().join("quirk.msi");
-    std::fs::write(&path, &broken).unwrap();
+    fs_err::write(&path, &broken).unwrap();
     for p in [
         Package::open(&path).unwrap(),
         Package::from_bytes(&path, broken).unwrap(),

@@ -67,7 +67,7 @@ fn install_record_maintain_and_remove() {
     let (props, first) = run(&package, root.path(), &registry, &[]);
     assert!(props.get_str("Installed").is_none());
     assert_eq!(
-        std::fs::read_dir(root.path()).unwrap().count(),
+        fs_err::read_dir(root.path()).unwrap().count(),
         0,
         "no state before success"
     );

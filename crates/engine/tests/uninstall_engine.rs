@@ -120,15 +120,15 @@ fn uninstall_in(
         custom_actions: true,
     };
     let report = uninstall(&request, &mut NoUi);
-    (report, std::fs::read_to_string(&log).unwrap_or_default())
+    (report, fs_err::read_to_string(&log).unwrap_or_default())
 }
 
 /// Things of the root's own, there before the install: an empty `opt/` (the fhs
 /// ProgramFilesFolder, which the install must not take for its own) and a file in `etc/`.
 fn seed_root(s: &Scratch) {
-    std::fs::create_dir_all(s.root().join("opt")).expect("mkdir opt");
-    std::fs::create_dir_all(s.root().join("etc")).expect("mkdir etc");
-    std::fs::write(s.root().join("etc/keep.conf"), "mine\n").expect("write keep.conf");
+    fs_err::create_dir_all(s.root().join("opt")).expect("mkdir opt");
+    fs_err::create_dir_all(s.root().join("etc")).expect("mkdir etc");
+    fs_err::write(s.root().join("etc/keep.conf"), "mine\n").expect("write keep.conf");
 }
 
 fn program_files(layout: Layout) -> &'static str {
@@ -166,7 +166,7 @@ fn check_round_trip(layout: Layout, by_code: bool) {
         "the root is not as before the install\n{log}"
     );
     assert_eq!(
-        std::fs::read_to_string(s.root().join("etc/keep.conf")).ok(),
+        fs_err::read_to_string(s.root().join("etc/keep.conf")).ok(),
         Some("mine\n".to_string())
     );
     assert!(log.contains("Product: uninstall test -- Removal completed successfully."));
@@ -212,7 +212,7 @@ fn the_package_is_cached_owner_only_and_removal_needs_no_original() {
     let s = Scratch::new();
     let msi = build(&s);
     let copy = s.path("moved-away.msi");
-    std::fs::copy(&msi, &copy).expect("copy the package");
+    fs_err::copy(&msi, &copy).expect("copy the package");
     let report = install_in(&s, &copy, Layout::Fhs);
     assert_eq!(report.code(), 0, "{:?}", report.result);
     let registry = Registry::for_root(&s.root(), Layout::Fhs).expect("registry");
@@ -223,7 +223,7 @@ fn the_package_is_cached_owner_only_and_removal_needs_no_original() {
     let cached = product.cached_package.expect("a cached package");
     let state = s.root().canonicalize().expect("root").join("var/lib/rmsi");
     assert!(cached.starts_with(&state), "{}", cached.display());
-    let mode = std::fs::metadata(&cached)
+    let mode = fs_err::metadata(&cached)
         .expect("cached")
         .permissions()
         .mode()
@@ -248,7 +248,7 @@ fn the_package_is_cached_owner_only_and_removal_needs_no_original() {
     }
     drop(registry);
     // The package the product came from is gone: the cached copy runs the removal.
-    std::fs::remove_file(&copy).expect("remove the original");
+    fs_err::remove_file(&copy).expect("remove the original");
     let (report, log) = uninstall_in(
         &s,
         UninstallTarget::ProductCode(PRODUCT_CODE.into()),
@@ -265,7 +265,7 @@ fn a_user_file_in_an_installed_folder_survives_with_its_folders() {
     let msi = build(&s);
     let report = install_in(&s, &msi, Layout::Fhs);
     assert_eq!(report.code(), 0, "{:?}", report.result);
-    std::fs::write(s.root().join("opt/uninstall-test/bin/notes.txt"), "user\n").expect("write");
+    fs_err::write(s.root().join("opt/uninstall-test/bin/notes.txt"), "user\n").expect("write");
     let (report, log) = uninstall_in(&s, UninstallTarget::Package(msi), Layout::Fhs, &[]);
     assert_eq!(report.code(), 0, "{:?}\n{log}", report.result);
     assert_eq!(
@@ -286,8 +286,8 @@ fn a_file_that_was_there_and_kept_at_install_is_not_removed() {
     let msi = build(&s);
     // The user's main.txt, modified after it was created: costing keeps it (spec 4.7).
     let dir = s.root().join("opt/uninstall-test");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let file = std::fs::File::create(dir.join("main.txt")).expect("create");
+    fs_err::create_dir_all(&dir).expect("mkdir");
+    let file = fs_err::File::create(dir.join("main.txt")).expect("create");
     std::io::Write::write_all(&mut &file, b"the user's\n").expect("write");
     let later = std::time::SystemTime::now() + std::time::Duration::from_secs(86_400);
     file.set_modified(later).expect("set mtime");
@@ -295,7 +295,7 @@ fn a_file_that_was_there_and_kept_at_install_is_not_removed() {
     let before = s.tree();
     let report = install_in(&s, &msi, Layout::Fhs);
     assert_eq!(report.code(), 0, "{:?}", report.result);
-    let kept = std::fs::read_to_string(dir.join("main.txt")).expect("main.txt");
+    let kept = fs_err::read_to_string(dir.join("main.txt")).expect("main.txt");
     if kept != "the user's\n" {
         // No birth time on this file system: the file counts as unmodified and is
         // replaced (cost.rs), so there is nothing of the user's left to keep.
@@ -305,9 +305,7 @@ fn a_file_that_was_there_and_kept_at_install_is_not_removed() {
     assert_eq!(report.code(), 0, "{log}");
     assert_eq!(s.tree(), before, "{log}");
     assert_eq!(
-        std::fs::read_to_string(dir.join("main.txt"))
-            .ok()
-            .as_deref(),
+        fs_err::read_to_string(dir.join("main.txt")).ok().as_deref(),
         Some("the user's\n")
     );
 }
@@ -368,11 +366,11 @@ fn a_failing_removal_custom_action_rolls_everything_back() {
     );
     assert_eq!(report.code(), 1603, "{log}");
     // The action ran after RemoveFiles' removals took place...
-    assert_eq!(std::fs::read_to_string(&mark).ok().as_deref(), Some("gone"));
+    assert_eq!(fs_err::read_to_string(&mark).ok().as_deref(), Some("gone"));
     // ...and the rollback put every file and folder back, and the product stays.
     assert_eq!(s.tree(), installed, "{log}");
     assert_eq!(
-        std::fs::read_to_string(s.root().join("opt/uninstall-test/main.txt")).ok(),
+        fs_err::read_to_string(s.root().join("opt/uninstall-test/main.txt")).ok(),
         Some("main\n".to_string())
     );
     assert!(
@@ -383,7 +381,7 @@ fn a_failing_removal_custom_action_rolls_everything_back() {
     assert!(registry.is_installed(PRODUCT_CODE).expect("read"));
     drop(registry);
     // The same removal with the action succeeding.
-    std::fs::remove_file(&mark).expect("rm mark");
+    fs_err::remove_file(&mark).expect("rm mark");
     let (report, log) = uninstall_in(
         &s,
         UninstallTarget::ProductCode(PRODUCT_CODE.into()),
@@ -391,7 +389,7 @@ fn a_failing_removal_custom_action_rolls_everything_back() {
         &[("MARKFILE", &mark_arg)],
     );
     assert_eq!(report.code(), 0, "{log}");
-    assert_eq!(std::fs::read_to_string(&mark).ok().as_deref(), Some("gone"));
+    assert_eq!(fs_err::read_to_string(&mark).ok().as_deref(), Some("gone"));
     assert!(s.tree().is_empty(), "{:?}", s.tree());
 }
 

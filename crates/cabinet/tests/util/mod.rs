@@ -3,9 +3,9 @@
 //! (stored or MSZIP) whose every field a test can bend.
 #![allow(dead_code)] // Each test binary uses its own subset.
 
+use fs_err as fs;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::fs;
 use std::io::{self, Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -16,8 +16,8 @@ pub(crate) struct Scratch {
 impl Scratch {
     pub(crate) fn new() -> Scratch {
         let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::create_dir(dir.path().join("root")).expect("mkdir root");
-        std::fs::create_dir(dir.path().join("rm")).expect("mkdir rm");
+        fs_err::create_dir(dir.path().join("root")).expect("mkdir root");
+        fs_err::create_dir(dir.path().join("rm")).expect("mkdir rm");
         Scratch { dir }
     }
 
@@ -39,11 +39,11 @@ impl Scratch {
         sql: &[&str],
     ) -> PathBuf {
         let src = self.path(&format!("src-{name}"));
-        std::fs::create_dir_all(&src).expect("mkdir src");
+        fs_err::create_dir_all(&src).expect("mkdir src");
         for (file, text) in files {
-            std::fs::write(src.join(file), text).expect("write payload");
+            fs_err::write(src.join(file), text).expect("write payload");
         }
-        std::fs::write(src.join("p.wxs"), wxs).expect("write wxs");
+        fs_err::write(src.join("p.wxs"), wxs).expect("write wxs");
         let msi = self.path(&format!("{name}.msi"));
         let out = Command::new("wixl")
             .current_dir(&src)
@@ -96,14 +96,14 @@ impl Scratch {
             custom_actions: true,
         };
         let report = install(&request, &mut NoUi);
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let text = fs_err::read_to_string(&log).unwrap_or_default();
         (report, text)
     }
 
     /// Every path under the root, relative, folders with a trailing `/`, sorted.
     pub(crate) fn tree(&self) -> Vec<String> {
         fn rec(base: &Path, dir: &Path, out: &mut Vec<String>) {
-            for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
+            for e in fs_err::read_dir(dir).expect("read_dir").flatten() {
                 let p = e.path();
                 let rel = p
                     .strip_prefix(base)

@@ -69,9 +69,9 @@ pub(crate) fn build(
 ) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     for (name, data) in files {
-        std::fs::write(dir.path().join(name), data).expect("write source file");
+        fs_err::write(dir.path().join(name), data).expect("write source file");
     }
-    std::fs::write(dir.path().join("p.wxs"), wxs).expect("write wxs");
+    fs_err::write(dir.path().join("p.wxs"), wxs).expect("write wxs");
     let msi = dir.path().join("p.msi");
     let out = Command::new("wixl")
         .arg("-o")
