@@ -302,7 +302,8 @@ impl<'r> Transaction<'r> {
 
     /// Reserves the staged name of a file meant for `target` (relative to the root), for a
     /// writer to create with [`StageDir::create`]: a name in its folder's staged tree when
-    /// that folder is one the install creates (see [`tree`]), else a fresh name.
+    /// that folder is one the install creates (a tree built whole in the staging folder
+    /// and renamed into place at once), else a fresh name.
     pub fn reserve_for(&mut self, target: &Path) -> String {
         match self.tree_name(target) {
             // Taken already (two files for one target): the second goes the usual way.
