@@ -2,9 +2,7 @@
 //! install with its message and changes nothing; AppSearch finds folders and files under
 //! the root (never outside it), and a registry search finds nothing on this platform.
 
-mod exec_util;
-
-use exec_util::{Scratch, wxs};
+use crate::exec_util::{Scratch, wxs};
 
 fn dumped<'a>(log: &'a str, name: &str) -> Option<&'a str> {
     let prefix = format!("Property(S): {name} = ");

@@ -3,14 +3,11 @@
 //! right file, in order, with the executable bit for a script, whatever the split — also
 //! when two files of a cabinet overlap, so that both are open at once.
 
-// The cabinet builder of the cabinet crate's tests, shared rather than copied.
-#[path = "../../cabinet/tests/util/mod.rs"]
-mod cabinet_util;
-mod exec_util;
+use crate::cabinet_util;
 
 use std::os::unix::fs::PermissionsExt;
 
-use exec_util::Scratch;
+use crate::exec_util::Scratch;
 
 fn package_wxs() -> String {
     let mut components = String::new();

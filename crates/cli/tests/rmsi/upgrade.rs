@@ -8,11 +8,9 @@
 //! the upgrade with error 1714 and leaves version 1 as it was, and MigrateFeatureStates:
 //! the Extra feature keeps the state it had in version 1 unless the command line asks.
 
-mod common_e2e;
-
 use std::fs;
 
-use common_e2e::{Ctx, Layout, Run, log, package, tree};
+use test_support::e2e::{Ctx, Layout, Run, log, package, tree};
 
 const V1: &str = "{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E01}";
 const V2: &str = "{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E02}";

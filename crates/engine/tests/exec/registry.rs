@@ -3,9 +3,7 @@
 //! run (`Installed`, `ProductState=5`); FindRelatedProducts finds an installed product of
 //! the same family within an Upgrade row's bounds; a failed install records nothing.
 
-mod exec_util;
-
-use exec_util::Scratch;
+use crate::exec_util::Scratch;
 
 const UPGRADE_CODE: &str = "{5A0C2E10-7B8C-4D9E-8F00-112233445560}";
 

@@ -2,13 +2,11 @@
 //! layouts: folders, the documented Windows 7 SP1 x64, the package's own
 //! properties, the command line's precedence, ALLUSERS, and the change hook.
 
-mod model_util;
-
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use crate::model_util::model_package;
 use engine::{Account, InitOptions, Layout, Package, Properties, initialize};
-use model_util::model_package;
 use msi_expr::ConditionResult;
 
 fn init(package: &Package, root: &Path, layout: Layout, cmdline: &[(&str, &str)]) -> Properties {

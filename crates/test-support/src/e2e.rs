@@ -1,4 +1,5 @@
-//! Shared helpers of the `rmsi install` end-to-end tests (`rmsi_e2e.rs`, `rmsi_corpus.rs`).
+//! The `rmsi` end-to-end tests' context: a private root, a Restart Manager state folder and
+//! a log per test, the real binaries run with a clean environment, and what they left.
 //!
 //! Every test gets a [`Ctx`]: a private temporary directory holding an empty target `root`,
 //! a Restart Manager state directory (`RSTMGR_STATE_DIR`, mode 0700) and the log file's
@@ -8,10 +9,9 @@
 //!
 //! Packages come from `crates/engine/tests/packages/` (built with wixl by its `build.sh`),
 //! `examples/`, and the shared corpus, read in place.
-#![allow(dead_code)] // each test binary uses its own part of these helpers
 
+use fs_err as fs;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -19,58 +19,27 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long one `rmsi` run may take before the test gives up on it.
-pub(crate) const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The test packages built by `crates/engine/tests/packages/build.sh`.
-pub(crate) fn package(name: &str) -> PathBuf {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../engine/tests/packages"
-    ))
-    .join(name)
-}
-
-/// The bundled example packages (`examples/` at the repository root).
-pub(crate) fn example(name: &str) -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples")).join(name)
-}
-
-/// The shared corpus of real packages, read in place (`RMSI_CORPUS` overrides the
-/// project's `../shared/corpus`); fails loudly when it is missing.
-pub(crate) fn corpus_dir() -> PathBuf {
-    let dir = std::env::var_os("RMSI_CORPUS").map_or_else(
-        || {
-            Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/corpus"
-            ))
-            .to_path_buf()
-        },
-        PathBuf::from,
-    );
-    assert!(
-        dir.join("README.md").is_file(),
-        "the shared corpus is missing: expected it at {} (the project's ../shared/corpus, \
-         or set RMSI_CORPUS); these tests read the 81 real packages there in place",
-        dir.display()
-    );
-    dir
-}
+pub use crate::{corpus_dir, example, package};
 
 /// The `rstmgr` binary of this build, passed to packages as `RSTMGR_EXE`.
-pub(crate) fn rstmgr_exe() -> &'static str {
-    env!("CARGO_BIN_EXE_rstmgr")
+pub fn rstmgr_exe() -> PathBuf {
+    crate::bin("rstmgr")
 }
 
 /// The two target layouts of `--layout`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Layout {
+pub enum Layout {
+    /// `--layout fhs`.
     Fhs,
+    /// `--layout windows`.
     Windows,
 }
 
 impl Layout {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The `--layout` word.
+    pub fn as_str(self) -> &'static str {
         match self {
             Layout::Fhs => "fhs",
             Layout::Windows => "windows",
@@ -78,7 +47,7 @@ impl Layout {
     }
 
     /// The engine's own state folder under the root (not payload).
-    pub(crate) fn state_dir(self) -> &'static str {
+    pub fn state_dir(self) -> &'static str {
         match self {
             Layout::Fhs => "var/lib/rmsi",
             Layout::Windows => "Windows/Installer/rmsi",
@@ -86,7 +55,7 @@ impl Layout {
     }
 
     /// `ProgramFilesFolder` under the root.
-    pub(crate) fn program_files(self) -> &'static str {
+    pub fn program_files(self) -> &'static str {
         match self {
             Layout::Fhs => "opt",
             Layout::Windows => "Program Files (x86)",
@@ -94,7 +63,7 @@ impl Layout {
     }
 
     /// `CommonAppDataFolder` under the root.
-    pub(crate) fn common_app_data(self) -> &'static str {
+    pub fn common_app_data(self) -> &'static str {
         match self {
             Layout::Fhs => "var/lib",
             Layout::Windows => "ProgramData",
@@ -104,16 +73,28 @@ impl Layout {
 
 /// One test's private world: a temporary directory with an empty `root`, a Restart
 /// Manager state directory and a log path, all inside `tmp`.
-pub(crate) struct Ctx {
-    pub(crate) tmp: tempfile::TempDir,
-    pub(crate) root: PathBuf,
-    pub(crate) state: PathBuf,
-    pub(crate) runtime: PathBuf,
-    pub(crate) log: PathBuf,
+pub struct Ctx {
+    /// The test's private folder (removed when the context is dropped).
+    pub tmp: tempfile::TempDir,
+    /// The target root, empty at first.
+    pub root: PathBuf,
+    /// The Restart Manager state folder (`RSTMGR_STATE_DIR`, mode 0700).
+    pub state: PathBuf,
+    /// The runtime folder (`XDG_RUNTIME_DIR`) the runs see.
+    pub runtime: PathBuf,
+    /// Where the verbose log goes.
+    pub log: PathBuf,
+}
+
+impl Default for Ctx {
+    fn default() -> Ctx {
+        Ctx::new()
+    }
 }
 
 impl Ctx {
-    pub(crate) fn new() -> Ctx {
+    /// A fresh context: an empty root, a private state folder and a log place.
+    pub fn new() -> Ctx {
         let tmp = tempfile::Builder::new()
             .prefix("rmsi-e2e-")
             .tempdir()
@@ -125,7 +106,7 @@ impl Ctx {
             fs::create_dir(dir).expect("create a test directory");
         }
         for dir in [&state, &runtime] {
-            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).expect("chmod 0700");
+            fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).expect("chmod 0700");
         }
         let log = tmp.path().join("install.log");
         Ctx {
@@ -138,14 +119,14 @@ impl Ctx {
     }
 
     /// A path in the test's temporary directory, outside the root.
-    pub(crate) fn path(&self, name: &str) -> PathBuf {
+    pub fn path(&self, name: &str) -> PathBuf {
         self.tmp.path().join(name)
     }
 
     /// `rmsi` with a clean environment: no `RMSI_*`/`RSTMGR_*` variables from the caller,
     /// a private Restart Manager state directory and runtime directory.
-    pub(crate) fn rmsi(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rmsi"));
+    pub fn rmsi(&self) -> Command {
+        let mut cmd = Command::new(crate::bin("rmsi"));
         for (key, _) in std::env::vars_os() {
             let key_str = key.to_string_lossy();
             if key_str.starts_with("RMSI_") || key_str.starts_with("RSTMGR_") {
@@ -160,7 +141,7 @@ impl Ctx {
     }
 
     /// `rstmgr` with the same environment as [`Ctx::rmsi`].
-    pub(crate) fn rstmgr(&self) -> Command {
+    pub fn rstmgr(&self) -> Command {
         let mut cmd = Command::new(rstmgr_exe());
         cmd.env("RSTMGR_STATE_DIR", &self.state)
             .env("XDG_RUNTIME_DIR", &self.runtime)
@@ -169,18 +150,18 @@ impl Ctx {
     }
 
     /// `rmsi install PKG --root ROOT --layout L --ui none --log LOG RSTMGR_EXE=… PROPS…`.
-    pub(crate) fn install(&self, pkg: &Path, layout: Layout, props: &[&str]) -> Run {
+    pub fn install(&self, pkg: &Path, layout: Layout, props: &[&str]) -> Run {
         let mut cmd = self.install_command(pkg, layout, props);
         self.finish(&mut cmd)
     }
 
     /// The command [`Ctx::install`] runs, for callers that add flags or spawn it.
-    pub(crate) fn install_command(&self, pkg: &Path, layout: Layout, props: &[&str]) -> Command {
+    pub fn install_command(&self, pkg: &Path, layout: Layout, props: &[&str]) -> Command {
         self.command("install", pkg.as_os_str(), layout, props)
     }
 
     /// `rmsi uninstall TARGET --root ROOT --layout L --ui none --log LOG RSTMGR_EXE=… PROPS…`.
-    pub(crate) fn uninstall(&self, target: &str, layout: Layout, props: &[&str]) -> Run {
+    pub fn uninstall(&self, target: &str, layout: Layout, props: &[&str]) -> Run {
         let mut cmd = self.command("uninstall", target.as_ref(), layout, props);
         self.finish(&mut cmd)
     }
@@ -204,19 +185,19 @@ impl Ctx {
             .arg("none")
             .arg("--log")
             .arg(&self.log)
-            .arg(format!("RSTMGR_EXE={}", rstmgr_exe()))
+            .arg(format!("RSTMGR_EXE={}", rstmgr_exe().display()))
             .args(props);
         cmd
     }
 
     /// Runs a prepared `rmsi` command to its end and reads this context's log.
-    pub(crate) fn finish(&self, cmd: &mut Command) -> Run {
+    pub fn finish(&self, cmd: &mut Command) -> Run {
         run_command(cmd, Some(&self.log))
     }
 
     /// Every entry of the temporary directory outside the root, the state directories
     /// and the log: what an install must not have created.
-    pub(crate) fn outside_root(&self) -> Vec<PathBuf> {
+    pub fn outside_root(&self) -> Vec<PathBuf> {
         let keep = [&self.root, &self.state, &self.runtime, &self.log];
         let mut found = Vec::new();
         for entry in fs::read_dir(self.tmp.path()).expect("read the temporary directory") {
@@ -230,18 +211,20 @@ impl Ctx {
 }
 
 /// What one `rmsi` run gave back.
-pub(crate) struct Run {
+pub struct Run {
     /// The process exit status: the Windows code modulo 256 (None if killed by a signal).
-    pub(crate) code: Option<i32>,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
+    pub code: Option<i32>,
+    /// Standard output, whole.
+    pub stdout: String,
+    /// Standard error, whole.
+    pub stderr: String,
     /// The verbose log (empty when no log was asked for or none was written).
-    pub(crate) log: String,
+    pub log: String,
 }
 
 impl Run {
     /// Everything about the run, for assertion messages.
-    pub(crate) fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         format!(
             "exit status: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}\n--- log ---\n{}",
             self.code, self.stdout, self.stderr, self.log
@@ -251,7 +234,7 @@ impl Run {
     /// The run ended with the Windows code `full`: the exit status is `full % 256`, and
     /// for a failure the full code is on stderr; when a log was written, it ends with
     /// `MainEngineThread is returning FULL`.
-    pub(crate) fn assert_code(&self, full: u32) {
+    pub fn assert_code(&self, full: u32) {
         assert_eq!(
             self.code,
             Some((full % 256) as i32),
@@ -276,7 +259,7 @@ impl Run {
     }
 
     /// Like [`Run::assert_code`], and the verbose log's closing line gives the full code.
-    pub(crate) fn assert_code_logged(&self, full: u32) {
+    pub fn assert_code_logged(&self, full: u32) {
         self.assert_code(full);
         let line = format!("MainEngineThread is returning {full}");
         assert!(
@@ -288,7 +271,7 @@ impl Run {
 }
 
 /// The Windows names of the codes these tests expect (spec 5.7).
-pub(crate) fn code_name(code: u32) -> Option<&'static str> {
+pub fn code_name(code: u32) -> Option<&'static str> {
     Some(match code {
         1602 => "ERROR_INSTALL_USEREXIT",
         1603 => "ERROR_INSTALL_FAILURE",
@@ -304,12 +287,12 @@ pub(crate) fn code_name(code: u32) -> Option<&'static str> {
 }
 
 /// Runs `cmd` with a timeout, capturing its output; reads `log` afterwards.
-pub(crate) fn run_command(cmd: &mut Command, log: Option<&Path>) -> Run {
+pub fn run_command(cmd: &mut Command, log: Option<&Path>) -> Run {
     run_command_within(cmd, log, RUN_TIMEOUT)
 }
 
 /// [`run_command`] with its own timeout.
-pub(crate) fn run_command_within(cmd: &mut Command, log: Option<&Path>, timeout: Duration) -> Run {
+pub fn run_command_within(cmd: &mut Command, log: Option<&Path>, timeout: Duration) -> Run {
     let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -319,12 +302,12 @@ pub(crate) fn run_command_within(cmd: &mut Command, log: Option<&Path>, timeout:
 }
 
 /// Waits (bounded by [`RUN_TIMEOUT`]) for a child spawned with piped stdout/stderr.
-pub(crate) fn wait_run(child: Child, log: Option<&Path>) -> Run {
+pub fn wait_run(child: Child, log: Option<&Path>) -> Run {
     wait_run_within(child, log, RUN_TIMEOUT)
 }
 
 /// [`wait_run`] with its own timeout.
-pub(crate) fn wait_run_within(mut child: Child, log: Option<&Path>, timeout: Duration) -> Run {
+pub fn wait_run_within(mut child: Child, log: Option<&Path>, timeout: Duration) -> Run {
     // Read the pipes on threads so that a chatty child never blocks on a full pipe.
     let out = child.stdout.take().map(read_to_string_thread);
     let err = child.stderr.take().map(read_to_string_thread);
@@ -378,7 +361,7 @@ fn rel(root: &Path, path: &Path) -> String {
 
 /// Every entry under `root` (relative paths; directories end in `/`, symlinks in `@`),
 /// sorted. Symlinks are listed, never followed.
-pub(crate) fn tree(root: &Path) -> Vec<String> {
+pub fn tree(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -409,7 +392,7 @@ fn is_state(layout: Layout, relpath: &str) -> bool {
 
 /// The payload: regular files under the root outside the engine's state folder, by
 /// relative path, with their bytes.
-pub(crate) fn payload_files(root: &Path, layout: Layout) -> BTreeMap<String, Vec<u8>> {
+pub fn payload_files(root: &Path, layout: Layout) -> BTreeMap<String, Vec<u8>> {
     tree(root)
         .into_iter()
         .filter(|p| !p.ends_with('/') && !is_state(layout, p))
@@ -421,7 +404,7 @@ pub(crate) fn payload_files(root: &Path, layout: Layout) -> BTreeMap<String, Vec
 }
 
 /// Folders under the root outside the engine's state folder and the folders leading to it.
-pub(crate) fn payload_dirs(root: &Path, layout: Layout) -> BTreeSet<String> {
+pub fn payload_dirs(root: &Path, layout: Layout) -> BTreeSet<String> {
     tree(root)
         .into_iter()
         .filter(|p| p.ends_with('/') && !is_state(layout, p))
@@ -430,7 +413,7 @@ pub(crate) fn payload_dirs(root: &Path, layout: Layout) -> BTreeSet<String> {
 }
 
 /// The folders that must exist for `files` (every ancestor of each).
-pub(crate) fn ancestors(files: &[&str]) -> BTreeSet<String> {
+pub fn ancestors(files: &[&str]) -> BTreeSet<String> {
     let mut dirs = BTreeSet::new();
     for f in files {
         let mut p = Path::new(f).parent();
@@ -447,7 +430,7 @@ pub(crate) fn ancestors(files: &[&str]) -> BTreeSet<String> {
 
 /// The root holds exactly `expected` (relative path → contents) as payload, and no
 /// folder beyond those the files need (plus `extra_dirs`).
-pub(crate) fn assert_payload(
+pub fn assert_payload(
     root: &Path,
     layout: Layout,
     expected: &[(&str, &[u8])],
@@ -485,7 +468,7 @@ pub(crate) fn assert_payload(
 }
 
 /// The root is exactly as a failed install must leave it: empty.
-pub(crate) fn assert_root_empty(root: &Path, run: &Run) {
+pub fn assert_root_empty(root: &Path, run: &Run) {
     let left = tree(root);
     assert!(
         left.is_empty(),
@@ -496,12 +479,13 @@ pub(crate) fn assert_root_empty(root: &Path, run: &Run) {
 
 /// A child process that holds `path` open and mapped (python's mmap), started and ready;
 /// dropping the guard kills exactly that pid.
-pub(crate) struct Holder {
+pub struct Holder {
     child: Child,
 }
 
 impl Holder {
-    pub(crate) fn map(path: &Path) -> Holder {
+    /// A process that maps `path` into its memory and waits.
+    pub fn map(path: &Path) -> Holder {
         let mut cmd = Command::new("python3");
         cmd.arg("-c")
             .arg(
@@ -515,7 +499,7 @@ impl Holder {
 
     /// Like [`Holder::map`], but the holder ignores SIGTERM: only a forced shutdown
     /// (SIGKILL) ends it.
-    pub(crate) fn map_ignoring_sigterm(path: &Path) -> Holder {
+    pub fn map_ignoring_sigterm(path: &Path) -> Holder {
         let mut cmd = Command::new("python3");
         cmd.arg("-c")
             .arg(
@@ -528,7 +512,7 @@ impl Holder {
     }
 
     /// A process that holds no file at all: it only sleeps.
-    pub(crate) fn sleeper() -> Holder {
+    pub fn sleeper() -> Holder {
         let mut cmd = Command::new("python3");
         cmd.arg("-c")
             .arg("import time; print('ready', flush=True); time.sleep(60)");
@@ -540,12 +524,7 @@ impl Holder {
     /// and any relaunched by the Restart Manager — appends its pid to `pidfile`, and exits
     /// by itself once `stopfile` exists or its folder is gone (or after 30 s), so that a
     /// relaunched instance, which is no child of the test, never outlives it for long.
-    pub(crate) fn map_restartable(
-        ctx: &Ctx,
-        path: &Path,
-        pidfile: &Path,
-        stopfile: &Path,
-    ) -> Holder {
+    pub fn map_restartable(ctx: &Ctx, path: &Path, pidfile: &Path, stopfile: &Path) -> Holder {
         let script = ctx.path("restartable-holder.py");
         fs::write(
             &script,
@@ -594,12 +573,13 @@ impl Holder {
         holder
     }
 
-    pub(crate) fn pid(&self) -> u32 {
+    /// The holder's process id.
+    pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// Waits up to `timeout` for the holder to exit; true if it did.
-    pub(crate) fn exited_within(&mut self, timeout: Duration) -> bool {
+    pub fn exited_within(&mut self, timeout: Duration) -> bool {
         let start = Instant::now();
         loop {
             if self
@@ -617,7 +597,8 @@ impl Holder {
         }
     }
 
-    pub(crate) fn is_running(&mut self) -> bool {
+    /// Whether the holder still runs.
+    pub fn is_running(&mut self) -> bool {
         self.child
             .try_wait()
             .expect("wait for the holder")
@@ -635,7 +616,7 @@ impl Drop for Holder {
 }
 
 /// The binding log lines of spec section 6.2 found in a verbose log.
-pub(crate) mod log {
+pub mod log {
     /// `HH:MM:SS`.
     fn is_time(s: &str) -> bool {
         let b = s.as_bytes();
@@ -646,7 +627,7 @@ pub(crate) mod log {
     }
 
     /// Names of the actions started, in log order (`Action start HH:MM:SS: Name.`).
-    pub(crate) fn starts(log: &str) -> Vec<String> {
+    pub fn starts(log: &str) -> Vec<String> {
         let mut out = Vec::new();
         for line in log.lines() {
             if let Some(rest) = line.strip_prefix("Action start ")
@@ -661,7 +642,7 @@ pub(crate) mod log {
     }
 
     /// `(name, return value)` of every `Action ended HH:MM:SS: Name. Return value N.` line.
-    pub(crate) fn ends(log: &str) -> Vec<(String, u32)> {
+    pub fn ends(log: &str) -> Vec<(String, u32)> {
         let mut out = Vec::new();
         for line in log.lines() {
             if let Some(rest) = line.strip_prefix("Action ended ")
@@ -677,7 +658,7 @@ pub(crate) mod log {
     }
 
     /// The return value logged for `action`, if it ended.
-    pub(crate) fn ended(log: &str, action: &str) -> Option<u32> {
+    pub fn ended(log: &str, action: &str) -> Option<u32> {
         ends(log)
             .into_iter()
             .find(|(n, _)| n == action)
@@ -685,7 +666,7 @@ pub(crate) mod log {
     }
 
     /// `Property(S): NAME = value` lines, as a map.
-    pub(crate) fn server_properties(log: &str) -> std::collections::BTreeMap<String, String> {
+    pub fn server_properties(log: &str) -> std::collections::BTreeMap<String, String> {
         let mut out = std::collections::BTreeMap::new();
         for line in log.lines() {
             if let Some(rest) = line.strip_prefix("Property(S): ") {
@@ -700,14 +681,14 @@ pub(crate) mod log {
     }
 
     /// Lines containing `RESTART MANAGER: `.
-    pub(crate) fn restart_manager(log: &str) -> Vec<&str> {
+    pub fn restart_manager(log: &str) -> Vec<&str> {
         log.lines()
             .filter(|l| l.contains("RESTART MANAGER: "))
             .collect()
     }
 
     /// Lines containing `PROPERTY CHANGE: `.
-    pub(crate) fn property_changes(log: &str) -> Vec<&str> {
+    pub fn property_changes(log: &str) -> Vec<&str> {
         log.lines()
             .filter(|l| l.contains("PROPERTY CHANGE: "))
             .collect()
@@ -718,20 +699,23 @@ pub(crate) mod log {
 /// service manager the Restart Manager uses where systemd does not run), with one service
 /// `name` that sleeps. Dropping it kills that `runsvdir` and tells the service's `runsv`
 /// to exit, so nothing outlives the test.
-pub(crate) struct RunitService {
-    pub(crate) svdir: PathBuf,
-    pub(crate) name: String,
+pub struct RunitService {
+    /// The service folder `runsvdir` watches.
+    pub svdir: PathBuf,
+    /// The service's name.
+    pub name: String,
     runsvdir: Child,
 }
 
 impl RunitService {
-    pub(crate) fn start(ctx: &Ctx, name: &str) -> RunitService {
+    /// Starts `runsvdir` over a fresh service folder with one service `name` that sleeps.
+    pub fn start(ctx: &Ctx, name: &str) -> RunitService {
         let svdir = ctx.path("sv");
         let dir = svdir.join(name);
         fs::create_dir_all(&dir).expect("mkdir the service folder");
         let run = dir.join("run");
         fs::write(&run, "#!/bin/sh\nexec sleep 60\n").expect("write the run script");
-        fs::set_permissions(&run, fs::Permissions::from_mode(0o755)).expect("chmod run");
+        fs::set_permissions(&run, std::fs::Permissions::from_mode(0o755)).expect("chmod run");
         let runsvdir = Command::new("runsvdir")
             .arg(&svdir)
             .stdin(Stdio::null())
@@ -756,7 +740,7 @@ impl RunitService {
     }
 
     /// `sv status`: the pid when the service runs, None when it is down.
-    pub(crate) fn pid(&self) -> Option<u32> {
+    pub fn pid(&self) -> Option<u32> {
         let out = Command::new("sv")
             .arg("status")
             .arg(self.svdir.join(&self.name))

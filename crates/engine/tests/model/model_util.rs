@@ -1,12 +1,11 @@
-//! Shared helpers of the `model_*` tests: packages built with Debian's
+//! Shared helpers of the `model` tests: packages built with Debian's
 //! `wixl` (and fixed up with `msibuild`, for what `wixl` cannot author) or
 //! in memory with the msi crate, and the shared corpus's location.
 
 #![allow(dead_code)]
 
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 /// A small package: two features (Extra at level 3, raised to 1 by the
 /// Condition table when `WANTEXTRA` is set), four components (one with the
@@ -68,36 +67,7 @@ pub(crate) fn build(
     fixups: &[&str],
 ) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
-    for (name, data) in files {
-        fs_err::write(dir.path().join(name), data).expect("write source file");
-    }
-    fs_err::write(dir.path().join("p.wxs"), wxs).expect("write wxs");
-    let msi = dir.path().join("p.msi");
-    let out = Command::new("wixl")
-        .arg("-o")
-        .arg(&msi)
-        .arg(dir.path().join("p.wxs"))
-        .current_dir(dir.path())
-        .output()
-        .expect("wixl (Debian's msitools/wixl) must be installed");
-    assert!(
-        out.status.success(),
-        "wixl: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for query in fixups {
-        let out = Command::new("msibuild")
-            .arg(&msi)
-            .arg("-q")
-            .arg(query)
-            .output()
-            .expect("msibuild (Debian's msitools) must be installed");
-        assert!(
-            out.status.success(),
-            "msibuild {query}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    let msi = test_support::build::wixl_package(dir.path(), "p", wxs, files, fixups);
     (dir, msi)
 }
 
@@ -147,7 +117,5 @@ pub(crate) fn s(v: &str) -> msi::Value {
 
 /// The shared corpus folder (`RMSI_CORPUS` overrides).
 pub(crate) fn corpus_dir() -> PathBuf {
-    std::env::var_os("RMSI_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
+    test_support::corpus_dir()
 }

@@ -3,11 +3,9 @@
 //! are not waited for, DLL and script actions fail with the Windows error that names them,
 //! and the Windows-only standard actions are logged as not executed.
 
-mod exec_util;
-
 use std::time::{Duration, Instant};
 
-use exec_util::{Scratch, sh_action, wxs};
+use crate::exec_util::{Scratch, sh_action, wxs};
 
 #[test]
 fn async_action_exit_code_is_checked_at_the_end_of_the_sequence() {

@@ -1,13 +1,13 @@
 //! `rmsi install` and `rmsi msiexec` as a user meets them: the exit status (the Windows
 //! code modulo 256) and the `rmsi: CODE NAME: ...` line on stderr, command-line errors
 //! (1639), `--help`, the shape of the verbose log, and the root being created and removed
-//! again. The package-level behaviour is in `rmsi_e2e.rs`.
+//! again. The package-level behaviour is in `e2e.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn rmsi() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rmsi"));
+    let mut cmd = test_support::rmsi();
     cmd.env_remove("RMSI_LOG");
     cmd
 }

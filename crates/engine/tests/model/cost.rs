@@ -3,15 +3,13 @@
 //! and sources; the file versioning rules against files already in the
 //! root; removal; RemoveFile and DuplicateFile rows.
 
-mod model_util;
-
 use std::path::{Path, PathBuf};
 
+use crate::model_util::{MODEL_FIXUPS, MODEL_WXS, build, model_package};
 use engine::{
     CabinetLocation, CostPlan, FileAction, FileSource, InitOptions, InstalledState, Layout,
     Package, Properties, SkipReason, initialize, plan,
 };
-use model_util::{MODEL_FIXUPS, MODEL_WXS, build, model_package};
 use msi_expr::{ConditionResult, InstallState};
 
 struct Run {

@@ -8,13 +8,11 @@
 //!
 //! Needs, besides the binaries: python3 (the holder process).
 
-mod common_e2e;
-
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use common_e2e::{Ctx, Holder, Layout, Run, example, log, package, tree};
+use test_support::e2e::{Ctx, Holder, Layout, Run, example, log, package, tree};
 
 const HELLO_CODE: &str = "{0D4F6B50-5E6F-4071-8233-4E5F60718291}";
 
@@ -268,7 +266,7 @@ fn usage_errors_are_1639() {
 /// its product code through `msiexec /x`, and leaves the root empty.
 #[test]
 fn every_corpus_package_that_installs_uninstalls_to_an_empty_root() {
-    let corpus = common_e2e::corpus_dir();
+    let corpus = test_support::e2e::corpus_dir();
     let mut packages: Vec<std::path::PathBuf> = Vec::new();
     for entry in fs::read_dir(&corpus).expect("read the corpus") {
         let dir = entry.expect("corpus entry").path();

@@ -2,12 +2,10 @@
 //! changed at many places either opens (and then costs or fails with a
 //! typed error) or is refused with 1620.
 
-mod model_util;
-
 use std::io::Read;
 
+use crate::model_util::model_package;
 use engine::{InitOptions, Layout, Package, Properties, initialize, plan};
-use model_util::model_package;
 
 /// A small deterministic generator (xorshift), so a failure reproduces.
 struct Rng(u64);

@@ -2,14 +2,14 @@
 //! classes of `msiexec` (1619 missing/unreadable, 1620 invalid), the cfb
 //! short-FAT quirk, absent optional tables, and hostile rows.
 
-mod model_util;
+use crate::model_util;
 
 use std::io::Read;
 use std::path::Path;
 
+use crate::model_util::{in_memory, model_package, property_columns, s};
 use engine::tables::sequence::{SequenceTable, ordered};
 use engine::{CostTables, Error, Package, PackageError, Properties, plan};
-use model_util::{in_memory, model_package, property_columns, s};
 
 #[test]
 fn wixl_package_reads_typed_rows() {

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use serde::Deserialize;
 
 fn rmsi() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_rmsi"))
+    test_support::rmsi()
 }
 
 fn corpus(id: &str, file: &str) -> PathBuf {

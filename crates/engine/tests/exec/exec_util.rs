@@ -1,10 +1,9 @@
-//! Helpers of the `exec_*` tests: small packages built with Debian's `wixl` at test time
+//! Helpers of the `exec` tests: small packages built with Debian's `wixl` at test time
 //! (fixed with `msibuild` where `wixl` cannot write a row), installed through the library.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use engine::{InstallReport, InstallRequest, Layout, NoUi, UiLevel, install};
 
@@ -40,37 +39,11 @@ impl Scratch {
     ) -> PathBuf {
         let src = self.path(&format!("src-{name}"));
         fs_err::create_dir_all(&src).expect("mkdir src");
-        for (file, text) in files {
-            fs_err::write(src.join(file), text).expect("write payload");
-        }
-        fs_err::write(src.join("p.wxs"), wxs).expect("write wxs");
-        let msi = self.path(&format!("{name}.msi"));
-        let out = Command::new("wixl")
-            .current_dir(&src)
-            .arg("-o")
-            .arg(&msi)
-            .arg("p.wxs")
-            .output()
-            .expect("run wixl (Debian's msitools)");
-        assert!(
-            out.status.success(),
-            "wixl: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        for q in sql {
-            let out = Command::new("msibuild")
-                .arg(&msi)
-                .arg("-q")
-                .arg(q)
-                .output()
-                .expect("run msibuild");
-            assert!(
-                out.status.success(),
-                "msibuild {q}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        msi
+        let files: Vec<(&str, &[u8])> = files.iter().map(|(f, t)| (*f, t.as_bytes())).collect();
+        let msi = test_support::build::wixl_package(&src, "p", wxs, &files, sql);
+        let out = self.path(&format!("{name}.msi"));
+        fs_err::rename(&msi, &out).expect("move the package beside the root");
+        out
     }
 
     /// Installs `package` into the root, silently, with a log; returns the report and the

@@ -18,7 +18,7 @@ fn packages() -> PathBuf {
 }
 
 fn rmsi(rm: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rmsi"));
+    let mut cmd = test_support::rmsi();
     cmd.env_remove("RMSI_LOG")
         .env_remove("RMSI_TEST_CRASH_AFTER")
         .env("RSTMGR_STATE_DIR", rm);

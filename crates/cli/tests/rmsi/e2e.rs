@@ -11,15 +11,13 @@
 //! Needs, besides the two binaries: python3 (holder processes), util-linux `script`
 //! (a terminal), Debian's msitools (`msiextract`) and runit (`runsvdir`, `sv`).
 
-mod common_e2e;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common_e2e::{
+use test_support::e2e::{
     Ctx, Holder, Layout, assert_payload, assert_root_empty, example, log, package, payload_files,
     wait_run,
 };
@@ -48,7 +46,7 @@ fn multi_paths(layout: Layout) -> Vec<(String, &'static str)> {
 
 /// Asserts that the root holds exactly the multi.msi files whose source paths are listed
 /// (`data2/…` stands for the data folder moved by SetDataDir).
-fn assert_multi(ctx: &Ctx, layout: Layout, want: &[&str], run: &common_e2e::Run) {
+fn assert_multi(ctx: &Ctx, layout: Layout, want: &[&str], run: &test_support::e2e::Run) {
     let all = multi_paths(layout);
     let chosen: Vec<(String, Vec<u8>)> = want
         .iter()
@@ -114,7 +112,7 @@ fn assert_state_owner_only(state: &Path) {
             & 0o777;
         assert_eq!(mode, ordinary, "{} has mode {mode:o}", up.display());
     }
-    for rel in std::iter::once(String::new()).chain(common_e2e::tree(state)) {
+    for rel in std::iter::once(String::new()).chain(test_support::e2e::tree(state)) {
         let path = state.join(rel.trim_end_matches(['/', '@']));
         let meta = fs::symlink_metadata(&path).expect("stat a state entry");
         assert_eq!(
@@ -791,7 +789,7 @@ fn damaged_packages_fail_cleanly_and_never_panic() {
 
 /// Every entry under the root with the bytes of each regular file.
 fn snapshot(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
-    common_e2e::tree(root)
+    test_support::e2e::tree(root)
         .into_iter()
         .map(|p| {
             let bytes = if p.ends_with('/') || p.ends_with('@') {
@@ -837,7 +835,7 @@ fn failed_install_leaves_a_populated_root_exactly_as_it_was() {
         assert!(
             snapshot(&ctx.root) == before,
             "{pkg} {props:?} changed the root: {:?}\n{}",
-            common_e2e::tree(&ctx.root),
+            test_support::e2e::tree(&ctx.root),
             run.describe()
         );
     }
@@ -854,7 +852,7 @@ fn a_file_where_a_folder_must_go_is_1603_and_stays() {
     assert!(
         snapshot(&ctx.root) == before,
         "{:?}",
-        common_e2e::tree(&ctx.root)
+        test_support::e2e::tree(&ctx.root)
     );
 }
 
@@ -890,11 +888,11 @@ fn assert_stays_in_root(pkg: &str) {
             Some(0) => {
                 // The harmless file is there; nothing else escaped into the temp dir.
                 assert!(
-                    common_e2e::tree(&ctx.root)
+                    test_support::e2e::tree(&ctx.root)
                         .iter()
                         .any(|p| p.ends_with("files/inside.txt")),
                     "{pkg}: {:?}\n{}",
-                    common_e2e::tree(&ctx.root),
+                    test_support::e2e::tree(&ctx.root),
                     run.describe()
                 );
             }
@@ -983,7 +981,7 @@ fn remove_move_and_duplicate_file_rows_stay_in_the_root() {
                 "{pkg} ({}) touched {}: {:?}\n{}",
                 layout.as_str(),
                 victim.display(),
-                common_e2e::tree(&victim),
+                test_support::e2e::tree(&victim),
                 run.describe()
             );
             assert!(
@@ -1065,7 +1063,8 @@ fn fifo_at_a_target_path_does_not_hang_the_install() {
         .expect("run mkfifo");
     assert!(status.success());
     let mut cmd = ctx.install_command(&package("multi.msi"), Layout::Fhs, &[]);
-    let run = common_e2e::run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(10));
+    let run =
+        test_support::e2e::run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(10));
     // Replacing it and refusing the install are both fine; waiting for a writer is not.
     assert!(
         matches!(run.code, Some(c) if c == 0 || c == 1603 % 256),
@@ -1219,9 +1218,14 @@ fn custom_action_registers_a_process_that_is_then_shut_down() {
 /// SVDIR pointing at a private runit service folder.
 fn install_registering_a_service(
     props: &[&str],
-) -> (Ctx, common_e2e::Run, common_e2e::RunitService, u32) {
+) -> (
+    Ctx,
+    test_support::e2e::Run,
+    test_support::e2e::RunitService,
+    u32,
+) {
     let ctx = Ctx::new();
-    let service = common_e2e::RunitService::start(&ctx, "rmsidemo");
+    let service = test_support::e2e::RunitService::start(&ctx, "rmsidemo");
     let before = service.pid().expect("the service runs");
     let mut all = vec!["SERVICE=rmsidemo"];
     all.extend_from_slice(props);
@@ -1277,7 +1281,10 @@ fn libdemo(layout: Layout) -> String {
 
 /// Installs inuse-v1, maps its lib/libdemo.so from a child process, then installs v2
 /// with `props`; returns the run, the holder and the file's path.
-fn replace_mapped_file(ctx: &Ctx, props: &[&str]) -> (common_e2e::Run, Holder, std::path::PathBuf) {
+fn replace_mapped_file(
+    ctx: &Ctx,
+    props: &[&str],
+) -> (test_support::e2e::Run, Holder, std::path::PathBuf) {
     let run = ctx.install(&package("inuse-v1.msi"), Layout::Fhs, &[]);
     run.assert_code_logged(0);
     let lib = ctx.root.join(libdemo(Layout::Fhs));
@@ -1288,7 +1295,7 @@ fn replace_mapped_file(ctx: &Ctx, props: &[&str]) -> (common_e2e::Run, Holder, s
     (run, holder, lib)
 }
 
-fn names_pid(run: &common_e2e::Run, pid: u32) -> bool {
+fn names_pid(run: &test_support::e2e::Run, pid: u32) -> bool {
     log::restart_manager(&run.log).iter().any(|l| {
         l.split(|c: char| !c.is_ascii_digit())
             .any(|w| w == pid.to_string())
@@ -1297,7 +1304,7 @@ fn names_pid(run: &common_e2e::Run, pid: u32) -> bool {
 
 /// The log lists the affected app with its pid, name and type on one `RESTART MANAGER:`
 /// line (the type as RM_APP_TYPE names it, in either spelling).
-fn assert_app_listed(run: &common_e2e::Run, pid: u32, name: &str) {
+fn assert_app_listed(run: &test_support::e2e::Run, pid: u32, name: &str) {
     const TYPES: &[&str] = &[
         "RmUnknownApp",
         "RmMainWindow",
@@ -1385,14 +1392,15 @@ fn mapped_file_holder_not_registered_for_restart_with_rmshutdown_2_is_3010() {
 
 /// Installs inuse-v1, maps its file from a holder that ignores SIGTERM, then installs v2
 /// with `props` and a 1-second shutdown timeout (RSTMGR_SHUTDOWN_TIMEOUT, issue 4).
-fn replace_file_held_by_a_stubborn_process(props: &[&str]) -> (common_e2e::Run, Holder) {
+fn replace_file_held_by_a_stubborn_process(props: &[&str]) -> (test_support::e2e::Run, Holder) {
     let ctx = Ctx::new();
     let run = ctx.install(&package("inuse-v1.msi"), Layout::Fhs, &[]);
     run.assert_code_logged(0);
     let holder = Holder::map_ignoring_sigterm(&ctx.root.join(libdemo(Layout::Fhs)));
     let mut cmd = ctx.install_command(&package("inuse-v2.msi"), Layout::Fhs, props);
     cmd.env("RSTMGR_SHUTDOWN_TIMEOUT", "1");
-    let run = common_e2e::run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(15));
+    let run =
+        test_support::e2e::run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(15));
     (run, holder)
 }
 
@@ -1444,7 +1452,7 @@ fn full_ui_without_a_terminal_behaves_as_basic() {
 
 /// Runs `rmsi install PKG --root … --ui full --log …` on a pseudo-terminal (util-linux
 /// `script`), typing `answer` to the files-in-use prompt.
-fn install_on_a_terminal(ctx: &Ctx, pkg: &Path, answer: &str) -> common_e2e::Run {
+fn install_on_a_terminal(ctx: &Ctx, pkg: &Path, answer: &str) -> test_support::e2e::Run {
     install_on_a_terminal_at(ctx, pkg, &["--ui", "full"], answer)
 }
 
@@ -1454,7 +1462,7 @@ fn install_on_a_terminal_at(
     pkg: &Path,
     extra: &[&str],
     answer: &str,
-) -> common_e2e::Run {
+) -> test_support::e2e::Run {
     let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
     let (pkg, root, log) = (
         pkg.to_string_lossy(),
@@ -1546,7 +1554,7 @@ fn default_ui_is_none_without_a_terminal() {
 }
 
 /// Installs inuse-v1, maps its file, then installs v2 at full UI on a terminal.
-fn prompt_case(answer: &str) -> (Ctx, common_e2e::Run, Holder) {
+fn prompt_case(answer: &str) -> (Ctx, test_support::e2e::Run, Holder) {
     let ctx = Ctx::new();
     let run = ctx.install(&package("inuse-v1.msi"), Layout::Fhs, &[]);
     run.assert_code_logged(0);
@@ -2092,7 +2100,7 @@ fn second_install_on_the_same_root_is_1618() {
         .arg("none")
         .arg("--log")
         .arg(&second_log);
-    let second = common_e2e::run_command(&mut cmd, Some(&second_log));
+    let second = test_support::e2e::run_command(&mut cmd, Some(&second_log));
     let first = wait_run(first, Some(&ctx.log));
     second.assert_code_logged(1618);
     first.assert_code_logged(0);
@@ -2164,7 +2172,7 @@ fn killed_install_does_not_lock_the_root_for_ever() {
         .arg("none")
         .arg("--log")
         .arg(&second_log);
-    let second = common_e2e::run_command(&mut cmd, Some(&second_log));
+    let second = test_support::e2e::run_command(&mut cmd, Some(&second_log));
     second.assert_code_logged(0);
     let hello = format!("{}/rmsi-hello/hello.txt", Layout::Fhs.program_files());
     assert!(ctx.root.join(hello).is_file(), "{}", second.describe());

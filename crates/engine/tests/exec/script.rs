@@ -3,9 +3,7 @@
 //! actions run, newest first, only when the install fails after the script reached them;
 //! commit actions run only after success; a failure leaves the root as it was.
 
-mod exec_util;
-
-use exec_util::{Scratch, sh_action, wxs};
+use crate::exec_util::{Scratch, sh_action, wxs};
 
 /// Custom actions: a deferred one that records whether the payload is in place, a rollback
 /// and a commit one that record themselves, and a deferred one that fails on demand. Each

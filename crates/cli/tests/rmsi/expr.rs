@@ -2,10 +2,10 @@
 //! (output bytes, exit codes, `--` handling, options after the positional argument,
 //! `--fields-json`, `--no-package`, defaults and `--unset`).
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn rmsi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rmsi"))
+    test_support::rmsi()
         .args(args)
         .env_remove("RMSI_TEST_VAR")
         .output()
@@ -101,7 +101,7 @@ fn properties_unset_and_environment() {
         "v\n"
     );
     // The process's own environment is visible too.
-    let out = Command::new(env!("CARGO_BIN_EXE_rmsi"))
+    let out = test_support::rmsi()
         .args(["condition", "%RMSI_TEST_VAR = \"from-process\""])
         .env("RMSI_TEST_VAR", "from-process")
         .output()
@@ -242,7 +242,7 @@ fn bad_flags_exit_two_with_usage() {
 #[test]
 fn date_and_time_follow_the_local_time_zone() {
     let at = |tz: &str| -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_rmsi"))
+        let out = test_support::rmsi()
             .args(["format", "[Date]|[Time]"])
             .env("TZ", tz)
             .output()

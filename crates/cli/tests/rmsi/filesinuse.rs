@@ -15,15 +15,13 @@
 //! the FilesInUse prompt at full UI on a terminal (util-linux `script`), with `Disable` and
 //! with `DisableShutdown` (the Restart Manager detects, the FilesInUse dialog asks).
 
-mod common_e2e;
-
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common_e2e::{Ctx, Holder, Layout, Run, log, package, wait_run};
+use test_support::e2e::{Ctx, Holder, Layout, Run, log, package, wait_run};
 
 fn libdemo(ctx: &Ctx) -> PathBuf {
     ctx.root.join(format!(

@@ -15,13 +15,11 @@
 //! custom actions and their conditions, launch conditions, feature levels and component
 //! conditions); the one-line reason of each row says what decides it.
 
-mod common_e2e;
-
 use std::fs;
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use common_e2e::{Ctx, Layout, assert_root_empty, corpus_dir, payload_files, tree};
+use test_support::e2e::{Ctx, Layout, assert_root_empty, corpus_dir, payload_files, tree};
 
 /// Which payload files a successful install must produce, against msiextract's.
 #[derive(Clone, Copy, Debug)]

@@ -2,9 +2,7 @@
 //! (wildcards), DuplicateFiles and MoveFiles; then the same install failing late, which
 //! must put every removed, moved and created thing back as it was.
 
-mod exec_util;
-
-use exec_util::{Scratch, sh_action, wxs};
+use crate::exec_util::{Scratch, sh_action, wxs};
 
 fn ops_package(s: &Scratch) -> std::path::PathBuf {
     let custom = sh_action("FailLate", "exit 3", r#"Execute="deferred""#);

@@ -2,15 +2,13 @@
 //! `Installed`, maintenance costing from the recorded state, removal, and
 //! FindRelatedProducts' matching of Upgrade rows against installed products.
 
-mod model_util;
-
 use std::path::Path;
 
+use crate::model_util::{MODEL_FIXUPS, MODEL_WXS, build};
 use engine::{
     FileAction, InitOptions, Layout, Package, ProductRecord, Properties, Registry, initialize,
     plan, upgrade_matches,
 };
-use model_util::{MODEL_FIXUPS, MODEL_WXS, build};
 
 fn upgrade_package(version: &str, product_code: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let wxs = MODEL_WXS

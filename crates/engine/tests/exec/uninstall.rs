@@ -5,14 +5,14 @@
 //! product that is not installed is 1605; a failing `REMOVE~="ALL"` custom action rolls
 //! the removal back.
 
-mod exec_util;
+use crate::exec_util;
 
 use std::path::{Path, PathBuf};
 
+use crate::exec_util::Scratch;
 use engine::{
     InstallReport, Layout, NoUi, Registry, UiLevel, UninstallRequest, UninstallTarget, uninstall,
 };
-use exec_util::Scratch;
 
 const PRODUCT_CODE: &str = "{5A2E8C10-6B7D-4E8F-9A0B-1C2D3E4F5061}";
 
