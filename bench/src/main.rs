@@ -5,6 +5,8 @@
 //! commands several times, alternating them so that a drifting machine (idle CPUs wake
 //! slowly here, ±20%) hurts both sides alike, and prints min/median/max of each and the
 //! ratio of the medians. Build in release mode first; `bench/run` does both.
+// The harness's job is the report it prints.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cases;
 #[allow(dead_code)] // Parts of the harness wait for the cases that use them.

@@ -13,8 +13,8 @@
 //! timing), on `/dev/shm` when it exists (see [`output_root`]). Our side's peak memory is the process's peak RSS (`VmHWM`, reset through
 //! `/proc/self/clear_refs` before the runs), so it covers only the extraction runs.
 
+use fs_err as fs;
 use std::collections::HashMap;
-use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;

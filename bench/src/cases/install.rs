@@ -62,7 +62,7 @@ pub(crate) fn run(h: &mut Harness) -> anyhow::Result<()> {
     let mut fresh = |name: &str| -> anyhow::Result<PathBuf> {
         n += 1;
         let dir = work.path.join(format!("{name}-{n}"));
-        std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+        fs_err::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
         Ok(dir)
     };
     let rm_state = work.path.join("rm");
@@ -103,7 +103,7 @@ pub(crate) fn run(h: &mut Harness) -> anyhow::Result<()> {
         let mut mem_fresh = |name: &str| -> anyhow::Result<PathBuf> {
             m += 1;
             let dir = mem.path.join(format!("{name}-{m}"));
-            std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+            fs_err::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
             Ok(dir)
         };
         let mem_fresh = std::cell::RefCell::new(&mut mem_fresh);
@@ -149,7 +149,7 @@ pub(crate) fn run(h: &mut Harness) -> anyhow::Result<()> {
     // The throughput case, and peak memory with a package 15 times the size: 40 files of
     // 4.8 MB barely compressible (193 MB), generated once by the `extract` case's code.
     let dir = std::env::temp_dir().join("rmsi-bench-extract");
-    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    fs_err::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
     let big = super::extract::big_package(&dir)?;
     let base = if shm.is_dir() {
         shm.to_path_buf()
@@ -161,7 +161,7 @@ pub(crate) fn run(h: &mut Harness) -> anyhow::Result<()> {
     let mut big_fresh = |name: &str| -> anyhow::Result<PathBuf> {
         k += 1;
         let dir = big_work.path.join(format!("{name}-{k}"));
-        std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+        fs_err::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
         Ok(dir)
     };
     let big_fresh = std::cell::RefCell::new(&mut big_fresh);
@@ -240,7 +240,7 @@ fn peak_kb(cmd: &mut Command) -> anyhow::Result<u64> {
 }
 
 fn count_files(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let Ok(entries) = fs_err::read_dir(dir) else {
         return 0;
     };
     entries
@@ -256,11 +256,11 @@ fn count_files(dir: &Path) -> usize {
 /// Removes and recreates a folder (outside the timed part).
 fn reset(dir: &Path) -> anyhow::Result<()> {
     fs_reset(dir)?;
-    std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))
+    fs_err::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))
 }
 
 fn fs_reset(dir: &Path) -> anyhow::Result<()> {
-    match std::fs::remove_dir_all(dir) {
+    match fs_err::remove_dir_all(dir) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e).with_context(|| format!("remove {}", dir.display())),
@@ -283,13 +283,13 @@ impl Scratch {
             .unwrap_or(Duration::ZERO)
             .subsec_nanos();
         let path = base.join(format!("rmsi-bench-install-{}-{nanos}", std::process::id()));
-        std::fs::create_dir(&path).with_context(|| format!("create {}", path.display()))?;
+        fs_err::create_dir(&path).with_context(|| format!("create {}", path.display()))?;
         Ok(Scratch { path })
     }
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
+        let _ = fs_err::remove_dir_all(&self.path);
     }
 }

@@ -28,9 +28,9 @@ pub(crate) fn run(h: &mut Harness) -> anyhow::Result<()> {
         std::env::temp_dir()
     };
     let work = base.join(format!("rmsi-bench-validate-{}", std::process::id()));
-    std::fs::create_dir_all(&work).with_context(|| format!("create {}", work.display()))?;
+    fs_err::create_dir_all(&work).with_context(|| format!("create {}", work.display()))?;
     let result = compare(h, &rmsi, &package, &work);
-    let _ = std::fs::remove_dir_all(&work);
+    let _ = fs_err::remove_dir_all(&work);
     result
 }
 
@@ -44,8 +44,8 @@ fn compare(h: &mut Harness, rmsi: &Path, package: &Path, work: &Path) -> anyhow:
     let mut install = || -> anyhow::Result<Duration> {
         n += 1;
         let root = work.join(format!("root-{n}"));
-        std::fs::create_dir_all(&root).with_context(|| format!("create {}", root.display()))?;
-        let _ = std::fs::remove_dir_all(&rm_state);
+        fs_err::create_dir_all(&root).with_context(|| format!("create {}", root.display()))?;
+        let _ = fs_err::remove_dir_all(&rm_state);
         time_command(
             Command::new(rmsi)
                 .args(["install", "--ui", "none", "--root"])

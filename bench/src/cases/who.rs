@@ -46,7 +46,7 @@ struct TestFile(PathBuf);
 
 impl Drop for TestFile {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        let _ = fs_err::remove_file(&self.0);
     }
 }
 
@@ -54,7 +54,7 @@ pub(crate) fn run(h: &mut Harness) -> anyhow::Result<()> {
     let rstmgr = h.bin("rstmgr")?;
     let file =
         TestFile(std::env::temp_dir().join(format!("rmsi-bench-who-{}.txt", std::process::id())));
-    std::fs::write(&file.0, "held by some of the extra processes\n")
+    fs_err::write(&file.0, "held by some of the extra processes\n")
         .with_context(|| format!("writing {}", file.0.display()))?;
     let libc = find_libc()?;
 
@@ -84,7 +84,7 @@ pub(crate) fn run(h: &mut Harness) -> anyhow::Result<()> {
     }
     h.note(&format!("rstmgr who found {found} users of the test file"));
     // Other work on the machine takes CPU from both sides; say how much there was.
-    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+    if let Ok(load) = fs_err::read_to_string("/proc/loadavg") {
         h.note(&format!(
             "load average before timing: {} (2 cores: above 2, both sides wait for CPU)",
             load.split_whitespace()
@@ -213,7 +213,7 @@ fn compare_commands(
 /// User + system time of this process's reaped children (`/proc/self/stat` fields 16 and
 /// 17, in `USER_HZ` = 1/100 s).
 fn children_cpu() -> Duration {
-    let ticks = std::fs::read_to_string("/proc/self/stat")
+    let ticks = fs_err::read_to_string("/proc/self/stat")
         .ok()
         .and_then(|s| {
             let (_, rest) = s.rsplit_once(')')?;
@@ -248,12 +248,12 @@ fn find_libc() -> anyhow::Result<PathBuf> {
         .iter()
         .map(Path::new)
         .find(|p| p.exists())
-        .and_then(|p| std::fs::canonicalize(p).ok())
+        .and_then(|p| fs_err::canonicalize(p).ok())
         .context("no libc.so.6 found")
 }
 
 fn count_processes() -> usize {
-    std::fs::read_dir("/proc")
+    fs_err::read_dir("/proc")
         .map(|d| {
             d.flatten()
                 .filter(|e| {
@@ -293,7 +293,7 @@ fn spawn_crowd(file: &Path) -> anyhow::Result<Crowd> {
     let start = Instant::now();
     for c in &crowd.children {
         let comm = format!("/proc/{}/comm", c.id());
-        while std::fs::read_to_string(&comm).map_or(true, |s| s.trim() != "sleep") {
+        while fs_err::read_to_string(&comm).map_or(true, |s| s.trim() != "sleep") {
             if start.elapsed() > Duration::from_secs(60) {
                 bail!("the extra processes did not all start within 60 s");
             }

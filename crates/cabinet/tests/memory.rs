@@ -4,7 +4,7 @@
 
 mod util;
 
-use std::fs;
+use fs_err as fs;
 use std::io::{self, BufWriter, Seek, Write};
 
 use util::cab_checksum;

@@ -3,8 +3,8 @@
 
 mod util;
 
+use fs_err as fs;
 use std::fmt::Write as _;
-use std::fs;
 
 use util::{embedded_cabinet, extract_all, file_names, msiextract, pseudo_random, wixl};
 

@@ -3,12 +3,34 @@
 //! This crate is glue: it parses arguments with clap, draws progress bars, prints
 //! human or `--json` output and picks the exit status. Everything a library user
 //! would also need lives in `restart-manager`, `msi-expr` or `engine`.
+#![warn(missing_docs)]
 
 mod docs;
 pub mod rmsi;
 pub mod rstmgr;
 
 pub use docs::man_pages;
+/// Tells the user about applications a dead Restart Manager session shut down and never
+/// restarted, found when its stale session is removed: on stderr and in the system log
+/// (`LOG_USER | LOG_WARNING`). Both tools install it ([`restart_manager::on_lost_apps`]),
+/// since either may be the one that finds the stale session.
+#[allow(clippy::print_stderr)]
+pub fn report_lost_apps(message: &str) {
+    eprintln!("{message}");
+    if let Ok(c) = std::ffi::CString::new(message.replace('%', "%%")) {
+        // SAFETY: the format string is a static NUL-terminated "%s" and the one
+        // argument is a valid NUL-terminated C string that outlives the call;
+        // syslog(3) opens the log connection itself when needed.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::syslog(
+                libc::LOG_USER | libc::LOG_WARNING,
+                c"%s".as_ptr(),
+                c.as_ptr(),
+            );
+        }
+    }
+}
 
 /// Diagnostics on stderr when `RMSI_LOG` holds a `tracing` filter (`debug`, `engine=debug`):
 /// for an install, the time each action and step took. Nothing is set up otherwise.

@@ -1,10 +1,25 @@
-//! The closing lines of an installation or a removal (spec 6.1, 6.2): the `Note: 1: N`
-//! message and its `Product: …` line, then the event-1033/1034-style summary real logs
-//! carry. Installing and removing write the same lines with different words.
+//! The closing lines of an installation or a removal: the `Note: 1: N` message and its
+//! `Product: …` line (messages 1707/1708, 1724/1725 of "Windows Installer Error Messages"),
+//! then the summary of events 1033/1034 that real logs carry. Installing and removing
+//! write the same lines with different words.
 
 use crate::error::{Error, Outcome};
-use crate::rm::AppInUse;
-use crate::session::Session;
+use crate::log::Log;
+use crate::ui::AppInUse;
+
+/// What the closing lines say about the run, gathered by the session.
+pub(crate) struct Facts {
+    /// `ProductName`.
+    pub(crate) product: String,
+    /// `ProductVersion`.
+    pub(crate) version: String,
+    /// `ProductLanguage`.
+    pub(crate) language: String,
+    /// `Manufacturer`.
+    pub(crate) manufacturer: String,
+    /// A restart is required (a success is then 3010).
+    pub(crate) reboot_required: bool,
+}
 
 /// The words one kind of run closes with.
 struct Words {
@@ -36,32 +51,33 @@ const REMOVAL: Words = Words {
 /// installation's. `left` are the applications still running on replaced files (they make
 /// a success 3010).
 pub(crate) fn write(
-    s: &mut Session<'_, '_>,
+    log: &mut Log,
+    facts: &Facts,
     removal: bool,
     result: &std::result::Result<(), Error>,
     left: &[AppInUse],
 ) {
     let words = if removal { &REMOVAL } else { &INSTALLATION };
-    let product = s.prop("ProductName").unwrap_or_default();
+    let product = &facts.product;
     let (note, text) = match result {
         Ok(()) => words.success,
         Err(_) => words.failure,
     };
-    s.log.engine(&format!("Note: 1: {note} "));
-    s.log.engine(&format!("Product: {product} -- {text}"));
+    log.engine(&format!("Note: 1: {note} "));
+    log.engine(&format!("Product: {product} -- {text}"));
     let status = match result {
-        Ok(()) if s.reboot_required || !left.is_empty() => Outcome::RebootRequired.code(),
+        Ok(()) if facts.reboot_required || !left.is_empty() => Outcome::RebootRequired.code(),
         Ok(()) => Outcome::Success.code(),
         Err(e) => e.code(),
     };
-    s.log.line("");
-    s.log.engine(&format!(
+    log.line("");
+    log.engine(&format!(
         "Windows Installer {} the product. Product Name: {product}. Product Version: {}. Product Language: {}. Manufacturer: {}. {} success or error status: {status}.",
         words.verb,
-        s.prop("ProductVersion").unwrap_or_default(),
-        s.prop("ProductLanguage").unwrap_or_default(),
-        s.prop("Manufacturer").unwrap_or_default(),
+        facts.version,
+        facts.language,
+        facts.manufacturer,
         words.noun,
     ));
-    s.log.line("");
+    log.line("");
 }

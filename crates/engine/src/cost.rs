@@ -1256,7 +1256,7 @@ impl AbsentDirs {
             _ => false,
         };
         let absent = parent_absent
-            || std::fs::symlink_metadata(dir)
+            || fs_err::symlink_metadata(dir)
                 .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
         self.known.insert(dir.to_path_buf(), absent);
         absent
@@ -1264,7 +1264,7 @@ impl AbsentDirs {
 }
 
 fn exists(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).is_ok()
+    fs_err::symlink_metadata(path).is_ok()
 }
 
 /// `dir/name`, or the entry of `dir` whose name matches `name` ignoring
@@ -1275,7 +1275,7 @@ pub fn find_case_insensitive(dir: &Path, name: &str) -> PathBuf {
     if exists(&exact) {
         return exact;
     }
-    std::fs::read_dir(dir)
+    fs_err::read_dir(dir)
         .ok()
         .and_then(|entries| {
             entries.flatten().find_map(|e| {
@@ -1323,7 +1323,7 @@ impl ReinstallMode {
 /// The file versioning rules (spec 4.7) for one file whose target may
 /// exist.
 fn decide(f: &FileRow, target: &Path, mode: ReinstallMode, hash: Option<&[i32; 4]>) -> FileAction {
-    let Ok(meta) = std::fs::symlink_metadata(target) else {
+    let Ok(meta) = fs_err::symlink_metadata(target) else {
         return FileAction::Install { overwrite: false };
     };
     let replace = FileAction::Install { overwrite: true };
@@ -1489,10 +1489,7 @@ pub(crate) mod md5 {
     /// The file's hash as the four MsiFileHash parts, `None` if unreadable.
     pub(crate) fn file_hash(path: &Path) -> Option<[i32; 4]> {
         let mut data = Vec::new();
-        std::fs::File::open(path)
-            .ok()?
-            .read_to_end(&mut data)
-            .ok()?;
+        fs_err::File::open(path).ok()?.read_to_end(&mut data).ok()?;
         let d = digest(&data);
         let part =
             |i: usize| i32::from_le_bytes([d[4 * i], d[4 * i + 1], d[4 * i + 2], d[4 * i + 3]]);

@@ -293,6 +293,8 @@ pub fn normalise(path: &Path) -> PathBuf {
 /// Components that do not exist yet end the check (they will be created
 /// by the engine, as real folders). The root itself is the caller's choice
 /// and is not checked.
+// std's error on purpose: Error::Io names the path already (fs_err's would name it twice).
+#[allow(clippy::disallowed_methods)]
 pub fn confine(root: &Path, path: &Path) -> Result<PathBuf> {
     let root = normalise(&std::path::absolute(root).map_err(|e| Error::io(root, e))?);
     let outside = || Error::OutsideRoot {

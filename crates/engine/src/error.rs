@@ -1,5 +1,6 @@
 //! The engine's errors and success outcomes, each with the Windows Installer
-//! code and name `msiexec` returns for it (spec section 5.7).
+//! code and name `msiexec` returns for it (listed on "MsiExec.exe and InstMsi.exe Error
+//! Messages").
 //!
 //! A Linux exit status holds 8 bits: the CLI exits with [`exit_status`] of the
 //! code and prints the full code and name on stderr, as `wine msiexec` does.
@@ -42,6 +43,16 @@ pub enum Error {
     /// crate's error, with its own code (1619, 1620, or 1603 for a broken row).
     #[error(transparent)]
     Package(#[from] package::Error),
+    /// A cabinet of the package could not be read or extracted (corrupt, truncated, an
+    /// unsupported format, or the staged file could not be written).
+    #[error("cabinet {cabinet}: {source}")]
+    Cabinet {
+        /// The cabinet as the Media table names it.
+        cabinet: String,
+        /// What the cabinet reader found.
+        #[source]
+        source: cabinet::CabinetError,
+    },
     /// The root's lock, its journal or a change to it failed: the `transaction` crate's
     /// error, with its own code (1618 when another install holds the root, else 1603).
     #[error(transparent)]
@@ -170,12 +181,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// The Windows Installer exit code for this error (spec 5.7).
+    /// The Windows Installer exit code for this error.
     pub fn code(&self) -> u32 {
         self.windows().0
     }
 
-    /// The symbolic Windows name of [`Error::code`] (spec 5.7).
+    /// The symbolic Windows name of [`Error::code`].
     pub fn name(&self) -> &'static str {
         self.windows().1
     }
@@ -190,7 +201,8 @@ impl Error {
             | Error::Io { .. }
             | Error::Registry { .. }
             | Error::UnsafeState { .. }
-            | Error::SourceAbsent { .. } => (1603, "ERROR_INSTALL_FAILURE"),
+            | Error::SourceAbsent { .. }
+            | Error::Cabinet { .. } => (1603, "ERROR_INSTALL_FAILURE"),
             Error::UserExit => (1602, "ERROR_INSTALL_USEREXIT"),
             Error::Suspended => (1604, "ERROR_INSTALL_SUSPEND"),
             Error::UnknownProduct { .. } => (1605, "ERROR_UNKNOWN_PRODUCT"),
@@ -211,6 +223,18 @@ impl Error {
         Error::InstallFailure {
             message: message.into(),
             source: None,
+        }
+    }
+
+    /// A fatal installation error with a message and the error that caused it (kept as
+    /// its source, so that a caller can walk the chain; the message alone is displayed).
+    pub fn failure_from(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::InstallFailure {
+            message: message.into(),
+            source: Some(source.into()),
         }
     }
 
@@ -247,7 +271,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The Windows Installer exit code (spec 5.7).
+    /// The Windows Installer exit code.
     pub fn code(&self) -> u32 {
         match self {
             Outcome::Success => 0,
@@ -279,99 +303,205 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 mod tests {
     use super::*;
 
-    fn all_errors() -> Vec<Error> {
-        vec![
-            Error::failure("x"),
-            Error::LaunchCondition {
-                description: "x".into(),
-            },
-            Error::UserExit,
-            Error::Suspended,
-            Error::Transaction(transaction::Error::AlreadyRunning { root: "/".into() }),
-            Error::LogFailure {
-                path: "l".into(),
-                source: io::Error::from(io::ErrorKind::PermissionDenied),
-            },
-            Error::Package(package::Error::PackageOpenFailed {
-                path: "p".into(),
-                source: io::Error::from(io::ErrorKind::NotFound),
-            }),
-            Error::Package(package::Error::PackageInvalid {
-                path: "p".into(),
-                reason: "x".into(),
-            }),
-            Error::bad_row("File", "k", "x"),
-            Error::OutsideRoot {
-                root: "/r".into(),
-                path: "/x".into(),
-            },
-            Error::io("p", io::Error::from(io::ErrorKind::Other)),
-            Error::Registry {
-                path: "p".into(),
-                source: rusqlite::Error::InvalidQuery,
-            },
-            Error::UnsafeState {
-                path: "p".into(),
-                reason: "x".into(),
-            },
-            Error::InvalidCommandLine {
-                message: "x".into(),
-            },
-            Error::PlatformUnsupported {
-                message: "x".into(),
-            },
-            Error::TemplateInvalid {
-                template: "x".into(),
-            },
-            Error::SchemaTooLow {
-                template: "x".into(),
-                schema: 100,
-            },
-            Error::LanguageUnsupported {
-                template: "x".into(),
-            },
-            Error::SourceAbsent { path: "p".into() },
-            Error::UnknownProduct {
-                product_code: "{X}".into(),
-            },
-        ]
-    }
-
-    /// Pins every pair against the table of spec section 5.7.
-    #[test]
-    fn codes_and_names_match_spec_5_7() {
-        let spec: &[(u32, &str)] = &[
-            (1602, "ERROR_INSTALL_USEREXIT"),
-            (1603, "ERROR_INSTALL_FAILURE"),
-            (1604, "ERROR_INSTALL_SUSPEND"),
-            (1605, "ERROR_UNKNOWN_PRODUCT"),
-            (1618, "ERROR_INSTALL_ALREADY_RUNNING"),
-            (1622, "ERROR_INSTALL_LOG_FAILURE"),
-            (1619, "ERROR_INSTALL_PACKAGE_OPEN_FAILED"),
-            (1620, "ERROR_INSTALL_PACKAGE_INVALID"),
-            (1623, "ERROR_INSTALL_LANGUAGE_UNSUPPORTED"),
-            (1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED"),
-            (1636, "ERROR_PATCH_PACKAGE_INVALID"),
-            (1639, "ERROR_INVALID_COMMAND_LINE"),
-        ];
-        for err in all_errors() {
-            let pair = (err.code(), err.name());
-            assert!(spec.contains(&pair), "{err:?} maps to {pair:?}");
+    /// Which variant an error is, by an exhaustive match: a new variant does not compile
+    /// until it is given a place here, and so a row in the table below.
+    fn variant(err: &Error) -> usize {
+        match err {
+            Error::InstallFailure { .. } => 0,
+            Error::LaunchCondition { .. } => 1,
+            Error::UserExit => 2,
+            Error::Suspended => 3,
+            Error::Package(_) => 4,
+            Error::Cabinet { .. } => 5,
+            Error::Transaction(_) => 6,
+            Error::BadRow { .. } => 7,
+            Error::OutsideRoot { .. } => 8,
+            Error::Io { .. } => 9,
+            Error::LogFailure { .. } => 10,
+            Error::Registry { .. } => 11,
+            Error::UnsafeState { .. } => 12,
+            Error::InvalidCommandLine { .. } => 13,
+            Error::TransformFailure { .. } => 14,
+            Error::PlatformUnsupported { .. } => 15,
+            Error::SourceAbsent { .. } => 16,
+            Error::UnknownProduct { .. } => 17,
+            Error::TemplateInvalid { .. } => 18,
+            Error::SchemaTooLow { .. } => 19,
+            Error::LanguageUnsupported { .. } => 20,
         }
-        assert_eq!(Error::UserExit.code(), 1602);
-        assert_eq!(Error::failure("x").code(), 1603);
+    }
+    const VARIANTS: usize = 21;
+
+    fn other() -> io::Error {
+        io::Error::other("x")
+    }
+
+    /// Every variant (and every variant of the wrapped crates' errors that can reach it)
+    /// with the code and name "MsiExec.exe and InstMsi.exe Error Messages" gives it.
+    #[test]
+    fn every_variant_has_its_windows_code_and_name() {
+        const FAILURE: (u32, &str) = (1603, "ERROR_INSTALL_FAILURE");
+        let cases: Vec<(Error, (u32, &str))> = vec![
+            (Error::failure("x"), FAILURE),
+            (Error::failure_from("x", other()), FAILURE),
+            (
+                Error::LaunchCondition {
+                    description: "x".into(),
+                },
+                FAILURE,
+            ),
+            (Error::UserExit, (1602, "ERROR_INSTALL_USEREXIT")),
+            (Error::Suspended, (1604, "ERROR_INSTALL_SUSPEND")),
+            (
+                Error::Package(package::Error::PackageOpenFailed {
+                    path: "p".into(),
+                    source: io::Error::from(io::ErrorKind::NotFound),
+                }),
+                (1619, "ERROR_INSTALL_PACKAGE_OPEN_FAILED"),
+            ),
+            (
+                Error::Package(package::Error::PackageInvalid {
+                    path: "p".into(),
+                    reason: "x".into(),
+                }),
+                (1620, "ERROR_INSTALL_PACKAGE_INVALID"),
+            ),
+            (
+                Error::Package(package::Error::bad_row("File", "k", "x")),
+                FAILURE,
+            ),
+            (Error::Package(package::Error::io("p", other())), FAILURE),
+            (
+                Error::Cabinet {
+                    cabinet: "#c.cab".into(),
+                    source: cabinet::CabinetError::Io(other()),
+                },
+                FAILURE,
+            ),
+            (
+                Error::Transaction(transaction::Error::AlreadyRunning { root: "/".into() }),
+                (1618, "ERROR_INSTALL_ALREADY_RUNNING"),
+            ),
+            (
+                Error::Transaction(transaction::Error::Journal { source: other() }),
+                FAILURE,
+            ),
+            (Error::bad_row("File", "k", "x"), FAILURE),
+            (
+                Error::OutsideRoot {
+                    root: "/r".into(),
+                    path: "/x".into(),
+                },
+                FAILURE,
+            ),
+            (Error::io("p", other()), FAILURE),
+            (
+                Error::LogFailure {
+                    path: "l".into(),
+                    source: io::Error::from(io::ErrorKind::PermissionDenied),
+                },
+                (1622, "ERROR_INSTALL_LOG_FAILURE"),
+            ),
+            (
+                Error::Registry {
+                    path: "p".into(),
+                    source: rusqlite::Error::InvalidQuery,
+                },
+                FAILURE,
+            ),
+            (
+                Error::UnsafeState {
+                    path: "p".into(),
+                    reason: "x".into(),
+                },
+                FAILURE,
+            ),
+            (
+                Error::InvalidCommandLine {
+                    message: "x".into(),
+                },
+                (1639, "ERROR_INVALID_COMMAND_LINE"),
+            ),
+            (
+                Error::TransformFailure {
+                    transforms: "t.mst".into(),
+                    reason: "x".into(),
+                },
+                (1624, "ERROR_INSTALL_TRANSFORM_FAILURE"),
+            ),
+            (
+                Error::PlatformUnsupported {
+                    message: "x".into(),
+                },
+                (1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED"),
+            ),
+            (
+                Error::TemplateInvalid {
+                    template: "x".into(),
+                },
+                (1636, "ERROR_PATCH_PACKAGE_INVALID"),
+            ),
+            (
+                Error::SchemaTooLow {
+                    template: "x64;1033".into(),
+                    schema: 100,
+                },
+                (1620, "ERROR_INSTALL_PACKAGE_INVALID"),
+            ),
+            (
+                Error::LanguageUnsupported {
+                    template: "x".into(),
+                },
+                (1623, "ERROR_INSTALL_LANGUAGE_UNSUPPORTED"),
+            ),
+            (Error::SourceAbsent { path: "p".into() }, FAILURE),
+            (
+                Error::UnknownProduct {
+                    product_code: "{X}".into(),
+                },
+                (1605, "ERROR_UNKNOWN_PRODUCT"),
+            ),
+        ];
+        let mut seen = [false; VARIANTS];
+        for (err, pair) in &cases {
+            assert_eq!((err.code(), err.name()), *pair, "{err:?}");
+            seen[variant(err)] = true;
+        }
+        assert!(seen.iter().all(|&s| s), "a variant has no row: {seen:?}");
+    }
+
+    /// The wrapped errors keep their cause and their message: the engine's error says
+    /// exactly what the package, cabinet or transaction error says.
+    #[test]
+    fn wrapped_errors_keep_their_message_and_cause() {
+        use std::error::Error as _;
+        let inner = package::Error::PackageOpenFailed {
+            path: "p.msi".into(),
+            source: io::Error::from(io::ErrorKind::NotFound),
+        };
+        let text = inner.to_string();
+        let err = Error::from(inner);
+        assert_eq!(err.to_string(), text);
+        let cab = Error::Cabinet {
+            cabinet: "#c.cab".into(),
+            source: cabinet::CabinetError::Truncated {
+                what: "the header".into(),
+            },
+        };
         assert_eq!(
-            Error::Package(package::Error::PackageInvalid {
-                path: "p".into(),
-                reason: "r".into()
-            })
-            .name(),
-            "ERROR_INSTALL_PACKAGE_INVALID"
+            cab.to_string(),
+            "cabinet #c.cab: truncated cabinet: it ends inside the header"
         );
+        assert!(
+            cab.source()
+                .is_some_and(|s| s.is::<cabinet::CabinetError>())
+        );
+        let tx = Error::from(transaction::Error::Journal { source: other() });
+        assert_eq!(tx.to_string(), "cannot write the install journal: x");
     }
 
     #[test]
-    fn outcomes_match_spec_5_7() {
+    fn outcomes_have_their_windows_codes() {
         assert_eq!(
             (Outcome::Success.code(), Outcome::Success.name()),
             (0, "ERROR_SUCCESS")

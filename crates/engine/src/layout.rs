@@ -115,7 +115,7 @@ impl Account {
     /// `uid<N>`, with home `home/<name>`.
     pub fn current() -> Account {
         let uid = rustix::process::geteuid().as_raw();
-        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+        let passwd = fs_err::read_to_string("/etc/passwd").unwrap_or_default();
         Self::from_passwd(uid, &passwd).unwrap_or_else(|| {
             let name = std::env::var("USER")
                 .ok()

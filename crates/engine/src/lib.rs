@@ -81,6 +81,7 @@ mod log;
 mod rm;
 mod sequence;
 mod session;
+mod ui;
 mod uninstall;
 
 // --- re-exports: model ---
@@ -108,6 +109,8 @@ pub use package::{
 };
 
 // --- re-exports: execution ---
-pub use rm::{AppInUse, FilesInUseChoice, LegacyFilesInUseChoice};
-pub use session::{InstallReport, InstallRequest, InstallUi, NoUi, cancel_on_signals, install};
+pub use session::{InstallReport, InstallRequest, install};
+pub use ui::{
+    AppInUse, FilesInUseChoice, InstallUi, LegacyFilesInUseChoice, NoUi, cancel_on_signals,
+};
 pub use uninstall::{UninstallRequest, UninstallTarget, uninstall};

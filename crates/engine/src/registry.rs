@@ -261,10 +261,10 @@ impl Registry {
             conn: None,
             missing: Vec::new(),
         };
-        if std::fs::symlink_metadata(state_dir).is_ok() {
+        if fs_err::symlink_metadata(state_dir).is_ok() {
             check_private(state_dir, true)?;
             let db = registry.db_path();
-            if std::fs::symlink_metadata(&db).is_ok() {
+            if fs_err::symlink_metadata(&db).is_ok() {
                 check_private(&db, false)?;
                 registry.conn = Some(open_db(&db)?);
             }
@@ -279,7 +279,7 @@ impl Registry {
         let mut registry = Registry::open(&dir)?;
         let mut cur = Some(dir.as_path());
         while let Some(p) = cur {
-            if p == root || !p.starts_with(root) || std::fs::symlink_metadata(p).is_ok() {
+            if p == root || !p.starts_with(root) || fs_err::symlink_metadata(p).is_ok() {
                 break;
             }
             registry.missing.push(p.to_path_buf());
@@ -294,6 +294,8 @@ impl Registry {
     /// (see [`Package::write_without_cabinets`](crate::Package::write_without_cabinets)).
     /// Written to a fresh name and renamed, never through a symbolic link. Returns the
     /// copy's path.
+    // std's errors on purpose: Error::Io names the path already (fs_err's would name it twice).
+    #[allow(clippy::disallowed_methods)]
     pub fn cache_package(
         &mut self,
         product_code: &str,
@@ -301,7 +303,7 @@ impl Registry {
     ) -> Result<PathBuf> {
         self.ensure_db()?;
         let cache = self.dir.join(CACHE_DIR);
-        match std::fs::symlink_metadata(&cache) {
+        match fs_err::symlink_metadata(&cache) {
             Ok(_) => check_private(&cache, true)?,
             Err(_) => {
                 std::fs::DirBuilder::new()
@@ -313,7 +315,7 @@ impl Registry {
         }
         let target = cache.join(cache_name(product_code));
         let temp = cache.join(format!(".{}.tmp", cache_name(product_code)));
-        let _ = std::fs::remove_file(&temp);
+        let _ = fs_err::remove_file(&temp);
         let copy = || -> Result<()> {
             use std::os::unix::fs::OpenOptionsExt;
             let mut dst = std::fs::OpenOptions::new()
@@ -328,7 +330,7 @@ impl Registry {
             std::fs::rename(&temp, &target).map_err(|e| Error::io(&target, e))
         };
         if let Err(e) = copy() {
-            let _ = std::fs::remove_file(&temp);
+            let _ = fs_err::remove_file(&temp);
             return Err(e);
         }
         Ok(target)
@@ -341,9 +343,9 @@ impl Registry {
         self.remove(product_code)?;
         if let Some(path) = cached
             && path.parent() == Some(self.dir.join(CACHE_DIR).as_path())
-            && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
+            && fs_err::symlink_metadata(&path).is_ok_and(|m| m.is_file())
         {
-            let _ = std::fs::remove_file(&path);
+            let _ = fs_err::remove_file(&path);
         }
         Ok(())
     }
@@ -351,6 +353,8 @@ impl Registry {
     /// When no product is left: deletes the database, the package cache folder and the
     /// folders the first install made for the state folder (each only if empty), leaving
     /// the root as it was before. Returns whether the database was deleted.
+    // std's error on purpose: Error::Io names the path already (fs_err's would name it twice).
+    #[allow(clippy::disallowed_methods)]
     pub fn remove_if_empty(&mut self) -> Result<bool> {
         if self.conn.is_none() || !self.products()?.is_empty() {
             return Ok(false);
@@ -377,7 +381,7 @@ impl Registry {
                 Err(e) => return Err(Error::io(PathBuf::from(name), e)),
             }
         }
-        let _ = std::fs::remove_dir(self.dir.join(CACHE_DIR));
+        let _ = fs_err::remove_dir(self.dir.join(CACHE_DIR));
         let mut made = made;
         // Deepest first; each only if empty (something else may live there now).
         made.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
@@ -385,7 +389,7 @@ impl Registry {
             .iter()
             .filter(|d| d.starts_with(&self.dir) || self.dir.starts_with(d))
         {
-            let _ = std::fs::remove_dir(dir);
+            let _ = fs_err::remove_dir(dir);
         }
         Ok(true)
     }
@@ -487,11 +491,13 @@ impl Registry {
         tx.commit().map_err(err)
     }
 
+    // std's errors on purpose: Error::Io names the path already (fs_err's would name it twice).
+    #[allow(clippy::disallowed_methods)]
     fn ensure_db(&mut self) -> Result<()> {
         if self.conn.is_some() {
             return Ok(());
         }
-        match std::fs::symlink_metadata(&self.dir) {
+        match fs_err::symlink_metadata(&self.dir) {
             Ok(_) => check_private(&self.dir, true)?,
             Err(_) => {
                 if let Some(parent) = self.dir.parent() {
@@ -585,6 +591,8 @@ fn open_db(path: &Path) -> Result<Connection> {
 
 /// Refuses a state path that is a symbolic link, of the wrong kind, owned
 /// by another user, or writable by group or others.
+// std's errors on purpose: Error::Io names the path already (fs_err's would name it twice).
+#[allow(clippy::disallowed_methods)]
 fn check_private(path: &Path, dir: bool) -> Result<()> {
     let unsafe_state = |reason: &str| Error::UnsafeState {
         path: path.to_path_buf(),
@@ -916,8 +924,8 @@ mod tests {
             )
             .unwrap();
         }
-        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
-        std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        fs_err::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
+        fs_err::set_permissions(root.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
         let mut reg = Registry::open(root.path()).unwrap();
         let a = reg.product("{A}").unwrap().unwrap();
         assert_eq!(
@@ -960,9 +968,9 @@ mod tests {
         assert!(reg.products().unwrap().is_empty());
         assert!(!state.exists(), "reading creates nothing");
         reg.record(&product("{A}", "1.0.0")).unwrap();
-        let mode = std::fs::metadata(&state).unwrap().mode() & 0o777;
+        let mode = fs_err::metadata(&state).unwrap().mode() & 0o777;
         assert_eq!(mode, 0o700);
-        let db_mode = std::fs::metadata(reg.db_path()).unwrap().mode() & 0o777;
+        let db_mode = fs_err::metadata(reg.db_path()).unwrap().mode() & 0o777;
         assert_eq!(db_mode, 0o600);
         let reg = Registry::open(&state).unwrap();
         assert_eq!(
@@ -979,19 +987,19 @@ mod tests {
     #[test]
     fn cache_unregister_and_the_last_product_takes_the_state_folders() {
         let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir(root.path().join("var")).unwrap();
+        fs_err::create_dir(root.path().join("var")).unwrap();
         let pkg = root.path().join("p.msi");
-        std::fs::write(&pkg, b"package bytes").unwrap();
+        fs_err::write(&pkg, b"package bytes").unwrap();
         let mut reg = Registry::for_root(root.path(), crate::layout::Layout::Fhs).unwrap();
         let copy = |out: &mut std::fs::File| {
-            std::io::Write::write_all(out, &std::fs::read(&pkg).unwrap())
+            std::io::Write::write_all(out, &fs_err::read(&pkg).unwrap())
                 .map_err(|e| Error::io(&pkg, e))
         };
         let cached = reg.cache_package("{a-1}", copy).unwrap();
         assert_eq!(cached, reg.dir.join("packages/{A-1}.msi"));
-        assert_eq!(std::fs::read(&cached).unwrap(), b"package bytes");
+        assert_eq!(fs_err::read(&cached).unwrap(), b"package bytes");
         assert_eq!(
-            std::fs::metadata(&cached).unwrap().mode() & 0o777,
+            fs_err::metadata(&cached).unwrap().mode() & 0o777,
             0o600,
             "the cached package is owner-only"
         );
@@ -1008,11 +1016,11 @@ mod tests {
         reg.unregister("{A}").unwrap();
         assert!(!cached.exists(), "the cached package goes with the product");
         assert!(!reg.remove_if_empty().unwrap(), "{{B}} is still installed");
-        std::fs::remove_file(&odd).unwrap();
+        fs_err::remove_file(&odd).unwrap();
         reg.unregister("{B}").unwrap();
         assert!(reg.remove_if_empty().unwrap());
         // var/lib and var/lib/rmsi were made by the registry; var was there before.
-        let left: Vec<_> = std::fs::read_dir(root.path())
+        let left: Vec<_> = fs_err::read_dir(root.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect::<std::collections::BTreeSet<_>>()
@@ -1020,7 +1028,7 @@ mod tests {
             .collect();
         assert_eq!(left, ["p.msi", "var"]);
         assert_eq!(
-            std::fs::read_dir(root.path().join("var")).unwrap().count(),
+            fs_err::read_dir(root.path().join("var")).unwrap().count(),
             0
         );
     }
@@ -1029,15 +1037,15 @@ mod tests {
     fn unsafe_state_folders_are_refused() {
         let root = tempfile::tempdir().unwrap();
         let real = root.path().join("real");
-        std::fs::create_dir(&real).unwrap();
-        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o700)).unwrap();
+        fs_err::create_dir(&real).unwrap();
+        fs_err::set_permissions(&real, std::fs::Permissions::from_mode(0o700)).unwrap();
         let link = root.path().join("link");
-        std::os::unix::fs::symlink(&real, &link).unwrap();
+        fs_err::os::unix::fs::symlink(&real, &link).unwrap();
         assert!(matches!(
             Registry::open(&link),
             Err(Error::UnsafeState { .. })
         ));
-        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o777)).unwrap();
+        fs_err::set_permissions(&real, std::fs::Permissions::from_mode(0o777)).unwrap();
         let err = Registry::open(&real).unwrap_err();
         assert!(matches!(err, Error::UnsafeState { .. }), "{err}");
         assert_eq!(err.code(), 1603);

@@ -30,7 +30,7 @@ use restart_manager::{
 };
 
 use crate::log::Log;
-use crate::session::InstallUi;
+use crate::ui::{AppInUse, FilesInUseChoice, InstallUi, LegacyFilesInUseChoice};
 
 /// `MSIRESTARTMANAGERCONTROL` (spec 1.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,42 +52,6 @@ impl Control {
             _ => Control::Enabled,
         }
     }
-}
-
-/// What the user chose at a files-in-use prompt (the MsiRMFilesInUse dialog's choices).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FilesInUseChoice {
-    /// "Automatically close applications and restart them."
-    CloseAndRestart,
-    /// "Do not close applications. (A reboot will be required.)"
-    DoNotClose,
-    /// Cancel the installation (1602).
-    Cancel,
-}
-
-/// What the user chose at the legacy FilesInUse prompt (the `FilesInUse` dialog's
-/// `EndDialog` values, spec 1.5), shown when the Restart Manager is not used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LegacyFilesInUseChoice {
-    /// Look again for the files' holders (the user closed some); ask again while any holds.
-    Retry,
-    /// Go on: the files are replaced under the running holders and a restart is required.
-    Ignore,
-    /// Cancel the installation (1602).
-    Exit,
-}
-
-/// One application holding files the install replaces or removes, as shown to the user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppInUse {
-    /// Process id.
-    pub pid: u32,
-    /// The application's name (executable or service name).
-    pub name: String,
-    /// The Restart Manager's application type name (`RmConsole`, `RmService`, …).
-    pub app_type: &'static str,
-    /// Whether the Restart Manager can restart it.
-    pub restartable: bool,
 }
 
 /// Decisions the validate step needs from the session.

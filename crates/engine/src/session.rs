@@ -11,7 +11,7 @@
 //! 4. run the top-level INSTALL action: the UI sequence's non-dialog actions at reduced and
 //!    full UI (its `ExecuteAction` runs the execute sequence), else the execute sequence;
 //!    standard actions change nothing on disk until the script runs: InstallFiles extracts
-//!    and checks every file into the [staging area](crate::stage) and the script
+//!    and checks every file into the [staging area](transaction::Transaction) and the script
 //!    (InstallExecute, InstallFinalize) renames them into place, interleaved with deferred
 //!    custom actions;
 //! 5. on failure: the termination row (-2 or -3), then rollback — rollback custom actions in
@@ -32,10 +32,11 @@ use crate::error::{Error, Outcome, Result};
 use crate::layout::Layout;
 use crate::log::Log;
 use crate::properties::UiLevel;
-use crate::rm::{AppInUse, Control, FilesInUseChoice, RmGlue};
+use crate::rm::{Control, RmGlue};
 use crate::sequence::{self, ActionResult, Which};
 use crate::tables::custom_action::CustomActionRow;
 use crate::tables::sequence::{SequenceRow, SequenceTable};
+use crate::ui::{AppInUse, InstallUi};
 use package::Package;
 use transaction::{RootLock, Transaction as Stage};
 
@@ -61,70 +62,6 @@ pub struct InstallRequest {
     /// install that needs one then fails with 1603).
     pub custom_actions: bool,
 }
-
-/// What the engine asks of its user interface. Every method has a silent default.
-pub trait InstallUi {
-    /// An action starts.
-    fn action(&mut self, _name: &str) {}
-    /// Files extracted so far, of the total.
-    fn progress(&mut self, _done: u64, _total: u64) {}
-    /// At full UI: applications hold files the install replaces. `None`: nobody to ask;
-    /// the quiet default applies (shut them down).
-    fn files_in_use(&mut self, _apps: &[AppInUse]) -> Option<FilesInUseChoice> {
-        None
-    }
-    /// At full UI, without the Restart Manager: the legacy FilesInUse prompt (Retry, Ignore,
-    /// Exit). `None`: nobody to ask; the quiet default applies (leave them running).
-    fn files_in_use_legacy(
-        &mut self,
-        _apps: &[AppInUse],
-    ) -> Option<crate::rm::LegacyFilesInUseChoice> {
-        None
-    }
-    /// Whether the user asked to cancel (Ctrl-C): checked before each action and between
-    /// files; the install then ends as a user exit (1602) and is rolled back.
-    fn cancelled(&mut self) -> bool {
-        false
-    }
-}
-
-/// The flag [`cancel_on_signals`] sets.
-static CANCEL_REQUESTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-extern "C" fn request_cancel(_signal: libc::c_int) {
-    // Only an atomic store: async-signal-safe.
-    CANCEL_REQUESTED.store(true, std::sync::atomic::Ordering::SeqCst);
-}
-
-/// Makes SIGINT and SIGTERM request a cancel instead of killing the process, so that an
-/// interrupted install rolls back (1602) rather than leaving the root half-changed. Returns
-/// the flag they set, for [`InstallUi::cancelled`].
-pub fn cancel_on_signals() -> &'static std::sync::atomic::AtomicBool {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        for signal in [libc::SIGINT, libc::SIGTERM] {
-            // SAFETY: `sigaction` with a zeroed struct, an empty mask and a handler that
-            // only stores to an atomic (async-signal-safe); SA_RESTART keeps blocking calls
-            // (waiting for a custom action) going. No other code of this process installs
-            // handlers for these signals.
-            #[allow(unsafe_code)]
-            unsafe {
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = request_cancel as *const () as libc::sighandler_t;
-                action.sa_flags = libc::SA_RESTART;
-                libc::sigemptyset(&mut action.sa_mask);
-                libc::sigaction(signal, &action, std::ptr::null_mut());
-            }
-        }
-    });
-    &CANCEL_REQUESTED
-}
-
-/// A user interface that shows nothing and asks nothing.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NoUi;
-
-impl InstallUi for NoUi {}
 
 /// How an installation ended.
 #[derive(Debug)]
@@ -731,7 +668,7 @@ impl<'a, 'l> Session<'a, 'l> {
             }
         }
         // The product's complete removal unregisters it whatever the sequence holds, as
-        // InstallFinalize does on Windows (spec 2.5); see `crate::uninstall`.
+        // InstallFinalize does on Windows ("InstallFinalize Action"); see `crate::uninstall`.
         let removed = self.ctx.product_removed();
         if removed {
             if let Some(stage) = self.stage.as_mut() {
@@ -765,7 +702,7 @@ impl<'a, 'l> Session<'a, 'l> {
             stage.commit();
         }
         if removed && !self.nested {
-            crate::uninstall::tidy_state(self);
+            self.tidy_state();
         }
         // Related products RemoveExistingProducts left for after the commit.
         for removal in std::mem::take(&mut self.later_removals) {
@@ -776,6 +713,20 @@ impl<'a, 'l> Session<'a, 'l> {
             )?;
         }
         Ok(())
+    }
+
+    /// After the product was unregistered and the staging area removed: when no product is
+    /// left in the root, the registry's files and the state folders the first install made.
+    fn tidy_state(&mut self) {
+        match self.ctx.tidy_state() {
+            Ok(true) => self.log.engine(
+                "No product is installed in this root any more: the product registry and its state folders were removed.",
+            ),
+            Ok(false) => {}
+            Err(e) => self.log.engine(&format!(
+                "The product registry could not be removed (the removal stands): {e}"
+            )),
+        }
     }
 
     /// After a failure: rollback custom actions in reverse order, then every staged change
@@ -882,7 +833,14 @@ impl<'a, 'l> Session<'a, 'l> {
         }
         self.dump_properties();
         let removal = self.ctx.removal_requested();
-        crate::closing::write(self, removal, &result, &left);
+        let facts = crate::closing::Facts {
+            product: self.prop("ProductName").unwrap_or_default(),
+            version: self.prop("ProductVersion").unwrap_or_default(),
+            language: self.prop("ProductLanguage").unwrap_or_default(),
+            manufacturer: self.prop("Manufacturer").unwrap_or_default(),
+            reboot_required: self.reboot_required,
+        };
+        crate::closing::write(self.log, &facts, removal, &result, &left);
         result?;
         self.left = left;
         // REBOOT=Force (first letter F, spec 1.9) makes a restart needed too.

@@ -26,7 +26,8 @@ use crate::layout::Layout;
 use crate::log::Log;
 use crate::properties::UiLevel;
 use crate::registry::Registry;
-use crate::session::{InstallReport, InstallRequest, InstallUi, Session, install};
+use crate::session::{InstallReport, InstallRequest, install};
+use crate::ui::InstallUi;
 use package::Package;
 
 /// What to uninstall.
@@ -89,7 +90,7 @@ pub struct UninstallRequest {
 ///     custom_actions: true,
 /// };
 /// assert_eq!(engine::uninstall(&remove, &mut NoUi).code(), 0);
-/// assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+/// assert_eq!(fs_err::read_dir(root.path()).unwrap().count(), 0);
 /// // Not installed any more.
 /// assert_eq!(engine::uninstall(&remove, &mut NoUi).name(), "ERROR_UNKNOWN_PRODUCT");
 /// ```
@@ -125,7 +126,7 @@ fn resolve(request: &UninstallRequest) -> Result<InstallRequest> {
         UninstallTarget::Package(path) => path.clone(),
         UninstallTarget::ProductCode(_) => product
             .cached_package
-            .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+            .filter(|p| fs_err::symlink_metadata(p).is_ok_and(|m| m.is_file()))
             .unwrap_or(product.package_path),
     };
     let mut properties = request.properties.clone();
@@ -178,19 +179,5 @@ fn early_end(request: &UninstallRequest, err: Error) -> InstallReport {
         result: Err(err),
         apps_left_running: Vec::new(),
         log_error,
-    }
-}
-
-/// After the product was unregistered and the staging area removed: when no product is
-/// left in the root, the registry's files and the state folders the first install made.
-pub(crate) fn tidy_state(s: &mut Session<'_, '_>) {
-    match s.ctx.tidy_state() {
-        Ok(true) => s.log.engine(
-            "No product is installed in this root any more: the product registry and its state folders were removed.",
-        ),
-        Ok(false) => {}
-        Err(e) => s.log.engine(&format!(
-            "The product registry could not be removed (the removal stands): {e}"
-        )),
     }
 }

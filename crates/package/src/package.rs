@@ -44,6 +44,8 @@ enum Backing {
 }
 
 impl Backing {
+    // std's error on purpose: the caller's PackageOpenFailed names the path already.
+    #[allow(clippy::disallowed_methods)]
     fn reader(&self) -> io::Result<Box<dyn Source>> {
         Ok(match self {
             Backing::File(path) => Box::new(std::fs::File::open(path)?),
@@ -173,6 +175,9 @@ impl Package {
     /// whose FAT claims more sectors than the file has (an old writer's
     /// quirk that `cfb` refuses and libgsf accepts) is read into memory and
     /// padded, then opened from there.
+    // std's errors on purpose: PackageOpenFailed names the path, and its message ("cannot
+    // open package P: No such file or directory") is what `rmsi` prints.
+    #[allow(clippy::disallowed_methods)]
     pub fn open(path: impl AsRef<Path>) -> Result<Package> {
         let path = path.as_ref();
         let open_failed = |source: io::Error| Error::PackageOpenFailed {

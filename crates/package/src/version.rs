@@ -70,7 +70,7 @@ const MAX_SCAN: u64 = 64 << 20;
 /// its structure version 1.0, which is how the resource is laid out in every
 /// PE file; it reads at most 64 MiB.
 pub fn file_version(path: &Path) -> Option<Version> {
-    let file = std::fs::File::open(path).ok()?;
+    let file = fs_err::File::open(path).ok()?;
     let mut data = Vec::new();
     file.take(MAX_SCAN).read_to_end(&mut data).ok()?;
     if !data.starts_with(b"MZ") {
@@ -145,9 +145,9 @@ mod tests {
         data.extend_from_slice(&0x0001_0000u32.to_le_bytes());
         data.extend_from_slice(&((2u32 << 16) | 5).to_le_bytes());
         data.extend_from_slice(&((7u32 << 16) | 11).to_le_bytes());
-        std::fs::write(&path, &data).unwrap();
+        fs_err::write(&path, &data).unwrap();
         assert_eq!(file_version(&path), Some(Version([2, 5, 7, 11])));
-        std::fs::write(&path, b"plain text").unwrap();
+        fs_err::write(&path, b"plain text").unwrap();
         assert_eq!(file_version(&path), None);
         assert_eq!(file_version(&dir.path().join("missing")), None);
     }

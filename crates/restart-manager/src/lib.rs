@@ -64,6 +64,7 @@
 //! # Ok(())
 //! # }
 //! ```
+#![warn(missing_docs)]
 
 // --- core ---
 mod error;
@@ -89,6 +90,7 @@ pub use error::Error;
 pub use filter::{Filter, FilterAction, FilterTarget, Filters};
 pub use key::{CCH_SESSION_KEY, SESSION_KEY_LEN, SessionKey};
 pub use resource::Resources;
+pub use session::on_lost_apps;
 pub use session::{
     AffectedApps, DEFAULT_SHUTDOWN_TIMEOUT, JoinedSession, MAX_SESSIONS, Opened, RestartReport,
     Session, ShutdownOptions, ShutdownReport,

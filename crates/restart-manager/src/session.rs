@@ -377,22 +377,24 @@ fn remove_if_stale(sessions: &Folder, name: &str) -> Result<(), Error> {
     sessions.remove_subdir(name)
 }
 
-/// Says something on stderr and in the system log (`LOG_USER | LOG_WARNING`).
+/// Where the warning about a stale session's lost applications goes besides `tracing`
+/// (see [`on_lost_apps`]).
+static LOST_APPS: std::sync::OnceLock<fn(&str)> = std::sync::OnceLock::new();
+
+/// Sets who tells the user when a stale session is removed whose owner died after shutting
+/// down applications it never restarted. The library only logs the warning with `tracing`
+/// (a library writes neither to stderr nor to the system log by itself); a program passes
+/// a function that says it where its user looks (`rstmgr` and `rmsi`: stderr and syslog).
+/// The first call wins.
+pub fn on_lost_apps(report: fn(&str)) {
+    let _ = LOST_APPS.set(report);
+}
+
+/// Logs the warning and hands it to the program's reporter, if it set one.
 fn report_lost_apps(message: &str) {
-    eprintln!("{message}");
     tracing::warn!("{message}");
-    if let Ok(c) = std::ffi::CString::new(message.replace('%', "%%")) {
-        // SAFETY: the format string is a static NUL-terminated "%s" and the one
-        // argument is a valid NUL-terminated C string that outlives the call;
-        // syslog(3) opens the log connection itself when needed.
-        #[allow(unsafe_code)]
-        unsafe {
-            libc::syslog(
-                libc::LOG_USER | libc::LOG_WARNING,
-                c"%s".as_ptr(),
-                c.as_ptr(),
-            );
-        }
+    if let Some(report) = LOST_APPS.get() {
+        report(message);
     }
 }
 

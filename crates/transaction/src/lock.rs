@@ -34,7 +34,7 @@ impl RootLock {
     /// Takes the lock of `root` (an existing folder), or fails with 1618 when another
     /// install holds it. An install journal found then in one of `state`'s folders was
     /// left by a process that died (it would hold the lock otherwise): the root is rolled
-    /// back to what it was before that install ([`crate::journal::recover`]) before the
+    /// back to what it was before that install (the journal's recovery) before the
     /// lock is handed out, so every entry point that takes the lock sees a consistent
     /// root. A journal that cannot be rolled back safely (unreadable, not ours) fails the
     /// acquisition.

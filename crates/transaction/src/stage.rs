@@ -302,7 +302,8 @@ impl<'r> Transaction<'r> {
 
     /// Reserves the staged name of a file meant for `target` (relative to the root), for a
     /// writer to create with [`StageDir::create`]: a name in its folder's staged tree when
-    /// that folder is one the install creates (see [`tree`]), else a fresh name.
+    /// that folder is one the install creates (a tree built whole in the staging folder
+    /// and renamed into place at once), else a fresh name.
     pub fn reserve_for(&mut self, target: &Path) -> String {
         match self.tree_name(target) {
             // Taken already (two files for one target): the second goes the usual way.
@@ -1289,7 +1290,7 @@ mod tests {
     fn symlinks_in_the_root_are_never_followed() {
         let root = tempfile::tempdir().expect("root");
         let outside = tempfile::tempdir().expect("outside");
-        std::os::unix::fs::symlink(outside.path(), root.path().join("opt")).expect("symlink");
+        fs_err::os::unix::fs::symlink(outside.path(), root.path().join("opt")).expect("symlink");
         let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
         let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         let a = stage_text(&mut stage, "a");
@@ -1328,7 +1329,7 @@ mod tests {
         fs_err::write(stale.join("t1/sub/deeper/f"), "half").expect("write");
         let outside = tempfile::tempdir().expect("outside");
         fs_err::write(outside.path().join("keep"), "keep").expect("write");
-        std::os::unix::fs::symlink(outside.path(), stale.join("t1/sub/link")).expect("symlink");
+        fs_err::os::unix::fs::symlink(outside.path(), stale.join("t1/sub/link")).expect("symlink");
         let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
         let stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
         assert!(!stale.exists(), "the stale staging folder is still there");

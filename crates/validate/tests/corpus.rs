@@ -29,9 +29,9 @@ fn corpus_dir() -> PathBuf {
 
 #[test]
 fn corpus_findings_are_recorded() {
-    let mut packages: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+    let mut packages: Vec<PathBuf> = fs_err::read_dir(corpus_dir())
         .unwrap()
-        .flat_map(|e| std::fs::read_dir(e.unwrap().path()).into_iter().flatten())
+        .flat_map(|e| fs_err::read_dir(e.unwrap().path()).into_iter().flatten())
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "msi"))
         .collect();
@@ -78,10 +78,10 @@ fn corpus_findings_are_recorded() {
     }
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus.expected");
     if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&file, &text).unwrap();
+        fs_err::write(&file, &text).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&file).unwrap();
+    let expected = fs_err::read_to_string(&file).unwrap();
     assert_eq!(
         text,
         expected,

@@ -131,10 +131,10 @@ fn findings_are_exactly_the_expected_ones() {
         ));
         let path = package_path(name).with_extension("expected");
         if update {
-            std::fs::write(&path, &text).unwrap();
+            fs_err::write(&path, &text).unwrap();
             continue;
         }
-        let expected = std::fs::read_to_string(&path)
+        let expected = fs_err::read_to_string(&path)
             .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_EXPECT=1 writes it)", path.display()));
         assert_eq!(text, expected, "{name}.msi differs from {}", path.display());
     }

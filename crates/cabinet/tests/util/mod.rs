@@ -3,9 +3,9 @@
 //! (stored or MSZIP) whose every field a test can bend.
 #![allow(dead_code)] // Each test binary uses its own subset.
 
+use fs_err as fs;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::fs;
 use std::io::{self, Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -46,15 +46,7 @@ impl Write for Slot {
 /// `../shared/corpus`, resolved from the crate directory (`RMSI_CORPUS` overrides); fails
 /// clearly when it is missing.
 pub(crate) fn corpus_dir() -> PathBuf {
-    let dir = std::env::var_os("RMSI_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    assert!(
-        dir.join("README.md").is_file(),
-        "the package corpus is missing: expected it at {} (the shared folder next to the repository)",
-        dir.display()
-    );
-    dir
+    test_support::corpus_dir()
 }
 
 /// Every `.msi` in the corpus, sorted.
@@ -167,22 +159,7 @@ fn collect(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
 
 /// Builds `wxs` (WiX source text) with `wixl` in `dir` and returns the package path.
 pub(crate) fn wixl(dir: &Path, name: &str, wxs: &str) -> PathBuf {
-    let src = dir.join(format!("{name}.wxs"));
-    let pkg = dir.join(format!("{name}.msi"));
-    fs::write(&src, wxs).expect("write the .wxs");
-    let out = Command::new("wixl")
-        .arg("-o")
-        .arg(&pkg)
-        .arg(&src)
-        .current_dir(dir)
-        .output()
-        .expect("run wixl (Debian package wixl)");
-    assert!(
-        out.status.success(),
-        "wixl failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    pkg
+    test_support::build::wixl_package(dir, name, wxs, &[], &[])
 }
 
 /// The only embedded cabinet of a package.

@@ -1,4 +1,5 @@
 //! `rstmgr`: the Restart Manager for Linux on the command line.
 fn main() -> std::process::ExitCode {
+    restart_manager::on_lost_apps(cli::report_lost_apps);
     cli::rstmgr::main()
 }

@@ -37,6 +37,8 @@
 //! where `kind` is `i2`, `i4`, `s<N>` (`s0` unlimited) or `v0` (binary) and a
 //! cell is `null`, an integer or a string. Absent summary values are
 //! `null`.
+// This module prints `rmsi info`'s output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -8,6 +8,8 @@
 //! The engine does the work; this module turns arguments into an
 //! [`engine::InstallRequest`], draws the progress bar (basic UI), asks the files-in-use
 //! question on the terminal (full UI), and reports the Windows code (see [`super::finish`]).
+// This module prints the install's progress and questions on the terminal.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;

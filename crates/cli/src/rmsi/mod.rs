@@ -1,4 +1,6 @@
 //! `rmsi`: install and uninstall packages, inspect them, and evaluate the MSI expression language.
+// This module prints the tool's output and its final code line.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
 

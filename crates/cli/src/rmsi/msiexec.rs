@@ -18,6 +18,8 @@
 //! [`engine::uninstall`] does (msiexec adds `REMOVE=ALL`). Repair, administrative installs,
 //! advertising and patches are not part of this engine yet: they are refused with 1639 as
 //! well, naming the option. `/i` and `/x` cannot be combined.
+// This module prints msiexec-style usage errors.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

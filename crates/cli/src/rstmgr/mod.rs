@@ -15,6 +15,8 @@
 //! the primary; any other caller is a secondary, which may register, list and end its
 //! own participation, while shutdown, restart, filters and cancel are refused with
 //! `ERROR_SESSION_CREDENTIAL_CONFLICT (1219)`.
+// This module prints the tool's output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::fmt;
 use std::process::ExitCode;

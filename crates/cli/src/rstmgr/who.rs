@@ -13,6 +13,8 @@
 //! Processes that could not be inspected are not an error: they are named once on stderr
 //! and the exit status stays 0. A path that does not exist is
 //! `ERROR_FILE_NOT_FOUND (2)`, exit status 1.
+// This module prints `rstmgr who`'s output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -340,7 +340,7 @@ impl Context {
         record.cached_package = Some(cached.clone());
         if let Err(e) = registry.record(&record) {
             if self.record.as_ref().and_then(|r| r.cached_package.as_ref()) != Some(&cached) {
-                let _ = std::fs::remove_file(&cached);
+                let _ = fs_err::remove_file(&cached);
             }
             return Err(e);
         }

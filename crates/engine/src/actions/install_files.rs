@@ -153,7 +153,10 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
         // A writer's own error explains a failed send better than the send does.
         written?;
         if let Err(e) = result {
-            return Err(error.unwrap_or_else(|| Error::failure(format!("cabinet {shown}: {e}"))));
+            return Err(error.unwrap_or_else(|| Error::Cabinet {
+                cabinet: shown.to_string(),
+                source: e,
+            }));
         }
         done += n;
         s.ui.progress(done, total);

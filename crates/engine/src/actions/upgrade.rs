@@ -179,7 +179,7 @@ pub(crate) fn remove(
     let package = record
         .cached_package
         .clone()
-        .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+        .filter(|p| fs_err::symlink_metadata(p).is_ok_and(|m| m.is_file()))
         .unwrap_or_else(|| record.package_path.clone());
     // What this install puts (or keeps) in place stays: it is the new product's. Removed
     // early, the old product goes whole, and this install puts its files back.
@@ -266,10 +266,13 @@ pub(crate) fn remove(
                 record.name,
                 e.code()
             ));
-            Err(Error::failure(format!(
-                "the older version {code} ({}) could not be removed: {e} (error 1714)",
-                record.name
-            )))
+            Err(Error::failure_from(
+                format!(
+                    "the older version {code} ({}) could not be removed: {e} (error 1714)",
+                    record.name
+                ),
+                e,
+            ))
         }
     }
 }
@@ -286,7 +289,7 @@ fn adopt(s: &mut Session<'_, '_>, record: &ProductRecord, protected: &HashSet<Pa
     let folders: Vec<PathBuf> = record
         .folders
         .iter()
-        .filter(|f| std::fs::symlink_metadata(f).is_ok_and(|m| m.is_dir()))
+        .filter(|f| fs_err::symlink_metadata(f).is_ok_and(|m| m.is_dir()))
         .cloned()
         .collect();
     s.ctx.adopt(kept, folders);

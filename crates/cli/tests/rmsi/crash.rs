@@ -1,0 +1,367 @@
+//! An install killed with `SIGKILL` at any point is rolled back by the next run on that
+//! root: `rmsi install` of the 5,000-file package over a root that already holds some of
+//! its files (other contents) and an unrelated file, killed after N journal records by the
+//! test-only hook `RMSI_TEST_CRASH_AFTER=N` (the engine sends itself `SIGKILL` right after
+//! writing record N: during folder creation, in the middle of the renames, while replacing
+//! existing files, at the registry write). The next run takes the root lock, finds the
+//! journal, rolls back and logs it; the root must then equal the pre-install snapshot
+//! exactly (tree, contents, modes), and a following install must succeed.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn packages() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/packages")
+}
+
+fn rmsi(rm: &Path) -> Command {
+    let mut cmd = test_support::rmsi();
+    cmd.env_remove("RMSI_LOG")
+        .env_remove("RMSI_TEST_CRASH_AFTER")
+        .env("RSTMGR_STATE_DIR", rm);
+    cmd
+}
+
+fn install(rm: &Path, root: &Path, package: &Path, log: &Path, crash_after: Option<u64>) -> Output {
+    let mut cmd = rmsi(rm);
+    cmd.arg("install")
+        .arg(package)
+        .arg("--root")
+        .arg(root)
+        .args(["--ui", "none", "--log"])
+        .arg(log);
+    if let Some(n) = crash_after {
+        cmd.env("RMSI_TEST_CRASH_AFTER", n.to_string());
+    }
+    cmd.output().expect("run rmsi install")
+}
+
+/// Every entry under `root`: relative path → (kind and mode, contents).
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, (String, Vec<u8>)> {
+    fn rec(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, (String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).expect("read_dir") {
+            let e = e.expect("entry");
+            let p = e.path();
+            let rel = p.strip_prefix(base).expect("prefix").to_path_buf();
+            let meta = std::fs::symlink_metadata(&p).expect("lstat");
+            let mode = meta.permissions().mode() & 0o7777;
+            if meta.is_dir() {
+                out.insert(rel, (format!("dir {mode:o}"), Vec::new()));
+                rec(base, &p, out);
+            } else if meta.file_type().is_symlink() {
+                let to = std::fs::read_link(&p).expect("readlink");
+                out.insert(
+                    rel,
+                    ("link".into(), to.into_os_string().into_encoded_bytes()),
+                );
+            } else {
+                out.insert(
+                    rel,
+                    (format!("file {mode:o}"), std::fs::read(&p).expect("read")),
+                );
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    rec(root, root, &mut out);
+    out
+}
+
+/// A root that already holds every 10th file of the package with other contents, an
+/// empty folder inside the install folder and an unrelated file.
+fn prepare(root: &Path, files: &[PathBuf]) {
+    for (i, rel) in files.iter().enumerate().filter(|(i, _)| i % 10 == 3) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, format!("old contents {i}\n")).expect("write");
+    }
+    let base = files[0]
+        .parent()
+        .and_then(Path::parent)
+        .expect("install folder");
+    std::fs::create_dir_all(root.join(base).join("empty-before")).expect("mkdir");
+    std::fs::create_dir_all(root.join("home/user")).expect("mkdir");
+    std::fs::write(root.join("home/user/notes.txt"), "mine\n").expect("write");
+}
+
+#[test]
+fn a_killed_install_is_rolled_back_by_the_next_run() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let rm = tmp.path().join("rm");
+    std::fs::create_dir(&rm).expect("mkdir");
+    let package = packages().join("many-files.msi");
+
+    // A clean install tells where the package's files go.
+    let reference = tmp.path().join("reference");
+    let out = install(&rm, &reference, &package, &tmp.path().join("ref.log"), None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let installed = snapshot(&reference);
+    let files: Vec<PathBuf> = installed
+        .iter()
+        .filter(|(p, (kind, _))| kind.starts_with("file") && p.starts_with("opt"))
+        .map(|(p, _)| p.clone())
+        .collect();
+    assert_eq!(files.len(), 5000);
+
+    // Records over the prepared root (its folders all exist): 5,000 placements, two
+    // records for each of the 500 replaced files, then the registry write (5,501).
+    for crash_after in [4, 2_000, 5_500, 5_501] {
+        let root = tmp.path().join(format!("root-{crash_after}"));
+        prepare(&root, &files);
+        let before = snapshot(&root);
+        let log = tmp.path().join(format!("crash-{crash_after}.log"));
+
+        let out = install(&rm, &root, &package, &log, Some(crash_after));
+        assert_eq!(
+            out.status.signal(),
+            Some(9),
+            "crash point {crash_after}: the install was not killed ({:?}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let crashed = snapshot(&root);
+        assert_ne!(
+            crashed, before,
+            "crash point {crash_after}: nothing was changed"
+        );
+        assert!(
+            root.join("var/lib/rmsi/journal").is_file(),
+            "crash point {crash_after}: no journal left"
+        );
+
+        // The next run on the root: a package that cannot be opened still takes the root
+        // lock first, so it rolls the root back and then fails (1619) without changing it.
+        let recover_log = tmp.path().join(format!("recover-{crash_after}.log"));
+        let out = install(
+            &rm,
+            &root,
+            &tmp.path().join("missing.msi"),
+            &recover_log,
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1619 % 256),
+            "crash point {crash_after}"
+        );
+        let text = std::fs::read_to_string(&recover_log).expect("log");
+        assert!(
+            text.contains("Rollback of an interrupted installation"),
+            "crash point {crash_after}: {text}"
+        );
+        let after = snapshot(&root);
+        if after != before {
+            let diff: Vec<_> = before
+                .keys()
+                .chain(after.keys())
+                .filter(|k| before.get(*k) != after.get(*k))
+                .take(10)
+                .collect();
+            panic!("crash point {crash_after}: root differs from before the install: {diff:?}");
+        }
+
+        // And an install afterwards succeeds, with every file of the package.
+        let out = install(&rm, &root, &package, &tmp.path().join("again.log"), None);
+        assert_eq!(out.status.code(), Some(0), "crash point {crash_after}");
+        let done = snapshot(&root);
+        for f in files.iter().step_by(97) {
+            assert_eq!(done.get(f), installed.get(f), "{}", f.display());
+        }
+        assert!(!root.join("var/lib/rmsi/journal").exists());
+        std::fs::remove_dir_all(&root).expect("clean up");
+    }
+}
+
+#[test]
+fn the_next_install_itself_rolls_back_then_installs() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let rm = tmp.path().join("rm");
+    std::fs::create_dir(&rm).expect("mkdir");
+    let package = packages().join("../../../../examples/hello/hello.msi");
+    let root = tmp.path().join("root");
+    std::fs::create_dir_all(root.join("srv")).expect("mkdir");
+    std::fs::write(root.join("srv/keep"), "keep\n").expect("write");
+    let before = snapshot(&root);
+    let out = install(&rm, &root, &package, &tmp.path().join("a.log"), Some(2));
+    assert_eq!(out.status.signal(), Some(9), "{:?}", out.status);
+    assert_ne!(snapshot(&root), before);
+    let log = tmp.path().join("b.log");
+    let out = install(&rm, &root, &package, &log, None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        text.contains("Rollback of an interrupted installation"),
+        "{text}"
+    );
+    assert!(root.join("opt/rmsi-hello/hello.txt").is_file());
+    assert!(!root.join("var/lib/rmsi/journal").exists());
+    // Only the finished install's own state is left beside the payload.
+    let staging: Vec<_> = std::fs::read_dir(root.join("var/lib/rmsi"))
+        .expect("state")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("staging-"))
+        .collect();
+    assert!(staging.is_empty());
+}
+
+/// A first install into an empty root places each new folder whole (one journal record,
+/// one rename): killed before that rename or after it, the next run leaves the root empty.
+#[test]
+fn a_killed_first_install_leaves_an_empty_root_empty() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let rm = tmp.path().join("rm");
+    std::fs::create_dir(&rm).expect("mkdir");
+    let package = packages().join("many-files.msi");
+    // Records: the new `opt` folder, whole; then the registry write.
+    for crash_after in [1, 2] {
+        let root = tmp.path().join(format!("root-{crash_after}"));
+        std::fs::create_dir(&root).expect("mkdir");
+        let log = tmp.path().join(format!("crash-{crash_after}.log"));
+        let out = install(&rm, &root, &package, &log, Some(crash_after));
+        assert_eq!(
+            out.status.signal(),
+            Some(9),
+            "crash point {crash_after}: {:?}",
+            out.status
+        );
+        assert!(root.join("var/lib/rmsi/journal").is_file());
+        assert_eq!(
+            root.join("opt/rmsi-many-files/d07/f0700.txt").is_file(),
+            crash_after == 2,
+            "crash point {crash_after}"
+        );
+        let out = install(
+            &rm,
+            &root,
+            &tmp.path().join("missing.msi"),
+            &tmp.path().join(format!("recover-{crash_after}.log")),
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1619 % 256));
+        assert_eq!(
+            snapshot(&root),
+            BTreeMap::new(),
+            "crash point {crash_after}: the root is not empty again"
+        );
+        let out = install(&rm, &root, &package, &tmp.path().join("again.log"), None);
+        assert_eq!(out.status.code(), Some(0), "crash point {crash_after}");
+        assert!(root.join("opt/rmsi-many-files/d07/f0700.txt").is_file());
+    }
+}
+
+/// A root's entries with version 1's removal record left out. (Version 1's removal-time
+/// custom action records its run in a file of its own: what a custom action did is its own
+/// business, as on Windows.)
+fn upgrade_product(root: &Path) -> BTreeMap<PathBuf, (String, Vec<u8>)> {
+    let mut all = snapshot(root);
+    all.remove(Path::new("var/lib/upgrade-removals.txt"));
+    all
+}
+
+/// Installs `upgrade-v1.msi` into a fresh root, then `v2` killed after its `N`th recorded
+/// change, then lets the next run recover the root; for each `N` that killed it, calls
+/// `check(N, before, after)` with the root before the upgrade and after the recovery, until
+/// the upgrade runs to its end. Returns how many crash points were reached.
+fn upgrade_crash_points(
+    v2: &str,
+    mut check: impl FnMut(
+        u64,
+        &BTreeMap<PathBuf, (String, Vec<u8>)>,
+        &BTreeMap<PathBuf, (String, Vec<u8>)>,
+    ),
+) -> usize {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let rm = tmp.path().join("rm");
+    std::fs::create_dir(&rm).expect("mkdir");
+    let v1 = packages().join("upgrade-v1.msi");
+    let v2 = packages().join(v2);
+    let mut killed = 0;
+    for crash_after in 1..40 {
+        let root = tmp.path().join(format!("root-{crash_after}"));
+        std::fs::create_dir(&root).expect("mkdir");
+        let out = install(&rm, &root, &v1, &tmp.path().join("v1.log"), None);
+        assert_eq!(out.status.code(), Some(0), "v1");
+        let before = upgrade_product(&root);
+        let log = tmp.path().join(format!("upgrade-{crash_after}.log"));
+        let out = install(&rm, &root, &v2, &log, Some(crash_after));
+        if out.status.signal() != Some(9) {
+            // Fewer changes than this: the upgrade ran to its end.
+            assert_eq!(out.status.code(), Some(0), "crash point {crash_after}");
+            break;
+        }
+        killed += 1;
+        let out = install(
+            &rm,
+            &root,
+            &tmp.path().join("missing.msi"),
+            &tmp.path().join(format!("recover-{crash_after}.log")),
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1619 % 256),
+            "crash point {crash_after}"
+        );
+        check(crash_after, &before, &upgrade_product(&root));
+    }
+    killed
+}
+
+/// A major upgrade whose RemoveExistingProducts runs inside its transaction (after
+/// InstallExecute): killed at any recorded change — placing the new files, removing the old
+/// product, writing the registry — the next run puts version 1 back exactly.
+#[test]
+fn a_killed_upgrade_gets_the_old_product_back() {
+    let killed = upgrade_crash_points("upgrade-v2-exec.msi", |crash_after, before, after| {
+        if after != before {
+            let diff: Vec<_> = before
+                .keys()
+                .chain(after.keys())
+                .filter(|k| before.get(*k) != after.get(*k))
+                .take(10)
+                .collect();
+            panic!("crash point {crash_after}: root differs from version 1's: {diff:?}");
+        }
+    });
+    assert!(killed >= 5, "only {killed} crash points were reached");
+}
+
+/// The same upgrade with RemoveExistingProducts right after InstallValidate: version 1's
+/// removal is a transaction of its own, committed before the new install starts (as on
+/// Windows). Killed at any recorded change, the next run leaves either version 1 exactly
+/// (killed during its removal) or neither version (killed during the new install), and
+/// never half of one.
+#[test]
+fn a_killed_early_upgrade_leaves_version_1_or_neither() {
+    let (mut kept, mut neither) = (0, 0);
+    upgrade_crash_points("upgrade-v2.msi", |crash_after, before, after| {
+        if after == before {
+            kept += 1;
+            return;
+        }
+        // Version 1 gone (its removal committed), nothing of version 2 placed.
+        let payload: Vec<&PathBuf> = after
+            .keys()
+            .filter(|p| p.starts_with("opt") && after[*p].0.starts_with("file"))
+            .collect();
+        assert!(
+            payload.is_empty(),
+            "crash point {crash_after}: neither version 1 nor an empty product folder: {payload:?}"
+        );
+        neither += 1;
+    });
+    assert!(kept >= 1 && neither >= 1, "kept {kept}, neither {neither}");
+}

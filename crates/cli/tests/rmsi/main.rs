@@ -1,0 +1,23 @@
+//! The `rmsi` tool's integration tests, one binary (run one family with
+//! `cargo test -p rmsi-cli --test rmsi install::`). Each module runs the real binary; the
+//! context they share (a private root per test, the packages, the runit supervisor) is
+//! `test_support::e2e`.
+
+// Exit codes, stderr, --help and the verbose log's grammar.
+mod install;
+// rmsi msiexec /x and rmsi uninstall: the root ends as it was.
+mod uninstall;
+// Major upgrades: FindRelatedProducts, RemoveExistingProducts, MigrateFeatureStates.
+mod upgrade;
+// An install killed at any point is rolled back by the next run.
+mod crash;
+// The installed tree in both layouts, custom actions, the Restart Manager.
+mod e2e;
+// Files in use without the Restart Manager.
+mod filesinuse;
+// The real packages of the shared corpus.
+mod corpus;
+// rmsi info.
+mod info;
+// rmsi condition and rmsi format.
+mod expr;
