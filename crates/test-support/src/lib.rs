@@ -14,6 +14,10 @@
 pub mod build;
 pub mod e2e;
 
+/// The `msi` crate the in-memory builders take columns and values of
+/// ([`build::in_memory`]), so that tests need no dependency of their own on it.
+pub use msi;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -12,6 +12,7 @@ use std::process::Command;
 use std::rc::Rc;
 
 use cabinet::{CabinetEntry, CabinetError, FileWriter};
+use test_support::msi;
 
 /// A file extracted into memory.
 pub(crate) type Extracted = Vec<(CabinetEntry, Vec<u8>)>;

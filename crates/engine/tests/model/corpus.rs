@@ -6,22 +6,15 @@
 //! README); `RMSI_CORPUS` points elsewhere. A missing corpus fails the test
 //! with a clear message rather than skipping.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use engine::{
     FileAction, FileSource, InitOptions, Layout, Package, Properties, confine, initialize, plan,
 };
 
-fn corpus_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("RMSI_CORPUS") {
-        return PathBuf::from(dir);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-}
-
 /// Every `.msi` of the corpus, as (id, path).
 fn corpus() -> Vec<(String, PathBuf)> {
-    let dir = corpus_dir();
+    let dir = test_support::corpus_dir();
     let entries = fs_err::read_dir(&dir).unwrap_or_else(|e| {
         panic!(
             "the shared corpus is missing at {} ({e}); set RMSI_CORPUS",

@@ -1,15 +1,14 @@
 //! Opening packages: typed rows of a `wixl` package, streams, the error
 //! classes of `msiexec` (1619 missing/unreadable, 1620 invalid), the cfb
-//! short-FAT quirk, absent optional tables, and hostile rows.
-
-use crate::model_util;
+//! short-FAT quirk, and hostile rows.
 
 use std::io::Read;
 use std::path::Path;
 
-use crate::model_util::{in_memory, model_package, property_columns, s};
-use engine::tables::sequence::{SequenceTable, ordered};
-use engine::{CostTables, Error, Package, PackageError, Properties, plan};
+use package::tables::sequence::{SequenceTable, ordered};
+use package::{Error as PackageError, Package};
+use test_support::build::{TableSpec, in_memory, model_package, s};
+use test_support::msi;
 
 #[test]
 fn wixl_package_reads_typed_rows() {
@@ -163,36 +162,7 @@ fn short_fat_quirk_is_tolerated() {
     }
 }
 
-#[test]
-fn absent_optional_tables_are_empty_and_cost_nothing() {
-    let bytes = in_memory(
-        msi::PackageType::Installer,
-        vec![(
-            "Property",
-            property_columns(),
-            vec![vec![
-                s("ProductCode"),
-                s("{00000000-0000-0000-0000-000000000001}"),
-            ]],
-        )],
-    );
-    let p = Package::from_bytes("/pkg/only-props.msi", bytes).unwrap();
-    assert!(p.files().unwrap().is_empty());
-    assert!(p.features().unwrap().is_empty());
-    assert!(p.directories().unwrap().is_empty());
-    assert!(p.media().unwrap().is_empty());
-    assert!(
-        p.sequence(SequenceTable::InstallExecute)
-            .unwrap()
-            .is_empty()
-    );
-    let root = tempfile::tempdir().unwrap();
-    let mut props = Properties::new();
-    let plan = plan(&p, &mut props, root.path(), None).unwrap();
-    assert!(plan.files.is_empty() && plan.components.is_empty());
-}
-
-fn file_table(name: &str) -> model_util::TableSpec<'static> {
+fn file_table(name: &str) -> TableSpec<'static> {
     (
         "File",
         vec![
@@ -231,51 +201,6 @@ fn hostile_file_names_are_refused() {
 }
 
 #[test]
-fn broken_feature_trees_fail_cleanly() {
-    let feature_cols = vec![
-        msi::Column::build("Feature").primary_key().string(38),
-        msi::Column::build("Feature_Parent").nullable().string(38),
-        msi::Column::build("Title").nullable().string(64),
-        msi::Column::build("Description").nullable().string(255),
-        msi::Column::build("Display").nullable().int16(),
-        msi::Column::build("Level").int16(),
-        msi::Column::build("Directory_").nullable().string(72),
-        msi::Column::build("Attributes").int16(),
-    ];
-    let row = |f: &str, parent: &str| {
-        vec![
-            s(f),
-            s(parent),
-            msi::Value::Null,
-            msi::Value::Null,
-            msi::Value::Null,
-            msi::Value::Int(1),
-            msi::Value::Null,
-            msi::Value::Int(0),
-        ]
-    };
-    // A cycle A → B → A.
-    let bytes = in_memory(
-        msi::PackageType::Installer,
-        vec![(
-            "Feature",
-            feature_cols.clone(),
-            vec![row("A", "B"), row("B", "A")],
-        )],
-    );
-    let p = Package::from_bytes("/pkg/cycle.msi", bytes).unwrap();
-    let err = CostTables::load(&p).unwrap_err();
-    assert_eq!(err.code(), 1603, "{err}");
-    // An unknown parent.
-    let bytes = in_memory(
-        msi::PackageType::Installer,
-        vec![("Feature", feature_cols, vec![row("A", "Nowhere")])],
-    );
-    let p = Package::from_bytes("/pkg/orphan.msi", bytes).unwrap();
-    assert!(matches!(CostTables::load(&p), Err(Error::BadRow { .. })));
-}
-
-#[test]
 fn binary_rows_are_streams() {
     let bytes = {
         let mut package = msi::Package::create(
@@ -309,7 +234,7 @@ fn binary_rows_are_streams() {
     let table = p.table("Binary").unwrap();
     assert_eq!(
         table.rows[0][1],
-        engine::tables::Value::Str("Binary.tool".into())
+        package::tables::Value::Str("Binary.tool".into())
     );
     assert_eq!(p.binary("missing").unwrap_err().code(), 1620);
 }
@@ -318,7 +243,7 @@ fn binary_rows_are_streams() {
 /// were, the embedded cabinet gone (and with it nearly all the bytes).
 #[test]
 fn the_cached_copy_keeps_everything_but_the_cabinets() {
-    let ca = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packages/ca.msi");
+    let ca = test_support::package("ca.msi");
     let original = Package::open(&ca).expect("open ca.msi");
     let tmp = tempfile::tempdir().expect("temp dir");
     let copy_path = tmp.path().join("cached.msi");
