@@ -247,6 +247,16 @@ pub(crate) enum ScriptOp {
     Rollback(DeferredAction),
     /// A commit custom action: runs after the script succeeded.
     Commit(DeferredAction),
+    /// What a standard action found it could not do when it wrote its operations (a
+    /// missing source, a file that cannot be written): the script fails here, so the
+    /// error is InstallFinalize's (or InstallExecute's), as on Windows, while the action
+    /// itself returned 1.
+    Fail {
+        /// The standard action that wrote the operation.
+        action: &'static str,
+        /// Why it cannot run.
+        error: Error,
+    },
 }
 
 /// An asynchronous custom action whose exit code is checked at the end of the sequence.

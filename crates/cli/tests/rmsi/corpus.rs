@@ -500,3 +500,32 @@ fn an_action_that_does_not_exist_is_noted_2726_and_returns_0() {
         run.describe()
     );
 }
+
+/// Between InstallInitialize and InstallFinalize, InstallFiles only writes the script: a
+/// missing source is not its failure (it returns 1) but the script's, when InstallFinalize
+/// runs it (return value 3, its error in the log), as Windows Installer reports it.
+#[test]
+fn a_missing_cabinet_fails_install_finalize_not_install_files() {
+    let ctx = Ctx::new();
+    let pkg = corpus_package("wix3-CompressedPackage");
+    let run = ctx.install(&pkg, Layout::Windows, &[]);
+    run.assert_code_logged(1603);
+    let ended = |action: &str| {
+        run.log
+            .lines()
+            .find(|l| l.starts_with("Action ended") && l.contains(&format!(": {action}. ")))
+            .unwrap_or_else(|| panic!("{action} did not end\n{}", run.describe()))
+            .to_string()
+    };
+    assert!(
+        ended("InstallFiles").ends_with("Return value 1."),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        ended("InstallFinalize").ends_with("Return value 3."),
+        "{}",
+        run.describe()
+    );
+    assert_root_empty(&ctx.root, &run);
+}

@@ -17,7 +17,7 @@ use super::FileJob;
 use crate::cost::{CabinetLocation, FileSource};
 use crate::error::Error;
 use crate::sequence::ActionResult;
-use crate::session::Session;
+use crate::session::{ScriptOp, Session};
 use cabinet::{CabinetEntry, Sink};
 use transaction::{StageDir, Transaction as Stage};
 
@@ -25,10 +25,22 @@ mod pipeline;
 
 use pipeline::{Batch, Dealer, Queues, Slot, Staged};
 
-/// InstallFiles.
+/// InstallFiles. Inside the transaction it only writes the script, as on Windows: a file
+/// it cannot stage (a missing source, a broken cabinet) becomes a failing operation of the
+/// script, so InstallFiles returns 1 and the script fails at that point when it runs
+/// (InstallFinalize's return value 3). A cancel stops at once.
 pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     match install_files(s) {
         Ok(()) => ActionResult::Success,
+        Err(Error::UserExit) => s.fail(Error::UserExit),
+        Err(e) if s.in_transaction => {
+            s.mark_staged();
+            s.script.push(ScriptOp::Fail {
+                action: "InstallFiles",
+                error: e,
+            });
+            ActionResult::Success
+        }
         Err(e) => s.fail(e),
     }
 }

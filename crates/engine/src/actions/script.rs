@@ -3,7 +3,9 @@
 //!
 //! Between InstallInitialize and InstallFinalize, actions that change the system only add
 //! to the script: staged file operations (see [`transaction::Transaction`]) and deferred custom actions,
-//! in sequence order. InstallExecute(Again) runs the script so far; InstallFinalize runs the
+//! in sequence order. A standard action that cannot do its part (InstallFiles without its
+//! source) still returns 1 and adds a failing operation: the script fails there, and the
+//! error is InstallFinalize's ("InstallFinalize action", "Execution Phase"). InstallExecute(Again) runs the script so far; InstallFinalize runs the
 //! rest and ends the transaction. Rollback and commit actions are collected as the script
 //! reaches them; the session runs them when the install fails or succeeds.
 
@@ -109,6 +111,10 @@ fn run_script(s: &mut Session<'_, '_>) -> ActionResult {
                 if r.stops() {
                     return r;
                 }
+            }
+            ScriptOp::Fail { action, error } => {
+                s.log.engine(&format!("Executing op: {action} failed"));
+                return s.fail(error);
             }
             ScriptOp::Rollback(action) => s.rollback_actions.push(action),
             ScriptOp::Commit(action) => s.commit_actions.push(action),
