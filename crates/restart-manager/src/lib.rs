@@ -109,12 +109,12 @@ pub use scan::{
 // --- re-exports: control ---
 pub use restart::{
     RESTART_MAX_CMD_LINE, RESTART_NO_CRASH, RESTART_NO_HANG, RESTART_NO_PATCH, RESTART_NO_REBOOT,
-    Relaunched, RestartOutcome, RestartRegistration, can_relaunch, is_restartable,
-    register_restart, register_restart_for, registration, relaunch, restart_apps,
-    unregister_restart,
+    RefusedRegistration, Relaunched, RestartOutcome, RestartRegistration, can_relaunch,
+    check_restartable, is_restartable, register_restart, register_restart_for, registration,
+    relaunch, restart_apps, unregister_restart,
 };
 pub use service::{
-    DEFAULT_SVDIR, Runit, SVDIR_ENV, ServiceManager, Systemd, check_service_name, detect,
+    Both, DEFAULT_SVDIR, Runit, SVDIR_ENV, ServiceManager, Systemd, check_service_name, detect,
     service_of, service_processes, unit_from_cgroup,
 };
 pub use shutdown::{

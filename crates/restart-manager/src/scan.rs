@@ -138,7 +138,7 @@ pub struct ScanOptions {
     pub skip_self: bool,
     /// The service manager asked which service a reported process belongs to (systemd:
     /// the `.service` unit of its cgroup; runit: the service whose supervised process it
-    /// is or descends from). `None`: no process is taken for a service.
+    /// is; never by ancestry). `None`: no process is taken for a service.
     pub services: Option<Arc<dyn ServiceManager>>,
 }
 
@@ -304,14 +304,7 @@ pub fn describe(process: UniqueProcess, opts: &ScanOptions) -> Option<ProcessInf
     let proc_fd = open_dir(&opts.proc_root).ok()?;
     let dir = open_pid(proc_fd.as_fd(), process.pid).ok()?;
     let mut scratch = Scratch::new();
-    let info = describe_at(
-        proc_fd.as_fd(),
-        dir.as_fd(),
-        process.pid,
-        None,
-        opts,
-        &mut scratch,
-    )?;
+    let info = describe_at(dir.as_fd(), process.pid, None, opts, &mut scratch)?;
     (info.process == process).then_some(info)
 }
 
@@ -444,7 +437,6 @@ struct Scratch {
     read: Vec<u8>,
     dirents: Vec<MaybeUninit<u8>>,
     uses: Vec<(usize, UseKinds)>,
-    parents: HashMap<u32, u32>,
     /// Set once the kernel has refused `PROCMAP_QUERY`.
     no_procmap_query: bool,
     /// Descriptor tables looked at, and how many in a row probing could not finish.
@@ -460,7 +452,6 @@ impl Scratch {
             read: vec![0; 64 * 1024],
             dirents: vec![MaybeUninit::uninit(); 16 * 1024],
             uses: Vec::new(),
-            parents: HashMap::new(),
             no_procmap_query: false,
             fd_tables: 0,
             probe_failures: 0,
@@ -680,7 +671,7 @@ fn scan_one(
         Outcome::Uses => {
             let uses = std::mem::take(&mut scratch.uses);
             let socket = scratch.holds_socket;
-            if let Some(info) = describe_at(proc_fd, dir.as_fd(), pid, socket, opts, scratch) {
+            if let Some(info) = describe_at(dir.as_fd(), pid, socket, opts, scratch) {
                 found.hits.push((info, uses));
             }
         }
@@ -1128,7 +1119,6 @@ fn read_once_at<'b>(dir: BorrowedFd<'_>, name: &CStr, buf: &'b mut Vec<u8>) -> O
 /// Builds the [`ProcessInfo`] of the process whose `/proc` directory is `dir`; `None` if
 /// it has exited (or is a zombie) or its `stat` cannot be read.
 fn describe_at(
-    proc_fd: BorrowedFd<'_>,
     dir: BorrowedFd<'_>,
     pid: u32,
     holds_socket: Option<bool>,
@@ -1163,16 +1153,8 @@ fn describe_at(
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy().into_owned());
     let service_name = opts.services.as_deref().and_then(|manager| {
-        // systemd reads the cgroup and ignores ancestors; only a manager that knows a
-        // service by its main process (runit) needs the parent chain, which costs a `stat`
-        // read per ancestor.
-        let ancestors = if manager.name() == "systemd" {
-            Vec::new()
-        } else {
-            ancestors(proc_fd, stat.ppid, &mut scratch.parents)
-        };
         manager
-            .service_of(pid, &ancestors)
+            .service_of(pid)
             .map(|s| truncate_chars(s, MAX_SERVICE_NAME))
     });
     let name_for_rules = exe_name.clone().unwrap_or_else(|| stat.comm.clone());
@@ -1217,35 +1199,6 @@ fn describe_at(
         uid: owner,
         exe,
     })
-}
-
-/// The parent, grandparent... of a process whose parent is `ppid`, nearest first, up to
-/// (not including) pid 0. Bounded, in case a pid is reused into a loop while this reads.
-/// `parents` remembers each pid's parent for the rest of the scan: the processes of one
-/// scan mostly share their ancestors, and each would otherwise cost a `stat` read.
-fn ancestors(proc_fd: BorrowedFd<'_>, mut ppid: u32, parents: &mut HashMap<u32, u32>) -> Vec<u32> {
-    let mut chain = Vec::new();
-    let mut buf = Vec::new();
-    while ppid != 0 && chain.len() < 64 {
-        chain.push(ppid);
-        let parent = match parents.get(&ppid) {
-            Some(p) => *p,
-            None => {
-                let Ok(dir) = open_pid(proc_fd, ppid) else {
-                    break;
-                };
-                let Some(stat) = read_once_at(dir.as_fd(), c"stat", &mut buf)
-                    .and_then(|b| Stat::parse(std::str::from_utf8(b).ok()?))
-                else {
-                    break;
-                };
-                parents.insert(ppid, stat.ppid);
-                stat.ppid
-            }
-        };
-        ppid = parent;
-    }
-    chain
 }
 
 /// The real and saved uids from the `Uid:` line of `/proc/PID/status`.

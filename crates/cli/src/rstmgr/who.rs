@@ -90,7 +90,11 @@ fn print_table(report: &ScanReport) -> anyhow::Result<()> {
             {}
             let mut uses = Vec::new();
             while let Some(u) = uses_iter.next_if(|u| u.process.pid == p.process.pid) {
-                uses.push(format!("{}:{}", u.kinds, u.path.display()));
+                uses.push(format!(
+                    "{}:{}",
+                    u.kinds,
+                    super::output::printable_path(&u.path)
+                ));
             }
             let session = super::output::session_column(p.session_id);
             writeln!(
@@ -98,8 +102,8 @@ fn print_table(report: &ScanReport) -> anyhow::Result<()> {
                 "{:>7}  {:>12}  {:<20}  {:<20}  {:<11}  {:>10}  {}",
                 p.process.pid,
                 p.process.start_time,
-                p.app_name,
-                p.service_name.as_deref().unwrap_or("-"),
+                super::output::printable(&p.app_name),
+                super::output::printable(p.service_name.as_deref().unwrap_or("-")),
                 p.app_type.json_name(),
                 session,
                 if uses.is_empty() {
