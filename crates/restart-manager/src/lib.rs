@@ -75,10 +75,14 @@ mod state;
 
 // --- detection ---
 mod info;
+mod interp;
+mod kernel;
 mod process;
 mod scan;
+mod stale;
 
 // --- control ---
+mod policy;
 mod restart;
 mod service;
 mod shutdown;
@@ -106,7 +110,11 @@ pub use scan::{
     who_uses,
 };
 
+pub use kernel::{KernelStatus, compare_versions, kernel_status};
+pub use stale::{StaleFile, StaleHow, StaleOptions, StaleProcess, StaleReport, stale, user_name};
+
 // --- re-exports: control ---
+pub use policy::{BUILTIN_DENY, RestartPolicy, services_of_ancestors};
 pub use restart::{
     RESTART_MAX_CMD_LINE, RESTART_NO_CRASH, RESTART_NO_HANG, RESTART_NO_PATCH, RESTART_NO_REBOOT,
     RefusedRegistration, Relaunched, RestartOutcome, RestartRegistration, can_relaunch,

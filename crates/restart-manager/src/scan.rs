@@ -580,7 +580,7 @@ fn scan(
     Ok(report)
 }
 
-fn open_dir(path: &Path) -> io::Result<OwnedFd> {
+pub(crate) fn open_dir(path: &Path) -> io::Result<OwnedFd> {
     Ok(rustix::fs::open(
         path,
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -589,7 +589,7 @@ fn open_dir(path: &Path) -> io::Result<OwnedFd> {
 }
 
 /// Opens `PROC/PID` as an `O_PATH` handle that later lookups are relative to.
-fn open_pid(proc_fd: BorrowedFd<'_>, pid: u32) -> io::Result<OwnedFd> {
+pub(crate) fn open_pid(proc_fd: BorrowedFd<'_>, pid: u32) -> io::Result<OwnedFd> {
     let mut buf = [0u8; 16];
     Ok(rustix::fs::openat(
         proc_fd,
@@ -621,7 +621,7 @@ fn pid_cstr(pid: u32, buf: &mut [u8; 16]) -> &CStr {
 }
 
 /// The numeric entries of the `/proc` root.
-fn list_pids(proc_fd: BorrowedFd<'_>) -> io::Result<Vec<u32>> {
+pub(crate) fn list_pids(proc_fd: BorrowedFd<'_>) -> io::Result<Vec<u32>> {
     let mut buf = vec![MaybeUninit::uninit(); 64 * 1024];
     let mut dir = RawDir::new(proc_fd, &mut buf);
     let mut pids = Vec::with_capacity(4096);
@@ -648,7 +648,7 @@ fn parse_u32(bytes: &[u8]) -> Option<u32> {
     u32::try_from(n).ok()
 }
 
-fn is_denied(e: Errno) -> bool {
+pub(crate) fn is_denied(e: Errno) -> bool {
     e == Errno::ACCESS || e == Errno::PERM
 }
 
@@ -1010,7 +1010,7 @@ mod procmap {
 /// `buf` is kept initialised over its whole length and reused from process to process, so
 /// the common case is one `read` that fills part of it and one that returns 0, with no
 /// zeroing and no allocation; it only grows (doubling) for a file that does not fit.
-fn read_all(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> Result<usize, Errno> {
+pub(crate) fn read_all(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> Result<usize, Errno> {
     if buf.is_empty() {
         buf.resize(16 * 1024, 0);
     }
@@ -1100,7 +1100,11 @@ fn parse_dev(bytes: &[u8]) -> Option<u64> {
 /// the buffer is full), so the second `read` that [`read_all`] makes to see the end is not
 /// needed. `buf` is grown once if it is too small
 /// for the record to be surely whole.
-fn read_once_at<'b>(dir: BorrowedFd<'_>, name: &CStr, buf: &'b mut Vec<u8>) -> Option<&'b [u8]> {
+pub(crate) fn read_once_at<'b>(
+    dir: BorrowedFd<'_>,
+    name: &CStr,
+    buf: &'b mut Vec<u8>,
+) -> Option<&'b [u8]> {
     if buf.len() < 16 * 1024 {
         buf.resize(16 * 1024, 0);
     }

@@ -88,6 +88,12 @@ pub trait ServiceManager: fmt::Debug + Send + Sync {
 
     /// Starts the service and waits up to `timeout` for it to run.
     fn start(&self, service: &str, timeout: Duration) -> Result<(), Error>;
+
+    /// Restarts the service (stops it, then starts it), each step bounded by `timeout`.
+    fn restart(&self, service: &str, timeout: Duration) -> Result<(), Error> {
+        self.stop(service, timeout, true)?;
+        self.start(service, timeout)
+    }
 }
 
 /// The service managers that run on this machine: systemd when `/run/systemd/system`
@@ -319,6 +325,20 @@ impl ServiceManager for Systemd {
             name: service.to_owned(),
             message: format!("did not stop within {} s", timeout.as_secs_f32()),
         })
+    }
+
+    fn restart(&self, service: &str, timeout: Duration) -> Result<(), Error> {
+        // One job, so that systemd orders it by the unit's own dependencies and keeps
+        // what a stop and a start would lose (socket activation, say).
+        check_service_name(service)?;
+        if self.run_verb("restart", service, timeout)? {
+            Ok(())
+        } else {
+            Err(Error::ServiceFailed {
+                name: service.to_owned(),
+                message: format!("did not restart within {} s", timeout.as_secs_f32()),
+            })
+        }
     }
 
     fn start(&self, service: &str, timeout: Duration) -> Result<(), Error> {
@@ -625,6 +645,10 @@ impl ServiceManager for Both {
 
     fn start(&self, service: &str, timeout: Duration) -> Result<(), Error> {
         self.pick(service).start(service, timeout)
+    }
+
+    fn restart(&self, service: &str, timeout: Duration) -> Result<(), Error> {
+        self.pick(service).restart(service, timeout)
     }
 }
 

@@ -24,6 +24,7 @@ use clap::{Parser, Subcommand};
 mod args;
 mod commands;
 mod output;
+mod stale;
 mod who;
 
 /// Restart Manager for Linux: find the processes that use files, shut them down, restart them.
@@ -65,6 +66,8 @@ enum Command {
     RegisterRestart(args::RegisterRestartArgs),
     /// Who uses these files, in one shot, without a session.
     Who(who::WhoArgs),
+    /// Which processes still run old code after an upgrade (and restart their services).
+    Stale(stale::StaleArgs),
 }
 
 /// A usage error found after clap's own checks (exit status 2).
@@ -96,6 +99,7 @@ pub fn main() -> ExitCode {
         Command::End(args) => commands::end(args),
         Command::RegisterRestart(args) => commands::register_restart(args),
         Command::Who(args) => who::run(args),
+        Command::Stale(args) => stale::run(args),
     };
     match result {
         Ok(code) => code,
