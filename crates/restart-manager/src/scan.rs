@@ -63,7 +63,7 @@ use std::collections::HashMap;
 use std::ffi::CStr;
 use std::io;
 use std::mem::MaybeUninit;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -251,6 +251,10 @@ pub struct FileUse {
     pub path: PathBuf,
     /// How it uses it.
     pub kinds: UseKinds,
+    /// It uses the file that was at `path` before it was replaced or deleted (the kernel
+    /// shows the path with ` (deleted)`), not the one there now. Only [`who_uses`] looks
+    /// for these.
+    pub old: bool,
 }
 
 /// The answer to "who uses these files".
@@ -278,9 +282,23 @@ pub struct ScanReport {
 /// `ERROR_WRITE_FAULT` when a path or the `/proc` root cannot be read; a process that
 /// cannot be inspected never fails it (see [`ScanReport::inaccessible`]). Directories are
 /// accepted: they are matched against current and root directories.
+///
+/// It also reports the processes that still use the file that was at a path before it
+/// was replaced or deleted ([`FileUse::old`]): the kernel shows that unlinked inode's
+/// path with ` (deleted)` in `maps`, `exe`, `cwd` and the descriptor links. A path that no
+/// longer exists is accepted as long as someone still uses what was there.
 pub fn who_uses(paths: &[PathBuf], opts: &ScanOptions) -> Result<ScanReport, Error> {
-    let targets = Targets::new(paths, true)?;
-    scan(targets, &[], opts)
+    let targets = Targets::new(paths, true, true)?;
+    let pending: Vec<usize> = targets.gone.clone();
+    let report = scan(targets, &[], opts)?;
+    for i in pending {
+        if !report.uses.iter().any(|u| u.path == paths[i]) {
+            return Err(Error::PathNotFound {
+                path: paths[i].clone(),
+            });
+        }
+    }
+    Ok(report)
 }
 
 /// The affected-application list of a session: every process that uses one of `paths`,
@@ -294,7 +312,7 @@ pub fn affected(
     processes: &[UniqueProcess],
     opts: &ScanOptions,
 ) -> Result<ScanReport, Error> {
-    let targets = Targets::new(paths, false)?;
+    let targets = Targets::new(paths, false, false)?;
     scan(targets, processes, opts)
 }
 
@@ -366,10 +384,18 @@ struct Targets {
     any_file: bool,
     any_dir: bool,
     missing: Vec<PathBuf>,
+    /// What the kernel shows for a file that was at a target path and was replaced or
+    /// deleted since: (index, absolute path + ` (deleted)`). Empty unless asked for.
+    old: Vec<(usize, Vec<u8>)>,
+    /// Targets that do not exist now, looked for only as old files (indices).
+    gone: Vec<usize>,
 }
 
+/// The mark the kernel appends to the path of an unlinked file.
+const DELETED_MARK: &[u8] = b" (deleted)";
+
 impl Targets {
-    fn new(paths: &[PathBuf], strict: bool) -> Result<Targets, Error> {
+    fn new(paths: &[PathBuf], strict: bool, want_old: bool) -> Result<Targets, Error> {
         let mut t = Targets {
             paths: paths.to_vec(),
             by_id: HashMap::new(),
@@ -377,11 +403,36 @@ impl Targets {
             any_file: false,
             any_dir: false,
             missing: Vec::new(),
+            old: Vec::new(),
+            gone: Vec::new(),
         };
         for (i, path) in paths.iter().enumerate() {
+            if want_old {
+                let absolute = std::fs::canonicalize(path).or_else(|_| {
+                    // Gone: its folder's real path and its name.
+                    let abs = std::path::absolute(path)?;
+                    match (abs.parent(), abs.file_name()) {
+                        (Some(dir), Some(name)) => Ok(std::fs::canonicalize(dir)
+                            .unwrap_or_else(|_| dir.to_path_buf())
+                            .join(name)),
+                        _ => Ok::<_, io::Error>(abs),
+                    }
+                });
+                if let Ok(abs) = absolute {
+                    let mut name = abs.into_os_string().into_vec();
+                    name.extend_from_slice(DELETED_MARK);
+                    t.old.push((i, name));
+                }
+            }
             let meta = match std::fs::metadata(path) {
                 Ok(m) => m,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    if want_old {
+                        t.gone.push(i);
+                        t.any_file = true;
+                        t.any_dir = true;
+                        continue;
+                    }
                     if strict {
                         return Err(Error::PathNotFound { path: path.clone() });
                     }
@@ -411,7 +462,23 @@ impl Targets {
     }
 
     fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.by_id.is_empty() && self.old.is_empty()
+    }
+
+    /// The old-file indices (offset by the number of paths) whose name is `link`.
+    fn old_matches(&self, link: &[u8], out: &mut Vec<usize>) {
+        let n = self.paths.len();
+        for (i, name) in &self.old {
+            if name.as_slice() == link {
+                out.push(n + i);
+            }
+        }
+    }
+
+    /// Whether a `stat` result may be an old file asked about: unlinked (no links left)
+    /// while old files are looked for.
+    fn may_be_old(&self, st: &rustix::fs::Stat) -> bool {
+        st.st_nlink == 0 && !self.old.is_empty()
     }
 }
 
@@ -551,11 +618,14 @@ fn scan(
     for found in all {
         report.inaccessible.extend(found.inaccessible);
         for (info, uses) in found.hits {
+            let n = targets.paths.len();
             for (i, kinds) in uses {
+                let (i, old) = if i >= n { (i - n, true) } else { (i, false) };
                 report.uses.push(FileUse {
                     process: info.process,
                     path: targets.paths[i].clone(),
                     kinds,
+                    old,
                 });
             }
             report.processes.push(info);
@@ -573,7 +643,7 @@ fn scan(
     report.processes.sort_by_key(|p| p.process.pid);
     report
         .uses
-        .sort_by(|a, b| (a.process.pid, &a.path).cmp(&(b.process.pid, &b.path)));
+        .sort_by(|a, b| (a.process.pid, &a.path, a.old).cmp(&(b.process.pid, &b.path, b.old)));
     report.inaccessible.sort_unstable();
     report.inaccessible.dedup();
     report.reboot_reasons = reboot_reasons(&report.processes, opts);
@@ -687,6 +757,9 @@ fn inspect(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Out
             if targets.any_file {
                 scratch.add(targets.lookup(st.st_dev, st.st_ino), UseKinds::EXE);
             }
+            if targets.may_be_old(&st) {
+                add_old(dir, c"exe", targets, scratch, UseKinds::EXE);
+            }
         }
         Err(e) if is_denied(e) => {
             // A caller that is not root is refused kernel threads' links too; their
@@ -704,7 +777,12 @@ fn inspect(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Out
     if targets.any_dir {
         for (name, kind) in [(c"cwd", UseKinds::CWD), (c"root", UseKinds::ROOT)] {
             match rustix::fs::statat(dir, name, AtFlags::empty()) {
-                Ok(st) => scratch.add(targets.lookup(st.st_dev, st.st_ino), kind),
+                Ok(st) => {
+                    scratch.add(targets.lookup(st.st_dev, st.st_ino), kind);
+                    if targets.may_be_old(&st) {
+                        add_old(dir, name, targets, scratch, kind);
+                    }
+                }
                 Err(e) if is_denied(e) => denied = true,
                 Err(_) => {}
             }
@@ -725,6 +803,21 @@ fn inspect(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Out
         Outcome::Inaccessible
     } else {
         Outcome::Nothing
+    }
+}
+
+/// Records an old-file use when the magic link `name` of the process names one.
+fn add_old(
+    dir: BorrowedFd<'_>,
+    name: &CStr,
+    targets: &Targets,
+    scratch: &mut Scratch,
+    kind: UseKinds,
+) {
+    if let Ok(link) = rustix::fs::readlinkat(dir, name, Vec::new()) {
+        let mut hits = Vec::new();
+        targets.old_matches(link.as_bytes(), &mut hits);
+        scratch.add(&hits, kind);
     }
 }
 
@@ -783,6 +876,12 @@ fn scan_fd_table(
                 if is_socket(&st) {
                     scratch.holds_socket = Some(true);
                 }
+                if targets.may_be_old(&st)
+                    && let Ok(link) =
+                        rustix::fs::readlinkat(dir, fd_path(fd, &mut name), Vec::new())
+                {
+                    targets.old_matches(link.as_bytes(), &mut hits);
+                }
             }
             Err(Errno::NOENT) => break,
             Err(e) => return Err(e),
@@ -811,6 +910,8 @@ fn holds_socket_of(dir: BorrowedFd<'_>) -> Option<bool> {
         any_file: false,
         any_dir: false,
         missing: Vec::new(),
+        old: Vec::new(),
+        gone: Vec::new(),
     };
     let mut scratch = Scratch::new();
     scan_fds(dir, &targets, &mut scratch).ok()?;
@@ -858,6 +959,11 @@ fn list_fds(
                     if is_socket(&st) {
                         scratch.holds_socket = Some(true);
                     }
+                    if targets.may_be_old(&st)
+                        && let Ok(link) = rustix::fs::readlinkat(fd_dir.as_fd(), name, Vec::new())
+                    {
+                        targets.old_matches(link.as_bytes(), &mut hits);
+                    }
                 }
                 Err(e) if is_denied(e) => {
                     // One denied entry means they all are (the check is per process).
@@ -890,7 +996,8 @@ fn scan_maps(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> R
         Mode::empty(),
     )?;
     let mut hits = Vec::new();
-    if targets.anon.is_empty() && !scratch.no_procmap_query {
+    // The binary query gives no names, and old files are known by name only.
+    if targets.anon.is_empty() && targets.old.is_empty() && !scratch.no_procmap_query {
         // With one file asked about (under one or more names), the first mapping of it
         // answers the question: the rest of the address space need not be walked.
         let one_file = targets.by_id.len() == 1;
@@ -913,6 +1020,9 @@ fn scan_maps(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> R
     let len = read_all(fd.as_fd(), &mut scratch.read)?;
     for_each_mapped_file(&scratch.read[..len], |dev, ino, path| {
         hits.extend_from_slice(targets.lookup(dev, ino));
+        if path.ends_with(DELETED_MARK) {
+            targets.old_matches(path, &mut hits);
+        }
         for (i, canon) in &targets.anon {
             if path == canon.as_slice() {
                 hits.push(*i);
