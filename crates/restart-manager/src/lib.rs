@@ -111,7 +111,9 @@ pub use scan::{
 };
 
 pub use kernel::{KernelStatus, compare_versions, kernel_status};
-pub use stale::{StaleFile, StaleHow, StaleOptions, StaleProcess, StaleReport, stale, user_name};
+pub use stale::{
+    Placed, Placer, StaleFile, StaleHow, StaleOptions, StaleProcess, StaleReport, stale, user_name,
+};
 
 // --- re-exports: control ---
 pub use policy::{BUILTIN_DENY, RestartPolicy, services_of_ancestors};

@@ -256,6 +256,85 @@ pub fn stale(opts: &StaleOptions) -> Result<StaleReport, Error> {
     })
 }
 
+/// A process, and where restarting it belongs (the grouping of [`stale`], for processes
+/// found another way: `rstmgr preflight` places the current users of files).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Placed {
+    /// Pid and start time.
+    #[serde(flatten)]
+    pub process: UniqueProcess,
+    /// The user it runs as.
+    pub uid: u32,
+    /// Its executable (` (deleted)` removed).
+    #[serde(serialize_with = "crate::stale::lossy_opt")]
+    pub exe: Option<PathBuf>,
+    /// Its service.
+    pub unit: Option<String>,
+    /// Its user session, when it is no service.
+    pub session: Option<String>,
+    /// Its container, when it is no service.
+    pub container: Option<String>,
+}
+
+/// Places processes as [`stale`] groups them, reading what that needs once.
+pub struct Placer {
+    proc_fd: rustix::fd::OwnedFd,
+    ctx: Ctx,
+}
+
+impl Placer {
+    /// Reads the runit services and the caller's namespace.
+    pub fn new(opts: &StaleOptions) -> Result<Placer, Error> {
+        let proc_fd = open_dir(&opts.proc_root)
+            .map_err(|e| Error::io(format!("cannot open {}", opts.proc_root.display()), e))?;
+        let my_mnt_ns = rustix::fs::statat(proc_fd.as_fd(), c"self/ns/mnt", AtFlags::empty())
+            .ok()
+            .map(|st| st.st_ino);
+        let supervised = opts
+            .runit
+            .as_ref()
+            .map(Runit::supervised_pids)
+            .unwrap_or_default();
+        Ok(Placer {
+            ctx: Ctx {
+                clock: Clock::read(&opts.proc_root),
+                my_mnt_ns,
+                supervised,
+            },
+            proc_fd,
+        })
+    }
+
+    /// Where `process` belongs; `None` when it is gone.
+    pub fn place(&self, process: UniqueProcess) -> Option<Placed> {
+        let dir = open_pid(self.proc_fd.as_fd(), process.pid).ok()?;
+        let dir = dir.as_fd();
+        let mut buf = vec![0u8; 16 * 1024];
+        let stat = read_once_at(dir, c"stat", &mut buf)
+            .and_then(|b| Stat::parse(std::str::from_utf8(b).ok()?))?;
+        if stat.is_gone() || stat.start_time != process.start_time {
+            return None;
+        }
+        let uid = rustix::fs::fstat(dir).map_or(u32::MAX, |st| st.st_uid);
+        let exe = rustix::fs::readlinkat(dir, c"exe", Vec::new())
+            .ok()
+            .map(|l| {
+                let b = l.into_bytes();
+                let live = b.strip_suffix(DELETED).unwrap_or(&b).to_vec();
+                PathBuf::from(OsString::from_vec(live))
+            });
+        let (unit, session, container) = place(dir, process.pid, uid, &stat, &self.ctx, &mut buf);
+        Some(Placed {
+            process,
+            uid,
+            exe,
+            unit,
+            session,
+            container,
+        })
+    }
+}
+
 /// What every worker shares.
 struct Ctx {
     clock: Clock,

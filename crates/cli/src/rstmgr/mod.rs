@@ -24,6 +24,7 @@ use clap::{Parser, Subcommand};
 mod args;
 mod commands;
 mod output;
+mod preflight;
 mod stale;
 mod who;
 
@@ -68,6 +69,8 @@ enum Command {
     Who(who::WhoArgs),
     /// Which processes still run old code after an upgrade (and restart their services).
     Stale(stale::StaleArgs),
+    /// Before an upgrade: who uses the files it will replace, and what would restart.
+    Preflight(preflight::PreflightArgs),
 }
 
 /// A usage error found after clap's own checks (exit status 2).
@@ -100,6 +103,7 @@ pub fn main() -> ExitCode {
         Command::RegisterRestart(args) => commands::register_restart(args),
         Command::Who(args) => who::run(args),
         Command::Stale(args) => stale::run(args),
+        Command::Preflight(args) => preflight::run(args),
     };
     match result {
         Ok(code) => code,
