@@ -5,6 +5,7 @@ use crate::harness::Case;
 mod condition;
 mod extract;
 mod install;
+mod stale;
 mod who;
 
 /// Every case, in the order `rmsi-bench` runs them.
@@ -25,6 +26,10 @@ pub(crate) fn all() -> Vec<Case> {
         Case {
             name: "install",
             run: install::run,
+        },
+        Case {
+            name: "stale",
+            run: stale::run,
         },
     ]
 }

@@ -50,6 +50,11 @@ fn family(exe_name: &[u8]) -> Option<Family> {
     }
 }
 
+/// Whether an executable's file name is an interpreter's [`main_script`] knows.
+pub(crate) fn is_interpreter(exe_name: &[u8]) -> bool {
+    family(exe_name).is_some()
+}
+
 /// The main script named by `args` (the whole command line, `argv[0]` first) of a process
 /// whose executable's file name is `exe_name`; `None` when it is not an interpreter or
 /// runs no script file.

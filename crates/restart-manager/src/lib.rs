@@ -35,6 +35,14 @@
 //! ([`register_restart`], the analogue of `RegisterApplicationRestart`). [`Filter`]s
 //! exclude applications from either step.
 //!
+//! # After an upgrade: old code
+//! [`stale`] answers the administrator's question after a package upgrade — which
+//! processes still run replaced or deleted code — from `/proc` alone, groups them by
+//! service, user session and container ([`StaleReport`]), and checks the running kernel
+//! against the newest installed one ([`kernel_status`]). [`Placer`] groups processes
+//! found another way (the current users of files an upgrade will replace), and
+//! [`RestartPolicy`] says which services a restart must never touch.
+//!
 //! # Errors
 //! Every failure is an [`Error`] with the Windows name and code the documentation
 //! gives (`ERROR_INVALID_HANDLE` = 6, `ERROR_MAX_SESSIONS_REACHED` = 353, …).

@@ -1036,8 +1036,8 @@ fn scan_maps(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> R
 /// The `PROCMAP_QUERY` ioctl on `/proc/PID/maps` (`include/uapi/linux/fs.h`, Linux 6.11).
 ///
 /// Neither `rustix` nor `libc` wraps it yet, so the request structure and the one `ioctl`
-/// call are written out here; this is the crate's only `unsafe` code.
-mod procmap {
+/// calls are written out here.
+pub(crate) mod procmap {
     use rustix::fd::BorrowedFd;
     use rustix::io::Errno;
 
@@ -1066,6 +1066,8 @@ mod procmap {
     const COVERING_OR_NEXT_VMA: u64 = 0x10;
     /// `PROCMAP_QUERY_FILE_BACKED_VMA`: skip anonymous mappings.
     const FILE_BACKED_VMA: u64 = 0x20;
+    /// `PROCMAP_QUERY_VMA_EXECUTABLE`: only mappings with execute permission.
+    const VMA_EXECUTABLE: u64 = 0x04;
     /// `_IOWR('f', 17, struct procmap_query)`.
     const PROCMAP_QUERY: rustix::ioctl::Opcode =
         rustix::ioctl::opcode::read_write::<ProcmapQuery>(b'f', 17);
@@ -1098,6 +1100,67 @@ mod procmap {
             }
             addr = q.vma_end;
         }
+    }
+
+    /// Calls `f(start, st_dev, inode)` for each executable file-backed mapping, in
+    /// address order (what runs as code: `rstmgr stale`'s question).
+    pub(crate) fn for_each_exec_file_mapping(
+        maps: BorrowedFd<'_>,
+        mut f: impl FnMut(u64, u64, u64),
+    ) -> Result<(), Errno> {
+        let mut addr = 0u64;
+        loop {
+            let mut q = ProcmapQuery {
+                size: std::mem::size_of::<ProcmapQuery>() as u64,
+                query_flags: COVERING_OR_NEXT_VMA | FILE_BACKED_VMA | VMA_EXECUTABLE,
+                query_addr: addr,
+                ..ProcmapQuery::default()
+            };
+            match query(maps, &mut q) {
+                Ok(()) => {}
+                Err(Errno::NOENT) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+            f(
+                q.vma_start,
+                rustix::fs::makedev(q.dev_major, q.dev_minor),
+                q.inode,
+            );
+            if q.vma_end <= addr {
+                return Ok(());
+            }
+            addr = q.vma_end;
+        }
+    }
+
+    /// The name of the mapping that covers `addr`, as `maps` shows it (` (deleted)`
+    /// included for an unlinked file), in `buf`.
+    #[allow(unsafe_code)]
+    pub(crate) fn name_at<'b>(
+        maps: BorrowedFd<'_>,
+        addr: u64,
+        buf: &'b mut [u8],
+    ) -> Result<&'b [u8], Errno> {
+        let mut q = ProcmapQuery {
+            size: std::mem::size_of::<ProcmapQuery>() as u64,
+            query_flags: 0,
+            query_addr: addr,
+            vma_name_size: u32::try_from(buf.len()).unwrap_or(u32::MAX),
+            vma_name_addr: buf.as_mut_ptr() as u64,
+            ..ProcmapQuery::default()
+        };
+        // SAFETY: as in `query`, and in addition `vma_name_addr`/`vma_name_size` describe
+        // `buf`, which is exclusively borrowed for the call: the kernel writes at most
+        // `vma_name_size` bytes there (the NUL-terminated name) and nowhere else.
+        unsafe {
+            rustix::ioctl::ioctl(
+                maps,
+                rustix::ioctl::Updater::<{ PROCMAP_QUERY }, ProcmapQuery>::new(&mut q),
+            )?;
+        }
+        // `vma_name_size` comes back as the name's length with its NUL.
+        let len = (q.vma_name_size as usize).saturating_sub(1).min(buf.len());
+        Ok(&buf[..len])
     }
 
     #[allow(unsafe_code)]

@@ -190,6 +190,7 @@ pub fn stale(opts: &StaleOptions) -> Result<StaleReport, Error> {
         let mut found = Vec::new();
         let mut denied = Vec::new();
         let mut buf = vec![0u8; 64 * 1024];
+        let mut cache = Cache::new();
         const BATCH: usize = 32;
         loop {
             let start = next.fetch_add(BATCH, Ordering::Relaxed);
@@ -197,7 +198,7 @@ pub fn stale(opts: &StaleOptions) -> Result<StaleReport, Error> {
                 break;
             }
             for &pid in &pids[start..(start + BATCH).min(pids.len())] {
-                match check_one(proc_fd.as_fd(), pid, &ctx, &mut buf) {
+                match check_one(proc_fd.as_fd(), pid, &ctx, &mut buf, &mut cache) {
                     Checked::Clean => {}
                     Checked::Denied => denied.push(pid),
                     Checked::Stale(p) => found.push(*p),
@@ -415,13 +416,55 @@ fn is_ignored(path: &[u8], tmpdir: Option<&[u8]>) -> bool {
         || name.strip_prefix(b"#").is_some_and(digits)
 }
 
-fn check_one(proc_fd: BorrowedFd<'_>, pid: u32, ctx: &Ctx, buf: &mut Vec<u8>) -> Checked {
+/// What one worker remembers from process to process: files are shared by many
+/// processes (every one maps the C library), and whether an inode is unlinked does not
+/// depend on who maps it, so each is named once per scan.
+struct Cache {
+    /// Executable (device, inode) → its path.
+    exes: HashMap<(u64, u64), Vec<u8>>,
+    /// Executable mapping (device, inode) → its path when the file is unlinked, `None`
+    /// when it is linked.
+    maps: HashMap<(u64, u64), Option<Vec<u8>>>,
+    /// Set once the kernel refused `PROCMAP_QUERY`: read `maps` as text.
+    no_query: bool,
+    name: Vec<u8>,
+    mappings: Vec<(u64, u64, u64)>,
+}
+
+impl Cache {
+    fn new() -> Cache {
+        Cache {
+            exes: HashMap::new(),
+            maps: HashMap::new(),
+            no_query: false,
+            name: vec![0; 4096],
+            mappings: Vec::new(),
+        }
+    }
+}
+
+fn readlink_live(dir: BorrowedFd<'_>, name: &std::ffi::CStr) -> Option<Vec<u8>> {
+    let b = rustix::fs::readlinkat(dir, name, Vec::new())
+        .ok()?
+        .into_bytes();
+    Some(b.strip_suffix(DELETED).unwrap_or(&b).to_vec())
+}
+
+fn check_one(
+    proc_fd: BorrowedFd<'_>,
+    pid: u32,
+    ctx: &Ctx,
+    buf: &mut Vec<u8>,
+    cache: &mut Cache,
+) -> Checked {
     let Ok(dir) = open_pid(proc_fd, pid) else {
         return Checked::Clean;
     };
     let dir = dir.as_fd();
-    let exe = match rustix::fs::readlinkat(dir, c"exe", Vec::new()) {
-        Ok(link) => link.into_bytes(),
+    // One `stat` through the link: kernel threads and zombies have no executable, and an
+    // unlinked executable has no links left.
+    let exe_st = match rustix::fs::statat(dir, c"exe", AtFlags::empty()) {
+        Ok(st) => st,
         Err(e) if is_denied(e) => {
             let kernel = read_once_at(dir, c"stat", buf)
                 .and_then(|b| Stat::parse(std::str::from_utf8(b).ok()?))
@@ -432,31 +475,93 @@ fn check_one(proc_fd: BorrowedFd<'_>, pid: u32, ctx: &Ctx, buf: &mut Vec<u8>) ->
                 Checked::Denied
             };
         }
-        // Kernel threads and zombies have no executable.
         Err(_) => return Checked::Clean,
     };
-    let mut stale: Vec<StaleFile> = Vec::new();
-    let exe_live = exe.strip_suffix(DELETED).unwrap_or(&exe).to_vec();
-    let exe_deleted = exe.ends_with(DELETED);
-    // Candidates first (cheap), the environment (for `$TMPDIR`) only if there are any.
+    let exe_key = (exe_st.st_dev, exe_st.st_ino);
+    let exe_deleted = exe_st.st_nlink == 0;
+    let exe_live = if exe_deleted {
+        match readlink_live(dir, c"exe") {
+            Some(p) => p,
+            None => return Checked::Clean,
+        }
+    } else if let Some(p) = cache.exes.get(&exe_key) {
+        p.clone()
+    } else {
+        let Some(p) = readlink_live(dir, c"exe") else {
+            return Checked::Clean;
+        };
+        cache.exes.insert(exe_key, p.clone());
+        p
+    };
     let mut candidates: Vec<(Vec<u8>, StaleHow)> = Vec::new();
     if exe_deleted && !is_ignored(&exe_live, None) {
         candidates.push((exe_live.clone(), StaleHow::Exe));
     }
-    match rustix::fs::openat(
+    let maps = match rustix::fs::openat(
         dir,
         c"maps",
         OFlags::RDONLY | OFlags::CLOEXEC,
         Mode::empty(),
     ) {
-        Ok(fd) => match read_all(fd.as_fd(), buf) {
+        Ok(fd) => fd,
+        Err(e) if is_denied(e) => return Checked::Denied,
+        Err(_) => return Checked::Clean,
+    };
+    let mut queried = false;
+    if !cache.no_query {
+        cache.mappings.clear();
+        let mappings = &mut cache.mappings;
+        match crate::scan::procmap::for_each_exec_file_mapping(maps.as_fd(), |start, dev, ino| {
+            mappings.push((start, dev, ino));
+        }) {
+            Ok(()) => {
+                queried = true;
+                for i in 0..cache.mappings.len() {
+                    let (start, dev, ino) = cache.mappings[i];
+                    if (dev, ino) == exe_key || ino == 0 {
+                        continue;
+                    }
+                    let deleted = match cache.maps.get(&(dev, ino)) {
+                        Some(known) => known.clone(),
+                        None => {
+                            let Ok(name) =
+                                crate::scan::procmap::name_at(maps.as_fd(), start, &mut cache.name)
+                            else {
+                                continue;
+                            };
+                            let known = name.strip_suffix(DELETED).map(<[u8]>::to_vec);
+                            cache.maps.insert((dev, ino), known.clone());
+                            known
+                        }
+                    };
+                    if let Some(path) = deleted
+                        && path != exe_live
+                        && !candidates.iter().any(|(p, _)| *p == path)
+                    {
+                        candidates.push((path, StaleHow::Map));
+                    }
+                }
+            }
+            Err(rustix::io::Errno::NOTTY | rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => {
+                cache.no_query = true;
+            }
+            Err(e) if is_denied(e) => return Checked::Denied,
+            Err(_) => return Checked::Clean,
+        }
+    }
+    if !queried {
+        match read_all(maps.as_fd(), buf) {
             Ok(len) => deleted_exec_mappings(&buf[..len], &exe_live, &mut candidates),
             Err(e) if is_denied(e) => return Checked::Denied,
             Err(_) => return Checked::Clean,
-        },
-        Err(e) if is_denied(e) => return Checked::Denied,
-        Err(_) => return Checked::Clean,
+        }
     }
+    let exe_name = exe_live.rsplit(|c| *c == b'/').next().unwrap_or_default();
+    let interpreter = crate::interp::is_interpreter(exe_name);
+    if candidates.is_empty() && !interpreter {
+        return Checked::Clean;
+    }
+    let mut stale: Vec<StaleFile> = Vec::new();
     if !candidates.is_empty() {
         let tmpdir = read_once_at(dir, c"environ", buf).and_then(|env| {
             env.split(|c| *c == 0)
@@ -482,8 +587,7 @@ fn check_one(proc_fd: BorrowedFd<'_>, pid: u32, ctx: &Ctx, buf: &mut Vec<u8>) ->
     if stat.is_gone() {
         return Checked::Clean;
     }
-    let exe_name = exe_live.rsplit(|c| *c == b'/').next().unwrap_or_default();
-    if let Some(script) = changed_script(dir, exe_name, stat.start_time, ctx, buf) {
+    if interpreter && let Some(script) = changed_script(dir, exe_name, stat.start_time, ctx, buf) {
         stale.push(script);
     }
     if stale.is_empty() {
@@ -495,10 +599,12 @@ fn check_one(proc_fd: BorrowedFd<'_>, pid: u32, ctx: &Ctx, buf: &mut Vec<u8>) ->
         start_time: stat.start_time,
     };
     let (unit, session, container) = place(dir, pid, uid, &stat, ctx, buf);
+    // The path this process ran it by (the cache may hold another link's name).
+    let exe = readlink_live(dir, c"exe").unwrap_or(exe_live);
     Checked::Stale(Box::new(StaleProcess {
         process,
         uid,
-        exe: Some(PathBuf::from(OsString::from_vec(exe_live))),
+        exe: Some(PathBuf::from(OsString::from_vec(exe))),
         unit,
         session,
         container,
