@@ -511,6 +511,12 @@ struct Scratch {
     probe_failures: u32,
     /// Whether the process just scanned holds a socket; `None` if its table was not read.
     holds_socket: Option<bool>,
+    /// Mappings of files not asked about, to name when old files are looked for.
+    unnamed: Vec<(u64, u64, u64)>,
+    /// (device, inode) → its name when unlinked (with the ` (deleted)` mark), `None` when
+    /// linked: asked once per scan.
+    names: HashMap<(u64, u64), Option<Vec<u8>>>,
+    name: Vec<u8>,
 }
 
 impl Scratch {
@@ -523,6 +529,9 @@ impl Scratch {
             fd_tables: 0,
             probe_failures: 0,
             holds_socket: None,
+            unnamed: Vec::new(),
+            names: HashMap::new(),
+            name: vec![0; 4096],
         }
     }
 
@@ -996,17 +1005,44 @@ fn scan_maps(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> R
         Mode::empty(),
     )?;
     let mut hits = Vec::new();
-    // The binary query gives no names, and old files are known by name only.
-    if targets.anon.is_empty() && targets.old.is_empty() && !scratch.no_procmap_query {
+    if targets.anon.is_empty() && !scratch.no_procmap_query {
         // With one file asked about (under one or more names), the first mapping of it
-        // answers the question: the rest of the address space need not be walked.
-        let one_file = targets.by_id.len() == 1;
-        match procmap::for_each_file_mapping(fd.as_fd(), |dev, ino| {
+        // answers the question: the rest of the address space need not be walked (unless
+        // old files are looked for too).
+        let one_file = targets.by_id.len() == 1 && targets.old.is_empty();
+        let want_old = !targets.old.is_empty();
+        let others = &mut scratch.unnamed;
+        others.clear();
+        match procmap::for_each_file_mapping(fd.as_fd(), |dev, ino, start| {
             let found = targets.lookup(dev, ino);
             hits.extend_from_slice(found);
+            if want_old && found.is_empty() {
+                others.push((start, dev, ino));
+            }
             !one_file || found.is_empty()
         }) {
             Ok(()) => {
+                // Old files are known by name only: the binary answer has none, so each
+                // other inode is named once per scan (whether it is unlinked does not
+                // depend on who maps it) and only unlinked ones are compared.
+                for k in 0..scratch.unnamed.len() {
+                    let (start, dev, ino) = scratch.unnamed[k];
+                    let name = match scratch.names.get(&(dev, ino)) {
+                        Some(known) => known.as_deref(),
+                        None => {
+                            let Ok(name) = procmap::name_at(fd.as_fd(), start, &mut scratch.name)
+                            else {
+                                continue;
+                            };
+                            let known = name.ends_with(DELETED_MARK).then(|| name.to_vec());
+                            scratch.names.insert((dev, ino), known);
+                            scratch.names.get(&(dev, ino)).and_then(Option::as_deref)
+                        }
+                    };
+                    if let Some(name) = name {
+                        targets.old_matches(name, &mut hits);
+                    }
+                }
                 scratch.add(&hits, UseKinds::MAPPED);
                 return Ok(());
             }
@@ -1072,11 +1108,11 @@ pub(crate) mod procmap {
     const PROCMAP_QUERY: rustix::ioctl::Opcode =
         rustix::ioctl::opcode::read_write::<ProcmapQuery>(b'f', 17);
 
-    /// Calls `f(st_dev, inode)` for each file-backed mapping, in address order, until it
-    /// returns false. `ENOTTY` means the kernel does not know the request.
+    /// Calls `f(st_dev, inode, start)` for each file-backed mapping, in address order,
+    /// until it returns false. `ENOTTY` means the kernel does not know the request.
     pub(super) fn for_each_file_mapping(
         maps: BorrowedFd<'_>,
-        mut f: impl FnMut(u64, u64) -> bool,
+        mut f: impl FnMut(u64, u64, u64) -> bool,
     ) -> Result<(), Errno> {
         let mut addr = 0u64;
         loop {
@@ -1092,7 +1128,11 @@ pub(crate) mod procmap {
                 Err(Errno::NOENT) => return Ok(()),
                 Err(e) => return Err(e),
             }
-            if !f(rustix::fs::makedev(q.dev_major, q.dev_minor), q.inode) {
+            if !f(
+                rustix::fs::makedev(q.dev_major, q.dev_minor),
+                q.inode,
+                q.vma_start,
+            ) {
                 return Ok(());
             }
             if q.vma_end <= addr {
@@ -1435,7 +1475,7 @@ garbage line\n";
     fn the_binary_query_and_the_maps_text_agree() {
         let maps = std::fs::File::open("/proc/self/maps").unwrap();
         let mut binary = Vec::new();
-        match procmap::for_each_file_mapping(maps.as_fd(), |dev, ino| {
+        match procmap::for_each_file_mapping(maps.as_fd(), |dev, ino, _| {
             binary.push((dev, ino));
             true
         }) {

@@ -89,6 +89,12 @@ pub trait ServiceManager: fmt::Debug + Send + Sync {
     /// Starts the service and waits up to `timeout` for it to run.
     fn start(&self, service: &str, timeout: Duration) -> Result<(), Error>;
 
+    /// The order to restart `services` in: each after the ones it depends on. A manager
+    /// that records no dependencies keeps the order given.
+    fn restart_order(&self, services: &[String]) -> Vec<String> {
+        services.to_vec()
+    }
+
     /// Restarts the service (stops it, then starts it), each step bounded by `timeout`.
     fn restart(&self, service: &str, timeout: Duration) -> Result<(), Error> {
         self.stop(service, timeout, true)?;
@@ -327,6 +333,19 @@ impl ServiceManager for Systemd {
         })
     }
 
+    fn restart_order(&self, services: &[String]) -> Vec<String> {
+        // A unit restarts after the units of the set it is ordered `After=`.
+        let after: Vec<Vec<String>> = services
+            .iter()
+            .map(|s| {
+                self.show(s, "After")
+                    .map(|v| v.split_whitespace().map(str::to_owned).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        dependency_order(services, &after)
+    }
+
     fn restart(&self, service: &str, timeout: Duration) -> Result<(), Error> {
         // One job, so that systemd orders it by the unit's own dependencies and keeps
         // what a stop and a start would lose (socket activation, say).
@@ -352,6 +371,31 @@ impl ServiceManager for Systemd {
             })
         }
     }
+}
+
+/// `services` ordered so that each comes after the members of the set listed in its
+/// `after` entry (Kahn's algorithm, ties and cycles broken by the given order).
+fn dependency_order(services: &[String], after: &[Vec<String>]) -> Vec<String> {
+    let n = services.len();
+    let deps: Vec<Vec<usize>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .filter(|&j| j != i && after.get(i).is_some_and(|a| a.contains(&services[j])))
+                .collect()
+        })
+        .collect();
+    let mut done = vec![false; n];
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let next = (0..n)
+            .find(|&i| !done[i] && deps[i].iter().all(|&d| done[d]))
+            // A cycle: take the first left, as systemd would break it somewhere too.
+            .or_else(|| (0..n).find(|&i| !done[i]));
+        let Some(i) = next else { break };
+        done[i] = true;
+        out.push(services[i].clone());
+    }
+    out
 }
 
 /// The system service unit named by a `/proc/PID/cgroup` text, if any.
@@ -650,6 +694,15 @@ impl ServiceManager for Both {
     fn restart(&self, service: &str, timeout: Duration) -> Result<(), Error> {
         self.pick(service).restart(service, timeout)
     }
+
+    fn restart_order(&self, services: &[String]) -> Vec<String> {
+        // runit records no dependencies: its services first, then systemd's in order.
+        let (runit, systemd): (Vec<String>, Vec<String>) =
+            services.iter().cloned().partition(|s| self.runit.exists(s));
+        let mut out = runit;
+        out.extend(self.systemd.restart_order(&systemd));
+        out
+    }
 }
 
 #[cfg(test)]
@@ -685,6 +738,26 @@ mod tests {
         );
         assert_eq!(unit_from_cgroup("0::/\n"), None);
         assert_eq!(unit_from_cgroup(""), None);
+    }
+
+    #[test]
+    fn dependencies_come_first_and_cycles_do_not_hang() {
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        let services = s(&["a.service", "b.service", "c.service"]);
+        let after = vec![
+            s(&["c.service", "network.target"]),
+            s(&["a.service"]),
+            vec![],
+        ];
+        assert_eq!(
+            dependency_order(&services, &after),
+            s(&["c.service", "a.service", "b.service"])
+        );
+        let cycle = vec![s(&["b.service"]), s(&["a.service"]), vec![]];
+        assert_eq!(
+            dependency_order(&services, &cycle),
+            s(&["c.service", "a.service", "b.service"])
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //!
 //! # `--restart`
 //! Restarts the services found, through the service manager that runs them (systemd:
-//! one `systemctl restart` job each, ordered by the unit's own dependencies; runit:
+//! one `systemctl restart` job each, a unit after those it is ordered `After=`; runit:
 //! down, then up), at most 30 s per step, never prompting. A service the policy denies
 //! (see `RestartPolicy`: built-in, the services this command runs under, and `--policy
 //! FILE`) is skipped and said so; user sessions and containers are reported, never
@@ -357,12 +357,20 @@ fn restart_services(
     }
     let mut lines = Vec::new();
     let mut ok = true;
+    let mut allowed = Vec::new();
     for service in &report.services {
-        let name = printable(service);
-        if let Some(why) = policy.denies(service) {
-            lines.push(format!("skip {name}: denied ({why})"));
-            continue;
+        match policy.denies(service) {
+            Some(why) => lines.push(format!("skip {}: denied ({why})", printable(service))),
+            None => allowed.push(service.clone()),
         }
+    }
+    // Each after the services it depends on (systemd's `After=`).
+    let ordered = match manager.as_deref() {
+        Some(m) => m.restart_order(&allowed),
+        None => allowed,
+    };
+    for service in &ordered {
+        let name = printable(service);
         if dry_run {
             lines.push(format!("would restart {name}"));
             continue;
