@@ -250,6 +250,19 @@ fn the_kernel_check_batch_nagios_and_sentinel_follow_needrestart_and_debian() {
     let v: serde_json::Value = serde_json::from_slice(&stale(&["--json"], &env).stdout).unwrap();
     assert_eq!(v["kernel"]["installed"], serde_json::Value::Null);
     assert_eq!(v["kernel"]["reboot_required"], false);
+    // Nagios: an unknown kernel counts as OK and has no performance figure (the other
+    // parts depend on what else runs on this machine).
+    let out = stale(&["--nagios"], &env);
+    let line = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        line.contains(&format!(" - Kernel: {running}, Services: ")),
+        "{line}"
+    );
+    assert!(!line.contains("Kernel="), "{line}");
+    if line.contains("Services: none, Containers: none, Sessions: none") {
+        assert!(line.starts_with("OK - "), "{line}");
+        assert_eq!(out.status.code(), Some(0), "an unknown kernel counts as OK");
+    }
 
     // The running kernel is the newest installed: state 1.
     std::fs::create_dir_all(sysroot.join("boot")).unwrap();
@@ -313,4 +326,83 @@ fn the_formats_are_exclusive_and_restart_options_need_restart() {
         let out = stale(args, &[]);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
+}
+
+#[test]
+fn preflight_lists_the_current_users_of_files_about_to_be_replaced() {
+    let dir = work_dir("preflight");
+    let file = dir.join("libsoon.so.1");
+    std::fs::write(&file, vec![0x90u8; 4096]).unwrap();
+    let fresh = dir.join("not-installed-yet.so");
+    let mapper = dir.join("mapper.py");
+    std::fs::write(&mapper, MAPPER).unwrap();
+    let user = python(
+        &[mapper.to_str().unwrap(), file.to_str().unwrap(), "0"],
+        &[],
+        &dir,
+    );
+
+    let out = Command::new(RSTMGR)
+        .args(["preflight", "--json"])
+        .arg(&file)
+        .arg(&fresh)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut top: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    top.sort_unstable();
+    assert_eq!(
+        top,
+        ["containers", "files", "processes", "services", "sessions"]
+    );
+    assert_eq!(
+        v["files"],
+        serde_json::json!([file.to_str().unwrap(), fresh.to_str().unwrap()])
+    );
+    let e = entry(&v, user.0.id()).unwrap_or_else(|| panic!("the user is listed: {v}"));
+    let mut keys: Vec<&str> = e.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "container",
+            "exe",
+            "pid",
+            "session",
+            "start_time",
+            "uid",
+            "unit",
+            "uses"
+        ]
+    );
+    let uses = e["uses"].as_array().unwrap();
+    for how in ["fd", "map"] {
+        assert!(
+            uses.contains(&serde_json::json!({"path": file.to_str().unwrap(), "how": how})),
+            "{e}"
+        );
+    }
+    assert_eq!(e["unit"], serde_json::Value::Null);
+
+    // Nobody uses a file that does not exist yet; usage errors exit 2.
+    let out = Command::new(RSTMGR)
+        .arg("preflight")
+        .arg(&fresh)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().next(),
+        Some("No process uses these 1 file(s).")
+    );
+    for args in [&["preflight"][..], &["preflight", "--apt-hook", "x"]] {
+        let out = Command::new(RSTMGR).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
