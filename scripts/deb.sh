@@ -45,10 +45,19 @@ for tool in rmsi rstmgr; do
     "$bin/$tool" completions fish >"$stage/usr/share/fish/vendor_completions.d/$tool.fish"
 done
 
-install -Dm644 dist/apt/50rstmgr "$stage/etc/apt/apt.conf.d/50rstmgr"
+# The apt hook is installed switched off: every line of the snippet commented out, with a
+# first line that says how to switch it on.
+install -d "$stage/etc/apt/apt.conf.d"
+{
+    echo "// Switched off: remove the // before the DPkg:: lines below (or copy"
+    echo "// /usr/share/doc/rmsi/50rstmgr here) to enable rstmgr's apt hook."
+    sed -e 's|^\([^/]\)|//\1|' dist/apt/50rstmgr
+} >"$stage/etc/apt/apt.conf.d/50rstmgr"
+chmod 644 "$stage/etc/apt/apt.conf.d/50rstmgr"
 
 doc="$stage/usr/share/doc/rmsi"
 install -Dm644 README.md "$doc/README.md"
+install -Dm644 dist/apt/50rstmgr "$doc/50rstmgr"
 {
     echo "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"
     echo "Upstream-Name: rmsi"

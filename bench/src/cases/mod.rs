@@ -5,6 +5,7 @@ use crate::harness::Case;
 mod condition;
 mod extract;
 mod install;
+mod stale;
 mod validate;
 mod who;
 
@@ -30,6 +31,10 @@ pub(crate) fn all() -> Vec<Case> {
         Case {
             name: "validate",
             run: validate::run,
+        },
+        Case {
+            name: "stale",
+            run: stale::run,
         },
     ]
 }

@@ -156,7 +156,7 @@ pub(crate) fn run(h: &mut Harness) -> anyhow::Result<()> {
 
 /// Wall and CPU medians of one side.
 #[derive(Clone, Copy)]
-struct Side {
+pub(crate) struct Side {
     wall: Duration,
     cpu: Duration,
 }
@@ -166,7 +166,7 @@ struct Side {
 /// `cstime` (`/proc/self/stat`, in 1/100 s). On a machine busy with other work the wall
 /// times say how long a user waits; the CPU times say how much work each side does, which
 /// the other work does not change. `fuser` does not exit 0 when nobody uses the file (1).
-fn compare_commands(
+pub(crate) fn compare_commands(
     h: &mut Harness,
     label: &str,
     ours: (&str, &dyn Fn() -> Command),
@@ -226,7 +226,7 @@ fn children_cpu() -> Duration {
 }
 
 /// Prints whether the ratio of wall medians reaches its goal, and the ratio of CPU time.
-fn goal(h: &Harness, against: &str, theirs: Side, ours: Side, wanted: f64) {
+pub(crate) fn goal(h: &Harness, against: &str, theirs: Side, ours: Side, wanted: f64) {
     let ratio = theirs.wall.as_secs_f64() / ours.wall.as_secs_f64();
     let cpu_ratio = theirs.cpu.as_secs_f64() / ours.cpu.as_secs_f64().max(1e-9);
     h.note(&format!(
@@ -252,7 +252,7 @@ fn find_libc() -> anyhow::Result<PathBuf> {
         .context("no libc.so.6 found")
 }
 
-fn count_processes() -> usize {
+pub(crate) fn count_processes() -> usize {
     fs_err::read_dir("/proc")
         .map(|d| {
             d.flatten()

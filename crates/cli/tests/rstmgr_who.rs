@@ -79,6 +79,18 @@ struct Entry {
     status: Vec<String>,
     restartable: bool,
     session_id: u32,
+    uid: u32,
+    exe: Option<String>,
+    uses: Vec<Use>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct Use {
+    path: String,
+    how: String,
+    #[serde(default)]
+    old: bool,
 }
 
 fn start_time(pid: u32) -> u64 {
@@ -125,6 +137,21 @@ fn json_lists_the_holder_with_the_contract_fields() {
         .map(|s| s.trim().parse().unwrap())
         .unwrap_or(u32::MAX);
     assert_eq!(e.session_id, session);
+    assert_eq!(
+        e.uid,
+        std::os::unix::fs::MetadataExt::uid(
+            &std::fs::metadata(format!("/proc/{}", holder.pid())).unwrap()
+        )
+    );
+    assert_eq!(e.exe.as_deref(), Some(sleep_bin().to_str().unwrap()));
+    assert_eq!(
+        e.uses,
+        vec![Use {
+            path: file.to_str().unwrap().to_owned(),
+            how: "fd".to_owned(),
+            old: false
+        }]
+    );
     assert!(parsed.reboot_reasons.is_empty());
     assert!(inaccessible_lines(&out.stderr) <= 1);
 }
@@ -267,4 +294,163 @@ fn a_directory_is_matched_as_a_current_directory() {
                 && l.ends_with(&format!("c:{}", work.display()))),
         "{text}"
     );
+}
+
+fn who_json(args: &[&dyn AsRef<std::ffi::OsStr>]) -> WhoJson {
+    let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = args.to_vec();
+    all.push(&"--json");
+    let out = who(&all);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Python that maps `argv[1]` executable, as a library is mapped (it also keeps the
+/// descriptor open), then says `ready` and sleeps.
+const MAP_AND_HOLD: &str = r#"
+import mmap, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+m = mmap.mmap(fd, 0, mmap.MAP_PRIVATE, mmap.PROT_READ | mmap.PROT_EXEC)
+print("ready", flush=True)
+time.sleep(60)
+"#;
+
+#[test]
+fn a_replaced_or_deleted_file_is_still_found_in_its_old_users_marked_old() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("libx.so.1");
+    std::fs::write(&lib, vec![0x90u8; 8192]).unwrap();
+    let mut child = Command::new("python3")
+        .args(["-c", MAP_AND_HOLD])
+        .arg(&lib)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 must be installed");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let mapper = Guard(child);
+    let holder = hold_open(&lib);
+
+    // Before: both use the file now at the path.
+    let v = who_json(&[&lib]);
+    for pid in [mapper.pid(), holder.pid()] {
+        let e = v.processes.iter().find(|e| e.pid == pid).expect("listed");
+        assert!(e.uses.iter().all(|u| !u.old), "{e:?}");
+    }
+
+    // An upgrade replaces it (a new file renamed over the path).
+    let new = dir.path().join("libx.so.1.new");
+    std::fs::write(&new, vec![0xccu8; 8192]).unwrap();
+    std::fs::rename(&new, &lib).unwrap();
+    let v = who_json(&[&lib]);
+    let path = lib.to_str().unwrap().to_owned();
+    let uses = |pid: u32| {
+        v.processes
+            .iter()
+            .find(|e| e.pid == pid)
+            .unwrap_or_else(|| panic!("pid {pid} not listed: {v:?}"))
+            .uses
+            .iter()
+            .map(|u| (u.how.clone(), u.old, u.path.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        uses(mapper.pid()).contains(&("map".to_owned(), true, path.clone())),
+        "{v:?}"
+    );
+    assert_eq!(
+        uses(holder.pid()),
+        vec![("fd".to_owned(), true, path.clone())]
+    );
+    let table = String::from_utf8(who(&[&lib]).stdout).unwrap();
+    assert!(table.contains(&format!("f:{path} (old)")), "{table}");
+
+    // Deleted: the path is gone, its old users are still found.
+    std::fs::remove_file(&lib).unwrap();
+    let v = who_json(&[&lib]);
+    assert!(v.processes.iter().any(|e| e.pid == holder.pid()), "{v:?}");
+    drop(mapper);
+    drop(holder);
+    // Nobody left: a missing path is an error again.
+    let out = who(&[&lib]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn pids_prints_pids_alone_and_recursive_walks_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = dir.path().join("a/b");
+    std::fs::create_dir_all(&deep).unwrap();
+    let file = deep.join("held.txt");
+    std::fs::write(&file, "x").unwrap();
+    let holder = hold_open(&file);
+
+    let out = who(&[&file, &"--pids"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{}\n", holder.pid())
+    );
+
+    // Without --recursive the folder is only matched as a working or root folder.
+    let out = who(&[&dir.path(), &"--pids"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "");
+    let v = who_json(&[&dir.path(), &"--recursive"]);
+    let e = v
+        .processes
+        .iter()
+        .find(|e| e.pid == holder.pid())
+        .expect("found through the folder");
+    assert_eq!(e.uses[0].path, file.to_str().unwrap());
+    let out = who(&[&"--json", &"--pids", &file]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--json and --pids exclude each other"
+    );
+}
+
+#[test]
+fn a_caller_that_cannot_inspect_processes_is_told_permission_denied() {
+    // As nobody (dropping from root with setpriv), or as the unprivileged caller itself.
+    let mut c = if rustix_is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", RSTMGR]);
+        c
+    } else {
+        Command::new(RSTMGR)
+    };
+    let out = c
+        .args(["who", "--json", "/"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("could not be inspected (permission denied)"),
+        "{err}"
+    );
+    let v: WhoJson = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v.reboot_reasons.is_empty(),
+        "processes it cannot inspect are no reboot reason: {v:?}"
+    );
+}
+
+fn rustix_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
+        .unwrap_or(false)
 }

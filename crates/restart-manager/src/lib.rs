@@ -35,6 +35,14 @@
 //! ([`register_restart`], the analogue of `RegisterApplicationRestart`). [`Filter`]s
 //! exclude applications from either step.
 //!
+//! # After an upgrade: old code
+//! [`stale`] answers the administrator's question after a package upgrade — which
+//! processes still run replaced or deleted code — from `/proc` alone, groups them by
+//! service, user session and container ([`StaleReport`]), and checks the running kernel
+//! against the newest installed one ([`kernel_status`]). [`Placer`] groups processes
+//! found another way (the current users of files an upgrade will replace), and
+//! [`RestartPolicy`] says which services a restart must never touch.
+//!
 //! # Errors
 //! Every failure is an [`Error`] with the Windows name and code the documentation
 //! gives (`ERROR_INVALID_HANDLE` = 6, `ERROR_MAX_SESSIONS_REACHED` = 353, …).
@@ -76,10 +84,14 @@ mod state;
 
 // --- detection ---
 mod info;
+mod interp;
+mod kernel;
 mod process;
 mod scan;
+mod stale;
 
 // --- control ---
+mod policy;
 mod restart;
 mod service;
 mod shutdown;
@@ -108,15 +120,21 @@ pub use scan::{
     who_uses,
 };
 
+pub use kernel::{KernelStatus, compare_versions, kernel_status};
+pub use stale::{
+    Placed, Placer, StaleFile, StaleHow, StaleOptions, StaleProcess, StaleReport, stale, user_name,
+};
+
 // --- re-exports: control ---
+pub use policy::{BUILTIN_DENY, RestartPolicy, services_of_ancestors};
 pub use restart::{
     RESTART_MAX_CMD_LINE, RESTART_NO_CRASH, RESTART_NO_HANG, RESTART_NO_PATCH, RESTART_NO_REBOOT,
-    Relaunched, RestartOutcome, RestartRegistration, can_relaunch, is_restartable,
-    register_restart, register_restart_for, registration, relaunch, restart_apps,
-    unregister_restart,
+    RefusedRegistration, Relaunched, RestartOutcome, RestartRegistration, can_relaunch,
+    check_restartable, is_restartable, register_restart, register_restart_for, registration,
+    relaunch, restart_apps, unregister_restart,
 };
 pub use service::{
-    DEFAULT_SVDIR, Runit, SVDIR_ENV, ServiceManager, Systemd, check_service_name, detect,
+    Both, DEFAULT_SVDIR, Runit, SVDIR_ENV, ServiceManager, Systemd, check_service_name, detect,
     service_of, service_processes, unit_from_cgroup,
 };
 pub use shutdown::{

@@ -20,9 +20,9 @@
 //! same pid, is not registered, and a relaunched instance must register again.
 //!
 //! A root installer finds the registrations of other users' programs in those users' own
-//! state folders (see [`is_restartable`], which checks who owns them and adopts what it
-//! finds), so a system-wide installation restarts a desktop user's registered editor —
-//! as that user.
+//! state folders (see [`check_restartable`], which checks who owns them, checks every
+//! field against what it observes of the process itself, and adopts what passes), so a
+//! system-wide installation restarts a desktop user's registered editor — as that user.
 //!
 //! As on Windows, the arguments may total at most `RESTART_MAX_CMD_LINE` (1024)
 //! characters, joined with spaces; longer ones are refused with `ERROR_INVALID_PARAMETER`
@@ -43,7 +43,15 @@
 //! # Privilege
 //!
 //! A relaunched process never gets more privilege than it had: it runs with exactly the
-//! recorded user, group and supplementary groups. A caller running as that user launches
+//! user, group and supplementary groups the session observed it run with.
+//!
+//! A registration file in a user's state folder is that user's to write, so a root
+//! session takes nothing from it on trust: the identity (`Uid`, `Gid`, `Groups` of
+//! `/proc/PID/status`), working directory and environment come from the session's own
+//! reading of `/proc/PID` while the process runs, the program must be the process's
+//! executable or a word of its command line, and a registration that claims anything
+//! else is refused ([`RefusedRegistration`], returned for the caller to log). At restart
+//! the registration must still name the user the session recorded for the process. A caller running as that user launches
 //! it directly; root drops to the recorded ids (`setgroups`, `setresgid`, `setresuid`,
 //! then `chdir` as that user) before `exec`; any other caller cannot relaunch it
 //! (`ERROR_ON_RESTART`). A process that ran elevated — a set-user-ID or set-group-ID
@@ -451,31 +459,73 @@ pub fn can_relaunch(reg: &RestartRegistration) -> bool {
         && (reg.uid == me || me == 0)
 }
 
+/// A registration found in another user's state folder that a root caller refused: it
+/// claims an identity, command, folder or environment other than what the session itself
+/// observed of the process (see [`check_restartable`]).
+///
+/// The library never prints it; the caller decides where it is logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedRegistration {
+    /// The process the registration names.
+    pub process: UniqueProcess,
+    /// The user the process runs as (observed).
+    pub uid: u32,
+    /// What differed, in words.
+    pub reason: String,
+}
+
+impl std::fmt::Display for RefusedRegistration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "refused the restart registration of pid {} (uid {}): {}",
+            self.process.pid, self.uid, self.reason
+        )
+    }
+}
+
 /// Whether `process` registered for restart and this caller can relaunch it
-/// (`RM_PROCESS_INFO.bRestartable` for an application).
+/// (`RM_PROCESS_INFO.bRestartable` for an application); see [`check_restartable`].
+pub fn is_restartable(state: &StateDir, process: &UniqueProcess) -> bool {
+    check_restartable(state, process).unwrap_or(false)
+}
+
+/// Whether `process` registered for restart and this caller can relaunch it, or why a
+/// registration was refused.
 ///
 /// The registration is looked for in `state`, the caller's state folder. When the caller
 /// is root and `process` runs as another user, it is also looked for in that user's own
 /// state folder — found from the process's environment by the rules of
 /// [`StateDir::default_path`] — as long as that folder, its `restart` sub-folder and the
-/// file are owned by that user, are not symlinks and are not group or world writable, and
-/// the registration names that process and that user. A registration found there is
-/// adopted: copied into `state`, so that the restart finds it after the process is gone.
-/// It still relaunches as that user, never as root.
-pub fn is_restartable(state: &StateDir, process: &UniqueProcess) -> bool {
+/// file are owned by that user, are not symlinks or hard links, and are not group or world
+/// writable.
+///
+/// That file is the user's to write, so nothing in it is believed: the session reads the
+/// process's credentials (`Uid`, `Gid`, `Groups` of `/proc/PID/status`), working
+/// directory, environment, executable and command line itself, and the registration must
+/// claim exactly those — the same user, group and supplementary groups, folder and
+/// environment, a program that is the process's executable or a word of its command line,
+/// and no elevation. One that claims anything else is refused (`Err`, for the caller to
+/// log) and the process is not restartable. One that matches is adopted: copied into
+/// `state`, root's own folder, so that the restart finds it after the process is gone; it
+/// still relaunches as that user, never as root.
+pub fn check_restartable(
+    state: &StateDir,
+    process: &UniqueProcess,
+) -> Result<bool, RefusedRegistration> {
     match registration(state, process) {
-        Ok(Some(reg)) => return can_relaunch(&reg),
+        Ok(Some(reg)) => return Ok(can_relaunch(&reg)),
         Ok(None) => {}
-        Err(_) => return false,
+        Err(_) => return Ok(false),
     }
     if !rustix::process::geteuid().is_root() {
-        return false;
+        return Ok(false);
     }
-    let Some(reg) = foreign_registration(process) else {
-        return false;
+    let Some(reg) = foreign_registration(process)? else {
+        return Ok(false);
     };
     if !can_relaunch(&reg) {
-        return false;
+        return Ok(false);
     }
     let adopted = restart_folder(state).and_then(|folder| {
         let bytes = serde_json::to_vec(&reg).map_err(|e| {
@@ -486,22 +536,31 @@ pub fn is_restartable(state: &StateDir, process: &UniqueProcess) -> bool {
         })?;
         folder.write_atomic(&file_name(process), &bytes)
     });
-    adopted.is_ok()
+    Ok(adopted.is_ok())
 }
 
 /// Largest registration file read from another user's folder.
 const MAX_FOREIGN_REGISTRATION: u64 = 1 << 20;
 
 /// The registration `process` keeps in its own user's state folder (see
-/// [`is_restartable`] for the checks), if any.
-fn foreign_registration(process: &UniqueProcess) -> Option<RestartRegistration> {
+/// [`check_restartable`] for the checks), if any, rebuilt from what was observed of the
+/// process; `Err` when it claims anything that was not observed.
+fn foreign_registration(
+    process: &UniqueProcess,
+) -> Result<Option<RestartRegistration>, RefusedRegistration> {
     use rustix::fs::{Mode, OFlags};
     let proc_dir = Path::new(DEFAULT_PROC_ROOT).join(process.pid.to_string());
-    let status = std::fs::read_to_string(proc_dir.join("status")).ok()?;
-    let ids = parse_status_ids(&status)?;
-    let environ = std::fs::read(proc_dir.join("environ")).ok()?;
+    let Ok(status) = std::fs::read_to_string(proc_dir.join("status")) else {
+        return Ok(None);
+    };
+    let Some(ids) = parse_status_ids(&status) else {
+        return Ok(None);
+    };
+    let Ok(environ) = std::fs::read(proc_dir.join("environ")) else {
+        return Ok(None);
+    };
     if ids.uid == 0 || !process.is_alive() {
-        return None;
+        return Ok(None);
     }
     let var = |name: &str| -> Option<OsString> {
         split_nul(&environ).into_iter().find_map(|entry| {
@@ -526,38 +585,128 @@ fn foreign_registration(process: &UniqueProcess) -> Option<RestartRegistration> 
                     ty == rustix::fs::FileType::Directory
                 } else {
                     ty == rustix::fs::FileType::RegularFile
+                        && st.st_nlink == 1
                         && (st.st_size as u64) <= MAX_FOREIGN_REGISTRATION
                 }
         })
     };
-    let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    let top = rustix::fs::open(&dir, dir_flags, Mode::empty()).ok()?;
-    if !trusted(&top, true) {
-        return None;
+    let read = || -> Option<RestartRegistration> {
+        let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let top = rustix::fs::open(&dir, dir_flags, Mode::empty()).ok()?;
+        if !trusted(&top, true) {
+            return None;
+        }
+        let sub = rustix::fs::openat(&top, RESTART_DIR, dir_flags, Mode::empty()).ok()?;
+        if !trusted(&sub, true) {
+            return None;
+        }
+        let file = rustix::fs::openat(
+            &sub,
+            file_name(process).as_str(),
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ok()?;
+        if !trusted(&file, false) {
+            return None;
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::fs::File::from(file), MAX_FOREIGN_REGISTRATION),
+            &mut bytes,
+        )
+        .ok()?;
+        serde_json::from_slice(&bytes).ok()
+    };
+    let Some(claimed) = read() else {
+        return Ok(None);
+    };
+    if claimed.version != REGISTRATION_VERSION || claimed.process != *process {
+        return Ok(None);
     }
-    let sub = rustix::fs::openat(&top, RESTART_DIR, dir_flags, Mode::empty()).ok()?;
-    if !trusted(&sub, true) {
-        return None;
+    // What the session sees of the process now, by itself.
+    let Ok(observed) = read_process(*process) else {
+        return Ok(None);
+    };
+    match reconcile(claimed, &observed) {
+        Ok(reg) => Ok(Some(reg)),
+        Err(reason) => Err(RefusedRegistration {
+            process: *process,
+            uid: observed.ids.uid,
+            reason,
+        }),
     }
-    let file = rustix::fs::openat(
-        &sub,
-        file_name(process).as_str(),
-        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .ok()?;
-    if !trusted(&file, false) {
-        return None;
+}
+
+/// Checks a registration read from a file its user can write against what the session
+/// observed of the process, and returns it with every observed field taken from the
+/// observation; `Err` names the first field that claims something else.
+///
+/// The arguments after the program are the registrant's to choose, as
+/// `RegisterApplicationRestart` intends (`/restore`, say): they reach only a program the
+/// process really ran, run with exactly its own identity.
+fn reconcile(
+    claimed: RestartRegistration,
+    observed: &ProcFacts,
+) -> Result<RestartRegistration, String> {
+    let ids = &observed.ids;
+    let mut observed_groups = ids.groups.clone();
+    observed_groups.sort_unstable();
+    let mut claimed_groups = claimed.groups.clone();
+    claimed_groups.sort_unstable();
+    let observed_elevated = ids.uid != ids.euid || ids.gid != ids.egid;
+    if claimed.uid != ids.uid {
+        return Err(format!(
+            "it claims uid {}, the process runs as uid {}",
+            claimed.uid, ids.uid
+        ));
     }
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(
-        &mut std::io::Read::take(std::fs::File::from(file), MAX_FOREIGN_REGISTRATION),
-        &mut bytes,
-    )
-    .ok()?;
-    let reg: RestartRegistration = serde_json::from_slice(&bytes).ok()?;
-    (reg.version == REGISTRATION_VERSION && reg.process == *process && reg.uid == ids.uid)
-        .then_some(reg)
+    if claimed.gid != ids.gid {
+        return Err(format!(
+            "it claims gid {}, the process runs as gid {}",
+            claimed.gid, ids.gid
+        ));
+    }
+    if claimed_groups != observed_groups {
+        return Err(format!(
+            "it claims the supplementary groups {claimed_groups:?}, the process has {observed_groups:?}"
+        ));
+    }
+    if claimed.elevated != observed_elevated {
+        return Err("it claims another elevation than the process has".into());
+    }
+    if claimed.cwd != observed.cwd {
+        return Err(format!(
+            "it claims the working directory {:?}, the process has {:?}",
+            claimed.cwd, observed.cwd
+        ));
+    }
+    if claimed.env != observed.env {
+        return Err("it claims another environment than the process has".into());
+    }
+    let exe = live_path(observed.exe.as_os_str());
+    let ran = |p: &OsStr| p == exe || observed.cmdline.iter().any(|w| w == p);
+    if !ran(&claimed.program) {
+        return Err(format!(
+            "it claims the program {:?}, which the process neither runs nor names on its command line",
+            claimed.program
+        ));
+    }
+    if claimed.argv0 != claimed.program && !ran(&claimed.argv0) {
+        return Err(format!(
+            "it claims the argv[0] {:?}, which the process did not have",
+            claimed.argv0
+        ));
+    }
+    Ok(RestartRegistration {
+        uid: ids.uid,
+        gid: ids.gid,
+        groups: ids.groups.clone(),
+        elevated: observed_elevated,
+        cwd: observed.cwd.clone(),
+        env: observed.env.clone(),
+        ..claimed
+    })
 }
 
 /// Starts a new instance from a registration: detached in a new session, standard streams
@@ -810,6 +959,18 @@ fn relaunch_registered(state: &StateDir, app: &ProcessInfo) -> Result<UniqueProc
             std::io::ErrorKind::NotFound.into(),
         )
     })?;
+    // Checked again at restart: the registration must name the user the session saw the
+    // process run as when it listed and shut it down (recorded in the session's own
+    // state), whatever happened to the registration since.
+    if app.uid != u32::MAX && reg.uid != app.uid {
+        return Err(Error::io(
+            format!(
+                "the restart registration of pid {} claims uid {}, but the process ran as uid {}",
+                app.process.pid, reg.uid, app.uid
+            ),
+            std::io::ErrorKind::PermissionDenied.into(),
+        ));
+    }
     let new = relaunch(&reg)?;
     if let Err(e) = unregister_restart(state, &app.process) {
         tracing::warn!(

@@ -63,7 +63,7 @@ use std::collections::HashMap;
 use std::ffi::CStr;
 use std::io;
 use std::mem::MaybeUninit;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -138,7 +138,7 @@ pub struct ScanOptions {
     pub skip_self: bool,
     /// The service manager asked which service a reported process belongs to (systemd:
     /// the `.service` unit of its cgroup; runit: the service whose supervised process it
-    /// is or descends from). `None`: no process is taken for a service.
+    /// is; never by ancestry). `None`: no process is taken for a service.
     pub services: Option<Arc<dyn ServiceManager>>,
 }
 
@@ -251,6 +251,10 @@ pub struct FileUse {
     pub path: PathBuf,
     /// How it uses it.
     pub kinds: UseKinds,
+    /// It uses the file that was at `path` before it was replaced or deleted (the kernel
+    /// shows the path with ` (deleted)`), not the one there now. Only [`who_uses`] looks
+    /// for these.
+    pub old: bool,
 }
 
 /// The answer to "who uses these files".
@@ -278,9 +282,23 @@ pub struct ScanReport {
 /// `ERROR_WRITE_FAULT` when a path or the `/proc` root cannot be read; a process that
 /// cannot be inspected never fails it (see [`ScanReport::inaccessible`]). Directories are
 /// accepted: they are matched against current and root directories.
+///
+/// It also reports the processes that still use the file that was at a path before it
+/// was replaced or deleted ([`FileUse::old`]): the kernel shows that unlinked inode's
+/// path with ` (deleted)` in `maps`, `exe`, `cwd` and the descriptor links. A path that no
+/// longer exists is accepted as long as someone still uses what was there.
 pub fn who_uses(paths: &[PathBuf], opts: &ScanOptions) -> Result<ScanReport, Error> {
-    let targets = Targets::new(paths, true)?;
-    scan(targets, &[], opts)
+    let targets = Targets::new(paths, true, true)?;
+    let pending: Vec<usize> = targets.gone.clone();
+    let report = scan(targets, &[], opts)?;
+    for i in pending {
+        if !report.uses.iter().any(|u| u.path == paths[i]) {
+            return Err(Error::PathNotFound {
+                path: paths[i].clone(),
+            });
+        }
+    }
+    Ok(report)
 }
 
 /// The affected-application list of a session: every process that uses one of `paths`,
@@ -294,7 +312,7 @@ pub fn affected(
     processes: &[UniqueProcess],
     opts: &ScanOptions,
 ) -> Result<ScanReport, Error> {
-    let targets = Targets::new(paths, false)?;
+    let targets = Targets::new(paths, false, false)?;
     scan(targets, processes, opts)
 }
 
@@ -304,14 +322,7 @@ pub fn describe(process: UniqueProcess, opts: &ScanOptions) -> Option<ProcessInf
     let proc_fd = open_dir(&opts.proc_root).ok()?;
     let dir = open_pid(proc_fd.as_fd(), process.pid).ok()?;
     let mut scratch = Scratch::new();
-    let info = describe_at(
-        proc_fd.as_fd(),
-        dir.as_fd(),
-        process.pid,
-        None,
-        opts,
-        &mut scratch,
-    )?;
+    let info = describe_at(dir.as_fd(), process.pid, None, opts, &mut scratch)?;
     (info.process == process).then_some(info)
 }
 
@@ -373,10 +384,18 @@ struct Targets {
     any_file: bool,
     any_dir: bool,
     missing: Vec<PathBuf>,
+    /// What the kernel shows for a file that was at a target path and was replaced or
+    /// deleted since: (index, absolute path + ` (deleted)`). Empty unless asked for.
+    old: Vec<(usize, Vec<u8>)>,
+    /// Targets that do not exist now, looked for only as old files (indices).
+    gone: Vec<usize>,
 }
 
+/// The mark the kernel appends to the path of an unlinked file.
+const DELETED_MARK: &[u8] = b" (deleted)";
+
 impl Targets {
-    fn new(paths: &[PathBuf], strict: bool) -> Result<Targets, Error> {
+    fn new(paths: &[PathBuf], strict: bool, want_old: bool) -> Result<Targets, Error> {
         let mut t = Targets {
             paths: paths.to_vec(),
             by_id: HashMap::new(),
@@ -384,11 +403,36 @@ impl Targets {
             any_file: false,
             any_dir: false,
             missing: Vec::new(),
+            old: Vec::new(),
+            gone: Vec::new(),
         };
         for (i, path) in paths.iter().enumerate() {
+            if want_old {
+                let absolute = std::fs::canonicalize(path).or_else(|_| {
+                    // Gone: its folder's real path and its name.
+                    let abs = std::path::absolute(path)?;
+                    match (abs.parent(), abs.file_name()) {
+                        (Some(dir), Some(name)) => Ok(std::fs::canonicalize(dir)
+                            .unwrap_or_else(|_| dir.to_path_buf())
+                            .join(name)),
+                        _ => Ok::<_, io::Error>(abs),
+                    }
+                });
+                if let Ok(abs) = absolute {
+                    let mut name = abs.into_os_string().into_vec();
+                    name.extend_from_slice(DELETED_MARK);
+                    t.old.push((i, name));
+                }
+            }
             let meta = match std::fs::metadata(path) {
                 Ok(m) => m,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    if want_old {
+                        t.gone.push(i);
+                        t.any_file = true;
+                        t.any_dir = true;
+                        continue;
+                    }
                     if strict {
                         return Err(Error::PathNotFound { path: path.clone() });
                     }
@@ -418,7 +462,23 @@ impl Targets {
     }
 
     fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.by_id.is_empty() && self.old.is_empty()
+    }
+
+    /// The old-file indices (offset by the number of paths) whose name is `link`.
+    fn old_matches(&self, link: &[u8], out: &mut Vec<usize>) {
+        let n = self.paths.len();
+        for (i, name) in &self.old {
+            if name.as_slice() == link {
+                out.push(n + i);
+            }
+        }
+    }
+
+    /// Whether a `stat` result may be an old file asked about: unlinked (no links left)
+    /// while old files are looked for.
+    fn may_be_old(&self, st: &rustix::fs::Stat) -> bool {
+        st.st_nlink == 0 && !self.old.is_empty()
     }
 }
 
@@ -444,7 +504,6 @@ struct Scratch {
     read: Vec<u8>,
     dirents: Vec<MaybeUninit<u8>>,
     uses: Vec<(usize, UseKinds)>,
-    parents: HashMap<u32, u32>,
     /// Set once the kernel has refused `PROCMAP_QUERY`.
     no_procmap_query: bool,
     /// Descriptor tables looked at, and how many in a row probing could not finish.
@@ -452,6 +511,12 @@ struct Scratch {
     probe_failures: u32,
     /// Whether the process just scanned holds a socket; `None` if its table was not read.
     holds_socket: Option<bool>,
+    /// Mappings of files not asked about, to name when old files are looked for.
+    unnamed: Vec<(u64, u64, u64)>,
+    /// (device, inode) → its name when unlinked (with the ` (deleted)` mark), `None` when
+    /// linked: asked once per scan.
+    names: HashMap<(u64, u64), Option<Vec<u8>>>,
+    name: Vec<u8>,
 }
 
 impl Scratch {
@@ -460,11 +525,13 @@ impl Scratch {
             read: vec![0; 64 * 1024],
             dirents: vec![MaybeUninit::uninit(); 16 * 1024],
             uses: Vec::new(),
-            parents: HashMap::new(),
             no_procmap_query: false,
             fd_tables: 0,
             probe_failures: 0,
             holds_socket: None,
+            unnamed: Vec::new(),
+            names: HashMap::new(),
+            name: vec![0; 4096],
         }
     }
 
@@ -560,11 +627,14 @@ fn scan(
     for found in all {
         report.inaccessible.extend(found.inaccessible);
         for (info, uses) in found.hits {
+            let n = targets.paths.len();
             for (i, kinds) in uses {
+                let (i, old) = if i >= n { (i - n, true) } else { (i, false) };
                 report.uses.push(FileUse {
                     process: info.process,
                     path: targets.paths[i].clone(),
                     kinds,
+                    old,
                 });
             }
             report.processes.push(info);
@@ -582,14 +652,14 @@ fn scan(
     report.processes.sort_by_key(|p| p.process.pid);
     report
         .uses
-        .sort_by(|a, b| (a.process.pid, &a.path).cmp(&(b.process.pid, &b.path)));
+        .sort_by(|a, b| (a.process.pid, &a.path, a.old).cmp(&(b.process.pid, &b.path, b.old)));
     report.inaccessible.sort_unstable();
     report.inaccessible.dedup();
     report.reboot_reasons = reboot_reasons(&report.processes, opts);
     Ok(report)
 }
 
-fn open_dir(path: &Path) -> io::Result<OwnedFd> {
+pub(crate) fn open_dir(path: &Path) -> io::Result<OwnedFd> {
     Ok(rustix::fs::open(
         path,
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -598,7 +668,7 @@ fn open_dir(path: &Path) -> io::Result<OwnedFd> {
 }
 
 /// Opens `PROC/PID` as an `O_PATH` handle that later lookups are relative to.
-fn open_pid(proc_fd: BorrowedFd<'_>, pid: u32) -> io::Result<OwnedFd> {
+pub(crate) fn open_pid(proc_fd: BorrowedFd<'_>, pid: u32) -> io::Result<OwnedFd> {
     let mut buf = [0u8; 16];
     Ok(rustix::fs::openat(
         proc_fd,
@@ -630,7 +700,7 @@ fn pid_cstr(pid: u32, buf: &mut [u8; 16]) -> &CStr {
 }
 
 /// The numeric entries of the `/proc` root.
-fn list_pids(proc_fd: BorrowedFd<'_>) -> io::Result<Vec<u32>> {
+pub(crate) fn list_pids(proc_fd: BorrowedFd<'_>) -> io::Result<Vec<u32>> {
     let mut buf = vec![MaybeUninit::uninit(); 64 * 1024];
     let mut dir = RawDir::new(proc_fd, &mut buf);
     let mut pids = Vec::with_capacity(4096);
@@ -657,7 +727,7 @@ fn parse_u32(bytes: &[u8]) -> Option<u32> {
     u32::try_from(n).ok()
 }
 
-fn is_denied(e: Errno) -> bool {
+pub(crate) fn is_denied(e: Errno) -> bool {
     e == Errno::ACCESS || e == Errno::PERM
 }
 
@@ -680,7 +750,7 @@ fn scan_one(
         Outcome::Uses => {
             let uses = std::mem::take(&mut scratch.uses);
             let socket = scratch.holds_socket;
-            if let Some(info) = describe_at(proc_fd, dir.as_fd(), pid, socket, opts, scratch) {
+            if let Some(info) = describe_at(dir.as_fd(), pid, socket, opts, scratch) {
                 found.hits.push((info, uses));
             }
         }
@@ -695,6 +765,9 @@ fn inspect(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Out
         Ok(st) => {
             if targets.any_file {
                 scratch.add(targets.lookup(st.st_dev, st.st_ino), UseKinds::EXE);
+            }
+            if targets.may_be_old(&st) {
+                add_old(dir, c"exe", targets, scratch, UseKinds::EXE);
             }
         }
         Err(e) if is_denied(e) => {
@@ -713,7 +786,12 @@ fn inspect(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Out
     if targets.any_dir {
         for (name, kind) in [(c"cwd", UseKinds::CWD), (c"root", UseKinds::ROOT)] {
             match rustix::fs::statat(dir, name, AtFlags::empty()) {
-                Ok(st) => scratch.add(targets.lookup(st.st_dev, st.st_ino), kind),
+                Ok(st) => {
+                    scratch.add(targets.lookup(st.st_dev, st.st_ino), kind);
+                    if targets.may_be_old(&st) {
+                        add_old(dir, name, targets, scratch, kind);
+                    }
+                }
                 Err(e) if is_denied(e) => denied = true,
                 Err(_) => {}
             }
@@ -734,6 +812,21 @@ fn inspect(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Out
         Outcome::Inaccessible
     } else {
         Outcome::Nothing
+    }
+}
+
+/// Records an old-file use when the magic link `name` of the process names one.
+fn add_old(
+    dir: BorrowedFd<'_>,
+    name: &CStr,
+    targets: &Targets,
+    scratch: &mut Scratch,
+    kind: UseKinds,
+) {
+    if let Ok(link) = rustix::fs::readlinkat(dir, name, Vec::new()) {
+        let mut hits = Vec::new();
+        targets.old_matches(link.as_bytes(), &mut hits);
+        scratch.add(&hits, kind);
     }
 }
 
@@ -792,6 +885,12 @@ fn scan_fd_table(
                 if is_socket(&st) {
                     scratch.holds_socket = Some(true);
                 }
+                if targets.may_be_old(&st)
+                    && let Ok(link) =
+                        rustix::fs::readlinkat(dir, fd_path(fd, &mut name), Vec::new())
+                {
+                    targets.old_matches(link.as_bytes(), &mut hits);
+                }
             }
             Err(Errno::NOENT) => break,
             Err(e) => return Err(e),
@@ -820,6 +919,8 @@ fn holds_socket_of(dir: BorrowedFd<'_>) -> Option<bool> {
         any_file: false,
         any_dir: false,
         missing: Vec::new(),
+        old: Vec::new(),
+        gone: Vec::new(),
     };
     let mut scratch = Scratch::new();
     scan_fds(dir, &targets, &mut scratch).ok()?;
@@ -867,6 +968,11 @@ fn list_fds(
                     if is_socket(&st) {
                         scratch.holds_socket = Some(true);
                     }
+                    if targets.may_be_old(&st)
+                        && let Ok(link) = rustix::fs::readlinkat(fd_dir.as_fd(), name, Vec::new())
+                    {
+                        targets.old_matches(link.as_bytes(), &mut hits);
+                    }
                 }
                 Err(e) if is_denied(e) => {
                     // One denied entry means they all are (the check is per process).
@@ -901,14 +1007,42 @@ fn scan_maps(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> R
     let mut hits = Vec::new();
     if targets.anon.is_empty() && !scratch.no_procmap_query {
         // With one file asked about (under one or more names), the first mapping of it
-        // answers the question: the rest of the address space need not be walked.
-        let one_file = targets.by_id.len() == 1;
-        match procmap::for_each_file_mapping(fd.as_fd(), |dev, ino| {
+        // answers the question: the rest of the address space need not be walked (unless
+        // old files are looked for too).
+        let one_file = targets.by_id.len() == 1 && targets.old.is_empty();
+        let want_old = !targets.old.is_empty();
+        let others = &mut scratch.unnamed;
+        others.clear();
+        match procmap::for_each_file_mapping(fd.as_fd(), |dev, ino, start| {
             let found = targets.lookup(dev, ino);
             hits.extend_from_slice(found);
+            if want_old && found.is_empty() {
+                others.push((start, dev, ino));
+            }
             !one_file || found.is_empty()
         }) {
             Ok(()) => {
+                // Old files are known by name only: the binary answer has none, so each
+                // other inode is named once per scan (whether it is unlinked does not
+                // depend on who maps it) and only unlinked ones are compared.
+                for k in 0..scratch.unnamed.len() {
+                    let (start, dev, ino) = scratch.unnamed[k];
+                    let name = match scratch.names.get(&(dev, ino)) {
+                        Some(known) => known.as_deref(),
+                        None => {
+                            let Ok(name) = procmap::name_at(fd.as_fd(), start, &mut scratch.name)
+                            else {
+                                continue;
+                            };
+                            let known = name.ends_with(DELETED_MARK).then(|| name.to_vec());
+                            scratch.names.insert((dev, ino), known);
+                            scratch.names.get(&(dev, ino)).and_then(Option::as_deref)
+                        }
+                    };
+                    if let Some(name) = name {
+                        targets.old_matches(name, &mut hits);
+                    }
+                }
                 scratch.add(&hits, UseKinds::MAPPED);
                 return Ok(());
             }
@@ -922,6 +1056,9 @@ fn scan_maps(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> R
     let len = read_all(fd.as_fd(), &mut scratch.read)?;
     for_each_mapped_file(&scratch.read[..len], |dev, ino, path| {
         hits.extend_from_slice(targets.lookup(dev, ino));
+        if path.ends_with(DELETED_MARK) {
+            targets.old_matches(path, &mut hits);
+        }
         for (i, canon) in &targets.anon {
             if path == canon.as_slice() {
                 hits.push(*i);
@@ -935,8 +1072,8 @@ fn scan_maps(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> R
 /// The `PROCMAP_QUERY` ioctl on `/proc/PID/maps` (`include/uapi/linux/fs.h`, Linux 6.11).
 ///
 /// Neither `rustix` nor `libc` wraps it yet, so the request structure and the one `ioctl`
-/// call are written out here; this is the crate's only `unsafe` code.
-mod procmap {
+/// calls are written out here.
+pub(crate) mod procmap {
     use rustix::fd::BorrowedFd;
     use rustix::io::Errno;
 
@@ -965,15 +1102,17 @@ mod procmap {
     const COVERING_OR_NEXT_VMA: u64 = 0x10;
     /// `PROCMAP_QUERY_FILE_BACKED_VMA`: skip anonymous mappings.
     const FILE_BACKED_VMA: u64 = 0x20;
+    /// `PROCMAP_QUERY_VMA_EXECUTABLE`: only mappings with execute permission.
+    const VMA_EXECUTABLE: u64 = 0x04;
     /// `_IOWR('f', 17, struct procmap_query)`.
     const PROCMAP_QUERY: rustix::ioctl::Opcode =
         rustix::ioctl::opcode::read_write::<ProcmapQuery>(b'f', 17);
 
-    /// Calls `f(st_dev, inode)` for each file-backed mapping, in address order, until it
-    /// returns false. `ENOTTY` means the kernel does not know the request.
+    /// Calls `f(st_dev, inode, start)` for each file-backed mapping, in address order,
+    /// until it returns false. `ENOTTY` means the kernel does not know the request.
     pub(super) fn for_each_file_mapping(
         maps: BorrowedFd<'_>,
-        mut f: impl FnMut(u64, u64) -> bool,
+        mut f: impl FnMut(u64, u64, u64) -> bool,
     ) -> Result<(), Errno> {
         let mut addr = 0u64;
         loop {
@@ -989,7 +1128,11 @@ mod procmap {
                 Err(Errno::NOENT) => return Ok(()),
                 Err(e) => return Err(e),
             }
-            if !f(rustix::fs::makedev(q.dev_major, q.dev_minor), q.inode) {
+            if !f(
+                rustix::fs::makedev(q.dev_major, q.dev_minor),
+                q.inode,
+                q.vma_start,
+            ) {
                 return Ok(());
             }
             if q.vma_end <= addr {
@@ -997,6 +1140,67 @@ mod procmap {
             }
             addr = q.vma_end;
         }
+    }
+
+    /// Calls `f(start, st_dev, inode)` for each executable file-backed mapping, in
+    /// address order (what runs as code: `rstmgr stale`'s question).
+    pub(crate) fn for_each_exec_file_mapping(
+        maps: BorrowedFd<'_>,
+        mut f: impl FnMut(u64, u64, u64),
+    ) -> Result<(), Errno> {
+        let mut addr = 0u64;
+        loop {
+            let mut q = ProcmapQuery {
+                size: std::mem::size_of::<ProcmapQuery>() as u64,
+                query_flags: COVERING_OR_NEXT_VMA | FILE_BACKED_VMA | VMA_EXECUTABLE,
+                query_addr: addr,
+                ..ProcmapQuery::default()
+            };
+            match query(maps, &mut q) {
+                Ok(()) => {}
+                Err(Errno::NOENT) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+            f(
+                q.vma_start,
+                rustix::fs::makedev(q.dev_major, q.dev_minor),
+                q.inode,
+            );
+            if q.vma_end <= addr {
+                return Ok(());
+            }
+            addr = q.vma_end;
+        }
+    }
+
+    /// The name of the mapping that covers `addr`, as `maps` shows it (` (deleted)`
+    /// included for an unlinked file), in `buf`.
+    #[allow(unsafe_code)]
+    pub(crate) fn name_at<'b>(
+        maps: BorrowedFd<'_>,
+        addr: u64,
+        buf: &'b mut [u8],
+    ) -> Result<&'b [u8], Errno> {
+        let mut q = ProcmapQuery {
+            size: std::mem::size_of::<ProcmapQuery>() as u64,
+            query_flags: 0,
+            query_addr: addr,
+            vma_name_size: u32::try_from(buf.len()).unwrap_or(u32::MAX),
+            vma_name_addr: buf.as_mut_ptr() as u64,
+            ..ProcmapQuery::default()
+        };
+        // SAFETY: as in `query`, and in addition `vma_name_addr`/`vma_name_size` describe
+        // `buf`, which is exclusively borrowed for the call: the kernel writes at most
+        // `vma_name_size` bytes there (the NUL-terminated name) and nowhere else.
+        unsafe {
+            rustix::ioctl::ioctl(
+                maps,
+                rustix::ioctl::Updater::<{ PROCMAP_QUERY }, ProcmapQuery>::new(&mut q),
+            )?;
+        }
+        // `vma_name_size` comes back as the name's length with its NUL.
+        let len = (q.vma_name_size as usize).saturating_sub(1).min(buf.len());
+        Ok(&buf[..len])
     }
 
     #[allow(unsafe_code)]
@@ -1019,7 +1223,7 @@ mod procmap {
 /// `buf` is kept initialised over its whole length and reused from process to process, so
 /// the common case is one `read` that fills part of it and one that returns 0, with no
 /// zeroing and no allocation; it only grows (doubling) for a file that does not fit.
-fn read_all(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> Result<usize, Errno> {
+pub(crate) fn read_all(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> Result<usize, Errno> {
     if buf.is_empty() {
         buf.resize(16 * 1024, 0);
     }
@@ -1109,7 +1313,11 @@ fn parse_dev(bytes: &[u8]) -> Option<u64> {
 /// the buffer is full), so the second `read` that [`read_all`] makes to see the end is not
 /// needed. `buf` is grown once if it is too small
 /// for the record to be surely whole.
-fn read_once_at<'b>(dir: BorrowedFd<'_>, name: &CStr, buf: &'b mut Vec<u8>) -> Option<&'b [u8]> {
+pub(crate) fn read_once_at<'b>(
+    dir: BorrowedFd<'_>,
+    name: &CStr,
+    buf: &'b mut Vec<u8>,
+) -> Option<&'b [u8]> {
     if buf.len() < 16 * 1024 {
         buf.resize(16 * 1024, 0);
     }
@@ -1128,7 +1336,6 @@ fn read_once_at<'b>(dir: BorrowedFd<'_>, name: &CStr, buf: &'b mut Vec<u8>) -> O
 /// Builds the [`ProcessInfo`] of the process whose `/proc` directory is `dir`; `None` if
 /// it has exited (or is a zombie) or its `stat` cannot be read.
 fn describe_at(
-    proc_fd: BorrowedFd<'_>,
     dir: BorrowedFd<'_>,
     pid: u32,
     holds_socket: Option<bool>,
@@ -1163,16 +1370,8 @@ fn describe_at(
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy().into_owned());
     let service_name = opts.services.as_deref().and_then(|manager| {
-        // systemd reads the cgroup and ignores ancestors; only a manager that knows a
-        // service by its main process (runit) needs the parent chain, which costs a `stat`
-        // read per ancestor.
-        let ancestors = if manager.name() == "systemd" {
-            Vec::new()
-        } else {
-            ancestors(proc_fd, stat.ppid, &mut scratch.parents)
-        };
         manager
-            .service_of(pid, &ancestors)
+            .service_of(pid)
             .map(|s| truncate_chars(s, MAX_SERVICE_NAME))
     });
     let name_for_rules = exe_name.clone().unwrap_or_else(|| stat.comm.clone());
@@ -1217,35 +1416,6 @@ fn describe_at(
         uid: owner,
         exe,
     })
-}
-
-/// The parent, grandparent... of a process whose parent is `ppid`, nearest first, up to
-/// (not including) pid 0. Bounded, in case a pid is reused into a loop while this reads.
-/// `parents` remembers each pid's parent for the rest of the scan: the processes of one
-/// scan mostly share their ancestors, and each would otherwise cost a `stat` read.
-fn ancestors(proc_fd: BorrowedFd<'_>, mut ppid: u32, parents: &mut HashMap<u32, u32>) -> Vec<u32> {
-    let mut chain = Vec::new();
-    let mut buf = Vec::new();
-    while ppid != 0 && chain.len() < 64 {
-        chain.push(ppid);
-        let parent = match parents.get(&ppid) {
-            Some(p) => *p,
-            None => {
-                let Ok(dir) = open_pid(proc_fd, ppid) else {
-                    break;
-                };
-                let Some(stat) = read_once_at(dir.as_fd(), c"stat", &mut buf)
-                    .and_then(|b| Stat::parse(std::str::from_utf8(b).ok()?))
-                else {
-                    break;
-                };
-                parents.insert(ppid, stat.ppid);
-                stat.ppid
-            }
-        };
-        ppid = parent;
-    }
-    chain
 }
 
 /// The real and saved uids from the `Uid:` line of `/proc/PID/status`.
@@ -1305,7 +1475,7 @@ garbage line\n";
     fn the_binary_query_and_the_maps_text_agree() {
         let maps = std::fs::File::open("/proc/self/maps").unwrap();
         let mut binary = Vec::new();
-        match procmap::for_each_file_mapping(maps.as_fd(), |dev, ino| {
+        match procmap::for_each_file_mapping(maps.as_fd(), |dev, ino, _| {
             binary.push((dev, ino));
             true
         }) {

@@ -14,12 +14,23 @@
 //! - [`Runit`], used where runit supervises services (the service folder `$SVDIR`, default
 //!   `/etc/service`, exists). A process belongs to a runit service when it is the
 //!   service's supervised process (`SERVICE/supervise/pid`, checked to be a child of
-//!   `runsv`) or one of that process's descendants. Services are stopped and started by
-//!   writing `runsv`'s control fifo (`SERVICE/supervise/control`), as `sv down`/`sv up`
-//!   do, and waiting on `SERVICE/supervise/stat`.
+//!   `runsv`). Services are stopped and started by writing `runsv`'s control fifo
+//!   (`SERVICE/supervise/control`), as `sv down`/`sv up` do, and waiting on
+//!   `SERVICE/supervise/stat`.
 //!
-//! [`detect`] picks the one that runs here; [`service_of`] and [`service_processes`] are
-//! the shortcuts the affected-list builder uses.
+//! A service is what its service manager says it is, never what a process descends from:
+//! a user's login shell forked by a root ssh daemon is not the ssh service, and shutting
+//! it down must not stop that service. systemd's record is the cgroup (a process stays in
+//! its unit's cgroup whatever it forks, and leaves it only through systemd); runit's
+//! record is the one pid `runsv` supervises, so under runit only that process is the
+//! service — its children are ordinary processes.
+//!
+//! Where both run (runit's `runsvdir` started as a systemd unit), a process that runit
+//! supervises is that runit service even though it sits in the cgroup of the unit that
+//! started `runsvdir`; [`Both`] asks runit first.
+//!
+//! [`detect`] picks what runs here; [`service_of`] and [`service_processes`] are the
+//! shortcuts the affected-list builder uses.
 //!
 //! Service names are short names (`RM_PROCESS_INFO.strServiceShortName`): a unit name such
 //! as `nginx.service` for systemd, the service folder's name for runit. Names are checked
@@ -49,10 +60,9 @@ pub trait ServiceManager: fmt::Debug + Send + Sync {
     /// The manager's name, for messages (`"systemd"`, `"runit"`).
     fn name(&self) -> &'static str;
 
-    /// The service short name that process `pid` belongs to, if any. `ancestors` are the
-    /// pids of its parent, grandparent and so on (nearest first), for managers that know
-    /// a service by its main process only.
-    fn service_of(&self, pid: u32, ancestors: &[u32]) -> Option<String>;
+    /// The service short name that process `pid` belongs to by the manager's own record,
+    /// if any (never by ancestry: see the module docs).
+    fn service_of(&self, pid: u32) -> Option<String>;
 
     /// Whether the manager knows a service of this name.
     fn exists(&self, service: &str) -> bool;
@@ -78,27 +88,41 @@ pub trait ServiceManager: fmt::Debug + Send + Sync {
 
     /// Starts the service and waits up to `timeout` for it to run.
     fn start(&self, service: &str, timeout: Duration) -> Result<(), Error>;
+
+    /// The order to restart `services` in: each after the ones it depends on. A manager
+    /// that records no dependencies keeps the order given.
+    fn restart_order(&self, services: &[String]) -> Vec<String> {
+        services.to_vec()
+    }
+
+    /// Restarts the service (stops it, then starts it), each step bounded by `timeout`.
+    fn restart(&self, service: &str, timeout: Duration) -> Result<(), Error> {
+        self.stop(service, timeout, true)?;
+        self.start(service, timeout)
+    }
 }
 
-/// The service manager that runs on this machine: systemd when `/run/systemd/system`
-/// exists, else runit when its service folder (`$SVDIR`, default `/etc/service`) exists,
-/// else none.
+/// The service managers that run on this machine: systemd when `/run/systemd/system`
+/// exists, runit when its service folder (`$SVDIR`, default `/etc/service`) exists, both
+/// ([`Both`]) when both do, else none.
 pub fn detect() -> Option<Box<dyn ServiceManager>> {
-    if Path::new(SYSTEMD_RUNTIME_DIR).is_dir() {
-        return Some(Box::new(Systemd::new()));
-    }
+    let systemd = Path::new(SYSTEMD_RUNTIME_DIR).is_dir();
     let runit = Runit::from_env();
-    if runit.dir().is_dir() {
-        return Some(Box::new(runit));
+    match (systemd, runit.dir().is_dir()) {
+        (true, true) => Some(Box::new(Both {
+            runit,
+            systemd: Systemd::new(),
+        })),
+        (true, false) => Some(Box::new(Systemd::new())),
+        (false, true) => Some(Box::new(runit)),
+        (false, false) => None,
     }
-    None
 }
 
-/// The service short name of process `pid` (with its `ancestors`, nearest first), according
-/// to the service manager that runs here; `None` when it belongs to no service or there is
-/// no service manager.
-pub fn service_of(pid: u32, ancestors: &[u32]) -> Option<String> {
-    detect()?.service_of(pid, ancestors)
+/// The service short name of process `pid`, according to the service manager that runs
+/// here; `None` when it belongs to no service or there is no service manager.
+pub fn service_of(pid: u32) -> Option<String> {
+    detect()?.service_of(pid)
 }
 
 /// The processes of a registered service (main process first), for the affected list.
@@ -235,7 +259,7 @@ impl ServiceManager for Systemd {
         "systemd"
     }
 
-    fn service_of(&self, pid: u32, _ancestors: &[u32]) -> Option<String> {
+    fn service_of(&self, pid: u32) -> Option<String> {
         let text = std::fs::read_to_string(format!("{DEFAULT_PROC_ROOT}/{pid}/cgroup")).ok()?;
         unit_from_cgroup(&text)
     }
@@ -309,6 +333,33 @@ impl ServiceManager for Systemd {
         })
     }
 
+    fn restart_order(&self, services: &[String]) -> Vec<String> {
+        // A unit restarts after the units of the set it is ordered `After=`.
+        let after: Vec<Vec<String>> = services
+            .iter()
+            .map(|s| {
+                self.show(s, "After")
+                    .map(|v| v.split_whitespace().map(str::to_owned).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        dependency_order(services, &after)
+    }
+
+    fn restart(&self, service: &str, timeout: Duration) -> Result<(), Error> {
+        // One job, so that systemd orders it by the unit's own dependencies and keeps
+        // what a stop and a start would lose (socket activation, say).
+        check_service_name(service)?;
+        if self.run_verb("restart", service, timeout)? {
+            Ok(())
+        } else {
+            Err(Error::ServiceFailed {
+                name: service.to_owned(),
+                message: format!("did not restart within {} s", timeout.as_secs_f32()),
+            })
+        }
+    }
+
     fn start(&self, service: &str, timeout: Duration) -> Result<(), Error> {
         check_service_name(service)?;
         if self.run_verb("start", service, timeout)? {
@@ -320,6 +371,31 @@ impl ServiceManager for Systemd {
             })
         }
     }
+}
+
+/// `services` ordered so that each comes after the members of the set listed in its
+/// `after` entry (Kahn's algorithm, ties and cycles broken by the given order).
+fn dependency_order(services: &[String], after: &[Vec<String>]) -> Vec<String> {
+    let n = services.len();
+    let deps: Vec<Vec<usize>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .filter(|&j| j != i && after.get(i).is_some_and(|a| a.contains(&services[j])))
+                .collect()
+        })
+        .collect();
+    let mut done = vec![false; n];
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let next = (0..n)
+            .find(|&i| !done[i] && deps[i].iter().all(|&d| done[d]))
+            // A cycle: take the first left, as systemd would break it somewhere too.
+            .or_else(|| (0..n).find(|&i| !done[i]));
+        let Some(i) = next else { break };
+        done[i] = true;
+        out.push(services[i].clone());
+    }
+    out
 }
 
 /// The system service unit named by a `/proc/PID/cgroup` text, if any.
@@ -402,8 +478,9 @@ impl Runit {
         (parent.comm == "runsv").then_some(pid)
     }
 
-    /// Supervised pid → service name, for every service of the folder.
-    fn supervised_pids(&self) -> HashMap<u32, String> {
+    /// Supervised pid → service name, for every service of the folder (read once by a
+    /// scan that asks about many processes).
+    pub fn supervised_pids(&self) -> HashMap<u32, String> {
         let mut map = HashMap::new();
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return map;
@@ -503,11 +580,8 @@ impl ServiceManager for Runit {
         "runit"
     }
 
-    fn service_of(&self, pid: u32, ancestors: &[u32]) -> Option<String> {
-        let mut map = self.supervised_pids();
-        std::iter::once(&pid)
-            .chain(ancestors)
-            .find_map(|p| map.remove(p))
+    fn service_of(&self, pid: u32) -> Option<String> {
+        self.supervised_pids().remove(&pid)
     }
 
     fn exists(&self, service: &str) -> bool {
@@ -517,12 +591,8 @@ impl ServiceManager for Runit {
 
     fn processes(&self, service: &str) -> Result<Vec<u32>, Error> {
         let dir = self.service_dir(service)?;
-        let Some(main) = self.supervised_pid(&dir) else {
-            return Ok(Vec::new());
-        };
-        let mut pids = vec![main];
-        pids.extend(descendants(main));
-        Ok(pids)
+        // Only the supervised process is the service (see the module docs).
+        Ok(self.supervised_pid(&dir).into_iter().collect())
     }
 
     fn is_running(&self, service: &str) -> Result<bool, Error> {
@@ -563,38 +633,76 @@ impl ServiceManager for Runit {
     }
 }
 
-/// Every live descendant of `root`, from one pass over `/proc`.
-pub(crate) fn descendants(root: u32) -> Vec<u32> {
-    let proc_root = Path::new(DEFAULT_PROC_ROOT);
-    let Ok(entries) = std::fs::read_dir(proc_root) else {
-        return Vec::new();
-    };
-    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if let Ok(stat) = read_stat(proc_root, pid)
-            && !stat.is_gone()
-        {
-            children.entry(stat.ppid).or_default().push(pid);
+// ============================== both ============================== //
+
+/// runit running under systemd: runit's supervised processes are runit's services, every
+/// other process is asked of systemd. A name is runit's when runit's service folder has
+/// it, systemd's otherwise.
+#[derive(Debug, Clone)]
+pub struct Both {
+    /// runit, asked first.
+    pub runit: Runit,
+    /// systemd.
+    pub systemd: Systemd,
+}
+
+impl Both {
+    fn pick(&self, service: &str) -> &dyn ServiceManager {
+        if self.runit.exists(service) {
+            &self.runit
+        } else {
+            &self.systemd
         }
     }
-    let mut out = Vec::new();
-    let mut stack = vec![root];
-    while let Some(p) = stack.pop() {
-        if let Some(kids) = children.get(&p) {
-            for &k in kids {
-                out.push(k);
-                stack.push(k);
-            }
-        }
+}
+
+impl ServiceManager for Both {
+    fn name(&self) -> &'static str {
+        "runit+systemd"
     }
-    out
+
+    fn service_of(&self, pid: u32) -> Option<String> {
+        self.runit
+            .service_of(pid)
+            .or_else(|| self.systemd.service_of(pid))
+    }
+
+    fn exists(&self, service: &str) -> bool {
+        self.runit.exists(service) || self.systemd.exists(service)
+    }
+
+    fn display_name(&self, service: &str) -> Option<String> {
+        self.pick(service).display_name(service)
+    }
+
+    fn processes(&self, service: &str) -> Result<Vec<u32>, Error> {
+        self.pick(service).processes(service)
+    }
+
+    fn is_running(&self, service: &str) -> Result<bool, Error> {
+        self.pick(service).is_running(service)
+    }
+
+    fn stop(&self, service: &str, timeout: Duration, force: bool) -> Result<(), Error> {
+        self.pick(service).stop(service, timeout, force)
+    }
+
+    fn start(&self, service: &str, timeout: Duration) -> Result<(), Error> {
+        self.pick(service).start(service, timeout)
+    }
+
+    fn restart(&self, service: &str, timeout: Duration) -> Result<(), Error> {
+        self.pick(service).restart(service, timeout)
+    }
+
+    fn restart_order(&self, services: &[String]) -> Vec<String> {
+        // runit records no dependencies: its services first, then systemd's in order.
+        let (runit, systemd): (Vec<String>, Vec<String>) =
+            services.iter().cloned().partition(|s| self.runit.exists(s));
+        let mut out = runit;
+        out.extend(self.systemd.restart_order(&systemd));
+        out
+    }
 }
 
 #[cfg(test)]
@@ -633,6 +741,26 @@ mod tests {
     }
 
     #[test]
+    fn dependencies_come_first_and_cycles_do_not_hang() {
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        let services = s(&["a.service", "b.service", "c.service"]);
+        let after = vec![
+            s(&["c.service", "network.target"]),
+            s(&["a.service"]),
+            vec![],
+        ];
+        assert_eq!(
+            dependency_order(&services, &after),
+            s(&["c.service", "a.service", "b.service"])
+        );
+        let cycle = vec![s(&["b.service"]), s(&["a.service"]), vec![]];
+        assert_eq!(
+            dependency_order(&services, &cycle),
+            s(&["c.service", "a.service", "b.service"])
+        );
+    }
+
+    #[test]
     fn names_that_could_escape_or_look_like_options_are_refused() {
         for bad in [
             "",
@@ -650,31 +778,5 @@ mod tests {
         for good in ["nginx.service", "getty@tty1.service", "my_svc-2"] {
             assert!(check_service_name(good).is_ok(), "{good:?}");
         }
-    }
-
-    #[test]
-    fn descendants_of_this_process_include_a_grandchild() {
-        let mut child = Command::new("sh")
-            .args(["-c", "sleep 30 & wait"])
-            .spawn()
-            .unwrap();
-        let start = Instant::now();
-        let found = loop {
-            let d = descendants(child.id());
-            if !d.is_empty() || start.elapsed() > Duration::from_secs(2) {
-                break d;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        let all = descendants(std::process::id());
-        for &pid in &found {
-            if let Ok(p) = crate::process::UniqueProcess::of(pid) {
-                let _ = crate::signal::terminate(p, Duration::from_secs(1), true);
-            }
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert!(all.contains(&child.id()) && all.contains(&found[0]));
     }
 }

@@ -40,7 +40,10 @@ use crate::key::SessionKey;
 use crate::resource::{Resources, path_serde};
 use crate::scan::{self, ScanOptions};
 use crate::state::{Folder, StateDir};
-use crate::{AppStatus, AppType, Error, ProcessInfo, RebootReasons, Relaunched, UniqueProcess};
+use crate::{
+    AppStatus, AppType, Error, ProcessInfo, RebootReasons, RefusedRegistration, Relaunched,
+    UniqueProcess,
+};
 use crate::{restart, shutdown};
 
 /// At most this many open sessions per user (spec §2.5).
@@ -165,6 +168,11 @@ pub struct AffectedApps {
     pub apps: Vec<ProcessInfo>,
     /// Why freeing the resources needs a restart of the machine (empty: it does not).
     pub reboot_reasons: RebootReasons,
+    /// Restart registrations of other users' processes that were refused because they
+    /// claim more than the session observed (see [`crate::check_restartable`]): the
+    /// caller logs them. Not part of the `--json` wire format.
+    #[serde(skip)]
+    pub refused_registrations: Vec<RefusedRegistration>,
 }
 
 impl AffectedApps {
@@ -208,6 +216,8 @@ impl Default for ShutdownOptions {
 pub struct ShutdownReport {
     /// The applications, with `STOPPED`, `ERROR_ON_STOP`, `SHUTDOWN_MASKED`… set.
     pub apps: Vec<ProcessInfo>,
+    /// Refused restart registrations, as in [`AffectedApps::refused_registrations`].
+    pub refused_registrations: Vec<RefusedRegistration>,
 }
 
 /// What a restart did: every application it considered, with its status after.
@@ -621,7 +631,7 @@ impl Session {
         progress: &mut dyn FnMut(u32),
     ) -> Result<ShutdownReport, Error> {
         let st = self.files.snapshot()?;
-        let (mut apps, _) = compute_list(&self.files, &st)?;
+        let (mut apps, _, refused_registrations) = compute_list(&self.files, &st)?;
         self.begin_task("shutdown", |st| st.shutdown_called = true)?;
         // Reboot reasons over what would be shut down: a filtered-out application
         // is not a target, and what this session already stopped is not either.
@@ -643,7 +653,10 @@ impl Session {
             Err(Error::FailNoactionReboot)
         };
         self.end_task(&apps)?;
-        result.map(|()| ShutdownReport { apps })
+        result.map(|()| ShutdownReport {
+            apps,
+            refused_registrations,
+        })
     }
 
     /// Restarts what [`Session::shutdown`] shut down (`RmRestart`);
@@ -742,10 +755,11 @@ fn register(files: &SessionFiles, resources: &Resources) -> Result<(), Error> {
 
 fn list(files: &SessionFiles) -> Result<AffectedApps, Error> {
     let st = files.snapshot()?;
-    let (apps, reboot_reasons) = compute_list(files, &st)?;
+    let (apps, reboot_reasons, refused_registrations) = compute_list(files, &st)?;
     Ok(AffectedApps {
         apps,
         reboot_reasons,
+        refused_registrations,
     })
 }
 
@@ -767,7 +781,7 @@ fn scan_options(st: &SessionState, skip_self: bool) -> ScanOptions {
 fn compute_list(
     files: &SessionFiles,
     st: &SessionState,
-) -> Result<(Vec<ProcessInfo>, RebootReasons), Error> {
+) -> Result<(Vec<ProcessInfo>, RebootReasons, Vec<RefusedRegistration>), Error> {
     for path in &st.resources.files {
         if path.is_dir() {
             return Err(Error::AccessDenied { path: path.clone() });
@@ -804,9 +818,16 @@ fn compute_list(
         }
     }
     let state_dir = &files.state;
+    let mut refused = Vec::new();
     for app in &mut apps {
         if app.app_type != AppType::Service && app.app_type != AppType::Critical {
-            app.restartable = restart::is_restartable(state_dir, &app.process);
+            app.restartable = match restart::check_restartable(state_dir, &app.process) {
+                Ok(ok) => ok,
+                Err(r) => {
+                    refused.push(r);
+                    false
+                }
+            };
         }
     }
     let reasons = scan::reboot_reasons(&apps, &opts);
@@ -829,7 +850,7 @@ fn compute_list(
         st.filters.apply(app);
     }
     apps.sort_by_key(|a| a.process);
-    Ok((apps, reasons))
+    Ok((apps, reasons, refused))
 }
 
 /// Records `apps` (after a shutdown or restart) in the session's history,

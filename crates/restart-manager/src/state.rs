@@ -13,7 +13,8 @@
 //! judged. Everything created inside is owner-only (0700 folders, 0600 files,
 //! re-applied with `fchmod` so the umask cannot widen them), and every name
 //! inside is opened relative to an already-checked folder descriptor with
-//! `O_NOFOLLOW`, so a symlink planted inside is never followed.
+//! `O_NOFOLLOW`, so a symlink planted inside is never followed; a file with more
+//! than one hard link is refused the same way.
 //!
 //! Writes go to a temporary file that is then renamed over the old one, so a
 //! process killed mid-write leaves the previous content readable.
@@ -266,6 +267,15 @@ impl Folder {
                         reason: "not a regular file owned by you".into(),
                     });
                 }
+                // A hard link planted in the folder shares its inode with a file
+                // elsewhere (say one another program trusts): reading or truncating it
+                // would act on that file, so it is refused like a symlink.
+                if st.st_nlink > 1 {
+                    return Err(Error::UnsafeStateDir {
+                        path,
+                        reason: format!("it has {} hard links", st.st_nlink),
+                    });
+                }
                 if st.st_mode & 0o077 != 0 {
                     rustix::fs::fchmod(&fd, Mode::from_raw_mode(FILE_MODE))
                         .map_err(|e| Error::write_fault(&path, e.into()))?;
@@ -445,5 +455,25 @@ mod tests {
         assert!(folder.write_atomic("f", b"evil").is_ok());
         assert_eq!(std::fs::read(&target).unwrap(), b"keep");
         assert!(dir.subdir("planted").is_err());
+    }
+
+    #[test]
+    fn a_hard_link_inside_is_refused_like_a_symlink() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = StateDir::open(tmp.path().join("s")).unwrap();
+        let sub = dir.subdir("x").unwrap();
+        let victim = tmp.path().join("victim");
+        std::fs::write(&victim, b"keep").unwrap();
+        std::fs::hard_link(&victim, tmp.path().join("s/x/state.json")).unwrap();
+        let err = sub.read("state.json").unwrap_err();
+        assert!(matches!(err, Error::UnsafeStateDir { .. }), "{err}");
+        assert!(err.to_string().contains("2 hard links"), "{err}");
+        assert!(sub.touch("state.json").is_err());
+        assert!(sub.lock("state.json").is_err());
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
+        // Replacing it atomically is still allowed: the rename drops the link.
+        sub.write_atomic("state.json", b"{}").unwrap();
+        assert_eq!(sub.read("state.json").unwrap().unwrap(), b"{}");
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
     }
 }

@@ -239,8 +239,10 @@ fn root_finds_a_users_own_registration_in_that_users_state_folder() {
     let marker = work.join("marker.txt");
     // The user's own state folder, named by RSTMGR_STATE_DIR in its environment.
     let user_state = f.root.join("user-state");
+    // It stays the shell it registers as (`sh`, a word of its command line): a root
+    // session refuses a registration whose program the process does not run.
     let mut cmd = Command::new("sh");
-    cmd.args(["-c", "exec sleep 30"])
+    cmd.args(["-c", "sleep 30; true"])
         .current_dir(&work)
         .env("RSTMGR_STATE_DIR", &user_state)
         .env("RM_TEST_MARK", "users")
@@ -252,7 +254,8 @@ fn root_finds_a_users_own_registration_in_that_users_state_folder() {
     let child = cmd.spawn().unwrap();
     let pid = child.id();
     wait_for(Duration::from_secs(5), || {
-        comm(pid).as_deref() == Some("sleep")
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .is_ok_and(|c| !c.trim().is_empty())
     });
     let original = Guard {
         child,

@@ -28,6 +28,7 @@ show)
     MainPID) if [ -f "$dir/active/$unit" ]; then cat "$dir/mainpid/$unit"; else echo 0; fi ;;
     ControlGroup) echo ;;
     Description) echo "Scripted $unit" ;;
+    After) cat "$dir/after/$unit" 2>/dev/null ;;
     esac ;;
 stop)
     unit=$3
@@ -54,7 +55,7 @@ struct Fake {
 fn fake() -> Fake {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
-    for sub in ["units", "active", "mainpid", "stubborn", "killed"] {
+    for sub in ["units", "active", "mainpid", "stubborn", "killed", "after"] {
         std::fs::create_dir(root.join(sub)).unwrap();
     }
     let program = root.join("systemctl");
@@ -166,4 +167,27 @@ fn names_that_look_like_options_never_reach_systemctl() {
     assert_eq!(err.code(), 160);
     assert!(!f.systemd.exists("-H"));
     assert!(f.log().is_empty(), "{:?}", f.log());
+}
+
+#[test]
+fn systemd_restarts_units_after_those_they_are_ordered_after() {
+    let f = fake();
+    std::fs::write(
+        f.root.join("after/web.service"),
+        "db.service network.target\n",
+    )
+    .unwrap();
+    std::fs::write(f.root.join("after/worker.service"), "web.service\n").unwrap();
+    let order = f.systemd.restart_order(&[
+        "worker.service".to_owned(),
+        "web.service".to_owned(),
+        "db.service".to_owned(),
+    ]);
+    assert_eq!(order, ["db.service", "web.service", "worker.service"]);
+    assert!(
+        f.log()
+            .contains(&"show --value -p After -- web.service".to_owned()),
+        "{:?}",
+        f.log()
+    );
 }

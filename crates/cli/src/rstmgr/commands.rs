@@ -102,6 +102,7 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
         Opened::Primary(s) => (s.list()?, s.registered()?),
         Opened::Secondary(s) => (s.list()?, s.registered()?),
     };
+    output::refused_registrations(&apps.refused_registrations);
     if args.json {
         output::apps_json(&apps)?;
     } else {
@@ -140,7 +141,9 @@ pub(crate) fn shutdown(args: ShutdownArgs) -> anyhow::Result<ExitCode> {
         Opened::Secondary(s) => s.shutdown(&opts, &mut |p| bar.set(p)),
     };
     bar.finish();
-    output::apps_after("shut down", &report?.apps)?;
+    let report = report?;
+    output::refused_registrations(&report.refused_registrations);
+    output::apps_after("shut down", &report.apps)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -26,6 +26,8 @@ use clap::{Parser, Subcommand};
 mod args;
 mod commands;
 mod output;
+mod preflight;
+mod stale;
 mod who;
 
 /// Restart Manager for Linux: find the processes that use files, shut them down, restart them.
@@ -69,6 +71,10 @@ enum Command {
     Who(who::WhoArgs),
     /// Print the completion script for bash, zsh or fish on standard output.
     Completions(crate::docs::CompletionsArgs),
+    /// Which processes still run old code after an upgrade (and restart their services).
+    Stale(stale::StaleArgs),
+    /// Before an upgrade: who uses the files it will replace, and what would restart.
+    Preflight(preflight::PreflightArgs),
 }
 
 /// A usage error found after clap's own checks (exit status 2).
@@ -106,6 +112,8 @@ pub fn main() -> ExitCode {
         Command::RegisterRestart(args) => commands::register_restart(args),
         Command::Who(args) => who::run(args),
         Command::Completions(args) => crate::docs::print_completions(command(), &args),
+        Command::Stale(args) => stale::run(args),
+        Command::Preflight(args) => preflight::run(args),
     };
     match result {
         Ok(code) => code,

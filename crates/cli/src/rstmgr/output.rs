@@ -18,6 +18,37 @@ use restart_manager::{
     AffectedApps, Error, FilterTarget, Filters, ProcessInfo, Resources, SessionKey,
 };
 
+/// Text from other users (program names, paths, service names) as a table shows it:
+/// control characters and the invisible bidirectional-override marks are written as
+/// `\xHH` or `\u{HHHH}`, so a name cannot move the cursor, clear the screen, change the
+/// terminal's title or reorder what is shown after it. `--json` needs none of this: JSON
+/// escapes control characters itself.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !bad(c) {
+            out.push(c);
+        } else if (c as u32) < 0x80 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A path as a table shows it: lossy UTF-8, then [`printable`].
+pub(crate) fn printable_path(path: &std::path::Path) -> String {
+    printable(&path.to_string_lossy()).into_owned()
+}
+
 /// `NAME (code): message`, the form every Restart Manager error takes on stderr.
 pub(crate) fn error_line(err: &Error) -> String {
     format!("{} ({}): {err}", err.name(), err.code())
@@ -25,6 +56,15 @@ pub(crate) fn error_line(err: &Error) -> String {
 
 fn out() -> std::io::StdoutLock<'static> {
     std::io::stdout().lock()
+}
+
+/// Logs restart registrations the library refused (another user's file claiming more than
+/// the session observed): one line each on stderr and in the log, never on stdout.
+pub(crate) fn refused_registrations(refused: &[restart_manager::RefusedRegistration]) {
+    for r in refused {
+        tracing::warn!("{r}");
+        eprintln!("rstmgr: {r}");
+    }
 }
 
 /// The key alone on the first line.
@@ -57,8 +97,8 @@ fn app_cells(a: &ProcessInfo) -> [String; 8] {
     [
         a.process.pid.to_string(),
         a.process.start_time.to_string(),
-        a.app_name.clone(),
-        a.service_name.as_deref().unwrap_or("-").to_owned(),
+        printable(&a.app_name).into_owned(),
+        printable(a.service_name.as_deref().unwrap_or("-")).into_owned(),
         a.app_type.json_name().to_owned(),
         a.status.to_string(),
         (if a.restartable { "yes" } else { "no" }).to_owned(),
@@ -128,13 +168,13 @@ pub(crate) fn apps_table(apps: &AffectedApps, registered: &Resources) -> anyhow:
         registered.services.len()
     )?;
     for f in &registered.files {
-        writeln!(o, "  file     {}", f.display())?;
+        writeln!(o, "  file     {}", printable_path(f))?;
     }
     for p in &registered.processes {
         writeln!(o, "  process  {p}")?;
     }
     for s in &registered.services {
-        writeln!(o, "  service  {s}")?;
+        writeln!(o, "  service  {}", printable(s))?;
     }
     Ok(())
 }
@@ -213,9 +253,9 @@ pub(crate) fn filters_table(filters: &Filters) -> anyhow::Result<()> {
     writeln!(o, "{:<12}  {:<8}  TARGET", "ACTION", "TRIGGER")?;
     for f in filters.iter() {
         let target = match &f.target {
-            FilterTarget::File(p) => p.display().to_string(),
+            FilterTarget::File(p) => printable_path(p),
             FilterTarget::Process(p) => p.to_string(),
-            FilterTarget::Service(s) => s.clone(),
+            FilterTarget::Service(s) => printable(s).into_owned(),
         };
         writeln!(
             o,
@@ -262,7 +302,17 @@ impl Progress {
 mod tests {
     use restart_manager::{AppStatus, AppType, ProcessInfo, UniqueProcess};
 
-    use super::apps_lines;
+    use super::{apps_lines, printable};
+
+    #[test]
+    fn control_characters_and_bidi_marks_are_escaped() {
+        assert_eq!(printable("sleep"), "sleep");
+        assert_eq!(
+            printable("ev\u{1b}]0;owned\u{7}il\n\u{9b}2J\u{202e}txt"),
+            "ev\\x1b]0;owned\\x07il\\x0a\\u{9b}2J\\u{202e}txt"
+        );
+        assert_eq!(printable("caf\u{e9} \u{4e2d}"), "caf\u{e9} \u{4e2d}");
+    }
 
     fn app(pid: u32, name: &str, status: AppStatus) -> ProcessInfo {
         ProcessInfo {

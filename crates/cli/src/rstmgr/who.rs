@@ -1,10 +1,18 @@
-//! `rstmgr who PATH... [--json]`: who uses these files, in one shot, without a session.
+//! `rstmgr who PATH... [--json] [--pids] [--recursive]`: who uses these files, in one
+//! shot, without a session.
 //!
 //! # `--json` wire format
-//! One JSON object, the same shape as `rstmgr list --json` (issue 4's contract):
+//! One JSON object, the shape of `rstmgr list --json` (issue 4's contract) with, for each
+//! process, its `uid`, `exe` and `uses` (issue 17):
 //! `{"processes":[{"pid":..,"start_time":..,"app_name":"..","service":null|"..",
-//! "app_type":"..","status":[".."],"restartable":bool,"session_id":..}],
-//! "reboot_reasons":[".."]}`; processes are sorted by pid.
+//! "app_type":"..","status":[".."],"restartable":bool,"session_id":..,"uid":..,
+//! "exe":".."|null,"uses":[{"path":"..","how":"fd"|"map"|"exe"|"cwd"|"root"}]}],
+//! "reboot_reasons":[".."]}`; processes are sorted by pid. A use of the file that was at
+//! the path before it was replaced or deleted (the old inode, ` (deleted)` in the
+//! process's maps) carries `"old":true`.
+//!
+//! `--pids` prints the pids alone, one a line (for `xargs`, `kill`); `--recursive` asks
+//! about every file and folder under each folder given.
 //!
 //! Without `--json`, a table for people: one row per process, with how it uses which path
 //! in `fuser`'s letters (`f` open, `m` mapped, `e` executable, `c` current directory, `r`
@@ -30,15 +38,69 @@ pub(crate) struct WhoArgs {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Print one JSON object instead of a table.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "pids")]
     json: bool,
+    /// Print the pids only, one a line.
+    #[arg(long)]
+    pids: bool,
+    /// Ask about every file and folder under each folder given.
+    #[arg(long)]
+    recursive: bool,
 }
 
 /// The `--json` object.
 #[derive(Serialize)]
 struct WhoJson<'a> {
-    processes: &'a [ProcessInfo],
+    processes: Vec<ProcessJson<'a>>,
     reboot_reasons: RebootReasons,
+}
+
+/// One process on the wire: the `list` fields, then `uid`, `exe` and `uses`.
+#[derive(Serialize)]
+struct ProcessJson<'a> {
+    #[serde(flatten)]
+    info: &'a ProcessInfo,
+    uid: u32,
+    exe: Option<String>,
+    uses: Vec<UseJson>,
+}
+
+#[derive(Serialize)]
+struct UseJson {
+    path: String,
+    how: &'static str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    old: bool,
+}
+
+/// Each way of `kinds`, by its wire name.
+fn hows(kinds: restart_manager::UseKinds) -> impl Iterator<Item = &'static str> {
+    [
+        (kinds.fd, "fd"),
+        (kinds.mapped, "map"),
+        (kinds.exe, "exe"),
+        (kinds.cwd, "cwd"),
+        (kinds.root, "root"),
+    ]
+    .into_iter()
+    .filter_map(|(set, name)| set.then_some(name))
+}
+
+/// Every file and folder under `dir` (itself included), without following symlinks.
+fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    out.push(dir.to_path_buf());
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("cannot list {}: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| anyhow::anyhow!("cannot list {}: {e}", dir.display()))?;
+        let ty = entry.file_type()?;
+        if ty.is_dir() {
+            walk(&entry.path(), out)?;
+        } else if !ty.is_symlink() {
+            out.push(entry.path());
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn run(args: WhoArgs) -> anyhow::Result<ExitCode> {
@@ -47,9 +109,23 @@ pub(crate) fn run(args: WhoArgs) -> anyhow::Result<ExitCode> {
         skip_self: true,
         ..ScanOptions::default()
     };
-    let report = restart_manager::who_uses(&args.paths, &opts)?;
+    let mut paths = Vec::new();
+    for p in &args.paths {
+        if args.recursive && p.is_dir() {
+            walk(p, &mut paths)?;
+        } else {
+            paths.push(p.clone());
+        }
+    }
+    let report = restart_manager::who_uses(&paths, &opts)?;
     if args.json {
         print_json(&report)?;
+    } else if args.pids {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for p in &report.processes {
+            writeln!(out, "{}", p.process.pid)?;
+        }
+        out.flush()?;
     } else {
         print_table(&report)?;
     }
@@ -60,11 +136,33 @@ pub(crate) fn run(args: WhoArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn print_json(report: &ScanReport) -> anyhow::Result<()> {
+    let mut uses = report.uses.iter().peekable();
+    let mut processes = Vec::with_capacity(report.processes.len());
+    for p in &report.processes {
+        // Both lists are sorted by pid.
+        while uses.next_if(|u| u.process.pid < p.process.pid).is_some() {}
+        let mut mine = Vec::new();
+        while let Some(u) = uses.next_if(|u| u.process.pid == p.process.pid) {
+            for how in hows(u.kinds) {
+                mine.push(UseJson {
+                    path: u.path.to_string_lossy().into_owned(),
+                    how,
+                    old: u.old,
+                });
+            }
+        }
+        processes.push(ProcessJson {
+            info: p,
+            uid: p.uid,
+            exe: p.exe.as_ref().map(|e| e.to_string_lossy().into_owned()),
+            uses: mine,
+        });
+    }
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(
         &mut out,
         &WhoJson {
-            processes: &report.processes,
+            processes,
             reboot_reasons: report.reboot_reasons,
         },
     )?;
@@ -92,7 +190,12 @@ fn print_table(report: &ScanReport) -> anyhow::Result<()> {
             {}
             let mut uses = Vec::new();
             while let Some(u) = uses_iter.next_if(|u| u.process.pid == p.process.pid) {
-                uses.push(format!("{}:{}", u.kinds, u.path.display()));
+                uses.push(format!(
+                    "{}:{}{}",
+                    u.kinds,
+                    super::output::printable_path(&u.path),
+                    if u.old { " (old)" } else { "" }
+                ));
             }
             let session = super::output::session_column(p.session_id);
             writeln!(
@@ -100,8 +203,8 @@ fn print_table(report: &ScanReport) -> anyhow::Result<()> {
                 "{:>7}  {:>12}  {:<20}  {:<20}  {:<11}  {:>10}  {}",
                 p.process.pid,
                 p.process.start_time,
-                p.app_name,
-                p.service_name.as_deref().unwrap_or("-"),
+                super::output::printable(&p.app_name),
+                super::output::printable(p.service_name.as_deref().unwrap_or("-")),
                 p.app_type.json_name(),
                 session,
                 if uses.is_empty() {

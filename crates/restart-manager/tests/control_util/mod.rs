@@ -141,7 +141,10 @@ pub(crate) fn info(process: UniqueProcess, app_type: AppType) -> ProcessInfo {
         status: AppStatus::RUNNING,
         restartable: false,
         session_id: INVALID_SESSION_ID,
-        uid: rustix_uid(),
+        // As the scan records it: the owner of /proc/PID, the user the process runs as.
+        uid: std::os::unix::fs::MetadataExt::uid(
+            &std::fs::metadata(format!("/proc/{}", process.pid)).unwrap(),
+        ),
         exe,
     }
 }
