@@ -26,10 +26,13 @@
 
 mod error;
 mod package;
+mod streamname;
 pub mod tables;
+pub mod transform;
 mod version;
 
 pub use error::{Error, Result};
 pub use package::{Package, StreamReader, Summary, table_kind_name};
 pub use tables::{Column, ColumnKind, Table, Value};
+pub use transform::{ErrorConditions, Transform, TransformSummary, Validation};
 pub use version::{Version, file_version};

@@ -1,0 +1,104 @@
+//! Transforms: the differences between two packages, as Windows Installer stores them in a
+//! `.mst` file, an embedded substorage of a package (`TRANSFORMS=:Name`) or a patch's
+//! substorages ("Database Transforms", "MsiDatabaseApplyTransform",
+//! "MsiDatabaseGenerateTransform").
+//!
+//! A transform is a compound file (or a storage inside one) holding:
+//! - its own string pool (`_StringPool`, `_StringData`), which the table differences refer
+//!   to;
+//! - one stream a changed table, named like the table's stream in a package (0x4840
+//!   prefix): each record a 16-bit mask, then the cells it carries. A mask with the low
+//!   bit set adds a row (its cells, up to `mask >> 8` columns, all present); mask 0
+//!   deletes the row with the keys that follow; any other mask is a bitmask of the
+//!   columns it changes (bit *i* for column *i*), the key columns always present.
+//!   Integers are stored plus 0x8000 (2 bytes) or with the top bit flipped (4 bytes), 0
+//!   being null; strings are references into the transform's pool, 2 or 3 bytes; a
+//!   binary cell is 2 bytes and its data the stream `Table.Key` of the transform;
+//! - `_Tables` and `_Columns` differences for added and dropped tables and added columns;
+//! - streams and substorages to add to the package;
+//! - its summary information ([`TransformSummary`]).
+//!
+//! [`Transform::open`] / [`Transform::from_bytes`] / [`Transform::from_storage`] read one;
+//! [`crate::Package::apply_transform`] applies it to the in-memory database;
+//! [`Transform::check`] validates it against a package as the installer does;
+//! [`Transform::generate`] computes one from two packages and [`Transform::write`] stores
+//! it.
+
+mod apply;
+mod flags;
+mod generate;
+mod read;
+mod record;
+pub(crate) mod stringpool;
+mod summary;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use flags::{ErrorConditions, Validation};
+pub use summary::TransformSummary;
+
+pub(crate) use read::copy_storage;
+
+use stringpool::StringPool;
+
+/// A transform read into memory.
+///
+/// Invariant: the table difference streams are kept encoded (they can only be decoded
+/// against the column definitions of the database they are applied to, after the
+/// transform's own `_Columns` changes); everything else is decoded.
+#[derive(Debug, Clone)]
+pub struct Transform {
+    /// What names the transform in messages: its path, or `:Name` for an embedded one.
+    name: String,
+    summary: TransformSummary,
+    pool: StringPool,
+    /// Table difference streams, in the storage's order, by table name.
+    tables: Vec<(String, Vec<u8>)>,
+    /// Other streams (decoded names), to add to the package.
+    streams: BTreeMap<String, Arc<[u8]>>,
+    /// Substorages, each as a compound file of its own, to add to the package.
+    storages: BTreeMap<String, Arc<[u8]>>,
+}
+
+impl Transform {
+    /// What names the transform in messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Renames the transform (for messages).
+    pub fn set_name(&mut self, name: impl Into<String>) {
+        self.name = name.into();
+    }
+
+    /// Its summary information.
+    pub fn summary(&self) -> &TransformSummary {
+        &self.summary
+    }
+
+    /// Its summary information, to change the flags before writing it.
+    pub fn summary_mut(&mut self) -> &mut TransformSummary {
+        &mut self.summary
+    }
+
+    /// The code page of its string pool (0 = neutral).
+    pub fn codepage(&self) -> i32 {
+        self.pool.codepage
+    }
+
+    /// The names of the tables it changes (including `_Tables` and `_Columns`).
+    pub fn table_names(&self) -> impl Iterator<Item = &str> {
+        self.tables.iter().map(|(n, _)| n.as_str())
+    }
+
+    /// The names of the streams it adds or replaces.
+    pub fn stream_names(&self) -> impl Iterator<Item = &str> {
+        self.streams.keys().map(String::as_str)
+    }
+
+    /// The names of the substorages it adds or replaces.
+    pub fn storage_names(&self) -> impl Iterator<Item = &str> {
+        self.storages.keys().map(String::as_str)
+    }
+}
