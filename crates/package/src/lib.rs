@@ -24,12 +24,14 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod diff;
 mod error;
 mod package;
 mod streamname;
 pub mod tables;
 pub mod transform;
 mod version;
+mod write;
 
 pub use error::{Error, Result};
 pub use package::{Package, StreamReader, Summary, table_kind_name};

@@ -30,7 +30,7 @@ use crate::tables::{
 };
 
 /// Anything a compound file can be read from, shareable across threads.
-trait Source: Read + Seek + Send + Sync {}
+pub(crate) trait Source: Read + Seek + Send + Sync {}
 impl<T: Read + Seek + Send + Sync> Source for T {}
 
 /// Where the package's bytes come from.
@@ -284,6 +284,12 @@ impl Package {
                 let table = read_table(&mut db, &name, &streams)?;
                 tables.insert(name, table);
             }
+            // The msi crate reports a neutral code page (0) as UTF-8; the string pool's
+            // header says which it is, and a package written back must keep it.
+            let mut summary = summary;
+            if let Some(cp) = stored_codepage(db.into_inner()?) {
+                summary.database_codepage = cp;
+            }
             Ok((summary, tables, streams))
         }));
         match parsed {
@@ -443,6 +449,11 @@ impl Package {
             self.streams.push(name.to_string());
         }
         self.overlay.insert(name.to_string(), data);
+    }
+
+    /// The package's compound file, opened again to be copied.
+    pub(crate) fn reopen_file(&self) -> Result<cfb::CompoundFile<Box<dyn Source>>> {
+        self.reopen("to write it")
     }
 
     /// The package's compound file, opened again (`why` goes into the error).
@@ -752,6 +763,20 @@ fn read_table<F: Read + Seek>(
         }
     }
     Ok(table)
+}
+
+/// The code page in the header of the string pool of the compound file `reader` holds.
+fn stored_codepage<F: Read + Seek>(reader: F) -> Option<i32> {
+    let mut file = cfb::CompoundFile::open(reader).ok()?;
+    let mut stream = file
+        .open_stream(format!(
+            "/{}",
+            crate::streamname::encode("_StringPool", true)
+        ))
+        .ok()?;
+    let mut header = [0u8; 4];
+    stream.read_exact(&mut header).ok()?;
+    i32::try_from(u32::from_le_bytes(header) & 0x7FFF_FFFF).ok()
 }
 
 /// Whether `err` is cfb's refusal of a FAT longer than the file.

@@ -141,3 +141,17 @@ fn validation_flags_reject_another_product() {
         Validation(Validation::MAJORVERSION | Validation::NEWGREATEREQUALBASEVERSION);
     transform.check(&other).unwrap();
 }
+
+#[test]
+fn a_transformed_package_written_out_reads_back_the_same() {
+    let (base, changed) = pair();
+    let transform = Transform::generate(&base, &changed).unwrap();
+    let mut applied = base.clone();
+    applied.apply_transform_checked(&transform).unwrap();
+    let bytes = applied.to_bytes().unwrap();
+    let written = Package::from_bytes("written.msi", bytes).unwrap();
+    assert_same_database(&written, &changed);
+    // An untransformed package written out is itself again.
+    let again = Package::from_bytes("again.msi", base.to_bytes().unwrap()).unwrap();
+    assert_same_database(&again, &base);
+}

@@ -5,10 +5,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use engine::UiLevel;
 
+mod diff;
 mod expr;
 mod info;
 mod install;
 mod msiexec;
+mod transform;
 mod uninstall;
 
 /// Windows Installer's execution engine, running .msi packages natively on Linux.
@@ -33,6 +35,10 @@ enum Command {
     Condition(expr::ConditionArgs),
     /// Format a template as MsiFormatRecord does.
     Format(expr::FormatArgs),
+    /// Make a transform from two packages, or apply one to a package.
+    Transform(transform::TransformArgs),
+    /// Show the table and stream differences between two packages.
+    Diff(diff::DiffArgs),
     /// Print the completion script for bash, zsh or fish on standard output.
     Completions(crate::docs::CompletionsArgs),
 }
@@ -57,6 +63,8 @@ pub fn main() -> ExitCode {
         Command::Info(args) => info::run(args),
         Command::Condition(args) => expr::run_condition(args),
         Command::Format(args) => expr::run_format(args),
+        Command::Transform(args) => transform::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Completions(args) => crate::docs::print_completions(command(), &args),
     };
     match result {

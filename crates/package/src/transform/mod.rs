@@ -28,7 +28,7 @@ mod apply;
 mod flags;
 mod generate;
 mod read;
-mod record;
+pub(crate) mod record;
 pub(crate) mod stringpool;
 mod summary;
 
@@ -38,7 +38,9 @@ use std::sync::Arc;
 pub use flags::{ErrorConditions, Validation};
 pub use summary::TransformSummary;
 
+pub(crate) use generate::paste_storage;
 pub(crate) use read::copy_storage;
+pub(crate) use record::column_type_bits;
 
 use stringpool::StringPool;
 

@@ -19,7 +19,8 @@ pub(crate) mod bits {
 pub(crate) fn column_type_bits(column: &Column) -> i32 {
     let mut t = match column.kind {
         ColumnKind::Int16 => bits::VALID | bits::NONBINARY | 2,
-        ColumnKind::Int32 => bits::VALID | bits::NONBINARY | 4,
+        // As Windows writes them: 0x0502 for i2, but 0x0104 for i4.
+        ColumnKind::Int32 => bits::VALID | 4,
         ColumnKind::Str(n) => {
             bits::VALID | bits::NONBINARY | bits::STRING | i32::try_from(n.min(255)).unwrap_or(0)
         }
