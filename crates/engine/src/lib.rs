@@ -80,6 +80,7 @@ mod log;
 mod rm;
 mod sequence;
 mod session;
+mod transforms;
 mod uninstall;
 
 // --- re-exports: model ---

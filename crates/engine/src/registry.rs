@@ -65,6 +65,13 @@ CREATE TABLE IF NOT EXISTS components (
     key_path     BLOB,
     PRIMARY KEY (product_code, component)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS transforms (
+    product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
+    position     INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    cached       BLOB NOT NULL,
+    PRIMARY KEY (product_code, position)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (
     product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
     component    TEXT NOT NULL,
@@ -299,6 +306,15 @@ impl Registry {
         product_code: &str,
         write: impl FnOnce(&mut std::fs::File) -> Result<()>,
     ) -> Result<PathBuf> {
+        self.cache_file(&cache_name(product_code), write)
+    }
+
+    /// Writes `name` in the cache folder as [`Registry::cache_package`] describes.
+    fn cache_file(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut std::fs::File) -> Result<()>,
+    ) -> Result<PathBuf> {
         self.ensure_db()?;
         let cache = self.dir.join(CACHE_DIR);
         match std::fs::symlink_metadata(&cache) {
@@ -311,8 +327,8 @@ impl Registry {
                 check_private(&cache, true)?;
             }
         }
-        let target = cache.join(cache_name(product_code));
-        let temp = cache.join(format!(".{}.tmp", cache_name(product_code)));
+        let target = cache.join(name);
+        let temp = cache.join(format!(".{name}.tmp"));
         let _ = std::fs::remove_file(&temp);
         let copy = || -> Result<()> {
             use std::os::unix::fs::OpenOptionsExt;
@@ -334,16 +350,93 @@ impl Registry {
         Ok(target)
     }
 
-    /// Forgets a product and deletes its cached package (a copy in this registry's
-    /// cache folder only: a path elsewhere is never deleted).
+    /// Keeps the transforms `product_code` was installed with (name as `TRANSFORMS` gave
+    /// it, and the transform's bytes), in order, beside its cached package, replacing
+    /// those kept before: they are applied again for maintenance and removal ("Patching
+    /// and Upgrades", "Transforms"). Call after [`Registry::record`].
+    pub fn cache_transforms(
+        &mut self,
+        product_code: &str,
+        transforms: &[(String, Vec<u8>)],
+    ) -> Result<()> {
+        let old = self.transforms(product_code)?;
+        let base = cache_name(product_code);
+        let stem = base.strip_suffix(".msi").unwrap_or(&base).to_string();
+        let mut kept = Vec::new();
+        for (i, (name, bytes)) in transforms.iter().enumerate() {
+            let path = self.cache_file(&format!("{stem}.{}.mst", i + 1), |out| {
+                std::io::Write::write_all(out, bytes).map_err(|e| Error::io(name, e))
+            })?;
+            kept.push((name.clone(), path));
+        }
+        let path = self.db_path();
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        let err = |source| Error::Registry {
+            path: path.clone(),
+            source,
+        };
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute(
+            "DELETE FROM transforms WHERE product_code = ?1",
+            params![product_code],
+        )
+        .map_err(err)?;
+        for (i, (name, cached)) in kept.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO transforms (product_code, position, name, cached) VALUES (?1, ?2, ?3, ?4)",
+                params![product_code, i as i64, name, path_blob(cached)],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        for (_, stale) in old {
+            if !kept.iter().any(|(_, p)| *p == stale) {
+                self.remove_cached(&stale);
+            }
+        }
+        Ok(())
+    }
+
+    /// The transforms kept for `product_code`, in the order they apply: the name
+    /// `TRANSFORMS` gave, and the cached copy.
+    pub fn transforms(&self, product_code: &str) -> Result<Vec<(String, PathBuf)>> {
+        let Some(conn) = &self.conn else {
+            return Ok(Vec::new());
+        };
+        (|| {
+            let mut stmt = conn.prepare(
+                "SELECT name, cached FROM transforms WHERE product_code = ?1 ORDER BY position",
+            )?;
+            let rows = stmt.query_map(params![product_code], |r| {
+                Ok((r.get::<_, String>(0)?, blob_path(r.get(1)?)))
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })()
+        .map_err(|e| self.sql_err(e))
+    }
+
+    /// Deletes a file of this registry's cache folder (a path elsewhere is never deleted).
+    fn remove_cached(&self, path: &Path) {
+        if path.parent() == Some(self.dir.join(CACHE_DIR).as_path())
+            && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+        {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// Forgets a product and deletes its cached package and transforms (copies in this
+    /// registry's cache folder only: a path elsewhere is never deleted).
     pub fn unregister(&mut self, product_code: &str) -> Result<()> {
         let cached = self.product(product_code)?.and_then(|p| p.cached_package);
+        let transforms = self.transforms(product_code)?;
         self.remove(product_code)?;
-        if let Some(path) = cached
-            && path.parent() == Some(self.dir.join(CACHE_DIR).as_path())
-            && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
-        {
-            let _ = std::fs::remove_file(&path);
+        if let Some(path) = cached {
+            self.remove_cached(&path);
+        }
+        for (_, path) in transforms {
+            self.remove_cached(&path);
         }
         Ok(())
     }

@@ -125,8 +125,8 @@ pub struct Package {
     pub(crate) overlay: BTreeMap<String, Arc<[u8]>>,
     /// Substorages added or replaced by transforms, each a compound file of its own.
     pub(crate) storage_overlay: BTreeMap<String, Arc<[u8]>>,
-    /// The names of the transforms applied, in order.
-    pub(crate) transforms: Vec<String>,
+    /// The transforms applied, in order.
+    pub(crate) transforms: Vec<crate::Transform>,
 }
 
 /// A stream of the package being read: `Read + Seek`, independent of the
@@ -437,9 +437,17 @@ impl Package {
         })
     }
 
-    /// The names of the transforms applied to the package in memory, in order.
-    pub fn applied_transforms(&self) -> &[String] {
+    /// The transforms applied to the package in memory, in order (what an installed
+    /// product keeps, to apply them again for maintenance and removal).
+    pub fn applied_transforms(&self) -> &[crate::Transform] {
         &self.transforms
+    }
+
+    /// Adds (or replaces) the substorage `name` in memory, `bytes` being a compound file of
+    /// its own (an embedded transform, as [`crate::Transform::to_bytes`] gives it); it is
+    /// written with the package by [`Package::write`].
+    pub fn add_storage(&mut self, name: &str, bytes: Arc<[u8]>) {
+        self.storage_overlay.insert(name.to_string(), bytes);
     }
 
     /// Adds (or replaces) the stream `name` in memory: a patch's cabinet, or a stream a

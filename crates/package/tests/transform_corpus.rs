@@ -32,7 +32,12 @@ fn embedded_instance_transforms_change_the_product_code() {
             transformed.property("ProductCode").as_deref(),
             Some(s.new_product_code.as_str())
         );
-        assert_eq!(transformed.applied_transforms(), [format!(":{name}")]);
+        let applied: Vec<&str> = transformed
+            .applied_transforms()
+            .iter()
+            .map(|t| t.name())
+            .collect();
+        assert_eq!(applied, [format!(":{name}")]);
         // Nothing else changed.
         assert_eq!(
             transformed.table("File"),

@@ -344,6 +344,13 @@ impl Context {
             }
             return Err(e);
         }
+        // The transforms go with it, to be applied again for maintenance and removal.
+        let transforms = package
+            .applied_transforms()
+            .iter()
+            .map(|t| Ok((t.name().to_string(), t.to_bytes()?)))
+            .collect::<Result<Vec<_>>>()?;
+        registry.cache_transforms(&record.product_code, &transforms)?;
         Ok(registry.db_path())
     }
 

@@ -172,7 +172,7 @@ impl Package {
         self.overlay = work.overlay;
         self.storage_overlay = work.storage_overlay;
         self.summary.database_codepage = work.codepage;
-        self.transforms.push(transform.name.clone());
+        self.transforms.push(transform.clone());
         Ok(())
     }
 
