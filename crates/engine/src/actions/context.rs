@@ -271,6 +271,14 @@ impl Context {
         }
     }
 
+    /// The transforms `product_code` was installed with (name, cached copy), in order.
+    pub(crate) fn kept_transforms(&self, product_code: &str) -> Result<Vec<(String, PathBuf)>> {
+        match &self.registry {
+            Some(registry) => registry.transforms(product_code),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// Every path a file of this install's plan ends at (installed or kept as it is).
     pub(crate) fn planned_targets(&self) -> std::collections::HashSet<PathBuf> {
         self.plan
