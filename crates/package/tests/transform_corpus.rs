@@ -158,3 +158,35 @@ fn a_package_is_not_a_transform() {
     let err = Transform::open("/nonexistent.mst").unwrap_err();
     assert_eq!(err.code(), 1624);
 }
+
+/// WiX's test data for these instance transforms: each `expectedN.msi` is the package WiX
+/// expects for instance N. What an instance transform changes (the product code, for the
+/// third the one `expected3.msi` carries) agrees with it.
+#[test]
+fn instance_transforms_agree_with_wix_expected_packages() {
+    let package =
+        Package::open(corpus().join("wix3-SimpleInstanceTransform/expected.msi")).unwrap();
+    for n in 1..=3 {
+        let expected = Package::open(corpus().join(format!(
+            "wix3-SimpleInstanceTransform-expected{n}/expected{n}.msi"
+        )))
+        .unwrap();
+        let mut transformed = package.clone();
+        let t = package.embedded_transform(&format!("Instance{n}")).unwrap();
+        transformed.apply_transform_checked(&t).unwrap();
+        let diff = transformed.diff(&expected).unwrap();
+        // Only Property rows differ (WiX's expected packages also set their own Instance
+        // and ProductName values); instance 3's product code is the one expected3.msi
+        // carries.
+        assert!(
+            diff.tables.iter().all(|t| t.name == "Property"),
+            "instance {n}: {diff:?}"
+        );
+        if n == 3 {
+            assert_eq!(
+                transformed.property("ProductCode"),
+                expected.property("ProductCode")
+            );
+        }
+    }
+}
