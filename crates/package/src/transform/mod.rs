@@ -23,6 +23,25 @@
 //! [`Transform::check`] validates it against a package as the installer does;
 //! [`Transform::generate`] computes one from two packages and [`Transform::write`] stores
 //! it.
+//!
+//! A patch (`.msp`) carries its transforms as pairs of substorages of its root: `Name`
+//! (the changes to the product's tables) and `#Name` (the patch's own rows: Media,
+//! PatchPackage, …), applied in that order, each validated against the product as patched
+//! so far:
+//!
+//! ```no_run
+//! # fn main() -> package::Result<()> {
+//! use package::{Package, Transform};
+//! let mut product = Package::open("product.msi")?;
+//! let mut msp = cfb::open("patch.msp").map_err(|e| package::Error::io("patch.msp", e))?;
+//! for name in ["rtmA.1", "#rtmA.1"] {
+//!     let transform = Transform::from_storage(&mut msp, format!("/{name}"), name)?;
+//!     transform.check(&product)?; // its validation flags (1624 when they refuse)
+//!     product.apply_transform(&transform, transform.summary().error_conditions)?;
+//! }
+//! // The patch's cabinets are streams of the .msp: add them with Package::add_stream.
+//! # Ok(()) }
+//! ```
 
 mod apply;
 mod flags;
