@@ -450,6 +450,27 @@ fn an_instance_transform_installs_a_second_instance() {
     };
     let code1 = "{5A1E7B30-1F2A-4B3C-9D4E-5F6A7B8C9D01}";
     assert_eq!(codes(&root), [code1, code2]);
+    // MSINEWINSTANCE needs TRANSFORMS (1639), whose first transform changes the product
+    // code (1624).
+    let out = install(
+        &root,
+        &base,
+        &dir.path().join("x.log"),
+        &["MSINEWINSTANCE=1"],
+    );
+    assert_eq!(out.status.code(), Some(103), "{out:?}");
+    let (_, changed) = pair();
+    let site = make_transform(dir.path(), &base, &changed, "site.mst", "product");
+    let not_instance = format!("TRANSFORMS={}", site.display());
+    let out = install(
+        &root,
+        &base,
+        &dir.path().join("y.log"),
+        &[&not_instance, "MSINEWINSTANCE=1"],
+    );
+    assert_eq!(out.status.code(), Some(88), "{out:?}");
+    assert_eq!(codes(&root), [code1, code2]);
+
     // Removing the instance by its product code leaves the first instance and its files.
     let out = uninstall(&root, code2, &dir.path().join("3.log"));
     assert!(out.status.success(), "{out:?}");

@@ -11,6 +11,10 @@
 //! and its error conditions honoured; one that does not apply ends the install with 1624
 //! (`ERROR_INSTALL_TRANSFORM_FAILURE`) and the reason in the log.
 //!
+//! `TRANSFORMSATSOURCE=1` finds an unsecured list at the source, as `@` does.
+//! `MSINEWINSTANCE=1` installs a new instance: `TRANSFORMS` must be given (else 1639) and
+//! its first transform must change the product code (else 1624).
+//!
 //! Without `TRANSFORMS`, an installed product's package gets the transforms it was
 //! installed with again (kept in the product registry): maintenance and removal see the
 //! product as it was installed.
@@ -90,9 +94,30 @@ pub(crate) fn apply(
         .find(|(name, _)| name == "TRANSFORMS")
         .map(|(_, value)| value.clone())
         .filter(|v| !v.trim().is_empty());
+    let prop = |name: &str| {
+        request
+            .properties
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    // "MSINEWINSTANCE property": its presence requires TRANSFORMS, whose first transform
+    // must be an instance transform (one that changes the product code). Without
+    // TRANSFORMS the command line is incomplete (1639).
+    let new_instance = prop("MSINEWINSTANCE").is_some_and(|v| !v.is_empty());
+    if new_instance && asked.is_none() {
+        return Err(Error::InvalidCommandLine {
+            message: "MSINEWINSTANCE needs TRANSFORMS with an instance transform first".into(),
+        });
+    }
     let transforms: Vec<(String, package::Result<Transform>)> = match &asked {
         Some(value) => {
-            let (secure, names) = parse(value);
+            let (mut secure, names) = parse(value);
+            // "TRANSFORMSATSOURCE property": an unsecured list is found at the source.
+            if secure == Secure::No && prop("TRANSFORMSATSOURCE").as_deref() == Some("1") {
+                secure = Secure::AtSource;
+            }
             names
                 .into_iter()
                 .map(|n| {
@@ -124,7 +149,8 @@ pub(crate) fn apply(
             .collect::<Vec<_>>()
             .join(";")
     });
-    for (name, transform) in transforms {
+    let original_code = package.property("ProductCode").unwrap_or_default();
+    for (i, (name, transform)) in transforms.into_iter().enumerate() {
         let applied = transform.and_then(|t| {
             log.engine(&format!(
                 "Applying transform {name}: {}{} -> {}{} (validation {}; suppressed errors {})",
@@ -135,7 +161,15 @@ pub(crate) fn apply(
                 flags(t.summary().validation.names()),
                 flags(t.summary().error_conditions.names()),
             ));
-            package.apply_transform_checked(&t)
+            package.apply_transform_checked(&t)?;
+            let code = package.property("ProductCode").unwrap_or_default();
+            if new_instance && i == 0 && code.eq_ignore_ascii_case(&original_code) {
+                return Err(package::Error::transform(
+                    &name,
+                    "MSINEWINSTANCE is set and the first transform is not an instance transform (it keeps the product code)",
+                ));
+            }
+            Ok(())
         });
         if let Err(e) = applied {
             let reason = match &e {
