@@ -65,13 +65,6 @@ CREATE TABLE IF NOT EXISTS components (
     key_path     BLOB,
     PRIMARY KEY (product_code, component)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS transforms (
-    product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
-    position     INTEGER NOT NULL,
-    name         TEXT NOT NULL,
-    cached       BLOB NOT NULL,
-    PRIMARY KEY (product_code, position)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (
     product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
     component    TEXT NOT NULL,
@@ -87,6 +80,18 @@ CREATE TABLE IF NOT EXISTS state_folders (
     path BLOB PRIMARY KEY
 );
 PRAGMA user_version = 2;
+";
+
+/// The transforms each product was installed with: created with [`SCHEMA`], and added to
+/// a registry an earlier rmsi made (it adds nothing else, so the schema version stays).
+const TRANSFORMS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS transforms (
+    product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
+    position     INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    cached       BLOB NOT NULL,
+    PRIMARY KEY (product_code, position)
+) WITHOUT ROWID;
 ";
 
 /// The schema version [`SCHEMA`] writes. Version 1 kept a row per file; version 2 keeps a
@@ -396,6 +401,15 @@ impl Registry {
                 self.remove_cached(&stale);
             }
         }
+        // Copies past the new list whose rows went with an earlier record of the product.
+        let cache = self.dir.join(CACHE_DIR);
+        let mut n = kept.len() + 1;
+        while let Some(stale) = Some(cache.join(format!("{stem}.{n}.mst")))
+            .filter(|p| std::fs::symlink_metadata(p).is_ok())
+        {
+            self.remove_cached(&stale);
+            n += 1;
+        }
         Ok(())
     }
 
@@ -606,6 +620,7 @@ impl Registry {
         let setup = |conn: &mut Connection| -> rusqlite::Result<()> {
             let tx = conn.transaction()?;
             tx.execute_batch(SCHEMA)?;
+            tx.execute_batch(TRANSFORMS_SCHEMA)?;
             for dir in &self.missing {
                 tx.execute(
                     "INSERT OR IGNORE INTO state_folders (path) VALUES (?1)",
@@ -800,6 +815,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<std::result::Result<(), i64>> 
     if version > SCHEMA_VERSION {
         return Ok(Err(version));
     }
+    conn.execute_batch(TRANSFORMS_SCHEMA)?;
     if version == 1 {
         // Version 1: a row per file. Regrouped per component, in one transaction.
         let tx = conn.unchecked_transaction()?;
@@ -1022,6 +1038,8 @@ mod tests {
             ]
         );
         assert_eq!(reg.product("{B}").unwrap().unwrap().files.len(), 1);
+        // A registry from before transforms were kept gains their table.
+        assert!(reg.transforms("{A}").unwrap().is_empty());
         // Written back in the new form, and read again as it was.
         reg.record(&product("{C}", "2.0")).unwrap();
         let conn = Connection::open(&db).unwrap();
@@ -1041,6 +1059,38 @@ mod tests {
         conn.execute_batch("PRAGMA user_version = 99;").unwrap();
         drop(conn);
         assert!(Registry::open(root.path()).is_err());
+    }
+
+    #[test]
+    fn transforms_are_kept_in_order_and_go_with_the_product() {
+        let root = tempfile::tempdir().unwrap();
+        let mut reg = Registry::for_root(root.path(), crate::layout::Layout::Fhs).unwrap();
+        reg.record(&product("{A}", "1.0.0")).unwrap();
+        let two = [
+            ("a.mst".to_string(), b"first".to_vec()),
+            (":Embedded".to_string(), b"second".to_vec()),
+        ];
+        reg.cache_transforms("{A}", &two).unwrap();
+        let kept = reg.transforms("{A}").unwrap();
+        let names: Vec<&str> = kept.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a.mst", ":Embedded"]);
+        assert_eq!(std::fs::read(&kept[1].1).unwrap(), b"second");
+        let mode = std::fs::metadata(&kept[0].1).unwrap().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        // Kept again with one transform: the other copy goes.
+        reg.cache_transforms("{A}", &two[..1]).unwrap();
+        assert_eq!(reg.transforms("{A}").unwrap().len(), 1);
+        assert!(!kept[1].1.exists());
+        // Recorded again (its rows go) and kept with none: no copy is left behind.
+        reg.cache_transforms("{A}", &two).unwrap();
+        reg.record(&product("{A}", "1.0.0")).unwrap();
+        reg.cache_transforms("{A}", &[]).unwrap();
+        assert!(!kept[0].1.exists() && !kept[1].1.exists());
+        reg.cache_transforms("{A}", &two).unwrap();
+        // Forgetting the product deletes its copies.
+        reg.unregister("{A}").unwrap();
+        assert!(reg.transforms("{A}").unwrap().is_empty());
+        assert!(!kept[0].1.exists());
     }
 
     #[test]
