@@ -83,15 +83,10 @@ impl Package {
                     continue;
                 }
             }
-            let mut data = Vec::new();
-            input
-                .open_stream(&entry)
-                .and_then(|mut s| s.read_to_end(&mut data))
-                .map_err(io)?;
-            output
-                .create_stream(&entry)
-                .and_then(|mut s| s.write_all(&data))
-                .map_err(io)?;
+            // Copied, not read whole: an embedded cabinet can be hundreds of megabytes.
+            let mut from = input.open_stream(&entry).map_err(io)?;
+            let mut to = output.create_stream(&entry).map_err(io)?;
+            io::copy(&mut from, &mut to).map_err(io)?;
         }
         for (name, data) in &self.overlay {
             if self.has_stream(name) {
