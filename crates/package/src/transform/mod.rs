@@ -123,3 +123,78 @@ impl Transform {
         self.storages.keys().map(String::as_str)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Package, transform::summary::read_props};
+
+    fn pair() -> (Package, Package) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transforms");
+        (
+            Package::open(dir.join("site-base.msi")).unwrap(),
+            Package::open(dir.join("site-changed.msi")).unwrap(),
+        )
+    }
+
+    /// Broken transforms (cut short, bytes changed) are errors or apply, never a panic,
+    /// and a failed application leaves the package as it was.
+    #[test]
+    fn broken_transforms_never_panic() {
+        let (base, changed) = pair();
+        let good = Transform::generate(&base, &changed).unwrap();
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for (i, (_, data)) in good.tables.iter().enumerate() {
+            for cut in 0..data.len() {
+                let mut t = good.clone();
+                t.tables[i].1.truncate(cut);
+                let mut p = base.clone();
+                if p.apply_transform(&t, ErrorConditions(0)).is_err() {
+                    assert_eq!(p.tables, base.tables);
+                }
+            }
+            for _ in 0..200 {
+                let mut t = good.clone();
+                let bytes = &mut t.tables[i].1;
+                if bytes.is_empty() {
+                    break;
+                }
+                let at = (next() as usize) % bytes.len();
+                bytes[at] = next() as u8;
+                let mut p = base.clone();
+                let _ = p.apply_transform(&t, ErrorConditions(0x3F));
+            }
+        }
+        // The whole file, cut and changed.
+        let bytes = good.to_bytes().unwrap();
+        for _ in 0..300 {
+            let mut b = bytes.clone();
+            let at = (next() as usize) % b.len();
+            b[at] = next() as u8;
+            if let Ok(t) = Transform::from_bytes("x", b) {
+                let _ = base.clone().apply_transform(&t, ErrorConditions(0));
+            }
+        }
+        let summary = good.summary().write();
+        for cut in 0..summary.len() {
+            let _ = read_props(&summary[..cut]);
+            let _ = TransformSummary::read(&summary[..cut]);
+        }
+        for _ in 0..500 {
+            let mut s = summary.clone();
+            let at = (next() as usize) % s.len();
+            s[at] = next() as u8;
+            let _ = TransformSummary::read(&s);
+        }
+        let (pool, data) = good.pool.write();
+        for cut in 0..pool.len() {
+            let _ = StringPool::read(&pool[..cut], &data);
+        }
+    }
+}
