@@ -172,11 +172,17 @@ pub(crate) fn apply(
             Ok(())
         });
         if let Err(e) = applied {
-            let reason = match &e {
-                package::Error::TransformFailure { reason, .. } => format!("{name}: {reason}"),
-                other => format!("{name}: {other}"),
+            let why = match &e {
+                package::Error::TransformFailure { reason, .. } => reason.clone(),
+                other => other.to_string(),
             };
-            log.engine(&format!("Transform {name} does not apply: {reason}"));
+            log.engine(&format!("Transform {name} does not apply: {why}"));
+            // The message names the list; say which of it when it has several.
+            let reason = if list == name {
+                why
+            } else {
+                format!("{name}: {why}")
+            };
             return Err(Error::TransformFailure {
                 transforms: list,
                 reason,
