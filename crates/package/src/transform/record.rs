@@ -221,3 +221,61 @@ pub(crate) fn store(
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transform::stringpool::PoolBuilder;
+
+    /// A pool of more than 65,535 strings has 3-byte references, in transforms as in
+    /// tables; records decode by their masks.
+    #[test]
+    fn records_with_long_string_refs_decode_by_their_masks() {
+        let mut b = PoolBuilder::new(1252);
+        for i in 0..70_000 {
+            b.intern(&format!("s{i}"));
+        }
+        let key = b.intern("s69999");
+        let value = b.intern("the value");
+        let pool = b.finish();
+        assert!(pool.long_refs);
+        let (p, d) = pool.write();
+        let pool = StringPool::read(&p, &d).unwrap();
+        assert_eq!(pool.ref_width(), 3);
+        let columns = vec![
+            Column::new("Key", ColumnKind::Str(72), true, false),
+            Column::new("Value", ColumnKind::Str(0), false, true),
+            Column::new("Number", ColumnKind::Int32, false, true),
+        ];
+        let mut data = Vec::new();
+        // An added row: all three columns.
+        data.extend(0x0301u16.to_le_bytes());
+        Stored::Str(key).put(&mut data, 3);
+        Stored::Str(value).put(&mut data, 3);
+        Stored::U32(7u32 ^ 0x8000_0000).put(&mut data, 4);
+        // An update of column 2 only (the key always present).
+        data.extend(0x0004u16.to_le_bytes());
+        Stored::Str(key).put(&mut data, 3);
+        Stored::U32(0).put(&mut data, 4);
+        // A deletion.
+        data.extend(0u16.to_le_bytes());
+        Stored::Str(key).put(&mut data, 3);
+        let records = decode(&data, &columns, &pool).unwrap();
+        let k = Some(Value::Str("s69999".into()));
+        assert_eq!(records.len(), 3);
+        assert!(records[0].is_insert());
+        assert_eq!(
+            records[0].cells,
+            [
+                k.clone(),
+                Some(Value::Str("the value".into())),
+                Some(Value::Int(7))
+            ]
+        );
+        assert_eq!(records[1].cells, [k.clone(), None, Some(Value::Null)]);
+        assert!(records[2].is_delete());
+        assert_eq!(records[2].cells, [k, None, None]);
+        // Cut inside a record: an error, not a panic.
+        assert!(decode(&data[..data.len() - 1], &columns, &pool).is_err());
+    }
+}
