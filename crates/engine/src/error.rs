@@ -123,8 +123,8 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// Transforms were asked for (`TRANSFORMS`), and this engine applies none: installing
-    /// the package untransformed would install something else than what was asked.
+    /// A transform of `TRANSFORMS` (or one the product was installed with) could not be
+    /// read, does not validate against the package, or does not apply to it.
     #[error("cannot apply the transforms {transforms}: {reason}")]
     TransformFailure {
         /// The `TRANSFORMS` value.

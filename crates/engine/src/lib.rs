@@ -81,6 +81,7 @@ mod log;
 mod rm;
 mod sequence;
 mod session;
+mod transforms;
 mod ui;
 mod uninstall;
 

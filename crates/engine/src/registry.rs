@@ -82,6 +82,18 @@ CREATE TABLE IF NOT EXISTS state_folders (
 PRAGMA user_version = 2;
 ";
 
+/// The transforms each product was installed with: created with [`SCHEMA`], and added to
+/// a registry an earlier rmsi made (it adds nothing else, so the schema version stays).
+const TRANSFORMS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS transforms (
+    product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
+    position     INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    cached       BLOB NOT NULL,
+    PRIMARY KEY (product_code, position)
+) WITHOUT ROWID;
+";
+
 /// The schema version [`SCHEMA`] writes. Version 1 kept a row per file; version 2 keeps a
 /// row per component, its files' paths in one blob (each path followed by a NUL byte, which
 /// no path holds): a 5,000-file product took 5 ms to record as rows, a twentieth of its
@@ -301,6 +313,15 @@ impl Registry {
         product_code: &str,
         write: impl FnOnce(&mut std::fs::File) -> Result<()>,
     ) -> Result<PathBuf> {
+        self.cache_file(&cache_name(product_code), write)
+    }
+
+    /// Writes `name` in the cache folder as [`Registry::cache_package`] describes.
+    fn cache_file(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut std::fs::File) -> Result<()>,
+    ) -> Result<PathBuf> {
         self.ensure_db()?;
         let cache = self.dir.join(CACHE_DIR);
         match fs_err::symlink_metadata(&cache) {
@@ -313,8 +334,8 @@ impl Registry {
                 check_private(&cache, true)?;
             }
         }
-        let target = cache.join(cache_name(product_code));
-        let temp = cache.join(format!(".{}.tmp", cache_name(product_code)));
+        let target = cache.join(name);
+        let temp = cache.join(format!(".{name}.tmp"));
         let _ = fs_err::remove_file(&temp);
         let copy = || -> Result<()> {
             use std::os::unix::fs::OpenOptionsExt;
@@ -327,7 +348,7 @@ impl Registry {
                 .open(&temp)
                 .map_err(|e| Error::io(&temp, e))?;
             write(&mut dst)?;
-            std::fs::rename(&temp, &target).map_err(|e| Error::io(&target, e))
+            fs_err::rename(&temp, &target).map_err(|e| Error::io(&target, e))
         };
         if let Err(e) = copy() {
             let _ = fs_err::remove_file(&temp);
@@ -336,16 +357,102 @@ impl Registry {
         Ok(target)
     }
 
-    /// Forgets a product and deletes its cached package (a copy in this registry's
-    /// cache folder only: a path elsewhere is never deleted).
+    /// Keeps the transforms `product_code` was installed with (name as `TRANSFORMS` gave
+    /// it, and the transform's bytes), in order, beside its cached package, replacing
+    /// those kept before: they are applied again for maintenance and removal ("Patching
+    /// and Upgrades", "Transforms"). Call after [`Registry::record`].
+    pub fn cache_transforms(
+        &mut self,
+        product_code: &str,
+        transforms: &[(String, Vec<u8>)],
+    ) -> Result<()> {
+        let old = self.transforms(product_code)?;
+        let base = cache_name(product_code);
+        let stem = base.strip_suffix(".msi").unwrap_or(&base).to_string();
+        let mut kept = Vec::new();
+        for (i, (name, bytes)) in transforms.iter().enumerate() {
+            let path = self.cache_file(&format!("{stem}.{}.mst", i + 1), |out| {
+                std::io::Write::write_all(out, bytes).map_err(|e| Error::io(name, e))
+            })?;
+            kept.push((name.clone(), path));
+        }
+        let path = self.db_path();
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        let err = |source| Error::Registry {
+            path: path.clone(),
+            source,
+        };
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute(
+            "DELETE FROM transforms WHERE product_code = ?1",
+            params![product_code],
+        )
+        .map_err(err)?;
+        for (i, (name, cached)) in kept.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO transforms (product_code, position, name, cached) VALUES (?1, ?2, ?3, ?4)",
+                params![product_code, i as i64, name, path_blob(cached)],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        for (_, stale) in old {
+            if !kept.iter().any(|(_, p)| *p == stale) {
+                self.remove_cached(&stale);
+            }
+        }
+        // Copies past the new list whose rows went with an earlier record of the product.
+        let cache = self.dir.join(CACHE_DIR);
+        let mut n = kept.len() + 1;
+        while let Some(stale) = Some(cache.join(format!("{stem}.{n}.mst")))
+            .filter(|p| fs_err::symlink_metadata(p).is_ok())
+        {
+            self.remove_cached(&stale);
+            n += 1;
+        }
+        Ok(())
+    }
+
+    /// The transforms kept for `product_code`, in the order they apply: the name
+    /// `TRANSFORMS` gave, and the cached copy.
+    pub fn transforms(&self, product_code: &str) -> Result<Vec<(String, PathBuf)>> {
+        let Some(conn) = &self.conn else {
+            return Ok(Vec::new());
+        };
+        (|| {
+            let mut stmt = conn.prepare(
+                "SELECT name, cached FROM transforms WHERE product_code = ?1 ORDER BY position",
+            )?;
+            let rows = stmt.query_map(params![product_code], |r| {
+                Ok((r.get::<_, String>(0)?, blob_path(r.get(1)?)))
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })()
+        .map_err(|e| self.sql_err(e))
+    }
+
+    /// Deletes a file of this registry's cache folder (a path elsewhere is never deleted).
+    fn remove_cached(&self, path: &Path) {
+        if path.parent() == Some(self.dir.join(CACHE_DIR).as_path())
+            && fs_err::symlink_metadata(path).is_ok_and(|m| m.is_file())
+        {
+            let _ = fs_err::remove_file(path);
+        }
+    }
+
+    /// Forgets a product and deletes its cached package and transforms (copies in this
+    /// registry's cache folder only: a path elsewhere is never deleted).
     pub fn unregister(&mut self, product_code: &str) -> Result<()> {
         let cached = self.product(product_code)?.and_then(|p| p.cached_package);
+        let transforms = self.transforms(product_code)?;
         self.remove(product_code)?;
-        if let Some(path) = cached
-            && path.parent() == Some(self.dir.join(CACHE_DIR).as_path())
-            && fs_err::symlink_metadata(&path).is_ok_and(|m| m.is_file())
-        {
-            let _ = fs_err::remove_file(&path);
+        if let Some(path) = cached {
+            self.remove_cached(&path);
+        }
+        for (_, path) in transforms {
+            self.remove_cached(&path);
         }
         Ok(())
     }
@@ -519,6 +626,7 @@ impl Registry {
         let setup = |conn: &mut Connection| -> rusqlite::Result<()> {
             let tx = conn.transaction()?;
             tx.execute_batch(SCHEMA)?;
+            tx.execute_batch(TRANSFORMS_SCHEMA)?;
             for dir in &self.missing {
                 tx.execute(
                     "INSERT OR IGNORE INTO state_folders (path) VALUES (?1)",
@@ -715,6 +823,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<std::result::Result<(), i64>> 
     if version > SCHEMA_VERSION {
         return Ok(Err(version));
     }
+    conn.execute_batch(TRANSFORMS_SCHEMA)?;
     if version == 1 {
         // Version 1: a row per file. Regrouped per component, in one transaction.
         let tx = conn.unchecked_transaction()?;
@@ -937,6 +1046,8 @@ mod tests {
             ]
         );
         assert_eq!(reg.product("{B}").unwrap().unwrap().files.len(), 1);
+        // A registry from before transforms were kept gains their table.
+        assert!(reg.transforms("{A}").unwrap().is_empty());
         // Written back in the new form, and read again as it was.
         reg.record(&product("{C}", "2.0")).unwrap();
         let conn = Connection::open(&db).unwrap();
@@ -956,6 +1067,38 @@ mod tests {
         conn.execute_batch("PRAGMA user_version = 99;").unwrap();
         drop(conn);
         assert!(Registry::open(root.path()).is_err());
+    }
+
+    #[test]
+    fn transforms_are_kept_in_order_and_go_with_the_product() {
+        let root = tempfile::tempdir().unwrap();
+        let mut reg = Registry::for_root(root.path(), crate::layout::Layout::Fhs).unwrap();
+        reg.record(&product("{A}", "1.0.0")).unwrap();
+        let two = [
+            ("a.mst".to_string(), b"first".to_vec()),
+            (":Embedded".to_string(), b"second".to_vec()),
+        ];
+        reg.cache_transforms("{A}", &two).unwrap();
+        let kept = reg.transforms("{A}").unwrap();
+        let names: Vec<&str> = kept.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a.mst", ":Embedded"]);
+        assert_eq!(fs_err::read(&kept[1].1).unwrap(), b"second");
+        let mode = fs_err::metadata(&kept[0].1).unwrap().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        // Kept again with one transform: the other copy goes.
+        reg.cache_transforms("{A}", &two[..1]).unwrap();
+        assert_eq!(reg.transforms("{A}").unwrap().len(), 1);
+        assert!(!kept[1].1.exists());
+        // Recorded again (its rows go) and kept with none: no copy is left behind.
+        reg.cache_transforms("{A}", &two).unwrap();
+        reg.record(&product("{A}", "1.0.0")).unwrap();
+        reg.cache_transforms("{A}", &[]).unwrap();
+        assert!(!kept[0].1.exists() && !kept[1].1.exists());
+        reg.cache_transforms("{A}", &two).unwrap();
+        // Forgetting the product deletes its copies.
+        reg.unregister("{A}").unwrap();
+        assert!(reg.transforms("{A}").unwrap().is_empty());
+        assert!(!kept[0].1.exists());
     }
 
     #[test]

@@ -171,9 +171,17 @@ fn run_locked(
         .map_err(Error::from)
         .and_then(|p| crate::platform::check_template(p.summary()).map(|()| p))
     {
-        Ok(p) => {
+        Ok(mut p) => {
             tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, "package opened");
-            p
+            // Transforms change the tables before anything reads them (spec 7.3, step 3).
+            match crate::transforms::apply(&mut p, request, &root, log) {
+                Ok(()) => p,
+                Err(e) => {
+                    drop(lock);
+                    remove_made(&made_root);
+                    return (Err(e), Vec::new());
+                }
+            }
         }
         Err(e) => {
             drop(lock);
@@ -538,22 +546,6 @@ impl<'a, 'l> Session<'a, 'l> {
 
     /// Sets the properties of initialization and starts the Restart Manager session.
     fn initialize(&mut self) -> Result<()> {
-        // Transforms are applied before the command line's properties (spec 7.3, step 3);
-        // this engine has none to apply, so a package asked to be transformed is not
-        // installed at all rather than installed as it is.
-        if let Some((_, transforms)) = self
-            .request
-            .properties
-            .iter()
-            .rev()
-            .find(|(name, value)| name == "TRANSFORMS" && !value.trim().is_empty())
-        {
-            return Err(Error::TransformFailure {
-                transforms: transforms.clone(),
-                reason: "this engine does not apply transforms (.mst files or embedded ones)"
-                    .to_string(),
-            });
-        }
         self.log.hide(KEY_PROPERTY);
         if let Some(hidden) = self.package.property("MsiHiddenProperties") {
             for name in hidden.split(';').map(str::trim).filter(|n| !n.is_empty()) {

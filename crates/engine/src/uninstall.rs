@@ -130,6 +130,16 @@ fn resolve(request: &UninstallRequest) -> Result<InstallRequest> {
             .unwrap_or(product.package_path),
     };
     let mut properties = request.properties.clone();
+    // The transforms the product was installed with (an instance transform's product
+    // code is not the cached package's): full paths to the kept copies.
+    let kept = registry.transforms(&product.product_code)?;
+    if !kept.is_empty() && !properties.iter().any(|(n, _)| n == "TRANSFORMS") {
+        let list: Vec<String> = kept
+            .iter()
+            .map(|(_, path)| path.display().to_string())
+            .collect();
+        properties.push(("TRANSFORMS".to_string(), format!("|{}", list.join(";"))));
+    }
     properties.push(("REMOVE".to_string(), "ALL".to_string()));
     Ok(InstallRequest {
         package,

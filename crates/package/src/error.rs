@@ -42,6 +42,15 @@ pub enum Error {
         /// What is wrong with the row.
         reason: String,
     },
+    /// A transform could not be read, does not validate against the package, or does not
+    /// apply to it (`ERROR_INSTALL_TRANSFORM_FAILURE`).
+    #[error("cannot apply the transform {transform}: {reason}")]
+    TransformFailure {
+        /// The transform: its path, or `:Name` for an embedded one.
+        transform: String,
+        /// Why it does not apply.
+        reason: String,
+    },
     /// Writing a copy of the package failed ([`crate::Package::write_without_cabinets`]).
     #[error("{path}: {source}")]
     Io {
@@ -70,6 +79,7 @@ impl Error {
             Error::PackageOpenFailed { .. } => (1619, "ERROR_INSTALL_PACKAGE_OPEN_FAILED"),
             Error::PackageInvalid { .. } => (1620, "ERROR_INSTALL_PACKAGE_INVALID"),
             Error::BadRow { .. } | Error::Io { .. } => (1603, "ERROR_INSTALL_FAILURE"),
+            Error::TransformFailure { .. } => (1624, "ERROR_INSTALL_TRANSFORM_FAILURE"),
         }
     }
 
@@ -78,6 +88,14 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// A transform that does not apply.
+    pub fn transform(transform: &str, reason: impl Into<String>) -> Self {
+        Error::TransformFailure {
+            transform: transform.to_string(),
+            reason: reason.into(),
         }
     }
 
@@ -127,6 +145,11 @@ mod tests {
                 Error::io("p", io::Error::other("x")),
                 1603,
                 "ERROR_INSTALL_FAILURE",
+            ),
+            (
+                Error::transform("t.mst", "x"),
+                1624,
+                "ERROR_INSTALL_TRANSFORM_FAILURE",
             ),
         ];
         for (err, code, name) in cases {

@@ -10,7 +10,9 @@
 //!
 //! This crate reads packages and knows nothing of installing them: no target root, no
 //! product registry, no SQLite. It is what `rmsi info` and a package validator need, and
-//! where transforms and patches will be applied to the in-memory database. Failures carry
+//! where transforms are applied to the in-memory database ([`transform`]: read, checked,
+//! applied, generated and written), a changed database written back ([`Package::write`])
+//! and two packages compared ([`diff`]). Failures carry
 //! the Windows Installer code `msiexec` gives them: a missing or unreadable file is 1619
 //! (`ERROR_INSTALL_PACKAGE_OPEN_FAILED`), anything not a valid installer database 1620
 //! (`ERROR_INSTALL_PACKAGE_INVALID`).
@@ -24,12 +26,17 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod diff;
 mod error;
 mod package;
+mod streamname;
 pub mod tables;
+pub mod transform;
 mod version;
+mod write;
 
 pub use error::{Error, Result};
 pub use package::{Package, StreamReader, Summary, table_kind_name};
 pub use tables::{Column, ColumnKind, Table, Value};
+pub use transform::{ErrorConditions, Transform, TransformSummary, Validation};
 pub use version::{Version, file_version};

@@ -30,7 +30,7 @@ use crate::tables::{
 };
 
 /// Anything a compound file can be read from, shareable across threads.
-trait Source: Read + Seek + Send + Sync {}
+pub(crate) trait Source: Read + Seek + Send + Sync {}
 impl<T: Read + Seek + Send + Sync> Source for T {}
 
 /// Where the package's bytes come from.
@@ -118,9 +118,17 @@ impl Summary {
 pub struct Package {
     path: PathBuf,
     backing: Backing,
-    summary: Summary,
-    tables: BTreeMap<String, Table>,
-    streams: Vec<String>,
+    pub(crate) summary: Summary,
+    pub(crate) tables: BTreeMap<String, Table>,
+    /// The streams the database has (decoded names): the file's, less those a transform
+    /// removed, plus those a transform added.
+    pub(crate) streams: Vec<String>,
+    /// Streams added or replaced by transforms, read from memory instead of the file.
+    pub(crate) overlay: BTreeMap<String, Arc<[u8]>>,
+    /// Substorages added or replaced by transforms, each a compound file of its own.
+    pub(crate) storage_overlay: BTreeMap<String, Arc<[u8]>>,
+    /// The transforms applied, in order.
+    pub(crate) transforms: Vec<crate::Transform>,
 }
 
 /// A stream of the package being read: `Read + Seek`, independent of the
@@ -128,11 +136,20 @@ pub struct Package {
 /// Not `Send`: cfb's stream keeps a non-`Send` flush hook; open one reader
 /// per thread instead (opening costs one FAT and directory read).
 pub struct StreamReader {
-    // Field order matters only for clarity: the stream holds a weak
-    // reference to the compound file's allocator, which `_file` keeps alive.
-    stream: cfb::Stream<Box<dyn Source>>,
-    _file: cfb::CompoundFile<Box<dyn Source>>,
+    inner: StreamInner,
     len: u64,
+}
+
+/// Where a stream being read lives.
+enum StreamInner {
+    /// In the package file. Field order matters only for clarity: the stream holds a
+    /// weak reference to the compound file's allocator, which `_file` keeps alive.
+    File {
+        stream: cfb::Stream<Box<dyn Source>>,
+        _file: cfb::CompoundFile<Box<dyn Source>>,
+    },
+    /// Added by a transform, in memory.
+    Memory(Cursor<Arc<[u8]>>),
 }
 
 impl StreamReader {
@@ -157,13 +174,19 @@ impl std::fmt::Debug for StreamReader {
 
 impl Read for StreamReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stream.read(buf)
+        match &mut self.inner {
+            StreamInner::File { stream, .. } => stream.read(buf),
+            StreamInner::Memory(cursor) => cursor.read(buf),
+        }
     }
 }
 
 impl Seek for StreamReader {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        self.stream.seek(pos)
+        match &mut self.inner {
+            StreamInner::File { stream, .. } => stream.seek(pos),
+            StreamInner::Memory(cursor) => cursor.seek(pos),
+        }
     }
 }
 
@@ -266,6 +289,12 @@ impl Package {
                 let table = read_table(&mut db, &name, &streams)?;
                 tables.insert(name, table);
             }
+            // The msi crate reports a neutral code page (0) as UTF-8; the string pool's
+            // header says which it is, and a package written back must keep it.
+            let mut summary = summary;
+            if let Some(cp) = stored_codepage(db.into_inner()?) {
+                summary.database_codepage = cp;
+            }
             Ok((summary, tables, streams))
         }));
         match parsed {
@@ -275,6 +304,9 @@ impl Package {
                 summary,
                 tables,
                 streams,
+                overlay: BTreeMap::new(),
+                storage_overlay: BTreeMap::new(),
+                transforms: Vec::new(),
             }),
             Ok(Err(err)) => match err.kind() {
                 io::ErrorKind::PermissionDenied | io::ErrorKind::Interrupted => {
@@ -344,17 +376,97 @@ impl Package {
         if !self.has_stream(name) {
             return Err(invalid(format!("no stream {name:?}")));
         }
+        if let Some(data) = self.overlay.get(name) {
+            return Ok(StreamReader {
+                len: data.len() as u64,
+                inner: StreamInner::Memory(Cursor::new(data.clone())),
+            });
+        }
         let mut file = self.reopen(&format!("for stream {name:?}"))?;
-        let encoded = encode_stream_name(name);
+        let encoded = crate::streamname::encode(name, false);
         let stream = file
             .open_stream(&encoded)
             .map_err(|e| invalid(format!("stream {name:?}: {e}")))?;
         let len = stream.len();
         Ok(StreamReader {
-            stream,
-            _file: file,
+            inner: StreamInner::File {
+                stream,
+                _file: file,
+            },
             len,
         })
+    }
+
+    /// The names of the package's substorages: embedded transforms (`TRANSFORMS=:Name`)
+    /// and nested packages, with those transforms added.
+    pub fn storage_names(&self) -> Result<Vec<String>> {
+        let file = self.reopen("to list its storages")?;
+        let mut names: Vec<String> = file
+            .walk()
+            .filter(|e| e.is_storage() && !e.is_root())
+            .filter(|e| e.path().parent() == Some(Path::new("/")))
+            .map(|e| e.name().to_string())
+            .collect();
+        for name in self.storage_overlay.keys() {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        Ok(names)
+    }
+
+    /// The embedded transform `name`: the package's substorage of that name, as
+    /// `TRANSFORMS=:name` asks for it. A missing or unreadable one is
+    /// [`Error::TransformFailure`] (1624).
+    pub fn embedded_transform(&self, name: &str) -> Result<crate::Transform> {
+        let label = format!(":{name}");
+        if let Some(bytes) = self.storage_overlay.get(name) {
+            return crate::Transform::from_bytes(&label, bytes.to_vec());
+        }
+        let mut file = self.reopen("for an embedded transform")?;
+        crate::Transform::from_storage(&mut file, Path::new("/").join(name), &label)
+    }
+
+    /// The substorage `name` as a compound file of its own (from a transform when one
+    /// added it).
+    pub fn read_storage(&self, name: &str) -> Result<Vec<u8>> {
+        if let Some(bytes) = self.storage_overlay.get(name) {
+            return Ok(bytes.to_vec());
+        }
+        let mut file = self.reopen("to read a storage")?;
+        crate::transform::copy_storage(&mut file, &Path::new("/").join(name)).map_err(|e| {
+            Error::PackageInvalid {
+                path: self.path.clone(),
+                reason: format!("storage {name:?}: {e}"),
+            }
+        })
+    }
+
+    /// The transforms applied to the package in memory, in order (what an installed
+    /// product keeps, to apply them again for maintenance and removal).
+    pub fn applied_transforms(&self) -> &[crate::Transform] {
+        &self.transforms
+    }
+
+    /// Adds (or replaces) the substorage `name` in memory, `bytes` being a compound file of
+    /// its own (an embedded transform, as [`crate::Transform::to_bytes`] gives it); it is
+    /// written with the package by [`Package::write`].
+    pub fn add_storage(&mut self, name: &str, bytes: Arc<[u8]>) {
+        self.storage_overlay.insert(name.to_string(), bytes);
+    }
+
+    /// Adds (or replaces) the stream `name` in memory: a patch's cabinet, or a stream a
+    /// transform carries.
+    pub fn add_stream(&mut self, name: &str, data: Arc<[u8]>) {
+        if !self.has_stream(name) {
+            self.streams.push(name.to_string());
+        }
+        self.overlay.insert(name.to_string(), data);
+    }
+
+    /// The package's compound file, opened again to be copied.
+    pub(crate) fn reopen_file(&self) -> Result<cfb::CompoundFile<Box<dyn Source>>> {
+        self.reopen("to write it")
     }
 
     /// The package's compound file, opened again (`why` goes into the error).
@@ -385,7 +497,7 @@ impl Package {
             .media()?
             .iter()
             .filter_map(|m| m.embedded_stream())
-            .map(encode_stream_name)
+            .map(|n| crate::streamname::encode(n, false))
             .collect();
         let mut input = self.reopen("to cache it")?;
         let write_err = |e: io::Error| Error::io(&self.path, e);
@@ -616,6 +728,7 @@ fn read_table<F: Read + Seek>(
                 },
                 primary_key: c.is_primary_key(),
                 nullable: c.is_nullable(),
+                localizable: c.is_localizable(),
             })
             .collect(),
         None => Vec::new(),
@@ -665,6 +778,20 @@ fn read_table<F: Read + Seek>(
     Ok(table)
 }
 
+/// The code page in the header of the string pool of the compound file `reader` holds.
+fn stored_codepage<F: Read + Seek>(reader: F) -> Option<i32> {
+    let mut file = cfb::CompoundFile::open(reader).ok()?;
+    let mut stream = file
+        .open_stream(format!(
+            "/{}",
+            crate::streamname::encode("_StringPool", true)
+        ))
+        .ok()?;
+    let mut header = [0u8; 4];
+    stream.read_exact(&mut header).ok()?;
+    i32::try_from(u32::from_le_bytes(header) & 0x7FFF_FFFF).ok()
+}
+
 /// Whether `err` is cfb's refusal of a FAT longer than the file.
 fn is_short_fat(err: &Error) -> bool {
     matches!(err, Error::PackageInvalid { reason, .. } if reason.contains("Malformed FAT"))
@@ -701,43 +828,6 @@ fn repair_short_fat(mut bytes: Vec<u8>) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// Encodes a stream name as Windows Installer stores it in the compound
-/// file: pairs of characters from `[0-9A-Za-z._]` packed into one code point
-/// in 0x3800–0x47FF, a single one into 0x4800–0x483F.
-///
-/// Hand-written because the msi crate keeps its encoder private and its own
-/// stream reader borrows the package mutably, which would tie every cabinet
-/// reader to one `&mut Package`.
-fn encode_stream_name(name: &str) -> String {
-    fn b64(c: char) -> Option<u32> {
-        match c {
-            '0'..='9' => Some(c as u32 - '0' as u32),
-            'A'..='Z' => Some(c as u32 - 'A' as u32 + 10),
-            'a'..='z' => Some(c as u32 - 'a' as u32 + 36),
-            '.' => Some(62),
-            '_' => Some(63),
-            _ => None,
-        }
-    }
-    let mut out = String::new();
-    let mut chars = name.chars().peekable();
-    while let Some(c1) = chars.next() {
-        match b64(c1) {
-            Some(v1) => {
-                if let Some(v2) = chars.peek().copied().and_then(b64) {
-                    chars.next();
-                    // 0x3800 + (v2 << 6) + v1 ≤ 0x47FF: always a valid char.
-                    out.extend(char::from_u32(0x3800 + (v2 << 6) + v1));
-                } else {
-                    out.extend(char::from_u32(0x4800 + v1));
-                }
-            }
-            None => out.push(c1),
-        }
-    }
-    out
-}
-
 /// The `msiinfo`-style short type of a column: `i2`, `i4`, `s72`, `s0`, `v0`.
 pub fn table_kind_name(kind: ColumnKind) -> String {
     match kind {
@@ -757,17 +847,5 @@ mod tests {
     fn package_and_stream_reader_cross_threads() {
         fn send_sync<T: Send + Sync>() {}
         send_sync::<Package>();
-    }
-
-    #[test]
-    fn stream_names_encode_like_msi() {
-        // "Binary.x" → pairs (B,i)(n,a)(r,y)(.,x)
-        let e = encode_stream_name("ab");
-        assert_eq!(e.chars().count(), 1);
-        assert_eq!(
-            encode_stream_name("a").chars().next(),
-            char::from_u32(0x4800 + 36)
-        );
-        assert_eq!(encode_stream_name("a-b").chars().nth(1), Some('-'));
     }
 }

@@ -7,10 +7,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use engine::UiLevel;
 
+mod diff;
 mod expr;
 mod info;
 mod install;
 mod msiexec;
+mod transform;
 mod uninstall;
 mod validate;
 
@@ -38,6 +40,10 @@ enum Command {
     Format(expr::FormatArgs),
     /// Validate a package: Windows Installer's ICE rules, without installing it.
     Validate(validate::ValidateArgs),
+    /// Make a transform from two packages, or apply one to a package.
+    Transform(transform::TransformArgs),
+    /// Show the table and stream differences between two packages.
+    Diff(diff::DiffArgs),
     /// Print the completion script for bash, zsh or fish on standard output.
     Completions(crate::docs::CompletionsArgs),
 }
@@ -63,6 +69,8 @@ pub fn main() -> ExitCode {
         Command::Condition(args) => expr::run_condition(args),
         Command::Format(args) => expr::run_format(args),
         Command::Validate(args) => validate::run(args),
+        Command::Transform(args) => transform::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Completions(args) => crate::docs::print_completions(command(), &args),
     };
     match result {

@@ -94,10 +94,10 @@ fn failure_prints_the_full_code_and_exits_modulo_256() {
     assert!(!root.exists(), "the failed install left its root behind");
 }
 
-/// A transform asked for and not applied would install something else than what was
-/// asked: the install does not happen (1624), and says why.
+/// A transform asked for that cannot be applied (here: missing) would install something
+/// else than what was asked: the install does not happen (1624), and says why.
 #[test]
-fn transforms_are_refused_with_1624() {
+fn a_transform_that_does_not_apply_ends_with_1624() {
     let t = Tmp::new();
     let root = t.path("root");
     let log = t.path("install.log");

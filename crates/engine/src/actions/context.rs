@@ -271,6 +271,14 @@ impl Context {
         }
     }
 
+    /// The transforms `product_code` was installed with (name, cached copy), in order.
+    pub(crate) fn kept_transforms(&self, product_code: &str) -> Result<Vec<(String, PathBuf)>> {
+        match &self.registry {
+            Some(registry) => registry.transforms(product_code),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// Every path a file of this install's plan ends at (installed or kept as it is).
     pub(crate) fn planned_targets(&self) -> std::collections::HashSet<PathBuf> {
         self.plan
@@ -344,6 +352,13 @@ impl Context {
             }
             return Err(e);
         }
+        // The transforms go with it, to be applied again for maintenance and removal.
+        let transforms = package
+            .applied_transforms()
+            .iter()
+            .map(|t| Ok((t.name().to_string(), t.to_bytes()?)))
+            .collect::<Result<Vec<_>>>()?;
+        registry.cache_transforms(&record.product_code, &transforms)?;
         Ok(registry.db_path())
     }
 

@@ -210,6 +210,12 @@ pub(crate) fn remove(
             properties.push((name.to_string(), v));
         }
     }
+    // The old product as it was installed: with its transforms.
+    let kept = s.ctx.kept_transforms(code)?;
+    if !kept.is_empty() {
+        let list: Vec<String> = kept.iter().map(|(_, p)| p.display().to_string()).collect();
+        properties.push(("TRANSFORMS".to_string(), format!("|{}", list.join(";"))));
+    }
     let request = InstallRequest {
         package: package.clone(),
         root: s.request.root.clone(),
@@ -220,7 +226,12 @@ pub(crate) fn remove(
         properties,
         custom_actions: s.request.custom_actions,
     };
-    let outcome = match Package::open(&package) {
+    let opened = Package::open(&package)
+        .map_err(Error::from)
+        .and_then(|mut pkg| {
+            crate::transforms::apply(&mut pkg, &request, &s.root, s.log).map(|()| pkg)
+        });
+    let outcome = match opened {
         Ok(pkg) => {
             let root = s.root.clone();
             match Session::nested(&request, &mut *s.ui, s.lock, root, pkg, &mut *s.log) {
@@ -240,7 +251,7 @@ pub(crate) fn remove(
                 Err(e) => Err(e),
             }
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     };
     match outcome {
         Ok(outcome) => {

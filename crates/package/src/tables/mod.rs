@@ -26,7 +26,7 @@ pub mod sequence;
 pub mod upgrade;
 
 /// One cell of a table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(untagged)]
 pub enum Value {
     /// A null cell (an empty string is stored as null too).
@@ -74,6 +74,22 @@ pub struct Column {
     pub primary_key: bool,
     /// May hold null.
     pub nullable: bool,
+    /// Localizable (an `l`/`L` string column in `msiinfo export`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub localizable: bool,
+}
+
+impl Column {
+    /// A column that is not localizable.
+    pub fn new(name: &str, kind: ColumnKind, primary_key: bool, nullable: bool) -> Column {
+        Column {
+            name: name.to_string(),
+            kind,
+            primary_key,
+            nullable,
+            localizable: false,
+        }
+    }
 }
 
 /// A table as stored in the package: its columns and all its rows.
@@ -242,18 +258,8 @@ mod tests {
         let table = Table {
             name: "T".into(),
             columns: vec![
-                Column {
-                    name: "K".into(),
-                    kind: ColumnKind::Str(72),
-                    primary_key: true,
-                    nullable: false,
-                },
-                Column {
-                    name: "N".into(),
-                    kind: ColumnKind::Int16,
-                    primary_key: false,
-                    nullable: true,
-                },
+                Column::new("K", ColumnKind::Str(72), true, false),
+                Column::new("N", ColumnKind::Int16, false, true),
             ],
             rows: vec![vec![Value::Str("a".into()), Value::Null]],
         };
