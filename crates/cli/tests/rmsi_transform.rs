@@ -281,6 +281,9 @@ fn properties(log: &Path, root: &Path) -> Vec<String> {
                 "OriginalDatabase ",
                 "MsiLogFileLocation ",
                 "TRANSFORMS ",
+                // The package's own code: a transform does not change the package it is
+                // applied to (its summary information stays the base's).
+                "PackageCode ",
                 "Time ",
                 "Date ",
             ]
