@@ -473,3 +473,60 @@ fn a_runit_service_holding_a_file_is_stopped_and_started_again() {
     assert_ne!(sv.main_pid("holder"), main);
     assert!(run(&["end", &key]).status.success());
 }
+
+/// A shutdown that stops one application and not another says which is which, on the
+/// terminal and in `--json`, and fails with ERROR_FAIL_SHUTDOWN.
+#[test]
+fn a_partial_shutdown_says_what_was_stopped_and_what_was_not() {
+    let mut ctx = Ctx::new();
+    let file = ctx.file.clone();
+    let root = ctx.root.clone();
+    let stubborn = ctx.spawn(
+        r#"trap "" TERM; exec 3<"$1"; exec sleep 30"#,
+        &[file.to_str().unwrap()],
+        &root,
+    );
+    let obedient = ctx.spawn(
+        r#"exec 3<"$1"; exec sleep 30"#,
+        &[file.to_str().unwrap()],
+        &root,
+    );
+    let key = ctx.start();
+    assert!(
+        ctx.run(&["register", &key, "--file", file.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let out = ctx.run(&["shutdown", &key, "--timeout", "1", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("rstmgr: ERROR_FAIL_SHUTDOWN (351): "),
+        "{}",
+        stderr(&out)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let pids = |field: &str| -> Vec<u64> {
+        report[field]
+            .as_array()
+            .unwrap_or_else(|| panic!("{field} in {report}"))
+            .iter()
+            .filter_map(|p| p["pid"].as_u64())
+            .collect()
+    };
+    assert_eq!(pids("stopped"), [u64::from(obedient.pid)], "{report}");
+    assert_eq!(pids("not_stopped"), [u64::from(stubborn.pid)], "{report}");
+    assert_eq!(report["error"]["code"], 351, "{report}");
+    assert_eq!(report["version"], 1, "{report}");
+    assert!(!obedient.is_alive() && stubborn.is_alive());
+
+    // On the terminal: both lists, each under its title.
+    let out = ctx.run(&["shutdown", &key, "--timeout", "0.5"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let stopped_at = text.find("Stopped:").unwrap_or_else(|| panic!("{text}"));
+    let not_at = text
+        .find("Not stopped:")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(stopped_at < not_at, "{text}");
+    assert!(text[not_at..].contains(&stubborn.pid.to_string()), "{text}");
+}

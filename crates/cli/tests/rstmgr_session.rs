@@ -118,7 +118,8 @@ fn assert_ok(out: &Output) {
 fn assert_rm_error(out: &Output, name: &str, code: u32) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
-    let prefix = format!("{name} ({code}): ");
+    // Every error starts with the program's name, then the Windows name and code.
+    let prefix = format!("rstmgr: {name} ({code}): ");
     assert!(
         stderr.lines().any(|l| l.starts_with(&prefix)),
         "expected {prefix:?} in stderr: {stderr}"
@@ -211,13 +212,24 @@ fn list_json_is_exactly_the_documented_object() {
         app_type: String,
         status: Vec<String>,
         restartable: bool,
-        session_id: u32,
+        // null for a process in no login session (Windows' INVALID_SESSION_ID).
+        session_id: Option<u32>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Registered {
+        files: Vec<String>,
+        processes: Vec<serde_json::Value>,
+        services: Vec<String>,
     }
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct List {
         processes: Vec<Proc>,
         reboot_reasons: Vec<String>,
+        registered: Registered,
+        version: u32,
     }
     let ctx = Ctx::new();
     let key = ctx.start();
@@ -249,7 +261,11 @@ fn list_json_is_exactly_the_documented_object() {
             .unwrap_or_else(|| panic!("{k} out of order in {raw}"));
         at += found + k.len();
     }
-    assert!(raw.ends_with("}],\"reboot_reasons\":[]}\n"), "{raw}");
+    let registered = format!(
+        "}}],\"reboot_reasons\":[],\"registered\":{{\"files\":[{}],\"processes\":[],\"services\":[]}},\"version\":1}}\n",
+        serde_json::to_string(file.to_str().unwrap()).unwrap()
+    );
+    assert!(raw.ends_with(&registered), "{raw}");
     let list: List = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list.processes.len(), 1);
     let p = &list.processes[0];
@@ -261,6 +277,8 @@ fn list_json_is_exactly_the_documented_object() {
     let start: u64 = after.split(' ').nth(19).unwrap().parse().unwrap();
     assert_eq!(p.start_time, start);
     assert!(list.reboot_reasons.is_empty());
+    assert_eq!(list.registered.files, [file.to_str().unwrap()]);
+    assert_eq!(list.version, 1);
 }
 
 #[test]
@@ -271,7 +289,7 @@ fn an_unknown_key_is_refused_and_a_missing_key_is_a_usage_error() {
     assert_rm_error(&out, "ERROR_INVALID_HANDLE", 6);
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim_end(),
-        "ERROR_INVALID_HANDLE (6): no session with this key"
+        "rstmgr: ERROR_INVALID_HANDLE (6): no session with this key"
     );
     assert_rm_error(
         &ctx.run(&[

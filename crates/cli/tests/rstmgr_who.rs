@@ -204,7 +204,7 @@ fn a_missing_path_is_error_file_not_found_with_exit_1() {
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
         format!(
-            "ERROR_FILE_NOT_FOUND (2): {}: no such file or directory\n",
+            "rstmgr: ERROR_FILE_NOT_FOUND (2): {}: no such file or directory\n",
             missing.display()
         )
     );

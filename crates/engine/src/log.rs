@@ -35,7 +35,7 @@ pub(crate) const MASK: &str = "**********";
 
 /// The verbose log of one install. Without a file every call is a no-op.
 pub(crate) struct Log {
-    out: Option<io::BufWriter<fs_err::File>>,
+    out: Option<io::BufWriter<std::fs::File>>,
     /// `PP:TT`, computed once.
     ids: String,
     hidden: BTreeSet<String>,
@@ -117,7 +117,10 @@ impl Log {
 
     /// Opens (creates or truncates; appends when `append`) the log file and writes the header.
     pub(crate) fn open(path: &Path, append: bool) -> io::Result<Log> {
-        let file = fs_err::OpenOptions::new()
+        // std, not fs_err: the caller's error (ERROR_INSTALL_LOG_FAILURE) names the file,
+        // and fs_err's would name it a second time.
+        #[allow(clippy::disallowed_methods)]
+        let file = std::fs::OpenOptions::new()
             .create(true)
             .write(true)
             .append(append)
@@ -308,6 +311,12 @@ fn ids() -> String {
     let pid = std::process::id();
     let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
     format!("{:02X}:{:02X}", pid & 0xFF, tid & 0xFF)
+}
+
+/// A duration in milliseconds with a tenth's precision, as `RMSI_LOG`'s timings show it
+/// (`12.3`): finer digits are noise from one run to the next.
+pub(crate) fn millis(d: std::time::Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1e3)
 }
 
 #[cfg(test)]

@@ -172,7 +172,7 @@ fn run_locked(
         .and_then(|p| crate::platform::check_template(p.summary()).map(|()| p))
     {
         Ok(mut p) => {
-            tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, "package opened");
+            tracing::debug!(ms = %crate::log::millis(started.elapsed()), "package opened");
             // Transforms change the tables before anything reads them (spec 7.3, step 3).
             match crate::transforms::apply(&mut p, request, &root, log) {
                 Ok(()) => p,
@@ -689,7 +689,7 @@ impl<'a, 'l> Session<'a, 'l> {
             let started = std::time::Instant::now();
             let db = self.ctx.record_product(&self.package)?;
             tracing::debug!(
-                ms = started.elapsed().as_secs_f64() * 1e3,
+                ms = %crate::log::millis(started.elapsed()),
                 "product registered"
             );
             self.log.engine(&format!(
@@ -909,7 +909,7 @@ impl sequence::Host for Session<'_, '_> {
         let result = self.run_action(action, which);
         tracing::debug!(
             action,
-            ms = started.elapsed().as_secs_f64() * 1e3,
+            ms = %crate::log::millis(started.elapsed()),
             result = result.log_value(),
             "action ended"
         );

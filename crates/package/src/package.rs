@@ -29,6 +29,30 @@ use crate::tables::{
     feature, file, folders, launch_condition, media, property, sequence, upgrade,
 };
 
+/// Why a file that is not a compound file is not a package, in words: an installer
+/// database is an OLE compound file, which starts with D0 CF 11 E0 A1 B1 1A E1; the file's
+/// own first bytes are shown as text when they are printable, else in hex.
+fn not_compound_reason(backing: &Backing) -> String {
+    let mut head = Vec::with_capacity(8);
+    if let Ok(reader) = backing.reader() {
+        let _ = reader.take(8).read_to_end(&mut head);
+    }
+    if head.is_empty() {
+        return "the file is empty".into();
+    }
+    let shown = if head.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        format!("\"{}\"", String::from_utf8_lossy(&head))
+    } else {
+        head.iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!(
+        "it starts with {shown}, where a package (an OLE compound file) starts with d0 cf 11 e0 a1 b1 1a e1"
+    )
+}
+
 /// Anything a compound file can be read from, shareable across threads.
 pub(crate) trait Source: Read + Seek + Send + Sync {}
 impl<T: Read + Seek + Send + Sync> Source for T {}
@@ -314,6 +338,11 @@ impl Package {
                         path: path.to_path_buf(),
                         source: err,
                     })
+                }
+                _ if err.to_string().contains("wrong magic number")
+                    || err.to_string().contains("is too small") =>
+                {
+                    Err(invalid(not_compound_reason(&backing)))
                 }
                 _ => Err(invalid(err.to_string())),
             },

@@ -354,7 +354,9 @@ pub struct ProcessInfo {
     /// for restart (the session fills this in — a scan alone reports false).
     pub restartable: bool,
     /// The login session (`/proc/PID/sessionid`); [`INVALID_SESSION_ID`] (4294967295) when
-    /// the process is in no login session or the file cannot be read.
+    /// the process is in no login session or the file cannot be read. On the wire the
+    /// sentinel is `null` (a number reads back too).
+    #[serde(with = "session_id_serde")]
     pub session_id: u32,
     /// The user the process runs as: the owner of `/proc/PID`, which is its effective uid
     /// (`u32::MAX` when unknown).
@@ -375,6 +377,26 @@ pub(crate) fn truncate_chars(mut s: String, max: usize) -> String {
         s.truncate(idx);
     }
     s
+}
+
+/// `session_id` on the wire: the number, or `null` for [`INVALID_SESSION_ID`], which is
+/// Windows' sentinel for "no session" and no session's id.
+mod session_id_serde {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::INVALID_SESSION_ID;
+
+    pub(super) fn serialize<S: Serializer>(id: &u32, s: S) -> Result<S::Ok, S::Error> {
+        if *id == INVALID_SESSION_ID {
+            s.serialize_none()
+        } else {
+            s.serialize_u32(*id)
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        Ok(Option::<u32>::deserialize(d)?.unwrap_or(INVALID_SESSION_ID))
+    }
 }
 
 #[cfg(test)]
@@ -481,7 +503,7 @@ mod tests {
         let json = serde_json::to_string(&info).unwrap();
         assert_eq!(
             json,
-            r#"{"pid":42,"start_time":1234,"app_name":"sleep","service":null,"app_type":"console","status":["running"],"restartable":false,"session_id":4294967295}"#
+            r#"{"pid":42,"start_time":1234,"app_name":"sleep","service":null,"app_type":"console","status":["running"],"restartable":false,"session_id":null}"#
         );
         let back: ProcessInfo = serde_json::from_str(&json).unwrap();
         assert_eq!(back.process, info.process);

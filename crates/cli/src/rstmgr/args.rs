@@ -56,7 +56,7 @@ pub(crate) struct ListArgs {
     pub(crate) json: bool,
 }
 
-/// `rstmgr shutdown KEY [--force] [--only-registered] [--timeout SECS]`.
+/// `rstmgr shutdown KEY [--force] [--only-registered] [--timeout SECS] [--json]`.
 #[derive(Debug, Args)]
 pub(crate) struct ShutdownArgs {
     #[command(flatten)]
@@ -70,6 +70,9 @@ pub(crate) struct ShutdownArgs {
     /// Seconds to wait for a graceful exit (default: $RSTMGR_SHUTDOWN_TIMEOUT, else 30).
     #[arg(long, value_name = "SECS")]
     pub(crate) timeout: Option<f64>,
+    /// Print one JSON object: the applications stopped and those not stopped.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// The one target of a filter: exactly one of `--file`, `--pid`, `--service`.

@@ -79,9 +79,43 @@ pub(crate) fn start(args: StartArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A file named on the command line, as `register` and `filter` take it: made absolute
+/// against the current folder (an empty name or one with a NUL byte is refused by the
+/// library), with a warning when nothing is there — it is still taken, as RmRegisterResources
+/// and RmAddFilter take a file that does not exist (yet).
+fn file_argument(path: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let abs = if path.is_absolute() || path.as_os_str().is_empty() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| {
+                UsageError(format!(
+                    "{}: not an absolute path, and the current folder is unknown ({e})",
+                    path.display()
+                ))
+            })?
+            .join(path)
+    };
+    if !abs.as_os_str().is_empty() && std::fs::symlink_metadata(&abs).is_err() {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "rstmgr: warning: {} does not exist; taken anyway",
+                output::printable_path(&abs)
+            );
+        }
+    }
+    Ok(abs)
+}
+
 pub(crate) fn register(args: RegisterArgs) -> anyhow::Result<ExitCode> {
+    let files = args
+        .files
+        .iter()
+        .map(|f| file_argument(f))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let mut resources = Resources {
-        files: args.files,
+        files,
         processes: Vec::with_capacity(args.pids.len()),
         services: args.services,
     };
@@ -104,7 +138,7 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
     };
     output::refused_registrations(&apps.refused_registrations);
     if args.json {
-        output::apps_json(&apps)?;
+        output::apps_json(&apps, &registered)?;
     } else {
         output::apps_table(&apps, &registered)?;
     }
@@ -136,15 +170,30 @@ pub(crate) fn shutdown(args: ShutdownArgs) -> anyhow::Result<ExitCode> {
         timeout: shutdown_timeout(args.timeout)?,
     };
     let mut bar = output::Progress::new("shutting down");
-    let report = match open(&args.key)? {
+    let session = open(&args.key)?;
+    let report = match &session {
         Opened::Primary(s) => s.shutdown(&opts, &mut |p| bar.set(p)),
         Opened::Secondary(s) => s.shutdown(&opts, &mut |p| bar.set(p)),
     };
     bar.finish();
-    let report = report?;
-    output::refused_registrations(&report.refused_registrations);
-    output::apps_after("shut down", &report.apps)?;
-    Ok(ExitCode::SUCCESS)
+    match report {
+        Ok(report) => {
+            output::refused_registrations(&report.refused_registrations);
+            output::shutdown_result(&report.apps, None, args.json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        // Some applications stopped and others did not: say which, then fail as
+        // RmShutdown does (ERROR_FAIL_SHUTDOWN). The session kept each one's status.
+        Err(err @ Error::FailShutdown(_)) => {
+            let apps = match &session {
+                Opened::Primary(s) => s.list()?,
+                Opened::Secondary(s) => s.list()?,
+            };
+            output::shutdown_result(&apps.apps, Some(&err), args.json)?;
+            Err(err.into())
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 pub(crate) fn restart(args: KeyArgs) -> anyhow::Result<ExitCode> {
@@ -163,7 +212,7 @@ pub(crate) fn restart(args: KeyArgs) -> anyhow::Result<ExitCode> {
 /// among the session's filters by pid alone.
 fn target(args: &TargetArgs) -> anyhow::Result<FilterTarget> {
     if let Some(path) = &args.file {
-        return Ok(FilterTarget::File(path.clone()));
+        return Ok(FilterTarget::File(file_argument(path)?));
     }
     if let Some(service) = &args.service {
         return Ok(FilterTarget::Service(service.clone()));

@@ -3,7 +3,7 @@
 //! Exit statuses (decided here, in one place):
 //! - 0: success;
 //! - 1: a Restart Manager error, printed on stderr as its Windows name and code with
-//!   a plain-language message, e.g. `ERROR_INVALID_HANDLE (6): no session with this key`
+//!   a plain-language message, e.g. `rstmgr: ERROR_INVALID_HANDLE (6): no session with this key`
 //!   (other failures are printed as `rstmgr: …`);
 //! - 2: a usage error (bad or missing arguments, no session key).
 //!
@@ -35,7 +35,7 @@ mod who;
 #[command(
     name = "rstmgr",
     version,
-    after_help = "Exit status: 0 success; 1 a Restart Manager error, printed as NAME (code): message; 2 a usage error.\n\
+    after_help = "Exit status: 0 success; 1 a Restart Manager error, printed as rstmgr: NAME (code): message; 2 a usage error.\n\
                   KEY: the session key, or - to read it from standard input; when left out, RSTMGR_KEY is used."
 )]
 struct Cli {
@@ -134,7 +134,7 @@ fn exit_for(err: &anyhow::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if let Some(usage) = err.downcast_ref::<UsageError>() {
-        eprintln!("error: {usage}");
+        eprintln!("rstmgr: {usage}");
         return ExitCode::from(2);
     }
     if let Some(rm) = err

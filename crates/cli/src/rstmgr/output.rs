@@ -2,10 +2,19 @@
 //! `--json` wire format, error lines and the progress bar.
 //!
 //! # `--json` wire format
-//! `rstmgr list KEY --json` prints one JSON object (issue 4's contract):
+//! The JSON outputs of both tools, with every field, are documented in one place:
+//! `crates/cli/JSON.md` (and checked by the `json_contract` tests).
+//!
+//! `rstmgr list KEY --json` prints one JSON object:
 //! `{"processes":[{"pid":..,"start_time":..,"app_name":"..","service":null|"..",
-//! "app_type":"..","status":[".."],"restartable":bool,"session_id":..}],
-//! "reboot_reasons":[".."]}`.
+//! "app_type":"..","status":[".."],"restartable":bool,"session_id":N|null}],
+//! "reboot_reasons":[".."],"registered":{"files":[".."],"processes":[{"pid":..,
+//! "start_time":..}],"services":[".."]},"version":1}` (`session_id` is `null` for a process in no
+//! login session, Windows' `INVALID_SESSION_ID`).
+//!
+//! `rstmgr shutdown KEY --json` prints `{"version":1,"stopped":[<process>],
+//! "not_stopped":[<process>],"error":null|{"code":351,"name":"ERROR_FAIL_SHUTDOWN",
+//! "message":".."}}`.
 //!
 //! `rstmgr filters KEY --json` prints one JSON object
 //! `{"filters":[{"action":"no_shutdown"|"no_restart","trigger":"file"|"process"|"service",
@@ -49,10 +58,13 @@ pub(crate) fn printable_path(path: &std::path::Path) -> String {
     printable(&path.to_string_lossy()).into_owned()
 }
 
-/// `NAME (code): message`, the form every Restart Manager error takes on stderr.
+/// `rstmgr: NAME (code): message`, the form every Restart Manager error takes on stderr.
 pub(crate) fn error_line(err: &Error) -> String {
-    format!("{} ({}): {err}", err.name(), err.code())
+    format!("rstmgr: {} ({}): {err}", err.name(), err.code())
 }
+
+/// The version of the JSON outputs' layout: raised when a field changes meaning or goes.
+pub(crate) const JSON_VERSION: u32 = 1;
 
 fn out() -> std::io::StdoutLock<'static> {
     std::io::stdout().lock()
@@ -74,10 +86,80 @@ pub(crate) fn key(key: &SessionKey) -> anyhow::Result<()> {
 }
 
 /// The affected-application list as one JSON object.
-pub(crate) fn apps_json(apps: &AffectedApps) -> anyhow::Result<()> {
+pub(crate) fn apps_json(apps: &AffectedApps, registered: &Resources) -> anyhow::Result<()> {
+    #[derive(serde::Serialize)]
+    // Issue 4's fields first, in their order; what came later after them.
+    struct List<'a> {
+        #[serde(flatten)]
+        apps: &'a AffectedApps,
+        registered: &'a Resources,
+        version: u32,
+    }
     let mut o = out();
-    serde_json::to_writer(&mut o, apps)?;
+    let list = List {
+        version: JSON_VERSION,
+        apps,
+        registered,
+    };
+    serde_json::to_writer(&mut o, &list)?;
     writeln!(o)?;
+    Ok(())
+}
+
+/// What a shutdown did: the applications it stopped and those it did not (with their
+/// status), as a table or one JSON object; `error` when it failed (ERROR_FAIL_SHUTDOWN).
+pub(crate) fn shutdown_result(
+    apps: &[ProcessInfo],
+    error: Option<&Error>,
+    json: bool,
+) -> anyhow::Result<()> {
+    use restart_manager::AppStatus;
+    let (stopped, not_stopped): (Vec<&ProcessInfo>, Vec<&ProcessInfo>) = apps
+        .iter()
+        .partition(|a| a.status.contains(AppStatus::STOPPED));
+    let mut o = out();
+    if json {
+        #[derive(serde::Serialize)]
+        struct ErrorJson {
+            code: u32,
+            name: &'static str,
+            message: String,
+        }
+        #[derive(serde::Serialize)]
+        struct Shutdown<'a> {
+            version: u32,
+            stopped: Vec<&'a ProcessInfo>,
+            not_stopped: Vec<&'a ProcessInfo>,
+            error: Option<ErrorJson>,
+        }
+        let report = Shutdown {
+            version: JSON_VERSION,
+            stopped,
+            not_stopped,
+            error: error.map(|e| ErrorJson {
+                code: e.code(),
+                name: e.name(),
+                message: e.to_string(),
+            }),
+        };
+        serde_json::to_writer(&mut o, &report)?;
+        writeln!(o)?;
+        return Ok(());
+    }
+    if stopped.is_empty() && not_stopped.is_empty() {
+        writeln!(o, "Nothing to do: no application was shut down.")?;
+        return Ok(());
+    }
+    for (title, list) in [("Stopped:", &stopped), ("Not stopped:", &not_stopped)] {
+        if list.is_empty() {
+            continue;
+        }
+        writeln!(o, "{title}")?;
+        let owned: Vec<ProcessInfo> = list.iter().map(|a| (*a).clone()).collect();
+        for l in apps_lines(&owned) {
+            writeln!(o, "  {l}")?;
+        }
+    }
     Ok(())
 }
 
