@@ -32,6 +32,26 @@ pub fn report_lost_apps(message: &str) {
     }
 }
 
+/// Prints a command-line error clap found in this project's voice: the program's name
+/// first (`rmsi: unrecognized subcommand 'x'`) instead of clap's `error:`, then clap's
+/// usage lines. Help and version requests print as clap prints them.
+#[allow(clippy::print_stderr)]
+pub(crate) fn print_clap_error(program: &str, err: &clap::Error) {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = err.print();
+        return;
+    }
+    let text = err.render().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    eprint!("{program}: {text}");
+}
+
 /// Diagnostics on stderr when `RMSI_LOG` holds a `tracing` filter (`debug`, `engine=debug`):
 /// for an install, the time each action and step took. Nothing is set up otherwise.
 pub(crate) fn init_tracing() {

@@ -78,7 +78,8 @@ struct Entry {
     app_type: String,
     status: Vec<String>,
     restartable: bool,
-    session_id: u32,
+    /// null for a process in no login session (Windows' INVALID_SESSION_ID).
+    session_id: Option<u32>,
     uid: u32,
     exe: Option<String>,
     uses: Vec<Use>,
@@ -134,9 +135,9 @@ fn json_lists_the_holder_with_the_contract_fields() {
     assert_eq!(e.status, vec!["running"]);
     assert!(!e.restartable);
     let session = std::fs::read_to_string(format!("/proc/{}/sessionid", holder.pid()))
-        .map(|s| s.trim().parse().unwrap())
+        .map(|s| s.trim().parse::<u32>().unwrap())
         .unwrap_or(u32::MAX);
-    assert_eq!(e.session_id, session);
+    assert_eq!(e.session_id, (session != u32::MAX).then_some(session));
     assert_eq!(
         e.uid,
         std::os::unix::fs::MetadataExt::uid(

@@ -108,12 +108,12 @@ fn parse_failure(err: clap::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let sub = std::env::args().nth(1).unwrap_or_default();
+    crate::print_clap_error("rmsi", &err);
     if sub == "install" || sub == "uninstall" || sub == "msiexec" {
-        let _ = err.print();
         eprintln!("rmsi: {INVALID_COMMAND_LINE} ERROR_INVALID_COMMAND_LINE: invalid command line");
         return ExitCode::from(engine::exit_status(INVALID_COMMAND_LINE));
     }
-    err.exit()
+    ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2))
 }
 
 /// Reports a bad command line found after clap (a property without `=`, bad quotes…): 1639.

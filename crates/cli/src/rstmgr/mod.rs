@@ -97,7 +97,13 @@ pub fn command() -> clap::Command {
 /// Runs `rstmgr` with the process's arguments and returns its exit status.
 pub fn main() -> ExitCode {
     crate::init_tracing();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            crate::print_clap_error("rstmgr", &err);
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+        }
+    };
     let result = match cli.command {
         Command::Start(args) => commands::start(args),
         Command::Register(args) => commands::register(args),
