@@ -19,7 +19,9 @@ pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
         .plan()
         .map(|p| p.duplicate_files.clone())
         .unwrap_or_default();
-    for d in plans.iter().filter(|d| d.install) {
+    // A duplicate whose path is its original's own is no copy: nothing to make, and
+    // nothing for RemoveDuplicateFiles to take away (the file is the original's).
+    for d in plans.iter().filter(|d| d.install && d.to != d.from) {
         if let Err(e) = duplicate(s, &d.original, &d.from, &d.to) {
             return s.fail(e);
         }
@@ -34,7 +36,7 @@ pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
         .plan()
         .map(|p| p.duplicate_files.clone())
         .unwrap_or_default();
-    for d in plans.iter().filter(|d| !d.install) {
+    for d in plans.iter().filter(|d| !d.install && d.to != d.from) {
         // A copy a major upgrade puts or keeps at this path is the new product's.
         if s.protected.contains(&d.to) {
             continue;

@@ -31,10 +31,12 @@ fn move_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
             None => vec![m.source_dir.clone()],
             Some(pattern) => super::remove_files::matching(s, &m.source_dir, pattern),
         };
-        let single = m.pattern.is_none();
+        // A SourceName with wildcards keeps every file's own name, whatever DestName says
+        // ("MoveFile table", Remarks); a single file takes DestName.
+        let single = m.pattern.as_deref().is_none_or(|p| !p.contains(['*', '?']));
         for from in sources {
             let name = match m.dest_name.as_deref() {
-                Some(n) if single || !n.contains(['*', '?']) => n.to_string(),
+                Some(n) if single && !n.contains(['*', '?']) => n.to_string(),
                 _ => match from.file_name() {
                     Some(n) => n.to_string_lossy().into_owned(),
                     None => continue,

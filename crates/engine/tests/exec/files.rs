@@ -18,8 +18,12 @@ fn ops_package(s: &Scratch) -> std::path::PathBuf {
             "INSERT INTO `RemoveFile` (`FileKey`, `Component_`, `FileName`, `DirProperty`, `InstallMode`) VALUES ('OldLogs', 'Payload', '*.log', 'INSTALLDIR', 1)",
             "CREATE TABLE `DuplicateFile` (`FileKey` CHAR(72) NOT NULL, `Component_` CHAR(72) NOT NULL, `File_` CHAR(72) NOT NULL, `DestName` CHAR(255), `DestFolder` CHAR(72) PRIMARY KEY `FileKey`)",
             "INSERT INTO `DuplicateFile` (`FileKey`, `Component_`, `File_`, `DestName`, `DestFolder`) VALUES ('Copy', 'Payload', 'Payload', 'payload-copy.txt', 'CopyDir')",
+            // A duplicate onto its original's own path: no copy is made.
+            "INSERT INTO `DuplicateFile` (`FileKey`, `Component_`, `File_`, `DestName`, `DestFolder`) VALUES ('Self', 'Payload', 'Payload', 'payload.txt', 'INSTALLDIR')",
             "CREATE TABLE `MoveFile` (`FileKey` CHAR(72) NOT NULL, `Component_` CHAR(72) NOT NULL, `SourceName` CHAR(255), `DestName` CHAR(255), `SourceFolder` CHAR(72), `DestFolder` CHAR(72) NOT NULL, `Options` SHORT NOT NULL PRIMARY KEY `FileKey`)",
             "INSERT INTO `MoveFile` (`FileKey`, `Component_`, `SourceName`, `DestName`, `SourceFolder`, `DestFolder`, `Options`) VALUES ('Move', 'Payload', 'move-me.txt', 'moved.txt', 'MOVESRC', 'CopyDir', 1)",
+            // A wildcard SourceName with a DestName: every file keeps its own name.
+            "INSERT INTO `MoveFile` (`FileKey`, `Component_`, `SourceName`, `DestName`, `SourceFolder`, `DestFolder`, `Options`) VALUES ('Wild', 'Payload', 'w*.dat', 'renamed.dat', 'MOVESRC', 'CopyDir', 0)",
             // wixl sequences these only when its own XML uses them.
             "INSERT INTO `InstallExecuteSequence` (`Action`, `Sequence`) VALUES ('CreateFolders', 3700)",
             "INSERT INTO `InstallExecuteSequence` (`Action`, `Sequence`) VALUES ('MoveFiles', 3800)",
@@ -38,6 +42,8 @@ fn prepare(s: &Scratch) -> String {
     let data = s.root().join("data");
     fs_err::create_dir_all(&data).expect("mkdir");
     fs_err::write(data.join("move-me.txt"), "moving").expect("write");
+    fs_err::write(data.join("w1.dat"), "one").expect("write");
+    fs_err::write(data.join("w2.dat"), "two").expect("write");
     format!("{}/", data.display())
 }
 
@@ -62,6 +68,19 @@ fn folders_removals_copies_and_moves() {
         Some("moving")
     );
     assert_eq!(read("opt/exec-test/keep.txt").as_deref(), Some("k"));
+    // Copied by a wildcard row with a DestName: their own names ("MoveFile table").
+    assert_eq!(read("opt/exec-test/copies/w1.dat").as_deref(), Some("one"));
+    assert_eq!(read("opt/exec-test/copies/w2.dat").as_deref(), Some("two"));
+    assert!(
+        read("opt/exec-test/copies/renamed.dat").is_none(),
+        "{:?}",
+        s.tree()
+    );
+    assert_eq!(
+        read("data/w1.dat").as_deref(),
+        Some("one"),
+        "copied, not moved"
+    );
     assert!(
         s.root().join("opt/exec-test/empty").is_dir(),
         "{:?}",
