@@ -52,8 +52,11 @@
 #![warn(missing_docs)]
 
 mod error;
+mod guid;
 pub mod msi;
 mod path;
+mod query;
+mod regfile;
 mod registry;
 mod sqlite;
 mod store;
@@ -61,7 +64,10 @@ mod value;
 pub mod wow64;
 
 pub use error::{Error, Result};
+pub use guid::{pack_guid, unpack_guid};
 pub use path::{MAX_KEY_NAME, Root, View, fold, same_name, split_key};
+pub use query::{QueryResult, QueryValue};
+pub use regfile::{LineEnding, REG_HEADER, export_reg, value_line};
 pub use registry::{DEFAULT_USER_SID, Location, NamedValue, Registry};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore, schema};
 pub use store::{HKEY_LOCAL_MACHINE, HKEY_USERS, Store};
