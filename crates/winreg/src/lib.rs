@@ -61,6 +61,7 @@ mod registry;
 mod sqlite;
 mod store;
 mod value;
+mod wine;
 pub mod wow64;
 
 pub use error::{Error, Result};
@@ -72,3 +73,4 @@ pub use registry::{DEFAULT_USER_SID, Location, NamedValue, Registry};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore, schema};
 pub use store::{HKEY_LOCAL_MACHINE, HKEY_USERS, Store};
 pub use value::{Value, kind, type_name};
+pub use wine::{WINE_HEADER, WineHive, WinePrefix, wine_value_lines};
