@@ -153,6 +153,26 @@ fn wine_prefix_round_trip() {
         &Value::Dword(32),
     )
     .unwrap();
+    // A 32-bit COM class is redirected, a 32-bit App Paths entry shared ("Registry Keys
+    // Affected by WOW64"), and Wine's 32-bit view agrees.
+    let clsid = "CLSID\\{7B1B0A2C-0000-4000-8000-000000000032}";
+    reg.set(
+        View::Wow32,
+        Root::ClassesRoot,
+        clsid,
+        None,
+        &Value::Sz("x86".into()),
+    )
+    .unwrap();
+    let app_paths = "Software\\Microsoft\\Windows\\CurrentVersion\\App Paths\\rmsi32.exe";
+    reg.set(
+        View::Wow32,
+        Root::LocalMachine,
+        app_paths,
+        None,
+        &Value::Sz("p".into()),
+    )
+    .unwrap();
     let ours = export_reg(&reg, &[(Root::LocalMachine, key)], LineEnding::Crlf).unwrap();
     let mut store = reg.into_store();
     store.save().unwrap();
@@ -174,6 +194,35 @@ fn wine_prefix_round_trip() {
     assert!(q.contains("(Default)    REG_SZ    Rmsi.Test"), "{q}");
     let q = reg_query(&prefix, "HKLM\\Software\\Wow6432Node\\Rmsi32");
     assert!(q.contains("bits    REG_DWORD    0x20"), "{q}");
+    let q32 = |key: &str| {
+        let out = Command::new("wine")
+            .args(["reg", "query", key, "/reg:32"])
+            .env("WINEPREFIX", &prefix)
+            .env("WINEDEBUG", "-all")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).replace('\r', ""),
+        )
+    };
+    let (found, q) = q32("HKLM\\Software\\Rmsi32");
+    assert!(found && q.contains("bits    REG_DWORD    0x20"), "{q}");
+    let (found, q) = q32(&format!("HKCR\\{clsid}"));
+    assert!(found && q.contains("REG_SZ    x86"), "{q}");
+    let (found, q) = q32(&format!("HKLM\\{app_paths}"));
+    assert!(found && q.contains("REG_SZ    p"), "{q}");
+    let native = Command::new("wine")
+        .args(["reg", "query", &format!("HKCR\\{clsid}")])
+        .env("WINEPREFIX", &prefix)
+        .env("WINEDEBUG", "-all")
+        .output()
+        .unwrap();
+    assert!(
+        !native.status.success(),
+        "the 32-bit class is not in the 64-bit view"
+    );
+    reg_query(&prefix, &format!("HKLM\\{app_paths}"));
 
     // Keys and values that Wine writes are read back.
     wine(
