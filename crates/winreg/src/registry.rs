@@ -34,7 +34,8 @@ pub enum Location {
 ///   `HKEY_LOCAL_MACHINE\Software\Classes` as "Merged View of HKEY_CLASSES_ROOT" and
 ///   "HKEY_CLASSES_ROOT Key" describe: a key present in the user's half is read from there
 ///   (values and all), otherwise from the machine's; subkeys are the union of both halves;
-///   writes go to the user's half when the key exists there, else to the machine's.
+///   values are written to the user's half when the key exists there, else to the
+///   machine's; keys are created in the machine's.
 /// * [`View::Wow32`] redirects as [`wow64`](crate::wow64) says.
 ///
 /// Key paths are relative to the root, backslash-separated; a value name of `None` or
@@ -108,10 +109,20 @@ impl<S: Store> Registry<S> {
         }
     }
 
-    /// The physical key writes to `key` go to (the same rule as reads: a write through
-    /// `HKEY_CLASSES_ROOT` lands in the user's half only when the key exists there).
+    /// The physical key a value written to `key` goes to (the read rule: through
+    /// `HKEY_CLASSES_ROOT`, the user's half when the key exists there, else the machine's).
     pub fn write_path(&self, view: View, root: Root, key: &str) -> Result<Vec<String>> {
         self.read_path(view, root, key)
+    }
+
+    /// The physical key a key created as `key` goes to: through `HKEY_CLASSES_ROOT`, always
+    /// the machine's half ("HKEY_CLASSES_ROOT Key": keys written under it are stored under
+    /// `HKEY_LOCAL_MACHINE\Software\Classes`).
+    pub fn create_path(&self, view: View, root: Root, key: &str) -> Result<Vec<String>> {
+        Ok(match self.locate(view, root, key)? {
+            Location::Key(p) => p,
+            Location::Merged { machine, .. } => machine,
+        })
     }
 
     /// Whether the key exists.
@@ -124,9 +135,9 @@ impl<S: Store> Registry<S> {
         })
     }
 
-    /// Creates the key (and its missing ancestors).
+    /// Creates the key (and its missing ancestors); see [`create_path`](Registry::create_path).
     pub fn create_key(&mut self, view: View, root: Root, key: &str) -> Result<()> {
-        let path = self.write_path(view, root, key)?;
+        let path = self.create_path(view, root, key)?;
         self.store.create_key(&path)
     }
 

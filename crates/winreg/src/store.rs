@@ -38,7 +38,36 @@ pub trait Store {
     fn values(&self, path: &[String]) -> Result<Vec<(String, Value)>>;
 }
 
+// A registry can borrow its store, or own one chosen at run time (`Box<dyn Store>`: SQLite
+// for a root, Wine's files for a prefix).
 impl<S: Store + ?Sized> Store for &mut S {
+    fn key(&self, path: &[String]) -> Result<Option<Vec<String>>> {
+        (**self).key(path)
+    }
+    fn create_key(&mut self, path: &[String]) -> Result<()> {
+        (**self).create_key(path)
+    }
+    fn delete_key(&mut self, path: &[String], recursive: bool) -> Result<bool> {
+        (**self).delete_key(path, recursive)
+    }
+    fn subkeys(&self, path: &[String]) -> Result<Vec<String>> {
+        (**self).subkeys(path)
+    }
+    fn value(&self, path: &[String], name: &str) -> Result<Option<(String, Value)>> {
+        (**self).value(path, name)
+    }
+    fn set_value(&mut self, path: &[String], name: &str, value: &Value) -> Result<()> {
+        (**self).set_value(path, name, value)
+    }
+    fn delete_value(&mut self, path: &[String], name: &str) -> Result<bool> {
+        (**self).delete_value(path, name)
+    }
+    fn values(&self, path: &[String]) -> Result<Vec<(String, Value)>> {
+        (**self).values(path)
+    }
+}
+
+impl<S: Store + ?Sized> Store for Box<S> {
     fn key(&self, path: &[String]) -> Result<Option<Vec<String>>> {
         (**self).key(path)
     }

@@ -296,6 +296,20 @@ fn classes_root_merges_user_over_machine() {
                 .unwrap(),
             Some(Value::Sz("machine".into()))
         );
+        // Keys created through HKCR go to the machine's half, even next to a user's key.
+        reg.create_key(n, Root::ClassesRoot, ".ppk\\ShellEx")
+            .unwrap();
+        assert!(
+            reg.key_exists(n, Root::LocalMachine, "Software\\Classes\\.ppk\\ShellEx")
+                .unwrap()
+        );
+        reg.delete_key(
+            n,
+            Root::LocalMachine,
+            "Software\\Classes\\.ppk\\ShellEx",
+            false,
+        )
+        .unwrap();
         // Subkeys: the union of both halves.
         reg.create_key(
             n,
@@ -568,4 +582,28 @@ fn remove_registry_rows_delete_at_install() {
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].name.as_deref(), Some("b"));
     });
+}
+
+#[test]
+fn a_store_chosen_at_run_time() {
+    let conn = Connection::open_in_memory().unwrap();
+    winreg::schema(&conn).unwrap();
+    let store: Box<dyn winreg::Store + '_> = Box::new(SqliteStore::new(&conn));
+    let mut reg = Registry::new(store, SID);
+    reg.set(
+        View::Native64,
+        Root::LocalMachine,
+        "Software\\X",
+        None,
+        &Value::Dword(1),
+    )
+    .unwrap();
+    // A second registry over the same connection sees the change.
+    let again = Registry::new(SqliteStore::new(&conn), SID);
+    assert_eq!(
+        again
+            .get(View::Native64, Root::LocalMachine, "Software\\X", None)
+            .unwrap(),
+        Some(Value::Dword(1))
+    );
 }
