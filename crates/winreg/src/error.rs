@@ -48,6 +48,10 @@ pub enum Error {
         /// What is wrong there.
         reason: String,
     },
+    /// A folder that is not a Wine prefix (no `system.reg` and `user.reg`: not created, or
+    /// never booted with `wineboot`).
+    #[error("{} is not a Wine prefix (no system.reg and user.reg)", .0.display())]
+    NotWinePrefix(PathBuf),
     /// A key outside the hives a Wine prefix keeps in its files.
     #[error("{0} is not kept in this Wine prefix's registry files")]
     NotInPrefix(String),

@@ -62,6 +62,8 @@ pub struct WineHive {
     path: PathBuf,
     /// The lines before the first key: the header, `;; All keys relative to`, `#arch=`.
     preamble: Vec<String>,
+    /// Whether the text ended with a line end (Wine's files do).
+    final_newline: bool,
     sections: Vec<Section>,
     /// Each section's folded path (names joined by `\`) → its index in `sections`. Sorted,
     /// so that the keys below a key are one range.
@@ -103,7 +105,11 @@ impl WineHive {
     /// Reads a registry file's text; `path` names it in errors and is where
     /// [`save`](WineHive::save) writes.
     pub fn parse(path: &Path, text: &str) -> Result<WineHive> {
-        let lines: Vec<&str> = text.lines().collect();
+        // Split on LF only: a CR stays in its line, so that it is written back as it was.
+        let mut lines: Vec<&str> = text.split('\n').collect();
+        if text.ends_with('\n') {
+            lines.pop();
+        }
         let syntax = |line: usize, reason: &str| Error::WineSyntax {
             path: path.to_path_buf(),
             line,
@@ -121,6 +127,7 @@ impl WineHive {
             sections: Vec::new(),
             index: BTreeMap::new(),
             changed: false,
+            final_newline: text.is_empty() || text.ends_with('\n'),
         };
         let mut i = 0;
         while i < lines.len() {
@@ -221,6 +228,9 @@ impl WineHive {
                 out.push('\n');
                 push_lines(&s.lines, &mut out);
             }
+        }
+        if !self.final_newline {
+            out.pop();
         }
         out
     }
@@ -794,6 +804,9 @@ impl WinePrefix {
     /// Reads the registry files of the prefix `dir`. A folder without `system.reg` and
     /// `user.reg` is not a (booted) Wine prefix and is refused.
     pub fn open(dir: &Path) -> Result<WinePrefix> {
+        if !dir.join("system.reg").is_file() || !dir.join("user.reg").is_file() {
+            return Err(Error::NotWinePrefix(dir.to_path_buf()));
+        }
         let system = WineHive::load(&dir.join("system.reg"))?;
         let user = WineHive::load(&dir.join("user.reg"))?;
         let userdef_path = dir.join("userdef.reg");
@@ -1090,6 +1103,68 @@ mod tests {
             reread.value(&p("Software\\Tést"), "c").unwrap().1,
             Value::Sz("new".into())
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever parses renders back unchanged, byte for byte.
+        #[test]
+        fn unchanged_text_renders_identically(
+            body in proptest::collection::vec("[\\[\\]\"@#;=,:\\\\a-z0-9() \\r\\t]{0,30}", 0..20),
+            end in proptest::bool::ANY,
+        ) {
+            let mut text = format!("{WINE_HEADER}\n{}", body.join("\n"));
+            if end {
+                text.push('\n');
+            }
+            if let Ok(hive) = WineHive::parse(Path::new("x.reg"), &text) {
+                proptest::prop_assert_eq!(hive.render(), text);
+            }
+        }
+
+        /// Any name and string survives Wine's escaping.
+        #[test]
+        fn values_round_trip_through_the_text(
+            key in "[^\\\\]{1,12}",
+            name in ".{0,12}",
+            data in ".{0,24}",
+            dword in proptest::num::u32::ANY,
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..90),
+        ) {
+            let mut hive = WineHive::parse(Path::new("x.reg"), SAMPLE).unwrap();
+            let k = vec!["Software".to_string(), key];
+            let values = [
+                Value::Sz(data.clone()),
+                Value::ExpandSz(data.clone()),
+                Value::Dword(dword),
+                Value::Binary(bytes.clone()),
+                Value::Other { kind: 0x99, data: bytes.clone() },
+            ];
+            for (i, v) in values.iter().enumerate() {
+                hive.set_value(&k, &format!("{name}{i}"), v);
+            }
+            let text = hive.render();
+            let back = WineHive::parse(Path::new("x.reg"), &text).unwrap();
+            for (i, v) in values.iter().enumerate() {
+                let got = back.value(&k, &format!("{name}{i}")).map(|(_, v)| v);
+                proptest::prop_assert_eq!(got.as_ref(), Some(v));
+            }
+            proptest::prop_assert_eq!(back.render().lines().count(), text.lines().count());
+        }
+    }
+
+    #[test]
+    fn a_folder_without_registry_files_is_no_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            WinePrefix::open(dir.path()),
+            Err(Error::NotWinePrefix(_))
+        ));
+        std::fs::write(dir.path().join("system.reg"), "not a registry\n").unwrap();
+        std::fs::write(dir.path().join("user.reg"), SAMPLE).unwrap();
+        assert!(matches!(
+            WinePrefix::open(dir.path()),
+            Err(Error::WineSyntax { line: 1, .. })
+        ));
     }
 
     #[test]
