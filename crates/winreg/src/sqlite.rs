@@ -57,7 +57,15 @@ CREATE TABLE IF NOT EXISTS winreg_values (
 /// A database written by a newer version is refused ([`Error::SchemaTooNew`]). Run it
 /// inside the caller's transaction to make the creation part of it.
 pub fn schema(conn: &Connection) -> Result<i64> {
-    conn.execute_batch(SCHEMA)?;
+    // An existing registry is only read, so that a read-only connection can check it.
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'winreg_schema')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        conn.execute_batch(SCHEMA)?;
+    }
     let found: Option<i64> = conn
         .query_row("SELECT MAX(version) FROM winreg_schema", [], |r| r.get(0))
         .optional()?

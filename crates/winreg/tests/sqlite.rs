@@ -129,7 +129,9 @@ fn committed_changes_survive_reopening() {
         drop(reg);
         tx.commit().unwrap();
     }
-    let conn = Connection::open(&db).unwrap();
+    // A read-only connection reads it (`rmsi reg query` needs no write access).
+    let conn =
+        Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     assert_eq!(winreg::schema(&conn).unwrap(), winreg::SCHEMA_VERSION);
     let reg = Registry::new(SqliteStore::new(&conn), SID);
     // HKEY_CURRENT_USER is the user's key under HKEY_USERS.
