@@ -238,11 +238,21 @@ impl WineHive {
     /// Writes the file (to a temporary file beside it, renamed into place, with the old
     /// file's permissions) when something changed.
     pub fn save(&mut self) -> Result<()> {
+        if let Some(text) = self.commit_text() {
+            write_atomic(&self.path, text.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// For a caller that writes the file itself (through its own journal, say): the text to
+    /// write when something changed, after which the hive counts as saved — what is
+    /// returned is what the next edit starts from. `None` when nothing changed.
+    pub fn commit_text(&mut self) -> Option<String> {
         if !self.changed {
-            return Ok(());
+            return None;
         }
         let secs = now();
-        write_atomic(&self.path, self.render_at(secs).as_bytes())?;
+        let text = self.render_at(secs);
         self.changed = false;
         // What was written is now what was read.
         for s in self.sections.iter_mut().filter(|s| s.dirty) {
@@ -257,7 +267,7 @@ impl WineHive {
                 }
             }
         }
-        Ok(())
+        Some(text)
     }
 
     fn reindex(&mut self) {
@@ -849,7 +859,9 @@ impl WinePrefix {
         &self.user
     }
 
-    /// Writes the files that changed.
+    /// Writes the files that changed, each atomically (one after the other: a caller that
+    /// needs both or neither writes [`commit_files`](WinePrefix::commit_files) through its
+    /// own journal).
     pub fn save(&mut self) -> Result<()> {
         self.system.save()?;
         self.user.save()?;
@@ -857,6 +869,30 @@ impl WinePrefix {
             u.save()?;
         }
         Ok(())
+    }
+
+    /// The files to write and their texts, for a caller that writes them itself; the
+    /// prefix then counts as saved. Empty when nothing changed.
+    pub fn commit_files(&mut self) -> Vec<(PathBuf, String)> {
+        let mut out = Vec::new();
+        let hives = [
+            Some(&mut self.system),
+            Some(&mut self.user),
+            self.userdef.as_mut(),
+        ];
+        for hive in hives.into_iter().flatten() {
+            if let Some(text) = hive.commit_text() {
+                out.push((hive.path.clone(), text));
+            }
+        }
+        out
+    }
+
+    /// Whether anything changed since the files were read or saved.
+    pub fn is_changed(&self) -> bool {
+        self.system.is_changed()
+            || self.user.is_changed()
+            || self.userdef.as_ref().is_some_and(WineHive::is_changed)
     }
 
     fn place(&self, path: &[String]) -> (Place, usize) {
@@ -1150,6 +1186,35 @@ mod tests {
             }
             proptest::prop_assert_eq!(back.render().lines().count(), text.lines().count());
         }
+    }
+
+    #[test]
+    fn commit_files_hands_over_the_changed_texts() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("system.reg"),
+            "WINE REGISTRY Version 2\n;; All keys relative to REGISTRY\\\\Machine\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("user.reg"), SAMPLE).unwrap();
+        let mut prefix = WinePrefix::open(dir.path()).unwrap();
+        assert_eq!(prefix.user_sid(), "S-1-5-21-0-0-0-1000");
+        assert!(prefix.commit_files().is_empty());
+        let path = p("HKEY_LOCAL_MACHINE\\Software\\X");
+        prefix.set_value(&path, "v", &Value::Dword(1)).unwrap();
+        assert!(prefix.is_changed());
+        let files = prefix.commit_files();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].0, dir.path().join("system.reg"));
+        assert!(files[0].1.contains("\n[Software\\\\X] "));
+        assert!(files[0].1.contains("\n\"v\"=dword:00000001\n"));
+        assert!(!prefix.is_changed());
+        // Nothing was written: the caller writes.
+        assert!(
+            !std::fs::read_to_string(dir.path().join("system.reg"))
+                .unwrap()
+                .contains("X")
+        );
     }
 
     #[test]
