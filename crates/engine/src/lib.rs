@@ -82,6 +82,7 @@ mod rm;
 mod sequence;
 mod session;
 mod uninstall;
+mod winstate;
 
 // --- re-exports: model ---
 pub use cost::{

@@ -337,8 +337,17 @@ impl Registry {
     /// Forgets a product and deletes its cached package (a copy in this registry's
     /// cache folder only: a path elsewhere is never deleted).
     pub fn unregister(&mut self, product_code: &str) -> Result<()> {
+        self.unregister_with(product_code, &[])
+    }
+
+    /// [`Registry::unregister`] with registry changes applied in the same transaction.
+    pub(crate) fn unregister_with(
+        &mut self,
+        product_code: &str,
+        changes: &[crate::winstate::RegChange],
+    ) -> Result<()> {
         let cached = self.product(product_code)?.and_then(|p| p.cached_package);
-        self.remove(product_code)?;
+        self.remove_with(product_code, changes)?;
         if let Some(path) = cached
             && path.parent() == Some(self.dir.join(CACHE_DIR).as_path())
             && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
@@ -353,6 +362,13 @@ impl Registry {
     /// the root as it was before. Returns whether the database was deleted.
     pub fn remove_if_empty(&mut self) -> Result<bool> {
         if self.conn.is_none() || !self.products()?.is_empty() {
+            return Ok(false);
+        }
+        // Registry values no product owns any more (a `+` key, a permanent component's
+        // value, a package without RegisterProduct) keep the database.
+        if let Some(conn) = &self.conn
+            && !crate::winstate::is_empty(conn).map_err(|e| self.sql_err(e))?
+        {
             return Ok(false);
         }
         let made: Vec<PathBuf> = match &self.conn {
@@ -458,6 +474,15 @@ impl Registry {
     /// one transaction; creates the state folder (0700) and the database
     /// (0600) if needed.
     pub fn record(&mut self, product: &ProductRecord) -> Result<()> {
+        self.record_with(product, &[])
+    }
+
+    /// [`Registry::record`] with registry changes applied in the same transaction.
+    pub(crate) fn record_with(
+        &mut self,
+        product: &ProductRecord,
+        changes: &[crate::winstate::RegChange],
+    ) -> Result<()> {
         self.ensure_db()?;
         let path = self.db_path();
         let err = |source| Error::Registry {
@@ -469,11 +494,64 @@ impl Registry {
         };
         let tx = conn.transaction().map_err(err)?;
         write_product(&tx, product).map_err(err)?;
+        if !changes.is_empty() {
+            crate::winstate::apply(&tx, changes)
+                .map_err(|e| crate::winstate::error("writing the product's keys", e))?;
+        }
         tx.commit().map_err(err)
+    }
+
+    /// Applies registry changes of an installation that records no product (a package
+    /// without RegisterProduct), in one transaction; creates the database if needed.
+    pub(crate) fn apply_changes(&mut self, changes: &[crate::winstate::RegChange]) -> Result<()> {
+        self.ensure_db()?;
+        let path = self.db_path();
+        let err = |source| Error::Registry {
+            path: path.clone(),
+            source,
+        };
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(Error::failure("product registry not open"));
+        };
+        let tx = conn.transaction().map_err(err)?;
+        crate::winstate::apply(&tx, changes)
+            .map_err(|e| crate::winstate::error("writing registry values", e))?;
+        tx.commit().map_err(err)
+    }
+
+    /// Runs `read` on the root's registry; `None` when the root has no registry yet.
+    pub(crate) fn read_winreg<T>(
+        &self,
+        read: impl FnOnce(&winreg::Registry<winreg::SqliteStore<'_>>) -> winreg::Result<T>,
+    ) -> Result<Option<T>> {
+        let Some(conn) = &self.conn else {
+            return Ok(None);
+        };
+        if !crate::winstate::has_tables(conn).map_err(|e| self.sql_err(e))? {
+            return Ok(None);
+        }
+        let reg = winreg::Registry::new(winreg::SqliteStore::new(conn), crate::winstate::USER_SID);
+        read(&reg)
+            .map(Some)
+            .map_err(|e| crate::winstate::error("reading", e))
+    }
+
+    /// The database connection, when the database exists (for the CLI's registry reads).
+    pub fn connection(&self) -> Option<&Connection> {
+        self.conn.as_ref()
     }
 
     /// Forgets a product (after it was removed), in one transaction.
     pub fn remove(&mut self, product_code: &str) -> Result<()> {
+        self.remove_with(product_code, &[])
+    }
+
+    /// [`Registry::remove`] with registry changes applied in the same transaction.
+    pub(crate) fn remove_with(
+        &mut self,
+        product_code: &str,
+        changes: &[crate::winstate::RegChange],
+    ) -> Result<()> {
         let path = self.db_path();
         let Some(conn) = self.conn.as_mut() else {
             return Ok(());
@@ -484,6 +562,10 @@ impl Registry {
         };
         let tx = conn.transaction().map_err(err)?;
         delete_product(&tx, product_code).map_err(err)?;
+        if !changes.is_empty() {
+            crate::winstate::apply(&tx, changes)
+                .map_err(|e| crate::winstate::error("removing the product's keys", e))?;
+        }
         tx.commit().map_err(err)
     }
 

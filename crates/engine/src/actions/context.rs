@@ -54,6 +54,8 @@ pub(crate) struct Context {
     /// their folders that still hold something: this product's now.
     adopted_files: std::collections::HashSet<PathBuf>,
     adopted_folders: Vec<PathBuf>,
+    /// Registry changes the actions decided, applied when the installation commits.
+    reg_changes: Vec<crate::winstate::RegChange>,
 }
 
 impl Context {
@@ -85,6 +87,7 @@ impl Context {
             created_folders: None,
             adopted_files: Default::default(),
             adopted_folders: Vec::new(),
+            reg_changes: Vec::new(),
         })
     }
 
@@ -140,6 +143,51 @@ impl Context {
     /// Formats a template.
     pub(crate) fn format(&self, text: &str) -> String {
         self.props.format(text)
+    }
+
+    /// Formats a Registry or IniFile table Value column (`[!file]` is the short path).
+    pub(crate) fn format_registry(&self, text: &str) -> String {
+        msi_expr::format_string_with(text, &self.props, msi_expr::FormatOptions::registry_value())
+    }
+
+    /// Whether the installation is per-machine (`ALLUSERS` set, after its resolution).
+    pub(crate) fn per_machine(&self) -> bool {
+        self.props
+            .get_str("ALLUSERS")
+            .is_some_and(|v| !v.is_empty())
+    }
+
+    /// Adds a registry change, applied when the installation commits.
+    pub(crate) fn push_reg(&mut self, change: crate::winstate::RegChange) {
+        self.reg_changes.push(change);
+    }
+
+    /// Whether an action decided registry changes.
+    pub(crate) fn has_registry_changes(&self) -> bool {
+        !self.reg_changes.is_empty()
+    }
+
+    /// Applies the registry changes of an installation that records no product.
+    pub(crate) fn apply_registry_changes(&mut self) -> Result<PathBuf> {
+        let changes = std::mem::take(&mut self.reg_changes);
+        let registry = self
+            .registry
+            .as_mut()
+            .ok_or_else(|| Error::failure("the product registry is not open"))?;
+        registry.apply_changes(&changes)?;
+        crate::winstate::crash_after_state_write();
+        Ok(registry.db_path())
+    }
+
+    /// Reads the root's registry; `None` when it has none yet.
+    pub(crate) fn read_registry<T>(
+        &self,
+        read: impl FnOnce(&winreg::Registry<winreg::SqliteStore<'_>>) -> winreg::Result<T>,
+    ) -> Result<Option<T>> {
+        match &self.registry {
+            Some(registry) => registry.read_winreg(read),
+            None => Ok(None),
+        }
     }
 
     /// Evaluates a condition.
@@ -338,12 +386,14 @@ impl Context {
             Ok(package.write_without_cabinets(out)?)
         })?;
         record.cached_package = Some(cached.clone());
-        if let Err(e) = registry.record(&record) {
+        let changes = std::mem::take(&mut self.reg_changes);
+        if let Err(e) = registry.record_with(&record, &changes) {
             if self.record.as_ref().and_then(|r| r.cached_package.as_ref()) != Some(&cached) {
                 let _ = std::fs::remove_file(&cached);
             }
             return Err(e);
         }
+        crate::winstate::crash_after_state_write();
         Ok(registry.db_path())
     }
 
@@ -427,7 +477,9 @@ impl Context {
             .registry
             .as_mut()
             .ok_or_else(|| Error::failure("the product registry is not open"))?;
-        registry.unregister(&code)?;
+        let changes = std::mem::take(&mut self.reg_changes);
+        registry.unregister_with(&code, &changes)?;
+        crate::winstate::crash_after_state_write();
         Ok(registry.db_path())
     }
 

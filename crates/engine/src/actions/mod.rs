@@ -13,6 +13,8 @@ mod folders;
 mod install_files;
 mod install_validate;
 mod move_files;
+mod reg_search;
+mod registry_values;
 mod remove_files;
 mod script;
 mod search;
@@ -54,7 +56,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "RemoveEnvironmentStrings",
     "RemoveIniValues",
     "RemoveODBC",
-    "RemoveRegistryValues",
     "RemoveShortcuts",
     "RMCCPSearch",
     "SelfRegModules",
@@ -73,7 +74,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "UnregisterTypeLibraries",
     "WriteEnvironmentStrings",
     "WriteIniValues",
-    "WriteRegistryValues",
 ];
 
 /// Runs what is left of the script and ends the transaction (InstallFinalize's work), for a
@@ -115,6 +115,8 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
             r
         }
         "InstallValidate" => install_validate::run(s),
+        "WriteRegistryValues" => registry_values::write(s),
+        "RemoveRegistryValues" => registry_values::remove(s),
         "InstallInitialize" => script::install_initialize(s),
         "ProcessComponents" => {
             set_source_dir(s);

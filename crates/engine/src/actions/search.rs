@@ -38,8 +38,9 @@ pub(crate) fn launch_conditions(s: &mut Session<'_, '_>) -> ActionResult {
     ActionResult::Success
 }
 
-/// AppSearch: file-system searches (DrLocator, Signature). Registry, .ini and component
-/// searches find nothing on this platform; the log says so for each.
+/// AppSearch: file-system searches (DrLocator, Signature) and registry searches
+/// (RegLocator, see `reg_search`). .ini and component searches find nothing on this
+/// platform; the log says so for each.
 pub(crate) fn app_search(s: &mut Session<'_, '_>) -> ActionResult {
     let (searches, signatures, locators, others) = match (
         s.package.app_search(),
@@ -75,8 +76,14 @@ pub(crate) fn app_search(s: &mut Session<'_, '_>) -> ActionResult {
                 break;
             }
         }
+        if found.is_none() && super::reg_search::has_locator(s, &search.signature) {
+            found = super::reg_search::find(s, &search.signature, sig);
+        }
         if found.is_none() {
-            for o in others.iter().filter(|o| o.signature == search.signature) {
+            for o in others
+                .iter()
+                .filter(|o| o.signature == search.signature && o.table != "RegLocator")
+            {
                 s.log.engine(&format!(
                     "AppSearch: {} search for signature {} finds nothing on this platform.",
                     o.table, search.signature

@@ -1,0 +1,306 @@
+//! The registry of a root as installs write it and read it (`tests/packages/registry.msi`
+//! and `registry-cleaner.msi`, see the README there): WriteRegistryValues writes every
+//! Value form of the Registry table in the view its component selects, per-machine or
+//! per-user as `ALLUSERS` says; AppSearch (RegLocator) reads it back; RemoveRegistry rows
+//! delete what they name; uninstall removes what each product wrote and the keys left
+//! empty, and keeps `+` keys.
+
+use std::path::{Path, PathBuf};
+
+use engine::{
+    InstallRequest, Layout, NoUi, UiLevel, UninstallRequest, UninstallTarget, install, uninstall,
+};
+use winreg::{Root, SqliteStore, Value, View};
+
+fn package(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/packages")
+        .join(name)
+}
+
+struct Root_ {
+    dir: tempfile::TempDir,
+    layout: Layout,
+}
+
+impl Root_ {
+    fn new(layout: Layout) -> Root_ {
+        Root_ {
+            dir: tempfile::tempdir().expect("temp dir"),
+            layout,
+        }
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
+    }
+
+    fn log(&self) -> PathBuf {
+        self.dir.path().join("log.txt")
+    }
+
+    fn props(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut v = vec![("MSIRESTARTMANAGERCONTROL".into(), "Disable".into())];
+        v.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        v
+    }
+
+    fn install(&self, name: &str, extra: &[(&str, &str)]) -> String {
+        let report = install(
+            &InstallRequest {
+                package: package(name),
+                root: self.root(),
+                layout: self.layout,
+                ui_level: UiLevel::None,
+                log: Some(self.log()),
+                log_append: false,
+                properties: Self::props(extra),
+                custom_actions: true,
+            },
+            &mut NoUi,
+        );
+        let log =
+            String::from_utf8_lossy(&std::fs::read(self.log()).unwrap_or_default()).into_owned();
+        assert_eq!(report.code(), 0, "{log}");
+        log
+    }
+
+    fn uninstall(&self, name: &str) {
+        self.uninstall_with(name, &[]);
+    }
+
+    fn uninstall_with(&self, name: &str, extra: &[(&str, &str)]) {
+        let report = uninstall(
+            &UninstallRequest {
+                target: UninstallTarget::Package(package(name)),
+                root: self.root(),
+                layout: self.layout,
+                ui_level: UiLevel::None,
+                log: Some(self.log()),
+                log_append: false,
+                properties: Self::props(extra),
+                custom_actions: true,
+            },
+            &mut NoUi,
+        );
+        let log = std::fs::read_to_string(self.log()).unwrap_or_default();
+        assert_eq!(report.code(), 0, "{log}");
+    }
+
+    fn db(&self) -> PathBuf {
+        self.layout.state_dir(&self.root()).join("products.db")
+    }
+
+    fn get(&self, view: View, root: Root, key: &str, name: Option<&str>) -> Option<Value> {
+        let conn = rusqlite::Connection::open(self.db()).expect("open the database");
+        let reg = winreg::Registry::new(SqliteStore::new(&conn), winreg::DEFAULT_USER_SID);
+        reg.get(view, root, key, name).expect("read")
+    }
+
+    fn exists(&self, view: View, root: Root, key: &str) -> bool {
+        let conn = rusqlite::Connection::open(self.db()).expect("open the database");
+        let reg = winreg::Registry::new(SqliteStore::new(&conn), winreg::DEFAULT_USER_SID);
+        reg.key_exists(view, root, key).expect("read")
+    }
+}
+
+fn dumped(log: &str, name: &str) -> Option<String> {
+    let prefix = format!("Property(S): {name} = ");
+    log.lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()).map(str::to_string))
+}
+
+const KEY: &str = r"Software\rmsi tests\registry";
+
+#[test]
+fn every_value_form_is_written_in_its_view_and_removed_with_its_product() {
+    let r = Root_::new(Layout::Windows);
+    r.install("registry.msi", &[]);
+    let dir = format!(
+        "{}/",
+        r.root().join("Program Files (x86)/rmsi-registry").display()
+    );
+    let w32 = |name: Option<&str>| r.get(View::Wow32, Root::LocalMachine, KEY, name);
+    assert_eq!(w32(Some("Str")), Some(Value::Sz(dir.clone())));
+    assert_eq!(w32(Some("Dword")), Some(Value::Dword(42)));
+    assert_eq!(
+        w32(Some("Expand")),
+        Some(Value::ExpandSz(format!("%PATH%;{dir}")))
+    );
+    assert_eq!(
+        w32(Some("Bin")),
+        Some(Value::Binary(vec![0x0a, 0x0b, 0x1c]))
+    );
+    assert_eq!(w32(None), Some(Value::Sz("default".into())));
+    assert_eq!(
+        w32(Some("Literal")),
+        Some(Value::Sz("#not a number".into()))
+    );
+    assert_eq!(
+        w32(Some("Multi")),
+        Some(Value::MultiSz(vec!["one".into(), "two".into()]))
+    );
+    // A 32-bit component's values are under Wow6432Node, seen from the 64-bit view…
+    assert_eq!(
+        r.get(
+            View::Native64,
+            Root::LocalMachine,
+            r"Software\Wow6432Node\rmsi tests\registry",
+            Some("Dword")
+        ),
+        Some(Value::Dword(42))
+    );
+    assert_eq!(
+        r.get(View::Native64, Root::LocalMachine, KEY, Some("Dword")),
+        None
+    );
+    // …a 64-bit component's in the 64-bit view only.
+    assert_eq!(
+        r.get(
+            View::Native64,
+            Root::LocalMachine,
+            r"Software\rmsi tests\registry64",
+            Some("Level")
+        ),
+        Some(Value::Dword(64))
+    );
+    assert!(!r.exists(
+        View::Wow32,
+        Root::LocalMachine,
+        r"Software\rmsi tests\registry64"
+    ));
+    // Root 0 per-machine: HKLM\Software\Classes, seen through HKCR (shared by both views).
+    assert_eq!(
+        r.get(View::Native64, Root::ClassesRoot, ".rmsitest", None),
+        Some(Value::Sz("RmsiTest.Document".into()))
+    );
+    // Root -1 per-machine is HKLM.
+    assert_eq!(
+        r.get(
+            View::Wow32,
+            Root::LocalMachine,
+            r"Software\rmsi tests\context",
+            Some("Where")
+        ),
+        Some(Value::Sz("ALLUSERS=1".into()))
+    );
+    assert!(r.exists(View::Wow32, Root::LocalMachine, r"Software\rmsi tests\kept"));
+    assert!(r.exists(
+        View::Wow32,
+        Root::LocalMachine,
+        r"Software\rmsi tests\tree\sub"
+    ));
+
+    r.uninstall("registry.msi");
+    assert!(!r.exists(View::Wow32, Root::LocalMachine, KEY));
+    assert!(!r.exists(
+        View::Native64,
+        Root::LocalMachine,
+        r"Software\rmsi tests\registry64"
+    ));
+    assert!(!r.exists(View::Native64, Root::ClassesRoot, ".rmsitest"));
+    assert!(!r.exists(View::Wow32, Root::LocalMachine, r"Software\rmsi tests\tree"));
+    // `+`: created on install, never removed.
+    assert!(r.exists(View::Wow32, Root::LocalMachine, r"Software\rmsi tests\kept"));
+}
+
+#[test]
+fn a_per_user_install_writes_root_minus_one_and_zero_under_the_user() {
+    let r = Root_::new(Layout::Fhs);
+    r.install("registry.msi", &[("ALLUSERS", "")]);
+    assert_eq!(
+        r.get(
+            View::Native64,
+            Root::CurrentUser,
+            r"Software\rmsi tests\context",
+            Some("Where")
+        ),
+        Some(Value::Sz("ALLUSERS=".into()))
+    );
+    assert_eq!(
+        r.get(
+            View::Native64,
+            Root::CurrentUser,
+            r"Software\Classes\.rmsitest",
+            None
+        ),
+        Some(Value::Sz("RmsiTest.Document".into()))
+    );
+    assert!(!r.exists(
+        View::Native64,
+        Root::LocalMachine,
+        r"Software\Classes\.rmsitest"
+    ));
+    // The fixed roots stay where they are.
+    assert_eq!(
+        r.get(View::Native64, Root::LocalMachine, KEY, Some("Dword")),
+        Some(Value::Dword(42))
+    );
+    r.uninstall_with("registry.msi", &[("ALLUSERS", "")]);
+    assert!(!r.exists(
+        View::Native64,
+        Root::CurrentUser,
+        r"Software\rmsi tests\context"
+    ));
+}
+
+#[test]
+fn app_search_reads_what_another_product_wrote_and_remove_registry_deletes_it() {
+    let r = Root_::new(Layout::Windows);
+    r.install("registry.msi", &[]);
+    let log = r.install("registry-cleaner.msi", &[]);
+    let dir = format!(
+        "{}/",
+        r.root().join("Program Files (x86)/rmsi-registry").display()
+    );
+    let prop = |n: &str| dumped(&log, n);
+    assert_eq!(prop("FOUNDSTR"), Some(dir.clone()));
+    assert_eq!(prop("FOUNDDWORD").as_deref(), Some("#42"));
+    assert_eq!(prop("FOUNDBIN").as_deref(), Some("#x0A0B1C"));
+    assert_eq!(prop("FOUNDEXPAND"), Some(format!("#%%PATH%;{dir}")));
+    assert_eq!(prop("FOUNDLITERAL").as_deref(), Some("##not a number"));
+    assert_eq!(prop("FOUNDDEFAULT").as_deref(), Some("default"));
+    assert_eq!(prop("FOUNDCLASS").as_deref(), Some("RmsiTest.Document"));
+    assert_eq!(prop("FOUNDMULTI").as_deref(), Some("\0one\0two\0"));
+    assert_eq!(prop("FOUNDDIR"), Some(dir.clone()));
+    assert_eq!(prop("FOUNDFILE"), Some(format!("{dir}app.txt")));
+    // The 64-bit flag reads the 64-bit view; without it, the 32-bit view has no such value.
+    assert_eq!(prop("FOUND64").as_deref(), Some("#64"));
+    assert_eq!(prop("NOT64"), None);
+    assert_eq!(prop("MISSING"), None);
+    // A value formatted from a raw DWORD is a DWORD again.
+    assert_eq!(
+        r.get(
+            View::Wow32,
+            Root::LocalMachine,
+            r"Software\rmsi tests\cleaner",
+            Some("Found")
+        ),
+        Some(Value::Dword(42))
+    );
+    // RemoveRegistry: a value, and a key with everything in it.
+    assert_eq!(
+        r.get(View::Wow32, Root::LocalMachine, KEY, Some("Literal")),
+        None
+    );
+    assert!(!r.exists(View::Wow32, Root::LocalMachine, r"Software\rmsi tests\tree"));
+    // Both products appended to one multi-string.
+    let shared = r"Software\rmsi tests\shared";
+    assert_eq!(
+        r.get(View::Wow32, Root::LocalMachine, shared, Some("List")),
+        Some(Value::MultiSz(vec!["mine".into(), "theirs".into()]))
+    );
+    // Removing one takes its own string out and leaves the other's.
+    r.uninstall("registry.msi");
+    assert_eq!(
+        r.get(View::Wow32, Root::LocalMachine, shared, Some("List")),
+        Some(Value::MultiSz(vec!["theirs".into()]))
+    );
+    r.uninstall("registry-cleaner.msi");
+    assert!(!r.exists(View::Wow32, Root::LocalMachine, shared));
+    assert!(!r.exists(
+        View::Wow32,
+        Root::LocalMachine,
+        r"Software\rmsi tests\cleaner"
+    ));
+}
