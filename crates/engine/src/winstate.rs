@@ -18,7 +18,6 @@ use crate::layout::Layout;
 pub(crate) const USER_SID: &str = winreg::DEFAULT_USER_SID;
 
 /// The SID of the per-machine context in `Installer\UserData` ("LocalSystem").
-#[expect(dead_code, reason = "the product registration uses it (next commit)")]
 pub(crate) const MACHINE_SID: &str = "S-1-5-18";
 
 /// One change to the registry, decided by an action, applied at commit.
@@ -58,7 +57,6 @@ pub(crate) enum RegChange {
         name: Option<String>,
     },
     /// A value the installer itself writes (product registration, SharedDLLs counts).
-    #[expect(dead_code, reason = "the product registration uses it (next commit)")]
     Set {
         /// The view.
         view: View,
@@ -72,7 +70,6 @@ pub(crate) enum RegChange {
         value: Value,
     },
     /// A value the installer itself deletes; the keys left empty go with it.
-    #[expect(dead_code, reason = "the product registration uses it (next commit)")]
     DeleteValue {
         /// The view.
         view: View,
@@ -83,9 +80,24 @@ pub(crate) enum RegChange {
         /// The value's name.
         name: Option<String>,
     },
+    /// A reference count (a SharedDLLs value) changed by `delta`: deleted when it reaches
+    /// zero; a missing count is created only when `create` says so.
+    Count {
+        /// The view.
+        view: View,
+        /// The predefined key.
+        root: Root,
+        /// The key below it.
+        key: String,
+        /// The value's name (the shared file's path).
+        name: String,
+        /// +1 or -1.
+        delta: i32,
+        /// Start a count that does not exist yet.
+        create: bool,
+    },
     /// A key the installer itself deletes with everything in it (a product's registration);
     /// the parents left empty go with it.
-    #[expect(dead_code, reason = "the product registration uses it (next commit)")]
     DeleteTree {
         /// The view.
         view: View,
@@ -112,10 +124,6 @@ pub(crate) fn component_view(layout: Layout, attributes: i32) -> View {
 /// The view the product's Uninstall entry lands in: the 32-bit one for an Intel package
 /// on the `windows` layout, as a 32-bit package's entry lands under `Wow6432Node` on
 /// 64-bit Windows.
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "the product registration uses it (next commit)")
-)]
 pub(crate) fn package_view(layout: Layout, template: &str) -> View {
     let platform = template.split(';').next().unwrap_or("");
     let is64 = platform
@@ -182,6 +190,32 @@ pub(crate) fn apply(conn: &rusqlite::Connection, changes: &[RegChange]) -> winre
                 reg.delete_value(*view, *root, key, name.as_deref())?;
                 reg.delete_empty_keys(*view, *root, key)?;
             }
+            RegChange::Count {
+                view,
+                root,
+                key,
+                name,
+                delta,
+                create,
+            } => {
+                let old = match reg.get(*view, *root, key, Some(name))? {
+                    Some(Value::Dword(n)) => Some(i64::from(n)),
+                    _ => None,
+                };
+                match (old, create) {
+                    (None, false) => {}
+                    (old, _) => {
+                        let new = old.unwrap_or(0) + i64::from(*delta);
+                        if new > 0 {
+                            let n = u32::try_from(new).unwrap_or(u32::MAX);
+                            reg.set(*view, *root, key, Some(name), &Value::Dword(n))?;
+                        } else if old.is_some() {
+                            reg.delete_value(*view, *root, key, Some(name))?;
+                            reg.delete_empty_keys(*view, *root, key)?;
+                        }
+                    }
+                }
+            }
             RegChange::DeleteTree { view, root, key } => {
                 reg.delete_key(*view, *root, key, true)?;
                 if let Some((parent, _)) = key.rsplit_once('\\') {
@@ -212,6 +246,30 @@ pub(crate) fn crash_after_state_write() {
         let _ =
             rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
     }
+}
+
+/// The context an installed product was registered in, as the `ALLUSERS` value that
+/// selects it (`"1"` per-machine, `""` per-user), from its `Installer\UserData` key; `None`
+/// when the registry does not say.
+pub(crate) fn installed_context(
+    registry: &crate::registry::Registry,
+    product_code: &str,
+) -> crate::error::Result<Option<&'static str>> {
+    let Ok(packed) = winreg::pack_guid(product_code) else {
+        return Ok(None);
+    };
+    let found = registry.read_winreg(|reg| {
+        for (sid, all_users) in [(MACHINE_SID, "1"), (USER_SID, "")] {
+            let key = format!(
+                r"Software\Microsoft\Windows\CurrentVersion\Installer\UserData\{sid}\Products\{packed}"
+            );
+            if reg.key_exists(View::Native64, Root::LocalMachine, &key)? {
+                return Ok(Some(all_users));
+            }
+        }
+        Ok(None)
+    })?;
+    Ok(found.flatten())
 }
 
 /// Whether `conn` holds the registry's tables (a database written before the registry
@@ -245,10 +303,6 @@ pub(crate) fn is_empty(conn: &rusqlite::Connection) -> rusqlite::Result<bool> {
 /// order), each written as five base-85 digits, least significant first.
 ///
 /// Hand-written: no crate encodes this Windows-private alphabet.
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "the product registration uses it (next commit)")
-)]
 pub(crate) fn base85_guid(guid: &str) -> Option<String> {
     const DIGITS: &[u8; 85] =
         b"!$%&'()*+,-.0123456789=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{}~";

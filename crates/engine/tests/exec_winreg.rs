@@ -236,7 +236,8 @@ fn a_per_user_install_writes_root_minus_one_and_zero_under_the_user() {
         r.get(View::Native64, Root::LocalMachine, KEY, Some("Dword")),
         Some(Value::Dword(42))
     );
-    r.uninstall_with("registry.msi", &[("ALLUSERS", "")]);
+    // The uninstall keeps the context the product was installed in.
+    r.uninstall("registry.msi");
     assert!(!r.exists(
         View::Native64,
         Root::CurrentUser,
@@ -303,4 +304,123 @@ fn app_search_reads_what_another_product_wrote_and_remove_registry_deletes_it() 
         Root::LocalMachine,
         r"Software\rmsi tests\cleaner"
     ));
+}
+
+const PRODUCT: &str = "{6B1D9A20-3C4E-4F50-8A61-7B8C9D0E1F20}";
+const PACKED: &str = "02A9D1B6E4C305F4A816B7C8D9E0F102";
+
+#[test]
+fn the_product_is_registered_where_windows_tools_look_and_unregistered_with_it() {
+    let r = Root_::new(Layout::Windows);
+    r.install("registry.msi", &[]);
+    // An Intel package's Add/Remove Programs entry is in the 32-bit view.
+    let arp = format!(r"Software\Microsoft\Windows\CurrentVersion\Uninstall\{PRODUCT}");
+    assert!(!r.exists(View::Native64, Root::LocalMachine, &arp));
+    let get = |name: &str| r.get(View::Wow32, Root::LocalMachine, &arp, Some(name));
+    let sz = |v: &str| Some(Value::Sz(v.to_string()));
+    assert_eq!(get("DisplayName"), sz("rmsi registry test"));
+    assert_eq!(get("DisplayVersion"), sz("1.2.3"));
+    assert_eq!(get("Publisher"), sz("rmsi tests"));
+    assert_eq!(get("Comments"), sz("a test package"));
+    assert_eq!(get("HelpLink"), sz("https://example.invalid/help"));
+    assert_eq!(get("Contact"), sz(""));
+    assert_eq!(get("InstallLocation"), sz(""));
+    // ARPNOMODIFY: the uninstall command removes (/X) and NoModify is set.
+    assert_eq!(
+        get("UninstallString"),
+        Some(Value::ExpandSz(format!("MsiExec.exe /X{PRODUCT}")))
+    );
+    assert_eq!(
+        get("ModifyPath"),
+        Some(Value::ExpandSz(format!("MsiExec.exe /I{PRODUCT}")))
+    );
+    assert_eq!(get("NoModify"), Some(Value::Dword(1)));
+    assert_eq!(get("NoRemove"), None);
+    assert_eq!(get("Version"), Some(Value::Dword(0x0102_0003)));
+    assert_eq!(get("VersionMajor"), Some(Value::Dword(1)));
+    assert_eq!(get("VersionMinor"), Some(Value::Dword(2)));
+    assert_eq!(get("Language"), Some(Value::Dword(1033)));
+    assert_eq!(get("WindowsInstaller"), Some(Value::Dword(1)));
+    assert_eq!(get("EstimatedSize"), Some(Value::Dword(1)));
+    match get("InstallDate") {
+        Some(Value::Sz(d)) => assert!(d.len() == 8 && d.chars().all(|c| c.is_ascii_digit()), "{d}"),
+        other => panic!("InstallDate {other:?}"),
+    }
+    let user_data = r"Software\Microsoft\Windows\CurrentVersion\Installer\UserData\S-1-5-18";
+    let props = format!(r"{user_data}\Products\{PACKED}\InstallProperties");
+    let local = r.get(
+        View::Native64,
+        Root::LocalMachine,
+        &props,
+        Some("LocalPackage"),
+    );
+    assert!(
+        matches!(&local, Some(Value::Sz(p)) if p.ends_with(&format!("{PRODUCT}.msi")) && Path::new(p).is_file()),
+        "{local:?}"
+    );
+    let products = format!(r"Software\Classes\Installer\Products\{PACKED}");
+    assert_eq!(
+        r.get(
+            View::Native64,
+            Root::LocalMachine,
+            &products,
+            Some("ProductName")
+        ),
+        sz("rmsi registry test")
+    );
+    assert_eq!(
+        r.get(
+            View::Native64,
+            Root::LocalMachine,
+            &products,
+            Some("Assignment")
+        ),
+        Some(Value::Dword(1))
+    );
+    // HKCR shows the per-machine Installer keys.
+    assert!(r.exists(
+        View::Native64,
+        Root::ClassesRoot,
+        &format!(r"Installer\Products\{PACKED}")
+    ));
+    assert_eq!(
+        r.get(
+            View::Native64,
+            Root::ClassesRoot,
+            &format!(r"Installer\Features\{PACKED}"),
+            Some("Main")
+        ),
+        sz("")
+    );
+    // Components: a client value per product, holding the key path (a registry key path for
+    // the 64-bit component: 20 + 02, HKLM).
+    let app = winreg::pack_guid("{6B1D9A20-3C4E-4F50-8A61-7B8C9D0E1F30}").unwrap();
+    let reg64 = winreg::pack_guid("{6B1D9A20-3C4E-4F50-8A61-7B8C9D0E1F31}").unwrap();
+    let file = r.root().join("Program Files (x86)/rmsi-registry/app.txt");
+    assert_eq!(
+        r.get(
+            View::Native64,
+            Root::LocalMachine,
+            &format!(r"{user_data}\Components\{app}"),
+            Some(PACKED)
+        ),
+        sz(&file.display().to_string())
+    );
+    assert_eq!(
+        r.get(
+            View::Native64,
+            Root::LocalMachine,
+            &format!(r"{user_data}\Components\{reg64}"),
+            Some(PACKED)
+        ),
+        sz(r"22:\Software\rmsi tests\registry64\Level")
+    );
+    // A second run is a maintenance run that keeps all of it.
+    r.install("registry.msi", &[]);
+    assert_eq!(get("DisplayName"), sz("rmsi registry test"));
+    r.uninstall("registry.msi");
+    assert!(!r.exists(View::Wow32, Root::LocalMachine, &arp));
+    assert!(!r.exists(View::Native64, Root::LocalMachine, &products));
+    assert!(!r.exists(View::Native64, Root::LocalMachine, user_data));
+    assert!(!r.exists(View::Native64, Root::ClassesRoot, "Installer"));
 }

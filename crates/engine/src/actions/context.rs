@@ -56,6 +56,12 @@ pub(crate) struct Context {
     adopted_folders: Vec<PathBuf>,
     /// Registry changes the actions decided, applied when the installation commits.
     reg_changes: Vec<crate::winstate::RegChange>,
+    /// The root's layout.
+    layout: crate::layout::Layout,
+    /// The package's Template summary property (its platform selects the ARP view).
+    template: String,
+    /// The registration actions that ran (ProcessComponents, RegisterProduct…).
+    ran: std::collections::BTreeSet<&'static str>,
 }
 
 impl Context {
@@ -88,6 +94,9 @@ impl Context {
             adopted_files: Default::default(),
             adopted_folders: Vec::new(),
             reg_changes: Vec::new(),
+            layout: _request.layout,
+            template: package.summary().template.clone(),
+            ran: Default::default(),
         })
     }
 
@@ -106,6 +115,14 @@ impl Context {
         if let Some(code) = package.property("ProductCode") {
             let record = registry.product(&code)?;
             opts.installed = record.is_some();
+            // A maintenance run keeps the context the product was installed in.
+            if record.is_some()
+                && !request.properties.iter().any(|(n, _)| n == "ALLUSERS")
+                && let Some(all_users) = crate::winstate::installed_context(&registry, &code)?
+            {
+                opts.command_line
+                    .push(("ALLUSERS".into(), all_users.into()));
+            }
             self.installed = record.as_ref().map(ProductRecord::installed_state);
             self.record = record;
         }
@@ -143,6 +160,26 @@ impl Context {
     /// Formats a template.
     pub(crate) fn format(&self, text: &str) -> String {
         self.props.format(text)
+    }
+
+    /// The root's layout.
+    pub(crate) fn layout(&self) -> crate::layout::Layout {
+        self.layout
+    }
+
+    /// The target root.
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The package's Template summary property.
+    pub(crate) fn template(&self) -> &str {
+        &self.template
+    }
+
+    /// Notes that a registration action ran (its keys are written at commit).
+    pub(crate) fn note_ran(&mut self, action: &'static str) {
+        self.ran.insert(action);
     }
 
     /// Formats a Registry or IniFile table Value column (`[!file]` is the short path).
@@ -386,7 +423,23 @@ impl Context {
             Ok(package.write_without_cabinets(out)?)
         })?;
         record.cached_package = Some(cached.clone());
-        let changes = std::mem::take(&mut self.reg_changes);
+        let mut changes = std::mem::take(&mut self.reg_changes);
+        changes.extend(crate::actions::register::registration(
+            self,
+            package,
+            &record,
+            self.record.as_ref(),
+            &self.ran,
+        ));
+        changes.extend(crate::actions::register::shared_dll_counts(
+            self,
+            Some(&record),
+            self.record.as_ref(),
+        ));
+        let registry = self
+            .registry
+            .as_mut()
+            .ok_or_else(|| Error::failure("the product registry is not open"))?;
         if let Err(e) = registry.record_with(&record, &changes) {
             if self.record.as_ref().and_then(|r| r.cached_package.as_ref()) != Some(&cached) {
                 let _ = std::fs::remove_file(&cached);
@@ -473,11 +526,19 @@ impl Context {
     /// cached package.
     pub(crate) fn unregister_product(&mut self) -> Result<PathBuf> {
         let code = self.property("ProductCode").unwrap_or_default();
+        let mut changes = std::mem::take(&mut self.reg_changes);
+        if let Some(record) = &self.record {
+            changes.extend(crate::actions::register::unregistration(self, record));
+            changes.extend(crate::actions::register::shared_dll_counts(
+                self,
+                None,
+                Some(record),
+            ));
+        }
         let registry = self
             .registry
             .as_mut()
             .ok_or_else(|| Error::failure("the product registry is not open"))?;
-        let changes = std::mem::take(&mut self.reg_changes);
         registry.unregister_with(&code, &changes)?;
         crate::winstate::crash_after_state_write();
         Ok(registry.db_path())

@@ -1,10 +1,10 @@
 //! The standard actions (spec 2.5), one module per action or family, and the dispatcher
 //! that maps a sequence row's name to one of them.
 //!
-//! Actions that only mean something on Windows (the registry, COM, services, shortcuts,
-//! fonts, ODBC, .ini files, environment strings, assemblies, the Add/Remove Programs
-//! entries) are logged as skipped on this platform and end with `Return value 0` ("action
-//! not executed"): they are never silently claimed as done.
+//! The registry is the root's own (`registry_values`, `reg_search`, `register`). Actions
+//! that only mean something on Windows (COM, services, shortcuts, fonts, ODBC, .ini files,
+//! environment strings, assemblies) are logged as skipped on this platform and end with
+//! `Return value 0` ("action not executed"): they are never silently claimed as done.
 
 mod context;
 pub(crate) mod custom;
@@ -14,6 +14,7 @@ mod install_files;
 mod install_validate;
 mod move_files;
 mod reg_search;
+pub(crate) mod register;
 mod registry_values;
 mod remove_files;
 mod script;
@@ -43,8 +44,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "MsiUnpublishAssemblies",
     "PatchFiles",
     "PublishComponents",
-    "PublishFeatures",
-    "PublishProduct",
     "RegisterClassInfo",
     "RegisterComPlus",
     "RegisterExtensionInfo",
@@ -52,7 +51,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "RegisterMIMEInfo",
     "RegisterProgIdInfo",
     "RegisterTypeLibraries",
-    "RegisterUser",
     "RemoveEnvironmentStrings",
     "RemoveIniValues",
     "RemoveODBC",
@@ -64,7 +62,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "StartServices",
     "StopServices",
     "UnpublishComponents",
-    "UnpublishFeatures",
     "UnregisterClassInfo",
     "UnregisterComPlus",
     "UnregisterExtensionInfo",
@@ -119,6 +116,7 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         "RemoveRegistryValues" => registry_values::remove(s),
         "InstallInitialize" => script::install_initialize(s),
         "ProcessComponents" => {
+            s.ctx.note_ran("ProcessComponents");
             set_source_dir(s);
             process_components(s)
         }
@@ -142,6 +140,19 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
             // Recorded in the root's product registry once the install succeeded (a failed
             // install leaves no state behind).
             s.register_product = true;
+            s.ctx.note_ran("RegisterProduct");
+            ActionResult::Success
+        }
+        // Their keys are written with the product's record when the installation commits
+        // (`register`).
+        // The product's keys go with it when the installation commits (`register`).
+        "UnpublishFeatures" => ActionResult::Success,
+        "PublishProduct" | "PublishFeatures" | "RegisterUser" => {
+            s.ctx.note_ran(match name {
+                "PublishProduct" => "PublishProduct",
+                "PublishFeatures" => "PublishFeatures",
+                _ => "RegisterUser",
+            });
             ActionResult::Success
         }
         "ScheduleReboot" => {
