@@ -206,6 +206,44 @@ impl ProductRecord {
         }
     }
 
+    /// Keeps what `earlier` (the product's record before this run) says of the components
+    /// this run left as they were (costing plans no file of a component whose action is
+    /// none): their files and key paths. Without it a second install of a product emptied
+    /// its record, and its uninstall then removed nothing.
+    pub fn carry_over(&mut self, earlier: &ProductRecord, plan: &CostPlan) {
+        let unchanged: HashSet<&str> = plan
+            .components
+            .iter()
+            .filter(|c| c.action == InstallState::Unknown)
+            .map(|c| c.component.as_str())
+            .collect();
+        let have: HashSet<PathBuf> = self.files.iter().map(|(_, p)| p.clone()).collect();
+        let kept: HashSet<String> = self
+            .components
+            .iter()
+            .map(|c| c.component.clone())
+            .collect();
+        for (component, path) in &earlier.files {
+            if unchanged.contains(component.as_str())
+                && kept.contains(component)
+                && !have.contains(path)
+            {
+                self.files.push((component.clone(), path.clone()));
+            }
+        }
+        for c in &mut self.components {
+            if c.key_path.is_none()
+                && unchanged.contains(c.component.as_str())
+                && let Some(old) = earlier
+                    .components
+                    .iter()
+                    .find(|o| o.component == c.component)
+            {
+                c.key_path = old.key_path.clone();
+            }
+        }
+    }
+
     /// The installed state for costing a maintenance or removal run.
     pub fn installed_state(&self) -> InstalledState {
         InstalledState {

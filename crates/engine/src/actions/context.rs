@@ -397,9 +397,13 @@ impl Context {
             .flat_map(|r| r.files.iter().map(|(_, p)| p.as_path()))
             .collect();
         let adopted = &self.adopted_files;
+        let shared = self.shared_files()?;
         let mut record = ProductRecord::from_plan(&self.props, plan, package_path, &|p| {
-            earlier.contains(p) || adopted.contains(p)
+            earlier.contains(p) || adopted.contains(p) || shared.contains(p)
         });
+        if let Some(earlier) = &self.record {
+            record.carry_over(earlier, plan);
+        }
         // Folders this run created, and those earlier runs of the product created (a
         // maintenance run does not create them again), go when the product goes.
         let mut folders: Vec<PathBuf> = self
@@ -448,6 +452,81 @@ impl Context {
         }
         crate::winstate::crash_after_state_write();
         Ok(registry.db_path())
+    }
+
+    /// The paths other products recorded for components that share a ComponentId with this
+    /// plan's: this product is a client of them too (a file it found in place is its own as
+    /// much as theirs).
+    fn shared_files(&self) -> Result<std::collections::HashSet<PathBuf>> {
+        let mut out = std::collections::HashSet::new();
+        let (Some(registry), Some(plan)) = (&self.registry, &self.plan) else {
+            return Ok(out);
+        };
+        let ids: std::collections::HashSet<String> = plan
+            .components
+            .iter()
+            .filter_map(|c| c.component_id.as_deref())
+            .map(str::to_ascii_uppercase)
+            .collect();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let me = self.property("ProductCode").unwrap_or_default();
+        for p in registry.products()? {
+            if p.product_code.eq_ignore_ascii_case(&me) {
+                continue;
+            }
+            for c in &p.components {
+                if c.component_id
+                    .as_deref()
+                    .is_some_and(|id| ids.contains(&id.to_ascii_uppercase()))
+                {
+                    out.extend(
+                        p.files
+                            .iter()
+                            .filter(|(component, _)| *component == c.component)
+                            .map(|(_, path)| path.clone()),
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The components whose resources a removal leaves in place ("Component table",
+    /// Attributes and ComponentId; "Sharing Components Between Products"): Permanent ones,
+    /// those without a ComponentId (never registered, so never known to be unused), and
+    /// those another installed product is still a client of (the same ComponentId).
+    pub(crate) fn components_kept_on_removal(&self) -> Result<std::collections::HashSet<String>> {
+        let mut out = std::collections::HashSet::new();
+        let Some(plan) = &self.plan else {
+            return Ok(out);
+        };
+        let me = self.property("ProductCode").unwrap_or_default();
+        let mut others: std::collections::HashSet<String> = Default::default();
+        if let Some(registry) = &self.registry {
+            for p in registry.products()? {
+                if !p.product_code.eq_ignore_ascii_case(&me) {
+                    others.extend(
+                        p.components
+                            .iter()
+                            .filter_map(|c| c.component_id.as_deref())
+                            .map(str::to_ascii_uppercase),
+                    );
+                }
+            }
+        }
+        for c in &plan.components {
+            let permanent = c.attributes & crate::tables::component::ATTR_PERMANENT != 0;
+            let shared = c
+                .component_id
+                .as_deref()
+                .is_some_and(|id| others.contains(&id.to_ascii_uppercase()));
+            if permanent || c.component_id.is_none() || shared {
+                out.insert(c.component.clone());
+            }
+        }
+        Ok(out)
     }
 
     /// Whether this run removes the product entirely: it was installed and no feature or

@@ -9,8 +9,9 @@
 //!
 //! * WriteRegistryValues: the Registry rows of the components being installed (locally or
 //!   to run from source).
-//! * RemoveRegistryValues: the Registry rows of the components being removed (their
-//!   values deleted, `-` and `*` keys deleted with everything in them, `+` keys left, keys
+//! * RemoveRegistryValues: the Registry rows of the components being removed — unless
+//!   another product still uses the component, or it is Permanent or has no ComponentId —
+//!   (their values deleted, `-` and `*` keys deleted with everything in them, `+` keys left, keys
 //!   left empty deleted), then the RemoveRegistry rows of the components being installed.
 //!
 //! Root `-1` is `HKEY_LOCAL_MACHINE` per-machine (`ALLUSERS` set) and
@@ -162,11 +163,17 @@ pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
     let comps = components(s);
     let per_machine = s.ctx.per_machine();
     let layout = s.request.layout;
+    // A component another product still uses, a Permanent one or one without a
+    // ComponentId keeps its values, as it keeps its files.
+    let kept = match s.ctx.components_kept_on_removal() {
+        Ok(k) => k,
+        Err(e) => return s.fail(e),
+    };
     for row in written {
         let Some(&(installed, action, attributes)) = comps.get(&row.component) else {
             continue;
         };
-        if !removing(installed, action) {
+        if !removing(installed, action) || kept.contains(&row.component) {
             continue;
         }
         let resolved = match resolve_root(row.root, per_machine, RootTable::Registry) {

@@ -83,7 +83,19 @@ expect "$here/registry-cleaner.msi" RegLocator 'S64	2	Software\rmsi tests\regist
 expect "$here/registry-cleaner.msi" RemoveRegistry 'RmTree	2	Software\rmsi tests\tree	-	Cleaner'
 expect "$here/registry-cleaner.msi" Signature 'SFile	app.txt'
 
-for msi in registry registry-cleaner; do
+# --- shared-a.msi, shared-b.msi: one component (Shared) in both; attributes wixl cannot write ---
+for x in a b; do
+    build "shared-$x.wxs" "$here/shared-$x.msi"
+    sql "$here/shared-$x.msi" "UPDATE \`Component\` SET \`Attributes\` = 8 WHERE \`Component\` = 'Shared'"
+    expect "$here/shared-$x.msi" Component 'Shared	{6B1D9A20-3C4E-4F50-8A61-7B8C9D0E1F80}	SHAREDDIR	8'
+done
+sql "$here/shared-a.msi" \
+    "UPDATE \`Component\` SET \`Attributes\` = 16 WHERE \`Component\` = 'Permanent'" \
+    "UPDATE \`Component\` SET \`ComponentId\` = '' WHERE \`Component\` = 'Unmanaged'"
+expect "$here/shared-a.msi" Component 'Permanent	{6B1D9A20-3C4E-4F50-8A61-7B8C9D0E1F90}	SHAREDDIR	16'
+expect "$here/shared-a.msi" Component 'Unmanaged		SHAREDDIR	0'
+
+for msi in registry registry-cleaner shared-a shared-b; do
     msiinfo export "$here/$msi.msi" InstallExecuteSequence >/dev/null
     printf '%-40s %8d bytes\n' "$msi.msi" "$(wc -c <"$here/$msi.msi")"
 done
