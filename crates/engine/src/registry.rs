@@ -533,7 +533,7 @@ impl Registry {
         let tx = conn.transaction().map_err(err)?;
         write_product(&tx, product).map_err(err)?;
         if !changes.is_empty() {
-            crate::winstate::apply(&tx, changes)
+            crate::winstate::apply(&tx, Some(&product.product_code), false, changes)
                 .map_err(|e| crate::winstate::error("writing the product's keys", e))?;
         }
         tx.commit().map_err(err)
@@ -552,7 +552,7 @@ impl Registry {
             return Err(Error::failure("product registry not open"));
         };
         let tx = conn.transaction().map_err(err)?;
-        crate::winstate::apply(&tx, changes)
+        crate::winstate::apply(&tx, None, false, changes)
             .map_err(|e| crate::winstate::error("writing registry values", e))?;
         tx.commit().map_err(err)
     }
@@ -572,6 +572,14 @@ impl Registry {
         read(&reg)
             .map(Some)
             .map_err(|e| crate::winstate::error("reading", e))
+    }
+
+    /// Whether the database holds the Windows registry's tables (a root whose products never
+    /// wrote a value has none; checking creates nothing).
+    pub fn has_winreg(&self) -> bool {
+        self.conn
+            .as_ref()
+            .is_some_and(|c| crate::winstate::has_tables(c).unwrap_or(false))
     }
 
     /// The database connection, when the database exists (for the CLI's registry reads).
@@ -600,8 +608,8 @@ impl Registry {
         };
         let tx = conn.transaction().map_err(err)?;
         delete_product(&tx, product_code).map_err(err)?;
-        if !changes.is_empty() {
-            crate::winstate::apply(&tx, changes)
+        if !changes.is_empty() || crate::winstate::has_tables(&tx).map_err(err)? {
+            crate::winstate::apply(&tx, Some(product_code), true, changes)
                 .map_err(|e| crate::winstate::error("removing the product's keys", e))?;
         }
         tx.commit().map_err(err)
@@ -936,6 +944,18 @@ fn read_product(conn: &Connection, code: &str) -> rusqlite::Result<Option<Produc
         .query_map(params![code], |r| Ok(blob_path(r.get(0)?)))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(Some(p))
+}
+
+/// The layout a root was installed with: the one whose state folder holds a product
+/// database (`None` for a root nothing was installed into). A root remembers its layout,
+/// so that later commands need not repeat it.
+pub fn remembered_layout(root: &Path) -> Option<crate::layout::Layout> {
+    [crate::layout::Layout::Fhs, crate::layout::Layout::Windows]
+        .into_iter()
+        .find(|l| {
+            std::fs::symlink_metadata(l.state_dir(root).join(DATABASE_NAME))
+                .is_ok_and(|m| m.is_file())
+        })
 }
 
 /// Whether an installed product matches an Upgrade row (FindRelatedProducts,

@@ -144,10 +144,50 @@ pub(crate) fn error(what: &str, source: winreg::Error) -> Error {
     }
 }
 
+/// The values each product's Registry rows wrote, as written (what `rmsi verify` compares
+/// the registry with): beside the `winreg_` tables, in the engine's own table.
+const PRODUCT_VALUES: &str = "
+CREATE TABLE IF NOT EXISTS product_values (
+    product_code TEXT NOT NULL,
+    view         INTEGER NOT NULL,
+    root         TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    type         INTEGER NOT NULL,
+    data         BLOB NOT NULL,
+    PRIMARY KEY (product_code, view, root, key, name)
+) WITHOUT ROWID;
+";
+
+/// A value a product's Registry row wrote (see [`product_values`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WrittenValue {
+    /// The view it was written in.
+    pub(crate) view: View,
+    /// The predefined key.
+    pub(crate) root: Root,
+    /// The key below it.
+    pub(crate) key: String,
+    /// The value's name (`None`: the default value).
+    pub(crate) name: Option<String>,
+    /// What was written.
+    pub(crate) value: Value,
+}
+
 /// Applies `changes`, in order, on the registry kept in `conn` (the caller's transaction);
-/// the tables are created first when missing.
-pub(crate) fn apply(conn: &rusqlite::Connection, changes: &[RegChange]) -> winreg::Result<()> {
+/// the tables are created first when missing. The values a Registry row writes are noted
+/// for `product` (forgotten first when `forget` says the product goes or is recorded anew).
+pub(crate) fn apply(
+    conn: &rusqlite::Connection,
+    product: Option<&str>,
+    forget: bool,
+    changes: &[RegChange],
+) -> winreg::Result<()> {
     winreg::schema(conn)?;
+    conn.execute_batch(PRODUCT_VALUES)?;
+    if let (Some(code), true) = (product, forget) {
+        conn.execute("DELETE FROM product_values WHERE product_code = ?1", [code])?;
+    }
     let mut reg = Registry::new(SqliteStore::new(conn), USER_SID);
     for change in changes {
         match change {
@@ -157,14 +197,46 @@ pub(crate) fn apply(conn: &rusqlite::Connection, changes: &[RegChange]) -> winre
                 key,
                 row,
             } => {
-                winreg::msi::write_row(&mut reg, *view, *root, key, row)?;
+                let written = winreg::msi::write_row(&mut reg, *view, *root, key, row)?;
+                if let (Some(code), Some(value), RegistryRow::Value { name, .. }) =
+                    (product, written, row)
+                {
+                    conn.prepare_cached(
+                        "INSERT OR REPLACE INTO product_values (product_code, view, root, key, name, type, data)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    )?
+                    .execute(rusqlite::params![
+                        code,
+                        i32::from(*view == View::Wow32),
+                        root.short_name(),
+                        key,
+                        name.as_deref().unwrap_or(""),
+                        value.kind(),
+                        value.to_bytes()
+                    ])?;
+                }
             }
             RegChange::RemoveRow {
                 view,
                 root,
                 key,
                 row,
-            } => winreg::msi::remove_row(&mut reg, *view, *root, key, row)?,
+            } => {
+                winreg::msi::remove_row(&mut reg, *view, *root, key, row)?;
+                if let (Some(code), RegistryRow::Value { name, .. }) = (product, row) {
+                    conn.prepare_cached(
+                        "DELETE FROM product_values WHERE product_code = ?1 AND view = ?2
+                         AND root = ?3 AND key = ?4 AND name = ?5",
+                    )?
+                    .execute(rusqlite::params![
+                        code,
+                        i32::from(*view == View::Wow32),
+                        root.short_name(),
+                        key,
+                        name.as_deref().unwrap_or("")
+                    ])?;
+                }
+            }
             RegChange::RemoveRegistry {
                 view,
                 root,
@@ -270,6 +342,43 @@ pub(crate) fn installed_context(
         Ok(None)
     })?;
     Ok(found.flatten())
+}
+
+/// The values `product`'s Registry rows wrote, as written.
+pub(crate) fn product_values(
+    conn: &rusqlite::Connection,
+    product: &str,
+) -> rusqlite::Result<Vec<WrittenValue>> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'product_values')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare(
+        "SELECT view, root, key, name, type, data FROM product_values
+         WHERE product_code = ?1 COLLATE NOCASE ORDER BY root, key, name",
+    )?;
+    let rows = stmt.query_map([product], |r| {
+        let root: String = r.get(1)?;
+        let name: String = r.get(3)?;
+        let kind: u32 = r.get(4)?;
+        let data: Vec<u8> = r.get(5)?;
+        Ok(WrittenValue {
+            view: if r.get::<_, i32>(0)? == 1 {
+                View::Wow32
+            } else {
+                View::Native64
+            },
+            root: Root::from_name(&root).unwrap_or(Root::LocalMachine),
+            key: r.get(2)?,
+            name: (!name.is_empty()).then_some(name),
+            value: Value::from_raw(kind, &data),
+        })
+    })?;
+    rows.collect()
 }
 
 /// Whether `conn` holds the registry's tables (a database written before the registry

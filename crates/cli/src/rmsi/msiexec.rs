@@ -44,7 +44,8 @@ pub(crate) struct Parsed {
     /// `/i`'s package, or `/x`'s package or product code.
     pub(crate) package: PathBuf,
     pub(crate) root: PathBuf,
-    pub(crate) layout: Layout,
+    /// `None`: the root's layout, else fhs (`super::state::layout_for`).
+    pub(crate) layout: Option<Layout>,
     pub(crate) ui: Option<UiLevel>,
     pub(crate) log: Option<PathBuf>,
     pub(crate) log_append: bool,
@@ -67,11 +68,15 @@ pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Ok(Request::Install(p)) => {
+            let layout = match super::state::layout_for(&p.root, p.layout) {
+                Ok(l) => l,
+                Err(code) => return Ok(code),
+            };
             let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
             let request = InstallRequest {
                 package: p.package,
                 root: p.root,
-                layout: p.layout,
+                layout,
                 ui_level,
                 log: p.log,
                 log_append: p.log_append,
@@ -84,11 +89,15 @@ pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
             ))
         }
         Ok(Request::Uninstall(p)) => {
+            let layout = match super::state::layout_for(&p.root, p.layout) {
+                Ok(l) => l,
+                Err(code) => return Ok(code),
+            };
             let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
             let request = UninstallRequest {
                 target: super::uninstall::target_of(&p.package.to_string_lossy()),
                 root: p.root,
-                layout: p.layout,
+                layout,
                 ui_level,
                 log: p.log,
                 log_append: p.log_append,
@@ -140,7 +149,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
     let mut package: Option<PathBuf> = None;
     let mut uninstall = false;
     let mut root = PathBuf::from("/");
-    let mut layout = Layout::Fhs;
+    let mut layout = None;
     let mut ui = None;
     let mut log = None;
     let mut log_append = false;
@@ -154,7 +163,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
             continue;
         }
         if let Some(v) = arg.strip_prefix("--layout=") {
-            layout = Layout::parse(v).ok_or_else(|| format!("unknown layout {v:?}"))?;
+            layout = Some(Layout::parse(v).ok_or_else(|| format!("unknown layout {v:?}"))?);
             continue;
         }
         if arg == "--root" {
@@ -163,7 +172,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
         }
         if arg == "--layout" {
             let v = it.next().ok_or("--layout needs fhs or windows")?;
-            layout = Layout::parse(v).ok_or_else(|| format!("unknown layout {v:?}"))?;
+            layout = Some(Layout::parse(v).ok_or_else(|| format!("unknown layout {v:?}"))?);
             continue;
         }
         let opt = match arg.strip_prefix('/').or_else(|| arg.strip_prefix('-')) {
@@ -353,7 +362,7 @@ mod tests {
     fn root_and_layout_anywhere() {
         let p = install(&["--root", "/tmp/r", "/i", "a", "--layout", "windows"]);
         assert_eq!(p.root, PathBuf::from("/tmp/r"));
-        assert_eq!(p.layout, Layout::Windows);
+        assert_eq!(p.layout, Some(Layout::Windows));
     }
 
     #[test]
