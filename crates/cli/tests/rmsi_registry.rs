@@ -290,3 +290,58 @@ fn a_root_remembers_its_layout() {
     let out = rmsi(&rm, &["list", "--json"], &root);
     assert_eq!(text(&out), "{\"products\":[]}\n");
 }
+
+#[test]
+fn msiexec_f_repairs_files_and_values_as_its_letters_say() {
+    let (_tmp, rm, root) = setup();
+    let pkg = package("registry.msi");
+    let file = root.join("Program Files (x86)/rmsi-registry/app.txt");
+    let db = root.join("Windows/Installer/rmsi/products.db");
+    std::fs::write(&file, "other contents\n").expect("write");
+    edit_registry(&db);
+    let verify = |rm: &Path| {
+        let out = rmsi(rm, &["verify", PRODUCT, "--json"], &root);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["differences"].as_array().expect("differences").len()
+    };
+    assert_eq!(verify(&rm), 3);
+    // `p`: only missing files; no registry value is rewritten.
+    let out = rmsi(
+        &rm,
+        &["msiexec", "/fp", pkg.to_str().unwrap(), "/qn"],
+        &root,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(verify(&rm), 3);
+    // The default letters (omus), by product code: the package comes from its source.
+    std::fs::remove_file(&file).expect("rm");
+    let out = rmsi(&rm, &["msiexec", "/f", PRODUCT, "/qn"], &root);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(verify(&rm), 0);
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("restored"),
+        "registry payload\n"
+    );
+    // Not installed: 1605.
+    let out = rmsi(
+        &rm,
+        &[
+            "msiexec",
+            "/f",
+            "{00000000-0000-0000-0000-000000000001}",
+            "/qn",
+        ],
+        &root,
+    );
+    assert_eq!(out.status.code(), Some(1605 % 256));
+}

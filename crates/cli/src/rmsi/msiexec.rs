@@ -5,6 +5,8 @@
 //!              [/l*v FILE] [/log FILE] [/norestart] [NAME=VALUE]...
 //! rmsi msiexec [--root DIR] [--layout fhs|windows] /x (PKG.msi|{PRODUCT-CODE}) [/qn...]
 //!              [/l*v FILE] [NAME=VALUE]...
+//! rmsi msiexec [--root DIR] [--layout fhs|windows] /f[pecmsuavo] (PKG.msi|{PRODUCT-CODE})
+//!              [/qn...] [/l*v FILE] [NAME=VALUE]...
 //! ```
 //!
 //! As msiexec (spec 5.1–5.6): options are case-insensitive and start with `/` or `-`;
@@ -72,6 +74,12 @@ pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
                 Ok(l) => l,
                 Err(code) => return Ok(code),
             };
+            // A repair by product code runs the product's package from its source (the
+            // location recorded at install: the cached copy holds no payload).
+            let p = match super::state::package_of(layout, p) {
+                Ok(p) => p,
+                Err(code) => return Ok(code),
+            };
             let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
             let request = InstallRequest {
                 package: p.package,
@@ -126,9 +134,11 @@ msiexec options (case-insensitive; / or - may start them):
   /norestart             REBOOT=ReallySuppress;  /forcerestart REBOOT=Force;
   /promptrestart         REBOOTPROMPT=\"\" (this engine never restarts the machine)
   NAME=VALUE             a public property; \"quoted values\" keep their spaces
+  /f[pecmsuavo] PKG|{PRODUCT-CODE}
+                         repair: REINSTALL=ALL and REINSTALLMODE=the letters (default omus);
+                         by product code, the package the product was installed from
   /?, /h, /help          this text
 Not supported yet, each ending with 1639 ERROR_INVALID_COMMAND_LINE and nothing done:
-  /f[pecmsuavo]          repair
   /a                     administrative install
   /p, /update            apply patches
   /j[u|m], /y, /z        advertise, register and unregister the engine
@@ -155,6 +165,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
     let mut log_append = false;
     let mut properties: Vec<(String, String)> = Vec::new();
     let mut extra: Vec<(String, String)> = Vec::new();
+    let mut repair: Vec<(String, String)> = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         // This tool's own options first (they are not msiexec's).
@@ -213,10 +224,19 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
             "a" | "j" | "ju" | "jm" | "p" | "update" | "y" | "z" => {
                 return Err(format!("/{opt} is not supported by this engine yet"));
             }
+            // Repair ("Command-Line Options", /f): the product again with REINSTALL=ALL
+            // and the letters as REINSTALLMODE (`omus` when none are given).
             _ if lower.starts_with('f') && lower[1..].chars().all(|c| "pocemsuavd".contains(c)) => {
-                return Err(format!(
-                    "/{opt} (repair) is not supported by this engine yet"
-                ));
+                let p = it
+                    .next()
+                    .ok_or_else(|| format!("/{opt} needs a package or a product code"))?;
+                if package.is_some() {
+                    return Err("only one of /i, /x and /f, with one package, may be given".into());
+                }
+                package = Some(PathBuf::from(p));
+                let letters = if lower.len() > 1 { &opt[1..] } else { "omus" };
+                repair.push(("REINSTALL".to_string(), "ALL".to_string()));
+                repair.push(("REINSTALLMODE".to_string(), letters.to_string()));
             }
             _ if lower.starts_with('q') => ui = Some(parse_ui(&lower[1..], opt)?),
             _ if lower.starts_with('l') => {
@@ -237,6 +257,9 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
     // Switches come after explicit properties (`/norestart` wins over REBOOT=...), as
     // msiexec appends them to the property string.
     properties.extend(extra);
+    // /f's properties first: the command line's own may refine them.
+    repair.extend(properties);
+    let properties = repair;
     let parsed = Parsed {
         package,
         root,

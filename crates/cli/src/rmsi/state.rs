@@ -124,6 +124,44 @@ pub(crate) fn layout_for(root: &Path, asked: Option<Layout>) -> Result<Layout, E
     }
 }
 
+/// For `msiexec /f {PRODUCT}`: the product's package as it was installed from (its
+/// source; the cached copy holds no payload), or 1605 for a product not installed and 1612
+/// (`ERROR_INSTALL_SOURCE_ABSENT`) for a source that is gone.
+pub(crate) fn package_of(
+    layout: Layout,
+    mut parsed: super::msiexec::Parsed,
+) -> Result<super::msiexec::Parsed, ExitCode> {
+    let engine::UninstallTarget::ProductCode(code) =
+        super::uninstall::target_of(&parsed.package.to_string_lossy())
+    else {
+        return Ok(parsed);
+    };
+    let root = parsed.root.clone();
+    let product = Registry::for_root(&root, layout)
+        .ok()
+        .and_then(|r| r.products().ok())
+        .and_then(|ps| {
+            ps.into_iter()
+                .find(|p| p.product_code.eq_ignore_ascii_case(code.trim()))
+        });
+    let Some(product) = product else {
+        eprintln!(
+            "rmsi: 1605 ERROR_UNKNOWN_PRODUCT: {code} is not installed in {}",
+            root.display()
+        );
+        return Err(ExitCode::from(engine::exit_status(1605)));
+    };
+    if !product.package_path.is_file() {
+        eprintln!(
+            "rmsi: 1612 ERROR_INSTALL_SOURCE_ABSENT: the source of {code}, {}, is not available",
+            product.package_path.display()
+        );
+        return Err(ExitCode::from(engine::exit_status(1612)));
+    }
+    parsed.package = product.package_path;
+    Ok(parsed)
+}
+
 /// The root's product registry, in the layout it was installed with.
 fn open(root: &Path) -> anyhow::Result<(Registry, Layout)> {
     let layout = engine::remembered_layout(root).unwrap_or_default();

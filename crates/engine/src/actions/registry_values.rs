@@ -8,7 +8,8 @@
 //! the product's record.
 //!
 //! * WriteRegistryValues: the Registry rows of the components being installed (locally or
-//!   to run from source).
+//!   to run from source); in a repair (`REINSTALL`), the machine's values only with
+//!   `REINSTALLMODE` `m` and the user's only with `u`.
 //! * RemoveRegistryValues: the Registry rows of the components being removed — unless
 //!   another product still uses the component, or it is Permanent or has no ComponentId —
 //!   (their values deleted, `-` and `*` keys deleted with everything in them, `+` keys left, keys
@@ -120,8 +121,14 @@ pub(crate) fn write(s: &mut Session<'_, '_>) -> ActionResult {
     let comps = components(s);
     let per_machine = s.ctx.per_machine();
     let layout = s.request.layout;
+    // A reinstall rewrites machine values with REINSTALLMODE `m`, user values with `u`
+    // ("REINSTALLMODE property"); a first install writes them all.
+    let mode = s
+        .prop("REINSTALLMODE")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     for row in rows {
-        let Some(&(_, action, attributes)) = comps.get(&row.component) else {
+        let Some(&(installed, action, attributes)) = comps.get(&row.component) else {
             continue;
         };
         if !installing(action) {
@@ -131,6 +138,15 @@ pub(crate) fn write(s: &mut Session<'_, '_>) -> ActionResult {
             Ok(r) => r,
             Err(e) => return s.fail(crate::winstate::error(&row.key_column, e)),
         };
+        if installing(installed) && s.prop("REINSTALL").is_some() {
+            let letter = match resolved.root {
+                winreg::Root::CurrentUser | winreg::Root::Users => 'u',
+                _ => 'm',
+            };
+            if !mode.contains(letter) {
+                continue;
+            }
+        }
         let key = resolved.key(&s.format(&row.key));
         let name = row.name.as_deref().map(|n| s.format(n));
         let value = row.value.as_deref().map(|v| s.ctx.format_registry(v));
