@@ -424,3 +424,32 @@ fn the_product_is_registered_where_windows_tools_look_and_unregistered_with_it()
     assert!(!r.exists(View::Native64, Root::LocalMachine, user_data));
     assert!(!r.exists(View::Native64, Root::ClassesRoot, "Installer"));
 }
+
+#[test]
+fn a_component_whose_registry_key_path_is_gone_is_absent_and_installed_again() {
+    let r = Root_::new(Layout::Windows);
+    r.install("registry.msi", &[]);
+    let key = r"Software\rmsi tests\registry64";
+    {
+        let conn = rusqlite::Connection::open(r.db()).expect("open");
+        let mut reg = winreg::Registry::new(SqliteStore::new(&conn), winreg::DEFAULT_USER_SID);
+        assert!(
+            reg.delete_value(View::Native64, Root::LocalMachine, key, Some("Level"))
+                .expect("delete")
+        );
+    }
+    let log = r.install("registry.msi", &[]);
+    assert!(
+        log.contains("Component: Reg64; Installed: Absent;   Request: Local;   Action: Local"),
+        "{log}"
+    );
+    // The component with a file key path was left as it was.
+    assert!(
+        log.contains("Component: App; Installed: Local;   Request: Local;   Action: Null"),
+        "{log}"
+    );
+    assert_eq!(
+        r.get(View::Native64, Root::LocalMachine, key, Some("Level")),
+        Some(Value::Dword(64))
+    );
+}

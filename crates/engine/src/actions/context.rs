@@ -128,6 +128,12 @@ impl Context {
         }
         self.registry = Some(registry);
         properties::initialize(&mut self.props, package, &opts)?;
+        let absent = crate::actions::register::registry_key_paths_absent(self, package)?;
+        if let Some(installed) = self.installed.as_mut() {
+            for component in absent {
+                installed.components.remove(&component);
+            }
+        }
         if let Some(log) = &request.log {
             self.props
                 .set("MsiLogFileLocation", &log.display().to_string());
@@ -160,6 +166,11 @@ impl Context {
     /// Formats a template.
     pub(crate) fn format(&self, text: &str) -> String {
         self.props.format(text)
+    }
+
+    /// The product's record before this run, when it is installed.
+    pub(crate) fn installed_record(&self) -> Option<&ProductRecord> {
+        self.record.as_ref()
     }
 
     /// The root's layout.

@@ -540,7 +540,7 @@ fn key_path_text(
 }
 
 /// The Registry row `key` (Root, formatted Key, formatted Name).
-fn registry_row(
+pub(crate) fn registry_row(
     ctx: &Context,
     package: &Package,
     key: &str,
@@ -567,4 +567,47 @@ fn registry_row(
     };
     let path = ctx.format(&text(row.get(kk))?);
     Some((root, path, text(row.get(ni)).map(|n| ctx.format(&n))))
+}
+
+/// The installed components whose key path is a registry value (attribute 4) that is not
+/// in the registry any more: Windows counts such a component as absent
+/// ("MsiQueryComponentState", "Component table" KeyPath), so a maintenance run installs
+/// it again. A Name that is null names the key itself.
+pub(crate) fn registry_key_paths_absent(
+    ctx: &Context,
+    package: &Package,
+) -> crate::error::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let Some(record) = ctx.installed_record() else {
+        return Ok(out);
+    };
+    let components = package.components().unwrap_or_default();
+    for c in components.iter().filter(|c| {
+        c.attributes & ATTR_REGISTRY_KEY_PATH != 0
+            && record.components.iter().any(|r| r.component == c.component)
+    }) {
+        let Some(key_path) = c.key_path.as_deref() else {
+            continue;
+        };
+        let Some((root, key, name)) = registry_row(ctx, package, key_path) else {
+            continue;
+        };
+        let Ok(resolved) =
+            winreg::msi::resolve_root(root, ctx.per_machine(), winreg::msi::RootTable::Registry)
+        else {
+            continue;
+        };
+        let key = resolved.key(&key);
+        let view = crate::winstate::component_view(ctx.layout(), c.attributes);
+        let present = ctx.read_registry(|reg| {
+            Ok(match name.as_deref().filter(|n| !n.is_empty()) {
+                Some(n) => reg.get(view, resolved.root, &key, Some(n))?.is_some(),
+                None => reg.key_exists(view, resolved.root, &key)?,
+            })
+        })?;
+        if present != Some(true) {
+            out.push(c.component.clone());
+        }
+    }
+    Ok(out)
 }
