@@ -261,15 +261,20 @@ pub(crate) fn registration(
         }
     }
     if actions.contains("ProcessComponents") {
+        let recorded: BTreeMap<&str, &crate::registry::ComponentRecord> = record
+            .components
+            .iter()
+            .map(|r| (r.component.as_str(), r))
+            .collect();
         for c in ctx.plan().iter().flat_map(|plan| plan.components.iter()) {
-            if !record.components.iter().any(|r| r.component == c.component) {
+            let Some(rec) = recorded.get(c.component.as_str()) else {
                 continue;
-            }
+            };
             let Some(id) = c.component_id.as_deref().and_then(packed) else {
                 continue;
             };
             let key = format!(r"{USER_DATA}\{}\Components\{id}", p.sid);
-            let key_path = key_path_text(ctx, package, record, &c.component, c.attributes);
+            let key_path = key_path_text(ctx, package, c, rec);
             out.push(set(
                 View::Native64,
                 Root::LocalMachine,
@@ -441,11 +446,17 @@ pub(crate) fn shared_dll_counts(
     previous: Option<&ProductRecord>,
 ) -> Vec<RegChange> {
     let mut out = Vec::new();
-    let kept = |r: Option<&ProductRecord>, c: &str| {
-        r.is_some_and(|r| r.components.iter().any(|x| x.component == c))
+    let names = |r: Option<&ProductRecord>| -> BTreeSet<String> {
+        r.iter()
+            .flat_map(|r| r.components.iter().map(|c| c.component.clone()))
+            .collect()
     };
+    let (after, before_set) = (names(record), names(previous));
     for c in ctx.plan().iter().flat_map(|plan| plan.components.iter()) {
-        let (now, before) = (kept(record, &c.component), kept(previous, &c.component));
+        let (now, before) = (
+            after.contains(&c.component),
+            before_set.contains(&c.component),
+        );
         if now == before || c.attributes & ATTR_REGISTRY_KEY_PATH != 0 {
             continue;
         }
@@ -499,16 +510,11 @@ fn estimated_kb(ctx: &Context) -> u32 {
 fn key_path_text(
     ctx: &Context,
     package: &Package,
-    record: &ProductRecord,
-    component: &str,
-    attributes: i32,
+    plan: &crate::cost::ComponentPlan,
+    recorded: &crate::registry::ComponentRecord,
 ) -> String {
-    if attributes & ATTR_REGISTRY_KEY_PATH != 0 {
-        let key_path = ctx
-            .plan()
-            .and_then(|p| p.components.iter().find(|c| c.component == component))
-            .and_then(|c| c.key_path.clone())
-            .unwrap_or_default();
+    if plan.attributes & ATTR_REGISTRY_KEY_PATH != 0 {
+        let key_path = plan.key_path.clone().unwrap_or_default();
         if let Some((root, key, name)) = registry_row(ctx, package, &key_path) {
             let digits = match root {
                 0 => 0,
@@ -516,26 +522,26 @@ fn key_path_text(
                 3 => 3,
                 -1 if !ctx.per_machine() => 1,
                 _ => 2,
-            } + if attributes & ATTR_64BIT != 0 { 20 } else { 0 };
+            } + if plan.attributes & ATTR_64BIT != 0 {
+                20
+            } else {
+                0
+            };
             return format!("{digits:02}:\\{key}\\{}", name.unwrap_or_default());
         }
         return String::new();
     }
-    let path = record
-        .components
-        .iter()
-        .find(|c| c.component == component)
-        .and_then(|c| c.key_path.clone());
-    match path {
-        Some(p) if p.is_dir() || !p.exists() && p.extension().is_none() => {
+    match (&plan.key_path, &recorded.key_path) {
+        // A null KeyPath: the component's folder.
+        (None, Some(p)) => {
             let mut t = p.display().to_string();
             if !t.ends_with('/') {
                 t.push('/');
             }
             t
         }
-        Some(p) => p.display().to_string(),
-        None => String::new(),
+        (_, Some(p)) => p.display().to_string(),
+        (_, None) => String::new(),
     }
 }
 
