@@ -318,9 +318,8 @@ fn msiexec_f_repairs_files_and_values_as_its_letters_say() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(verify(&rm), 3);
-    // The default letters (omus), by product code: the package comes from its source.
-    std::fs::remove_file(&file).expect("rm");
-    let out = rmsi(&rm, &["msiexec", "/f", PRODUCT, "/qn"], &root);
+    // `a` (with `mus`), by product code: every file again, the package from its source.
+    let out = rmsi(&rm, &["msiexec", "/famus", PRODUCT, "/qn"], &root);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -332,6 +331,17 @@ fn msiexec_f_repairs_files_and_values_as_its_letters_say() {
         std::fs::read_to_string(&file).expect("restored"),
         "registry payload\n"
     );
+    // The default letters (omus) put a deleted file back.
+    std::fs::remove_file(&file).expect("rm");
+    assert_eq!(verify(&rm), 1);
+    let out = rmsi(&rm, &["msiexec", "/f", PRODUCT, "/qn"], &root);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(verify(&rm), 0);
     // Not installed: 1605.
     let out = rmsi(
         &rm,
