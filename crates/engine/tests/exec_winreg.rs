@@ -269,6 +269,9 @@ fn app_search_reads_what_another_product_wrote_and_remove_registry_deletes_it() 
     assert_eq!(prop("FOUND64").as_deref(), Some("#64"));
     assert_eq!(prop("NOT64"), None);
     assert_eq!(prop("MISSING"), None);
+    // CCPSearch: its second signature (a RegLocator one) is found.
+    assert_eq!(prop("CCP_Success").as_deref(), Some("1"));
+    assert!(log.contains("CCPSearch: found signature SDword."), "{log}");
     // A value formatted from a raw DWORD is a DWORD again.
     assert_eq!(
         r.get(

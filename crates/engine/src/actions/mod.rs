@@ -31,7 +31,6 @@ use crate::session::Session;
 const WINDOWS_ONLY: &[&str] = &[
     "AllocateRegistrySpace",
     "BindImage",
-    "CCPSearch",
     "CreateShortcuts",
     "DeleteServices",
     "InstallODBC",
@@ -84,6 +83,7 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
     let r = match name {
         "LaunchConditions" => search::launch_conditions(s),
         "AppSearch" => search::app_search(s),
+        "CCPSearch" => search::ccp_search(s),
         "FindRelatedProducts" => search::find_related_products(s),
         "CostInitialize" => {
             let r = cost(s, |c, p| c.cost_initialize(p));

@@ -60,6 +60,9 @@ printf 'RemoveRegistry\tRoot\tKey\tName\tComponent_\ns72\ti2\tl255\tL255\ts72\nR
 printf 'RmLiteral\t2\tSoftware\\rmsi tests\\registry\tLiteral\tCleaner\n' >>"$tmp/RemoveRegistry.idt"
 printf 'RmTree\t2\tSoftware\\rmsi tests\\tree\t-\tCleaner\n' >>"$tmp/RemoveRegistry.idt"
 (cd "$tmp" && msibuild "$here/registry-cleaner.msi" -i RemoveRegistry.idt)
+# CCPSearch: one signature that is not found, one RegLocator signature that is.
+printf 'Signature_\ns72\nCCPSearch\tSignature_\nSMissing\nSDword\n' >"$tmp/CCPSearch.idt"
+(cd "$tmp" && msibuild "$here/registry-cleaner.msi" -i CCPSearch.idt)
 loc() {
     printf "INSERT INTO \`RegLocator\` (\`Signature_\`, \`Root\`, \`Key\`, \`Name\`, \`Type\`) VALUES ('%s', %s, '%s', '%s', %s)" "$@"
 }
@@ -78,10 +81,13 @@ sql "$here/registry-cleaner.msi" \
     "$(loc SMulti 2 'Software\rmsi tests\registry' Multi 2)" "$(search FOUNDMULTI SMulti)" \
     "$(loc SDir 2 'Software\rmsi tests\registry' Str 0)" "$(search FOUNDDIR SDir)" \
     "$(loc SFile 2 'Software\rmsi tests\registry' File 1)" "$(search FOUNDFILE SFile)" \
-    "INSERT INTO \`Signature\` (\`Signature\`, \`FileName\`) VALUES ('SFile', 'app.txt')"
+    "INSERT INTO \`Signature\` (\`Signature\`, \`FileName\`) VALUES ('SFile', 'app.txt')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('CCPSearch', 60)"
 expect "$here/registry-cleaner.msi" RegLocator 'S64	2	Software\rmsi tests\registry64	Level	18'
 expect "$here/registry-cleaner.msi" RemoveRegistry 'RmTree	2	Software\rmsi tests\tree	-	Cleaner'
 expect "$here/registry-cleaner.msi" Signature 'SFile	app.txt'
+expect "$here/registry-cleaner.msi" CCPSearch 'SDword'
+expect "$here/registry-cleaner.msi" InstallExecuteSequence 'CCPSearch		60'
 
 # --- shared-a.msi, shared-b.msi: one component (Shared) in both; attributes wixl cannot write ---
 for x in a b; do
