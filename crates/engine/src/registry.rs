@@ -8,6 +8,12 @@
 //! succeeded — so a failed install leaves no state file behind. Each write
 //! is one transaction.
 //!
+//! The same database holds the root's Windows registry (the `winreg` crate's `winreg_`
+//! tables, written by `crate::winstate` in the transaction that records or forgets a
+//! product) and the values each product's Registry rows wrote (`product_values`, for
+//! `rmsi verify`); the last product's removal deletes the database only when no registry
+//! value is left in it.
+//!
 //! The state folder is refused when it is a symbolic link, is owned by
 //! another user, or is writable by group or others; it is created owner-only
 //! (0700), the database 0600, and the database is opened without following
