@@ -66,11 +66,7 @@ pub(crate) struct Context {
 
 impl Context {
     /// A context for `package`, before initialization.
-    pub(crate) fn new(
-        package: &Package,
-        _request: &InstallRequest,
-        root: &Path,
-    ) -> Result<Context> {
+    pub(crate) fn new(package: &Package, request: &InstallRequest, root: &Path) -> Result<Context> {
         let mut errors = HashMap::new();
         if let Some(t) = package.table("Error")
             && let (Some(ki), Some(mi)) = (t.column_index("Error"), t.column_index("Message"))
@@ -94,7 +90,7 @@ impl Context {
             adopted_files: Default::default(),
             adopted_folders: Vec::new(),
             reg_changes: Vec::new(),
-            layout: _request.layout,
+            layout: request.layout,
             template: package.summary().template.clone(),
             ran: Default::default(),
         })

@@ -198,7 +198,7 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         }
         _ if WINDOWS_ONLY.contains(&name) => {
             s.log.engine(&format!(
-                "{name} changes Windows-only state (registry, COM, services, shortcuts, fonts...): not executed on this platform."
+                "{name} changes Windows-only state (COM, services, shortcuts, fonts...): not executed on this platform."
             ));
             ActionResult::NotCalled
         }
