@@ -236,8 +236,31 @@ fn a_per_user_install_writes_root_minus_one_and_zero_under_the_user() {
         r.get(View::Native64, Root::LocalMachine, KEY, Some("Dword")),
         Some(Value::Dword(42))
     );
+    // A per-user product is registered under the user: its Add/Remove Programs entry and
+    // Installer keys in HKCU, its UserData under the user's SID.
+    let arp = format!(r"Software\Microsoft\Windows\CurrentVersion\Uninstall\{PRODUCT}");
+    assert!(r.exists(View::Native64, Root::CurrentUser, &arp));
+    assert!(!r.exists(View::Native64, Root::LocalMachine, &arp));
+    assert_eq!(
+        r.get(
+            View::Native64,
+            Root::CurrentUser,
+            &format!(r"Software\Microsoft\Installer\Products\{PACKED}"),
+            Some("Assignment")
+        ),
+        Some(Value::Dword(0))
+    );
+    assert!(r.exists(
+        View::Native64,
+        Root::LocalMachine,
+        &format!(
+            r"Software\Microsoft\Windows\CurrentVersion\Installer\UserData\{}\Products\{PACKED}\InstallProperties",
+            winreg::DEFAULT_USER_SID
+        )
+    ));
     // The uninstall keeps the context the product was installed in.
     r.uninstall("registry.msi");
+    assert!(!r.exists(View::Native64, Root::CurrentUser, &arp));
     assert!(!r.exists(
         View::Native64,
         Root::CurrentUser,
