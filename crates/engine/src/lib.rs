@@ -36,9 +36,13 @@
 //! (RemoveExistingProducts), in or out of its own transaction as the action's placement
 //! says, and carries their feature states over (MigrateFeatureStates).
 //!
-//! Windows-only actions (registry, COM, services, shortcuts, fonts…) are logged as not
-//! executed on this platform; DLL and script custom actions fail cleanly with the Windows
-//! Installer error that names them.
+//! The registry is the root's own: the `winreg` crate's tables in the product database,
+//! written by WriteRegistryValues, RemoveRegistryValues and the registration actions
+//! (ProcessComponents, RegisterProduct, PublishProduct, PublishFeatures, RegisterUser) in
+//! the transaction that records the product, and read by AppSearch; [`verify`] compares a
+//! product's files and values with what it installed. Windows-only actions (COM,
+//! services, shortcuts, fonts…) are logged as not executed on this platform; DLL and
+//! script custom actions fail cleanly with the Windows Installer error that names them.
 //!
 //! # Example
 //!
@@ -84,6 +88,8 @@ mod session;
 mod transforms;
 mod ui;
 mod uninstall;
+mod verify;
+mod winstate;
 
 // --- re-exports: model ---
 pub use cost::{
@@ -101,7 +107,9 @@ pub use properties::{
     ChangeHook, InitOptions, Properties, PropertyChange, STATE_REQUEST_PROPERTIES, StateView,
     UiLevel, initialize, is_public, machine_properties,
 };
-pub use registry::{ComponentRecord, DATABASE_NAME, ProductRecord, Registry, upgrade_matches};
+pub use registry::{
+    ComponentRecord, DATABASE_NAME, ProductRecord, Registry, remembered_layout, upgrade_matches,
+};
 
 // --- re-exports: the package crate, during the move to it (use `package::` directly) ---
 pub use package::{
@@ -115,3 +123,7 @@ pub use ui::{
     AppInUse, FilesInUseChoice, InstallUi, LegacyFilesInUseChoice, NoUi, cancel_on_signals,
 };
 pub use uninstall::{UninstallRequest, UninstallTarget, uninstall};
+pub use verify::{Difference, DifferenceKind, Problem, VerifyReport, verify};
+
+// --- re-exports: the root's Windows registry (`rmsi reg`) ---
+pub use winreg;

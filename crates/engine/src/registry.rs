@@ -8,6 +8,12 @@
 //! succeeded — so a failed install leaves no state file behind. Each write
 //! is one transaction.
 //!
+//! The same database holds the root's Windows registry (the `winreg` crate's `winreg_`
+//! tables, written by `crate::winstate` in the transaction that records or forgets a
+//! product) and the values each product's Registry rows wrote (`product_values`, for
+//! `rmsi verify`); the last product's removal deletes the database only when no registry
+//! value is left in it.
+//!
 //! The state folder is refused when it is a symbolic link, is owned by
 //! another user, or is writable by group or others; it is created owner-only
 //! (0700), the database 0600, and the database is opened without following
@@ -215,6 +221,44 @@ impl ProductRecord {
                 .collect(),
             components,
             folders: plan.create_folders.clone(),
+        }
+    }
+
+    /// Keeps what `earlier` (the product's record before this run) says of the components
+    /// this run left as they were (costing plans no file of a component whose action is
+    /// none): their files and key paths. Without it a second install of a product emptied
+    /// its record, and its uninstall then removed nothing.
+    pub fn carry_over(&mut self, earlier: &ProductRecord, plan: &CostPlan) {
+        let unchanged: HashSet<&str> = plan
+            .components
+            .iter()
+            .filter(|c| c.action == InstallState::Unknown)
+            .map(|c| c.component.as_str())
+            .collect();
+        let have: HashSet<PathBuf> = self.files.iter().map(|(_, p)| p.clone()).collect();
+        let kept: HashSet<String> = self
+            .components
+            .iter()
+            .map(|c| c.component.clone())
+            .collect();
+        for (component, path) in &earlier.files {
+            if unchanged.contains(component.as_str())
+                && kept.contains(component)
+                && !have.contains(path)
+            {
+                self.files.push((component.clone(), path.clone()));
+            }
+        }
+        for c in &mut self.components {
+            if c.key_path.is_none()
+                && unchanged.contains(c.component.as_str())
+                && let Some(old) = earlier
+                    .components
+                    .iter()
+                    .find(|o| o.component == c.component)
+            {
+                c.key_path = old.key_path.clone();
+            }
         }
     }
 
@@ -445,9 +489,18 @@ impl Registry {
     /// Forgets a product and deletes its cached package and transforms (copies in this
     /// registry's cache folder only: a path elsewhere is never deleted).
     pub fn unregister(&mut self, product_code: &str) -> Result<()> {
+        self.unregister_with(product_code, &[])
+    }
+
+    /// [`Registry::unregister`] with registry changes applied in the same transaction.
+    pub(crate) fn unregister_with(
+        &mut self,
+        product_code: &str,
+        changes: &[crate::winstate::RegChange],
+    ) -> Result<()> {
         let cached = self.product(product_code)?.and_then(|p| p.cached_package);
         let transforms = self.transforms(product_code)?;
-        self.remove(product_code)?;
+        self.remove_with(product_code, changes)?;
         if let Some(path) = cached {
             self.remove_cached(&path);
         }
@@ -466,6 +519,13 @@ impl Registry {
         if self.conn.is_none() || !self.products()?.is_empty() {
             return Ok(false);
         }
+        // Registry values no product owns any more (a `+` key, a permanent component's
+        // value, a package without RegisterProduct) keep the database.
+        if let Some(conn) = &self.conn
+            && !crate::winstate::is_empty(conn).map_err(|e| self.sql_err(e))?
+        {
+            return Ok(false);
+        }
         let made: Vec<PathBuf> = match &self.conn {
             Some(conn) => (|| {
                 let mut stmt = conn.prepare("SELECT path FROM state_folders")?;
@@ -482,7 +542,7 @@ impl Registry {
         for suffix in ["", "-journal", "-wal", "-shm"] {
             let mut name = db.clone().into_os_string();
             name.push(suffix);
-            match std::fs::remove_file(&name) {
+            match fs_err::remove_file(&name) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(Error::io(PathBuf::from(name), e)),
@@ -569,6 +629,15 @@ impl Registry {
     /// one transaction; creates the state folder (0700) and the database
     /// (0600) if needed.
     pub fn record(&mut self, product: &ProductRecord) -> Result<()> {
+        self.record_with(product, &[])
+    }
+
+    /// [`Registry::record`] with registry changes applied in the same transaction.
+    pub(crate) fn record_with(
+        &mut self,
+        product: &ProductRecord,
+        changes: &[crate::winstate::RegChange],
+    ) -> Result<()> {
         self.ensure_db()?;
         let path = self.db_path();
         let err = |source| Error::Registry {
@@ -580,11 +649,72 @@ impl Registry {
         };
         let tx = conn.transaction().map_err(err)?;
         write_product(&tx, product).map_err(err)?;
+        if !changes.is_empty() {
+            crate::winstate::apply(&tx, Some(&product.product_code), false, changes)
+                .map_err(|e| crate::winstate::error("writing the product's keys", e))?;
+        }
         tx.commit().map_err(err)
+    }
+
+    /// Applies registry changes of an installation that records no product (a package
+    /// without RegisterProduct), in one transaction; creates the database if needed.
+    pub(crate) fn apply_changes(&mut self, changes: &[crate::winstate::RegChange]) -> Result<()> {
+        self.ensure_db()?;
+        let path = self.db_path();
+        let err = |source| Error::Registry {
+            path: path.clone(),
+            source,
+        };
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(Error::failure("product registry not open"));
+        };
+        let tx = conn.transaction().map_err(err)?;
+        crate::winstate::apply(&tx, None, false, changes)
+            .map_err(|e| crate::winstate::error("writing registry values", e))?;
+        tx.commit().map_err(err)
+    }
+
+    /// Runs `read` on the root's registry; `None` when the root has no registry yet.
+    pub(crate) fn read_winreg<T>(
+        &self,
+        read: impl FnOnce(&winreg::Registry<winreg::SqliteStore<'_>>) -> winreg::Result<T>,
+    ) -> Result<Option<T>> {
+        let Some(conn) = &self.conn else {
+            return Ok(None);
+        };
+        if !crate::winstate::has_tables(conn).map_err(|e| self.sql_err(e))? {
+            return Ok(None);
+        }
+        let reg = winreg::Registry::new(winreg::SqliteStore::new(conn), crate::winstate::USER_SID);
+        read(&reg)
+            .map(Some)
+            .map_err(|e| crate::winstate::error("reading", e))
+    }
+
+    /// Whether the database holds the Windows registry's tables (a root whose products never
+    /// wrote a value has none; checking creates nothing).
+    pub fn has_winreg(&self) -> bool {
+        self.conn
+            .as_ref()
+            .is_some_and(|c| crate::winstate::has_tables(c).unwrap_or(false))
+    }
+
+    /// The database connection, when the database exists (for the CLI's registry reads).
+    pub fn connection(&self) -> Option<&Connection> {
+        self.conn.as_ref()
     }
 
     /// Forgets a product (after it was removed), in one transaction.
     pub fn remove(&mut self, product_code: &str) -> Result<()> {
+        self.remove_with(product_code, &[])
+    }
+
+    /// [`Registry::remove`] with registry changes applied in the same transaction.
+    pub(crate) fn remove_with(
+        &mut self,
+        product_code: &str,
+        changes: &[crate::winstate::RegChange],
+    ) -> Result<()> {
         let path = self.db_path();
         let Some(conn) = self.conn.as_mut() else {
             return Ok(());
@@ -595,6 +725,10 @@ impl Registry {
         };
         let tx = conn.transaction().map_err(err)?;
         delete_product(&tx, product_code).map_err(err)?;
+        if !changes.is_empty() || crate::winstate::has_tables(&tx).map_err(err)? {
+            crate::winstate::apply(&tx, Some(product_code), true, changes)
+                .map_err(|e| crate::winstate::error("removing the product's keys", e))?;
+        }
         tx.commit().map_err(err)
     }
 
@@ -706,7 +840,7 @@ fn check_private(path: &Path, dir: bool) -> Result<()> {
         path: path.to_path_buf(),
         reason: reason.to_string(),
     };
-    let meta = std::fs::symlink_metadata(path).map_err(|e| Error::io(path, e))?;
+    let meta = fs_err::symlink_metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.file_type().is_symlink() {
         return Err(unsafe_state("is a symbolic link"));
     }
@@ -933,6 +1067,18 @@ fn read_product(conn: &Connection, code: &str) -> rusqlite::Result<Option<Produc
         .query_map(params![code], |r| Ok(blob_path(r.get(0)?)))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(Some(p))
+}
+
+/// The layout a root was installed with: the one whose state folder holds a product
+/// database (`None` for a root nothing was installed into). A root remembers its layout,
+/// so that later commands need not repeat it.
+pub fn remembered_layout(root: &Path) -> Option<crate::layout::Layout> {
+    [crate::layout::Layout::Fhs, crate::layout::Layout::Windows]
+        .into_iter()
+        .find(|l| {
+            fs_err::symlink_metadata(l.state_dir(root).join(DATABASE_NAME))
+                .is_ok_and(|m| m.is_file())
+        })
 }
 
 /// Whether an installed product matches an Upgrade row (FindRelatedProducts,

@@ -697,6 +697,12 @@ impl<'a, 'l> Session<'a, 'l> {
                 self.prop("ProductCode").unwrap_or_default(),
                 db.display()
             ));
+        } else if self.ctx.has_registry_changes() {
+            // Registry values of a package that registers no product.
+            if let Some(stage) = self.stage.as_mut() {
+                stage.before_state_write()?;
+            }
+            self.ctx.apply_registry_changes()?;
         }
         if !self.shares_stage
             && let Some(stage) = self.stage.take()

@@ -36,9 +36,10 @@ pub(crate) struct RunArgs {
     /// Place every target folder under DIR (as DESTDIR does for `make install`).
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub(crate) root: PathBuf,
-    /// Where the standard folders point under the root.
-    #[arg(long, value_name = "fhs|windows", default_value = "fhs", value_parser = parse_layout)]
-    pub(crate) layout: Layout,
+    /// Where the standard folders point under the root. Default: the layout the root was
+    /// installed with, else fhs.
+    #[arg(long, value_name = "fhs|windows", value_parser = parse_layout)]
+    pub(crate) layout: Option<Layout>,
     /// UI level: none (silent), basic (progress bar), full (also the files-in-use prompt).
     /// Default: basic on a terminal, none otherwise.
     #[arg(long, value_name = "none|basic|full", value_parser = parse_ui)]
@@ -94,10 +95,14 @@ pub(crate) fn run(args: InstallArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let c = args.common;
+    let layout = match super::state::layout_for(&c.root, c.layout) {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
     let request = InstallRequest {
         package: args.package,
         root: c.root,
-        layout: c.layout,
+        layout,
         ui_level: c.ui.unwrap_or_else(default_ui),
         log: c.log,
         log_append: false,

@@ -12,6 +12,7 @@ mod expr;
 mod info;
 mod install;
 mod msiexec;
+mod state;
 mod transform;
 mod uninstall;
 mod validate;
@@ -32,6 +33,12 @@ enum Command {
     Uninstall(uninstall::UninstallArgs),
     /// Run with msiexec's own command-line syntax (/i PKG /qn /l*v LOG ...).
     Msiexec(msiexec::MsiexecArgs),
+    /// List the products installed in a root.
+    List(state::ListArgs),
+    /// Read a root's registry: `query` a key, `export` keys as a .reg file.
+    Reg(state::RegArgs),
+    /// Compare an installed product's files and registry values with what it installed.
+    Verify(state::VerifyArgs),
     /// Show a package's summary information, tables and sequences.
     Info(info::InfoArgs),
     /// Evaluate a condition as MsiEvaluateCondition does: prints true, false, none or error.
@@ -65,6 +72,9 @@ pub fn main() -> ExitCode {
         Command::Install(args) => install::run(args),
         Command::Uninstall(args) => uninstall::run(args),
         Command::Msiexec(args) => msiexec::run(args),
+        Command::List(args) => state::run_list(args),
+        Command::Reg(args) => state::run_reg(args),
+        Command::Verify(args) => state::run_verify(args),
         Command::Info(args) => info::run(args),
         Command::Condition(args) => expr::run_condition(args),
         Command::Format(args) => expr::run_format(args),

@@ -5,6 +5,8 @@
 //!              [/l*v FILE] [/log FILE] [/norestart] [NAME=VALUE]...
 //! rmsi msiexec [--root DIR] [--layout fhs|windows] /x (PKG.msi|{PRODUCT-CODE}) [/qn...]
 //!              [/l*v FILE] [NAME=VALUE]...
+//! rmsi msiexec [--root DIR] [--layout fhs|windows] /f[pecmsuavo] (PKG.msi|{PRODUCT-CODE})
+//!              [/qn...] [/l*v FILE] [NAME=VALUE]...
 //! ```
 //!
 //! As msiexec (spec 5.1–5.6): options are case-insensitive and start with `/` or `-`;
@@ -46,7 +48,8 @@ pub(crate) struct Parsed {
     /// `/i`'s package, or `/x`'s package or product code.
     pub(crate) package: PathBuf,
     pub(crate) root: PathBuf,
-    pub(crate) layout: Layout,
+    /// `None`: the root's layout, else fhs (`super::state::layout_for`).
+    pub(crate) layout: Option<Layout>,
     pub(crate) ui: Option<UiLevel>,
     pub(crate) log: Option<PathBuf>,
     pub(crate) log_append: bool,
@@ -69,11 +72,21 @@ pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Ok(Request::Install(p)) => {
+            let layout = match super::state::layout_for(&p.root, p.layout) {
+                Ok(l) => l,
+                Err(code) => return Ok(code),
+            };
+            // A repair by product code runs the product's package from its source (the
+            // location recorded at install: the cached copy holds no payload).
+            let p = match super::state::package_of(layout, p) {
+                Ok(p) => p,
+                Err(code) => return Ok(code),
+            };
             let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
             let request = InstallRequest {
                 package: p.package,
                 root: p.root,
-                layout: p.layout,
+                layout,
                 ui_level,
                 log: p.log,
                 log_append: p.log_append,
@@ -86,11 +99,15 @@ pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
             ))
         }
         Ok(Request::Uninstall(p)) => {
+            let layout = match super::state::layout_for(&p.root, p.layout) {
+                Ok(l) => l,
+                Err(code) => return Ok(code),
+            };
             let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
             let request = UninstallRequest {
                 target: super::uninstall::target_of(&p.package.to_string_lossy()),
                 root: p.root,
-                layout: p.layout,
+                layout,
                 ui_level,
                 log: p.log,
                 log_append: p.log_append,
@@ -119,9 +136,11 @@ msiexec options (case-insensitive; / or - may start them):
   /norestart             REBOOT=ReallySuppress;  /forcerestart REBOOT=Force;
   /promptrestart         REBOOTPROMPT=\"\" (this engine never restarts the machine)
   NAME=VALUE             a public property; \"quoted values\" keep their spaces
+  /f[pecmsuavo] PKG|{PRODUCT-CODE}
+                         repair: REINSTALL=ALL and REINSTALLMODE=the letters (default omus);
+                         by product code, the package the product was installed from
   /?, /h, /help          this text
 Not supported yet, each ending with 1639 ERROR_INVALID_COMMAND_LINE and nothing done:
-  /f[pecmsuavo]          repair
   /a                     administrative install
   /p, /update            apply patches
   /j[u|m], /y, /z        advertise, register and unregister the engine
@@ -142,12 +161,13 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
     let mut package: Option<PathBuf> = None;
     let mut uninstall = false;
     let mut root = PathBuf::from("/");
-    let mut layout = Layout::Fhs;
+    let mut layout = None;
     let mut ui = None;
     let mut log = None;
     let mut log_append = false;
     let mut properties: Vec<(String, String)> = Vec::new();
     let mut extra: Vec<(String, String)> = Vec::new();
+    let mut repair: Vec<(String, String)> = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         // This tool's own options first (they are not msiexec's).
@@ -156,7 +176,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
             continue;
         }
         if let Some(v) = arg.strip_prefix("--layout=") {
-            layout = Layout::parse(v).ok_or_else(|| format!("unknown layout {v:?}"))?;
+            layout = Some(Layout::parse(v).ok_or_else(|| format!("unknown layout {v:?}"))?);
             continue;
         }
         if arg == "--root" {
@@ -165,7 +185,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
         }
         if arg == "--layout" {
             let v = it.next().ok_or("--layout needs fhs or windows")?;
-            layout = Layout::parse(v).ok_or_else(|| format!("unknown layout {v:?}"))?;
+            layout = Some(Layout::parse(v).ok_or_else(|| format!("unknown layout {v:?}"))?);
             continue;
         }
         let opt = match arg.strip_prefix('/').or_else(|| arg.strip_prefix('-')) {
@@ -206,10 +226,19 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
             "a" | "j" | "ju" | "jm" | "p" | "update" | "y" | "z" => {
                 return Err(format!("/{opt} is not supported by this engine yet"));
             }
+            // Repair ("Command-Line Options", /f): the product again with REINSTALL=ALL
+            // and the letters as REINSTALLMODE (`omus` when none are given).
             _ if lower.starts_with('f') && lower[1..].chars().all(|c| "pocemsuavd".contains(c)) => {
-                return Err(format!(
-                    "/{opt} (repair) is not supported by this engine yet"
-                ));
+                let p = it
+                    .next()
+                    .ok_or_else(|| format!("/{opt} needs a package or a product code"))?;
+                if package.is_some() {
+                    return Err("only one of /i, /x and /f, with one package, may be given".into());
+                }
+                package = Some(PathBuf::from(p));
+                let letters = if lower.len() > 1 { &opt[1..] } else { "omus" };
+                repair.push(("REINSTALL".to_string(), "ALL".to_string()));
+                repair.push(("REINSTALLMODE".to_string(), letters.to_string()));
             }
             _ if lower.starts_with('q') => ui = Some(parse_ui(&lower[1..], opt)?),
             _ if lower.starts_with('l') => {
@@ -230,6 +259,9 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
     // Switches come after explicit properties (`/norestart` wins over REBOOT=...), as
     // msiexec appends them to the property string.
     properties.extend(extra);
+    // /f's properties first: the command line's own may refine them.
+    repair.extend(properties);
+    let properties = repair;
     let parsed = Parsed {
         package,
         root,
@@ -355,7 +387,7 @@ mod tests {
     fn root_and_layout_anywhere() {
         let p = install(&["--root", "/tmp/r", "/i", "a", "--layout", "windows"]);
         assert_eq!(p.root, PathBuf::from("/tmp/r"));
-        assert_eq!(p.layout, Layout::Windows);
+        assert_eq!(p.layout, Some(Layout::Windows));
     }
 
     #[test]

@@ -44,10 +44,14 @@ pub(crate) fn run(args: UninstallArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let c = args.common;
+    let layout = match super::state::layout_for(&c.root, c.layout) {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
     let request = UninstallRequest {
         target: target_of(&args.target),
         root: c.root,
-        layout: c.layout,
+        layout,
         ui_level: c.ui.unwrap_or_else(default_ui),
         log: c.log,
         log_append: false,

@@ -529,3 +529,91 @@ fn a_missing_cabinet_fails_install_finalize_not_install_files() {
     );
     assert_root_empty(&ctx.root, &run);
 }
+
+/// PuTTY's registry entries appear with the product and vanish with it: its file
+/// association (root 0, per-machine: `HKLM\Software\Classes`, seen through HKCR), its
+/// `SimonTatham\PuTTY` keys (the key paths of its components) in the 32-bit view, and the
+/// Add/Remove Programs entry of an Intel package under `Wow6432Node`.
+#[test]
+fn putty_registry_entries_appear_and_vanish_with_the_product() {
+    let pkg = corpus_package("lessmsi-putty-0.68");
+    let ctx = Ctx::new();
+    let run = ctx.install(&pkg, Layout::Windows, &[]);
+    run.assert_code_logged(0);
+    let query = |key: &str| {
+        let out = ctx
+            .rmsi()
+            .args(["reg", "query", key, "--json", "--root"])
+            .arg(&ctx.root)
+            .output()
+            .expect("rmsi reg query");
+        (
+            out.status.code(),
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).ok(),
+        )
+    };
+    let (code, ppk) = query(r"HKCR\.ppk");
+    assert_eq!(code, Some(0), "{}", run.describe());
+    let ppk = ppk.expect("json");
+    assert!(
+        ppk["values"].as_array().expect("values").contains(
+            &serde_json::json!({"name": null, "type": "REG_SZ", "data": "PPK_Assoc_ProgId"})
+        ),
+        "{ppk}"
+    );
+    let (_, command) = query(r"HKCR\PPK_Assoc_ProgId\shell\open\command");
+    let command = command.expect("the open command");
+    let data = command["values"][0]["data"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        data.starts_with('"') && data.ends_with(r#"pageant.exe" "%1""#),
+        "{data}"
+    );
+    let (code, putty) = query(r"HKLM\Software\Wow6432Node\SimonTatham\PuTTY");
+    assert_eq!(code, Some(0));
+    // DesktopFeature (level 2) is off at INSTALLLEVEL 1: no DesktopEntry.
+    assert_eq!(
+        putty.expect("json")["subkeys"],
+        serde_json::json!(["PathEntry", "PPKAssociation", "StartMenu"])
+    );
+    let arp = r"HKLM\Software\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{55717628-7AE6-4BCF-A046-FA2768945E76}";
+    let (code, entry) = query(arp);
+    assert_eq!(code, Some(0));
+    let entry = entry.expect("json");
+    let value = |name: &str| {
+        entry["values"]
+            .as_array()
+            .expect("values")
+            .iter()
+            .find(|v| v["name"] == name)
+            .map(|v| v["data"].clone())
+    };
+    assert_eq!(
+        value("DisplayName"),
+        Some(serde_json::json!("PuTTY release 0.68"))
+    );
+    assert_eq!(
+        value("UninstallString"),
+        Some(serde_json::json!(
+            "MsiExec.exe /X{55717628-7AE6-4BCF-A046-FA2768945E76}"
+        ))
+    );
+    assert_eq!(value("NoModify"), Some(serde_json::json!(1)));
+
+    let run = ctx.uninstall(
+        "{55717628-7AE6-4BCF-A046-FA2768945E76}",
+        Layout::Windows,
+        &[],
+    );
+    run.assert_code_logged(0);
+    for key in [
+        r"HKCR\.ppk",
+        r"HKCR\PPK_Assoc_ProgId",
+        r"HKLM\Software\Wow6432Node\SimonTatham",
+        arp,
+    ] {
+        assert_eq!(query(key).0, Some(1), "{key} is still there");
+    }
+}

@@ -365,3 +365,100 @@ fn a_killed_early_upgrade_leaves_version_1_or_neither() {
     });
     assert!(kept >= 1 && neither >= 1, "kept {kept}, neither {neither}");
 }
+
+/// Registry writes are part of the transaction: with `registry.msi` installed, an install
+/// of `registry-cleaner.msi` (which writes values and deletes others with RemoveRegistry)
+/// and an uninstall of `registry.msi` are each killed after every journal record in turn;
+/// the next run restores the root — files, product records and registry, all in the
+/// product database — byte for byte, and the interrupted command then succeeds.
+#[test]
+fn a_killed_install_or_uninstall_rolls_the_registry_back() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let rm = tmp.path().join("rm");
+    std::fs::create_dir(&rm).expect("mkdir");
+    let registry = packages().join("registry.msi");
+    let cleaner = packages().join("registry-cleaner.msi");
+    let run = |args: &[&std::ffi::OsStr], root: &Path, log: &Path, crash: Option<u64>| {
+        let mut cmd = rmsi(&rm);
+        cmd.args(args)
+            .arg("--root")
+            .arg(root)
+            .args(["--ui", "none", "--log"])
+            .arg(log);
+        if let Some(n) = crash {
+            cmd.env("RMSI_TEST_CRASH_AFTER", n.to_string());
+        }
+        cmd.output().expect("run rmsi")
+    };
+    let install_cmd: [&std::ffi::OsStr; 2] = ["install".as_ref(), cleaner.as_os_str()];
+    let uninstall_cmd: [&std::ffi::OsStr; 2] = ["uninstall".as_ref(), registry.as_os_str()];
+    for (what, cmd) in [("install", install_cmd), ("uninstall", uninstall_cmd)] {
+        let (mut killed, mut db_written) = (0, 0);
+        for crash_after in 1..=40 {
+            let root = tmp.path().join(format!("root-{what}-{crash_after}"));
+            let log = tmp.path().join("setup.log");
+            let out = install(&rm, &root, &registry, &log, None);
+            assert_eq!(out.status.code(), Some(0), "setup");
+            let before = snapshot(&root);
+            let log = tmp.path().join(format!("{what}-{crash_after}.log"));
+            let out = run(&cmd, &root, &log, Some(crash_after));
+            if out.status.signal() != Some(9) {
+                // Fewer records than `crash_after`: the command ran to its end.
+                assert_eq!(out.status.code(), Some(0), "{what} {crash_after}");
+                assert!(killed > 0, "{what}: never killed");
+                break;
+            }
+            killed += 1;
+            let db = PathBuf::from("var/lib/rmsi/products.db");
+            if snapshot(&root).get(&db) != before.get(&db) {
+                db_written += 1;
+            }
+            let recover = tmp.path().join(format!("recover-{what}-{crash_after}.log"));
+            let out = install(&rm, &root, &tmp.path().join("missing.msi"), &recover, None);
+            assert_eq!(out.status.code(), Some(1619 % 256), "{what} {crash_after}");
+            let after = snapshot(&root);
+            let diff: Vec<_> = before
+                .keys()
+                .chain(after.keys())
+                .filter(|k| before.get(*k) != after.get(*k))
+                .collect();
+            assert!(
+                diff.is_empty(),
+                "{what} killed after record {crash_after}: differs: {diff:?}"
+            );
+            let out = run(&cmd, &root, &log, None);
+            assert_eq!(out.status.code(), Some(0), "{what} {crash_after} again");
+            std::fs::remove_dir_all(&root).expect("clean up");
+        }
+        assert!(killed >= 2, "{what}: killed only {killed} times");
+        assert_eq!(
+            db_written, 0,
+            "{what}: the database changes at the commit only"
+        );
+        // Killed right after the product database (records and registry) was written,
+        // before the transaction's commit point: the database comes back as it was.
+        let root = tmp.path().join(format!("root-{what}-state"));
+        let out = install(&rm, &root, &registry, &tmp.path().join("setup.log"), None);
+        assert_eq!(out.status.code(), Some(0), "setup");
+        let before = snapshot(&root);
+        let mut killer = rmsi(&rm);
+        killer
+            .args(cmd)
+            .arg("--root")
+            .arg(&root)
+            .args(["--ui", "none"])
+            .env("RMSI_TEST_CRASH_AFTER_STATE", "1");
+        let out = killer.output().expect("run rmsi");
+        assert_eq!(out.status.signal(), Some(9), "{what}: not killed");
+        let db = PathBuf::from("var/lib/rmsi/products.db");
+        assert_ne!(
+            snapshot(&root).get(&db),
+            before.get(&db),
+            "{what}: db unchanged"
+        );
+        let recover = tmp.path().join(format!("recover-{what}-state.log"));
+        let out = install(&rm, &root, &tmp.path().join("missing.msi"), &recover, None);
+        assert_eq!(out.status.code(), Some(1619 % 256));
+        assert_eq!(snapshot(&root), before, "{what}: not rolled back");
+    }
+}

@@ -54,15 +54,19 @@ pub(crate) struct Context {
     /// their folders that still hold something: this product's now.
     adopted_files: std::collections::HashSet<PathBuf>,
     adopted_folders: Vec<PathBuf>,
+    /// Registry changes the actions decided, applied when the installation commits.
+    reg_changes: Vec<crate::winstate::RegChange>,
+    /// The root's layout.
+    layout: crate::layout::Layout,
+    /// The package's Template summary property (its platform selects the ARP view).
+    template: String,
+    /// The registration actions that ran (ProcessComponents, RegisterProduct…).
+    ran: std::collections::BTreeSet<&'static str>,
 }
 
 impl Context {
     /// A context for `package`, before initialization.
-    pub(crate) fn new(
-        package: &Package,
-        _request: &InstallRequest,
-        root: &Path,
-    ) -> Result<Context> {
+    pub(crate) fn new(package: &Package, request: &InstallRequest, root: &Path) -> Result<Context> {
         let mut errors = HashMap::new();
         if let Some(t) = package.table("Error")
             && let (Some(ki), Some(mi)) = (t.column_index("Error"), t.column_index("Message"))
@@ -85,6 +89,10 @@ impl Context {
             created_folders: None,
             adopted_files: Default::default(),
             adopted_folders: Vec::new(),
+            reg_changes: Vec::new(),
+            layout: request.layout,
+            template: package.summary().template.clone(),
+            ran: Default::default(),
         })
     }
 
@@ -103,11 +111,25 @@ impl Context {
         if let Some(code) = package.property("ProductCode") {
             let record = registry.product(&code)?;
             opts.installed = record.is_some();
+            // A maintenance run keeps the context the product was installed in.
+            if record.is_some()
+                && !request.properties.iter().any(|(n, _)| n == "ALLUSERS")
+                && let Some(all_users) = crate::winstate::installed_context(&registry, &code)?
+            {
+                opts.command_line
+                    .push(("ALLUSERS".into(), all_users.into()));
+            }
             self.installed = record.as_ref().map(ProductRecord::installed_state);
             self.record = record;
         }
         self.registry = Some(registry);
         properties::initialize(&mut self.props, package, &opts)?;
+        let absent = crate::actions::register::registry_key_paths_absent(self, package)?;
+        if let Some(installed) = self.installed.as_mut() {
+            for component in absent {
+                installed.components.remove(&component);
+            }
+        }
         if let Some(log) = &request.log {
             self.props
                 .set("MsiLogFileLocation", &log.display().to_string());
@@ -140,6 +162,76 @@ impl Context {
     /// Formats a template.
     pub(crate) fn format(&self, text: &str) -> String {
         self.props.format(text)
+    }
+
+    /// The product's record before this run, when it is installed.
+    pub(crate) fn installed_record(&self) -> Option<&ProductRecord> {
+        self.record.as_ref()
+    }
+
+    /// The root's layout.
+    pub(crate) fn layout(&self) -> crate::layout::Layout {
+        self.layout
+    }
+
+    /// The target root.
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The package's Template summary property.
+    pub(crate) fn template(&self) -> &str {
+        &self.template
+    }
+
+    /// Notes that a registration action ran (its keys are written at commit).
+    pub(crate) fn note_ran(&mut self, action: &'static str) {
+        self.ran.insert(action);
+    }
+
+    /// Formats a Registry or IniFile table Value column (`[!file]` is the short path).
+    pub(crate) fn format_registry(&self, text: &str) -> String {
+        msi_expr::format_string_with(text, &self.props, msi_expr::FormatOptions::registry_value())
+    }
+
+    /// Whether the installation is per-machine (`ALLUSERS` set, after its resolution).
+    pub(crate) fn per_machine(&self) -> bool {
+        self.props
+            .get_str("ALLUSERS")
+            .is_some_and(|v| !v.is_empty())
+    }
+
+    /// Adds a registry change, applied when the installation commits.
+    pub(crate) fn push_reg(&mut self, change: crate::winstate::RegChange) {
+        self.reg_changes.push(change);
+    }
+
+    /// Whether an action decided registry changes.
+    pub(crate) fn has_registry_changes(&self) -> bool {
+        !self.reg_changes.is_empty()
+    }
+
+    /// Applies the registry changes of an installation that records no product.
+    pub(crate) fn apply_registry_changes(&mut self) -> Result<PathBuf> {
+        let changes = std::mem::take(&mut self.reg_changes);
+        let registry = self
+            .registry
+            .as_mut()
+            .ok_or_else(|| Error::failure("the product registry is not open"))?;
+        registry.apply_changes(&changes)?;
+        crate::winstate::crash_after_state_write();
+        Ok(registry.db_path())
+    }
+
+    /// Reads the root's registry; `None` when it has none yet.
+    pub(crate) fn read_registry<T>(
+        &self,
+        read: impl FnOnce(&winreg::Registry<winreg::SqliteStore<'_>>) -> winreg::Result<T>,
+    ) -> Result<Option<T>> {
+        match &self.registry {
+            Some(registry) => registry.read_winreg(read),
+            None => Ok(None),
+        }
     }
 
     /// Evaluates a condition.
@@ -320,9 +412,13 @@ impl Context {
             .flat_map(|r| r.files.iter().map(|(_, p)| p.as_path()))
             .collect();
         let adopted = &self.adopted_files;
+        let shared = self.shared_files()?;
         let mut record = ProductRecord::from_plan(&self.props, plan, package_path, &|p| {
-            earlier.contains(p) || adopted.contains(p)
+            earlier.contains(p) || adopted.contains(p) || shared.contains(p)
         });
+        if let Some(earlier) = &self.record {
+            record.carry_over(earlier, plan);
+        }
         // Folders this run created, and those earlier runs of the product created (a
         // maintenance run does not create them again), go when the product goes.
         let mut folders: Vec<PathBuf> = self
@@ -346,7 +442,24 @@ impl Context {
             Ok(package.write_without_cabinets(out)?)
         })?;
         record.cached_package = Some(cached.clone());
-        if let Err(e) = registry.record(&record) {
+        let mut changes = std::mem::take(&mut self.reg_changes);
+        changes.extend(crate::actions::register::registration(
+            self,
+            package,
+            &record,
+            self.record.as_ref(),
+            &self.ran,
+        ));
+        changes.extend(crate::actions::register::shared_dll_counts(
+            self,
+            Some(&record),
+            self.record.as_ref(),
+        ));
+        let registry = self
+            .registry
+            .as_mut()
+            .ok_or_else(|| Error::failure("the product registry is not open"))?;
+        if let Err(e) = registry.record_with(&record, &changes) {
             if self.record.as_ref().and_then(|r| r.cached_package.as_ref()) != Some(&cached) {
                 let _ = fs_err::remove_file(&cached);
             }
@@ -359,7 +472,83 @@ impl Context {
             .map(|t| Ok((t.name().to_string(), t.to_bytes()?)))
             .collect::<Result<Vec<_>>>()?;
         registry.cache_transforms(&record.product_code, &transforms)?;
+        crate::winstate::crash_after_state_write();
         Ok(registry.db_path())
+    }
+
+    /// The paths other products recorded for components that share a ComponentId with this
+    /// plan's: this product is a client of them too (a file it found in place is its own as
+    /// much as theirs).
+    fn shared_files(&self) -> Result<std::collections::HashSet<PathBuf>> {
+        let mut out = std::collections::HashSet::new();
+        let (Some(registry), Some(plan)) = (&self.registry, &self.plan) else {
+            return Ok(out);
+        };
+        let ids: std::collections::HashSet<String> = plan
+            .components
+            .iter()
+            .filter_map(|c| c.component_id.as_deref())
+            .map(str::to_ascii_uppercase)
+            .collect();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let me = self.property("ProductCode").unwrap_or_default();
+        for p in registry.products()? {
+            if p.product_code.eq_ignore_ascii_case(&me) {
+                continue;
+            }
+            for c in &p.components {
+                if c.component_id
+                    .as_deref()
+                    .is_some_and(|id| ids.contains(&id.to_ascii_uppercase()))
+                {
+                    out.extend(
+                        p.files
+                            .iter()
+                            .filter(|(component, _)| *component == c.component)
+                            .map(|(_, path)| path.clone()),
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The components whose resources a removal leaves in place ("Component table",
+    /// Attributes and ComponentId; "Sharing Components Between Products"): Permanent ones,
+    /// those without a ComponentId (never registered, so never known to be unused), and
+    /// those another installed product is still a client of (the same ComponentId).
+    pub(crate) fn components_kept_on_removal(&self) -> Result<std::collections::HashSet<String>> {
+        let mut out = std::collections::HashSet::new();
+        let Some(plan) = &self.plan else {
+            return Ok(out);
+        };
+        let me = self.property("ProductCode").unwrap_or_default();
+        let mut others: std::collections::HashSet<String> = Default::default();
+        if let Some(registry) = &self.registry {
+            for p in registry.products()? {
+                if !p.product_code.eq_ignore_ascii_case(&me) {
+                    others.extend(
+                        p.components
+                            .iter()
+                            .filter_map(|c| c.component_id.as_deref())
+                            .map(str::to_ascii_uppercase),
+                    );
+                }
+            }
+        }
+        for c in &plan.components {
+            let permanent = c.attributes & crate::tables::component::ATTR_PERMANENT != 0;
+            let shared = c
+                .component_id
+                .as_deref()
+                .is_some_and(|id| others.contains(&id.to_ascii_uppercase()));
+            if permanent || c.component_id.is_none() || shared {
+                out.insert(c.component.clone());
+            }
+        }
+        Ok(out)
     }
 
     /// Whether this run removes the product entirely: it was installed and no feature or
@@ -438,11 +627,21 @@ impl Context {
     /// cached package.
     pub(crate) fn unregister_product(&mut self) -> Result<PathBuf> {
         let code = self.property("ProductCode").unwrap_or_default();
+        let mut changes = std::mem::take(&mut self.reg_changes);
+        if let Some(record) = &self.record {
+            changes.extend(crate::actions::register::unregistration(self, record));
+            changes.extend(crate::actions::register::shared_dll_counts(
+                self,
+                None,
+                Some(record),
+            ));
+        }
         let registry = self
             .registry
             .as_mut()
             .ok_or_else(|| Error::failure("the product registry is not open"))?;
-        registry.unregister(&code)?;
+        registry.unregister_with(&code, &changes)?;
+        crate::winstate::crash_after_state_write();
         Ok(registry.db_path())
     }
 

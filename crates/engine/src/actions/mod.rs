@@ -1,10 +1,10 @@
 //! The standard actions (spec 2.5), one module per action or family, and the dispatcher
 //! that maps a sequence row's name to one of them.
 //!
-//! Actions that only mean something on Windows (the registry, COM, services, shortcuts,
-//! fonts, ODBC, .ini files, environment strings, assemblies, the Add/Remove Programs
-//! entries) are logged as skipped on this platform and end with `Return value 0` ("action
-//! not executed"): they are never silently claimed as done.
+//! The registry is the root's own (`registry_values`, `reg_search`, `register`). Actions
+//! that only mean something on Windows (COM, services, shortcuts, fonts, ODBC, .ini files,
+//! environment strings, assemblies) are logged as skipped on this platform and end with
+//! `Return value 0` ("action not executed"): they are never silently claimed as done.
 
 mod context;
 pub(crate) mod custom;
@@ -13,6 +13,9 @@ mod folders;
 mod install_files;
 mod install_validate;
 mod move_files;
+mod reg_search;
+pub(crate) mod register;
+mod registry_values;
 mod remove_files;
 mod script;
 mod search;
@@ -28,7 +31,6 @@ use crate::session::Session;
 const WINDOWS_ONLY: &[&str] = &[
     "AllocateRegistrySpace",
     "BindImage",
-    "CCPSearch",
     "CreateShortcuts",
     "DeleteServices",
     "InstallODBC",
@@ -41,8 +43,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "MsiUnpublishAssemblies",
     "PatchFiles",
     "PublishComponents",
-    "PublishFeatures",
-    "PublishProduct",
     "RegisterClassInfo",
     "RegisterComPlus",
     "RegisterExtensionInfo",
@@ -50,11 +50,9 @@ const WINDOWS_ONLY: &[&str] = &[
     "RegisterMIMEInfo",
     "RegisterProgIdInfo",
     "RegisterTypeLibraries",
-    "RegisterUser",
     "RemoveEnvironmentStrings",
     "RemoveIniValues",
     "RemoveODBC",
-    "RemoveRegistryValues",
     "RemoveShortcuts",
     "RMCCPSearch",
     "SelfRegModules",
@@ -63,7 +61,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "StartServices",
     "StopServices",
     "UnpublishComponents",
-    "UnpublishFeatures",
     "UnregisterClassInfo",
     "UnregisterComPlus",
     "UnregisterExtensionInfo",
@@ -73,7 +70,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "UnregisterTypeLibraries",
     "WriteEnvironmentStrings",
     "WriteIniValues",
-    "WriteRegistryValues",
 ];
 
 /// Runs what is left of the script and ends the transaction (InstallFinalize's work), for a
@@ -87,6 +83,7 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
     let r = match name {
         "LaunchConditions" => search::launch_conditions(s),
         "AppSearch" => search::app_search(s),
+        "CCPSearch" => search::ccp_search(s),
         "FindRelatedProducts" => search::find_related_products(s),
         "CostInitialize" => {
             let r = cost(s, |c, p| c.cost_initialize(p));
@@ -115,8 +112,11 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
             r
         }
         "InstallValidate" => install_validate::run(s),
+        "WriteRegistryValues" => registry_values::write(s),
+        "RemoveRegistryValues" => registry_values::remove(s),
         "InstallInitialize" => script::install_initialize(s),
         "ProcessComponents" => {
+            s.ctx.note_ran("ProcessComponents");
             set_source_dir(s);
             process_components(s)
         }
@@ -140,6 +140,19 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
             // Recorded in the root's product registry once the install succeeded (a failed
             // install leaves no state behind).
             s.register_product = true;
+            s.ctx.note_ran("RegisterProduct");
+            ActionResult::Success
+        }
+        // Their keys are written with the product's record when the installation commits
+        // (`register`).
+        // The product's keys go with it when the installation commits (`register`).
+        "UnpublishFeatures" => ActionResult::Success,
+        "PublishProduct" | "PublishFeatures" | "RegisterUser" => {
+            s.ctx.note_ran(match name {
+                "PublishProduct" => "PublishProduct",
+                "PublishFeatures" => "PublishFeatures",
+                _ => "RegisterUser",
+            });
             ActionResult::Success
         }
         "ScheduleReboot" => {
@@ -185,7 +198,7 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         }
         _ if WINDOWS_ONLY.contains(&name) => {
             s.log.engine(&format!(
-                "{name} changes Windows-only state (registry, COM, services, shortcuts, fonts...): not executed on this platform."
+                "{name} changes Windows-only state (COM, services, shortcuts, fonts...): not executed on this platform."
             ));
             ActionResult::NotCalled
         }

@@ -48,9 +48,20 @@ fn plan(s: &Session<'_, '_>) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let Some(plan) = s.ctx.plan() else {
         return (files, folders);
     };
+    // Shared, Permanent and unregistered components keep their files (`Context::
+    // components_kept_on_removal`); a registry that cannot be read keeps them all.
+    let kept = s.ctx.components_kept_on_removal().unwrap_or_else(|_| {
+        plan.components
+            .iter()
+            .map(|c| c.component.clone())
+            .collect()
+    });
     for f in &plan.files {
         // A file a major upgrade puts or keeps at this path is the new product's.
-        if f.action == FileAction::Remove && !s.protected.contains(&f.target) {
+        if f.action == FileAction::Remove
+            && !s.protected.contains(&f.target)
+            && !kept.contains(&f.component)
+        {
             files.push(f.target.clone());
         }
     }

@@ -38,8 +38,9 @@ pub(crate) fn launch_conditions(s: &mut Session<'_, '_>) -> ActionResult {
     ActionResult::Success
 }
 
-/// AppSearch: file-system searches (DrLocator, Signature). Registry, .ini and component
-/// searches find nothing on this platform; the log says so for each.
+/// AppSearch: file-system searches (DrLocator, Signature) and registry searches
+/// (RegLocator, see `reg_search`). .ini and component searches find nothing on this
+/// platform; the log says so for each.
 pub(crate) fn app_search(s: &mut Session<'_, '_>) -> ActionResult {
     let (searches, signatures, locators, others) = match (
         s.package.app_search(),
@@ -55,34 +56,7 @@ pub(crate) fn app_search(s: &mut Session<'_, '_>) -> ActionResult {
             // A property already set (command line) keeps its value.
             continue;
         }
-        let sig = signatures.iter().find(|r| r.signature == search.signature);
-        let mut found = None;
-        for loc in locators.iter().filter(|l| l.signature == search.signature) {
-            if let Some(dir) = locate_dir(s, &locators, loc, 0) {
-                found = match sig {
-                    None => Some(folder_text(&dir)),
-                    Some(sig) => find_file(
-                        &dir,
-                        &sig.file_name,
-                        loc.depth.unwrap_or(0),
-                        sig.min_size,
-                        sig.max_size,
-                    )
-                    .map(|p| p.display().to_string()),
-                };
-            }
-            if found.is_some() {
-                break;
-            }
-        }
-        if found.is_none() {
-            for o in others.iter().filter(|o| o.signature == search.signature) {
-                s.log.engine(&format!(
-                    "AppSearch: {} search for signature {} finds nothing on this platform.",
-                    o.table, search.signature
-                ));
-            }
-        }
+        let found = find_signature(s, &search.signature, &signatures, &locators, &others);
         s.log.engine(&format!(
             "AppSearch: Property: {}, Signature: {}{}",
             search.property,
@@ -91,6 +65,88 @@ pub(crate) fn app_search(s: &mut Session<'_, '_>) -> ActionResult {
         ));
         if let Some(value) = found {
             s.set_prop(&search.property, &value);
+        }
+    }
+    ActionResult::Success
+}
+
+/// What AppSearch finds for `signature`: a folder or file (DrLocator, Signature), or a
+/// registry value (RegLocator); the other locator tables are logged as finding nothing.
+fn find_signature(
+    s: &mut Session<'_, '_>,
+    signature: &str,
+    signatures: &[crate::tables::appsearch::SignatureRow],
+    locators: &[crate::tables::appsearch::DrLocatorRow],
+    others: &[crate::tables::appsearch::OtherLocatorRow],
+) -> Option<String> {
+    let sig = signatures.iter().find(|r| r.signature == signature);
+    let mut found = None;
+    for loc in locators.iter().filter(|l| l.signature == signature) {
+        if let Some(dir) = locate_dir(s, locators, loc, 0) {
+            found = match sig {
+                None => Some(folder_text(&dir)),
+                Some(sig) => find_file(
+                    &dir,
+                    &sig.file_name,
+                    loc.depth.unwrap_or(0),
+                    sig.min_size,
+                    sig.max_size,
+                )
+                .map(|p| p.display().to_string()),
+            };
+        }
+        if found.is_some() {
+            break;
+        }
+    }
+    if found.is_none() && super::reg_search::has_locator(s, signature) {
+        found = super::reg_search::find(s, signature, sig);
+    }
+    if found.is_none() {
+        for o in others
+            .iter()
+            .filter(|o| o.signature == signature && o.table != "RegLocator")
+        {
+            s.log.engine(&format!(
+                "AppSearch: {} search for signature {} finds nothing on this platform.",
+                o.table, signature
+            ));
+        }
+    }
+    found
+}
+
+/// CCPSearch ("CCPSearch action", "CCPSearch table"): each signature of the CCPSearch table
+/// is searched as AppSearch searches it; the first one found sets `CCP_Success` to 1.
+pub(crate) fn ccp_search(s: &mut Session<'_, '_>) -> ActionResult {
+    let signatures_to_find: Vec<String> = s
+        .package
+        .table("CCPSearch")
+        .map(|t| {
+            let i = t.column_index("Signature_").unwrap_or(0);
+            t.rows
+                .iter()
+                .filter_map(|r| match r.get(i) {
+                    Some(crate::tables::Value::Str(v)) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let (signatures, locators, others) = match (
+        s.package.signatures(),
+        s.package.dr_locators(),
+        s.package.other_locators(),
+    ) {
+        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return s.fail(e),
+    };
+    for signature in signatures_to_find {
+        if find_signature(s, &signature, &signatures, &locators, &others).is_some() {
+            s.log
+                .engine(&format!("CCPSearch: found signature {signature}."));
+            s.set_prop("CCP_Success", "1");
+            break;
         }
     }
     ActionResult::Success

@@ -1,6 +1,7 @@
 //! LaunchConditions and AppSearch through the library: a false launch condition ends the
 //! install with its message and changes nothing; AppSearch finds folders and files under
-//! the root (never outside it), and a registry search finds nothing on this platform.
+//! the root (never outside it), and a registry search of a value the root's registry does not
+//! hold finds nothing (`exec_winreg.rs` has the searches that find).
 
 use crate::exec_util::{Scratch, wxs};
 
@@ -55,7 +56,7 @@ fn app_search_finds_folders_and_files_under_the_root_only() {
     assert_eq!(dumped(&log, "ETCDIR"), None, "{log}");
     assert_eq!(dumped(&log, "REGVALUE"), None, "{log}");
     assert!(
-        log.contains("RegLocator search for signature Reg finds nothing on this platform"),
+        log.contains("AppSearch: Property: REGVALUE, Signature: Reg (not found)"),
         "{log}"
     );
 }

@@ -309,6 +309,9 @@ sql "$here/upgrade-v2-exec.msi" \
 expect "$here/upgrade-v2-exec.msi" InstallExecuteSequence 'InstallExecute		6500'
 expect "$here/upgrade-v2-exec.msi" InstallExecuteSequence 'RemoveExistingProducts		6550'
 
+# --- the registry packages (registry.msi, registry-cleaner.msi, shared-*.msi) ---
+"$here/build-registry.sh"
+
 # --- every package opens and lists its sequence ---
 for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$hello/hello.msi"; do
     msiinfo export "$msi" InstallExecuteSequence >/dev/null

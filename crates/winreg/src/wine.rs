@@ -1,0 +1,1244 @@
+//! A Wine prefix's registry files (`system.reg`, `user.reg`, `userdef.reg`), read into
+//! memory, changed through the [`Store`] trait, and written back with every line the changes
+//! do not touch kept as it was.
+//!
+//! # The format
+//!
+//! What `wineserver` writes (its `server/registry.c`, "registry text file format v2"):
+//!
+//! ```text
+//! WINE REGISTRY Version 2
+//! ;; All keys relative to REGISTRY\\Machine
+//!
+//! #arch=win64
+//!
+//! [Software\\Classes\\.ppk] 1733500000
+//! #time=1db4f6c7a3b2c10
+//! @="PuTTYPrivateKey"
+//! "Content Type"=str(2):"%APPDATA%\\x"
+//! "List"=str(7):"a\0b\0"
+//! "Count"=dword:0000002a
+//! "Blob"=hex:00,01,\
+//!   02
+//! "Big"=hex(b):08,07,06,05,04,03,02,01
+//! ```
+//!
+//! A key line holds the key's path relative to the hive, its modification time in seconds
+//! since 1970, then a `#time=` line with the same time as a FILETIME in hexadecimal (and
+//! optionally `#class=` and `#link`). Names and strings are escaped as C does (`\\`, `\"`,
+//! `\n`, `\0`, …) with `\xHHHH` for anything outside ASCII (Wine 8 also reads UTF-8); `[` and
+//! `]` are escaped in key names. `REG_SZ` is a quoted string, `REG_EXPAND_SZ` and
+//! `REG_MULTI_SZ` are `str(2):` and `str(7):` strings (NULs inside as `\0`), a four-byte
+//! `REG_DWORD` is `dword:`, everything else `hex:` or `hex(type):` bytes, wrapped with `\`.
+//! A key that has subkeys but no values is not written: it exists because its subkeys do.
+//!
+//! # Editing safely
+//!
+//! While a `wineserver` runs for the prefix, the registry lives in its memory and is saved
+//! over these files: edit them only when no `wineserver` serves the prefix (the caller checks;
+//! `wineserver -k` or `-w` ends or awaits it). [`WinePrefix::save`] writes each changed file
+//! to a temporary file beside it and renames it into place.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::error::{Error, Result};
+use crate::path::fold;
+use crate::store::{HKEY_LOCAL_MACHINE, HKEY_USERS, Store};
+use crate::value::{Value, kind, utf16_units};
+
+/// The first line of a Wine registry file.
+pub const WINE_HEADER: &str = "WINE REGISTRY Version 2";
+
+const RELATIVE: &str = ";; All keys relative to ";
+
+/// Seconds between 1601-01-01 (FILETIME's epoch) and 1970-01-01.
+const EPOCH_1601: u64 = 11_644_473_600;
+
+/// One registry file of a Wine prefix.
+#[derive(Debug, Clone)]
+pub struct WineHive {
+    path: PathBuf,
+    /// The lines before the first key: the header, `;; All keys relative to`, `#arch=`.
+    preamble: Vec<String>,
+    /// Whether the text ended with a line end (Wine's files do).
+    final_newline: bool,
+    sections: Vec<Section>,
+    /// Each section's folded path (names joined by `\`) → its index in `sections`. Sorted,
+    /// so that the keys below a key are one range.
+    index: BTreeMap<String, usize>,
+    changed: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Section {
+    names: Vec<String>,
+    /// The names folded and joined by `\`.
+    fold: String,
+    header: String,
+    lines: Vec<Line>,
+    dirty: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Line {
+    Other(String),
+    Value(ValueLine),
+}
+
+#[derive(Debug, Clone)]
+struct ValueLine {
+    name: String,
+    value: Value,
+    /// The lines it was read from, written back while the value is unchanged.
+    raw: Option<Vec<String>>,
+}
+
+impl WineHive {
+    /// Reads a registry file.
+    pub fn load(path: &Path) -> Result<WineHive> {
+        let bytes = fs_err::read(path).map_err(|e| Error::io(path, e))?;
+        WineHive::parse(path, &String::from_utf8_lossy(&bytes))
+    }
+
+    /// Reads a registry file's text; `path` names it in errors and is where
+    /// [`save`](WineHive::save) writes.
+    pub fn parse(path: &Path, text: &str) -> Result<WineHive> {
+        // Split on LF only: a CR stays in its line, so that it is written back as it was.
+        let mut lines: Vec<&str> = text.split('\n').collect();
+        if text.ends_with('\n') {
+            lines.pop();
+        }
+        let syntax = |line: usize, reason: &str| Error::WineSyntax {
+            path: path.to_path_buf(),
+            line,
+            reason: reason.to_string(),
+        };
+        if lines.first().map(|l| l.trim_end()) != Some(WINE_HEADER) {
+            return Err(syntax(
+                1,
+                "not a Wine registry file (no \"WINE REGISTRY Version 2\")",
+            ));
+        }
+        let mut hive = WineHive {
+            path: path.to_path_buf(),
+            preamble: Vec::new(),
+            sections: Vec::new(),
+            index: BTreeMap::new(),
+            changed: false,
+            final_newline: text.is_empty() || text.ends_with('\n'),
+        };
+        let mut i = 0;
+        while i < lines.len() {
+            let line = lines[i];
+            let trimmed = line.trim_start();
+            if let Some(rest) = trimmed.strip_prefix('[') {
+                let (units, _) =
+                    unescape(rest, ']').ok_or_else(|| syntax(i + 1, "malformed key"))?;
+                let name = String::from_utf16_lossy(&units);
+                let names: Vec<String> = if name.is_empty() {
+                    Vec::new()
+                } else {
+                    name.split('\\').map(str::to_string).collect()
+                };
+                hive.sections.push(Section {
+                    fold: fold_path(&names),
+                    names,
+                    header: line.to_string(),
+                    lines: Vec::new(),
+                    dirty: false,
+                });
+                i += 1;
+                continue;
+            }
+            let Some(section) = hive.sections.last_mut() else {
+                hive.preamble.push(line.to_string());
+                i += 1;
+                continue;
+            };
+            if trimmed.starts_with('"') || trimmed.starts_with('@') {
+                // A hex value continues on the next line after a trailing backslash.
+                let start = i;
+                let mut text = trimmed.to_string();
+                while text.trim_end().ends_with('\\') && i + 1 < lines.len() {
+                    let t = text.trim_end();
+                    text = format!("{}{}", &t[..t.len() - 1], lines[i + 1].trim_start());
+                    i += 1;
+                }
+                let raw: Vec<String> = lines[start..=i].iter().map(|l| l.to_string()).collect();
+                match parse_value_line(&text) {
+                    Some((name, value)) => section.lines.push(Line::Value(ValueLine {
+                        name,
+                        value,
+                        raw: Some(raw),
+                    })),
+                    // Wine skips what it cannot read; it is kept as it is.
+                    None => section.lines.extend(raw.into_iter().map(Line::Other)),
+                }
+            } else {
+                section.lines.push(Line::Other(line.to_string()));
+            }
+            i += 1;
+        }
+        hive.reindex();
+        Ok(hive)
+    }
+
+    /// The file this hive was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What the file's `;; All keys relative to` line names (`REGISTRY\Machine`,
+    /// `REGISTRY\User\S-1-5-21-…`), unescaped.
+    pub fn relative_to(&self) -> Option<String> {
+        self.preamble.iter().find_map(|l| {
+            let rest = l.strip_prefix(RELATIVE)?;
+            Some(String::from_utf16_lossy(&unescape_all(rest)))
+        })
+    }
+
+    /// Whether anything was changed since the file was read or saved.
+    pub fn is_changed(&self) -> bool {
+        self.changed
+    }
+
+    /// The file's text: unchanged keys and values exactly as read, changed keys with the
+    /// current time, changed values in Wine's format.
+    pub fn render(&self) -> String {
+        self.render_at(now())
+    }
+
+    fn render_at(&self, secs: u64) -> String {
+        let mut out = String::new();
+        for l in &self.preamble {
+            out.push_str(l);
+            out.push('\n');
+        }
+        for s in &self.sections {
+            if s.dirty {
+                out.push_str(&header_line(&s.names, secs));
+                out.push('\n');
+                let mut lines = s.lines.clone();
+                update_time_line(&mut lines, secs);
+                push_lines(&lines, &mut out);
+            } else {
+                out.push_str(&s.header);
+                out.push('\n');
+                push_lines(&s.lines, &mut out);
+            }
+        }
+        if !self.final_newline {
+            out.pop();
+        }
+        out
+    }
+
+    /// Writes the file (to a temporary file beside it, renamed into place, with the old
+    /// file's permissions) when something changed.
+    pub fn save(&mut self) -> Result<()> {
+        if let Some(text) = self.commit_text() {
+            write_atomic(&self.path, text.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// For a caller that writes the file itself (through its own journal, say): the text to
+    /// write when something changed, after which the hive counts as saved — what is
+    /// returned is what the next edit starts from. `None` when nothing changed.
+    pub fn commit_text(&mut self) -> Option<String> {
+        if !self.changed {
+            return None;
+        }
+        let secs = now();
+        let text = self.render_at(secs);
+        self.changed = false;
+        // What was written is now what was read.
+        for s in self.sections.iter_mut().filter(|s| s.dirty) {
+            s.header = header_line(&s.names, secs);
+            s.dirty = false;
+            update_time_line(&mut s.lines, secs);
+            for line in &mut s.lines {
+                if let Line::Value(v) = line
+                    && v.raw.is_none()
+                {
+                    v.raw = Some(wine_value_lines(&v.name, &v.value));
+                }
+            }
+        }
+        Some(text)
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.fold.clone(), i))
+            .collect();
+    }
+
+    fn section(&self, names: &[String]) -> Option<usize> {
+        self.index.get(&fold_path(names)).copied()
+    }
+
+    /// The sections strictly below `names`, in folded order.
+    fn below(&self, names: &[String]) -> impl Iterator<Item = usize> + '_ {
+        let prefix = if names.is_empty() {
+            String::new()
+        } else {
+            format!("{}\\", fold_path(names))
+        };
+        self.index
+            .range(prefix.clone()..)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .filter(|(k, _)| !k.is_empty())
+            .map(|(_, i)| *i)
+    }
+
+    fn key(&self, names: &[String]) -> Option<Vec<String>> {
+        if names.is_empty() {
+            return Some(Vec::new());
+        }
+        if let Some(i) = self.section(names) {
+            return Some(self.sections[i].names.clone());
+        }
+        let i = self.below(names).next()?;
+        Some(self.sections[i].names[..names.len()].to_vec())
+    }
+
+    /// The names as stored for the existing part of `names`, the rest as given.
+    fn stored_case(&self, names: &[String]) -> Vec<String> {
+        for n in (1..=names.len()).rev() {
+            if let Some(stored) = self.key(&names[..n]) {
+                let mut out = stored;
+                out.extend_from_slice(&names[n..]);
+                return out;
+            }
+        }
+        names.to_vec()
+    }
+
+    /// Makes `names` an explicit section and returns its index.
+    fn ensure_section(&mut self, names: &[String]) -> usize {
+        if let Some(i) = self.section(names) {
+            return i;
+        }
+        let names = self.stored_case(names);
+        let new_fold = fold_path(&names);
+        let at = self
+            .sections
+            .iter()
+            .position(|s| tree_order(&s.fold, &new_fold).is_gt())
+            .unwrap_or(self.sections.len());
+        // Wine separates keys with a blank line.
+        if at > 0 {
+            let prev = &mut self.sections[at - 1];
+            if !matches!(prev.lines.last(), Some(Line::Other(l)) if l.is_empty()) {
+                prev.lines.push(Line::Other(String::new()));
+            }
+        } else if !self.preamble.last().is_some_and(|l| l.is_empty()) {
+            self.preamble.push(String::new());
+        }
+        self.sections.insert(
+            at,
+            Section {
+                header: String::new(),
+                fold: fold_path(&names),
+                names,
+                lines: vec![Line::Other(String::new())],
+                dirty: true,
+            },
+        );
+        self.changed = true;
+        self.reindex();
+        at
+    }
+
+    fn touch(&mut self, i: usize) {
+        self.sections[i].dirty = true;
+        self.changed = true;
+    }
+
+    fn create_key(&mut self, names: &[String]) {
+        if self.key(names).is_none() {
+            self.ensure_section(names);
+        }
+    }
+
+    fn delete_key(&mut self, names: &[String], recursive: bool) -> Result<bool> {
+        if self.key(names).is_none() {
+            return Ok(false);
+        }
+        let mut doomed: Vec<usize> = self.below(names).collect();
+        if !doomed.is_empty() && !recursive {
+            return Err(Error::HasSubkeys(names.join("\\")));
+        }
+        doomed.extend(self.section(names));
+        doomed.sort_unstable();
+        for i in doomed.into_iter().rev() {
+            self.sections.remove(i);
+        }
+        self.reindex();
+        self.changed = true;
+        // The parent existed and still does: without a section of its own and without other
+        // subkeys it would vanish from the file, so it gets one, as wineserver would save it.
+        if let Some((_, parent)) = names.split_last()
+            && !parent.is_empty()
+            && self.key(parent).is_none()
+        {
+            self.ensure_section(parent);
+        }
+        Ok(true)
+    }
+
+    fn subkeys(&self, names: &[String]) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out: Vec<String> = Vec::new();
+        for i in self.below(names) {
+            let n = &self.sections[i].names[names.len()];
+            if seen.insert(fold(n)) {
+                out.push(n.clone());
+            }
+        }
+        out.sort_by_key(|n| fold(n));
+        out
+    }
+
+    fn value(&self, names: &[String], name: &str) -> Option<(String, Value)> {
+        let s = &self.sections[self.section(names)?];
+        let f = fold(name);
+        s.lines.iter().find_map(|l| match l {
+            Line::Value(v) if fold(&v.name) == f => Some((v.name.clone(), v.value.clone())),
+            _ => None,
+        })
+    }
+
+    fn set_value(&mut self, names: &[String], name: &str, value: &Value) {
+        let i = self.ensure_section(names);
+        let f = fold(name);
+        let lines = &mut self.sections[i].lines;
+        if let Some(Line::Value(v)) = lines
+            .iter_mut()
+            .find(|l| matches!(l, Line::Value(v) if fold(&v.name) == f))
+        {
+            if v.value == *value {
+                return;
+            }
+            v.value = value.clone();
+            v.raw = None;
+        } else {
+            // wineserver keeps a key's values sorted by name.
+            let new = Line::Value(ValueLine {
+                name: name.to_string(),
+                value: value.clone(),
+                raw: None,
+            });
+            let after = lines
+                .iter()
+                .rposition(|l| matches!(l, Line::Value(v) if fold(&v.name) < f))
+                .or_else(|| {
+                    lines
+                        .iter()
+                        .rposition(|l| matches!(l, Line::Other(o) if o.starts_with('#')))
+                });
+            let first_value = lines.iter().position(|l| matches!(l, Line::Value(_)));
+            let at = match (after, first_value) {
+                (Some(a), _) => a + 1,
+                (None, Some(v)) => v,
+                (None, None) => 0,
+            };
+            lines.insert(at, new);
+        }
+        self.touch(i);
+    }
+
+    fn delete_value(&mut self, names: &[String], name: &str) -> bool {
+        let Some(i) = self.section(names) else {
+            return false;
+        };
+        let f = fold(name);
+        let lines = &mut self.sections[i].lines;
+        let before = lines.len();
+        lines.retain(|l| !matches!(l, Line::Value(v) if fold(&v.name) == f));
+        let removed = lines.len() != before;
+        if removed {
+            self.touch(i);
+        }
+        removed
+    }
+
+    fn values(&self, names: &[String]) -> Vec<(String, Value)> {
+        let Some(i) = self.section(names) else {
+            return Vec::new();
+        };
+        self.sections[i]
+            .lines
+            .iter()
+            .filter_map(|l| match l {
+                Line::Value(v) => Some((v.name.clone(), v.value.clone())),
+                Line::Other(_) => None,
+            })
+            .collect()
+    }
+}
+
+fn fold_path(names: &[String]) -> String {
+    fold(&names.join("\\"))
+}
+
+/// Wine's order of keys: depth first, siblings by upper-cased name (a folded path whose
+/// separators sort before every character).
+fn tree_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let key = |c: u8| if c == b'\\' { 0 } else { c };
+    a.bytes().map(key).cmp(b.bytes().map(key))
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn header_line(names: &[String], secs: u64) -> String {
+    let path: Vec<String> = names.iter().map(|n| escape(n, "[]")).collect();
+    format!("[{}] {secs}", path.join("\\\\"))
+}
+
+fn time_line(secs: u64) -> String {
+    let filetime = (secs + EPOCH_1601) * 10_000_000;
+    format!("#time={filetime:x}")
+}
+
+fn update_time_line(lines: &mut Vec<Line>, secs: u64) {
+    let line = time_line(secs);
+    match lines
+        .iter_mut()
+        .find(|l| matches!(l, Line::Other(o) if o.starts_with("#time=")))
+    {
+        Some(l) => *l = Line::Other(line),
+        None => lines.insert(0, Line::Other(line)),
+    }
+}
+
+fn push_lines(lines: &[Line], out: &mut String) {
+    for line in lines {
+        match line {
+            Line::Other(l) => {
+                out.push_str(l);
+                out.push('\n');
+            }
+            Line::Value(v) => push_value(v, out),
+        }
+    }
+}
+
+fn push_value(v: &ValueLine, out: &mut String) {
+    let lines = match &v.raw {
+        Some(raw) => raw.clone(),
+        None => wine_value_lines(&v.name, &v.value),
+    };
+    for l in lines {
+        out.push_str(&l);
+        out.push('\n');
+    }
+}
+
+/// A value as wineserver writes it, one string per line.
+pub fn wine_value_lines(name: &str, value: &Value) -> Vec<String> {
+    let mut line = if name.is_empty() {
+        "@=".to_string()
+    } else {
+        format!("\"{}\"=", escape(name, "\""))
+    };
+    // wineserver counts the characters it wrote for the line wrap.
+    let mut count = line.len();
+    let data = value.to_bytes();
+    let k = value.kind();
+    if matches!(k, kind::REG_SZ | kind::REG_EXPAND_SZ | kind::REG_MULTI_SZ)
+        && let Some(units) = utf16_units(&data)
+        && units.last() == Some(&0)
+    {
+        if k != kind::REG_SZ {
+            line.push_str(&format!("str({k:x}):"));
+        }
+        line.push('"');
+        line.push_str(&escape_units(&units[..units.len() - 1], "\""));
+        line.push('"');
+        return vec![line];
+    }
+    if k == kind::REG_DWORD && data.len() == 4 {
+        let d = u32::from_le_bytes([data[0], data[1], data[2], data[3]]);
+        line.push_str(&format!("dword:{d:08x}"));
+        return vec![line];
+    }
+    let prefix = if k == kind::REG_BINARY {
+        "hex:".to_string()
+    } else {
+        format!("hex({k:x}):")
+    };
+    count += prefix.len();
+    line.push_str(&prefix);
+    let mut lines = Vec::new();
+    for (i, b) in data.iter().enumerate() {
+        line.push_str(&format!("{b:02x}"));
+        count += 2;
+        if i + 1 < data.len() {
+            line.push(',');
+            count += 1;
+            if count > 76 {
+                line.push('\\');
+                lines.push(std::mem::take(&mut line));
+                line.push_str("  ");
+                count = 2;
+            }
+        }
+    }
+    lines.push(line);
+    lines
+}
+
+/// Escapes text as wineserver's `dump_strW` does, with `extra` the characters to escape
+/// besides `\`.
+fn escape(text: &str, extra: &str) -> String {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    escape_units(&units, extra)
+}
+
+fn escape_units(units: &[u16], extra: &str) -> String {
+    const C_ESCAPES: &[u8; 32] = b".......abtnvfr.............e....";
+    let mut out = String::new();
+    for (i, &u) in units.iter().enumerate() {
+        let next = units.get(i + 1).copied();
+        if u > 127 {
+            if next.is_some_and(|n| n < 128 && (n as u8).is_ascii_hexdigit()) {
+                out.push_str(&format!("\\x{u:04x}"));
+            } else {
+                out.push_str(&format!("\\x{u:x}"));
+            }
+        } else if u < 32 {
+            let c = C_ESCAPES[u as usize];
+            if c != b'.' {
+                out.push('\\');
+                out.push(char::from(c));
+            } else if next.is_some_and(|n| (u16::from(b'0')..=u16::from(b'7')).contains(&n)) {
+                out.push_str(&format!("\\{u:03o}"));
+            } else {
+                out.push_str(&format!("\\{u:o}"));
+            }
+        } else {
+            let c = char::from(u as u8);
+            if c == '\\' || extra.contains(c) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Unescapes as wineserver's `parse_strW`, up to `end`: the UTF-16 units and the number of
+/// bytes of `text` read (the end character included). `None` when `end` is missing.
+fn unescape(text: &str, end: char) -> Option<(Vec<u16>, usize)> {
+    let mut out = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == end {
+            return Some((out, i + c.len_utf8()));
+        }
+        if c != '\\' {
+            let mut buf = [0u16; 2];
+            out.extend_from_slice(c.encode_utf16(&mut buf));
+            continue;
+        }
+        let (_, e) = chars.next()?;
+        match e {
+            'a' => out.push(7),
+            'b' => out.push(8),
+            'e' => out.push(27),
+            'f' => out.push(12),
+            'n' => out.push(10),
+            'r' => out.push(13),
+            't' => out.push(9),
+            'v' => out.push(11),
+            'x' => {
+                let mut v: u16 = 0;
+                let mut n = 0;
+                while n < 4 {
+                    match chars.peek().and_then(|(_, c)| c.to_digit(16)) {
+                        Some(d) => {
+                            v = v.wrapping_mul(16).wrapping_add(d as u16);
+                            chars.next();
+                            n += 1;
+                        }
+                        None => break,
+                    }
+                }
+                out.push(if n == 0 { u16::from(b'x') } else { v });
+            }
+            '0'..='7' => {
+                let mut v = e as u16 - u16::from(b'0');
+                for _ in 0..2 {
+                    match chars.peek() {
+                        Some((_, c @ '0'..='7')) => {
+                            v = v * 8 + (*c as u16 - u16::from(b'0'));
+                            chars.next();
+                        }
+                        _ => break,
+                    }
+                }
+                out.push(v);
+            }
+            other => {
+                let mut buf = [0u16; 2];
+                out.extend_from_slice(other.encode_utf16(&mut buf));
+            }
+        }
+    }
+    None
+}
+
+fn unescape_all(text: &str) -> Vec<u16> {
+    // A character that cannot occur in a line ends nothing early.
+    unescape(&format!("{text}\n"), '\n').map_or_else(Vec::new, |(u, _)| u)
+}
+
+/// Parses a whole value (continuation lines joined): its name and data.
+fn parse_value_line(text: &str) -> Option<(String, Value)> {
+    let (name, rest) = if let Some(rest) = text.strip_prefix('@') {
+        (String::new(), rest)
+    } else {
+        let (units, used) = unescape(text.strip_prefix('"')?, '"')?;
+        (String::from_utf16_lossy(&units), &text[1 + used..])
+    };
+    let rest = rest.trim_start().strip_prefix('=')?.trim_start();
+    let string_data = |body: &str| -> Option<Vec<u8>> {
+        let (mut units, _) = unescape(body, '"')?;
+        units.push(0);
+        Some(units.iter().flat_map(|u| u.to_le_bytes()).collect())
+    };
+    let value = if let Some(body) = rest
+        .strip_prefix('"')
+        .or_else(|| rest.strip_prefix("str:\""))
+    {
+        Value::from_raw(kind::REG_SZ, &string_data(body)?)
+    } else if let Some(body) = rest.strip_prefix("str(2):\"") {
+        Value::from_raw(kind::REG_EXPAND_SZ, &string_data(body)?)
+    } else if let Some(body) = rest.strip_prefix("str(7):\"") {
+        Value::from_raw(kind::REG_MULTI_SZ, &string_data(body)?)
+    } else if let Some(body) = rest.strip_prefix("dword:") {
+        // strtoul: the hexadecimal digits at the start, 0 when there are none.
+        let digits: String = body
+            .trim_start()
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect();
+        // strtoul saturates at the (64-bit) unsigned long maximum; the DWORD keeps the low
+        // 32 bits.
+        let d = match u64::from_str_radix(&digits, 16) {
+            Ok(v) => v as u32,
+            Err(_) if digits.is_empty() => 0,
+            Err(_) => u32::MAX,
+        };
+        Value::Dword(d)
+    } else if let Some(body) = rest.strip_prefix("hex:") {
+        Value::from_raw(kind::REG_BINARY, &parse_hex(body)?)
+    } else if let Some(body) = rest.strip_prefix("hex(") {
+        let close = body.find("):")?;
+        let k = u32::from_str_radix(&body[..close], 16).ok()?;
+        Value::from_raw(k, &parse_hex(&body[close + 2..])?)
+    } else {
+        return None;
+    };
+    Some((name, value))
+}
+
+fn parse_hex(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        out.push(u8::from_str_radix(part, 16).ok()?);
+    }
+    Some(out)
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or_else(|| "registry".into(), |n| n.to_string_lossy().into_owned());
+    let temp = dir.join(format!(".{name}.rmsi-tmp"));
+    let permissions = fs_err::metadata(path).ok().map(|m| m.permissions());
+    let result = (|| {
+        fs_err::write(&temp, bytes)?;
+        if let Some(p) = permissions {
+            fs_err::set_permissions(&temp, p)?;
+        }
+        fs_err::rename(&temp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs_err::remove_file(&temp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}
+
+/// A Wine prefix's registry: `system.reg` is `HKEY_LOCAL_MACHINE`, `user.reg` the user's key
+/// under `HKEY_USERS` (the SID its header names), `userdef.reg` (when present)
+/// `HKEY_USERS\.Default`. Use it as the [`Store`] of a [`Registry`](crate::Registry) whose
+/// user SID is [`user_sid`](WinePrefix::user_sid), then [`save`](WinePrefix::save).
+#[derive(Debug, Clone)]
+pub struct WinePrefix {
+    dir: PathBuf,
+    system: WineHive,
+    user: WineHive,
+    userdef: Option<WineHive>,
+    user_sid: String,
+}
+
+/// Which hive of a prefix a physical path falls in.
+enum Place {
+    System,
+    User,
+    UserDefault,
+    /// `HKEY_USERS` itself.
+    UsersRoot,
+    Outside,
+}
+
+impl WinePrefix {
+    /// Reads the registry files of the prefix `dir`. A folder without `system.reg` and
+    /// `user.reg` is not a (booted) Wine prefix and is refused.
+    pub fn open(dir: &Path) -> Result<WinePrefix> {
+        if !dir.join("system.reg").is_file() || !dir.join("user.reg").is_file() {
+            return Err(Error::NotWinePrefix(dir.to_path_buf()));
+        }
+        let system = WineHive::load(&dir.join("system.reg"))?;
+        let user = WineHive::load(&dir.join("user.reg"))?;
+        let userdef_path = dir.join("userdef.reg");
+        let userdef = if userdef_path.exists() {
+            Some(WineHive::load(&userdef_path)?)
+        } else {
+            None
+        };
+        let user_sid = user
+            .relative_to()
+            .and_then(|r| r.rsplit('\\').next().map(str::to_string))
+            .filter(|s| s.starts_with("S-"))
+            .unwrap_or_else(|| crate::DEFAULT_USER_SID.to_string());
+        Ok(WinePrefix {
+            dir: dir.to_path_buf(),
+            system,
+            user,
+            userdef,
+            user_sid,
+        })
+    }
+
+    /// The prefix's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The SID of the prefix's user (from `user.reg`'s header).
+    pub fn user_sid(&self) -> &str {
+        &self.user_sid
+    }
+
+    /// `system.reg`.
+    pub fn system(&self) -> &WineHive {
+        &self.system
+    }
+
+    /// `user.reg`.
+    pub fn user(&self) -> &WineHive {
+        &self.user
+    }
+
+    /// Writes the files that changed, each atomically (one after the other: a caller that
+    /// needs both or neither writes [`commit_files`](WinePrefix::commit_files) through its
+    /// own journal).
+    pub fn save(&mut self) -> Result<()> {
+        self.system.save()?;
+        self.user.save()?;
+        if let Some(u) = &mut self.userdef {
+            u.save()?;
+        }
+        Ok(())
+    }
+
+    /// The files to write and their texts, for a caller that writes them itself; the
+    /// prefix then counts as saved. Empty when nothing changed.
+    pub fn commit_files(&mut self) -> Vec<(PathBuf, String)> {
+        let mut out = Vec::new();
+        let hives = [
+            Some(&mut self.system),
+            Some(&mut self.user),
+            self.userdef.as_mut(),
+        ];
+        for hive in hives.into_iter().flatten() {
+            if let Some(text) = hive.commit_text() {
+                out.push((hive.path.clone(), text));
+            }
+        }
+        out
+    }
+
+    /// Whether anything changed since the files were read or saved.
+    pub fn is_changed(&self) -> bool {
+        self.system.is_changed()
+            || self.user.is_changed()
+            || self.userdef.as_ref().is_some_and(WineHive::is_changed)
+    }
+
+    fn place(&self, path: &[String]) -> (Place, usize) {
+        match path {
+            [hive, ..] if fold(hive) == HKEY_LOCAL_MACHINE => (Place::System, 1),
+            [hive] if fold(hive) == HKEY_USERS => (Place::UsersRoot, 1),
+            [hive, sid, ..] if fold(hive) == HKEY_USERS => {
+                if fold(sid) == fold(&self.user_sid) {
+                    (Place::User, 2)
+                } else if fold(sid) == ".DEFAULT" && self.userdef.is_some() {
+                    (Place::UserDefault, 2)
+                } else {
+                    (Place::Outside, 0)
+                }
+            }
+            _ => (Place::Outside, 0),
+        }
+    }
+
+    fn hive(&self, path: &[String]) -> Option<(&WineHive, Vec<String>, usize)> {
+        let (place, skip) = self.place(path);
+        let hive = match place {
+            Place::System => &self.system,
+            Place::User => &self.user,
+            Place::UserDefault => self.userdef.as_ref()?,
+            Place::UsersRoot | Place::Outside => return None,
+        };
+        Some((hive, path[skip..].to_vec(), skip))
+    }
+
+    fn hive_mut(&mut self, path: &[String]) -> Result<(&mut WineHive, Vec<String>)> {
+        let (place, skip) = self.place(path);
+        let hive = match place {
+            Place::System => &mut self.system,
+            Place::User => &mut self.user,
+            Place::UserDefault => match self.userdef.as_mut() {
+                Some(h) => h,
+                None => return Err(Error::NotInPrefix(path.join("\\"))),
+            },
+            Place::UsersRoot | Place::Outside => {
+                return Err(Error::NotInPrefix(path.join("\\")));
+            }
+        };
+        Ok((hive, path[skip..].to_vec()))
+    }
+}
+
+impl Store for WinePrefix {
+    fn key(&self, path: &[String]) -> Result<Option<Vec<String>>> {
+        if let (Place::UsersRoot, _) = self.place(path) {
+            return Ok(Some(vec![HKEY_USERS.to_string()]));
+        }
+        let (place, _) = self.place(path);
+        let mut out = vec![match place {
+            Place::System => HKEY_LOCAL_MACHINE.to_string(),
+            _ => HKEY_USERS.to_string(),
+        }];
+        match place {
+            Place::User => out.push(self.user_sid.clone()),
+            Place::UserDefault => out.push(".Default".to_string()),
+            _ => {}
+        }
+        Ok(self.hive(path).and_then(|(hive, names, _)| {
+            out.extend(hive.key(&names)?);
+            Some(out)
+        }))
+    }
+
+    fn create_key(&mut self, path: &[String]) -> Result<()> {
+        if let (Place::UsersRoot, _) = self.place(path) {
+            return Ok(());
+        }
+        let (hive, names) = self.hive_mut(path)?;
+        hive.create_key(&names);
+        Ok(())
+    }
+
+    fn delete_key(&mut self, path: &[String], recursive: bool) -> Result<bool> {
+        let (hive, names) = self.hive_mut(path)?;
+        if names.is_empty() {
+            return Err(Error::NotInPrefix(path.join("\\")));
+        }
+        hive.delete_key(&names, recursive)
+    }
+
+    fn subkeys(&self, path: &[String]) -> Result<Vec<String>> {
+        if let (Place::UsersRoot, _) = self.place(path) {
+            let mut out = vec![self.user_sid.clone()];
+            if self.userdef.is_some() {
+                out.push(".Default".to_string());
+            }
+            out.sort_by_key(|n| fold(n));
+            return Ok(out);
+        }
+        Ok(self
+            .hive(path)
+            .map(|(hive, names, _)| hive.subkeys(&names))
+            .unwrap_or_default())
+    }
+
+    fn value(&self, path: &[String], name: &str) -> Result<Option<(String, Value)>> {
+        Ok(self
+            .hive(path)
+            .and_then(|(hive, names, _)| hive.value(&names, name)))
+    }
+
+    fn set_value(&mut self, path: &[String], name: &str, value: &Value) -> Result<()> {
+        let (hive, names) = self.hive_mut(path)?;
+        hive.set_value(&names, name, value);
+        Ok(())
+    }
+
+    fn delete_value(&mut self, path: &[String], name: &str) -> Result<bool> {
+        let (hive, names) = self.hive_mut(path)?;
+        Ok(hive.delete_value(&names, name))
+    }
+
+    fn values(&self, path: &[String]) -> Result<Vec<(String, Value)>> {
+        Ok(self
+            .hive(path)
+            .map(|(hive, names, _)| hive.values(&names))
+            .unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"WINE REGISTRY Version 2
+;; All keys relative to REGISTRY\\User\\S-1-5-21-0-0-0-1000
+
+#arch=win64
+
+[Software\\T\xe9st] 1796575477
+#time=1dd85a11475df36
+@=str(2):"%PATH%;x"
+"bin"=hex:00,01,02,03,04,05,06,07,08,09,0a,0b,0c,0d,0e,0f,10,11,12,13,14,15,16,\
+  17,18,19,1a,1b,1c,1d,1e,1f,20,21,22,23,24,25,26,27
+"dw"=dword:0000002a
+"multi"=str(7):"a\0b c\0"
+"nl"="a\nb"
+"q"=hex(b):08,07,06,05,04,03,02,01
+
+[Software\\T\xe9st\\Sub\[1\]] 1796575476
+#time=1dd85a1140c7884
+"na\"me\\x"="va\\lue \"q\" \xe4\x20ac"
+"#;
+
+    fn p(s: &str) -> Vec<String> {
+        s.split('\\').map(String::from).collect()
+    }
+
+    #[test]
+    fn reads_what_wine_8_wrote() {
+        let hive = WineHive::parse(Path::new("user.reg"), SAMPLE).unwrap();
+        assert_eq!(
+            hive.relative_to().unwrap(),
+            "REGISTRY\\User\\S-1-5-21-0-0-0-1000"
+        );
+        let k = p("Software\\Tést");
+        assert_eq!(
+            hive.value(&k, "").unwrap().1,
+            Value::ExpandSz("%PATH%;x".into())
+        );
+        assert_eq!(
+            hive.value(&k, "BIN").unwrap().1,
+            Value::Binary((0..40).collect())
+        );
+        assert_eq!(hive.value(&k, "dw").unwrap().1, Value::Dword(42));
+        assert_eq!(
+            hive.value(&k, "multi").unwrap().1,
+            Value::MultiSz(vec!["a".into(), "b c".into()])
+        );
+        assert_eq!(hive.value(&k, "nl").unwrap().1, Value::Sz("a\nb".into()));
+        assert_eq!(
+            hive.value(&k, "q").unwrap().1,
+            Value::Qword(0x0102030405060708)
+        );
+        let sub = p("software\\TÉST\\sub[1]");
+        assert_eq!(
+            hive.value(&sub, "na\"me\\x").unwrap().1,
+            Value::Sz("va\\lue \"q\" ä€".into())
+        );
+        assert_eq!(hive.subkeys(&p("Software")), ["Tést"]);
+        assert_eq!(hive.key(&p("SOFTWARE")).unwrap(), ["Software"]);
+        // Unchanged, it renders byte for byte.
+        assert_eq!(hive.render(), SAMPLE);
+    }
+
+    #[test]
+    fn writes_values_as_wine_does() {
+        let hive = WineHive::parse(Path::new("user.reg"), SAMPLE).unwrap();
+        // Every value of the sample renders back to its own lines.
+        for s in &hive.sections {
+            for l in &s.lines {
+                if let Line::Value(v) = l {
+                    assert_eq!(
+                        wine_value_lines(&v.name, &v.value),
+                        *v.raw.as_ref().unwrap(),
+                        "{}",
+                        v.name
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            wine_value_lines("", &Value::Sz("x\u{1}1\u{1}".into())),
+            ["@=\"x\\0011\\1\""]
+        );
+    }
+
+    #[test]
+    fn edits_keep_the_rest() {
+        let mut hive = WineHive::parse(Path::new("user.reg"), SAMPLE).unwrap();
+        hive.set_value(&p("Software\\TÉST"), "dw", &Value::Dword(7));
+        hive.set_value(&p("Software\\TÉST"), "c", &Value::Sz("new".into()));
+        hive.set_value(&p("Software\\Zed\\Deep"), "", &Value::Dword(1));
+        let text = hive.render();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.contains(&"\"dw\"=dword:00000007"));
+        // Sorted among the others, after "bin".
+        let c = lines.iter().position(|l| *l == "\"c\"=\"new\"").unwrap();
+        let bin = lines.iter().position(|l| l.starts_with("\"bin\"")).unwrap();
+        let dw = lines.iter().position(|l| l.starts_with("\"dw\"")).unwrap();
+        assert!(bin < c && c < dw);
+        // The untouched key is as it was, the new key comes last (after "Tést").
+        assert!(
+            text.contains(
+                "[Software\\\\T\\xe9st\\\\Sub\\[1\\]] 1796575476\n#time=1dd85a1140c7884\n"
+            )
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("[Software\\\\Zed\\\\Deep] "))
+        );
+        let reread = WineHive::parse(Path::new("user.reg"), &text).unwrap();
+        assert_eq!(
+            reread.value(&p("Software\\Zed\\Deep"), "").unwrap().1,
+            Value::Dword(1)
+        );
+        assert_eq!(
+            reread.value(&p("Software\\Tést"), "c").unwrap().1,
+            Value::Sz("new".into())
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever parses renders back unchanged, byte for byte.
+        #[test]
+        fn unchanged_text_renders_identically(
+            body in proptest::collection::vec("[\\[\\]\"@#;=,:\\\\a-z0-9() \\r\\t]{0,30}", 0..20),
+            end in proptest::bool::ANY,
+        ) {
+            let mut text = format!("{WINE_HEADER}\n{}", body.join("\n"));
+            if end {
+                text.push('\n');
+            }
+            if let Ok(hive) = WineHive::parse(Path::new("x.reg"), &text) {
+                proptest::prop_assert_eq!(hive.render(), text);
+            }
+        }
+
+        /// Any name and string survives Wine's escaping.
+        #[test]
+        fn values_round_trip_through_the_text(
+            key in "[^\\\\]{1,12}",
+            name in ".{0,12}",
+            data in ".{0,24}",
+            dword in proptest::num::u32::ANY,
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..90),
+        ) {
+            let mut hive = WineHive::parse(Path::new("x.reg"), SAMPLE).unwrap();
+            let k = vec!["Software".to_string(), key];
+            let values = [
+                Value::Sz(data.clone()),
+                Value::ExpandSz(data.clone()),
+                Value::Dword(dword),
+                Value::Binary(bytes.clone()),
+                Value::Other { kind: 0x99, data: bytes.clone() },
+            ];
+            for (i, v) in values.iter().enumerate() {
+                hive.set_value(&k, &format!("{name}{i}"), v);
+            }
+            let text = hive.render();
+            let back = WineHive::parse(Path::new("x.reg"), &text).unwrap();
+            for (i, v) in values.iter().enumerate() {
+                let got = back.value(&k, &format!("{name}{i}")).map(|(_, v)| v);
+                proptest::prop_assert_eq!(got.as_ref(), Some(v));
+            }
+            proptest::prop_assert_eq!(back.render().lines().count(), text.lines().count());
+        }
+    }
+
+    #[test]
+    fn commit_files_hands_over_the_changed_texts() {
+        let dir = tempfile::tempdir().unwrap();
+        fs_err::write(
+            dir.path().join("system.reg"),
+            "WINE REGISTRY Version 2\n;; All keys relative to REGISTRY\\\\Machine\n",
+        )
+        .unwrap();
+        fs_err::write(dir.path().join("user.reg"), SAMPLE).unwrap();
+        let mut prefix = WinePrefix::open(dir.path()).unwrap();
+        assert_eq!(prefix.user_sid(), "S-1-5-21-0-0-0-1000");
+        assert!(prefix.commit_files().is_empty());
+        let path = p("HKEY_LOCAL_MACHINE\\Software\\X");
+        prefix.set_value(&path, "v", &Value::Dword(1)).unwrap();
+        assert!(prefix.is_changed());
+        let files = prefix.commit_files();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].0, dir.path().join("system.reg"));
+        assert!(files[0].1.contains("\n[Software\\\\X] "));
+        assert!(files[0].1.contains("\n\"v\"=dword:00000001\n"));
+        assert!(!prefix.is_changed());
+        // Nothing was written: the caller writes.
+        assert!(
+            !fs_err::read_to_string(dir.path().join("system.reg"))
+                .unwrap()
+                .contains("X")
+        );
+    }
+
+    #[test]
+    fn a_folder_without_registry_files_is_no_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            WinePrefix::open(dir.path()),
+            Err(Error::NotWinePrefix(_))
+        ));
+        fs_err::write(dir.path().join("system.reg"), "not a registry\n").unwrap();
+        fs_err::write(dir.path().join("user.reg"), SAMPLE).unwrap();
+        assert!(matches!(
+            WinePrefix::open(dir.path()),
+            Err(Error::WineSyntax { line: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn a_deleted_subkey_leaves_its_parent() {
+        let mut hive = WineHive::parse(Path::new("user.reg"), SAMPLE).unwrap();
+        assert!(hive.delete_key(&p("Software\\Tést"), false).is_err());
+        assert!(hive.delete_key(&p("Software\\Tést"), true).unwrap());
+        // Software had only that subkey: it still exists, as a key of its own.
+        assert_eq!(hive.key(&p("Software")).unwrap(), ["Software"]);
+        assert!(hive.render().contains("\n[Software] "));
+    }
+}
