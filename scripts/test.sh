@@ -17,6 +17,8 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 # opens its man pages.
 command -v objdump >/dev/null 2>&1 || need+=(binutils)
 command -v man >/dev/null 2>&1 || need+=(man-db)
+command -v desktop-file-validate >/dev/null 2>&1 || need+=(desktop-file-utils)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "scripts/test.sh: missing ${need[*]}; install them (as root: apt-get install ${need[*]})" >&2
