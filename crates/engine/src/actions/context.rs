@@ -54,6 +54,8 @@ pub(crate) struct Context {
     /// their folders that still hold something: this product's now.
     adopted_files: std::collections::HashSet<PathBuf>,
     adopted_folders: Vec<PathBuf>,
+    /// Folders shortcuts, icons and INI files go into (created if missing, like files').
+    other_folders: Vec<PathBuf>,
 }
 
 impl Context {
@@ -85,6 +87,7 @@ impl Context {
             created_folders: None,
             adopted_files: Default::default(),
             adopted_folders: Vec::new(),
+            other_folders: Vec::new(),
         })
     }
 
@@ -383,6 +386,11 @@ impl Context {
             .unwrap_or_default()
     }
 
+    /// Notes folders that shortcuts, icons or INI files go into (see `folders_to_create`).
+    pub(crate) fn note_folders(&mut self, folders: Vec<PathBuf>) {
+        self.other_folders.extend(folders);
+    }
+
     /// Notes the folders the script is about to create (see `created_folders`).
     pub(crate) fn set_created_folders(&mut self, folders: Vec<PathBuf>) {
         self.created_folders = Some(folders);
@@ -400,6 +408,7 @@ impl Context {
             return Vec::new();
         };
         let mut out: Vec<PathBuf> = plan.create_folders.clone();
+        out.extend(self.other_folders.iter().cloned());
         for f in &plan.files {
             if matches!(f.action, FileAction::Install { .. })
                 && let Some(parent) = f.target.parent()

@@ -10,12 +10,15 @@ mod context;
 pub(crate) mod custom;
 mod duplicate_files;
 mod folders;
+mod ini_files;
 mod install_files;
 mod install_validate;
 mod move_files;
 mod remove_files;
 mod script;
 mod search;
+mod shortcuts;
+mod table_rows;
 pub(crate) mod upgrade;
 
 pub(crate) use context::{Context, FileJob};
@@ -29,7 +32,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "AllocateRegistrySpace",
     "BindImage",
     "CCPSearch",
-    "CreateShortcuts",
     "DeleteServices",
     "InstallODBC",
     "InstallServices",
@@ -52,10 +54,8 @@ const WINDOWS_ONLY: &[&str] = &[
     "RegisterTypeLibraries",
     "RegisterUser",
     "RemoveEnvironmentStrings",
-    "RemoveIniValues",
     "RemoveODBC",
     "RemoveRegistryValues",
-    "RemoveShortcuts",
     "RMCCPSearch",
     "SelfRegModules",
     "SelfUnregModules",
@@ -72,7 +72,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "UnregisterProgIdInfo",
     "UnregisterTypeLibraries",
     "WriteEnvironmentStrings",
-    "WriteIniValues",
     "WriteRegistryValues",
 ];
 
@@ -129,6 +128,10 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
             install_files::run(s)
         }
         "DuplicateFiles" => duplicate_files::run(s),
+        "CreateShortcuts" => shortcuts::create(s),
+        "RemoveShortcuts" => shortcuts::remove(s),
+        "WriteIniValues" => ini_files::write(s),
+        "RemoveIniValues" => ini_files::remove(s),
         "RemoveDuplicateFiles" => duplicate_files::remove(s),
         "InstallExecute" | "InstallExecuteAgain" => script::install_execute(s),
         "InstallFinalize" => script::install_finalize(s),

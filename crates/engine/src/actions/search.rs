@@ -76,7 +76,17 @@ pub(crate) fn app_search(s: &mut Session<'_, '_>) -> ActionResult {
             }
         }
         if found.is_none() {
-            for o in others.iter().filter(|o| o.signature == search.signature) {
+            found = super::ini_files::locate(
+                s,
+                &search.signature,
+                sig.map(|g| (g.file_name.as_str(), g.min_size, g.max_size)),
+            );
+        }
+        if found.is_none() {
+            for o in others
+                .iter()
+                .filter(|o| o.signature == search.signature && o.table != "IniLocator")
+            {
                 s.log.engine(&format!(
                     "AppSearch: {} search for signature {} finds nothing on this platform.",
                     o.table, search.signature
