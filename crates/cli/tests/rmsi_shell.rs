@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common_e2e::{Ctx, Layout, package};
-use shell::lnk::ShellLink;
+use shell::lnk::{PropValue, ShellLink, ShellProperty};
 
 const PRODUCT: &str = "{5E11A0B0-1C2D-4E3F-8A9B-0C1D2E3F4A50}";
 const SHARED_BEFORE: &str = "[Old]\r\nKeep=kept value\r\nObsolete=1\r\nTags=old,new,other\r\n";
@@ -158,6 +158,30 @@ fn windows_layout_writes_shell_links_and_ini_lines() {
     assert_eq!(
         app.relative_path.as_deref(),
         Some(r"..\..\..\..\..\..\Program Files (x86)\rmsi-tests\shell\app.exe")
+    );
+    // MsiShortcutProperty: the AppUserModel ID (formatted) and PreventPinning in the
+    // property store; an unknown property is error 1946, a warning.
+    let aumid = "{9F4C2855-9F79-4B39-A8D0-E1D42DE1D5F3}";
+    assert_eq!(
+        app.properties,
+        [
+            ShellProperty {
+                format_id: aumid.into(),
+                id: 5,
+                value: PropValue::Str("rmsi.tests.rmsi shell".into()),
+            },
+            ShellProperty {
+                format_id: aumid.into(),
+                id: 9,
+                value: PropValue::Bool(true),
+            },
+        ]
+    );
+    assert!(
+        run.log
+            .contains("Error 1946. Property 'System.NoSuchProperty' for shortcut 'Shell App' could not be set."),
+        "{}",
+        run.describe()
     );
     // The icon is the Icon table's file.
     assert_eq!(

@@ -43,6 +43,14 @@ const FILE_ATTRIBUTE_ARCHIVE: u32 = 0x20;
 /// The DarwinDataBlock's signature.
 const DARWIN_BLOCK: u32 = 0xA000_0006;
 const DARWIN_BLOCK_SIZE: u32 = 0x314;
+/// The PropertyStoreDataBlock's signature.
+const PROPERTY_STORE_BLOCK: u32 = 0xA000_0009;
+/// The Serialized Property Storage's version ("1SPS").
+const PROPERTY_STORAGE_VERSION: u32 = 0x5350_5331;
+const VT_BOOL: u16 = 0x0B;
+const VT_UI4: u16 = 0x13;
+const VT_LPWSTR: u16 = 0x1F;
+const VT_CLSID: u16 = 0x48;
 
 /// `SW_SHOWNORMAL`, the ShowCommand of a shortcut that does not say otherwise.
 pub const SW_SHOWNORMAL: u32 = 1;
@@ -76,6 +84,32 @@ pub struct ShellLink {
     pub hotkey: u16,
     /// The Darwin descriptor of an advertised shortcut (the DarwinDataBlock).
     pub darwin: Option<String>,
+    /// Shell properties (the PropertyStoreDataBlock), in the order given.
+    pub properties: Vec<ShellProperty>,
+}
+
+/// A property of the Windows property system set on a shortcut (MsiShortcutProperty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellProperty {
+    /// The property set's format identifier (`{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`).
+    pub format_id: String,
+    /// The property identifier within the set.
+    pub id: u32,
+    /// The value.
+    pub value: PropValue,
+}
+
+/// A property's value, in the types shortcut properties use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PropValue {
+    /// `VT_LPWSTR`.
+    Str(String),
+    /// `VT_BOOL`.
+    Bool(bool),
+    /// `VT_UI4`.
+    U32(u32),
+    /// `VT_CLSID` (`{XXXXXXXX-...}`).
+    Clsid(String),
 }
 
 impl ShellLink {
@@ -94,6 +128,7 @@ impl ShellLink {
             show_command: SW_SHOWNORMAL,
             hotkey: 0,
             darwin: None,
+            properties: Vec::new(),
         }
     }
 
@@ -219,6 +254,14 @@ impl ShellLink {
             wide.resize(520, 0);
             out.extend_from_slice(&wide);
         }
+        if !self.properties.is_empty() {
+            let store = property_store(&self.properties)?;
+            let size =
+                u32::try_from(store.len() + 8).map_err(|_| too_long("PropertyStoreDataBlock"))?;
+            out.extend_from_slice(&size.to_le_bytes());
+            out.extend_from_slice(&PROPERTY_STORE_BLOCK.to_le_bytes());
+            out.extend_from_slice(&store);
+        }
         out.extend_from_slice(&0u32.to_le_bytes()); // TerminalBlock.
         Ok(out)
     }
@@ -277,6 +320,7 @@ impl ShellLink {
             }
         }
         let mut darwin = None;
+        let mut properties = Vec::new();
         // ExtraData: blocks until the terminal block (a size below 4) or the data's end.
         loop {
             let at = c.pos();
@@ -289,9 +333,15 @@ impl ShellLink {
             }
             let block = Cursor::at(data, at, "ExtraData").bytes(size)?;
             c = Cursor::at(data, at + size, "ExtraData");
-            if size >= 8
-                && u32::from_le_bytes([block[4], block[5], block[6], block[7]]) == DARWIN_BLOCK
-            {
+            let signature = if size >= 8 {
+                u32::from_le_bytes([block[4], block[5], block[6], block[7]])
+            } else {
+                0
+            };
+            if signature == PROPERTY_STORE_BLOCK {
+                properties.extend(read_property_store(&block[8..])?);
+            }
+            if signature == DARWIN_BLOCK {
                 if size < DARWIN_BLOCK_SIZE as usize {
                     return Err(Error::Truncated {
                         what: "DarwinDataBlock",
@@ -326,6 +376,7 @@ impl ShellLink {
             show_command,
             hotkey,
             darwin,
+            properties,
         })
     }
 }
@@ -622,6 +673,177 @@ pub fn darwin_descriptor(product: &str, feature: &str, component: &str) -> Optio
     ))
 }
 
+/// A GUID's 16 stored bytes (its first three fields little-endian).
+fn guid_bytes(guid: &str) -> Option<[u8; 16]> {
+    let hex: String = guid
+        .trim()
+        .trim_matches(|c| c == '{' || c == '}')
+        .chars()
+        .filter(|&c| c != '-')
+        .collect();
+    if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut raw = [0u8; 16];
+    for (i, b) in raw.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).ok()?;
+    }
+    raw[0..4].reverse();
+    raw[4..6].reverse();
+    raw[6..8].reverse();
+    Some(raw)
+}
+
+/// The text of a GUID's 16 stored bytes.
+fn guid_text(b: &[u8]) -> String {
+    format!(
+        "{{{:08X}-{:04X}-{:04X}-{:02X}{:02X}-{:02X}{:02X}{:02X}{:02X}{:02X}{:02X}}}",
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        u16::from_le_bytes([b[4], b[5]]),
+        u16::from_le_bytes([b[6], b[7]]),
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+        b[14],
+        b[15]
+    )
+}
+
+fn bad_guid(guid: &str) -> Error {
+    Error::Malformed {
+        what: "PropertyStoreDataBlock",
+        why: format!("{guid:?} is not a GUID"),
+    }
+}
+
+/// The PropertyStoreDataBlock's PropertyStore: one Serialized Property Storage per format
+/// identifier (in first-seen order), each value with an integer name, then an empty
+/// storage ([MS-PROPSTORE] "Serialized Property Storage").
+fn property_store(props: &[ShellProperty]) -> Result<Vec<u8>> {
+    let mut formats: Vec<&str> = Vec::new();
+    for p in props {
+        if !formats.iter().any(|f| f.eq_ignore_ascii_case(&p.format_id)) {
+            formats.push(&p.format_id);
+        }
+    }
+    let mut out = Vec::new();
+    for f in formats {
+        let mut values = Vec::new();
+        for p in props.iter().filter(|p| p.format_id.eq_ignore_ascii_case(f)) {
+            let mut typed = Vec::new();
+            match &p.value {
+                PropValue::Str(s) => {
+                    typed.extend_from_slice(&VT_LPWSTR.to_le_bytes());
+                    typed.extend_from_slice(&[0, 0]);
+                    let units: Vec<u16> = s.encode_utf16().chain([0]).collect();
+                    typed.extend_from_slice(&(units.len() as u32).to_le_bytes());
+                    for u in units {
+                        typed.extend_from_slice(&u.to_le_bytes());
+                    }
+                    while typed.len() % 4 != 0 {
+                        typed.push(0);
+                    }
+                }
+                PropValue::Bool(b) => {
+                    typed.extend_from_slice(&VT_BOOL.to_le_bytes());
+                    typed.extend_from_slice(&[0, 0]);
+                    typed.extend_from_slice(&(if *b { 0xFFFFu16 } else { 0 }).to_le_bytes());
+                    typed.extend_from_slice(&[0, 0]);
+                }
+                PropValue::U32(v) => {
+                    typed.extend_from_slice(&VT_UI4.to_le_bytes());
+                    typed.extend_from_slice(&[0, 0]);
+                    typed.extend_from_slice(&v.to_le_bytes());
+                }
+                PropValue::Clsid(g) => {
+                    typed.extend_from_slice(&VT_CLSID.to_le_bytes());
+                    typed.extend_from_slice(&[0, 0]);
+                    typed.extend_from_slice(&guid_bytes(g).ok_or_else(|| bad_guid(g))?);
+                }
+            }
+            // Value Size, Id, Reserved, the typed value.
+            let size = (4 + 4 + 1 + typed.len()) as u32;
+            values.extend_from_slice(&size.to_le_bytes());
+            values.extend_from_slice(&p.id.to_le_bytes());
+            values.push(0);
+            values.extend_from_slice(&typed);
+        }
+        values.extend_from_slice(&0u32.to_le_bytes()); // the last value
+        let size = u32::try_from(4 + 4 + 16 + values.len())
+            .map_err(|_| too_long("Serialized Property Storage"))?;
+        out.extend_from_slice(&size.to_le_bytes());
+        out.extend_from_slice(&PROPERTY_STORAGE_VERSION.to_le_bytes());
+        out.extend_from_slice(&guid_bytes(f).ok_or_else(|| bad_guid(f))?);
+        out.extend_from_slice(&values);
+    }
+    out.extend_from_slice(&0u32.to_le_bytes()); // the last storage
+    Ok(out)
+}
+
+/// Reads a PropertyStore's integer-named values of the types [`PropValue`] holds (others
+/// are skipped).
+fn read_property_store(data: &[u8]) -> Result<Vec<ShellProperty>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    loop {
+        let mut c = Cursor::at(data, at, "Serialized Property Storage");
+        let size = c.u32()? as usize;
+        if size == 0 {
+            break;
+        }
+        let storage = Cursor::at(data, at, "Serialized Property Storage").bytes(size)?;
+        let mut c = Cursor::at(storage, 4, "Serialized Property Storage");
+        if c.u32()? != PROPERTY_STORAGE_VERSION {
+            return Err(Error::Malformed {
+                what: "Serialized Property Storage",
+                why: "wrong version".into(),
+            });
+        }
+        let format = c.bytes(16)?;
+        let format_id = guid_text(format);
+        // Name-based storages (the string-named set) are not shortcut properties.
+        let by_name = format_id == "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}";
+        let mut vat = c.pos();
+        loop {
+            let mut v = Cursor::at(storage, vat, "Serialized Property Value");
+            let vsize = v.u32()? as usize;
+            if vsize == 0 || by_name {
+                break;
+            }
+            let value = Cursor::at(storage, vat, "Serialized Property Value").bytes(vsize)?;
+            let mut v = Cursor::at(value, 4, "Serialized Property Value");
+            let id = v.u32()?;
+            v.bytes(1)?;
+            let kind = v.u16()?;
+            v.u16()?;
+            let parsed = match kind {
+                VT_LPWSTR => {
+                    let n = v.u32()? as usize;
+                    let b = v.bytes(n.saturating_mul(2))?;
+                    Some(PropValue::Str(utf16_z(b)))
+                }
+                VT_BOOL => Some(PropValue::Bool(v.u16()? != 0)),
+                VT_UI4 => Some(PropValue::U32(v.u32()?)),
+                VT_CLSID => Some(PropValue::Clsid(guid_text(v.bytes(16)?))),
+                _ => None,
+            };
+            if let Some(value) = parsed {
+                out.push(ShellProperty {
+                    format_id: format_id.clone(),
+                    id,
+                    value,
+                });
+            }
+            vat += vsize;
+        }
+        at += size;
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -723,6 +945,49 @@ mod tests {
         let mut bad = bytes.clone();
         bad[4] ^= 0xFF;
         assert!(ShellLink::parse(&bad).is_err());
+    }
+
+    #[test]
+    fn shell_properties_read_back() {
+        let aumid = "{9F4C2855-9F79-4B39-A8D0-E1D42DE1D5F3}";
+        let mut l = ShellLink::new(r"C:\x.exe");
+        l.properties = vec![
+            ShellProperty {
+                format_id: aumid.into(),
+                id: 5,
+                value: PropValue::Str("Vendor.App".into()),
+            },
+            ShellProperty {
+                format_id: aumid.into(),
+                id: 9,
+                value: PropValue::Bool(true),
+            },
+            ShellProperty {
+                format_id: "{86D40B4D-9069-443C-819A-2A54090DCCEC}".into(),
+                id: 12,
+                value: PropValue::U32(2),
+            },
+            ShellProperty {
+                format_id: aumid.into(),
+                id: 26,
+                value: PropValue::Clsid("{12345678-9ABC-DEF0-1234-56789ABCDEF0}".into()),
+            },
+        ];
+        let bytes = l.to_bytes().unwrap();
+        let back = ShellLink::parse(&bytes).unwrap();
+        // Grouped by format: the AppUserModel set's three, then the other.
+        let ids: Vec<u32> = back.properties.iter().map(|p| p.id).collect();
+        assert_eq!(ids, [5, 9, 26, 12]);
+        for p in &l.properties {
+            assert!(back.properties.contains(p), "{p:?}");
+        }
+        // The block's layout: its signature, then the first storage's size and "1SPS".
+        let sig = find(&bytes, &0xA000_0009u32.to_le_bytes());
+        assert_eq!(&bytes[sig + 8..sig + 12], b"1SPS");
+    }
+
+    fn find(hay: &[u8], needle: &[u8]) -> usize {
+        hay.windows(needle.len()).position(|w| w == needle).unwrap()
     }
 
     #[test]

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use msi_expr::InstallState;
 use shell::desktop::{DesktopEntry, Launch, split_windows_args};
-use shell::lnk::ShellLink;
+use shell::lnk::{PropValue, ShellLink, ShellProperty};
 
 use super::table_rows::{Row, long_name};
 use crate::error::{Error, Result};
@@ -51,6 +51,8 @@ struct Shortcut {
     icon_index: i32,
     show_cmd: u32,
     working_dir: Option<PathBuf>,
+    /// MsiShortcutProperty rows: (PropertyKey, PropVariantValue), formatted.
+    properties: Vec<(String, String)>,
 }
 
 /// The action state of a component: `Some(true)` installed by this run, `Some(false)`
@@ -114,7 +116,6 @@ fn shortcuts(s: &Session<'_, '_>, install: bool) -> Vec<Shortcut> {
             .unwrap_or(0);
         let working_dir = row.text("WkDir").and_then(|w| s.ctx.dir_path(&w));
         out.push(Shortcut {
-            key,
             folder,
             name: long_name(&name).to_string(),
             component,
@@ -133,9 +134,82 @@ fn shortcuts(s: &Session<'_, '_>, install: bool) -> Vec<Shortcut> {
             icon_index: row.int("IconIndex").unwrap_or(0),
             show_cmd: row.int("ShowCmd").map_or(1, |c| c as u32),
             working_dir,
+            properties: Row::all(s.package.table("MsiShortcutProperty"))
+                .iter()
+                .filter(|p| p.text("Shortcut_").as_deref() == Some(key.as_str()))
+                .filter_map(|p| {
+                    Some((
+                        s.format(&p.text("PropertyKey")?),
+                        s.format(&p.text("PropVariantValue").unwrap_or_default()),
+                    ))
+                })
+                .collect(),
+            key,
         });
     }
     out
+}
+
+/// The AppUserModel property set of the Windows property system (propkey.h).
+const APP_USER_MODEL: &str = "{9F4C2855-9F79-4B39-A8D0-E1D42DE1D5F3}";
+
+/// An MsiShortcutProperty row as a property of the `.lnk`'s property store: the key is a
+/// canonical name the Windows property system registers (the AppUserModel properties
+/// shortcuts carry) or `{GUID} pid` / `{GUID}, pid` (its value then a string), the value
+/// converted to the property's type. `None` for a key or value that cannot be set.
+fn shell_property(key: &str, value: &str) -> Option<ShellProperty> {
+    enum Kind {
+        Str,
+        Bool,
+        U32,
+        Clsid,
+    }
+    let known: &[(&str, u32, Kind)] = &[
+        ("System.AppUserModel.RelaunchCommand", 2, Kind::Str),
+        ("System.AppUserModel.RelaunchIconResource", 3, Kind::Str),
+        (
+            "System.AppUserModel.RelaunchDisplayNameResource",
+            4,
+            Kind::Str,
+        ),
+        ("System.AppUserModel.ID", 5, Kind::Str),
+        (
+            "System.AppUserModel.ExcludeFromShowInNewInstall",
+            8,
+            Kind::Bool,
+        ),
+        ("System.AppUserModel.PreventPinning", 9, Kind::Bool),
+        ("System.AppUserModel.IsDualMode", 11, Kind::Bool),
+        ("System.AppUserModel.StartPinOption", 12, Kind::U32),
+        ("System.AppUserModel.ToastActivatorCLSID", 26, Kind::Clsid),
+    ];
+    let key = key.trim();
+    let (format_id, id, kind) = match known.iter().find(|(n, ..)| n.eq_ignore_ascii_case(key)) {
+        Some((_, id, kind)) => (APP_USER_MODEL.to_string(), *id, kind),
+        None => {
+            let (guid, pid) = key.split_once('}')?;
+            let pid: u32 = pid.trim_start_matches([',', ' ']).trim().parse().ok()?;
+            (format!("{guid}}}").to_ascii_uppercase(), pid, &Kind::Str)
+        }
+    };
+    let value = match kind {
+        Kind::Str => PropValue::Str(value.to_string()),
+        Kind::Bool => PropValue::Bool(match value.trim().to_ascii_lowercase().as_str() {
+            "1" | "-1" | "true" => true,
+            "0" | "false" => false,
+            _ => return None,
+        }),
+        Kind::U32 => PropValue::U32(value.trim().parse().ok()?),
+        Kind::Clsid => {
+            shell::lnk::compress_guid(value.trim())?;
+            PropValue::Clsid(value.trim().to_string())
+        }
+    };
+    Some(ShellProperty {
+        format_id,
+        id,
+        value,
+    })
 }
 
 /// The full path of a component's key path (its file, or its folder).
@@ -292,6 +366,17 @@ fn create_one(s: &mut Session<'_, '_>, sc: &Shortcut) -> Result<()> {
             link.icon_index = sc.icon_index;
             link.show_command = sc.show_cmd;
             link.hotkey = sc.hotkey;
+            for (key, value) in &sc.properties {
+                match shell_property(key, value) {
+                    Some(p) => link.properties.push(p),
+                    // "MsiShortcutProperty table": a property that cannot be set is
+                    // error 1946, a warning; the install goes on.
+                    None => s.log.engine(&format!(
+                        "Error 1946. Property '{key}' for shortcut '{}' could not be set. (not a property of the Windows property system this engine knows, or a value of the wrong type)",
+                        sc.name
+                    )),
+                }
+            }
             if let Some(feature) = &sc.feature {
                 let product = s.prop("ProductCode").unwrap_or_default();
                 let component = s

@@ -313,6 +313,10 @@ expect "$here/upgrade-v2-exec.msi" InstallExecuteSequence 'RemoveExistingProduct
 build "$here" shell.wxs "$here/shell.msi"
 sql "$here/shell.msi" \
     "UPDATE \`Shortcut\` SET \`ShowCmd\` = 3, \`Hotkey\` = 1619 WHERE \`Shortcut\` = 'AppShortcut'" \
+    "CREATE TABLE \`MsiShortcutProperty\` (\`MsiShortcutProperty\` CHAR(72) NOT NULL, \`Shortcut_\` CHAR(72) NOT NULL, \`PropertyKey\` CHAR(0) NOT NULL, \`PropVariantValue\` CHAR(0) NOT NULL PRIMARY KEY \`MsiShortcutProperty\`)" \
+    "INSERT INTO \`MsiShortcutProperty\` (\`MsiShortcutProperty\`, \`Shortcut_\`, \`PropertyKey\`, \`PropVariantValue\`) VALUES ('AppId', 'AppShortcut', 'System.AppUserModel.ID', 'rmsi.tests.[ProductName]')" \
+    "INSERT INTO \`MsiShortcutProperty\` (\`MsiShortcutProperty\`, \`Shortcut_\`, \`PropertyKey\`, \`PropVariantValue\`) VALUES ('NoPin', 'AppShortcut', 'System.AppUserModel.PreventPinning', '1')" \
+    "INSERT INTO \`MsiShortcutProperty\` (\`MsiShortcutProperty\`, \`Shortcut_\`, \`PropertyKey\`, \`PropVariantValue\`) VALUES ('Unknown', 'AppShortcut', 'System.NoSuchProperty', 'x')" \
     "CREATE TABLE \`IniFile\` (\`IniFile\` CHAR(72) NOT NULL, \`FileName\` CHAR(255) NOT NULL LOCALIZABLE, \`DirProperty\` CHAR(72), \`Section\` CHAR(96) NOT NULL LOCALIZABLE, \`Key\` CHAR(128) NOT NULL LOCALIZABLE, \`Value\` CHAR(255) NOT NULL LOCALIZABLE, \`Action\` SHORT NOT NULL, \`Component_\` CHAR(72) NOT NULL PRIMARY KEY \`IniFile\`)" \
     "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniInstallDir', 'rmsi-shell.ini', 'Settings', 'InstallDir', '[INSTALLDIR]', 0, 'App')" \
     "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniMode', 'rmsi-shell.ini', 'Settings', 'Mode', 'fresh', 1, 'App')" \
@@ -337,6 +341,7 @@ expect "$here/shell.msi" IniFile 'IniAppHome	app.ini	INSTALLDIR	Paths	Home'
 expect "$here/shell.msi" RemoveIniFile 'RemoveOldTag	shared.ini		Old	Tags	old	4	App'
 expect "$here/shell.msi" IniLocator 'SharedField	shared.ini	Old	Tags	2	2'
 expect "$here/shell.msi" InstallExecuteSequence 'WriteIniValues		5100'
+expect "$here/shell.msi" MsiShortcutProperty 'NoPin	AppShortcut	System.AppUserModel.PreventPinning	1'
 
 # --- every package opens and lists its sequence ---
 for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$hello/hello.msi"; do
