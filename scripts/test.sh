@@ -18,6 +18,7 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v objdump >/dev/null 2>&1 || need+=(binutils)
 command -v man >/dev/null 2>&1 || need+=(man-db)
 command -v desktop-file-validate >/dev/null 2>&1 || need+=(desktop-file-utils)
+command -v wine >/dev/null 2>&1 || need+=(wine)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then

@@ -313,3 +313,105 @@ fn create_line_keeps_a_value_already_there() {
         )
     );
 }
+
+/// `wine` with a private home and prefix, no display.
+fn wine(home: &Path, prefix: &Path, args: &[&str]) -> std::process::Output {
+    Command::new("wine")
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("WINEPREFIX", prefix)
+        .env("WINEDEBUG", "-all")
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("wine (Debian's wine) is installed by scripts/test.sh")
+}
+
+/// A `.lnk` written into a fresh Wine prefix's drive is read by Wine's own shell: Wine's
+/// `winemenubuilder` turns the Start-menu shortcut into a menu entry with the shortcut's
+/// description, working folder, target program and icon.
+#[test]
+fn wines_menu_builder_reads_the_shell_links() {
+    let ctx = Ctx::new();
+    let home = ctx.path("home");
+    let prefix = ctx.path("prefix");
+    fs::create_dir(&home).expect("mkdir home");
+    let boot = wine(&home, &prefix, &["wineboot", "-i"]);
+    assert!(boot.status.success(), "{boot:?}");
+    // wineboot returns before its server has written the prefix: wait for it.
+    let wait = Command::new("wineserver")
+        .arg("-w")
+        .env("WINEPREFIX", &prefix)
+        .status()
+        .expect("wineserver");
+    assert!(wait.success());
+    let drive = prefix.join("drive_c");
+    let mut cmd = ctx.rmsi();
+    cmd.arg("install")
+        .arg(package("shell.msi"))
+        .arg("--root")
+        .arg(&drive)
+        .args(["--layout", "windows", "--ui", "none", "ALLUSERS=1"]);
+    let out = cmd.output().expect("rmsi");
+    assert!(out.status.success(), "{out:?}");
+
+    let built = wine(
+        &home,
+        &prefix,
+        &[
+            "winemenubuilder.exe",
+            "-w",
+            r"C:\ProgramData\Microsoft\Windows\Start Menu\Programs\rmsi-shell\Shell App.lnk",
+        ],
+    );
+    let _ = Command::new("wineserver")
+        .arg("-k")
+        .env("WINEPREFIX", &prefix)
+        .status();
+    assert!(built.status.success(), "{built:?}");
+    let entry = home.join(".local/share/applications/wine/Programs/rmsi-shell/Shell App.desktop");
+    let text = fs::read_to_string(&entry)
+        .unwrap_or_else(|e| panic!("{}: {e} ({built:?})", entry.display()));
+    for line in [
+        "Name=Shell App".to_string(),
+        "Comment=Starts the shell test app".to_string(),
+        format!(
+            "Path={}/dosdevices/c:/Program Files (x86)/rmsi-tests/shell",
+            prefix.display()
+        ),
+        "StartupWMClass=app.exe".to_string(),
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+    }
+    // The icon, from the Icon table's file the shortcut names, extracted by Wine.
+    let icon = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Icon="))
+        .expect("an Icon line");
+    let pngs: Vec<_> = walk(&home.join(".local/share/icons"))
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy() == format!("{icon}.png"))
+        })
+        .collect();
+    assert!(!pngs.is_empty(), "no {icon}.png:\n{text}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
