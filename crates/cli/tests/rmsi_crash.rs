@@ -399,7 +399,7 @@ fn a_killed_install_of_shortcuts_and_ini_lines_is_rolled_back() {
                 .keys()
                 .filter(|p| p.extension().is_some_and(|e| e == "desktop"))
                 .count();
-            assert_eq!(desktop, 3);
+            assert_eq!(desktop, 4);
             break;
         }
         killed += 1;

@@ -198,6 +198,17 @@ fn windows_layout_writes_shell_links_and_ini_lines() {
     assert_eq!(readme.arguments, None);
     assert_eq!(readme.icon_location, None);
     assert_eq!(readme.show_command, 1);
+    // The advertised shortcut: the component's key path, and the Darwin descriptor of the
+    // product, its feature and the component.
+    let adv = read(menu.join("Shell App (advertised).lnk"));
+    assert_eq!(adv.target, format!(r"{dir}\app.exe"));
+    assert_eq!(adv.description.as_deref(), Some("The advertised shortcut"));
+    assert_eq!(
+        adv.darwin,
+        shell::lnk::darwin_descriptor(PRODUCT, "Main", "{5E11A0B0-1C2D-4E3F-8A9B-0C1D2E3F4A60}")
+    );
+    assert!(adv.darwin.as_deref().is_some_and(|d| d.contains("Main>")));
+    assert_eq!(app.darwin, None);
     let tool = read(menu.join("Tool.lnk"));
     assert_eq!(tool.target, format!(r"{dir}\bin\tool"));
     assert_eq!(tool.arguments.as_deref(), Some("--verbose"));
@@ -281,10 +292,11 @@ fn per_user_shortcuts_go_to_the_users_menu_and_desktop() {
         .map(|p| p.display().to_string())
         .filter(|p| p.ends_with(".desktop"))
         .collect();
-    assert_eq!(entries.len(), 3, "{entries:?}");
+    assert_eq!(entries.len(), 4, "{entries:?}");
     for suffix in [
         "/.local/share/applications/rmsi-shell/Shell App.desktop",
         "/.local/share/applications/rmsi-shell/Tool.desktop",
+        "/.local/share/applications/rmsi-shell/Shell App (advertised).desktop",
         "/Desktop/Read Me.desktop",
     ] {
         let e = entries

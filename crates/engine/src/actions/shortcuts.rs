@@ -506,6 +506,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn shortcut_properties_take_their_registered_types() {
+        let p = shell_property("System.AppUserModel.ID", "Vendor.App").unwrap();
+        assert_eq!((p.format_id.as_str(), p.id), (APP_USER_MODEL, 5));
+        assert_eq!(p.value, PropValue::Str("Vendor.App".into()));
+        let p = shell_property("system.appusermodel.preventpinning", "true").unwrap();
+        assert_eq!((p.id, p.value), (9, PropValue::Bool(true)));
+        let p = shell_property("System.AppUserModel.StartPinOption", "1").unwrap();
+        assert_eq!((p.id, p.value), (12, PropValue::U32(1)));
+        let p = shell_property("{86d40b4d-9069-443c-819a-2a54090dccec}, 12", "x").unwrap();
+        assert_eq!(p.format_id, "{86D40B4D-9069-443C-819A-2A54090DCCEC}");
+        assert_eq!((p.id, p.value), (12, PropValue::Str("x".into())));
+        // Values of the wrong type and unknown names cannot be set (error 1946).
+        assert_eq!(
+            shell_property("System.AppUserModel.PreventPinning", "maybe"),
+            None
+        );
+        assert_eq!(
+            shell_property("System.AppUserModel.ToastActivatorCLSID", "nope"),
+            None
+        );
+        assert_eq!(shell_property("System.Title", "x"), None);
+    }
+
+    #[test]
     fn paths_under_the_root_are_the_system_drives() {
         let root = Path::new("/r");
         assert_eq!(
