@@ -1,9 +1,8 @@
 //! The standard actions (spec 2.5), one module per action or family, and the dispatcher
 //! that maps a sequence row's name to one of them.
 //!
-//! Actions that only mean something on Windows (the registry, COM, services, shortcuts,
-//! fonts, ODBC, .ini files, environment strings, assemblies, the Add/Remove Programs
-//! entries) are logged as skipped on this platform and end with `Return value 0` ("action
+//! Actions that only mean something on Windows (the registry, COM, services, fonts, ODBC,
+//! environment strings, assemblies, the Add/Remove Programs entries) are logged as skipped on this platform and end with `Return value 0` ("action
 //! not executed"): they are never silently claimed as done.
 
 mod context;
@@ -188,7 +187,7 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         }
         _ if WINDOWS_ONLY.contains(&name) => {
             s.log.engine(&format!(
-                "{name} changes Windows-only state (registry, COM, services, shortcuts, fonts...): not executed on this platform."
+                "{name} changes Windows-only state (registry, COM, services, fonts...): not executed on this platform."
             ));
             ActionResult::NotCalled
         }
