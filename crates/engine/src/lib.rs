@@ -36,8 +36,10 @@
 //! (RemoveExistingProducts), in or out of its own transaction as the action's placement
 //! says, and carries their feature states over (MigrateFeatureStates).
 //!
-//! Windows-only actions (registry, COM, services, shortcuts, fonts…) are logged as not
-//! executed on this platform; DLL and script custom actions fail cleanly with the Windows
+//! Shortcuts and INI files are made in the form the layout takes (`.lnk` Shell Links or
+//! `.desktop` entries; INI files as `WritePrivateProfileString` writes them, see the
+//! `shell` crate), through the same stage. Other Windows-only actions (registry, COM,
+//! services, fonts…) are logged as not executed on this platform; DLL and script custom actions fail cleanly with the Windows
 //! Installer error that names them.
 //!
 //! # Example
