@@ -18,8 +18,21 @@ use common_e2e::{Ctx, Layout, package};
 use shell::lnk::{PropValue, ShellLink, ShellProperty};
 
 const PRODUCT: &str = "{5E11A0B0-1C2D-4E3F-8A9B-0C1D2E3F4A50}";
-const SHARED_BEFORE: &str = "[Old]\r\nKeep=kept value\r\nObsolete=1\r\nTags=old,new,other\r\n";
-const SHARED_AFTER: &str = "[Old]\r\nKeep=kept value\r\nTags=new,other\r\n";
+/// `shared.ini`, before the install: what the RemoveIniFile rows edit and the IniLocator
+/// rows read (its `[Paths]` name the WindowsFolder and the file itself, as `C:\...` paths).
+fn shared_before(layout: Layout) -> String {
+    let dir = format!("C:\\{}", windows_folder(layout).replace('/', "\\"));
+    format!(
+        "[Old]\r\nKeep=kept value\r\nObsolete=1\r\nTags=old,new,other\r\n[Paths]\r\nDir={dir}\r\nFile={dir}\\shared.ini\r\n"
+    )
+}
+
+/// `shared.ini` after the install.
+fn shared_after(layout: Layout) -> String {
+    shared_before(layout)
+        .replace("Obsolete=1\r\n", "")
+        .replace("Tags=old,new,other", "Tags=new,other")
+}
 
 /// The layout's WindowsFolder under the root.
 fn windows_folder(layout: Layout) -> &'static str {
@@ -56,14 +69,17 @@ fn snapshot(root: &Path, layout: Layout) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
 fn seed(ctx: &Ctx, layout: Layout) {
     let dir = ctx.root.join(windows_folder(layout));
     fs::create_dir_all(&dir).expect("mkdir");
-    fs::write(dir.join("shared.ini"), SHARED_BEFORE).expect("write shared.ini");
+    fs::write(dir.join("shared.ini"), shared_before(layout)).expect("write shared.ini");
 }
 
-/// What WriteIniValues writes, for an install folder `install`.
-fn expected_ini(install: &Path) -> String {
+/// What WriteIniValues writes, for an install folder `install` and the WindowsFolder `win`:
+/// AppSearch found the raw values, the folder (Type 0) and the file (Type 1), and no
+/// absent.ini.
+fn expected_ini(install: &Path, win: &Path) -> String {
     format!(
-        "[Settings]\r\nInstallDir={}/\r\nMode=fresh\r\n[Plugins]\r\nList=a,b\r\n[Search]\r\nFound=kept value\r\nField=new\r\n",
-        install.display()
+        "[Settings]\r\nInstallDir={}/\r\nMode=fresh\r\n[Plugins]\r\nList=a,b\r\n[Search]\r\nFound=kept value\r\nField=new\r\nDir={w}/\r\nFile={w}/shared.ini\r\nNone=\r\n",
+        install.display(),
+        w = win.display()
     )
 }
 
@@ -75,11 +91,11 @@ fn assert_ini_files(ctx: &Ctx, layout: Layout) {
     let win = ctx.root.join(windows_folder(layout));
     assert_eq!(
         fs::read_to_string(win.join("rmsi-shell.ini")).expect("rmsi-shell.ini"),
-        expected_ini(&install)
+        expected_ini(&install, &win)
     );
     assert_eq!(
         fs::read_to_string(win.join("shared.ini")).expect("shared.ini"),
-        SHARED_AFTER
+        shared_after(layout)
     );
     assert_eq!(
         fs::read_to_string(install.join("app.ini")).expect("app.ini"),
@@ -104,7 +120,7 @@ fn uninstall_restores(
     let mut expected = before.clone();
     expected.insert(
         Path::new(windows_folder(layout)).join("shared.ini"),
-        Some(SHARED_AFTER.as_bytes().to_vec()),
+        Some(shared_after(layout).into_bytes()),
     );
     let after = snapshot(&ctx.root, layout);
     let diff: Vec<_> = expected
@@ -320,8 +336,9 @@ fn create_line_keeps_a_value_already_there() {
     assert_eq!(
         fs::read_to_string(&ini).expect("read"),
         format!(
-            "; mine\r\n[settings]\r\nmode = custom\r\nInstallDir={}/\r\n\r\n[Other]\r\nx=1\r\n[Plugins]\r\nList=a,b\r\n[Search]\r\nFound=kept value\r\nField=new\r\n",
-            install.display()
+            "; mine\r\n[settings]\r\nmode = custom\r\nInstallDir={}/\r\n\r\n[Other]\r\nx=1\r\n[Plugins]\r\nList=a,b\r\n[Search]\r\nFound=kept value\r\nField=new\r\nDir={w}/\r\nFile={w}/shared.ini\r\nNone=\r\n",
+            install.display(),
+            w = ctx.root.join("Windows").display()
         )
     );
 }

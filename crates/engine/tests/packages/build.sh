@@ -332,6 +332,17 @@ sql "$here/shell.msi" \
     "INSERT INTO \`IniLocator\` (\`Signature_\`, \`FileName\`, \`Section\`, \`Key\`, \`Type\`) VALUES ('SharedKeep', 'shared.ini', 'Old', 'Keep', 2)" \
     "INSERT INTO \`IniLocator\` (\`Signature_\`, \`FileName\`, \`Section\`, \`Key\`, \`Field\`, \`Type\`) VALUES ('SharedField', 'shared.ini', 'Old', 'Tags', 2, 2)" \
     "INSERT INTO \`AppSearch\` (\`Property\`, \`Signature_\`) VALUES ('FOUNDINI', 'SharedKeep')" \
+    "INSERT INTO \`IniLocator\` (\`Signature_\`, \`FileName\`, \`Section\`, \`Key\`, \`Type\`) VALUES ('SharedDir', 'SHARED.INI', 'Paths', 'Dir', 0)" \
+    "INSERT INTO \`IniLocator\` (\`Signature_\`, \`FileName\`, \`Section\`, \`Key\`, \`Type\`) VALUES ('SharedFile', 'shared.ini', 'Paths', 'File', 1)" \
+    "INSERT INTO \`IniLocator\` (\`Signature_\`, \`FileName\`, \`Section\`, \`Key\`, \`Type\`) VALUES ('SharedNoFile', 'shared.ini', 'Paths', 'Dir', 1)" \
+    "INSERT INTO \`Signature\` (\`Signature\`, \`FileName\`, \`MinSize\`) VALUES ('SharedFile', 'shared.ini', 10)" \
+    "INSERT INTO \`Signature\` (\`Signature\`, \`FileName\`) VALUES ('SharedNoFile', 'absent.ini')" \
+    "INSERT INTO \`AppSearch\` (\`Property\`, \`Signature_\`) VALUES ('FOUNDDIR', 'SharedDir')" \
+    "INSERT INTO \`AppSearch\` (\`Property\`, \`Signature_\`) VALUES ('FOUNDFILE', 'SharedFile')" \
+    "INSERT INTO \`AppSearch\` (\`Property\`, \`Signature_\`) VALUES ('NOTFOUND', 'SharedNoFile')" \
+    "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniDir', 'rmsi-shell.ini', 'Search', 'Dir', '[FOUNDDIR]', 0, 'App')" \
+    "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniFileFound', 'rmsi-shell.ini', 'Search', 'File', '[FOUNDFILE]', 0, 'App')" \
+    "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniNotFound', 'rmsi-shell.ini', 'Search', 'None', '[NOTFOUND]', 0, 'App')" \
     "INSERT INTO \`AppSearch\` (\`Property\`, \`Signature_\`) VALUES ('FOUNDFIELD', 'SharedField')" \
     "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('AppSearch', 50)" \
     "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('RemoveIniValues', 3100)" \
