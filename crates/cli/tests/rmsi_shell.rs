@@ -361,7 +361,8 @@ fn wine(home: &Path, prefix: &Path, args: &[&str]) -> std::process::Output {
 
 /// A `.lnk` written into a fresh Wine prefix's drive is read by Wine's own shell: Wine's
 /// `winemenubuilder` turns the Start-menu shortcut into a menu entry with the shortcut's
-/// description, working folder, target program and icon.
+/// description, working folder, target program and icon. (Without `-w`: with it, a link
+/// whose icon cannot be extracted makes it wait for its parent, the test, to end.)
 #[test]
 fn wines_menu_builder_reads_the_shell_links() {
     let ctx = Ctx::new();
@@ -387,13 +388,31 @@ fn wines_menu_builder_reads_the_shell_links() {
     let out = cmd.output().expect("rmsi");
     assert!(out.status.success(), "{out:?}");
 
+    // And a link whose path is not ASCII, which names its target by the item ID list
+    // alone (LinkInfo's path is ANSI).
+    let programs = drive.join("ProgramData/Microsoft/Windows/Start Menu/Programs");
+    fs::create_dir_all(drive.join("Program Files (x86)/Größe")).expect("mkdir");
+    fs::write(drive.join("Program Files (x86)/Größe/spiel.exe"), "x").expect("write");
+    let mut link = ShellLink::new(r"C:\Program Files (x86)\Größe\spiel.exe");
+    link.description = Some("Ein Spiel".into());
+    link.icon_location = Some(format!(r"C:\Windows\Installer\{PRODUCT}\app.ico"));
+    let bytes = link.to_bytes().expect("a link");
+    fs::write(programs.join("Spiel.lnk"), bytes).expect("write Spiel.lnk");
+
     let built = wine(
         &home,
         &prefix,
         &[
             "winemenubuilder.exe",
-            "-w",
             r"C:\ProgramData\Microsoft\Windows\Start Menu\Programs\rmsi-shell\Shell App.lnk",
+        ],
+    );
+    let spiel = wine(
+        &home,
+        &prefix,
+        &[
+            "winemenubuilder.exe",
+            r"C:\ProgramData\Microsoft\Windows\Start Menu\Programs\Spiel.lnk",
         ],
     );
     let _ = Command::new("wineserver")
@@ -401,6 +420,13 @@ fn wines_menu_builder_reads_the_shell_links() {
         .env("WINEPREFIX", &prefix)
         .status();
     assert!(built.status.success(), "{built:?}");
+    assert!(spiel.status.success(), "{spiel:?}");
+    let entry = home.join(".local/share/applications/wine/Programs/Spiel.desktop");
+    let text = fs::read_to_string(&entry)
+        .unwrap_or_else(|e| panic!("{}: {e} ({spiel:?})", entry.display()));
+    for line in ["Comment=Ein Spiel", "StartupWMClass=spiel.exe"] {
+        assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+    }
     let entry = home.join(".local/share/applications/wine/Programs/rmsi-shell/Shell App.desktop");
     let text = fs::read_to_string(&entry)
         .unwrap_or_else(|e| panic!("{}: {e} ({built:?})", entry.display()));
