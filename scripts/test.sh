@@ -19,6 +19,9 @@ command -v objdump >/dev/null 2>&1 || need+=(binutils)
 command -v man >/dev/null 2>&1 || need+=(man-db)
 # The Restart Manager's Debian-package test builds a library and a program with gcc.
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v desktop-file-validate >/dev/null 2>&1 || need+=(desktop-file-utils)
+command -v wine >/dev/null 2>&1 || need+=(wine)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "scripts/test.sh: missing ${need[*]}; install them (as root: apt-get install ${need[*]})" >&2

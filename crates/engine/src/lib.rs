@@ -40,9 +40,12 @@
 //! written by WriteRegistryValues, RemoveRegistryValues and the registration actions
 //! (ProcessComponents, RegisterProduct, PublishProduct, PublishFeatures, RegisterUser) in
 //! the transaction that records the product, and read by AppSearch; [`verify`] compares a
-//! product's files and values with what it installed. Windows-only actions (COM,
-//! services, shortcuts, fonts…) are logged as not executed on this platform; DLL and
-//! script custom actions fail cleanly with the Windows Installer error that names them.
+//! product's files and values with what it installed. Shortcuts and INI files are made in
+//! the form the layout takes (`.lnk` Shell Links or `.desktop` entries; INI files as
+//! `WritePrivateProfileString` writes them, see the `shell` crate), through the same stage.
+//! Other Windows-only actions (COM, services, fonts…) are logged as not executed on this
+//! platform; DLL and script custom actions fail cleanly with the Windows Installer error
+//! that names them.
 //!
 //! # Example
 //!

@@ -354,6 +354,8 @@ pub(crate) struct Session<'a, 'l> {
     pub(crate) protected: HashSet<PathBuf>,
     /// Related products RemoveExistingProducts removes once this install is committed.
     pub(crate) later_removals: Vec<crate::actions::Removal>,
+    /// INI files this install edited, as it staged them (WriteIniValues, RemoveIniValues).
+    pub(crate) ini_files: std::collections::HashMap<PathBuf, shell::ini::IniFile>,
 }
 
 impl<'a, 'l> Session<'a, 'l> {
@@ -416,6 +418,7 @@ impl<'a, 'l> Session<'a, 'l> {
             shares_stage: false,
             protected: HashSet::new(),
             later_removals: Vec::new(),
+            ini_files: Default::default(),
         })
     }
 

@@ -65,6 +65,46 @@ fn by_name_and_content(
     out
 }
 
+/// The ends of the paths of what CreateShortcuts makes beside the payload msiextract
+/// extracts: each Shortcut row's `/<Name>.lnk` and `/<Name>.desktop`, and each Icon row's
+/// file in the product's icon folder (`/{ProductCode}/<Name>`).
+fn shell_files(pkg: &std::path::Path) -> Vec<String> {
+    let export = |table: &str| -> Vec<Vec<String>> {
+        let out = std::process::Command::new("msiinfo")
+            .arg("export")
+            .arg(pkg)
+            .arg(table)
+            .output()
+            .expect("run msiinfo (Debian's msitools)");
+        // An absent table: msiinfo fails; no rows.
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .skip(3)
+            .map(|l| l.split('\t').map(String::from).collect())
+            .collect()
+    };
+    let mut out = Vec::new();
+    for row in export("Shortcut") {
+        if let Some(name) = row.get(2) {
+            let long = name.rsplit('|').next().unwrap_or(name);
+            out.push(format!("/{long}.lnk"));
+            out.push(format!("/{long}.desktop"));
+        }
+    }
+    let code = export("Property")
+        .into_iter()
+        .find(|r| r.first().map(String::as_str) == Some("ProductCode"))
+        .and_then(|r| r.get(1).cloned());
+    if let Some(code) = code {
+        for row in export("Icon") {
+            if let Some(name) = row.first() {
+                out.push(format!("/{code}/{name}"));
+            }
+        }
+    }
+    out
+}
+
 fn check(id: &str, props: &[&str], code: u32, files: Files) {
     for layout in [Layout::Fhs, Layout::Windows] {
         check_in(id, props, code, files, layout);
@@ -88,7 +128,13 @@ fn check_in(id: &str, props: &[&str], code: u32, files: Files, layout: Layout) {
         }
         return;
     }
-    let installed = by_name_and_content(payload_files(&ctx.root, layout));
+    let made = shell_files(&pkg);
+    let installed = by_name_and_content(
+        payload_files(&ctx.root, layout)
+            .into_iter()
+            .filter(|(path, _)| !made.iter().any(|m| path.ends_with(m.as_str())))
+            .collect(),
+    );
     if let Files::None = files {
         assert!(
             installed.is_empty(),
@@ -408,6 +454,19 @@ fn windows_layout_places_corpus_packages_as_windows_7_x64_does() {
     ]
     .iter()
     .map(|f| format!("Program Files (x86)/PuTTY/{f}"))
+    // Its Start-menu shortcuts (per-machine: the package sets ALLUSERS=1).
+    .chain(
+        [
+            "PSFTP",
+            "Pageant",
+            "PuTTY Manual",
+            "PuTTY Web Site",
+            "PuTTY",
+            "PuTTYgen",
+        ]
+        .iter()
+        .map(|n| format!("ProgramData/Microsoft/Windows/Start Menu/Programs/PuTTY/{n}.lnk")),
+    )
     .collect();
     let mut cases: Vec<(&str, Vec<String>)> = vec![
         ("lessmsi-putty-0.68", putty),

@@ -462,3 +462,141 @@ fn a_killed_install_or_uninstall_rolls_the_registry_back() {
         assert_eq!(snapshot(&root), before, "{what}: not rolled back");
     }
 }
+
+/// An install that writes shortcuts, an icon and INI lines (`shell.msi`), over a root whose
+/// INI file it edits, killed after each of its recorded changes in turn: the next run
+/// puts the root back exactly (the edited INI file's original content included).
+#[test]
+fn a_killed_install_of_shortcuts_and_ini_lines_is_rolled_back() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let rm = tmp.path().join("rm");
+    std::fs::create_dir(&rm).expect("mkdir");
+    let package = packages().join("shell.msi");
+    let mut killed = 0;
+    for crash_after in 1..200 {
+        let root = tmp.path().join(format!("root-{crash_after}"));
+        std::fs::create_dir_all(root.join("usr/lib/windows")).expect("mkdir");
+        std::fs::write(
+            root.join("usr/lib/windows/shared.ini"),
+            "[Old]\r\nKeep=kept value\r\nObsolete=1\r\nTags=old,new,other\r\n",
+        )
+        .expect("write");
+        let before = snapshot(&root);
+        let log = tmp.path().join(format!("shell-{crash_after}.log"));
+        let out = install(&rm, &root, &package, &log, Some(crash_after));
+        if out.status.signal() != Some(9) {
+            // Fewer records than N: the install ran to its end.
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let desktop = snapshot(&root)
+                .keys()
+                .filter(|p| p.extension().is_some_and(|e| e == "desktop"))
+                .count();
+            assert_eq!(desktop, 4);
+            break;
+        }
+        killed += 1;
+        let out = install(
+            &rm,
+            &root,
+            &tmp.path().join("missing.msi"),
+            &tmp.path().join(format!("shell-recover-{crash_after}.log")),
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1619 % 256),
+            "crash point {crash_after}"
+        );
+        let after = snapshot(&root);
+        if after != before {
+            let diff: Vec<_> = before
+                .keys()
+                .chain(after.keys())
+                .filter(|k| before.get(*k) != after.get(*k))
+                .collect();
+            panic!("crash point {crash_after}: root differs from before the install: {diff:?}");
+        }
+        std::fs::remove_dir_all(&root).expect("clean up");
+    }
+    // The shortcuts' folders, the icon's, the INI files and the registry each make records.
+    assert!(killed >= 5, "only {killed} crash points");
+}
+
+/// The removal of `shell.msi` (its shortcuts, icon and INI lines), killed after each of its
+/// recorded changes in turn: the next run puts the product back exactly as installed.
+#[test]
+fn a_killed_removal_of_shortcuts_and_ini_lines_is_rolled_back() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let rm = tmp.path().join("rm");
+    std::fs::create_dir(&rm).expect("mkdir");
+    let package = packages().join("shell.msi");
+    let mut killed = 0;
+    for crash_after in 1..200 {
+        let root = tmp.path().join(format!("root-{crash_after}"));
+        std::fs::create_dir_all(root.join("usr/lib/windows")).expect("mkdir");
+        std::fs::write(
+            root.join("usr/lib/windows/shared.ini"),
+            "[Old]\r\nKeep=kept value\r\nObsolete=1\r\n",
+        )
+        .expect("write");
+        let out = install(&rm, &root, &package, &tmp.path().join("i.log"), None);
+        assert_eq!(out.status.code(), Some(0));
+        let installed = snapshot(&root);
+        let mut cmd = rmsi(&rm);
+        cmd.args([
+            "uninstall",
+            "{5E11A0B0-1C2D-4E3F-8A9B-0C1D2E3F4A50}",
+            "--root",
+        ])
+        .arg(&root)
+        .args(["--ui", "none"])
+        .env("RMSI_TEST_CRASH_AFTER", crash_after.to_string());
+        let out = cmd.output().expect("run rmsi uninstall");
+        if out.status.signal() != Some(9) {
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            // Removed: what is left is the root's own file, edited by RemoveIniFile.
+            let left: Vec<PathBuf> = snapshot(&root)
+                .into_iter()
+                .filter(|(_, (kind, _))| kind.starts_with("file"))
+                .map(|(p, _)| p)
+                .collect();
+            assert_eq!(left, [PathBuf::from("usr/lib/windows/shared.ini")]);
+            break;
+        }
+        killed += 1;
+        let out = install(
+            &rm,
+            &root,
+            &tmp.path().join("missing.msi"),
+            &tmp.path()
+                .join(format!("shell-unrecover-{crash_after}.log")),
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1619 % 256),
+            "crash point {crash_after}"
+        );
+        let after = snapshot(&root);
+        if after != installed {
+            let diff: Vec<_> = installed
+                .keys()
+                .chain(after.keys())
+                .filter(|k| installed.get(*k) != after.get(*k))
+                .collect();
+            panic!("crash point {crash_after}: root differs from the installed one: {diff:?}");
+        }
+        std::fs::remove_dir_all(&root).expect("clean up");
+    }
+    assert!(killed >= 5, "only {killed} crash points");
+}

@@ -21,3 +21,5 @@ mod corpus;
 mod info;
 // rmsi condition and rmsi format.
 mod expr;
+// Shortcuts and INI files.
+mod shell;

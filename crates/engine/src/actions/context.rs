@@ -62,6 +62,8 @@ pub(crate) struct Context {
     template: String,
     /// The registration actions that ran (ProcessComponents, RegisterProduct…).
     ran: std::collections::BTreeSet<&'static str>,
+    /// Folders shortcuts, icons and INI files go into (created if missing, like files').
+    other_folders: Vec<PathBuf>,
 }
 
 impl Context {
@@ -93,6 +95,7 @@ impl Context {
             layout: request.layout,
             template: package.summary().template.clone(),
             ran: Default::default(),
+            other_folders: Vec::new(),
         })
     }
 
@@ -587,6 +590,11 @@ impl Context {
             .unwrap_or_default()
     }
 
+    /// Notes folders that shortcuts, icons or INI files go into (see `folders_to_create`).
+    pub(crate) fn note_folders(&mut self, folders: Vec<PathBuf>) {
+        self.other_folders.extend(folders);
+    }
+
     /// Notes the folders the script is about to create (see `created_folders`).
     pub(crate) fn set_created_folders(&mut self, folders: Vec<PathBuf>) {
         self.created_folders = Some(folders);
@@ -604,6 +612,7 @@ impl Context {
             return Vec::new();
         };
         let mut out: Vec<PathBuf> = plan.create_folders.clone();
+        out.extend(self.other_folders.iter().cloned());
         for f in &plan.files {
             if matches!(f.action, FileAction::Install { .. })
                 && let Some(parent) = f.target.parent()

@@ -1,15 +1,17 @@
 //! The standard actions (spec 2.5), one module per action or family, and the dispatcher
 //! that maps a sequence row's name to one of them.
 //!
-//! The registry is the root's own (`registry_values`, `reg_search`, `register`). Actions
-//! that only mean something on Windows (COM, services, shortcuts, fonts, ODBC, .ini files,
-//! environment strings, assemblies) are logged as skipped on this platform and end with
-//! `Return value 0` ("action not executed"): they are never silently claimed as done.
+//! The registry is the root's own (`registry_values`, `reg_search`, `register`), and
+//! shortcuts and INI files are made (`shortcuts`, `ini_files`). Actions that only mean
+//! something on Windows (COM, services, fonts, ODBC, environment strings, assemblies) are
+//! logged as skipped on this platform and end with `Return value 0` ("action not
+//! executed"): they are never silently claimed as done.
 
 mod context;
 pub(crate) mod custom;
 mod duplicate_files;
 mod folders;
+mod ini_files;
 mod install_files;
 mod install_validate;
 mod move_files;
@@ -19,6 +21,8 @@ mod registry_values;
 mod remove_files;
 mod script;
 mod search;
+mod shortcuts;
+mod table_rows;
 pub(crate) mod upgrade;
 
 pub(crate) use context::{Context, FileJob};
@@ -31,7 +35,6 @@ use crate::session::Session;
 const WINDOWS_ONLY: &[&str] = &[
     "AllocateRegistrySpace",
     "BindImage",
-    "CreateShortcuts",
     "DeleteServices",
     "InstallODBC",
     "InstallServices",
@@ -51,9 +54,7 @@ const WINDOWS_ONLY: &[&str] = &[
     "RegisterProgIdInfo",
     "RegisterTypeLibraries",
     "RemoveEnvironmentStrings",
-    "RemoveIniValues",
     "RemoveODBC",
-    "RemoveShortcuts",
     "RMCCPSearch",
     "SelfRegModules",
     "SelfUnregModules",
@@ -69,7 +70,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "UnregisterProgIdInfo",
     "UnregisterTypeLibraries",
     "WriteEnvironmentStrings",
-    "WriteIniValues",
 ];
 
 /// Runs what is left of the script and ends the transaction (InstallFinalize's work), for a
@@ -129,6 +129,10 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
             install_files::run(s)
         }
         "DuplicateFiles" => duplicate_files::run(s),
+        "CreateShortcuts" => shortcuts::create(s),
+        "RemoveShortcuts" => shortcuts::remove(s),
+        "WriteIniValues" => ini_files::write(s),
+        "RemoveIniValues" => ini_files::remove(s),
         "RemoveDuplicateFiles" => duplicate_files::remove(s),
         "InstallExecute" | "InstallExecuteAgain" => script::install_execute(s),
         "InstallFinalize" => script::install_finalize(s),
@@ -198,7 +202,7 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         }
         _ if WINDOWS_ONLY.contains(&name) => {
             s.log.engine(&format!(
-                "{name} changes Windows-only state (COM, services, shortcuts, fonts...): not executed on this platform."
+                "{name} changes Windows-only state (COM, services, fonts...): not executed on this platform."
             ));
             ActionResult::NotCalled
         }

@@ -103,10 +103,16 @@ fn find_signature(
         found = super::reg_search::find(s, signature, sig);
     }
     if found.is_none() {
-        for o in others
-            .iter()
-            .filter(|o| o.signature == signature && o.table != "RegLocator")
-        {
+        found = super::ini_files::locate(
+            s,
+            signature,
+            sig.map(|g| (g.file_name.as_str(), g.min_size, g.max_size)),
+        );
+    }
+    if found.is_none() {
+        for o in others.iter().filter(|o| {
+            o.signature == signature && o.table != "RegLocator" && o.table != "IniLocator"
+        }) {
             s.log.engine(&format!(
                 "AppSearch: {} search for signature {} finds nothing on this platform.",
                 o.table, signature

@@ -311,6 +311,50 @@ expect "$here/upgrade-v2-exec.msi" InstallExecuteSequence 'RemoveExistingProduct
 
 # --- the registry packages (registry.msi, registry-cleaner.msi, shared-*.msi) ---
 "$here/build-registry.sh"
+# --- shell.msi: shortcuts, INI files and IniLocator (see the comment in shell.wxs) ---
+build "$here" shell.wxs "$here/shell.msi"
+sql "$here/shell.msi" \
+    "UPDATE \`Shortcut\` SET \`ShowCmd\` = 3, \`Hotkey\` = 1619 WHERE \`Shortcut\` = 'AppShortcut'" \
+    "CREATE TABLE \`MsiShortcutProperty\` (\`MsiShortcutProperty\` CHAR(72) NOT NULL, \`Shortcut_\` CHAR(72) NOT NULL, \`PropertyKey\` CHAR(0) NOT NULL, \`PropVariantValue\` CHAR(0) NOT NULL PRIMARY KEY \`MsiShortcutProperty\`)" \
+    "INSERT INTO \`MsiShortcutProperty\` (\`MsiShortcutProperty\`, \`Shortcut_\`, \`PropertyKey\`, \`PropVariantValue\`) VALUES ('AppId', 'AppShortcut', 'System.AppUserModel.ID', 'rmsi.tests.[ProductName]')" \
+    "INSERT INTO \`MsiShortcutProperty\` (\`MsiShortcutProperty\`, \`Shortcut_\`, \`PropertyKey\`, \`PropVariantValue\`) VALUES ('NoPin', 'AppShortcut', 'System.AppUserModel.PreventPinning', '1')" \
+    "INSERT INTO \`MsiShortcutProperty\` (\`MsiShortcutProperty\`, \`Shortcut_\`, \`PropertyKey\`, \`PropVariantValue\`) VALUES ('Unknown', 'AppShortcut', 'System.NoSuchProperty', 'x')" \
+    "CREATE TABLE \`IniFile\` (\`IniFile\` CHAR(72) NOT NULL, \`FileName\` CHAR(255) NOT NULL LOCALIZABLE, \`DirProperty\` CHAR(72), \`Section\` CHAR(96) NOT NULL LOCALIZABLE, \`Key\` CHAR(128) NOT NULL LOCALIZABLE, \`Value\` CHAR(255) NOT NULL LOCALIZABLE, \`Action\` SHORT NOT NULL, \`Component_\` CHAR(72) NOT NULL PRIMARY KEY \`IniFile\`)" \
+    "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniInstallDir', 'rmsi-shell.ini', 'Settings', 'InstallDir', '[INSTALLDIR]', 0, 'App')" \
+    "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniMode', 'rmsi-shell.ini', 'Settings', 'Mode', 'fresh', 1, 'App')" \
+    "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniTagA', 'rmsi-shell.ini', 'Plugins', 'List', 'a', 3, 'App')" \
+    "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniTagB', 'rmsi-shell.ini', 'Plugins', 'List', 'b', 3, 'App')" \
+    "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniFound', 'rmsi-shell.ini', 'Search', 'Found', '[FOUNDINI]', 0, 'App')" \
+    "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniField', 'rmsi-shell.ini', 'Search', 'Field', '[FOUNDFIELD]', 0, 'App')" \
+    "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`DirProperty\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniAppHome', 'app.ini', 'INSTALLDIR', 'Paths', 'Home', '[INSTALLDIR]', 0, 'App')" \
+    "CREATE TABLE \`RemoveIniFile\` (\`RemoveIniFile\` CHAR(72) NOT NULL, \`FileName\` CHAR(255) NOT NULL LOCALIZABLE, \`DirProperty\` CHAR(72), \`Section\` CHAR(96) NOT NULL LOCALIZABLE, \`Key\` CHAR(128) NOT NULL LOCALIZABLE, \`Value\` CHAR(255) LOCALIZABLE, \`Action\` SHORT NOT NULL, \`Component_\` CHAR(72) NOT NULL PRIMARY KEY \`RemoveIniFile\`)" \
+    "INSERT INTO \`RemoveIniFile\` (\`RemoveIniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Action\`, \`Component_\`) VALUES ('RemoveObsolete', 'shared.ini', 'Old', 'Obsolete', 2, 'App')" \
+    "INSERT INTO \`RemoveIniFile\` (\`RemoveIniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('RemoveOldTag', 'shared.ini', 'Old', 'Tags', 'old', 4, 'App')" \
+    "CREATE TABLE \`IniLocator\` (\`Signature_\` CHAR(72) NOT NULL, \`FileName\` CHAR(255) NOT NULL, \`Section\` CHAR(96) NOT NULL, \`Key\` CHAR(128) NOT NULL, \`Field\` SHORT, \`Type\` SHORT PRIMARY KEY \`Signature_\`)" \
+    "INSERT INTO \`IniLocator\` (\`Signature_\`, \`FileName\`, \`Section\`, \`Key\`, \`Type\`) VALUES ('SharedKeep', 'shared.ini', 'Old', 'Keep', 2)" \
+    "INSERT INTO \`IniLocator\` (\`Signature_\`, \`FileName\`, \`Section\`, \`Key\`, \`Field\`, \`Type\`) VALUES ('SharedField', 'shared.ini', 'Old', 'Tags', 2, 2)" \
+    "INSERT INTO \`AppSearch\` (\`Property\`, \`Signature_\`) VALUES ('FOUNDINI', 'SharedKeep')" \
+    "INSERT INTO \`IniLocator\` (\`Signature_\`, \`FileName\`, \`Section\`, \`Key\`, \`Type\`) VALUES ('SharedDir', 'SHARED.INI', 'Paths', 'Dir', 0)" \
+    "INSERT INTO \`IniLocator\` (\`Signature_\`, \`FileName\`, \`Section\`, \`Key\`, \`Type\`) VALUES ('SharedFile', 'shared.ini', 'Paths', 'File', 1)" \
+    "INSERT INTO \`IniLocator\` (\`Signature_\`, \`FileName\`, \`Section\`, \`Key\`, \`Type\`) VALUES ('SharedNoFile', 'shared.ini', 'Paths', 'Dir', 1)" \
+    "INSERT INTO \`Signature\` (\`Signature\`, \`FileName\`, \`MinSize\`) VALUES ('SharedFile', 'shared.ini', 10)" \
+    "INSERT INTO \`Signature\` (\`Signature\`, \`FileName\`) VALUES ('SharedNoFile', 'absent.ini')" \
+    "INSERT INTO \`AppSearch\` (\`Property\`, \`Signature_\`) VALUES ('FOUNDDIR', 'SharedDir')" \
+    "INSERT INTO \`AppSearch\` (\`Property\`, \`Signature_\`) VALUES ('FOUNDFILE', 'SharedFile')" \
+    "INSERT INTO \`AppSearch\` (\`Property\`, \`Signature_\`) VALUES ('NOTFOUND', 'SharedNoFile')" \
+    "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniDir', 'rmsi-shell.ini', 'Search', 'Dir', '[FOUNDDIR]', 0, 'App')" \
+    "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniFileFound', 'rmsi-shell.ini', 'Search', 'File', '[FOUNDFILE]', 0, 'App')" \
+    "INSERT INTO \`IniFile\` (\`IniFile\`, \`FileName\`, \`Section\`, \`Key\`, \`Value\`, \`Action\`, \`Component_\`) VALUES ('IniNotFound', 'rmsi-shell.ini', 'Search', 'None', '[NOTFOUND]', 0, 'App')" \
+    "INSERT INTO \`AppSearch\` (\`Property\`, \`Signature_\`) VALUES ('FOUNDFIELD', 'SharedField')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('AppSearch', 50)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('RemoveIniValues', 3100)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('WriteIniValues', 5100)"
+expect "$here/shell.msi" Shortcut '3	INSTALLDIR'
+expect "$here/shell.msi" IniFile 'IniAppHome	app.ini	INSTALLDIR	Paths	Home'
+expect "$here/shell.msi" RemoveIniFile 'RemoveOldTag	shared.ini		Old	Tags	old	4	App'
+expect "$here/shell.msi" IniLocator 'SharedField	shared.ini	Old	Tags	2	2'
+expect "$here/shell.msi" InstallExecuteSequence 'WriteIniValues		5100'
+expect "$here/shell.msi" MsiShortcutProperty 'NoPin	AppShortcut	System.AppUserModel.PreventPinning	1'
 
 # --- every package opens and lists its sequence ---
 for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$hello/hello.msi"; do
