@@ -78,6 +78,8 @@ mod closing;
 mod cmdline;
 mod custom_action;
 mod log;
+mod patches;
+mod patching;
 mod rm;
 mod sequence;
 mod session;
@@ -101,7 +103,9 @@ pub use properties::{
     ChangeHook, InitOptions, Properties, PropertyChange, STATE_REQUEST_PROPERTIES, StateView,
     UiLevel, initialize, is_public, machine_properties,
 };
-pub use registry::{ComponentRecord, DATABASE_NAME, ProductRecord, Registry, upgrade_matches};
+pub use registry::{
+    ComponentRecord, DATABASE_NAME, PatchRecord, ProductRecord, Registry, upgrade_matches,
+};
 
 // --- re-exports: the package crate, during the move to it (use `package::` directly) ---
 pub use package::{
@@ -110,6 +114,7 @@ pub use package::{
 };
 
 // --- re-exports: execution ---
+pub use patching::{PatchRemovalRequest, PatchRequest, patch, remove_patches};
 pub use session::{InstallReport, InstallRequest, install};
 pub use ui::{
     AppInUse, FilesInUseChoice, InstallUi, LegacyFilesInUseChoice, NoUi, cancel_on_signals,

@@ -167,6 +167,7 @@ fn run_locked(
         }
     };
     let started = std::time::Instant::now();
+    let patch_set;
     let package = match Package::open(&request.package)
         .map_err(Error::from)
         .and_then(|p| crate::platform::check_template(p.summary()).map(|()| p))
@@ -174,8 +175,15 @@ fn run_locked(
         Ok(mut p) => {
             tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, "package opened");
             // Transforms change the tables before anything reads them (spec 7.3, step 3).
-            match crate::transforms::apply(&mut p, request, &root, log) {
-                Ok(()) => p,
+            // Then the product's patches, on the package as transformed ("Patching and
+            // Upgrades").
+            match crate::transforms::apply(&mut p, request, &root, log)
+                .and_then(|()| crate::patches::apply(&mut p, request, &root, log))
+            {
+                Ok(set) => {
+                    patch_set = set;
+                    p
+                }
                 Err(e) => {
                     drop(lock);
                     remove_made(&made_root);
@@ -189,7 +197,7 @@ fn run_locked(
             return (Err(e), Vec::new());
         }
     };
-    let (result, left) = match Session::new(request, ui, &lock, root, package, log) {
+    let (result, left) = match Session::new(request, ui, &lock, root.clone(), package, log) {
         Ok(mut session) => {
             let result = session.run();
             let left = std::mem::take(&mut session.left);
@@ -197,6 +205,17 @@ fn run_locked(
             (result, left)
         }
         Err(e) => (Err(e), Vec::new()),
+    };
+    // The patches go with the product once the run succeeded.
+    let result = match (result, &patch_set) {
+        (Ok(outcome), Some(set)) => match crate::patches::record(&root, request, set) {
+            Ok(()) => Ok(outcome),
+            Err(e) => {
+                log.engine(&format!("Recording the product's patches failed: {e}"));
+                Err(e)
+            }
+        },
+        (result, _) => result,
     };
     drop(lock);
     if result.is_err() {

@@ -29,6 +29,7 @@
 pub mod diff;
 mod error;
 mod package;
+pub mod patch;
 mod streamname;
 pub mod tables;
 pub mod transform;
@@ -37,6 +38,7 @@ mod write;
 
 pub use error::{Error, Result};
 pub use package::{Package, StreamReader, Summary, table_kind_name};
+pub use patch::{Patch, PatchState, PatchSummary};
 pub use tables::{Column, ColumnKind, Table, Value};
 pub use transform::{ErrorConditions, Transform, TransformSummary, Validation};
 pub use version::{Version, file_version};

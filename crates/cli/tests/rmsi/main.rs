@@ -21,3 +21,5 @@ mod corpus;
 mod info;
 // rmsi condition and rmsi format.
 mod expr;
+// rmsi msiexec /p, /update and /uninstall PATCH with the corpus's real patches.
+mod patch;
