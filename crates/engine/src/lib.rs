@@ -74,6 +74,7 @@ mod registry;
 
 // --- execution ---
 mod actions;
+mod admin;
 mod closing;
 mod cmdline;
 mod custom_action;
@@ -114,6 +115,7 @@ pub use package::{
 };
 
 // --- re-exports: execution ---
+pub use admin::{AdminRequest, ImageFile, admin_install, extract_image, image_files};
 pub use patching::{PatchRemovalRequest, PatchRequest, patch, remove_patches};
 pub use session::{InstallReport, InstallRequest, install};
 pub use ui::{

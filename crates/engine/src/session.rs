@@ -95,6 +95,28 @@ impl InstallReport {
 
 /// Runs a package into a root (see the module documentation).
 pub fn install(request: &InstallRequest, ui: &mut dyn InstallUi) -> InstallReport {
+    // `ACTION=ADMIN` is an administrative install ("ACTION property"), into TARGETDIR.
+    if request
+        .properties
+        .iter()
+        .rev()
+        .find(|(n, _)| n == "ACTION")
+        .is_some_and(|(_, v)| v.trim().eq_ignore_ascii_case("ADMIN"))
+    {
+        let admin = crate::admin::AdminRequest {
+            package: request.package.clone(),
+            ui_level: request.ui_level,
+            log: request.log.clone(),
+            log_append: request.log_append,
+            properties: request
+                .properties
+                .iter()
+                .filter(|(n, _)| n != "ACTION")
+                .cloned()
+                .collect(),
+        };
+        return crate::admin::admin_install(&admin, ui);
+    }
     let mut log = match &request.log {
         Some(path) => match Log::open(path, request.log_append) {
             Ok(log) => log,
@@ -196,6 +218,28 @@ fn run_locked(
             remove_made(&made_root);
             return (Err(e), Vec::new());
         }
+    };
+    // An administrative image's AdminProperties come before the command line's.
+    let with_admin;
+    let request = match package.admin_properties() {
+        Ok(admin) if !admin.is_empty() => {
+            log.engine(&format!(
+                "Administrative image: applying its AdminProperties ({})",
+                admin
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            let mut properties = admin;
+            properties.extend(request.properties.iter().cloned());
+            with_admin = InstallRequest {
+                properties,
+                ..request.clone()
+            };
+            &with_admin
+        }
+        _ => request,
     };
     let (result, left) = match Session::new(request, ui, &lock, root.clone(), package, log) {
         Ok(mut session) => {

@@ -26,6 +26,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod admin;
 pub mod diff;
 mod error;
 mod package;
@@ -36,6 +37,7 @@ pub mod transform;
 mod version;
 mod write;
 
+pub use admin::ADMIN_PROPERTIES_STREAM;
 pub use error::{Error, Result};
 pub use package::{Package, StreamReader, Summary, table_kind_name};
 pub use patch::{Patch, PatchState, PatchSummary};

@@ -8,6 +8,7 @@
 //! rmsi msiexec [--root DIR] /p PATCH.msp [/p PATCH2.msp] [/qn] [/l*v LOG]
 //! rmsi msiexec [--root DIR] /update PATCH.msp;PATCH2.msp [/qn]
 //! rmsi msiexec [--root DIR] /uninstall PATCH.msp|{PATCH-CODE} /package PKG.msi|{PRODUCT}
+//! rmsi msiexec /a PKG.msi TARGETDIR=DIR [/qn] [/l*v LOG]
 //! ```
 //!
 //! As msiexec (spec 5.1–5.6): options are case-insensitive and start with `/` or `-`;
@@ -21,9 +22,10 @@
 //! [`engine::uninstall`] does (msiexec adds `REMOVE=ALL`). `/p` and `/update` patch the
 //! installed products the patches target ([`engine::patch`]); `/uninstall` of a `.msp` or
 //! of a patch code with `/package` naming the product removes the patch
-//! ([`engine::remove_patches`]). Repair, administrative installs and advertising are not
-//! part of this engine yet: they are refused with 1639 as well, naming the option. `/i`
-//! and `/x` cannot be combined, nor `/p` with either.
+//! ([`engine::remove_patches`]). `/a` makes an administrative image under `TARGETDIR`
+//! ([`engine::admin_install`]). Repair and advertising are not part of this engine yet:
+//! they are refused with 1639 as well, naming the option. `/i`, `/x` and `/a` cannot be
+//! combined, nor `/p` with any of them.
 // This module prints msiexec-style usage errors.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -31,7 +33,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use engine::{
-    InstallRequest, Layout, PatchRemovalRequest, PatchRequest, UiLevel, UninstallRequest,
+    AdminRequest, InstallRequest, Layout, PatchRemovalRequest, PatchRequest, UiLevel,
+    UninstallRequest,
 };
 
 /// Arguments of `rmsi msiexec` (parsed by hand: msiexec's syntax is not clap's).
@@ -67,6 +70,8 @@ pub(crate) enum Request {
     Install(Parsed),
     /// `/x`: `package` is the package or the product code.
     Uninstall(Parsed),
+    /// `/a`: an administrative image of `package` (TARGETDIR among the properties).
+    Admin(Parsed),
     /// `/p`, `/update`: the patches, in order (`package` is empty).
     Patch(Parsed, Vec<PathBuf>),
     /// `/uninstall PATCH`: the patches (paths or codes) and `/package`'s product, if any
@@ -113,6 +118,21 @@ pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
             Ok(super::uninstall::execute(
                 &request,
                 super::Closing::for_msiexec(ui_level),
+            ))
+        }
+        Ok(Request::Admin(p)) => {
+            let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
+            let request = AdminRequest {
+                package: p.package,
+                ui_level,
+                log: p.log,
+                log_append: p.log_append,
+                properties: p.properties,
+            };
+            Ok(super::install::execute_with(
+                ui_level,
+                super::Closing::for_msiexec(ui_level),
+                |ui| engine::admin_install(&request, ui),
             ))
         }
         Ok(Request::Patch(p, patches)) => {
@@ -166,6 +186,10 @@ msiexec options (case-insensitive; / or - may start them):
                          install with PATCH=, REINSTALL=ALL, REINSTALLMODE=omus); may repeat;
                          1642 if it targets no installed product
   /update A.msp;B.msp    apply several patches
+  /a PKG TARGETDIR=DIR   administrative install: an uncompressed image of PKG under DIR (files
+                         at their source paths, short names with SHORTFILENAMES=1, and a copy
+                         of the package marked as an administrative image); nothing else
+                         written
   /uninstall PATCH.msp|{PATCH-CODE} [/package PKG|{PRODUCT-CODE}]
                          remove a patch (MSIPATCHREMOVE=) when its AllowRemoval metadata
                          allows it (else 1646); 1647 if it is not applied
@@ -179,7 +203,6 @@ msiexec options (case-insensitive; / or - may start them):
   /?, /h, /help          this text
 Not supported yet, each ending with 1639 ERROR_INVALID_COMMAND_LINE and nothing done:
   /f[pecmsuavo]          repair
-  /a                     administrative install
   /j[u|m], /y, /z        advertise, register and unregister the engine
 This tool's own options: --root DIR (the target root, default /) and --layout fhs|windows.";
 
@@ -197,6 +220,7 @@ fn usage() -> String {
 pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
     let mut package: Option<PathBuf> = None;
     let mut uninstall = false;
+    let mut admin = false;
     // `/package` after `/uninstall` names the product a patch is removed from.
     let mut product: Option<String> = None;
     let mut patches: Vec<PathBuf> = Vec::new();
@@ -248,9 +272,17 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
                     continue;
                 }
                 if package.is_some() {
-                    return Err("only one of /i and /x, with one package, may be given".into());
+                    return Err("only one of /i, /x and /a, with one package, may be given".into());
                 }
                 uninstall = matches!(lower.as_str(), "x" | "uninstall");
+                package = Some(PathBuf::from(p));
+            }
+            "a" => {
+                let p = it.next().ok_or("/a needs a package")?;
+                if package.is_some() {
+                    return Err("only one of /i, /x and /a, with one package, may be given".into());
+                }
+                admin = true;
                 package = Some(PathBuf::from(p));
             }
             "p" => {
@@ -283,7 +315,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
                 log = Some(PathBuf::from(f));
             }
             "?" | "h" | "help" => return Ok(Request::Help),
-            "a" | "j" | "ju" | "jm" | "y" | "z" => {
+            "j" | "ju" | "jm" | "y" | "z" => {
                 return Err(format!("/{opt} is not supported by this engine yet"));
             }
             _ if lower.starts_with('f') && lower[1..].chars().all(|c| "pocemsuavd".contains(c)) => {
@@ -362,7 +394,9 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
         log_append,
         properties,
     };
-    Ok(if uninstall {
+    Ok(if admin {
+        Request::Admin(parsed)
+    } else if uninstall {
         Request::Uninstall(parsed)
     } else {
         Request::Install(parsed)
@@ -520,7 +554,9 @@ mod tests {
             &["/i", "a", "/bogus"],
             &["/x"],
             &["/x", "a", "/i", "b"],
-            &["/a", "a"],
+            &["/a"],
+            &["/a", "a", "/i", "b"],
+            &["/j", "a"],
             &["/qn"],
             &["/i", "a", "/i", "b"],
             &["/i", "a", r#"P="x"#],

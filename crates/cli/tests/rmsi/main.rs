@@ -23,3 +23,5 @@ mod info;
 mod expr;
 // rmsi msiexec /p, /update and /uninstall PATCH with the corpus's real patches.
 mod patch;
+// rmsi msiexec /a and rmsi extract with the corpus's PuTTY.
+mod admin;
