@@ -606,4 +606,103 @@ mod tests {
         assert_eq!(s.targets, vec!["{A}", "{B}"]);
         assert_eq!(s.transforms, vec!["t.1", "#t.1"]);
     }
+
+    fn corpus_patch(name: &str) -> Patch {
+        Patch::open(
+            test_support::corpus_dir()
+                .join("wix3-PerMachineMsisMsps-patches")
+                .join(name),
+        )
+        .unwrap()
+    }
+
+    fn product_a() -> Package {
+        Package::open(
+            test_support::corpus_dir().join("wix3-PerMachineMsisMsps-prodAv100/prodAv100.msi"),
+        )
+        .unwrap()
+    }
+
+    /// PatchAv101 with its `#rtmA.1` transform replaced by one that also adds a Patch
+    /// table row (a binary delta of product.wxs): refused with 1637, the package unchanged.
+    #[test]
+    fn binary_deltas_are_refused_and_change_nothing() {
+        use crate::tables::{Column, ColumnKind, Value};
+        let patch = corpus_patch("PatchAv101.msp");
+        let pairs = patch.transform_pairs().unwrap();
+        let (forward, own) = &pairs[0];
+        let mut before = product_a();
+        before
+            .apply_transform(forward, forward.summary().error_conditions)
+            .unwrap();
+        let own = own.as_ref().unwrap();
+        let mut after = before.clone();
+        after
+            .apply_transform(own, own.summary().error_conditions)
+            .unwrap();
+        after.tables.insert(
+            "Patch".into(),
+            Table {
+                name: "Patch".into(),
+                columns: vec![
+                    Column::new("File_", ColumnKind::Str(72), true, false),
+                    Column::new("Sequence", ColumnKind::Int32, true, false),
+                    Column::new("PatchSize", ColumnKind::Int32, false, false),
+                    Column::new("Attributes", ColumnKind::Int16, false, false),
+                    Column::new("Header", ColumnKind::Binary, false, true),
+                    Column::new("StreamRef_", ColumnKind::Str(72), false, true),
+                ],
+                rows: vec![vec![
+                    Value::Str("F_Source".into()),
+                    Value::Int(2),
+                    Value::Int(10),
+                    Value::Int(0),
+                    Value::Null,
+                    Value::Null,
+                ]],
+            },
+        );
+        let mut delta = Transform::generate(&before, &after).unwrap();
+        *delta.summary_mut() = own.summary().clone();
+        let bytes = delta.to_bytes().unwrap();
+        // The patch file with the new `#rtmA.1`.
+        let mut file = cfb::CompoundFile::open(Cursor::new(patch.bytes().to_vec())).unwrap();
+        file.remove_storage_all("/#rtmA.1").unwrap();
+        crate::transform::paste_storage(&mut file, "#rtmA.1", &bytes).unwrap();
+        file.flush().unwrap();
+        let changed = Patch::from_bytes("delta.msp", file.into_inner().into_inner()).unwrap();
+        let mut package = product_a();
+        let err = changed.apply_to(&mut package).unwrap_err();
+        assert_eq!(err.code(), 1637, "{err}");
+        assert!(err.to_string().contains("F_Source"), "{err}");
+        assert_eq!(package.tables, product_a().tables);
+        assert!(package.applied_transforms().is_empty());
+    }
+
+    /// A later patch of a family with SupersedeEarlier supersedes the earlier; a patch
+    /// whose code another's Revision Number lists is obsoleted.
+    #[test]
+    fn supersedence_and_obsolescence() {
+        let a = corpus_patch("PatchAv101.msp");
+        let mut later = a.clone();
+        later.summary.patch_code = "{00000000-0000-0000-0000-000000000001}".into();
+        later.sequences[0].sequence = "1.0.2.0".into();
+        let code = "{6EA3AE83-A14F-4B8B-8A86-BB977A9E7833}";
+        assert_eq!(
+            sequence(&[&later, &a], code),
+            vec![(1, PatchState::Superseded), (0, PatchState::Applied)]
+        );
+        // Without SupersedeEarlier, both apply, in sequence order.
+        later.sequences[0].attributes = 0;
+        assert_eq!(
+            sequence(&[&later, &a], code),
+            vec![(1, PatchState::Applied), (0, PatchState::Applied)]
+        );
+        let mut obsoleting = corpus_patch("PatchABv101.msp");
+        obsoleting.summary.obsoletes = vec![a.code().to_string()];
+        assert_eq!(
+            sequence(&[&a, &obsoleting], code),
+            vec![(0, PatchState::Obsoleted), (1, PatchState::Applied)]
+        );
+    }
 }
