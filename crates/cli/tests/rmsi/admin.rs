@@ -192,3 +192,74 @@ fn action_admin_and_rmsi_extract_lay_out_the_same_image() {
     // Without TARGETDIR, /a is an invalid command line and writes nothing.
     msiexec(&ctx, &["/a", putty().to_str().unwrap()]).assert_code(1639);
 }
+
+/// `SHORTFILENAMES=1`: the image's folders and files have their short names (the
+/// Directory table's `short|long` source names), its package says so (Word Count bit 0),
+/// and installing from it still gives what the original gives.
+#[test]
+fn shortfilenames_gives_an_image_with_short_names() {
+    let pkg = corpus_dir().join("wix3-PerMachineMsisMsps-prodAv100/prodAv100.msi");
+    let ctx = Ctx::new();
+    let image = ctx.path("image");
+    let target = format!("TARGETDIR={}", image.display());
+    msiexec(&ctx, &["/a", pkg.to_str().unwrap(), &target]).assert_code(0);
+    let long: Vec<String> = files_under(&image).into_keys().collect();
+    assert_eq!(long, ["Program Files/ProdA/product.wxs", "prodAv100.msi"]);
+
+    let short_ctx = Ctx::new();
+    let short_image = short_ctx.path("image");
+    let target = format!("TARGETDIR={}", short_image.display());
+    msiexec(
+        &short_ctx,
+        &["/a", pkg.to_str().unwrap(), &target, "SHORTFILENAMES=1"],
+    )
+    .assert_code(0);
+    let short = files_under(&short_image);
+    assert_eq!(
+        short.keys().collect::<Vec<_>>(),
+        ["prodAv100.msi", "xlqr-nev/ProdA/product.wxs"]
+    );
+    let admin = Package::open(short_image.join("prodAv100.msi")).unwrap();
+    assert!(admin.summary().short_source_names() && admin.summary().admin_image());
+
+    let from_original = Ctx::new();
+    from_original
+        .install(&pkg, Layout::Fhs, &["MSIRESTARTMANAGERCONTROL=Disable"])
+        .assert_code(0);
+    short_ctx
+        .install(
+            &short_image.join("prodAv100.msi"),
+            Layout::Fhs,
+            &["MSIRESTARTMANAGERCONTROL=Disable"],
+        )
+        .assert_code(0);
+    let a = payload_files(&from_original.root, Layout::Fhs);
+    assert_eq!(a.len(), 1);
+    assert_eq!(payload_files(&short_ctx.root, Layout::Fhs), a);
+}
+
+/// A broken cabinet fails the administrative install (1603) and leaves TARGETDIR as it
+/// was: the staging folder inside it is gone, the user's file kept, nothing added.
+#[test]
+fn a_failed_admin_install_leaves_targetdir_as_it_was() {
+    let ctx = Ctx::new();
+    let mut package =
+        Package::open(corpus_dir().join("wix3-PerMachineMsisMsps-prodAv100/prodAv100.msi"))
+            .unwrap();
+    let mut cab = Vec::new();
+    std::io::Read::read_to_end(&mut package.read_stream("product.cab").unwrap(), &mut cab).unwrap();
+    let last = cab.len() - 20;
+    cab[last] ^= 0xFF;
+    package.add_stream("product.cab", cab.into());
+    let broken = ctx.path("broken.msi");
+    fs::write(&broken, package.to_bytes().unwrap()).unwrap();
+    let image = ctx.path("image");
+    fs::create_dir(&image).unwrap();
+    fs::write(image.join("mine.txt"), "mine\n").unwrap();
+    let before = files_under(&image);
+    let target = format!("TARGETDIR={}", image.display());
+    let run = msiexec(&ctx, &["/a", broken.to_str().unwrap(), &target]);
+    run.assert_code_logged(1603);
+    assert_eq!(tree(&image), ["mine.txt"]);
+    assert_eq!(files_under(&image), before);
+}
