@@ -1196,6 +1196,45 @@ mod tests {
     }
 
     #[test]
+    fn patches_are_kept_in_order_and_go_with_the_product() {
+        let root = tempfile::tempdir().unwrap();
+        let mut reg = Registry::for_root(root.path(), crate::layout::Layout::Fhs).unwrap();
+        reg.record(&product("{A}", "1.0.0")).unwrap();
+        let two: [(String, String, String, &[u8]); 2] = [
+            ("{P1}".into(), "One".into(), "applied".into(), b"first"),
+            ("{P2}".into(), "Two".into(), "superseded".into(), b"second"),
+        ];
+        reg.cache_patches("{A}", &two).unwrap();
+        let kept = reg.patches("{A}").unwrap();
+        let rows: Vec<(&str, &str, &str)> = kept
+            .iter()
+            .map(|p| (p.patch_code.as_str(), p.name.as_str(), p.state.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [("{P1}", "One", "applied"), ("{P2}", "Two", "superseded")]
+        );
+        assert_eq!(fs_err::read(&kept[1].cached).unwrap(), b"second");
+        let mode = fs_err::metadata(&kept[0].cached).unwrap().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        // Recorded again (its rows go), then kept with one: the other copy goes too.
+        reg.record(&product("{A}", "1.0.1")).unwrap();
+        assert!(reg.patches("{A}").unwrap().is_empty());
+        reg.cache_patches("{A}", &two[..1]).unwrap();
+        assert_eq!(reg.patches("{A}").unwrap().len(), 1);
+        assert!(kept[0].cached.exists());
+        assert!(!kept[1].cached.exists());
+        // Another product's copies are not touched; unregistering takes the product's.
+        reg.record(&product("{B}", "1.0.0")).unwrap();
+        reg.cache_patches("{B}", &two[1..]).unwrap();
+        let b = reg.patches("{B}").unwrap();
+        reg.unregister("{A}").unwrap();
+        assert!(!kept[0].cached.exists());
+        assert!(b[0].cached.exists());
+        assert_eq!(reg.patches("{B}").unwrap(), b);
+    }
+
+    #[test]
     fn transforms_are_kept_in_order_and_go_with_the_product() {
         let root = tempfile::tempdir().unwrap();
         let mut reg = Registry::for_root(root.path(), crate::layout::Layout::Fhs).unwrap();

@@ -181,6 +181,19 @@ fn patch_a_b_and_ab_apply_are_recorded_and_removed() {
     assert!(run.log.contains("no longer applies"), "{}", run.describe());
     assert_eq!(file_hash(&file_b), patched_hash("prodBv100", &[]));
 
+    // Removed by its .msp alone (no /package): from every product it is recorded with.
+    msiexec(&ctx, &["/uninstall", pab.to_str().unwrap()]).assert_code(0);
+    assert_eq!(
+        registered(&ctx, B),
+        (
+            "1.0.1.0".into(),
+            vec![(
+                "{64FB5082-6D59-461C-BC62-98B34D535369}".into(),
+                "applied".into()
+            )]
+        )
+    );
+
     // Everything removed: the products go with their cached patches. (B first: A's
     // install made `opt/`, and a product only removes the folders its installs made.)
     for code in [B, A] {
