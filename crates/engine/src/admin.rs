@@ -332,7 +332,8 @@ fn run(request: &AdminRequest, ui: &mut dyn InstallUi, log: &mut Log) -> Result<
     outcome
 }
 
-/// Runs the AdminExecuteSequence.
+/// Runs the admin sequences: at reduced and full UI the AdminUISequence's non-dialog
+/// actions, whose ExecuteAction runs the AdminExecuteSequence; else the latter alone.
 fn sequence(
     package: &Package,
     props: &mut Properties,
@@ -342,82 +343,149 @@ fn sequence(
     ui: &mut dyn InstallUi,
     log: &mut Log,
 ) -> Result<Outcome> {
-    let mut rows = package.sequence(SequenceTable::AdminExecute)?;
-    rows.retain(|r| r.sequence.is_some_and(|n| n > 0));
-    rows.sort_by_key(|r| r.sequence);
-    let custom: HashMap<String, package::tables::custom_action::CustomActionRow> = package
+    let custom = package
         .custom_actions()?
         .into_iter()
         .map(|c| (c.action.clone(), c))
         .collect();
-    let short = props.contains("SHORTFILENAMES");
-    let mut staged: Vec<PathBuf> = Vec::new();
-    let package_name = request
-        .package
-        .file_name()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("package.msi"));
-    for row in rows {
-        if let Some(cond) = row.condition.as_deref().filter(|c| !c.trim().is_empty()) {
-            match msi_expr::evaluate_condition(cond, &*props) {
-                ConditionResult::False => {
-                    log.skipping(&row.action);
-                    continue;
+    let dialogs = package
+        .table("Dialog")
+        .map(|t| {
+            let idx = t.column_index("Dialog").unwrap_or(0);
+            t.rows
+                .iter()
+                .filter_map(|r| r.get(idx).map(|v| v.text()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut run = AdminRun {
+        package,
+        target,
+        stage,
+        request,
+        short: props.contains("SHORTFILENAMES"),
+        staged: Vec::new(),
+        package_name: request
+            .package
+            .file_name()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("package.msi")),
+        custom,
+        dialogs,
+    };
+    let with_ui =
+        request.ui_level >= UiLevel::Reduced && package.table("AdminUISequence").is_some();
+    let first = if with_ui {
+        SequenceTable::AdminUI
+    } else {
+        SequenceTable::AdminExecute
+    };
+    run.table(first, props, ui, log)?;
+    // No InstallFinalize in the sequence: the image is still completed.
+    run.finalize()?;
+    Ok(Outcome::Success)
+}
+
+/// One administrative install's state across its sequences.
+struct AdminRun<'a> {
+    package: &'a Package,
+    target: &'a Path,
+    stage: &'a Path,
+    request: &'a AdminRequest,
+    short: bool,
+    /// Paths (relative) written to the staging folder, not yet moved into place.
+    staged: Vec<PathBuf>,
+    package_name: PathBuf,
+    custom: HashMap<String, package::tables::custom_action::CustomActionRow>,
+    dialogs: std::collections::HashSet<String>,
+}
+
+impl AdminRun<'_> {
+    fn table(
+        &mut self,
+        table: SequenceTable,
+        props: &mut Properties,
+        ui: &mut dyn InstallUi,
+        log: &mut Log,
+    ) -> Result<()> {
+        let mut rows = self.package.sequence(table)?;
+        rows.retain(|r| r.sequence.is_some_and(|n| n > 0));
+        rows.sort_by_key(|r| r.sequence);
+        for row in rows {
+            if let Some(cond) = row.condition.as_deref().filter(|c| !c.trim().is_empty()) {
+                match msi_expr::evaluate_condition(cond, &*props) {
+                    ConditionResult::False => {
+                        log.skipping(&row.action);
+                        continue;
+                    }
+                    ConditionResult::Error => {
+                        return Err(Error::failure(format!(
+                            "the condition of {} is invalid: {cond}",
+                            row.action
+                        )));
+                    }
+                    _ => {}
                 }
-                ConditionResult::Error => {
-                    return Err(Error::failure(format!(
-                        "the condition of {} is invalid: {cond}",
-                        row.action
-                    )));
-                }
-                _ => {}
             }
+            if ui.cancelled() {
+                return Err(Error::UserExit);
+            }
+            if self.dialogs.contains(&row.action) {
+                // The terminal UI shows no dialogs (as for the install sequences).
+                log.engine(&format!("Dialog {} is not shown", row.action));
+                continue;
+            }
+            log.action_start(&row.action);
+            self.action(&row.action, table, props, ui, log)?;
+            log.action_end(&row.action, 1);
         }
-        if ui.cancelled() {
-            return Err(Error::UserExit);
-        }
-        log.action_start(&row.action);
-        match row.action.as_str() {
+        Ok(())
+    }
+
+    fn action(
+        &mut self,
+        action: &str,
+        table: SequenceTable,
+        props: &mut Properties,
+        ui: &mut dyn InstallUi,
+        log: &mut Log,
+    ) -> Result<()> {
+        match action {
             "CostInitialize" | "FileCost" | "InstallValidate" | "InstallInitialize" => {}
+            "ExecuteAction" if table == SequenceTable::AdminUI => {
+                self.table(SequenceTable::AdminExecute, props, ui, log)?;
+            }
             "CostFinalize" => {
-                let files = image_files(package, short)?;
+                let files = image_files(self.package, self.short)?;
                 log.engine(&format!(
                     "Administrative image of {} files at {}",
                     files.len(),
-                    target.display()
+                    self.target.display()
                 ));
             }
             "InstallFiles" => {
-                let files = extract_image(package, stage, short)?;
+                let files = extract_image(self.package, self.stage, self.short)?;
                 for f in files {
                     log.engine(&format!(
                         "Executing op: FileCopy(Name={})",
                         f.path.display()
                     ));
-                    staged.push(f.path);
+                    self.staged.push(f.path);
                 }
             }
             "InstallAdminPackage" => {
-                let keep: Vec<(String, String)> = admin_properties(props, &request.properties);
-                let bytes = package.admin_image_bytes(&keep, short)?;
-                let path = stage.join(&package_name);
+                let keep = admin_properties(props, &self.request.properties);
+                let bytes = self.package.admin_image_bytes(&keep, self.short)?;
+                let path = self.stage.join(&self.package_name);
                 fs_err::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
                 log.engine(&format!(
                     "Executing op: InstallAdminPackage(Package={})",
-                    package_name.display()
+                    self.package_name.display()
                 ));
-                staged.push(package_name.clone());
+                self.staged.push(self.package_name.clone());
             }
-            "InstallFinalize" => {
-                for rel in &staged {
-                    let from = stage.join(rel);
-                    let to = confine(target, &target.join(rel))?;
-                    make_parent(target, &to)?;
-                    fs_err::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
-                }
-                staged.clear();
-            }
-            other => match custom.get(other) {
+            "InstallFinalize" => self.finalize()?,
+            other => match self.custom.get(other) {
                 // Type 51: sets a property to a formatted value.
                 Some(ca) if ca.action_type & 0x3F == 51 => {
                     if let Some(name) = ca.source.as_deref().filter(|s| !s.is_empty()) {
@@ -434,17 +502,32 @@ fn sequence(
                 )),
             },
         }
-        log.action_end(&row.action, 1);
+        Ok(())
     }
-    if !staged.is_empty() {
-        // No InstallFinalize in the sequence: the image is still complete.
-        for rel in &staged {
-            let to = confine(target, &target.join(rel))?;
-            make_parent(target, &to)?;
-            fs_err::rename(stage.join(rel), &to).map_err(|e| Error::io(&to, e))?;
+
+    /// Moves what was staged into place.
+    fn finalize(&mut self) -> Result<()> {
+        let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
+        for rel in std::mem::take(&mut self.staged) {
+            let from = self.stage.join(&rel);
+            let step = confine(self.target, &self.target.join(&rel)).and_then(|to| {
+                make_parent(self.target, &to)?;
+                fs_err::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
+                Ok(to)
+            });
+            match step {
+                Ok(to) => moved.push((to, from)),
+                Err(e) => {
+                    // Back into the staging folder, which the caller removes.
+                    for (to, from) in moved.into_iter().rev() {
+                        let _ = fs_err::rename(&to, &from);
+                    }
+                    return Err(e);
+                }
+            }
         }
+        Ok(())
     }
-    Ok(Outcome::Success)
 }
 
 /// The properties the image keeps: those the command line set (but `TARGETDIR` and

@@ -263,3 +263,48 @@ fn a_failed_admin_install_leaves_targetdir_as_it_was() {
     assert_eq!(tree(&image), ["mine.txt"]);
     assert_eq!(files_under(&image), before);
 }
+
+/// At reduced UI the AdminUISequence runs (its dialogs not shown), its ExecuteAction
+/// running the AdminExecuteSequence: the same image.
+#[test]
+fn reduced_ui_runs_the_admin_ui_sequence() {
+    let ctx = Ctx::new();
+    let image = ctx.path("image");
+    let run = ctx.finish(
+        ctx.rmsi()
+            .arg("msiexec")
+            .arg("/a")
+            .arg(putty())
+            .arg(format!("TARGETDIR={}", image.display()))
+            .arg("/qr")
+            .arg("/l*v")
+            .arg(&ctx.log),
+    );
+    run.assert_code(0);
+    let starts: Vec<&str> = run
+        .log
+        .lines()
+        .filter_map(|l| l.strip_prefix("Action start "))
+        .filter_map(|l| l.split_once(": ").map(|(_, a)| a.trim_end_matches('.')))
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "CostInitialize",
+            "FileCost",
+            "CostFinalize",
+            "ExecuteAction",
+            "CostInitialize",
+            "FileCost",
+            "CostFinalize",
+            "InstallValidate",
+            "InstallInitialize",
+            "InstallAdminPackage",
+            "InstallFiles",
+            "InstallFinalize",
+        ],
+        "{}",
+        run.describe()
+    );
+    assert_eq!(files_under(&image).len(), 11);
+}
