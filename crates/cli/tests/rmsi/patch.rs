@@ -229,3 +229,53 @@ fn a_patch_for_a_product_not_installed_is_1642_and_changes_nothing() {
     msiexec(&ctx, &["/p", "/nonexistent.msp"]).assert_code(1635);
     assert_eq!(tree(&ctx.root), before);
 }
+
+/// A patch whose MsiPatchMetadata does not allow removal (a copy of PatchAv101 with
+/// AllowRemoval 0, made with the msi crate) is applied, but removing it ends with 1646
+/// and changes nothing.
+#[test]
+fn a_patch_that_does_not_allow_removal_stays() {
+    use test_support::msi;
+    let ctx = Ctx::new();
+    let copy = ctx.path("no-removal.msp");
+    fs::copy(patch_path("PatchAv101.msp"), &copy).unwrap();
+    {
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&copy)
+            .unwrap();
+        let mut db = msi::Package::open(file).unwrap();
+        assert_eq!(db.package_type(), msi::PackageType::Patch);
+        db.update_rows(
+            msi::Update::table("MsiPatchMetadata")
+                .set("Value", msi::Value::from("0"))
+                .with(msi::Expr::col("Property").eq(msi::Expr::string("AllowRemoval"))),
+        )
+        .unwrap();
+        db.flush().unwrap();
+    }
+    let patch = Patch::open(&copy).unwrap();
+    assert!(!patch.allows_removal());
+    assert_eq!(patch.transform_pairs().unwrap().len(), 1);
+
+    install(&ctx, "prodAv100");
+    msiexec(&ctx, &["/p", copy.to_str().unwrap()]).assert_code(0);
+    assert_eq!(
+        registered(&ctx, A),
+        ("1.0.1.0".into(), vec![(PATCH_A.into(), "applied".into())])
+    );
+    let before = tree(&ctx.root);
+    let run = msiexec(&ctx, &["/uninstall", PATCH_A, "/package", A]);
+    run.assert_code_logged(1646);
+    assert!(
+        run.stderr.contains("ERROR_PATCH_REMOVAL_UNSUPPORTED"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(tree(&ctx.root), before);
+    assert_eq!(
+        registered(&ctx, A),
+        ("1.0.1.0".into(), vec![(PATCH_A.into(), "applied".into())])
+    );
+}
