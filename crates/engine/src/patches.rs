@@ -73,8 +73,15 @@ pub(crate) fn apply(
     }
     let mut patches: Vec<(Patch, bool)> = Vec::new();
     for record in &kept {
-        let patch = Patch::open(&record.cached)?;
-        patches.push((patch, false));
+        match Patch::open(&record.cached) {
+            Ok(patch) => patches.push((patch, false)),
+            // A cached copy that went missing or broke must not block the product's
+            // maintenance and removal: the patch is no longer applied (nor recorded).
+            Err(e) => log.engine(&format!(
+                "Patch {} ({}) is not applied: its cached copy cannot be read: {e}",
+                record.patch_code, record.name
+            )),
+        }
     }
     // MSIPATCHREMOVE: patch codes, or paths of .msp files whose code is taken.
     for r in &removed {
