@@ -36,6 +36,14 @@
 //! (RemoveExistingProducts), in or out of its own transaction as the action's placement
 //! says, and carries their feature states over (MigrateFeatureStates).
 //!
+//! [`patch`] applies `.msp` patches to the installed products they target (a maintenance
+//! run with `PATCH=`, `REINSTALL=ALL`, `REINSTALLMODE=omus`; the patches are applied to the
+//! package in memory after its transforms, sequenced again from the original package at
+//! every run, and recorded with the product) and [`remove_patches`] removes them again.
+//! [`admin_install`] makes an administrative image (`msiexec /a`): the package's files
+//! uncompressed at their source paths under `TARGETDIR` and a copy of the package marked
+//! as an image, nothing written elsewhere.
+//!
 //! Windows-only actions (registry, COM, services, shortcuts, fonts…) are logged as not
 //! executed on this platform; DLL and script custom actions fail cleanly with the Windows
 //! Installer error that names them.
