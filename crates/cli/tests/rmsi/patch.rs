@@ -129,8 +129,12 @@ fn patch_a_b_and_ab_apply_are_recorded_and_removed() {
     assert_eq!(registered(&ctx, B), ("1.0.0.0".into(), vec![]));
     assert_eq!(payload(&ctx), original);
 
-    // Removed again: back to 1.0.0.0 without patches.
-    let run = msiexec(&ctx, &["/uninstall", PATCH_A, "/package", A]);
+    // Removed again (the product named by its package): back to 1.0.0.0 without patches.
+    let prod_a = product_path("prodAv100");
+    let run = msiexec(
+        &ctx,
+        &["/uninstall", PATCH_A, "/package", prod_a.to_str().unwrap()],
+    );
     run.assert_code(0);
     assert_eq!(registered(&ctx, A), ("1.0.0.0".into(), vec![]));
     assert_eq!(payload(&ctx), original);
