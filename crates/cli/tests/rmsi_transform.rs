@@ -279,6 +279,9 @@ fn properties(log: &Path, root: &Path) -> Vec<String> {
             ![
                 "DATABASE ",
                 "OriginalDatabase ",
+                // The package's own code (its summary's Revision Number): a transform
+                // does not change it.
+                "PackageCode ",
                 "MsiLogFileLocation ",
                 "TRANSFORMS ",
                 // The package's own code: a transform does not change the package it is

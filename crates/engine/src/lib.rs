@@ -36,6 +36,14 @@
 //! (RemoveExistingProducts), in or out of its own transaction as the action's placement
 //! says, and carries their feature states over (MigrateFeatureStates).
 //!
+//! [`patch`] applies `.msp` patches to the installed products they target (a maintenance
+//! run with `PATCH=`, `REINSTALL=ALL`, `REINSTALLMODE=omus`; the patches are applied to the
+//! package in memory after its transforms, sequenced again from the original package at
+//! every run, and recorded with the product) and [`remove_patches`] removes them again.
+//! [`admin_install`] makes an administrative image (`msiexec /a`): the package's files
+//! uncompressed at their source paths under `TARGETDIR` and a copy of the package marked
+//! as an image, nothing written elsewhere.
+//!
 //! The registry is the root's own: the `winreg` crate's tables in the product database,
 //! written by WriteRegistryValues, RemoveRegistryValues and the registration actions
 //! (ProcessComponents, RegisterProduct, PublishProduct, PublishFeatures, RegisterUser) in
@@ -81,10 +89,13 @@ mod registry;
 
 // --- execution ---
 mod actions;
+mod admin;
 mod closing;
 mod cmdline;
 mod custom_action;
 mod log;
+mod patches;
+mod patching;
 mod rm;
 mod sequence;
 mod session;
@@ -111,7 +122,8 @@ pub use properties::{
     UiLevel, initialize, is_public, machine_properties,
 };
 pub use registry::{
-    ComponentRecord, DATABASE_NAME, ProductRecord, Registry, remembered_layout, upgrade_matches,
+    ComponentRecord, DATABASE_NAME, PatchRecord, ProductRecord, Registry, remembered_layout,
+    upgrade_matches,
 };
 
 // --- re-exports: the package crate, during the move to it (use `package::` directly) ---
@@ -121,6 +133,8 @@ pub use package::{
 };
 
 // --- re-exports: execution ---
+pub use admin::{AdminRequest, ImageFile, admin_install, extract_image, image_files};
+pub use patching::{PatchRemovalRequest, PatchRequest, patch, remove_patches};
 pub use session::{InstallReport, InstallRequest, install};
 pub use ui::{
     AppInUse, FilesInUseChoice, InstallUi, LegacyFilesInUseChoice, NoUi, cancel_on_signals,

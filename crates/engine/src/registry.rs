@@ -100,6 +100,34 @@ CREATE TABLE IF NOT EXISTS transforms (
 ) WITHOUT ROWID;
 ";
 
+/// The patches applied to each product ("Patching and Upgrades"): in the order they were
+/// applied (the installer sequences them again at each run), with the state sequencing
+/// gave each and the cached copy of the `.msp`. Added like [`TRANSFORMS_SCHEMA`].
+const PATCHES_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS patches (
+    product_code TEXT NOT NULL REFERENCES products(product_code) ON DELETE CASCADE,
+    position     INTEGER NOT NULL,
+    patch_code   TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    cached       BLOB NOT NULL,
+    PRIMARY KEY (product_code, position)
+) WITHOUT ROWID;
+";
+
+/// A patch applied to an installed product, as the registry keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchRecord {
+    /// The patch code, `{GUID}`.
+    pub patch_code: String,
+    /// Its display name (MsiPatchMetadata's DisplayName, else its title).
+    pub name: String,
+    /// `applied`, `superseded`, `obsoleted` or `inapplicable`.
+    pub state: String,
+    /// The cached copy of the `.msp`.
+    pub cached: PathBuf,
+}
+
 /// The schema version [`SCHEMA`] writes. Version 1 kept a row per file; version 2 keeps a
 /// row per component, its files' paths in one blob (each path followed by a NUL byte, which
 /// no path holds): a 5,000-file product took 5 ms to record as rows, a twentieth of its
@@ -477,6 +505,98 @@ impl Registry {
         .map_err(|e| self.sql_err(e))
     }
 
+    /// Keeps the patches applied to `product_code` (code, display name, state, and the
+    /// `.msp`'s bytes), in order, replacing those kept before; each `.msp` is cached beside
+    /// the product's package. Call after [`Registry::record`] (which forgets them).
+    pub fn cache_patches(
+        &mut self,
+        product_code: &str,
+        patches: &[(String, String, String, &[u8])],
+    ) -> Result<()> {
+        let old = self.patches(product_code)?;
+        let base = cache_name(product_code);
+        let stem = base.strip_suffix(".msi").unwrap_or(&base).to_string();
+        let mut kept = Vec::new();
+        for (code, name, state, bytes) in patches {
+            let file = format!("{stem}.{}.msp", cache_name(code).trim_end_matches(".msi"));
+            let path = self.cache_file(&file, |out| {
+                std::io::Write::write_all(out, bytes).map_err(|e| Error::io(name, e))
+            })?;
+            kept.push(PatchRecord {
+                patch_code: code.clone(),
+                name: name.clone(),
+                state: state.clone(),
+                cached: path,
+            });
+        }
+        let path = self.db_path();
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        let err = |source| Error::Registry {
+            path: path.clone(),
+            source,
+        };
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute(
+            "DELETE FROM patches WHERE product_code = ?1",
+            params![product_code],
+        )
+        .map_err(err)?;
+        for (i, p) in kept.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO patches (product_code, position, patch_code, name, state, cached) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![product_code, i as i64, p.patch_code, p.name, p.state, path_blob(&p.cached)],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        for stale in old {
+            if !kept.iter().any(|p| p.cached == stale.cached) {
+                self.remove_cached(&stale.cached);
+            }
+        }
+        // Copies whose rows went with an earlier record of the product (Registry::record
+        // replaces the product, and its patch rows with it).
+        let cache = self.dir.join(CACHE_DIR);
+        let prefix = format!("{stem}.");
+        if let Ok(entries) = fs_err::read_dir(&cache) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let path = entry.path();
+                if name.starts_with(&prefix)
+                    && name.ends_with(".msp")
+                    && !kept.iter().any(|p| p.cached == path)
+                {
+                    self.remove_cached(&path);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The patches kept for `product_code`, in the order they were applied.
+    pub fn patches(&self, product_code: &str) -> Result<Vec<PatchRecord>> {
+        let Some(conn) = &self.conn else {
+            return Ok(Vec::new());
+        };
+        (|| {
+            let mut stmt = conn.prepare(
+                "SELECT patch_code, name, state, cached FROM patches WHERE product_code = ?1 ORDER BY position",
+            )?;
+            let rows = stmt.query_map(params![product_code], |r| {
+                Ok(PatchRecord {
+                    patch_code: r.get(0)?,
+                    name: r.get(1)?,
+                    state: r.get(2)?,
+                    cached: blob_path(r.get(3)?),
+                })
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })()
+        .map_err(|e| self.sql_err(e))
+    }
+
     /// Deletes a file of this registry's cache folder (a path elsewhere is never deleted).
     fn remove_cached(&self, path: &Path) {
         if path.parent() == Some(self.dir.join(CACHE_DIR).as_path())
@@ -500,7 +620,11 @@ impl Registry {
     ) -> Result<()> {
         let cached = self.product(product_code)?.and_then(|p| p.cached_package);
         let transforms = self.transforms(product_code)?;
+        let patches = self.patches(product_code)?;
         self.remove_with(product_code, changes)?;
+        for patch in patches {
+            self.remove_cached(&patch.cached);
+        }
         if let Some(path) = cached {
             self.remove_cached(&path);
         }
@@ -761,6 +885,7 @@ impl Registry {
             let tx = conn.transaction()?;
             tx.execute_batch(SCHEMA)?;
             tx.execute_batch(TRANSFORMS_SCHEMA)?;
+            tx.execute_batch(PATCHES_SCHEMA)?;
             for dir in &self.missing {
                 tx.execute(
                     "INSERT OR IGNORE INTO state_folders (path) VALUES (?1)",
@@ -958,6 +1083,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<std::result::Result<(), i64>> 
         return Ok(Err(version));
     }
     conn.execute_batch(TRANSFORMS_SCHEMA)?;
+    conn.execute_batch(PATCHES_SCHEMA)?;
     if version == 1 {
         // Version 1: a row per file. Regrouped per component, in one transaction.
         let tx = conn.unchecked_transaction()?;
@@ -1213,6 +1339,45 @@ mod tests {
         conn.execute_batch("PRAGMA user_version = 99;").unwrap();
         drop(conn);
         assert!(Registry::open(root.path()).is_err());
+    }
+
+    #[test]
+    fn patches_are_kept_in_order_and_go_with_the_product() {
+        let root = tempfile::tempdir().unwrap();
+        let mut reg = Registry::for_root(root.path(), crate::layout::Layout::Fhs).unwrap();
+        reg.record(&product("{A}", "1.0.0")).unwrap();
+        let two: [(String, String, String, &[u8]); 2] = [
+            ("{P1}".into(), "One".into(), "applied".into(), b"first"),
+            ("{P2}".into(), "Two".into(), "superseded".into(), b"second"),
+        ];
+        reg.cache_patches("{A}", &two).unwrap();
+        let kept = reg.patches("{A}").unwrap();
+        let rows: Vec<(&str, &str, &str)> = kept
+            .iter()
+            .map(|p| (p.patch_code.as_str(), p.name.as_str(), p.state.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [("{P1}", "One", "applied"), ("{P2}", "Two", "superseded")]
+        );
+        assert_eq!(fs_err::read(&kept[1].cached).unwrap(), b"second");
+        let mode = fs_err::metadata(&kept[0].cached).unwrap().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        // Recorded again (its rows go), then kept with one: the other copy goes too.
+        reg.record(&product("{A}", "1.0.1")).unwrap();
+        assert!(reg.patches("{A}").unwrap().is_empty());
+        reg.cache_patches("{A}", &two[..1]).unwrap();
+        assert_eq!(reg.patches("{A}").unwrap().len(), 1);
+        assert!(kept[0].cached.exists());
+        assert!(!kept[1].cached.exists());
+        // Another product's copies are not touched; unregistering takes the product's.
+        reg.record(&product("{B}", "1.0.0")).unwrap();
+        reg.cache_patches("{B}", &two[1..]).unwrap();
+        let b = reg.patches("{B}").unwrap();
+        reg.unregister("{A}").unwrap();
+        assert!(!kept[0].cached.exists());
+        assert!(b[0].cached.exists());
+        assert_eq!(reg.patches("{B}").unwrap(), b);
     }
 
     #[test]

@@ -95,6 +95,28 @@ impl InstallReport {
 
 /// Runs a package into a root (see the module documentation).
 pub fn install(request: &InstallRequest, ui: &mut dyn InstallUi) -> InstallReport {
+    // `ACTION=ADMIN` is an administrative install ("ACTION property"), into TARGETDIR.
+    if request
+        .properties
+        .iter()
+        .rev()
+        .find(|(n, _)| n == "ACTION")
+        .is_some_and(|(_, v)| v.trim().eq_ignore_ascii_case("ADMIN"))
+    {
+        let admin = crate::admin::AdminRequest {
+            package: request.package.clone(),
+            ui_level: request.ui_level,
+            log: request.log.clone(),
+            log_append: request.log_append,
+            properties: request
+                .properties
+                .iter()
+                .filter(|(n, _)| n != "ACTION")
+                .cloned()
+                .collect(),
+        };
+        return crate::admin::admin_install(&admin, ui);
+    }
     let mut log = match &request.log {
         Some(path) => match Log::open(path, request.log_append) {
             Ok(log) => log,
@@ -167,6 +189,7 @@ fn run_locked(
         }
     };
     let started = std::time::Instant::now();
+    let patch_set;
     let package = match Package::open(&request.package)
         .map_err(Error::from)
         .and_then(|p| crate::platform::check_template(p.summary()).map(|()| p))
@@ -174,8 +197,15 @@ fn run_locked(
         Ok(mut p) => {
             tracing::debug!(ms = %crate::log::millis(started.elapsed()), "package opened");
             // Transforms change the tables before anything reads them (spec 7.3, step 3).
-            match crate::transforms::apply(&mut p, request, &root, log) {
-                Ok(()) => p,
+            // Then the product's patches, on the package as transformed ("Patching and
+            // Upgrades").
+            match crate::transforms::apply(&mut p, request, &root, log)
+                .and_then(|()| crate::patches::apply(&mut p, request, &root, log))
+            {
+                Ok(set) => {
+                    patch_set = set;
+                    p
+                }
                 Err(e) => {
                     drop(lock);
                     remove_made(&made_root);
@@ -189,7 +219,29 @@ fn run_locked(
             return (Err(e), Vec::new());
         }
     };
-    let (result, left) = match Session::new(request, ui, &lock, root, package, log) {
+    // An administrative image's AdminProperties come before the command line's.
+    let with_admin;
+    let request = match package.admin_properties() {
+        Ok(admin) if !admin.is_empty() => {
+            log.engine(&format!(
+                "Administrative image: applying its AdminProperties ({})",
+                admin
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            let mut properties = admin;
+            properties.extend(request.properties.iter().cloned());
+            with_admin = InstallRequest {
+                properties,
+                ..request.clone()
+            };
+            &with_admin
+        }
+        _ => request,
+    };
+    let (result, left) = match Session::new(request, ui, &lock, root.clone(), package, log) {
         Ok(mut session) => {
             let result = session.run();
             let left = std::mem::take(&mut session.left);
@@ -197,6 +249,17 @@ fn run_locked(
             (result, left)
         }
         Err(e) => (Err(e), Vec::new()),
+    };
+    // The patches go with the product once the run succeeded.
+    let result = match (result, &patch_set) {
+        (Ok(outcome), Some(set)) => match crate::patches::record(&root, request, set) {
+            Ok(()) => Ok(outcome),
+            Err(e) => {
+                log.engine(&format!("Recording the product's patches failed: {e}"));
+                Err(e)
+            }
+        },
+        (result, _) => result,
     };
     drop(lock);
     if result.is_err() {

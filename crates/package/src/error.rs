@@ -51,6 +51,58 @@ pub enum Error {
         /// Why it does not apply.
         reason: String,
     },
+    /// A patch file is missing or unreadable (`ERROR_PATCH_PACKAGE_OPEN_FAILED`).
+    #[error("cannot open patch {path}: {source}")]
+    PatchOpenFailed {
+        /// The patch path as given.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// The file is not a valid patch package (`ERROR_PATCH_PACKAGE_INVALID`).
+    #[error("{path} is not a valid patch package: {reason}")]
+    PatchInvalid {
+        /// The patch path as given.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The patch applies to no installed product, or to none of its transforms'
+    /// validation (`ERROR_PATCH_TARGET_NOT_FOUND`).
+    #[error("the patch {patch} does not apply to {target}: {reason}")]
+    PatchTargetNotFound {
+        /// The patch (its path or code).
+        patch: String,
+        /// What it was tried on (a product code, or "any installed product").
+        target: String,
+        /// Why not.
+        reason: String,
+    },
+    /// The patch needs what this installer cannot do: binary deltas (the Patch table)
+    /// (`ERROR_PATCH_PACKAGE_UNSUPPORTED`).
+    #[error("the patch {patch} cannot be processed: {reason}")]
+    PatchUnsupported {
+        /// The patch's path.
+        patch: String,
+        /// What it needs.
+        reason: String,
+    },
+    /// The patch may not be removed: its `MsiPatchMetadata` does not set AllowRemoval
+    /// (`ERROR_PATCH_REMOVAL_UNSUPPORTED`).
+    #[error("the patch {patch} cannot be removed: its AllowRemoval metadata is not 1")]
+    PatchRemovalUnsupported {
+        /// The patch code.
+        patch: String,
+    },
+    /// The patch is not applied to the product (`ERROR_UNKNOWN_PATCH`).
+    #[error("the patch {patch} is not applied to product {product}")]
+    UnknownPatch {
+        /// The patch (code or path).
+        patch: String,
+        /// The product code.
+        product: String,
+    },
     /// Writing a copy of the package failed ([`crate::Package::write_without_cabinets`]).
     #[error("{path}: {source}")]
     Io {
@@ -80,6 +132,12 @@ impl Error {
             Error::PackageInvalid { .. } => (1620, "ERROR_INSTALL_PACKAGE_INVALID"),
             Error::BadRow { .. } | Error::Io { .. } => (1603, "ERROR_INSTALL_FAILURE"),
             Error::TransformFailure { .. } => (1624, "ERROR_INSTALL_TRANSFORM_FAILURE"),
+            Error::PatchOpenFailed { .. } => (1635, "ERROR_PATCH_PACKAGE_OPEN_FAILED"),
+            Error::PatchInvalid { .. } => (1636, "ERROR_PATCH_PACKAGE_INVALID"),
+            Error::PatchTargetNotFound { .. } => (1642, "ERROR_PATCH_TARGET_NOT_FOUND"),
+            Error::PatchUnsupported { .. } => (1637, "ERROR_PATCH_PACKAGE_UNSUPPORTED"),
+            Error::PatchRemovalUnsupported { .. } => (1646, "ERROR_PATCH_REMOVAL_UNSUPPORTED"),
+            Error::UnknownPatch { .. } => (1647, "ERROR_UNKNOWN_PATCH"),
         }
     }
 
@@ -150,6 +208,52 @@ mod tests {
                 Error::transform("t.mst", "x"),
                 1624,
                 "ERROR_INSTALL_TRANSFORM_FAILURE",
+            ),
+            (
+                Error::PatchOpenFailed {
+                    path: "p".into(),
+                    source: io::Error::from(io::ErrorKind::NotFound),
+                },
+                1635,
+                "ERROR_PATCH_PACKAGE_OPEN_FAILED",
+            ),
+            (
+                Error::PatchInvalid {
+                    path: "p".into(),
+                    reason: "x".into(),
+                },
+                1636,
+                "ERROR_PATCH_PACKAGE_INVALID",
+            ),
+            (
+                Error::PatchTargetNotFound {
+                    patch: "p".into(),
+                    target: "t".into(),
+                    reason: "x".into(),
+                },
+                1642,
+                "ERROR_PATCH_TARGET_NOT_FOUND",
+            ),
+            (
+                Error::PatchUnsupported {
+                    patch: "p".into(),
+                    reason: "x".into(),
+                },
+                1637,
+                "ERROR_PATCH_PACKAGE_UNSUPPORTED",
+            ),
+            (
+                Error::PatchRemovalUnsupported { patch: "p".into() },
+                1646,
+                "ERROR_PATCH_REMOVAL_UNSUPPORTED",
+            ),
+            (
+                Error::UnknownPatch {
+                    patch: "p".into(),
+                    product: "x".into(),
+                },
+                1647,
+                "ERROR_UNKNOWN_PATCH",
             ),
         ];
         for (err, code, name) in cases {

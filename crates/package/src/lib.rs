@@ -26,17 +26,21 @@
 //! ```
 #![warn(missing_docs)]
 
+mod admin;
 pub mod diff;
 mod error;
 mod package;
+pub mod patch;
 mod streamname;
 pub mod tables;
 pub mod transform;
 mod version;
 mod write;
 
+pub use admin::ADMIN_PROPERTIES_STREAM;
 pub use error::{Error, Result};
 pub use package::{Package, StreamReader, Summary, table_kind_name};
+pub use patch::{Patch, PatchState, PatchSummary};
 pub use tables::{Column, ColumnKind, Table, Value};
 pub use transform::{ErrorConditions, Transform, TransformSummary, Validation};
 pub use version::{Version, file_version};

@@ -738,7 +738,7 @@ fn summary_of<F>(db: &msi::Package<F>) -> Summary {
     }
 }
 
-fn read_table<F: Read + Seek>(
+pub(crate) fn read_table<F: Read + Seek>(
     db: &mut msi::Package<F>,
     name: &str,
     streams: &[String],

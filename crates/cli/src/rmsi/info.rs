@@ -1,6 +1,6 @@
-//! `rmsi info PKG.msi [--table NAME] [--json]`: a package's summary
-//! information, its tables with row counts, and its sequences; or, with
-//! `--table`, one table's rows.
+//! `rmsi info PKG.msi [--table NAME] [--streams] [--json]`: a package's product
+//! identity, summary information, its tables with row counts, and its sequences (and with
+//! `--streams` its streams and substorages); or, with `--table`, one table's rows.
 //!
 //! Exit status: 0; a package that cannot be opened ends with its Windows
 //! code modulo 256 (1619 → 83, 1620 → 84) and `rmsi: CODE NAME: message`
@@ -8,10 +8,15 @@
 //!
 //! ## Text output
 //!
+//! `ProductCode`, `ProductVersion`, `UpgradeCode`, `ProductName` and `Manufacturer` lines
+//! (the Property table's values, empty when absent), then
 //! `Key: value` lines of summary information, a blank line, `Tables (N):`
 //! with one `  NAME  ROWS` line per table, then for each sequence table
 //! present `NAME:` and one `  SEQUENCE  ACTION  [CONDITION]` line per row,
-//! in sequence order. `--table NAME` prints the table in the IDT layout of
+//! in sequence order. `--streams` adds a blank line, `Streams (N):` with one
+//! `  NAME  BYTES` line per stream (tables' own streams aside), and `Storages (N):` with one
+//! `  NAME` line per substorage (embedded transforms, nested packages).
+//! `--table NAME` prints the table in the IDT layout of
 //! `msiinfo export`: column names, column types, the table name followed by
 //! its key columns, then one line per row, fields separated by tabs (a tab,
 //! carriage return or line feed inside a value is written `\t`, `\r`, `\n`;
@@ -23,13 +28,16 @@
 //!
 //! ```text
 //! { "package": "/abs/path.msi",
+//!   "product": { "ProductCode", "ProductVersion", "UpgradeCode", "ProductName",
+//!                "Manufacturer" },
 //!   "summary": { "title", "subject", "author", "keywords": [..], "comments",
 //!                "template", "platform", "languages": [1033], "revision",
 //!                "page_count", "word_count", "security", "codepage",
 //!                "database_codepage", "creating_application", "signed" },
 //!   "tables": [ { "name": "File", "rows": 3 }, ... ],
 //!   "sequences": { "InstallExecuteSequence":
-//!                  [ { "action": "CostInitialize", "condition": null, "sequence": 800 } ] } }
+//!                  [ { "action": "CostInitialize", "condition": null, "sequence": 800 } ] },
+//!   "streams": [ { "name", "size" } ], "storages": [ "Name" ] }   (with --streams)
 //! ```
 //!
 //! With `--table NAME`: `{ "package": ..., "table": { "name", "columns":
@@ -61,9 +69,35 @@ pub(crate) struct InfoArgs {
     /// Dump the rows of this table instead of the overview.
     #[arg(long, value_name = "NAME")]
     table: Option<String>,
+    /// Also list the package's streams (with their sizes) and substorages.
+    #[arg(long)]
+    streams: bool,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+}
+
+/// The properties `rmsi info` opens with.
+const PRODUCT_PROPERTIES: [&str; 5] = [
+    "ProductCode",
+    "ProductVersion",
+    "UpgradeCode",
+    "ProductName",
+    "Manufacturer",
+];
+
+/// The package's streams (decoded names, tables' own aside) with their sizes, and its
+/// substorages.
+fn streams_and_storages(package: &Package) -> (Vec<(String, Option<u64>)>, Vec<String>) {
+    let mut streams: Vec<(String, Option<u64>)> = package
+        .stream_names()
+        .iter()
+        .map(|n| (n.clone(), package.read_stream(n).ok().map(|r| r.len())))
+        .collect();
+    streams.sort();
+    let mut storages = package.storage_names().unwrap_or_default();
+    storages.sort();
+    (streams, storages)
 }
 
 pub(crate) fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
@@ -106,8 +140,44 @@ pub(crate) fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
                 idt(table)
             }
         }
-        None if args.json => serde_json::to_string_pretty(&overview_json(&package))? + "\n",
-        None => overview_text(&package),
+        None if args.json => {
+            let mut value = overview_json(&package);
+            if args.streams
+                && let Some(map) = value.as_object_mut()
+            {
+                let (streams, storages) = streams_and_storages(&package);
+                let streams: Vec<serde_json::Value> = streams
+                    .iter()
+                    .map(|(name, size)| json!({ "name": name, "size": size }))
+                    .collect();
+                map.insert("streams".into(), streams.into());
+                map.insert("storages".into(), storages.into());
+            }
+            serde_json::to_string_pretty(&value)? + "\n"
+        }
+        None => {
+            let mut text = overview_text(&package);
+            if args.streams {
+                let (streams, storages) = streams_and_storages(&package);
+                text.push_str(&format!("\nStreams ({}):\n", streams.len()));
+                let width = streams
+                    .iter()
+                    .map(|(n, _)| n.escape_debug().count())
+                    .max()
+                    .unwrap_or(0);
+                for (name, size) in &streams {
+                    let size = size.map(|s| s.to_string()).unwrap_or_else(|| "?".into());
+                    // `\u{5}SummaryInformation`: control characters shown escaped.
+                    let name = name.escape_debug().to_string();
+                    text.push_str(&format!("  {name:<width$}  {size}\n"));
+                }
+                text.push_str(&format!("\nStorages ({}):\n", storages.len()));
+                for name in &storages {
+                    text.push_str(&format!("  {name}\n"));
+                }
+            }
+            text
+        }
     };
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -146,8 +216,13 @@ fn overview_json(package: &Package) -> serde_json::Value {
             .collect();
         seqs.insert(t.table_name().to_string(), rows.into());
     }
+    let mut product = serde_json::Map::new();
+    for name in PRODUCT_PROPERTIES {
+        product.insert(name.to_string(), json!(package.property(name)));
+    }
     json!({
         "package": package.path(),
+        "product": product,
         "summary": package.summary(),
         "tables": tables,
         "sequences": seqs,
@@ -159,6 +234,9 @@ fn overview_text(package: &Package) -> String {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut out = String::new();
     let mut line = |k: &str, v: String| out.push_str(&format!("{k}: {v}\n"));
+    for name in PRODUCT_PROPERTIES {
+        line(name, package.property(name).unwrap_or_default());
+    }
     line("Package", package.path().display().to_string());
     line("Title", opt(&s.title));
     line("Subject", opt(&s.subject));

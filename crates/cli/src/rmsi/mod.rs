@@ -9,6 +9,7 @@ use engine::UiLevel;
 
 mod diff;
 mod expr;
+mod extract;
 mod info;
 mod install;
 mod msiexec;
@@ -51,6 +52,8 @@ enum Command {
     Transform(transform::TransformArgs),
     /// Show the table and stream differences between two packages.
     Diff(diff::DiffArgs),
+    /// Write (or list) a package's files at their source paths, as an administrative image.
+    Extract(extract::ExtractArgs),
     /// Print the completion script for bash, zsh or fish on standard output.
     Completions(crate::docs::CompletionsArgs),
 }
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Transform(args) => transform::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Extract(args) => extract::run(args),
         Command::Completions(args) => crate::docs::print_completions(command(), &args),
     };
     match result {

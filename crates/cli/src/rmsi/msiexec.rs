@@ -7,6 +7,10 @@
 //!              [/l*v FILE] [NAME=VALUE]...
 //! rmsi msiexec [--root DIR] [--layout fhs|windows] /f[pecmsuavo] (PKG.msi|{PRODUCT-CODE})
 //!              [/qn...] [/l*v FILE] [NAME=VALUE]...
+//! rmsi msiexec [--root DIR] /p PATCH.msp [/p PATCH2.msp] [/qn] [/l*v LOG]
+//! rmsi msiexec [--root DIR] /update PATCH.msp;PATCH2.msp [/qn]
+//! rmsi msiexec [--root DIR] /uninstall PATCH.msp|{PATCH-CODE} /package PKG.msi|{PRODUCT}
+//! rmsi msiexec /a PKG.msi TARGETDIR=DIR [/qn] [/l*v LOG]
 //! ```
 //!
 //! As msiexec (spec 5.1–5.6): options are case-insensitive and start with `/` or `-`;
@@ -17,16 +21,23 @@
 //! unbalanced quote is an invalid command line. Anything msiexec would reject (an unknown
 //! option, a missing argument, a stray word) ends with 1639 and the usage text.
 //! `/x` (`/uninstall`) removes a product, named by its package or its product code, as
-//! [`engine::uninstall`] does (msiexec adds `REMOVE=ALL`). Repair, administrative installs,
-//! advertising and patches are not part of this engine yet: they are refused with 1639 as
-//! well, naming the option. `/i` and `/x` cannot be combined.
+//! [`engine::uninstall`] does (msiexec adds `REMOVE=ALL`). `/p` and `/update` patch the
+//! installed products the patches target ([`engine::patch`]); `/uninstall` of a `.msp` or
+//! of a patch code with `/package` naming the product removes the patch
+//! ([`engine::remove_patches`]). `/a` makes an administrative image under `TARGETDIR`
+//! ([`engine::admin_install`]). Repair and advertising are not part of this engine yet:
+//! they are refused with 1639 as well, naming the option. `/i`, `/x` and `/a` cannot be
+//! combined, nor `/p` with any of them.
 // This module prints msiexec-style usage errors.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use engine::{InstallRequest, Layout, UiLevel, UninstallRequest};
+use engine::{
+    AdminRequest, InstallRequest, Layout, PatchRemovalRequest, PatchRequest, UiLevel,
+    UninstallRequest,
+};
 
 /// Arguments of `rmsi msiexec` (parsed by hand: msiexec's syntax is not clap's).
 #[derive(Debug, clap::Args)]
@@ -62,6 +73,13 @@ pub(crate) enum Request {
     Install(Parsed),
     /// `/x`: `package` is the package or the product code.
     Uninstall(Parsed),
+    /// `/a`: an administrative image of `package` (TARGETDIR among the properties).
+    Admin(Parsed),
+    /// `/p`, `/update`: the patches, in order (`package` is empty).
+    Patch(Parsed, Vec<PathBuf>),
+    /// `/uninstall PATCH`: the patches (paths or codes) and `/package`'s product, if any
+    /// (`package` is empty).
+    RemovePatch(Parsed, Vec<String>, Option<String>),
     Help,
 }
 
@@ -119,6 +137,66 @@ pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
                 super::Closing::for_msiexec(ui_level),
             ))
         }
+        Ok(Request::Admin(p)) => {
+            let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
+            let request = AdminRequest {
+                package: p.package,
+                ui_level,
+                log: p.log,
+                log_append: p.log_append,
+                properties: p.properties,
+            };
+            Ok(super::install::execute_with(
+                ui_level,
+                super::Closing::for_msiexec(ui_level),
+                |ui| engine::admin_install(&request, ui),
+            ))
+        }
+        Ok(Request::Patch(p, patches)) => {
+            let layout = match super::state::layout_for(&p.root, p.layout) {
+                Ok(l) => l,
+                Err(code) => return Ok(code),
+            };
+            let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
+            let request = PatchRequest {
+                patches,
+                root: p.root,
+                layout,
+                ui_level,
+                log: p.log,
+                log_append: p.log_append,
+                properties: p.properties,
+                custom_actions: true,
+            };
+            Ok(super::install::execute_with(
+                ui_level,
+                super::Closing::for_msiexec(ui_level),
+                |ui| engine::patch(&request, ui),
+            ))
+        }
+        Ok(Request::RemovePatch(p, patches, product)) => {
+            let layout = match super::state::layout_for(&p.root, p.layout) {
+                Ok(l) => l,
+                Err(code) => return Ok(code),
+            };
+            let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
+            let request = PatchRemovalRequest {
+                patches,
+                product: product.map(|p| super::uninstall::target_of(&p)),
+                root: p.root,
+                layout,
+                ui_level,
+                log: p.log,
+                log_append: p.log_append,
+                properties: p.properties,
+                custom_actions: true,
+            };
+            Ok(super::install::execute_with(
+                ui_level,
+                super::Closing::for_msiexec(ui_level),
+                |ui| engine::remove_patches(&request, ui),
+            ))
+        }
         Err(msg) => Ok(super::usage_error(&format!("{msg}\n\n{}", usage()))),
     }
 }
@@ -129,6 +207,17 @@ msiexec options (case-insensitive; / or - may start them):
   /i PKG, /package PKG   install PKG
   /x PKG|{PRODUCT-CODE}, /uninstall ...
                          remove the product (REMOVE=ALL); 1605 if it is not installed
+  /p PATCH.msp           apply a patch to the installed products it targets (a maintenance
+                         install with PATCH=, REINSTALL=ALL, REINSTALLMODE=omus); may repeat;
+                         1642 if it targets no installed product
+  /update A.msp;B.msp    apply several patches
+  /a PKG TARGETDIR=DIR   administrative install: an uncompressed image of PKG under DIR (files
+                         at their source paths, short names with SHORTFILENAMES=1, and a copy
+                         of the package marked as an administrative image); nothing else
+                         written
+  /uninstall PATCH.msp|{PATCH-CODE} [/package PKG|{PRODUCT-CODE}]
+                         remove a patch (MSIPATCHREMOVE=) when its AllowRemoval metadata
+                         allows it (else 1646); 1647 if it is not applied
   /q, /qn, /quiet        no UI; /qb /passive basic, /qr reduced, /qf full; + - ! modifiers
                          are accepted (the terminal UI has no modal dialogs to hide)
   /l[iwearucmopvx+!*] FILE, /log FILE
@@ -140,9 +229,7 @@ msiexec options (case-insensitive; / or - may start them):
                          repair: REINSTALL=ALL and REINSTALLMODE=the letters (default omus);
                          by product code, the package the product was installed from
   /?, /h, /help          this text
-Not supported yet, each ending with 1639 ERROR_INVALID_COMMAND_LINE and nothing done:
-  /a                     administrative install
-  /p, /update            apply patches
+Not supported, each ending with 1639 ERROR_INVALID_COMMAND_LINE and nothing done:
   /j[u|m], /y, /z        advertise, register and unregister the engine
 This tool's own options: --root DIR (the target root, default /) and --layout fhs|windows.";
 
@@ -160,6 +247,10 @@ fn usage() -> String {
 pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
     let mut package: Option<PathBuf> = None;
     let mut uninstall = false;
+    let mut admin = false;
+    // `/package` after `/uninstall` names the product a patch is removed from.
+    let mut product: Option<String> = None;
+    let mut patches: Vec<PathBuf> = Vec::new();
     let mut root = PathBuf::from("/");
     let mut layout = None;
     let mut ui = None;
@@ -204,11 +295,40 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
                 let p = it
                     .next()
                     .ok_or_else(|| format!("/{opt} needs a package or a product code"))?;
+                if lower == "package" && uninstall && product.is_none() {
+                    product = Some(p.clone());
+                    continue;
+                }
                 if package.is_some() {
-                    return Err("only one of /i and /x, with one package, may be given".into());
+                    return Err("only one of /i, /x and /a, with one package, may be given".into());
                 }
                 uninstall = matches!(lower.as_str(), "x" | "uninstall");
                 package = Some(PathBuf::from(p));
+            }
+            "a" => {
+                let p = it.next().ok_or("/a needs a package")?;
+                if package.is_some() {
+                    return Err("only one of /i, /x and /a, with one package, may be given".into());
+                }
+                admin = true;
+                package = Some(PathBuf::from(p));
+            }
+            "p" => {
+                let p = it.next().ok_or("/p needs a patch package")?;
+                patches.push(PathBuf::from(p));
+            }
+            "update" => {
+                let list = it.next().ok_or("/update needs patch packages")?;
+                let before = patches.len();
+                patches.extend(
+                    list.split(';')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(PathBuf::from),
+                );
+                if patches.len() == before {
+                    return Err("/update needs patch packages".into());
+                }
             }
             "quiet" => ui = Some(UiLevel::None),
             "passive" => {
@@ -223,7 +343,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
                 log = Some(PathBuf::from(f));
             }
             "?" | "h" | "help" => return Ok(Request::Help),
-            "a" | "j" | "ju" | "jm" | "p" | "update" | "y" | "z" => {
+            "j" | "ju" | "jm" | "y" | "z" => {
                 return Err(format!("/{opt} is not supported by this engine yet"));
             }
             // Repair ("Command-Line Options", /f): the product again with REINSTALL=ALL
@@ -255,13 +375,56 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
             _ => return Err(format!("unknown option /{opt}")),
         }
     }
-    let package = package.ok_or("no package: use /i PKG.msi or /x PKG.msi|{PRODUCT-CODE}")?;
     // Switches come after explicit properties (`/norestart` wins over REBOOT=...), as
     // msiexec appends them to the property string.
     properties.extend(extra);
     // /f's properties first: the command line's own may refine them.
     repair.extend(properties);
     let properties = repair;
+    if !patches.is_empty() {
+        if package.is_some() {
+            return Err("/p and /update cannot be combined with /i or /x".into());
+        }
+        return Ok(Request::Patch(
+            Parsed {
+                package: PathBuf::new(),
+                root,
+                layout,
+                ui,
+                log,
+                log_append,
+                properties,
+            },
+            patches,
+        ));
+    }
+    // `/uninstall` of a patch: a .msp, or any target with `/package` naming the product.
+    let patch_removal = uninstall
+        && package.as_ref().is_some_and(|p| {
+            product.is_some() || p.extension().is_some_and(|e| e.eq_ignore_ascii_case("msp"))
+        });
+    if patch_removal && let Some(patch) = package.take() {
+        return Ok(Request::RemovePatch(
+            Parsed {
+                package: PathBuf::new(),
+                root,
+                layout,
+                ui,
+                log,
+                log_append,
+                properties,
+            },
+            patch
+                .to_string_lossy()
+                .split(';')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect(),
+            product,
+        ));
+    }
+    let package = package.ok_or("no package: use /i PKG.msi or /x PKG.msi|{PRODUCT-CODE}")?;
     let parsed = Parsed {
         package,
         root,
@@ -271,7 +434,9 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
         log_append,
         properties,
     };
-    Ok(if uninstall {
+    Ok(if admin {
+        Request::Admin(parsed)
+    } else if uninstall {
         Request::Uninstall(parsed)
     } else {
         Request::Install(parsed)
@@ -429,7 +594,9 @@ mod tests {
             &["/i", "a", "/bogus"],
             &["/x"],
             &["/x", "a", "/i", "b"],
-            &["/a", "a"],
+            &["/a"],
+            &["/a", "a", "/i", "b"],
+            &["/j", "a"],
             &["/qn"],
             &["/i", "a", "/i", "b"],
             &["/i", "a", r#"P="x"#],
@@ -437,6 +604,39 @@ mod tests {
             assert!(parse(&args(bad)).is_err(), "{bad:?} was accepted");
         }
         assert_eq!(parse(&args(&["/?"])), Ok(Request::Help));
+    }
+
+    #[test]
+    fn p_update_and_patch_removal() {
+        let Ok(Request::Patch(p, patches)) =
+            parse(&args(&["--root", "r", "/p", "a.msp", "/P", "b.msp", "/qn"]))
+        else {
+            panic!("/p was not a patch");
+        };
+        assert_eq!(patches, [PathBuf::from("a.msp"), PathBuf::from("b.msp")]);
+        assert_eq!(p.ui, Some(UiLevel::None));
+        let Ok(Request::Patch(_, patches)) = parse(&args(&["/update", "a.msp;b.msp"])) else {
+            panic!("/update was not a patch");
+        };
+        assert_eq!(patches, [PathBuf::from("a.msp"), PathBuf::from("b.msp")]);
+        assert_eq!(
+            parse(&args(&["/uninstall", "{P}", "/package", "{Q}"])).map(|r| match r {
+                Request::RemovePatch(_, p, q) => (p, q),
+                _ => (vec![], None),
+            }),
+            Ok((vec!["{P}".to_string()], Some("{Q}".to_string())))
+        );
+        assert!(matches!(
+            parse(&args(&["/uninstall", "x.MSP"])),
+            Ok(Request::RemovePatch(_, _, None))
+        ));
+        for bad in [
+            &["/p"][..],
+            &["/update", ";"],
+            &["/p", "a.msp", "/i", "b.msi"],
+        ] {
+            assert!(parse(&args(bad)).is_err(), "{bad:?} was accepted");
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub(crate) struct ListArgs {
     /// The target root.
     #[arg(long, value_name = "DIR", default_value = "/")]
     root: PathBuf,
-    /// Print JSON: {"products":[{"product_code","name","version","package","features"}]}.
+    /// Print JSON: {"products":[{"product_code","name","version","package","features","patches"}]}.
     #[arg(long)]
     json: bool,
 }
@@ -92,6 +92,15 @@ struct ProductJson<'a> {
     version: &'a str,
     package: String,
     features: &'a [String],
+    patches: Vec<PatchJson>,
+}
+
+/// A patch recorded with a product, in `rmsi list --json`.
+#[derive(serde::Serialize)]
+struct PatchJson {
+    patch_code: String,
+    name: String,
+    state: String,
 }
 
 /// `rmsi verify --json`.
@@ -173,18 +182,27 @@ pub(crate) fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
     let products = registry.products()?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        let list = ProductList {
-            products: products
-                .iter()
-                .map(|p| ProductJson {
-                    product_code: &p.product_code,
-                    name: &p.name,
-                    version: &p.version,
-                    package: p.package_path.display().to_string(),
-                    features: &p.features,
+        let mut json = Vec::with_capacity(products.len());
+        for p in &products {
+            let patches = registry
+                .patches(&p.product_code)?
+                .into_iter()
+                .map(|r| PatchJson {
+                    patch_code: r.patch_code,
+                    name: r.name,
+                    state: r.state,
                 })
-                .collect(),
-        };
+                .collect();
+            json.push(ProductJson {
+                product_code: &p.product_code,
+                name: &p.name,
+                version: &p.version,
+                package: p.package_path.display().to_string(),
+                features: &p.features,
+                patches,
+            });
+        }
+        let list = ProductList { products: json };
         writeln!(out, "{}", serde_json::to_string(&list)?)?;
     } else {
         for p in &products {

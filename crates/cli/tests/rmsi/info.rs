@@ -75,6 +75,7 @@ fn table_dump_in_idt_layout() {
 #[serde(deny_unknown_fields)]
 struct Overview {
     package: PathBuf,
+    product: std::collections::BTreeMap<String, Option<String>>,
     summary: Summary,
     tables: Vec<TableCount>,
     sequences: std::collections::BTreeMap<String, Vec<SequenceRow>>,
@@ -124,6 +125,11 @@ fn json_overview_is_one_object() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let o: Overview = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(o.package, pkg);
+    assert_eq!(
+        o.product["ProductCode"].as_deref(),
+        Some("{55717628-7AE6-4BCF-A046-FA2768945E76}")
+    );
+    assert_eq!(o.product.len(), 5);
     assert_eq!(o.summary.platform.as_deref(), Some("Intel"));
     assert_eq!(o.summary.languages, vec![1033]);
     assert!(o.summary.signed);
@@ -180,4 +186,62 @@ fn unopenable_packages_exit_with_their_code() {
     let out = run(&["info", bad.to_str().unwrap(), "--json"]);
     assert_eq!(out.status.code(), Some(84));
     assert!(out.stdout.is_empty());
+}
+
+/// The overview opens with the product's identity; `--streams` lists the streams with
+/// their sizes and the substorages (here an embedded transform added to a real package).
+#[test]
+fn overview_opens_with_the_product_and_lists_streams_and_storages() {
+    let pkg = corpus("lessmsi-putty-0.68", "putty-0.68-installer.msi");
+    let out = run(&["info", pkg.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let head: Vec<&str> = text.lines().take(6).collect();
+    assert_eq!(
+        head,
+        [
+            "ProductCode: {55717628-7AE6-4BCF-A046-FA2768945E76}",
+            "ProductVersion: 0.68.0.0",
+            "UpgradeCode: {DCE70C63-8808-4646-B16B-A677BD298385}",
+            "ProductName: PuTTY release 0.68",
+            "Manufacturer: Simon Tatham",
+            &format!("Package: {}", pkg.display()),
+        ]
+    );
+    assert!(!text.contains("Streams ("));
+    let out = run(&["info", "--streams", pkg.to_str().unwrap()]);
+    let text = stdout(&out);
+    assert!(text.contains("\nStreams (11):\n"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["putty.cab", "1901866"]),
+        "{text}"
+    );
+    assert!(text.ends_with("\nStorages (0):\n"), "{text}");
+
+    // A package with an embedded transform: a substorage.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../package/tests/transforms");
+    let base = package::Package::open(dir.join("site-base.msi")).unwrap();
+    let changed = package::Package::open(dir.join("site-changed.msi")).unwrap();
+    let t = package::Transform::generate(&base, &changed).unwrap();
+    let mut with = base.clone();
+    with.add_storage("Site", t.to_bytes().unwrap().into());
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("embedded.msi");
+    std::fs::write(&path, with.to_bytes().unwrap()).unwrap();
+    let out = run(&["info", "--streams", "--json", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["storages"], serde_json::json!(["Site"]));
+    assert_eq!(
+        v["product"]["ProductName"].as_str(),
+        base.property("ProductName").as_deref()
+    );
+    assert!(
+        v["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["size"].is_u64())
+    );
 }

@@ -467,8 +467,10 @@ fn msiexec_help_lists_every_option_with_what_happens() {
             "/promptrestart",
             "NAME=VALUE",
             "/f[pecmsuavo]",
-            "/a ",
-            "/p, /update",
+            "/a PKG TARGETDIR=DIR",
+            "/p PATCH.msp",
+            "/update A.msp;B.msp",
+            "/uninstall PATCH.msp|{PATCH-CODE}",
             "/j[u|m]",
         ] {
             assert!(

@@ -472,6 +472,8 @@ impl Context {
         let transforms = package
             .applied_transforms()
             .iter()
+            // A patch's transforms go with the patch (see `patches`), not with these.
+            .filter(|t| t.patch_code().is_none())
             .map(|t| Ok((t.name().to_string(), t.to_bytes()?)))
             .collect::<Result<Vec<_>>>()?;
         registry.cache_transforms(&record.product_code, &transforms)?;

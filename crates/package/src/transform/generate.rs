@@ -165,6 +165,7 @@ impl Transform {
             tables: encoded,
             streams,
             storages,
+            patch: None,
         })
     }
 

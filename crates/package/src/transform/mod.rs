@@ -49,7 +49,7 @@ mod generate;
 mod read;
 pub(crate) mod record;
 pub(crate) mod stringpool;
-mod summary;
+pub(crate) mod summary;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -80,6 +80,8 @@ pub struct Transform {
     streams: BTreeMap<String, Arc<[u8]>>,
     /// Substorages, each as a compound file of its own, to add to the package.
     storages: BTreeMap<String, Arc<[u8]>>,
+    /// The code of the patch the transform came from, if any (see [`crate::Patch`]).
+    patch: Option<String>,
 }
 
 impl Transform {
@@ -116,6 +118,17 @@ impl Transform {
     /// The names of the streams it adds or replaces.
     pub fn stream_names(&self) -> impl Iterator<Item = &str> {
         self.streams.keys().map(String::as_str)
+    }
+
+    /// The code of the patch the transform is one of (`None` for a `TRANSFORMS` one):
+    /// an installed product keeps its transforms and its patches apart.
+    pub fn patch_code(&self) -> Option<&str> {
+        self.patch.as_deref()
+    }
+
+    /// Marks the transform as one of the patch `code`'s.
+    pub fn set_patch_code(&mut self, code: impl Into<String>) {
+        self.patch = Some(code.into());
     }
 
     /// The names of the substorages it adds or replaces.

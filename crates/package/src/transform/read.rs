@@ -102,6 +102,7 @@ impl Transform {
             tables,
             streams,
             storages,
+            patch: None,
         })
     }
 }
