@@ -468,3 +468,76 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Version 2 of the package (`shell-v2.msi`) removes version 1 after its own install was
+/// committed (RemoveExistingProducts after InstallFinalize): the shortcuts, icon and INI
+/// lines version 2 wrote at the same places stay, version 1's icon goes; removing version
+/// 2 then leaves the root as it was. (Per-user: the removal of version 1 resolves the same
+/// shell folders.)
+#[test]
+fn a_late_major_upgrade_keeps_the_new_products_shortcuts_and_ini_lines() {
+    let ctx = Ctx::new();
+    seed(&ctx, Layout::Windows);
+    let before = snapshot(&ctx.root, Layout::Windows);
+    ctx.install(&package("shell.msi"), Layout::Windows, &[])
+        .assert_code(0);
+    let v1_links: Vec<PathBuf> = snapshot(&ctx.root, Layout::Windows)
+        .into_keys()
+        .filter(|p| p.extension().is_some_and(|e| e == "lnk"))
+        .collect();
+    assert_eq!(v1_links.len(), 4, "{v1_links:?}");
+    let run = ctx.install(&package("shell-v2.msi"), Layout::Windows, &[]);
+    run.assert_code(0);
+    assert!(
+        run.log
+            .contains(&format!("RemoveExistingProducts: {PRODUCT} was removed.")),
+        "{}",
+        run.describe()
+    );
+    let v2 = "{5E11A0B0-1C2D-4E3F-8A9B-0C1D2E3F4A52}";
+    for p in &v1_links {
+        let link = ShellLink::parse(
+            &fs::read(ctx.root.join(p))
+                .unwrap_or_else(|e| panic!("{}: {e}\n{}", p.display(), run.describe())),
+        )
+        .expect("a Shell Link");
+        if link.icon_location.is_some() {
+            assert_eq!(
+                link.icon_location.as_deref(),
+                Some(format!(r"C:\Windows\Installer\{v2}\app.ico").as_str())
+            );
+        }
+    }
+    assert!(
+        ctx.root
+            .join(format!("Windows/Installer/{v2}/app.ico"))
+            .is_file()
+    );
+    assert!(
+        !ctx.root
+            .join(format!("Windows/Installer/{PRODUCT}"))
+            .exists()
+    );
+    // Version 2's AppSearch read shared.ini as version 1 left it.
+    let install = ctx.root.join("Program Files (x86)/rmsi-tests/shell");
+    let win = ctx.root.join("Windows");
+    assert_eq!(
+        fs::read_to_string(win.join("rmsi-shell.ini")).expect("rmsi-shell.ini"),
+        expected_ini(&install, &win).replace("Field=new", "Field=other")
+    );
+
+    let run = ctx.uninstall(v2, Layout::Windows, &[]);
+    run.assert_code(0);
+    let mut expected = before.clone();
+    expected.insert(
+        PathBuf::from("Windows/shared.ini"),
+        Some(shared_after(Layout::Windows).into_bytes()),
+    );
+    let after = snapshot(&ctx.root, Layout::Windows);
+    let diff: Vec<_> = expected
+        .keys()
+        .chain(after.keys())
+        .filter(|k| expected.get(*k) != after.get(*k))
+        .collect();
+    assert!(diff.is_empty(), "left or lost: {diff:?}");
+}

@@ -64,6 +64,9 @@ pub(crate) struct Context {
     ran: std::collections::BTreeSet<&'static str>,
     /// Folders shortcuts, icons and INI files go into (created if missing, like files').
     other_folders: Vec<PathBuf>,
+    /// Shortcuts, icons and INI files this install writes: a related product removed
+    /// inside or after this install leaves them (see `planned_targets`).
+    shell_targets: Vec<PathBuf>,
 }
 
 impl Context {
@@ -96,6 +99,7 @@ impl Context {
             template: package.summary().template.clone(),
             ran: Default::default(),
             other_folders: Vec::new(),
+            shell_targets: Vec::new(),
         })
     }
 
@@ -381,7 +385,13 @@ impl Context {
             .flat_map(|p| p.files.iter())
             .filter(|f| f.action != FileAction::Remove)
             .map(|f| f.target.clone())
+            .chain(self.shell_targets.iter().cloned())
             .collect()
+    }
+
+    /// Notes a shortcut, icon or INI file this install writes (see `shell_targets`).
+    pub(crate) fn note_shell_target(&mut self, path: PathBuf) {
+        self.shell_targets.push(path);
     }
 
     /// Feature states MigrateFeatureStates carries over, for the next costing.

@@ -144,6 +144,9 @@ fn apply(s: &mut Session<'_, '_>, edits: Vec<Edit>, removing: bool) -> Result<()
         ));
     }
     for (path, file, exists, changed) in files {
+        if !removing {
+            s.ctx.note_shell_target(path.clone());
+        }
         if !changed {
             continue;
         }
@@ -189,8 +192,12 @@ pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
         .into_iter()
         .filter(|e| matches!(e.action, IniAction::RemoveLine | IniAction::RemoveTag))
         .collect();
-    // What WriteIniValues wrote for components now removed: the line, or the tag.
+    // What WriteIniValues wrote for components now removed: the line, or the tag; but not
+    // in a file a major upgrade writes (its lines are the new product's now).
     for mut e in edits(s, "IniFile", "IniFile", false) {
+        if s.protected.contains(&e.path) {
+            continue;
+        }
         e.action = match e.action {
             IniAction::AddTag => IniAction::RemoveTag,
             _ => IniAction::RemoveLine,

@@ -323,6 +323,7 @@ fn write_icon(s: &mut Session<'_, '_>, icon: &str) -> Result<()> {
     if let Some(parent) = path.parent() {
         s.ctx.note_folders(vec![parent.to_path_buf()]);
     }
+    s.ctx.note_shell_target(path.clone());
     let st = s.stage()?;
     let (name, _) = st.copy_in(&mut reader)?;
     st.place(name, rel)?;
@@ -454,6 +455,7 @@ fn create_one(s: &mut Session<'_, '_>, sc: &Shortcut) -> Result<()> {
         sc.description,
     ));
     s.ctx.note_folders(vec![sc.folder.clone()]);
+    s.ctx.note_shell_target(file.clone());
     let st = s.stage()?;
     let (name, _) = st.copy_in(&mut &bytes[..])?;
     st.place(name, rel)?;
@@ -468,6 +470,15 @@ pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
     let mut icons: Vec<String> = Vec::new();
     for sc in rows {
         let file = sc.folder.join(file_name(layout, &sc.name));
+        if let Some(icon) = &sc.icon
+            && !icons.contains(icon)
+        {
+            icons.push(icon.clone());
+        }
+        // A shortcut a major upgrade puts at this path is the new product's.
+        if s.protected.contains(&file) {
+            continue;
+        }
         s.log.engine(&format!(
             "Executing op: ShortcutRemove(Name={}) [{}]",
             sc.name,
@@ -479,15 +490,10 @@ pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
         if let Err(e) = r {
             return s.fail(e);
         }
-        if let Some(icon) = sc.icon
-            && !icons.contains(&icon)
-        {
-            icons.push(icon);
-        }
     }
     if s.ctx.product_removed() {
         for icon in icons {
-            let Some(path) = icon_path(s, &icon) else {
+            let Some(path) = icon_path(s, &icon).filter(|p| !s.protected.contains(p)) else {
                 continue;
             };
             let r = s

@@ -356,6 +356,19 @@ expect "$here/shell.msi" IniLocator 'SharedField	shared.ini	Old	Tags	2	2'
 expect "$here/shell.msi" InstallExecuteSequence 'WriteIniValues		5100'
 expect "$here/shell.msi" MsiShortcutProperty 'NoPin	AppShortcut	System.AppUserModel.PreventPinning	1'
 
+# shell-v2.msi: shell.msi as version 2.0.0 of the same family (a new ProductCode and
+# package code), removing version 1 after InstallFinalize (RemoveExistingProducts 6700).
+cp "$here/shell.msi" "$here/shell-v2.msi"
+sql "$here/shell-v2.msi" \
+    "UPDATE \`Property\` SET \`Value\` = '{5E11A0B0-1C2D-4E3F-8A9B-0C1D2E3F4A52}' WHERE \`Property\` = 'ProductCode'" \
+    "UPDATE \`Property\` SET \`Value\` = '2.0.0' WHERE \`Property\` = 'ProductVersion'" \
+    "INSERT INTO \`Upgrade\` (\`UpgradeCode\`, \`VersionMin\`, \`VersionMax\`, \`Attributes\`, \`ActionProperty\`) VALUES ('{5E11A0B0-1C2D-4E3F-8A9B-0C1D2E3F4A51}', '1.0.0', '2.0.0', 256, 'OLDSHELLFOUND')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('FindRelatedProducts', 25)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('RemoveExistingProducts', 6700)"
+msibuild "$here/shell-v2.msi" -s "rmsi shell" "rmsi tests" "Intel;1033" "{5E11A0B0-1C2D-4E3F-8A9B-0C1D2E3F4A53}"
+expect "$here/shell-v2.msi" Property '{5E11A0B0-1C2D-4E3F-8A9B-0C1D2E3F4A52}'
+expect "$here/shell-v2.msi" InstallExecuteSequence 'RemoveExistingProducts		6700'
+
 # --- every package opens and lists its sequence ---
 for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$hello/hello.msi"; do
     msiinfo export "$msi" InstallExecuteSequence >/dev/null
