@@ -187,14 +187,15 @@ impl<'r> Transaction<'r> {
     pub fn new(lock: &'r RootLock, state: &Path) -> Result<Transaction<'r>> {
         let mut made_state = Vec::new();
         // The folders leading to the state area (`var`, `var/lib`; `Windows`, …) are
-        // ordinary folders that payload shares: made with the umask's mode. Only the
-        // state area itself is owner-only.
+        // ordinary folders that payload shares: 0755 at most, whatever the umask (a folder
+        // others can write to lets them replace what the next install puts there). Only
+        // the state area itself is owner-only.
         let state_fd = walk(
             lock,
             state,
             true,
             Some(&mut made_state),
-            Mode::from_raw_mode(0o777),
+            Mode::from_raw_mode(0o755),
         )
         .and_then(|fd| {
             // A state area that already existed is judged by check_state_dir below.
@@ -211,7 +212,7 @@ impl<'r> Transaction<'r> {
         }
         // Staging folders of an install that was killed: nobody else can be using them,
         // since this install holds the root's lock.
-        remove_stale_staging(&state_fd);
+        journal::remove_stale_staging(&state_fd);
         let mut tries = 0;
         let (dir_rel, dir) = loop {
             let name = format!("staging-{:08x}", random_u32());
@@ -484,6 +485,7 @@ impl<'r> Transaction<'r> {
                 None => Ok(()),
             });
             if let Err(e) = r {
+                // What cannot be undone here is tried again by the rollback that follows.
                 self.undo();
                 return Err(e);
             }
@@ -788,11 +790,11 @@ impl<'r> Transaction<'r> {
     }
 
     /// Undoes every applied change, newest first, from the journal's records (the same
-    /// rollback the next run does after a crash). Best effort: an undo step that fails
-    /// cannot be retried, and the others still run.
-    fn undo(&mut self) {
+    /// rollback the next run does after a crash); returns how many steps could not put
+    /// back what the staging folder holds (the journal must then stay).
+    fn undo(&mut self) -> usize {
         self.last_dir = None;
-        journal::roll_back(self.lock, &self.state, &self.dir, self.journal.records());
+        journal::roll_back(self.lock, &self.state, &self.dir, self.journal.records())
     }
 
     /// Opens (creating what is missing) the folder `rel`, each folder recorded in the
@@ -873,26 +875,77 @@ impl<'r> Transaction<'r> {
         })
     }
 
-    /// Commits: keeps the applied changes and removes the journal (the commit point), then
-    /// the staging folder (with the moved-aside files) and the state folders this
-    /// transaction created, if they are empty.
-    pub fn commit(mut self) {
-        self.cleanup();
+    /// Commits: removes the journal — the commit point —, then the staging folder (with
+    /// the moved-aside files) and the state folders this transaction created, if they are
+    /// empty. When the journal cannot be removed the changes are not kept: they are
+    /// undone, and the error says so ([`Error::CommitFailed`]; [`Error::RollbackIncomplete`]
+    /// when undoing them could not finish either, the journal then kept for the next run).
+    pub fn commit(mut self) -> Result<()> {
         self.finished = true;
+        self.last_dir = None;
+        let journal = self.state_path().join(journal::JOURNAL);
+        match rustix::fs::unlinkat(&self.state, journal::JOURNAL, AtFlags::empty()) {
+            Ok(()) => {
+                self.remove_staging();
+                Ok(())
+            }
+            Err(e) => {
+                let rolled_back = self.finish_rollback();
+                let committed = Error::CommitFailed {
+                    journal,
+                    source: e.into(),
+                };
+                match rolled_back {
+                    Err(incomplete @ Error::RollbackIncomplete { .. }) => Err(incomplete),
+                    _ => Err(committed),
+                }
+            }
+        }
     }
 
     /// Forgets every change: undoes the applied ones and removes everything the stage
-    /// created.
-    pub fn rollback(mut self) {
-        self.undo();
-        self.cleanup();
+    /// created. A rollback that cannot put everything back keeps the journal and the
+    /// staging folder, so that the next run on the root tries again
+    /// ([`Error::RollbackIncomplete`]).
+    pub fn rollback(mut self) -> Result<()> {
         self.finished = true;
+        self.finish_rollback()
     }
 
-    fn cleanup(&mut self) {
-        // The journal first: its removal is the commit point (or the end of a rollback);
-        // what the staging folder still holds is then of no use to anyone.
-        let _ = rustix::fs::unlinkat(&self.state, journal::JOURNAL, AtFlags::empty());
+    /// The state folder's path (for messages).
+    fn state_path(&self) -> PathBuf {
+        match self.dir_rel.parent() {
+            Some(p) => self.lock.root().join(p),
+            None => self.lock.root().to_path_buf(),
+        }
+    }
+
+    /// Undoes every change, then removes the journal and the staging folder — unless
+    /// something could not be put back, or the journal cannot be removed: both then stay.
+    fn finish_rollback(&mut self) -> Result<()> {
+        let failed = self.undo();
+        let journal = self.state_path().join(journal::JOURNAL);
+        if failed > 0 {
+            return Err(Error::RollbackIncomplete {
+                journal,
+                staging: self.dir_path(),
+                failed,
+            });
+        }
+        match rustix::fs::unlinkat(&self.state, journal::JOURNAL, AtFlags::empty()) {
+            Ok(()) | Err(Errno::NOENT) => {
+                self.remove_staging();
+                Ok(())
+            }
+            // The rollback is complete, but while the journal is there the staging folder
+            // it names stays with it (the next run finds both and finishes).
+            Err(e) => Err(Error::io(journal, e.into())),
+        }
+    }
+
+    /// After the journal is gone: the staging folder and the state folders this
+    /// transaction created (each if empty).
+    fn remove_staging(&mut self) {
         remove_tree_at(&self.dir);
         if let Ok((parent, name)) = split_parent(self.lock.root(), &self.dir_rel)
             && let Ok(state) = walk(self.lock, parent, false, None, Mode::empty())
@@ -906,31 +959,9 @@ impl<'r> Transaction<'r> {
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if !self.finished {
-            self.undo();
-            self.cleanup();
-        }
-    }
-}
-
-/// Removes the `staging-*` folders (and the files in them) left in the state folder by an
-/// install that was killed. Any journal naming one was rolled back when the root lock was
-/// taken ([`journal::recover`]), so what is left holds nothing anyone needs: moved-aside
-/// originals are only left after the journal that could restore them was deleted, that
-/// is, after the install they belonged to finished.
-fn remove_stale_staging(state: &OwnedFd) {
-    let stale = entry_names(state)
-        .into_iter()
-        .filter(|name| name.starts_with(b"staging-"));
-    for name in stale {
-        let name = OsStr::from_bytes(&name);
-        if let Ok(dir) = rustix::fs::openat(
-            state,
-            name,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::empty(),
-        ) {
-            remove_tree_at(&dir);
-            let _ = rustix::fs::unlinkat(state, name, AtFlags::REMOVEDIR);
+            // Dropped without a decision: rolled back. What cannot be put back stays with
+            // its journal for the next run (the caller had no use for the error).
+            let _ = self.finish_rollback();
         }
     }
 }
@@ -1003,7 +1034,7 @@ mod tests {
         stage.create_dir("opt/App/empty".into()).expect("dir");
         let sum = stage.apply_all().expect("commit");
         assert_eq!(sum.placed, 2);
-        stage.commit();
+        stage.commit().expect("commit");
         assert_eq!(
             listing(root.path()),
             [
@@ -1063,7 +1094,7 @@ mod tests {
         assert_eq!((sum.placed, sum.folders), (20, 5));
         assert_eq!(journal_records(root.path(), "T"), 1);
         assert_eq!(journal_records(root.path(), "F"), 0);
-        stage.commit();
+        stage.commit().expect("commit");
         let all = listing(root.path());
         assert_eq!(all.iter().filter(|p| !p.ends_with('/')).count(), 20);
         assert!(all.contains(&"opt/App/empty/".to_string()));
@@ -1104,7 +1135,7 @@ mod tests {
         // The tree's record, then one per file.
         assert_eq!(journal_records(root.path(), "T"), 1);
         assert_eq!(journal_records(root.path(), "F"), 2);
-        stage.commit();
+        stage.commit().expect("commit");
         let placed: Vec<String> = listing(root.path())
             .into_iter()
             .filter(|p| p.starts_with("opt/"))
@@ -1155,7 +1186,7 @@ mod tests {
         assert!(!root.path().join("opt/App/c").exists());
         let rest = stage.apply_all().expect("commit");
         assert_eq!((rest.placed, rest.replaced), (2, 1));
-        stage.commit();
+        stage.commit().expect("commit");
         assert_eq!(
             fs_err::read_to_string(root.path().join("opt/App/a")).expect("read"),
             "second"
@@ -1173,7 +1204,7 @@ mod tests {
         let b = stage_text(&mut stage, "b");
         stage.place(b, "opt/App/b".into()).expect("place");
         stage.apply_all().expect("commit");
-        stage.commit();
+        stage.commit().expect("commit");
         assert!(!root.path().join("opt/App/a").exists());
         assert!(root.path().join("opt/App/b").exists());
     }
@@ -1192,7 +1223,7 @@ mod tests {
             stage.place(a, "opt/App/deep/a".into()).expect("place");
             stage.apply_all().expect("commit");
             assert!(r.join("opt/App/deep/a").exists());
-            stage.rollback();
+            stage.rollback().expect("rollback");
             assert_eq!(listing(r), before);
         }
         let lock = RootLock::acquire(r, state_files()).expect("lock");
@@ -1226,7 +1257,7 @@ mod tests {
             fs_err::read_to_string(root.path().join("opt/App/old.txt")).expect("r"),
             "new"
         );
-        stage.rollback();
+        stage.rollback().expect("rollback");
         assert_eq!(listing(root.path()), before);
         assert_eq!(
             fs_err::read_to_string(root.path().join("opt/App/old.txt")).expect("r"),
@@ -1246,7 +1277,7 @@ mod tests {
                 .expect("place");
         }
         stage.apply_all().expect("commit");
-        stage.commit();
+        stage.commit().expect("commit");
         assert_eq!(
             listing(root.path()),
             [
@@ -1344,7 +1375,7 @@ mod tests {
         fs_err::create_dir(&with_backup).expect("mkdir");
         fs_err::write(with_backup.join("b3"), "original").expect("write");
         let stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
-        stage.commit();
+        stage.commit().expect("commit");
         // The state folder existed before: it stays, empty.
         assert_eq!(listing(root.path()), ["var/", "var/lib/", "var/lib/rmsi/"]);
     }
@@ -1463,6 +1494,78 @@ mod tests {
             "{:?}",
             listing(root.path())
         );
+    }
+
+    #[test]
+    fn a_rollback_that_cannot_finish_keeps_the_journal_and_the_originals() {
+        let root = tempfile::tempdir().expect("root");
+        let r = root.path();
+        fs_err::create_dir_all(r.join("opt/App")).expect("mkdir");
+        fs_err::write(r.join("opt/App/old.txt"), "original").expect("write");
+        fs_err::write(r.join("opt/App/gone.txt"), "gone").expect("write");
+        let before = listing(r);
+        let lock = RootLock::acquire(r, state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "new");
+        stage.place(a, "opt/App/old.txt".into()).expect("place");
+        stage.remove("opt/App/gone.txt".into()).expect("remove");
+        stage.apply_all().expect("apply");
+        // The folder the originals go back to cannot be reached: a file stands in its way.
+        fs_err::rename(r.join("opt/App"), r.join("opt/App.away")).expect("rename");
+        fs_err::write(r.join("opt/App"), "in the way").expect("write");
+        let err = stage.rollback().expect_err("the rollback cannot finish");
+        assert!(
+            matches!(err, Error::RollbackIncomplete { failed: 2, .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("the next run on this root retries the rollback")
+        );
+        assert!(
+            r.join("var/lib/rmsi/journal").is_file(),
+            "the journal was removed"
+        );
+        let staging: Vec<_> = fs_err::read_dir(r.join("var/lib/rmsi"))
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name())
+            .filter(|n| n.to_string_lossy().starts_with("staging-"))
+            .collect();
+        assert_eq!(staging.len(), 1, "{staging:?}");
+        drop(lock);
+        // Still in the way: the next run retries, fails the same way and keeps it all.
+        let again = RootLock::acquire(r, state_files()).expect_err("still blocked");
+        assert!(
+            matches!(again, Error::RollbackIncomplete { .. }),
+            "{again:?}"
+        );
+        assert!(r.join("var/lib/rmsi/journal").is_file());
+        // Cleared: the next run finishes the rollback and the originals are back.
+        fs_err::remove_file(r.join("opt/App")).expect("rm");
+        fs_err::rename(r.join("opt/App.away"), r.join("opt/App")).expect("rename");
+        let lock = RootLock::acquire(r, state_files()).expect("lock");
+        assert_eq!(lock.recovered().len(), 1);
+        assert_eq!(listing(r), before);
+        assert_eq!(
+            fs_err::read_to_string(r.join("opt/App/old.txt")).expect("read"),
+            "original"
+        );
+    }
+
+    #[test]
+    fn staging_left_after_a_commit_is_removed_when_the_lock_is_taken() {
+        let root = tempfile::tempdir().expect("root");
+        let r = root.path();
+        fs_err::create_dir_all(r.join("var/lib/rmsi/staging-0000beef")).expect("mkdir");
+        fs_err::set_permissions(
+            r.join("var/lib/rmsi"),
+            std::fs::Permissions::from_mode(0o700),
+        )
+        .expect("chmod");
+        fs_err::write(r.join("var/lib/rmsi/staging-0000beef/b3"), "original").expect("write");
+        let lock = RootLock::acquire(r, state_files()).expect("lock");
+        assert!(lock.recovered().is_empty());
+        assert_eq!(listing(r), ["var/", "var/lib/", "var/lib/rmsi/"]);
     }
 
     #[test]
