@@ -19,6 +19,8 @@ command -v objdump >/dev/null 2>&1 || need+=(binutils)
 command -v man >/dev/null 2>&1 || need+=(man-db)
 # The Restart Manager's Debian-package test builds a library and a program with gcc.
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+# The hardening tests inject I/O errors and kills into the real binary with strace.
+command -v strace >/dev/null 2>&1 || need+=(strace)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "scripts/test.sh: missing ${need[*]}; install them (as root: apt-get install ${need[*]})" >&2

@@ -18,6 +18,7 @@ fn hello() -> PathBuf {
 }
 
 /// `strace`, or `None` (with the reason printed) when it is not installed.
+#[allow(clippy::print_stdout)]
 fn strace() -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
