@@ -38,7 +38,9 @@
 //! them is made (the disk tells which were made). `RMSI_TEST_CRASH_AFTER=N` (read only
 //! here, for the crash tests) kills the process with `SIGKILL` when the `N`th change the
 //! process records is about to be made — counted over every journal it writes (a major
-//! upgrade's removal has its own) —: its record written, the changes before it made.
+//! upgrade's removal has its own) —: its record written, the changes before it made. The
+//! commit itself counts as one more change: killed there, a run has written everything
+//! (the state files too) and not removed its journal.
 
 use std::ffi::OsStr;
 use std::fs::File;

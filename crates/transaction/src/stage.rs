@@ -883,6 +883,8 @@ impl<'r> Transaction<'r> {
     pub fn commit(mut self) -> Result<()> {
         self.finished = true;
         self.last_dir = None;
+        // The commit is the last change the crash tests can kill a run before.
+        self.journal.begin();
         let journal = self.state_path().join(journal::JOURNAL);
         match rustix::fs::unlinkat(&self.state, journal::JOURNAL, AtFlags::empty()) {
             Ok(()) => {
