@@ -399,3 +399,73 @@ fn a_run_that_ends_with_1618_leaves_the_first_runs_log_alone() {
     assert!(first.log.starts_with("=== Verbose logging started"));
     assert!(!first.log.contains("1618"), "{}", first.log);
 }
+
+#[test]
+fn a_cancel_during_the_old_versions_removal_ends_with_1602() {
+    let ctx = Ctx::new();
+    let layout = Layout::Fhs;
+    ctx.install(&test_support::package("upgrade-v1.msi"), layout, &[])
+        .assert_code(0);
+    // Version 1's removal-time custom action appends a line to this file: a FIFO holds
+    // it there until the test reads, so the signal comes in the middle of the removal.
+    let marker = ctx
+        .root
+        .join(layout.common_app_data())
+        .join("upgrade-removals.txt");
+    std::fs::create_dir_all(marker.parent().expect("parent")).expect("mkdir");
+    let status = Command::new("mkfifo")
+        .arg(&marker)
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let installed = tree(&ctx.root);
+    let upgrade = ctx
+        .install_command(&test_support::package("upgrade-v2.msi"), layout, &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the upgrade");
+    // The custom action's shell waits in its open of the FIFO (for a reader): the signal
+    // comes then, before the test opens the FIFO and lets it finish.
+    let started = Instant::now();
+    while !shell_writing_to(&marker) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the removal never ran"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let status = Command::new("kill")
+        .args(["-TERM", &upgrade.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(200));
+    let mut fifo = std::fs::File::open(&marker).expect("open the FIFO");
+    let mut line = String::new();
+    std::io::Read::read_to_string(&mut fifo, &mut line).expect("read the FIFO");
+    assert!(line.starts_with("removed"), "{line:?}");
+    let run = wait_run(upgrade, Some(&ctx.log));
+    run.assert_code(1602);
+    assert!(
+        run.stderr.starts_with("rmsi: 1602 ERROR_INSTALL_USEREXIT"),
+        "{}",
+        run.describe()
+    );
+    assert!(!run.log.contains("Error 1714"), "{}", run.log);
+    // Version 1 is still installed, as it was.
+    assert_eq!(tree(&ctx.root), installed);
+}
+
+/// Whether a process runs with `path` in its command line (the custom action's shell).
+fn shell_writing_to(path: &Path) -> bool {
+    let needle = path.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+                .any(|c| String::from_utf8_lossy(&c).contains(&needle))
+        })
+        .unwrap_or(false)
+}
