@@ -52,7 +52,9 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 
-use crate::confined::{check_private_file, check_state_dir, entry_names, remove_tree_at, walk};
+use crate::confined::{
+    check_private_file, check_state_dir, entry_names, move_entry, remove_tree_at, walk,
+};
 use crate::error::{Error, Result};
 use crate::lock::RootLock;
 
@@ -463,11 +465,11 @@ pub(crate) fn roll_back(
                                 != rustix::fs::FileType::Directory
                         });
                     if is_file {
-                        failed += must(rustix::fs::renameat(&dir, name, staging, staged.as_str()));
+                        failed += must(move_entry(&dir, name, staging, OsStr::new(staged)));
                     }
                 }
                 if let Some(b) = saved {
-                    failed += must(rustix::fs::renameat(staging, b, &dir, name));
+                    failed += must(move_entry(staging, OsStr::new(b), &dir, name));
                 }
                 cached = Some((parent.to_path_buf(), dir));
             }
@@ -492,8 +494,12 @@ pub(crate) fn roll_back(
                 if exists(staging, backup) {
                     match parent_of(target) {
                         Some((dir, name)) => {
-                            failed +=
-                                must(rustix::fs::renameat(staging, backup.as_str(), &dir, &name));
+                            failed += must(move_entry(
+                                staging,
+                                OsStr::new(backup),
+                                &dir,
+                                name.as_os_str(),
+                            ));
                         }
                         None => failed += 1,
                     }

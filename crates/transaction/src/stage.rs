@@ -25,6 +25,12 @@
 //! its target name (write, then rename). No `fsync` per file: power-loss durability belongs
 //! to the transactional journal of a later issue.
 //!
+//! Payload may be on another file system than the state folder (a separate `/opt`): a
+//! staged file is then copied beside its target and renamed, and an original moved aside
+//! (or put back by a rollback) is copied with its mode, owner and times, then removed
+//! ([`crate::confined`]'s `move_entry`): slower than a rename, but every step can still be
+//! made again after a crash.
+//!
 //! Files are installed mode 0644, or 0755 when their content starts like a Linux executable
 //! (`#!` or the ELF magic): a Windows package carries no permission bits, and a custom action
 //! of type 18 must be able to run the program the package installed.
@@ -40,8 +46,8 @@ use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 
 use crate::confined::{
-    check_relative, check_state_dir, entry_names, random_u32, remove_tree_at, split_parent, walk,
-    walk_with,
+    check_relative, check_state_dir, entry_names, move_entry, random_u32, remove_tree_at,
+    split_parent, walk, walk_with,
 };
 use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Record};
@@ -562,7 +568,7 @@ impl<'r> Transaction<'r> {
                             target: target.clone(),
                             backup: backup.clone(),
                         })?;
-                        rustix::fs::renameat(&dir, name, &self.dir, backup.as_str())
+                        move_entry(&dir, name, &self.dir, OsStr::new(&backup))
                             .map_err(|e| Error::io(root.join(&target), e.into()))?;
                         summary.removed += 1;
                         Ok(())
@@ -643,7 +649,8 @@ impl<'r> Transaction<'r> {
                     staged: staged.to_string(),
                     backup: Some(backup.clone()),
                 })?;
-                rustix::fs::renameat(dir, name, &self.dir, backup.as_str())
+                // Another file system than the staging folder's: copied aside.
+                move_entry(dir, name, &self.dir, OsStr::new(&backup))
                     .map_err(|e| Error::io(root.join(target), e.into()))?;
                 summary.replaced += 1;
                 Some(backup)
@@ -658,7 +665,7 @@ impl<'r> Transaction<'r> {
         };
         if let Err(e) = placed {
             if let Some(b) = &backup {
-                let _ = rustix::fs::renameat(&self.dir, b.as_str(), dir, name);
+                let _ = move_entry(&self.dir, OsStr::new(b), dir, name);
             }
             return Err(e);
         }

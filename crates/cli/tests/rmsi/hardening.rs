@@ -469,3 +469,89 @@ fn shell_writing_to(path: &Path) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// A tmpfs mounted by the test, unmounted when dropped.
+struct Mounted(PathBuf);
+
+impl Mounted {
+    /// Mounts a small tmpfs on `at` (root only), or `None` with the reason printed.
+    #[allow(clippy::print_stdout)]
+    fn tmpfs(at: &Path) -> Option<Mounted> {
+        std::fs::create_dir_all(at).expect("mkdir");
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64m,mode=0755", "rmsi-test"])
+            .arg(at)
+            .output()
+            .expect("run mount");
+        if !out.status.success() {
+            println!(
+                "skipped: cannot mount a second file system (root only): {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return None;
+        }
+        Some(Mounted(at.to_path_buf()))
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Payload on another file system than the state folder (a separate `/opt`): the user's
+/// original is moved aside and put back across it — killed at every recorded change, the
+/// next run gives it back; run to its end, the install and the uninstall succeed.
+#[test]
+fn payload_on_another_file_system_is_moved_aside_and_back() {
+    let ctx = Ctx::new();
+    let Some(_opt) = Mounted::tmpfs(&ctx.root.join("opt")) else {
+        return;
+    };
+    let prepare = || {
+        for entry in std::fs::read_dir(ctx.root.join("opt")).expect("ls opt") {
+            std::fs::remove_dir_all(entry.expect("entry").path()).expect("clean opt");
+        }
+        let _ = std::fs::remove_dir_all(ctx.root.join("var"));
+        root_with_original(&ctx)
+    };
+    let mut killed = 0;
+    for crash_after in 1..40 {
+        let original = prepare();
+        let before = tree(&ctx.root);
+        let mut cmd = ctx.install_command(&hello(), Layout::Fhs, &[]);
+        cmd.env("RMSI_TEST_CRASH_AFTER", crash_after.to_string());
+        let run = ctx.finish(&mut cmd);
+        if run.code.is_some() {
+            // Fewer changes than this: the install ran to its end.
+            run.assert_code(0);
+            break;
+        }
+        killed += 1;
+        let next = ctx.uninstall(
+            ctx.path("missing.msi").to_str().expect("utf-8"),
+            Layout::Fhs,
+            &[],
+        );
+        next.assert_code(1619);
+        assert_eq!(
+            tree(&ctx.root),
+            before,
+            "crash point {crash_after}: {}",
+            next.describe()
+        );
+        assert_eq!(
+            std::fs::read_to_string(&original).expect("read"),
+            "the user's original\n",
+            "crash point {crash_after}"
+        );
+    }
+    assert!(killed >= 3, "only {killed} crash points were reached");
+    let installed = std::fs::read(ctx.root.join("opt/rmsi-hello/hello.txt")).expect("read");
+    assert_ne!(installed, b"the user's original\n");
+    // The uninstall moves the product's files aside across the file systems too.
+    ctx.uninstall(HELLO_CODE, Layout::Fhs, &[]).assert_code(0);
+    // The folder was there before the product (it held the user's file): it stays.
+    assert_eq!(tree(&ctx.root), ["opt/", "opt/rmsi-hello/"]);
+}
