@@ -209,6 +209,7 @@ pub(crate) fn run_entry(
             for line in lock.recovered() {
                 log.engine(line);
             }
+            finish_tidy(&root, base.layout, &mut log);
             let request = match resolve {
                 None => Ok(std::borrow::Cow::Borrowed(base)),
                 Some(resolve) => resolve(&root).map(std::borrow::Cow::Owned),
@@ -235,6 +236,20 @@ pub(crate) fn run_entry(
         result,
         apps_left_running: left,
         log_error,
+    }
+}
+
+/// A registry left without any product (an uninstall of the last one killed after its
+/// commit, before it removed the registry's files and state folders): removed now, under
+/// the lock, as that uninstall would have.
+fn finish_tidy(root: &Path, layout: crate::layout::Layout, log: &mut Log) {
+    let Ok(mut registry) = crate::registry::Registry::for_root(root, layout) else {
+        return;
+    };
+    if registry.exists() && matches!(registry.remove_if_empty(), Ok(true)) {
+        log.engine(
+            "No product is installed in this root any more: the product registry and its state folders left by an interrupted removal were removed.",
+        );
     }
 }
 

@@ -555,3 +555,41 @@ fn payload_on_another_file_system_is_moved_aside_and_back() {
     // The folder was there before the product (it held the user's file): it stays.
     assert_eq!(tree(&ctx.root), ["opt/", "opt/rmsi-hello/"]);
 }
+
+/// The uninstall of the last product killed after its commit, as it removes the
+/// registry's files: the next run (of any kind) finishes that clean-up.
+#[test]
+fn a_registry_left_empty_by_a_killed_uninstall_is_removed_by_the_next_run() {
+    let Some(strace) = strace() else { return };
+    let ctx = Ctx::new();
+    ctx.install(&hello(), Layout::Fhs, &[]).assert_code(0);
+    let db = ctx.root.join("var/lib/rmsi/products.db");
+    let mut cmd = ctx.rmsi();
+    cmd.args(["uninstall", HELLO_CODE, "--root"])
+        .arg(&ctx.root)
+        .args(["--ui", "none"]);
+    let db_arg = db.to_str().expect("utf-8");
+    let killed = run_command(
+        &mut under_strace(
+            &strace,
+            &cmd,
+            &[
+                "-P",
+                db_arg,
+                "-e",
+                "trace=unlink,unlinkat",
+                "-e",
+                "inject=unlink,unlinkat:error=EIO:signal=KILL",
+            ],
+        ),
+        None,
+    );
+    assert_ne!(killed.code, Some(0), "{}", killed.describe());
+    // Committed: the payload is gone, the journal too; the registry is still there, empty.
+    assert!(!ctx.root.join("opt/rmsi-hello").exists());
+    assert!(!ctx.root.join("var/lib/rmsi/journal").exists());
+    assert!(db.is_file());
+    let next = ctx.uninstall(HELLO_CODE, Layout::Fhs, &[]);
+    next.assert_code(1605);
+    assert!(tree(&ctx.root).is_empty(), "{:?}", tree(&ctx.root));
+}
