@@ -593,3 +593,45 @@ fn a_registry_left_empty_by_a_killed_uninstall_is_removed_by_the_next_run() {
     next.assert_code(1605);
     assert!(tree(&ctx.root).is_empty(), "{:?}", tree(&ctx.root));
 }
+
+/// Writes of the package's cached copy that silently lose data (strace makes one `write`
+/// claim a byte without writing anything): wherever that happens, the install never
+/// reports success with a cached copy that cannot be used — it fails and leaves the root
+/// as it was, or its product can be removed by product code.
+#[test]
+fn a_corrupt_cached_package_fails_the_install() {
+    let Some(strace) = strace() else { return };
+    let mut failed = 0;
+    for when in (100..=600).step_by(50) {
+        let ctx = Ctx::new();
+        let temp = ctx
+            .root
+            .join(format!("var/lib/rmsi/packages/.{HELLO_CODE}.msi.tmp"));
+        let temp = temp.to_str().expect("utf-8").to_string();
+        let inject = format!("inject=write:retval=1:when={when}");
+        let cmd = ctx.install_command(&hello(), Layout::Fhs, &[]);
+        let run = ctx.finish(&mut under_strace(
+            &strace,
+            &cmd,
+            &["-P", &temp, "-e", "trace=write", "-e", &inject],
+        ));
+        if run.code == Some(0) {
+            ctx.uninstall(HELLO_CODE, Layout::Fhs, &[]).assert_code(0);
+        } else {
+            run.assert_code(1603);
+            assert!(
+                run.stderr
+                    .contains("the cached copy of the package differs"),
+                "{}",
+                run.describe()
+            );
+            assert!(
+                tree(&ctx.root).is_empty(),
+                "write {when}: {:?}",
+                tree(&ctx.root)
+            );
+            failed += 1;
+        }
+    }
+    assert!(failed > 0, "no injected write was caught");
+}
