@@ -688,6 +688,8 @@ pub(crate) fn recover(lock: &RootLock) -> Result<Vec<String>> {
             journal_path.display()
         ));
     }
+    // State folders a run was creating when it was killed (before they got their name).
+    remove_unpublished(lock);
     // What a run that committed and was killed before its clean-up left: staging folders
     // no journal names (the moved-aside originals of a committed install).
     for state_rel in &lock.state().dirs {
@@ -698,6 +700,44 @@ pub(crate) fn recover(lock: &RootLock) -> Result<Vec<String>> {
         }
     }
     Ok(lines)
+}
+
+/// Removes the hidden `.rmsi-new-*` folders found on the way to each state folder: state
+/// folders a run was creating, killed before it renamed them into place (see the stage's
+/// `NewChain`); nothing in them was ever used.
+fn remove_unpublished(lock: &RootLock) {
+    for state_rel in &lock.state().dirs {
+        let mut at = PathBuf::new();
+        let mut steps = vec![at.clone()];
+        for c in state_rel.components() {
+            at.push(c);
+            steps.push(at.clone());
+        }
+        steps.pop();
+        for step in steps {
+            let Ok(dir) = walk(lock, &step, false, None, Mode::empty()) else {
+                break;
+            };
+            for name in entry_names(&dir) {
+                if name.starts_with(b".rmsi-new-") {
+                    remove_hidden_tree(&dir, OsStr::from_bytes(&name));
+                }
+            }
+        }
+    }
+}
+
+/// Removes the folder `name` of `dir` and what it holds, never following a symlink.
+pub(crate) fn remove_hidden_tree(dir: &OwnedFd, name: &OsStr) {
+    if let Ok(fd) = rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        remove_tree_at(&fd);
+        let _ = rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR);
+    }
 }
 
 /// Removes the `staging-*` folders (and the files in them) of a state folder that holds no

@@ -191,29 +191,14 @@ impl<'r> Transaction<'r> {
     /// Creates the staging folder inside the state area `state` (a path relative to the
     /// root), creating the state area if needed.
     pub fn new(lock: &'r RootLock, state: &Path) -> Result<Transaction<'r>> {
-        let mut made_state = Vec::new();
-        // The folders leading to the state area (`var`, `var/lib`; `Windows`, …) are
-        // ordinary folders that payload shares: 0755 at most, whatever the umask (a folder
-        // others can write to lets them replace what the next install puts there). Only
-        // the state area itself is owner-only.
-        let state_fd = walk(
-            lock,
-            state,
-            true,
-            Some(&mut made_state),
-            Mode::from_raw_mode(0o755),
-        )
-        .and_then(|fd| {
-            // A state area that already existed is judged by check_state_dir below.
-            if made_state.last().is_some_and(|p| p.as_path() == state) {
-                rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o700))
-                    .map_err(|e| Error::io(lock.root().join(state), e.into()))?;
+        let (state_fd, made_state, chain) = make_state_area(lock, state)?;
+        let abandon = |chain: &Option<NewChain>| {
+            if let Some(chain) = chain {
+                chain.discard();
             }
-            Ok(fd)
-        })
-        .inspect_err(|_| remove_made_dirs(lock, &made_state))?;
+        };
         if let Err(e) = check_state_dir(&state_fd, &lock.root().join(state)) {
-            remove_made_dirs(lock, &made_state);
+            abandon(&chain);
             return Err(e);
         }
         // Staging folders of an install that was killed: nobody else can be using them,
@@ -229,7 +214,7 @@ impl<'r> Transaction<'r> {
                     continue;
                 }
                 Err(e) => {
-                    remove_made_dirs(lock, &made_state);
+                    abandon(&chain);
                     return Err(Error::io(lock.root().join(state).join(&name), e.into()));
                 }
             }
@@ -242,7 +227,7 @@ impl<'r> Transaction<'r> {
                 Ok(fd) => break (state.join(&name), fd),
                 Err(e) => {
                     let _ = rustix::fs::unlinkat(&state_fd, name.as_str(), AtFlags::REMOVEDIR);
-                    remove_made_dirs(lock, &made_state);
+                    abandon(&chain);
                     return Err(Error::io(lock.root().join(state).join(&name), e.into()));
                 }
             }
@@ -260,10 +245,18 @@ impl<'r> Transaction<'r> {
             Ok(j) => j,
             Err(e) => {
                 let _ = rustix::fs::unlinkat(&state_fd, staging_name.as_str(), AtFlags::REMOVEDIR);
-                remove_made_dirs(lock, &made_state);
+                abandon(&chain);
                 return Err(e);
             }
         };
+        // The new state folders appear at once, their journal inside: from now on the
+        // journal's `M` records say what to remove.
+        if let Some(chain) = &chain
+            && let Err(e) = chain.publish()
+        {
+            chain.discard();
+            return Err(e);
+        }
         Ok(Transaction {
             lock,
             made_state,
@@ -975,6 +968,111 @@ impl Drop for Transaction<'_> {
     }
 }
 
+/// State folders being created: built under a hidden name (`.rmsi-new-XXXXXXXX`) in the
+/// deepest folder that exists, with the staging folder and the journal inside, then renamed
+/// to their name at once. Killed before that rename, a run leaves only the hidden folder,
+/// which the next run removes ([`journal::remove_unpublished`]); after it, the journal
+/// inside says which folders were made. So no state folder is ever left behind unrecorded.
+struct NewChain {
+    /// The existing folder the chain is created in.
+    parent: OwnedFd,
+    /// Its hidden name there until it is published.
+    tmp: String,
+    /// Its name once published.
+    name: std::ffi::OsString,
+    /// Its final path, for messages.
+    path: PathBuf,
+}
+
+impl NewChain {
+    /// Renames the chain to its name (never over something that appeared meanwhile).
+    fn publish(&self) -> Result<()> {
+        rustix::fs::renameat_with(
+            &self.parent,
+            self.tmp.as_str(),
+            &self.parent,
+            self.name.as_os_str(),
+            RenameFlags::NOREPLACE,
+        )
+        .map_err(|e| Error::io(&self.path, e.into()))
+    }
+
+    /// Removes the chain (under its hidden name) and what it holds.
+    fn discard(&self) {
+        journal::remove_hidden_tree(&self.parent, OsStr::new(&self.tmp));
+    }
+}
+
+/// Opens the state area `state`, creating what is missing as a [`NewChain`] (folders
+/// leading to it 0755, itself 0700, whatever the umask). Returns the open state area, the
+/// folders made (relative, outermost first) and the chain to publish, if any.
+fn make_state_area(
+    lock: &RootLock,
+    state: &Path,
+) -> Result<(OwnedFd, Vec<PathBuf>, Option<NewChain>)> {
+    check_relative(lock.root(), state)?;
+    let comps: Vec<&OsStr> = state
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    let prefix = |k: usize| -> PathBuf { comps[..k].iter().collect() };
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let mut cur = walk(lock, Path::new(""), false, None, Mode::empty())?;
+    let mut k = 0;
+    while k < comps.len() {
+        match rustix::fs::openat(&cur, comps[k], flags, Mode::empty()) {
+            Ok(fd) => {
+                cur = fd;
+                k += 1;
+            }
+            Err(Errno::NOENT) => break,
+            // A symlink or a file on the way: the confined walk says which.
+            Err(e) => {
+                return Err(walk(lock, &prefix(k + 1), false, None, Mode::empty())
+                    .err()
+                    .unwrap_or_else(|| Error::io(lock.root().join(prefix(k + 1)), e.into())));
+            }
+        }
+    }
+    if k == comps.len() {
+        return Ok((cur, Vec::new(), None));
+    }
+    let mode = |j: usize| Mode::from_raw_mode(if j + 1 == comps.len() { 0o700 } else { 0o755 });
+    let tmp = format!(".rmsi-new-{:08x}", random_u32());
+    rustix::fs::mkdirat(&cur, tmp.as_str(), mode(k))
+        .map_err(|e| Error::io(lock.root().join(prefix(k)).join(&tmp), e.into()))?;
+    let chain = NewChain {
+        parent: cur,
+        tmp,
+        name: comps[k].to_os_string(),
+        path: lock.root().join(prefix(k + 1)),
+    };
+    let built = (|| -> Result<OwnedFd> {
+        let io = |e: Errno| Error::io(&chain.path, e.into());
+        let mut fd = rustix::fs::openat(&chain.parent, chain.tmp.as_str(), flags, Mode::empty())
+            .map_err(io)?;
+        for (j, name) in comps.iter().enumerate().skip(k + 1) {
+            rustix::fs::mkdirat(&fd, *name, mode(j)).map_err(io)?;
+            fd = rustix::fs::openat(&fd, *name, flags, Mode::empty()).map_err(io)?;
+        }
+        rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o700)).map_err(io)?;
+        Ok(fd)
+    })();
+    match built {
+        Ok(fd) => {
+            let made = (k..comps.len()).map(|j| prefix(j + 1)).collect();
+            Ok((fd, made, Some(chain)))
+        }
+        Err(e) => {
+            chain.discard();
+            Err(e)
+        }
+    }
+}
+
 /// Removes the folders in `made` (outermost first) if they are empty, innermost first.
 fn remove_made_dirs(lock: &RootLock, made: &[PathBuf]) {
     for target in made.iter().rev() {
@@ -1575,6 +1673,40 @@ mod tests {
         let lock = RootLock::acquire(r, state_files()).expect("lock");
         assert!(lock.recovered().is_empty());
         assert_eq!(listing(r), ["var/", "var/lib/", "var/lib/rmsi/"]);
+    }
+
+    #[test]
+    fn state_folders_being_created_appear_at_once_or_not_at_all() {
+        let root = tempfile::tempdir().expect("root");
+        let r = root.path();
+        fs_err::create_dir(r.join("var")).expect("mkdir");
+        fs_err::write(r.join("var/keep"), "mine").expect("write");
+        let before = listing(r);
+        {
+            let lock = RootLock::acquire(r, state_files()).expect("lock");
+            // Killed before the folders got their name: only the hidden chain exists.
+            let (_fd, made, chain) =
+                make_state_area(&lock, Path::new("var/lib/rmsi")).expect("state area");
+            assert_eq!(
+                made,
+                [PathBuf::from("var/lib"), PathBuf::from("var/lib/rmsi")]
+            );
+            assert!(chain.is_some());
+            assert!(!r.join("var/lib").exists());
+            let hidden = listing(r);
+            assert!(
+                hidden.iter().any(|p| p.starts_with("var/.rmsi-new-")),
+                "{hidden:?}"
+            );
+        }
+        // The next run removes it.
+        let lock = RootLock::acquire(r, state_files()).expect("lock");
+        assert_eq!(listing(r), before);
+        // A transaction publishes them with their journal inside.
+        let stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        assert!(r.join("var/lib/rmsi/journal").is_file());
+        stage.commit().expect("commit");
+        assert_eq!(listing(r), before);
     }
 
     #[test]

@@ -635,3 +635,29 @@ fn a_corrupt_cached_package_fails_the_install() {
     }
     assert!(failed > 0, "no injected write was caught");
 }
+
+/// A first install killed after it made its state folders and before its journal exists
+/// (as it creates the journal): the next run of any kind leaves no stray state folder.
+#[test]
+fn state_folders_of_a_run_killed_before_its_journal_are_removed() {
+    let Some(strace) = strace() else { return };
+    let ctx = Ctx::new();
+    let cmd = ctx.install_command(&hello(), Layout::Fhs, &[]);
+    let killed = ctx.finish(&mut under_strace(
+        &strace,
+        &cmd,
+        &[
+            "-P",
+            "journal.tmp",
+            "-e",
+            "trace=openat",
+            "-e",
+            "inject=openat:error=EIO:signal=KILL",
+        ],
+    ));
+    assert_ne!(killed.code, Some(0), "{}", killed.describe());
+    assert!(!tree(&ctx.root).is_empty(), "nothing was created");
+    let next = ctx.uninstall(HELLO_CODE, Layout::Fhs, &[]);
+    next.assert_code(1605);
+    assert!(tree(&ctx.root).is_empty(), "{:?}", tree(&ctx.root));
+}
