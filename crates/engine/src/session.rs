@@ -4,8 +4,10 @@
 //! [`install`] is the whole of it, in the order Windows Installer follows (spec 7.3, 2.1,
 //! 3.9, 1.3):
 //!
-//! 1. open the log, take the root's install lock (1618 when another install holds it), open
-//!    the package (1619, 1620);
+//! 1. take the root's install lock (1618 when another install holds it) and finish what an
+//!    interrupted run left (its rollback, or an empty registry after its commit), then open
+//!    the log (a run ending with 1618 never writes over an existing one), then open the
+//!    package (1619, 1620);
 //! 2. set the properties an installer sets at initialization, then the command line's;
 //! 3. start the Restart Manager session and set `MsiRestartManagerSessionKey`;
 //! 4. run the top-level INSTALL action: the UI sequence's non-dialog actions at reduced and
