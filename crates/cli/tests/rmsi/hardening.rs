@@ -661,3 +661,47 @@ fn state_folders_of_a_run_killed_before_its_journal_are_removed() {
     next.assert_code(1605);
     assert!(tree(&ctx.root).is_empty(), "{:?}", tree(&ctx.root));
 }
+
+/// MsiFileHash of an existing file is computed as it is read: over a 128 MiB file the
+/// install's peak memory (measured by a python3 parent, `getrusage(RUSAGE_CHILDREN)`, so
+/// that no other test's process counts) stays below the file's size.
+#[test]
+fn hashing_an_existing_file_never_holds_it_whole() {
+    let ctx = Ctx::new();
+    let big = ctx.root.join("opt/rmsi-hello/hello.txt");
+    std::fs::create_dir_all(big.parent().expect("parent")).expect("mkdir");
+    let file = std::fs::File::create(&big).expect("create");
+    file.set_len(128 << 20).expect("a sparse 128 MiB file");
+    drop(file);
+    let cmd = ctx.install_command(&hello(), Layout::Fhs, &[]);
+    let mut python = Command::new("python3");
+    python
+        .arg("-c")
+        .arg(
+            "import resource, subprocess, sys\n\
+             code = subprocess.run(sys.argv[1:]).returncode\n\
+             print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+        )
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            python.env(k, v);
+        }
+    }
+    let out = python.stdin(Stdio::null()).output().expect("run python3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut fields = text.split_whitespace();
+    let code: i32 = fields
+        .next()
+        .and_then(|c| c.parse().ok())
+        .expect("exit code");
+    let peak_kib: u64 = fields.next().and_then(|c| c.parse().ok()).expect("peak");
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    // Its hash differs: the package's file replaced it.
+    assert!(std::fs::metadata(&big).expect("stat").len() < 1 << 20);
+    assert!(
+        peak_kib < 128 << 10,
+        "peak memory {peak_kib} KiB: the 128 MiB file was held whole"
+    );
+}
