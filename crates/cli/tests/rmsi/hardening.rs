@@ -705,3 +705,47 @@ fn hashing_an_existing_file_never_holds_it_whole() {
         "peak memory {peak_kib} KiB: the 128 MiB file was held whole"
     );
 }
+
+/// A read error on the package at any point — while its tables, its cabinet or the copy
+/// kept in the cache are read — fails the install and leaves the root as it was; an
+/// install that succeeds leaves a product its product code removes.
+#[test]
+fn a_read_error_on_the_package_never_leaves_a_product_that_cannot_be_removed() {
+    let Some(strace) = strace() else { return };
+    let mut failed = 0;
+    for when in (20..=240).step_by(20) {
+        let ctx = Ctx::new();
+        let package = ctx.path("hello.msi");
+        std::fs::copy(hello(), &package).expect("copy the package");
+        let inject = format!("inject=read:error=EIO:when={when}");
+        let cmd = ctx.install_command(&package, Layout::Fhs, &[]);
+        let run = ctx.finish(&mut under_strace(
+            &strace,
+            &cmd,
+            &[
+                "-P",
+                package.to_str().expect("utf-8"),
+                "-e",
+                "trace=read",
+                "-e",
+                &inject,
+            ],
+        ));
+        if run.code == Some(0) {
+            ctx.uninstall(HELLO_CODE, Layout::Fhs, &[]).assert_code(0);
+        } else {
+            assert!(
+                matches!(run.code, Some(c) if c == 1603 % 256 || c == 1620 % 256 || c == 1619 % 256),
+                "read {when}: {}",
+                run.describe()
+            );
+            assert!(
+                tree(&ctx.root).is_empty(),
+                "read {when}: {:?}",
+                tree(&ctx.root)
+            );
+            failed += 1;
+        }
+    }
+    assert!(failed > 0, "no injected read error was met");
+}
