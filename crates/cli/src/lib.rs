@@ -16,7 +16,8 @@ pub use docs::man_pages;
 /// since either may be the one that finds the stale session.
 #[allow(clippy::print_stderr)]
 pub fn report_lost_apps(message: &str) {
-    eprintln!("{message}");
+    // Never a panic when standard error cannot be written (the syslog copy still goes).
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("{message}\n").as_bytes());
     if let Ok(c) = std::ffi::CString::new(message.replace('%', "%%")) {
         // SAFETY: the format string is a static NUL-terminated "%s" and the one
         // argument is a valid NUL-terminated C string that outlives the call;

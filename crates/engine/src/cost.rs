@@ -1445,22 +1445,60 @@ pub(crate) mod md5 {
         ((i as f64 + 1.0).sin().abs() * 4_294_967_296.0) as u32
     }
 
-    /// The MD5 digest of `data`.
-    pub(crate) fn digest(data: &[u8]) -> [u8; 16] {
-        let mut state = [0x6745_2301u32, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
-        let mut msg = data.to_vec();
-        let bit_len = (data.len() as u64).wrapping_mul(8);
-        msg.push(0x80);
-        while msg.len() % 64 != 56 {
-            msg.push(0);
+    /// An MD5 computation fed piece by piece: memory stays the same for any input size.
+    pub(crate) struct Md5 {
+        state: [u32; 4],
+        /// Bytes of the current 64-byte block not yet compressed.
+        block: [u8; 64],
+        filled: usize,
+        len: u64,
+    }
+
+    impl Md5 {
+        pub(crate) fn new() -> Md5 {
+            Md5 {
+                state: [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476],
+                block: [0; 64],
+                filled: 0,
+                len: 0,
+            }
         }
-        msg.extend_from_slice(&bit_len.to_le_bytes());
-        for chunk in msg.chunks_exact(64) {
-            let m: Vec<u32> = chunk
-                .chunks_exact(4)
-                .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-                .collect();
-            let [mut a, mut b, mut c, mut d] = state;
+
+        pub(crate) fn update(&mut self, mut data: &[u8]) {
+            self.len = self.len.wrapping_add(data.len() as u64);
+            while !data.is_empty() {
+                let take = (64 - self.filled).min(data.len());
+                self.block[self.filled..self.filled + take].copy_from_slice(&data[..take]);
+                self.filled += take;
+                data = &data[take..];
+                if self.filled == 64 {
+                    let block = self.block;
+                    self.compress(&block);
+                    self.filled = 0;
+                }
+            }
+        }
+
+        pub(crate) fn finish(mut self) -> [u8; 16] {
+            let bit_len = self.len.wrapping_mul(8);
+            self.update(&[0x80]);
+            while self.filled != 56 {
+                self.update(&[0]);
+            }
+            self.update(&bit_len.to_le_bytes());
+            let mut out = [0u8; 16];
+            for (i, s) in self.state.iter().enumerate() {
+                out[4 * i..4 * i + 4].copy_from_slice(&s.to_le_bytes());
+            }
+            out
+        }
+
+        fn compress(&mut self, chunk: &[u8; 64]) {
+            let mut m = [0u32; 16];
+            for (w, bytes) in m.iter_mut().zip(chunk.chunks_exact(4)) {
+                *w = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+            }
+            let [mut a, mut b, mut c, mut d] = self.state;
             for (i, shift) in S.iter().enumerate() {
                 let (f, g) = match i / 16 {
                     0 => ((b & c) | (!b & d), i),
@@ -1474,23 +1512,39 @@ pub(crate) mod md5 {
                 c = b;
                 b = b.wrapping_add(f.rotate_left(*shift));
             }
-            state[0] = state[0].wrapping_add(a);
-            state[1] = state[1].wrapping_add(b);
-            state[2] = state[2].wrapping_add(c);
-            state[3] = state[3].wrapping_add(d);
+            self.state[0] = self.state[0].wrapping_add(a);
+            self.state[1] = self.state[1].wrapping_add(b);
+            self.state[2] = self.state[2].wrapping_add(c);
+            self.state[3] = self.state[3].wrapping_add(d);
         }
-        let mut out = [0u8; 16];
-        for (i, s) in state.iter().enumerate() {
-            out[4 * i..4 * i + 4].copy_from_slice(&s.to_le_bytes());
+    }
+
+    /// The MD5 digest of `data`.
+    #[cfg(test)]
+    pub(crate) fn digest(data: &[u8]) -> [u8; 16] {
+        let mut h = Md5::new();
+        h.update(data);
+        h.finish()
+    }
+
+    /// The MD5 digest of what `reader` yields, read 64 KiB at a time (an installed file
+    /// may be of any size: it is never held in memory whole).
+    pub(crate) fn digest_reader(reader: &mut dyn Read) -> std::io::Result<[u8; 16]> {
+        let mut h = Md5::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => return Ok(h.finish()),
+                Ok(n) => h.update(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
-        out
     }
 
     /// The file's hash as the four MsiFileHash parts, `None` if unreadable.
     pub(crate) fn file_hash(path: &Path) -> Option<[i32; 4]> {
-        let mut data = Vec::new();
-        fs_err::File::open(path).ok()?.read_to_end(&mut data).ok()?;
-        let d = digest(&data);
+        let d = digest_reader(&mut fs_err::File::open(path).ok()?).ok()?;
         let part =
             |i: usize| i32::from_le_bytes([d[4 * i], d[4 * i + 1], d[4 * i + 2], d[4 * i + 3]]);
         Some([part(0), part(1), part(2), part(3)])
@@ -1513,6 +1567,31 @@ mod tests {
             hex(md5::digest(&[b'a'; 200])),
             "887f30b43b2867f4a9accceee7d16e6c"
         );
+    }
+
+    #[test]
+    fn md5_of_a_file_is_streamed_in_pieces_of_any_size() {
+        let hex = |d: [u8; 16]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        // A million 'a's, never in memory whole.
+        let mut a = std::io::Read::take(std::io::repeat(b'a'), 1_000_000);
+        assert_eq!(
+            hex(md5::digest_reader(&mut a).expect("read")),
+            "7707d6ae4e027c70eea2a935c2296f21"
+        );
+        // Fed in uneven pieces, across every block boundary.
+        let data: Vec<u8> = (0..200_003u32).map(|i| (i % 251) as u8).collect();
+        let mut h = md5::Md5::new();
+        for piece in data.chunks(61) {
+            h.update(piece);
+        }
+        assert_eq!(hex(h.finish()), "21f7cf2b00eeb45c5855fc12fe97bfe1");
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("f");
+        fs_err::write(&file, &data).expect("write");
+        let d = md5::digest(&data);
+        let parts = md5::file_hash(&file).expect("hash");
+        assert_eq!(parts[0], i32::from_le_bytes([d[0], d[1], d[2], d[3]]));
+        assert_eq!(parts[3], i32::from_le_bytes([d[12], d[13], d[14], d[15]]));
     }
 
     #[test]

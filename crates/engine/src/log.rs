@@ -126,6 +126,22 @@ impl Log {
             .append(append)
             .truncate(!append)
             .open(path)?;
+        Ok(Log::start(file))
+    }
+
+    /// Creates the log file only if it does not exist yet (a run that ends with 1618 must
+    /// not touch the log of the run that holds the root, which may be this very file).
+    pub(crate) fn create_new(path: &Path) -> io::Result<Log> {
+        #[allow(clippy::disallowed_methods)]
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)?;
+        Ok(Log::start(file))
+    }
+
+    /// A log writing to `file`, its header written.
+    fn start(file: std::fs::File) -> Log {
         let mut log = Log {
             out: Some(io::BufWriter::new(file)),
             ids: ids(),
@@ -148,7 +164,7 @@ impl Log {
             "Engine: rmsi {} (Windows Installer 5.0 behaviour, running on Linux)",
             env!("CARGO_PKG_VERSION")
         ));
-        Ok(log)
+        log
     }
 
     /// Whether a file is being written.

@@ -42,6 +42,7 @@ use crate::error::{Error, Result};
 use crate::properties::Properties;
 use crate::tables::component;
 use crate::tables::upgrade::{self, UpgradeRow};
+use package::Package;
 use package::Version;
 
 /// The database file's name in the state folder.
@@ -386,6 +387,59 @@ impl Registry {
         write: impl FnOnce(&mut std::fs::File) -> Result<()>,
     ) -> Result<PathBuf> {
         self.cache_file(&cache_name(product_code), write)
+    }
+
+    /// Checks the package copy `cached` (just written by [`Registry::cache_package`]) against
+    /// the package file it was made from, read again: it must open as a package, and hold
+    /// the same tables and the same streams (embedded cabinets left out, as the copy leaves
+    /// them), each of the same size and MD5. A copy that does not — a write lost or cut
+    /// short, a source that changed meanwhile — fails the install: a product whose cached
+    /// package cannot be opened could never be removed by its product code.
+    pub fn verify_cached_package(cached: &Path, source: &Path) -> Result<()> {
+        let differs = |what: String| {
+            Error::io(
+                cached,
+                std::io::Error::other(format!(
+                    "the cached copy of the package differs from {}: {what}",
+                    source.display()
+                )),
+            )
+        };
+        let copy = Package::open(cached).map_err(|e| differs(e.to_string()))?;
+        let original = Package::open(source)?;
+        let tables: Vec<&package::Table> = original.tables().collect();
+        if copy.tables().count() != tables.len()
+            || tables.iter().any(|t| copy.table(&t.name) != Some(*t))
+        {
+            return Err(differs("its tables".into()));
+        }
+        let cabinets: std::collections::HashSet<String> = original
+            .media()?
+            .iter()
+            .filter_map(|m| m.embedded_stream().map(str::to_string))
+            .collect();
+        let digest = |p: &Package, name: &str| -> Result<(u64, [u8; 16])> {
+            let mut reader = p.read_stream(name)?;
+            let len = reader.len();
+            let hash =
+                crate::cost::md5::digest_reader(&mut reader).map_err(|e| Error::io(p.path(), e))?;
+            Ok((len, hash))
+        };
+        for name in original.stream_names() {
+            if cabinets.contains(name) {
+                continue;
+            }
+            let theirs = digest(&original, name)?;
+            let ours = if copy.has_stream(name) {
+                digest(&copy, name).map_err(|e| differs(e.to_string()))?
+            } else {
+                return Err(differs(format!("stream {name:?} is missing")));
+            };
+            if ours != theirs {
+                return Err(differs(format!("stream {name:?}")));
+            }
+        }
+        Ok(())
     }
 
     /// Writes `name` in the cache folder as [`Registry::cache_package`] describes.

@@ -4,8 +4,10 @@
 //! [`install`] is the whole of it, in the order Windows Installer follows (spec 7.3, 2.1,
 //! 3.9, 1.3):
 //!
-//! 1. open the log, take the root's install lock (1618 when another install holds it), open
-//!    the package (1619, 1620);
+//! 1. take the root's install lock (1618 when another install holds it) and finish what an
+//!    interrupted run left (its rollback, or an empty registry after its commit), then open
+//!    the log (a run ending with 1618 never writes over an existing one), then open the
+//!    package (1619, 1620);
 //! 2. set the properties an installer sets at initialization, then the command line's;
 //! 3. start the Restart Manager session and set `MsiRestartManagerSessionKey`;
 //! 4. run the top-level INSTALL action: the UI sequence's non-dialog actions at reduced and
@@ -117,30 +119,135 @@ pub fn install(request: &InstallRequest, ui: &mut dyn InstallUi) -> InstallRepor
         };
         return crate::admin::admin_install(&admin, ui);
     }
-    let mut log = match &request.log {
-        Some(path) => match Log::open(path, request.log_append) {
+    if let Err(e) = refuse_special_file(&request.package) {
+        return InstallReport::early(e);
+    }
+    run_entry(request, ui, None)
+}
+
+/// Builds, under the root's lock and after its recovery, the request a run executes (an
+/// uninstall reads the product registry there).
+pub(crate) type Resolve<'a> = &'a dyn Fn(&Path) -> Result<InstallRequest>;
+
+impl InstallReport {
+    /// A run that ended before its log and its lock (a refused package path).
+    pub(crate) fn early(err: Error) -> InstallReport {
+        InstallReport {
+            result: Err(err),
+            apps_left_running: Vec::new(),
+            log_error: None,
+        }
+    }
+}
+
+/// A package path that names a FIFO, a device or a socket is refused before anything is
+/// opened, locked or created: opening a FIFO for reading waits for a writer for ever (with
+/// the root's lock held), a device may never end. A missing path is left to the package's
+/// opening (1619, after the root's recovery).
+pub(crate) fn refuse_special_file(package: &Path) -> Result<()> {
+    match fs_err::metadata(package) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+            Err(Error::Package(package::Error::PackageOpenFailed {
+                path: package.to_path_buf(),
+                source: io::Error::other("not a regular file (a FIFO, a device or a socket)"),
+            }))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Every run: the root (created when missing) and its lock first, with the recovery of an
+/// interrupted run — before the log, so that a run ending with 1618 never opens the log
+/// of the run that holds the root —, then the log, then (under the lock) `resolve`'s
+/// request, and the session.
+pub(crate) fn run_entry(
+    base: &InstallRequest,
+    ui: &mut dyn InstallUi,
+    resolve: Option<Resolve<'_>>,
+) -> InstallReport {
+    // The root: made absolute (Restart Manager resources are absolute paths), created when
+    // missing and removed again if the install fails.
+    let made_root = prepare_root(&base.root);
+    let lock = made_root
+        .as_ref()
+        .map_err(|_| ())
+        .and_then(|_| fs_err::canonicalize(&base.root).map_err(|_| ()));
+    let locked = match (&made_root, lock) {
+        (Ok(_), Ok(root)) => Some((
+            RootLock::acquire(&root, crate::registry::state_files()),
+            root,
+        )),
+        _ => None,
+    };
+    let busy = matches!(
+        &locked,
+        Some((Err(transaction::Error::AlreadyRunning { .. }), _))
+    );
+    let mut log = match &base.log {
+        // The run holding the root may be writing this very file: only a new file is
+        // written then.
+        Some(path) if busy => Log::create_new(path).unwrap_or_else(|_| Log::none()),
+        Some(path) => match Log::open(path, base.log_append) {
             Ok(log) => log,
             Err(source) => {
-                return InstallReport {
-                    result: Err(Error::LogFailure {
-                        path: path.clone(),
-                        source,
-                    }),
-                    apps_left_running: Vec::new(),
-                    log_error: None,
-                };
+                drop(locked);
+                if let Ok(made) = &made_root {
+                    remove_made(made);
+                }
+                return InstallReport::early(Error::LogFailure {
+                    path: path.clone(),
+                    source,
+                });
             }
         },
         None => Log::none(),
     };
     log.engine(&format!(
         "******* RunEngine: Product: {}; Root: {}; Layout: {}; UI level: {}",
-        request.package.display(),
-        request.root.display(),
-        request.layout,
-        request.ui_level.value()
+        base.package.display(),
+        base.root.display(),
+        base.layout,
+        base.ui_level.value()
     ));
-    let (result, left) = run_locked(request, ui, &mut log);
+    let (result, left) = match (made_root, locked) {
+        (Err(e), _) => (Err(e), Vec::new()),
+        (Ok(made), None) => {
+            remove_made(&made);
+            let e = fs_err::canonicalize(&base.root)
+                .err()
+                .map(|e| Error::io(&base.root, e))
+                .unwrap_or_else(|| Error::failure("the target root cannot be resolved"));
+            (Err(e), Vec::new())
+        }
+        (Ok(made), Some((Err(e), root))) => {
+            if busy {
+                log.engine(&format!(
+                    "Another installation is in progress in {}: {e}",
+                    root.display()
+                ));
+            }
+            remove_made(&made);
+            (Err(e.into()), Vec::new())
+        }
+        (Ok(made), Some((Ok(lock), root))) => {
+            for line in lock.recovered() {
+                log.engine(line);
+            }
+            finish_tidy(&root, base.layout, &mut log);
+            let request = match resolve {
+                None => Ok(std::borrow::Cow::Borrowed(base)),
+                Some(resolve) => resolve(&root).map(std::borrow::Cow::Owned),
+            };
+            match request {
+                Ok(request) => run_locked(&request, ui, &mut log, lock, root, made),
+                Err(e) => {
+                    drop(lock);
+                    remove_made(&made);
+                    (Err(e), Vec::new())
+                }
+            }
+        }
+    };
     let code = match &result {
         Ok(o) => o.code(),
         Err(e) => e.code(),
@@ -156,38 +263,29 @@ pub fn install(request: &InstallRequest, ui: &mut dyn InstallUi) -> InstallRepor
     }
 }
 
-/// Everything after the log: the root, its lock, the package, the session.
+/// A registry left without any product (an uninstall of the last one killed after its
+/// commit, before it removed the registry's files and state folders): removed now, under
+/// the lock, as that uninstall would have.
+fn finish_tidy(root: &Path, layout: crate::layout::Layout, log: &mut Log) {
+    let Ok(mut registry) = crate::registry::Registry::for_root(root, layout) else {
+        return;
+    };
+    if registry.exists() && matches!(registry.remove_if_empty(), Ok(true)) {
+        log.engine(
+            "No product is installed in this root any more: the product registry and its state folders left by an interrupted removal were removed.",
+        );
+    }
+}
+
+/// Everything after the lock: the package, the session.
 fn run_locked(
     request: &InstallRequest,
     ui: &mut dyn InstallUi,
     log: &mut Log,
+    lock: RootLock,
+    root: PathBuf,
+    made_root: Vec<PathBuf>,
 ) -> (Result<Outcome>, Vec<AppInUse>) {
-    // The root: made absolute (Restart Manager resources are absolute paths), created when
-    // missing and removed again if the install fails.
-    let made_root = match prepare_root(&request.root) {
-        Ok(m) => m,
-        Err(e) => return (Err(e), Vec::new()),
-    };
-    let root = match fs_err::canonicalize(&request.root) {
-        Ok(r) => r,
-        Err(e) => return (Err(Error::io(&request.root, e)), Vec::new()),
-    };
-    let lock = match RootLock::acquire(&root, crate::registry::state_files()) {
-        Ok(l) => {
-            for line in l.recovered() {
-                log.engine(line);
-            }
-            l
-        }
-        Err(e) => {
-            log.engine(&format!(
-                "Another installation is in progress in {}: {e}",
-                root.display()
-            ));
-            remove_made(&made_root);
-            return (Err(e.into()), Vec::new());
-        }
-    };
     let started = std::time::Instant::now();
     let patch_set;
     let package = match Package::open(&request.package)
@@ -291,7 +389,12 @@ fn prepare_root(root: &Path) -> Result<Vec<PathBuf>> {
     }
     missing.reverse();
     for dir in &missing {
-        if let Err(e) = fs_err::create_dir(dir)
+        // 0755 at most, whatever the caller's umask.
+        let made = {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new().mode(0o755).create(dir)
+        };
+        if let Err(e) = made
             && e.kind() != io::ErrorKind::AlreadyExists
         {
             remove_made(&missing);
@@ -770,10 +873,12 @@ impl<'a, 'l> Session<'a, 'l> {
             }
             self.ctx.apply_registry_changes()?;
         }
+        // The commit point: the journal's removal. Checked, since a journal left behind
+        // would make the next run roll this "successful" install back.
         if !self.shares_stage
             && let Some(stage) = self.stage.take()
         {
-            stage.commit();
+            stage.commit()?;
         }
         if removed && !self.nested {
             self.tidy_state();
@@ -804,8 +909,9 @@ impl<'a, 'l> Session<'a, 'l> {
     }
 
     /// After a failure: rollback custom actions in reverse order, then every staged change
-    /// undone and the staging area removed.
-    fn rollback(&mut self) {
+    /// undone and the staging area removed. A rollback that cannot finish keeps the
+    /// journal and the staging folder for the next run, and says so.
+    fn rollback(&mut self) -> std::result::Result<(), transaction::Error> {
         let mut actions = std::mem::take(&mut self.rollback_actions);
         if self.rollback_disabled() && !actions.is_empty() {
             // Spec 3.8: rollback custom actions do not run when rollback is disabled. The
@@ -822,9 +928,10 @@ impl<'a, 'l> Session<'a, 'l> {
         for action in actions.iter().rev() {
             let _ = crate::actions::custom::run_deferred(self, action, "rollback");
         }
-        if let Some(stage) = self.stage.take() {
-            stage.rollback();
-        }
+        let undone = match self.stage.take() {
+            Some(stage) => stage.rollback(),
+            None => Ok(()),
+        };
         for PendingAsync {
             name, mut running, ..
         } in std::mem::take(&mut self.pending_async)
@@ -833,6 +940,23 @@ impl<'a, 'l> Session<'a, 'l> {
             let _ = crate::custom_action::read_output(&running.output);
             self.log
                 .engine(&format!("Asynchronous custom action {name} ended."));
+        }
+        undone
+    }
+
+    /// Rolls back after `err` ended the install: the result is `err`, unless the rollback
+    /// could not finish — then that (the root is not as it was, and the next run must
+    /// finish it), with `err` logged.
+    fn rolled_back(&mut self, err: Error) -> Error {
+        match self.rollback() {
+            Ok(()) => err,
+            Err(kept) => {
+                self.log
+                    .engine(&format!("The installation failed: {}: {err}", err.code()));
+                self.log
+                    .engine(&format!("Rollback could not finish: {kept}"));
+                Error::from(kept)
+            }
         }
     }
 
@@ -866,27 +990,25 @@ impl<'a, 'l> Session<'a, 'l> {
                 Err(e) => {
                     self.log.engine(&format!("Error: {e}"));
                     self.termination(-3);
-                    self.rollback();
-                    Err(e)
+                    Err(self.rolled_back(e))
                 }
             },
             ActionResult::UserExit => {
                 self.termination(-2);
-                self.rollback();
-                Err(self.error.take().unwrap_or(Error::UserExit))
+                let e = self.error.take().unwrap_or(Error::UserExit);
+                Err(self.rolled_back(e))
             }
             ActionResult::Suspend => {
                 self.termination(-4);
-                self.rollback();
-                Err(Error::Suspended)
+                Err(self.rolled_back(Error::Suspended))
             }
             ActionResult::Failure => {
                 self.termination(-3);
-                self.rollback();
-                Err(self
+                let e = self
                     .error
                     .take()
-                    .unwrap_or_else(|| Error::failure("the installation failed")))
+                    .unwrap_or_else(|| Error::failure("the installation failed"));
+                Err(self.rolled_back(e))
             }
         };
         let disable_restart = self.prop("MSIDISABLERMRESTART").as_deref() == Some("1");

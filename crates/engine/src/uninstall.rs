@@ -19,14 +19,14 @@
 //! folders go too ([`tidy_state`]). A failure anywhere rolls everything back: removed
 //! files and folders come back and the product stays registered.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::log::Log;
 use crate::properties::UiLevel;
 use crate::registry::Registry;
-use crate::session::{InstallReport, InstallRequest, install};
+use crate::session::{InstallReport, InstallRequest};
 use crate::ui::InstallUi;
 use package::Package;
 
@@ -95,14 +95,40 @@ pub struct UninstallRequest {
 /// assert_eq!(engine::uninstall(&remove, &mut NoUi).name(), "ERROR_UNKNOWN_PRODUCT");
 /// ```
 pub fn uninstall(request: &UninstallRequest, ui: &mut dyn InstallUi) -> InstallReport {
-    match resolve(request) {
-        Ok(install_request) => install(&install_request, ui),
-        Err(err) => early_end(request, err),
+    if let UninstallTarget::Package(path) = &request.target
+        && let Err(e) = crate::session::refuse_special_file(path)
+    {
+        return InstallReport::early(e);
     }
+    let asked = match &request.target {
+        UninstallTarget::ProductCode(code) => code.clone(),
+        UninstallTarget::Package(path) => path.display().to_string(),
+    };
+    // A root that does not exist has nothing installed (and is not created).
+    if fs_err::canonicalize(&request.root).is_err() {
+        let err = Error::UnknownProduct {
+            product_code: asked,
+        };
+        return early_end(request, err);
+    }
+    // The registry is read under the root's lock, after the recovery of an interrupted
+    // run: read before, it may show what a killed uninstall had half-removed.
+    let base = InstallRequest {
+        package: PathBuf::from(asked),
+        root: request.root.clone(),
+        layout: request.layout,
+        ui_level: request.ui_level,
+        log: request.log.clone(),
+        log_append: request.log_append,
+        properties: request.properties.clone(),
+        custom_actions: request.custom_actions,
+    };
+    crate::session::run_entry(&base, ui, Some(&|root: &Path| resolve(request, root)))
 }
 
-/// The install request that removes the product: its package and `REMOVE=ALL`.
-fn resolve(request: &UninstallRequest) -> Result<InstallRequest> {
+/// The install request that removes the product: its package and `REMOVE=ALL` (`root` is
+/// the locked root, made absolute).
+fn resolve(request: &UninstallRequest, root: &Path) -> Result<InstallRequest> {
     let unknown = |code: &str| Error::UnknownProduct {
         product_code: code.to_string(),
     };
@@ -112,11 +138,7 @@ fn resolve(request: &UninstallRequest) -> Result<InstallRequest> {
             .property("ProductCode")
             .unwrap_or_default(),
     };
-    // A root that does not exist has nothing installed (and is not created).
-    let Ok(root) = fs_err::canonicalize(&request.root) else {
-        return Err(unknown(&asked));
-    };
-    let registry = Registry::for_root(&root, request.layout)?;
+    let registry = Registry::for_root(root, request.layout)?;
     let product = registry
         .products()?
         .into_iter()

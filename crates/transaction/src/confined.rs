@@ -290,3 +290,85 @@ pub(crate) fn lstat_in_root(lock: &RootLock, rel: &Path) -> Option<rustix::fs::S
     let dir = walk(lock, parent, false, None, Mode::empty()).ok()?;
     rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()
 }
+
+/// Moves the entry `from` of the open folder `from_dir` to `to` in `to_dir`, replacing
+/// what is there: a rename, or — when the two are on different file systems (a separate
+/// `/opt`, whose originals are moved aside into the state folder's staging) — a copy to a
+/// temporary name beside `to` (contents, mode, owner, times; a symbolic link as a link),
+/// renamed over `to`, then `from` removed. `to` is never seen half-written; a copy cut
+/// short leaves `from` in place, so the move can simply be made again.
+pub(crate) fn move_entry(
+    from_dir: &OwnedFd,
+    from: &OsStr,
+    to_dir: &OwnedFd,
+    to: &OsStr,
+) -> std::result::Result<(), Errno> {
+    match rustix::fs::renameat(from_dir, from, to_dir, to) {
+        Err(Errno::XDEV) => {}
+        other => return other,
+    }
+    let st = rustix::fs::statat(from_dir, from, AtFlags::SYMLINK_NOFOLLOW)?;
+    let tmp = format!(".rmsi-{:08x}.tmp", random_u32());
+    let copied = copy_entry(from_dir, from, &st, to_dir, &tmp)
+        .and_then(|()| rustix::fs::renameat(to_dir, tmp.as_str(), to_dir, to));
+    if let Err(e) = copied {
+        let _ = rustix::fs::unlinkat(to_dir, tmp.as_str(), AtFlags::empty());
+        return Err(e);
+    }
+    rustix::fs::unlinkat(from_dir, from, AtFlags::empty())
+}
+
+/// Copies the file or symbolic link `from` (its `lstat` is `st`) to the new name `to`.
+fn copy_entry(
+    from_dir: &OwnedFd,
+    from: &OsStr,
+    st: &rustix::fs::Stat,
+    to_dir: &OwnedFd,
+    to: &str,
+) -> std::result::Result<(), Errno> {
+    use rustix::fs::FileType;
+    let errno = |e: io::Error| Errno::from_io_error(&e).unwrap_or(Errno::IO);
+    match FileType::from_raw_mode(st.st_mode) {
+        FileType::Symlink => {
+            let target = rustix::fs::readlinkat(from_dir, from, Vec::new())?;
+            rustix::fs::symlinkat(target.as_c_str(), to_dir, to)
+        }
+        FileType::RegularFile => {
+            let src = rustix::fs::openat(
+                from_dir,
+                from,
+                OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?;
+            let dst = rustix::fs::openat(
+                to_dir,
+                to,
+                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o600),
+            )?;
+            let mut out = std::fs::File::from(dst);
+            io::copy(&mut std::fs::File::from(src), &mut out).map_err(errno)?;
+            // Owner first: chown clears the set-id bits the mode then puts back.
+            let _ = rustix::fs::fchown(
+                &out,
+                Some(rustix::fs::Uid::from_raw(st.st_uid)),
+                Some(rustix::fs::Gid::from_raw(st.st_gid)),
+            );
+            rustix::fs::fchmod(&out, Mode::from_raw_mode(st.st_mode & 0o7777))?;
+            let times = rustix::fs::Timestamps {
+                last_access: rustix::fs::Timespec {
+                    tv_sec: st.st_atime as _,
+                    tv_nsec: st.st_atime_nsec as _,
+                },
+                last_modification: rustix::fs::Timespec {
+                    tv_sec: st.st_mtime as _,
+                    tv_nsec: st.st_mtime_nsec as _,
+                },
+            };
+            let _ = rustix::fs::futimens(&out, &times);
+            Ok(())
+        }
+        // A FIFO, a device, a socket: not copied (moving it across is refused).
+        _ => Err(Errno::XDEV),
+    }
+}

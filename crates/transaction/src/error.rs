@@ -58,6 +58,29 @@ pub enum Error {
         /// The file's target.
         path: PathBuf,
     },
+    /// The commit point could not be passed: the journal could not be removed, so the
+    /// changes are not kept (they were rolled back, or the next run rolls them back).
+    #[error("cannot commit: the install journal {journal} could not be removed: {source}")]
+    CommitFailed {
+        /// The journal.
+        journal: PathBuf,
+        /// The removal's error.
+        #[source]
+        source: io::Error,
+    },
+    /// A rollback could not put everything back: the journal and the staging folder (with
+    /// the moved-aside originals) are kept, and the next run on the root retries it.
+    #[error(
+        "the rollback could not finish ({failed} changes could not be undone): the journal {journal} and the staging folder {staging} with the moved-aside originals are kept, and the next run on this root retries the rollback"
+    )]
+    RollbackIncomplete {
+        /// The journal kept.
+        journal: PathBuf,
+        /// The staging folder kept.
+        staging: PathBuf,
+        /// How many undo steps failed.
+        failed: usize,
+    },
 }
 
 impl Error {
@@ -79,7 +102,9 @@ impl Error {
             | Error::Io { .. }
             | Error::UnsafeState { .. }
             | Error::Journal { .. }
-            | Error::FolderInTheWay { .. } => (1603, "ERROR_INSTALL_FAILURE"),
+            | Error::FolderInTheWay { .. }
+            | Error::CommitFailed { .. }
+            | Error::RollbackIncomplete { .. } => (1603, "ERROR_INSTALL_FAILURE"),
         }
     }
 
@@ -130,6 +155,21 @@ mod tests {
                 failure,
             ),
             (Error::FolderInTheWay { path: "p".into() }, failure),
+            (
+                Error::CommitFailed {
+                    journal: "j".into(),
+                    source: io::Error::other("x"),
+                },
+                failure,
+            ),
+            (
+                Error::RollbackIncomplete {
+                    journal: "j".into(),
+                    staging: "s".into(),
+                    failed: 1,
+                },
+                failure,
+            ),
         ];
         for (err, pair) in cases {
             assert_eq!((err.code(), err.name()), pair, "{err:?}");

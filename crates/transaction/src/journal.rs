@@ -38,7 +38,9 @@
 //! them is made (the disk tells which were made). `RMSI_TEST_CRASH_AFTER=N` (read only
 //! here, for the crash tests) kills the process with `SIGKILL` when the `N`th change the
 //! process records is about to be made — counted over every journal it writes (a major
-//! upgrade's removal has its own) —: its record written, the changes before it made.
+//! upgrade's removal has its own) —: its record written, the changes before it made. The
+//! commit itself counts as one more change: killed there, a run has written everything
+//! (the state files too) and not removed its journal.
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -50,7 +52,9 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 
-use crate::confined::{check_private_file, check_state_dir, entry_names, remove_tree_at, walk};
+use crate::confined::{
+    check_private_file, check_state_dir, entry_names, move_entry, remove_tree_at, walk,
+};
 use crate::error::{Error, Result};
 use crate::lock::RootLock;
 
@@ -391,8 +395,16 @@ fn sane(r: &Record) -> bool {
 
 /// Undoes `records` newest first, judging each step from what is on disk (see the module
 /// doc). State folders (`M`) are left for [`remove_state_dirs`], after the journal and the
-/// staging folder are gone. Best effort: a step that fails does not stop the others.
-pub(crate) fn roll_back(lock: &RootLock, state: &OwnedFd, staging: &OwnedFd, records: &[Record]) {
+/// staging folder are gone. A step that fails does not stop the others; returns how many
+/// failed to put back something the staging folder still holds (a moved-aside original, a
+/// placed file, the state files): while that is not 0, the journal and the staging folder
+/// must stay, so that the rollback can be run again.
+pub(crate) fn roll_back(
+    lock: &RootLock,
+    state: &OwnedFd,
+    staging: &OwnedFd,
+    records: &[Record],
+) -> usize {
     let open = |rel: &Path| walk(lock, rel, false, None, Mode::empty()).ok();
     let names = lock.state();
     let db = names.database.as_str();
@@ -404,6 +416,11 @@ pub(crate) fn roll_back(lock: &RootLock, state: &OwnedFd, staging: &OwnedFd, rec
     let exists = |dir: &OwnedFd, name: &str| {
         rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).is_ok()
     };
+    let mut failed = 0;
+    // A rename that must happen for the root to be as it was: a source that is gone
+    // (already moved back) is not a failure.
+    let must =
+        |r: std::result::Result<(), Errno>| usize::from(matches!(r, Err(e) if e != Errno::NOENT));
     let mut cached: Option<(PathBuf, OwnedFd)> = None;
     for r in records.iter().rev() {
         match r {
@@ -422,15 +439,23 @@ pub(crate) fn roll_back(lock: &RootLock, state: &OwnedFd, staging: &OwnedFd, rec
                 let (Some(parent), Some(name)) = (target.parent(), target.file_name()) else {
                     continue;
                 };
+                let placed = !exists(staging, staged);
+                let saved = backup.as_deref().filter(|b| exists(staging, b));
                 // Files of one folder come in a row: keep the folder open.
                 let dir = match cached.take() {
                     Some((p, fd)) if p == parent => fd,
                     _ => match open(parent) {
                         Some(fd) => fd,
-                        None => continue,
+                        None => {
+                            // Nothing can be put back into a folder that cannot be opened.
+                            if saved.is_some() {
+                                failed += 1;
+                            }
+                            continue;
+                        }
                     },
                 };
-                if !exists(staging, staged) {
+                if placed {
                     // Placed: what is at the target is ours (the staged file goes back
                     // before the backup is restored, so a rollback run again finds the
                     // staged file there and leaves the restored original alone).
@@ -440,13 +465,11 @@ pub(crate) fn roll_back(lock: &RootLock, state: &OwnedFd, staging: &OwnedFd, rec
                                 != rustix::fs::FileType::Directory
                         });
                     if is_file {
-                        let _ = rustix::fs::renameat(&dir, name, staging, staged.as_str());
+                        failed += must(move_entry(&dir, name, staging, OsStr::new(staged)));
                     }
                 }
-                if let Some(b) = backup
-                    && exists(staging, b)
-                {
-                    let _ = rustix::fs::renameat(staging, b.as_str(), &dir, name);
+                if let Some(b) = saved {
+                    failed += must(move_entry(staging, OsStr::new(b), &dir, name));
                 }
                 cached = Some((parent.to_path_buf(), dir));
             }
@@ -463,15 +486,23 @@ pub(crate) fn roll_back(lock: &RootLock, state: &OwnedFd, staging: &OwnedFd, rec
                                 == rustix::fs::FileType::Directory
                         });
                     if is_dir {
-                        let _ = rustix::fs::renameat(&dir, &name, staging, staged.as_str());
+                        failed += must(rustix::fs::renameat(&dir, &name, staging, staged.as_str()));
                     }
                 }
             }
             Record::Remove { target, backup } => {
-                if exists(staging, backup)
-                    && let Some((dir, name)) = parent_of(target)
-                {
-                    let _ = rustix::fs::renameat(staging, backup.as_str(), &dir, &name);
+                if exists(staging, backup) {
+                    match parent_of(target) {
+                        Some((dir, name)) => {
+                            failed += must(move_entry(
+                                staging,
+                                OsStr::new(backup),
+                                &dir,
+                                name.as_os_str(),
+                            ));
+                        }
+                        None => failed += 1,
+                    }
                 }
             }
             Record::RemoveDir { target, mode } => {
@@ -485,14 +516,14 @@ pub(crate) fn roll_back(lock: &RootLock, state: &OwnedFd, staging: &OwnedFd, rec
                 cache,
                 cached,
             } => {
-                restore_cache(state, staging, &names.cache, *cache, cached);
+                failed += restore_cache(state, staging, &names.cache, *cache, cached);
                 for side in &names.companions {
                     let _ = rustix::fs::unlinkat(state, side.as_str(), AtFlags::empty());
                 }
                 match backup {
                     Some(b) => {
                         if exists(staging, b) {
-                            let _ = rustix::fs::renameat(staging, b.as_str(), state, db);
+                            failed += must(rustix::fs::renameat(staging, b.as_str(), state, db));
                         }
                     }
                     None => {
@@ -502,42 +533,52 @@ pub(crate) fn roll_back(lock: &RootLock, state: &OwnedFd, staging: &OwnedFd, rec
             }
         }
     }
+    failed
 }
 
 /// Puts the cache folder `cache_dir` back as it was: what it gained goes, the backed-up
-/// copies come back, and a cache folder that did not exist is removed.
+/// copies come back, and a cache folder that did not exist is removed. Returns how many
+/// backed-up copies could not be put back.
 fn restore_cache(
     state: &OwnedFd,
     staging: &OwnedFd,
     cache_dir: &str,
     existed: bool,
     cached: &[(String, String)],
-) {
+) -> usize {
     // The caller may have removed the cache folder itself (its last file gone).
     if existed {
         let _ = rustix::fs::mkdirat(state, cache_dir, Mode::from_raw_mode(0o700));
     }
+    let saved = cached
+        .iter()
+        .filter(|(_, b)| rustix::fs::statat(staging, b.as_str(), AtFlags::SYMLINK_NOFOLLOW).is_ok())
+        .count();
     let Ok(dir) = rustix::fs::openat(
         state,
         cache_dir,
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
         Mode::empty(),
     ) else {
-        return;
+        return if existed { saved } else { 0 };
     };
     for n in entry_names(&dir) {
         if !cached.iter().any(|(c, _)| c.as_bytes() == n.as_slice()) {
             let _ = rustix::fs::unlinkat(&dir, OsStr::from_bytes(&n), AtFlags::empty());
         }
     }
+    let mut failed = 0;
     for (name, backup) in cached {
-        if rustix::fs::statat(staging, backup.as_str(), AtFlags::SYMLINK_NOFOLLOW).is_ok() {
-            let _ = rustix::fs::renameat(staging, backup.as_str(), &dir, name.as_str());
+        if rustix::fs::statat(staging, backup.as_str(), AtFlags::SYMLINK_NOFOLLOW).is_ok()
+            && rustix::fs::renameat(staging, backup.as_str(), &dir, name.as_str()).is_err()
+        {
+            failed += 1;
         }
     }
     if !existed {
         let _ = rustix::fs::unlinkat(state, cache_dir, AtFlags::REMOVEDIR);
     }
+    failed
 }
 
 /// Removes the state folders the stage created (`M` records), innermost first, if empty.
@@ -598,7 +639,7 @@ pub(crate) fn recover(lock: &RootLock) -> Result<Vec<String>> {
             .iter()
             .filter(|r| !matches!(r, Record::MadeState(_)))
             .count();
-        match &staging {
+        let failed = match &staging {
             Ok(staging) => roll_back(lock, &state, staging, &records),
             // No staging folder: no backup exists, so only created folders can be undone
             // (placed files cannot be told from earlier ones without their staged names).
@@ -608,19 +649,32 @@ pub(crate) fn recover(lock: &RootLock) -> Result<Vec<String>> {
                     .filter(|r| matches!(r, Record::MadeDir(_)))
                     .cloned()
                     .collect();
-                if let Ok(empty) = rustix::fs::openat(
+                match rustix::fs::openat(
                     &state,
                     ".",
                     OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
                     Mode::empty(),
                 ) {
-                    roll_back(lock, &state, &empty, &only_dirs);
+                    Ok(empty) => roll_back(lock, &state, &empty, &only_dirs),
+                    Err(_) => 0,
                 }
             }
+        };
+        if failed > 0 {
+            // The journal and the staging folder stay: they are the only way back to the
+            // originals, and the next run tries again.
+            return Err(Error::RollbackIncomplete {
+                journal: journal_path,
+                staging: state_path.join(&staging_name),
+                failed,
+            });
         }
         // The journal goes first: once it is gone, the staging folder holds nothing
         // anyone needs (a later Stage::new removes what is left of it).
-        let _ = rustix::fs::unlinkat(&state, name, AtFlags::empty());
+        match rustix::fs::unlinkat(&state, name, AtFlags::empty()) {
+            Ok(()) | Err(Errno::NOENT) => {}
+            Err(e) => return Err(Error::io(&journal_path, e.into())),
+        }
         let _ = rustix::fs::unlinkat(&state, JOURNAL_TMP, AtFlags::empty());
         if let Ok(staging) = &staging {
             remove_tree_at(staging);
@@ -634,7 +688,81 @@ pub(crate) fn recover(lock: &RootLock) -> Result<Vec<String>> {
             journal_path.display()
         ));
     }
+    // State folders a run was creating when it was killed (before they got their name).
+    remove_unpublished(lock);
+    // What a run that committed and was killed before its clean-up left: staging folders
+    // no journal names (the moved-aside originals of a committed install).
+    for state_rel in &lock.state().dirs {
+        if let Ok(state) = walk(lock, state_rel, false, None, Mode::empty())
+            && check_state_dir(&state, &lock.root().join(state_rel)).is_ok()
+        {
+            remove_stale_staging(&state);
+        }
+    }
     Ok(lines)
+}
+
+/// Removes the hidden `.rmsi-new-*` folders found on the way to each state folder: state
+/// folders a run was creating, killed before it renamed them into place (see the stage's
+/// `NewChain`); nothing in them was ever used.
+fn remove_unpublished(lock: &RootLock) {
+    for state_rel in &lock.state().dirs {
+        let mut at = PathBuf::new();
+        let mut steps = vec![at.clone()];
+        for c in state_rel.components() {
+            at.push(c);
+            steps.push(at.clone());
+        }
+        steps.pop();
+        for step in steps {
+            let Ok(dir) = walk(lock, &step, false, None, Mode::empty()) else {
+                break;
+            };
+            for name in entry_names(&dir) {
+                if name.starts_with(b".rmsi-new-") {
+                    remove_hidden_tree(&dir, OsStr::from_bytes(&name));
+                }
+            }
+        }
+    }
+}
+
+/// Removes the folder `name` of `dir` and what it holds, never following a symlink.
+pub(crate) fn remove_hidden_tree(dir: &OwnedFd, name: &OsStr) {
+    if let Ok(fd) = rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        remove_tree_at(&fd);
+        let _ = rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR);
+    }
+}
+
+/// Removes the `staging-*` folders (and the files in them) of a state folder that holds no
+/// journal (the caller checked): a staging folder is only needed while the journal naming
+/// it exists, so what is left belongs to an install that committed, or was rolled back,
+/// and was killed before it removed it.
+pub(crate) fn remove_stale_staging(state: &OwnedFd) {
+    if rustix::fs::statat(state, JOURNAL, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
+        return;
+    }
+    let stale = entry_names(state)
+        .into_iter()
+        .filter(|name| name.starts_with(b"staging-"));
+    for name in stale {
+        let name = OsStr::from_bytes(&name);
+        if let Ok(dir) = rustix::fs::openat(
+            state,
+            name,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            remove_tree_at(&dir);
+            let _ = rustix::fs::unlinkat(state, name, AtFlags::REMOVEDIR);
+        }
+    }
 }
 
 fn open_journal(state: &OwnedFd, name: &str) -> Option<std::result::Result<OwnedFd, Errno>> {

@@ -37,7 +37,7 @@
 //! let staged = tx.close(file).unwrap();
 //! tx.place(staged, "opt/app/hello.txt".into()).unwrap();
 //! tx.apply_next(tx.pending()).unwrap();
-//! tx.commit();
+//! tx.commit().unwrap();
 //! assert!(root.path().join("opt/app/hello.txt").is_file());
 //! ```
 #![warn(missing_docs)]

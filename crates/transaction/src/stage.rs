@@ -25,6 +25,12 @@
 //! its target name (write, then rename). No `fsync` per file: power-loss durability belongs
 //! to the transactional journal of a later issue.
 //!
+//! Payload may be on another file system than the state folder (a separate `/opt`): a
+//! staged file is then copied beside its target and renamed, and an original moved aside
+//! (or put back by a rollback) is copied with its mode, owner and times, then removed
+//! ([`crate::confined`]'s `move_entry`): slower than a rename, but every step can still be
+//! made again after a crash.
+//!
 //! Files are installed mode 0644, or 0755 when their content starts like a Linux executable
 //! (`#!` or the ELF magic): a Windows package carries no permission bits, and a custom action
 //! of type 18 must be able to run the program the package installed.
@@ -40,8 +46,8 @@ use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 
 use crate::confined::{
-    check_relative, check_state_dir, entry_names, random_u32, remove_tree_at, split_parent, walk,
-    walk_with,
+    check_relative, check_state_dir, entry_names, move_entry, random_u32, remove_tree_at,
+    split_parent, walk, walk_with,
 };
 use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Record};
@@ -185,33 +191,19 @@ impl<'r> Transaction<'r> {
     /// Creates the staging folder inside the state area `state` (a path relative to the
     /// root), creating the state area if needed.
     pub fn new(lock: &'r RootLock, state: &Path) -> Result<Transaction<'r>> {
-        let mut made_state = Vec::new();
-        // The folders leading to the state area (`var`, `var/lib`; `Windows`, …) are
-        // ordinary folders that payload shares: made with the umask's mode. Only the
-        // state area itself is owner-only.
-        let state_fd = walk(
-            lock,
-            state,
-            true,
-            Some(&mut made_state),
-            Mode::from_raw_mode(0o777),
-        )
-        .and_then(|fd| {
-            // A state area that already existed is judged by check_state_dir below.
-            if made_state.last().is_some_and(|p| p.as_path() == state) {
-                rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o700))
-                    .map_err(|e| Error::io(lock.root().join(state), e.into()))?;
+        let (state_fd, made_state, chain) = make_state_area(lock, state)?;
+        let abandon = |chain: &Option<NewChain>| {
+            if let Some(chain) = chain {
+                chain.discard();
             }
-            Ok(fd)
-        })
-        .inspect_err(|_| remove_made_dirs(lock, &made_state))?;
+        };
         if let Err(e) = check_state_dir(&state_fd, &lock.root().join(state)) {
-            remove_made_dirs(lock, &made_state);
+            abandon(&chain);
             return Err(e);
         }
         // Staging folders of an install that was killed: nobody else can be using them,
         // since this install holds the root's lock.
-        remove_stale_staging(&state_fd);
+        journal::remove_stale_staging(&state_fd);
         let mut tries = 0;
         let (dir_rel, dir) = loop {
             let name = format!("staging-{:08x}", random_u32());
@@ -222,7 +214,7 @@ impl<'r> Transaction<'r> {
                     continue;
                 }
                 Err(e) => {
-                    remove_made_dirs(lock, &made_state);
+                    abandon(&chain);
                     return Err(Error::io(lock.root().join(state).join(&name), e.into()));
                 }
             }
@@ -235,7 +227,7 @@ impl<'r> Transaction<'r> {
                 Ok(fd) => break (state.join(&name), fd),
                 Err(e) => {
                     let _ = rustix::fs::unlinkat(&state_fd, name.as_str(), AtFlags::REMOVEDIR);
-                    remove_made_dirs(lock, &made_state);
+                    abandon(&chain);
                     return Err(Error::io(lock.root().join(state).join(&name), e.into()));
                 }
             }
@@ -253,10 +245,18 @@ impl<'r> Transaction<'r> {
             Ok(j) => j,
             Err(e) => {
                 let _ = rustix::fs::unlinkat(&state_fd, staging_name.as_str(), AtFlags::REMOVEDIR);
-                remove_made_dirs(lock, &made_state);
+                abandon(&chain);
                 return Err(e);
             }
         };
+        // The new state folders appear at once, their journal inside: from now on the
+        // journal's `M` records say what to remove.
+        if let Some(chain) = &chain
+            && let Err(e) = chain.publish()
+        {
+            chain.discard();
+            return Err(e);
+        }
         Ok(Transaction {
             lock,
             made_state,
@@ -484,6 +484,7 @@ impl<'r> Transaction<'r> {
                 None => Ok(()),
             });
             if let Err(e) = r {
+                // What cannot be undone here is tried again by the rollback that follows.
                 self.undo();
                 return Err(e);
             }
@@ -560,7 +561,7 @@ impl<'r> Transaction<'r> {
                             target: target.clone(),
                             backup: backup.clone(),
                         })?;
-                        rustix::fs::renameat(&dir, name, &self.dir, backup.as_str())
+                        move_entry(&dir, name, &self.dir, OsStr::new(&backup))
                             .map_err(|e| Error::io(root.join(&target), e.into()))?;
                         summary.removed += 1;
                         Ok(())
@@ -641,7 +642,8 @@ impl<'r> Transaction<'r> {
                     staged: staged.to_string(),
                     backup: Some(backup.clone()),
                 })?;
-                rustix::fs::renameat(dir, name, &self.dir, backup.as_str())
+                // Another file system than the staging folder's: copied aside.
+                move_entry(dir, name, &self.dir, OsStr::new(&backup))
                     .map_err(|e| Error::io(root.join(target), e.into()))?;
                 summary.replaced += 1;
                 Some(backup)
@@ -656,7 +658,7 @@ impl<'r> Transaction<'r> {
         };
         if let Err(e) = placed {
             if let Some(b) = &backup {
-                let _ = rustix::fs::renameat(&self.dir, b.as_str(), dir, name);
+                let _ = move_entry(&self.dir, OsStr::new(b), dir, name);
             }
             return Err(e);
         }
@@ -788,11 +790,11 @@ impl<'r> Transaction<'r> {
     }
 
     /// Undoes every applied change, newest first, from the journal's records (the same
-    /// rollback the next run does after a crash). Best effort: an undo step that fails
-    /// cannot be retried, and the others still run.
-    fn undo(&mut self) {
+    /// rollback the next run does after a crash); returns how many steps could not put
+    /// back what the staging folder holds (the journal must then stay).
+    fn undo(&mut self) -> usize {
         self.last_dir = None;
-        journal::roll_back(self.lock, &self.state, &self.dir, self.journal.records());
+        journal::roll_back(self.lock, &self.state, &self.dir, self.journal.records())
     }
 
     /// Opens (creating what is missing) the folder `rel`, each folder recorded in the
@@ -873,26 +875,79 @@ impl<'r> Transaction<'r> {
         })
     }
 
-    /// Commits: keeps the applied changes and removes the journal (the commit point), then
-    /// the staging folder (with the moved-aside files) and the state folders this
-    /// transaction created, if they are empty.
-    pub fn commit(mut self) {
-        self.cleanup();
+    /// Commits: removes the journal — the commit point —, then the staging folder (with
+    /// the moved-aside files) and the state folders this transaction created, if they are
+    /// empty. When the journal cannot be removed the changes are not kept: they are
+    /// undone, and the error says so ([`Error::CommitFailed`]; [`Error::RollbackIncomplete`]
+    /// when undoing them could not finish either, the journal then kept for the next run).
+    pub fn commit(mut self) -> Result<()> {
         self.finished = true;
+        self.last_dir = None;
+        // The commit is the last change the crash tests can kill a run before.
+        self.journal.begin();
+        let journal = self.state_path().join(journal::JOURNAL);
+        match rustix::fs::unlinkat(&self.state, journal::JOURNAL, AtFlags::empty()) {
+            Ok(()) => {
+                self.remove_staging();
+                Ok(())
+            }
+            Err(e) => {
+                let rolled_back = self.finish_rollback();
+                let committed = Error::CommitFailed {
+                    journal,
+                    source: e.into(),
+                };
+                match rolled_back {
+                    Err(incomplete @ Error::RollbackIncomplete { .. }) => Err(incomplete),
+                    _ => Err(committed),
+                }
+            }
+        }
     }
 
     /// Forgets every change: undoes the applied ones and removes everything the stage
-    /// created.
-    pub fn rollback(mut self) {
-        self.undo();
-        self.cleanup();
+    /// created. A rollback that cannot put everything back keeps the journal and the
+    /// staging folder, so that the next run on the root tries again
+    /// ([`Error::RollbackIncomplete`]).
+    pub fn rollback(mut self) -> Result<()> {
         self.finished = true;
+        self.finish_rollback()
     }
 
-    fn cleanup(&mut self) {
-        // The journal first: its removal is the commit point (or the end of a rollback);
-        // what the staging folder still holds is then of no use to anyone.
-        let _ = rustix::fs::unlinkat(&self.state, journal::JOURNAL, AtFlags::empty());
+    /// The state folder's path (for messages).
+    fn state_path(&self) -> PathBuf {
+        match self.dir_rel.parent() {
+            Some(p) => self.lock.root().join(p),
+            None => self.lock.root().to_path_buf(),
+        }
+    }
+
+    /// Undoes every change, then removes the journal and the staging folder — unless
+    /// something could not be put back, or the journal cannot be removed: both then stay.
+    fn finish_rollback(&mut self) -> Result<()> {
+        let failed = self.undo();
+        let journal = self.state_path().join(journal::JOURNAL);
+        if failed > 0 {
+            return Err(Error::RollbackIncomplete {
+                journal,
+                staging: self.dir_path(),
+                failed,
+            });
+        }
+        match rustix::fs::unlinkat(&self.state, journal::JOURNAL, AtFlags::empty()) {
+            Ok(()) | Err(Errno::NOENT) => {
+                self.remove_staging();
+                Ok(())
+            }
+            // The rollback is complete, but while the journal is there the staging folder
+            // it names stays with it (the next run finds both and finishes).
+            Err(e) => Err(Error::io(journal, e.into())),
+        }
+    }
+
+    /// After the journal is gone: the staging folder and the state folders this
+    /// transaction created (each if empty).
+    fn remove_staging(&mut self) {
         remove_tree_at(&self.dir);
         if let Ok((parent, name)) = split_parent(self.lock.root(), &self.dir_rel)
             && let Ok(state) = walk(self.lock, parent, false, None, Mode::empty())
@@ -906,31 +961,114 @@ impl<'r> Transaction<'r> {
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if !self.finished {
-            self.undo();
-            self.cleanup();
+            // Dropped without a decision: rolled back. What cannot be put back stays with
+            // its journal for the next run (the caller had no use for the error).
+            let _ = self.finish_rollback();
         }
     }
 }
 
-/// Removes the `staging-*` folders (and the files in them) left in the state folder by an
-/// install that was killed. Any journal naming one was rolled back when the root lock was
-/// taken ([`journal::recover`]), so what is left holds nothing anyone needs: moved-aside
-/// originals are only left after the journal that could restore them was deleted, that
-/// is, after the install they belonged to finished.
-fn remove_stale_staging(state: &OwnedFd) {
-    let stale = entry_names(state)
-        .into_iter()
-        .filter(|name| name.starts_with(b"staging-"));
-    for name in stale {
-        let name = OsStr::from_bytes(&name);
-        if let Ok(dir) = rustix::fs::openat(
-            state,
-            name,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::empty(),
-        ) {
-            remove_tree_at(&dir);
-            let _ = rustix::fs::unlinkat(state, name, AtFlags::REMOVEDIR);
+/// State folders being created: built under a hidden name (`.rmsi-new-XXXXXXXX`) in the
+/// deepest folder that exists, with the staging folder and the journal inside, then renamed
+/// to their name at once. Killed before that rename, a run leaves only the hidden folder,
+/// which the next run removes ([`journal::remove_unpublished`]); after it, the journal
+/// inside says which folders were made. So no state folder is ever left behind unrecorded.
+struct NewChain {
+    /// The existing folder the chain is created in.
+    parent: OwnedFd,
+    /// Its hidden name there until it is published.
+    tmp: String,
+    /// Its name once published.
+    name: std::ffi::OsString,
+    /// Its final path, for messages.
+    path: PathBuf,
+}
+
+impl NewChain {
+    /// Renames the chain to its name (never over something that appeared meanwhile).
+    fn publish(&self) -> Result<()> {
+        rustix::fs::renameat_with(
+            &self.parent,
+            self.tmp.as_str(),
+            &self.parent,
+            self.name.as_os_str(),
+            RenameFlags::NOREPLACE,
+        )
+        .map_err(|e| Error::io(&self.path, e.into()))
+    }
+
+    /// Removes the chain (under its hidden name) and what it holds.
+    fn discard(&self) {
+        journal::remove_hidden_tree(&self.parent, OsStr::new(&self.tmp));
+    }
+}
+
+/// Opens the state area `state`, creating what is missing as a [`NewChain`] (folders
+/// leading to it 0755, itself 0700, whatever the umask). Returns the open state area, the
+/// folders made (relative, outermost first) and the chain to publish, if any.
+fn make_state_area(
+    lock: &RootLock,
+    state: &Path,
+) -> Result<(OwnedFd, Vec<PathBuf>, Option<NewChain>)> {
+    check_relative(lock.root(), state)?;
+    let comps: Vec<&OsStr> = state
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    let prefix = |k: usize| -> PathBuf { comps[..k].iter().collect() };
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let mut cur = walk(lock, Path::new(""), false, None, Mode::empty())?;
+    let mut k = 0;
+    while k < comps.len() {
+        match rustix::fs::openat(&cur, comps[k], flags, Mode::empty()) {
+            Ok(fd) => {
+                cur = fd;
+                k += 1;
+            }
+            Err(Errno::NOENT) => break,
+            // A symlink or a file on the way: the confined walk says which.
+            Err(e) => {
+                return Err(walk(lock, &prefix(k + 1), false, None, Mode::empty())
+                    .err()
+                    .unwrap_or_else(|| Error::io(lock.root().join(prefix(k + 1)), e.into())));
+            }
+        }
+    }
+    if k == comps.len() {
+        return Ok((cur, Vec::new(), None));
+    }
+    let mode = |j: usize| Mode::from_raw_mode(if j + 1 == comps.len() { 0o700 } else { 0o755 });
+    let tmp = format!(".rmsi-new-{:08x}", random_u32());
+    rustix::fs::mkdirat(&cur, tmp.as_str(), mode(k))
+        .map_err(|e| Error::io(lock.root().join(prefix(k)).join(&tmp), e.into()))?;
+    let chain = NewChain {
+        parent: cur,
+        tmp,
+        name: comps[k].to_os_string(),
+        path: lock.root().join(prefix(k + 1)),
+    };
+    let built = (|| -> Result<OwnedFd> {
+        let io = |e: Errno| Error::io(&chain.path, e.into());
+        let mut fd = rustix::fs::openat(&chain.parent, chain.tmp.as_str(), flags, Mode::empty())
+            .map_err(io)?;
+        for (j, name) in comps.iter().enumerate().skip(k + 1) {
+            rustix::fs::mkdirat(&fd, *name, mode(j)).map_err(io)?;
+            fd = rustix::fs::openat(&fd, *name, flags, Mode::empty()).map_err(io)?;
+        }
+        rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o700)).map_err(io)?;
+        Ok(fd)
+    })();
+    match built {
+        Ok(fd) => {
+            let made = (k..comps.len()).map(|j| prefix(j + 1)).collect();
+            Ok((fd, made, Some(chain)))
+        }
+        Err(e) => {
+            chain.discard();
+            Err(e)
         }
     }
 }
@@ -1003,7 +1141,7 @@ mod tests {
         stage.create_dir("opt/App/empty".into()).expect("dir");
         let sum = stage.apply_all().expect("commit");
         assert_eq!(sum.placed, 2);
-        stage.commit();
+        stage.commit().expect("commit");
         assert_eq!(
             listing(root.path()),
             [
@@ -1063,7 +1201,7 @@ mod tests {
         assert_eq!((sum.placed, sum.folders), (20, 5));
         assert_eq!(journal_records(root.path(), "T"), 1);
         assert_eq!(journal_records(root.path(), "F"), 0);
-        stage.commit();
+        stage.commit().expect("commit");
         let all = listing(root.path());
         assert_eq!(all.iter().filter(|p| !p.ends_with('/')).count(), 20);
         assert!(all.contains(&"opt/App/empty/".to_string()));
@@ -1104,7 +1242,7 @@ mod tests {
         // The tree's record, then one per file.
         assert_eq!(journal_records(root.path(), "T"), 1);
         assert_eq!(journal_records(root.path(), "F"), 2);
-        stage.commit();
+        stage.commit().expect("commit");
         let placed: Vec<String> = listing(root.path())
             .into_iter()
             .filter(|p| p.starts_with("opt/"))
@@ -1155,7 +1293,7 @@ mod tests {
         assert!(!root.path().join("opt/App/c").exists());
         let rest = stage.apply_all().expect("commit");
         assert_eq!((rest.placed, rest.replaced), (2, 1));
-        stage.commit();
+        stage.commit().expect("commit");
         assert_eq!(
             fs_err::read_to_string(root.path().join("opt/App/a")).expect("read"),
             "second"
@@ -1173,7 +1311,7 @@ mod tests {
         let b = stage_text(&mut stage, "b");
         stage.place(b, "opt/App/b".into()).expect("place");
         stage.apply_all().expect("commit");
-        stage.commit();
+        stage.commit().expect("commit");
         assert!(!root.path().join("opt/App/a").exists());
         assert!(root.path().join("opt/App/b").exists());
     }
@@ -1192,7 +1330,7 @@ mod tests {
             stage.place(a, "opt/App/deep/a".into()).expect("place");
             stage.apply_all().expect("commit");
             assert!(r.join("opt/App/deep/a").exists());
-            stage.rollback();
+            stage.rollback().expect("rollback");
             assert_eq!(listing(r), before);
         }
         let lock = RootLock::acquire(r, state_files()).expect("lock");
@@ -1226,7 +1364,7 @@ mod tests {
             fs_err::read_to_string(root.path().join("opt/App/old.txt")).expect("r"),
             "new"
         );
-        stage.rollback();
+        stage.rollback().expect("rollback");
         assert_eq!(listing(root.path()), before);
         assert_eq!(
             fs_err::read_to_string(root.path().join("opt/App/old.txt")).expect("r"),
@@ -1246,7 +1384,7 @@ mod tests {
                 .expect("place");
         }
         stage.apply_all().expect("commit");
-        stage.commit();
+        stage.commit().expect("commit");
         assert_eq!(
             listing(root.path()),
             [
@@ -1344,7 +1482,7 @@ mod tests {
         fs_err::create_dir(&with_backup).expect("mkdir");
         fs_err::write(with_backup.join("b3"), "original").expect("write");
         let stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
-        stage.commit();
+        stage.commit().expect("commit");
         // The state folder existed before: it stays, empty.
         assert_eq!(listing(root.path()), ["var/", "var/lib/", "var/lib/rmsi/"]);
     }
@@ -1463,6 +1601,112 @@ mod tests {
             "{:?}",
             listing(root.path())
         );
+    }
+
+    #[test]
+    fn a_rollback_that_cannot_finish_keeps_the_journal_and_the_originals() {
+        let root = tempfile::tempdir().expect("root");
+        let r = root.path();
+        fs_err::create_dir_all(r.join("opt/App")).expect("mkdir");
+        fs_err::write(r.join("opt/App/old.txt"), "original").expect("write");
+        fs_err::write(r.join("opt/App/gone.txt"), "gone").expect("write");
+        let before = listing(r);
+        let lock = RootLock::acquire(r, state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "new");
+        stage.place(a, "opt/App/old.txt".into()).expect("place");
+        stage.remove("opt/App/gone.txt".into()).expect("remove");
+        stage.apply_all().expect("apply");
+        // The folder the originals go back to cannot be reached: a file stands in its way.
+        fs_err::rename(r.join("opt/App"), r.join("opt/App.away")).expect("rename");
+        fs_err::write(r.join("opt/App"), "in the way").expect("write");
+        let err = stage.rollback().expect_err("the rollback cannot finish");
+        assert!(
+            matches!(err, Error::RollbackIncomplete { failed: 2, .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("the next run on this root retries the rollback")
+        );
+        assert!(
+            r.join("var/lib/rmsi/journal").is_file(),
+            "the journal was removed"
+        );
+        let staging: Vec<_> = fs_err::read_dir(r.join("var/lib/rmsi"))
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name())
+            .filter(|n| n.to_string_lossy().starts_with("staging-"))
+            .collect();
+        assert_eq!(staging.len(), 1, "{staging:?}");
+        drop(lock);
+        // Still in the way: the next run retries, fails the same way and keeps it all.
+        let again = RootLock::acquire(r, state_files()).expect_err("still blocked");
+        assert!(
+            matches!(again, Error::RollbackIncomplete { .. }),
+            "{again:?}"
+        );
+        assert!(r.join("var/lib/rmsi/journal").is_file());
+        // Cleared: the next run finishes the rollback and the originals are back.
+        fs_err::remove_file(r.join("opt/App")).expect("rm");
+        fs_err::rename(r.join("opt/App.away"), r.join("opt/App")).expect("rename");
+        let lock = RootLock::acquire(r, state_files()).expect("lock");
+        assert_eq!(lock.recovered().len(), 1);
+        assert_eq!(listing(r), before);
+        assert_eq!(
+            fs_err::read_to_string(r.join("opt/App/old.txt")).expect("read"),
+            "original"
+        );
+    }
+
+    #[test]
+    fn staging_left_after_a_commit_is_removed_when_the_lock_is_taken() {
+        let root = tempfile::tempdir().expect("root");
+        let r = root.path();
+        fs_err::create_dir_all(r.join("var/lib/rmsi/staging-0000beef")).expect("mkdir");
+        fs_err::set_permissions(
+            r.join("var/lib/rmsi"),
+            std::fs::Permissions::from_mode(0o700),
+        )
+        .expect("chmod");
+        fs_err::write(r.join("var/lib/rmsi/staging-0000beef/b3"), "original").expect("write");
+        let lock = RootLock::acquire(r, state_files()).expect("lock");
+        assert!(lock.recovered().is_empty());
+        assert_eq!(listing(r), ["var/", "var/lib/", "var/lib/rmsi/"]);
+    }
+
+    #[test]
+    fn state_folders_being_created_appear_at_once_or_not_at_all() {
+        let root = tempfile::tempdir().expect("root");
+        let r = root.path();
+        fs_err::create_dir(r.join("var")).expect("mkdir");
+        fs_err::write(r.join("var/keep"), "mine").expect("write");
+        let before = listing(r);
+        {
+            let lock = RootLock::acquire(r, state_files()).expect("lock");
+            // Killed before the folders got their name: only the hidden chain exists.
+            let (_fd, made, chain) =
+                make_state_area(&lock, Path::new("var/lib/rmsi")).expect("state area");
+            assert_eq!(
+                made,
+                [PathBuf::from("var/lib"), PathBuf::from("var/lib/rmsi")]
+            );
+            assert!(chain.is_some());
+            assert!(!r.join("var/lib").exists());
+            let hidden = listing(r);
+            assert!(
+                hidden.iter().any(|p| p.starts_with("var/.rmsi-new-")),
+                "{hidden:?}"
+            );
+        }
+        // The next run removes it.
+        let lock = RootLock::acquire(r, state_files()).expect("lock");
+        assert_eq!(listing(r), before);
+        // A transaction publishes them with their journal inside.
+        let stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        assert!(r.join("var/lib/rmsi/journal").is_file());
+        stage.commit().expect("commit");
+        assert_eq!(listing(r), before);
     }
 
     #[test]

@@ -7,6 +7,17 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use engine::UiLevel;
 
+/// `eprintln!` for every module of `rmsi` (declared before them, so it is the one they
+/// see): std's panics when standard error cannot be written (`2>/dev/full`, a closed
+/// pipe), which would turn an install's result into a crash. The line is lost instead,
+/// and the exit status stays the run's.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod diff;
 mod expr;
 mod extract;

@@ -5,7 +5,8 @@
 //! writing record N: during folder creation, in the middle of the renames, while replacing
 //! existing files, at the registry write). The next run takes the root lock, finds the
 //! journal, rolls back and logs it; the root must then equal the pre-install snapshot
-//! exactly (tree, contents, modes), and a following install must succeed.
+//! exactly (tree, contents, modes), and a following install must succeed. Uninstall gets the
+//! same treatment, at every change it records (its commit included).
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -599,4 +600,84 @@ fn a_killed_removal_of_shortcuts_and_ini_lines_is_rolled_back() {
         std::fs::remove_dir_all(&root).expect("clean up");
     }
     assert!(killed >= 5, "only {killed} crash points");
+}
+
+fn uninstall(rm: &Path, root: &Path, code: &str, log: &Path, crash_after: Option<u64>) -> Output {
+    let mut cmd = rmsi(rm);
+    cmd.args(["uninstall", code, "--root"])
+        .arg(root)
+        .args(["--ui", "none", "--log"])
+        .arg(log);
+    if let Some(n) = crash_after {
+        cmd.env("RMSI_TEST_CRASH_AFTER", n.to_string());
+    }
+    cmd.output().expect("run rmsi uninstall")
+}
+
+/// An uninstall killed at each change it records (the files moved aside, the folders
+/// removed, the registry write, the commit): the next run — one that fails at once, then
+/// the uninstall by product code — finds the product exactly as installed, and removes it
+/// to the last folder.
+#[test]
+fn a_killed_uninstall_leaves_the_product_installed() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let rm = tmp.path().join("rm");
+    std::fs::create_dir(&rm).expect("mkdir");
+    let package = packages().join("../../../../examples/hello/hello.msi");
+    let code = "{0D4F6B50-5E6F-4071-8233-4E5F60718291}";
+    let mut killed = 0;
+    for crash_after in 1..40 {
+        let root = tmp.path().join(format!("root-{crash_after}"));
+        std::fs::create_dir_all(root.join("srv")).expect("mkdir");
+        std::fs::write(root.join("srv/keep"), "keep\n").expect("write");
+        let empty = snapshot(&root);
+        let out = install(&rm, &root, &package, &tmp.path().join("i.log"), None);
+        assert_eq!(out.status.code(), Some(0));
+        let installed = snapshot(&root);
+        let log = tmp.path().join(format!("uninstall-{crash_after}.log"));
+        let out = uninstall(&rm, &root, code, &log, Some(crash_after));
+        if out.status.signal() != Some(9) {
+            // Fewer changes than this: the uninstall ran to its end.
+            assert_eq!(out.status.code(), Some(0), "crash point {crash_after}");
+            assert_eq!(snapshot(&root), empty, "crash point {crash_after}");
+            break;
+        }
+        killed += 1;
+        assert!(
+            root.join("var/lib/rmsi/journal").is_file(),
+            "crash point {crash_after}: no journal left"
+        );
+        let out = install(
+            &rm,
+            &root,
+            &tmp.path().join("missing.msi"),
+            &tmp.path().join(format!("recover-{crash_after}.log")),
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1619 % 256),
+            "crash point {crash_after}"
+        );
+        let after = snapshot(&root);
+        if after != installed {
+            let diff: Vec<_> = installed
+                .keys()
+                .chain(after.keys())
+                .filter(|k| installed.get(*k) != after.get(*k))
+                .take(10)
+                .collect();
+            panic!("crash point {crash_after}: root differs from the installed product: {diff:?}");
+        }
+        let out = uninstall(&rm, &root, code, &log, None);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "crash point {crash_after}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(snapshot(&root), empty, "crash point {crash_after}");
+    }
+    // Three files, their folders, the registry, the commit.
+    assert!(killed >= 5, "only {killed} crash points were reached");
 }

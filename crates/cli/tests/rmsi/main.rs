@@ -11,6 +11,8 @@ mod uninstall;
 mod upgrade;
 // An install killed at any point is rolled back by the next run.
 mod crash;
+// Issue 11: injected I/O errors, the commit point, the lock, FIFOs, umask, stderr.
+mod hardening;
 // The installed tree in both layouts, custom actions, the Restart Manager.
 mod e2e;
 // Files in use without the Restart Manager.

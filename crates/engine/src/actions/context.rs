@@ -454,6 +454,13 @@ impl Context {
         let cached = registry.cache_package(&record.product_code, |out| {
             Ok(package.write_without_cabinets(out)?)
         })?;
+        // Checked before the commit: a cached copy that cannot be used fails the install.
+        if let Err(e) = Registry::verify_cached_package(&cached, package_path) {
+            if self.record.as_ref().and_then(|r| r.cached_package.as_ref()) != Some(&cached) {
+                let _ = fs_err::remove_file(&cached);
+            }
+            return Err(e);
+        }
         record.cached_package = Some(cached.clone());
         let mut changes = std::mem::take(&mut self.reg_changes);
         changes.extend(crate::actions::register::registration(

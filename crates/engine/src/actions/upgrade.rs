@@ -265,6 +265,14 @@ pub(crate) fn remove(
                 .engine(&format!("RemoveExistingProducts: {code} was removed."));
             Ok(())
         }
+        // A cancel (Ctrl-C, SIGTERM, the UI) during the removal cancels the whole install:
+        // it is no failure to remove the old version (1714), and it ends with 1602.
+        Err(Error::UserExit) => {
+            s.log.engine(&format!(
+                "RemoveExistingProducts: the removal of {code} was cancelled."
+            ));
+            Err(Error::UserExit)
+        }
         Err(e) if removal.ignore_failure => {
             s.log.engine(&format!(
                 "RemoveExistingProducts: {code} could not be removed ({e}); the Upgrade row ignores the failure (IgnoreRemoveFailure)."
