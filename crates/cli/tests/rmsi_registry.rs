@@ -68,7 +68,7 @@ fn list_shows_the_installed_product() {
     );
     let out = rmsi(&rm, &["list", "--json"], &root);
     let expected = format!(
-        "{{\"products\":[{{\"product_code\":\"{PRODUCT}\",\"name\":\"rmsi registry test\",\"version\":\"1.2.3\",\"package\":{},\"features\":[\"Main\"]}}]}}\n",
+        "{{\"products\":[{{\"product_code\":\"{PRODUCT}\",\"name\":\"rmsi registry test\",\"version\":\"1.2.3\",\"package\":{},\"features\":[\"Main\"],\"patches\":[]}}]}}\n",
         serde_json::to_string(package("registry.msi").to_str().unwrap()).unwrap()
     );
     assert_eq!(text(&out), expected);

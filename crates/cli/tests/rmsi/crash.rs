@@ -432,9 +432,11 @@ fn a_killed_install_or_uninstall_rolls_the_registry_back() {
             std::fs::remove_dir_all(&root).expect("clean up");
         }
         assert!(killed >= 2, "{what}: killed only {killed} times");
-        assert_eq!(
-            db_written, 0,
-            "{what}: the database changes at the commit only"
+        // The database is written just before the commit point, so only the last crash
+        // point (the commit itself, which the hook counts as a change) sees it written.
+        assert!(
+            db_written <= 1,
+            "{what}: the database changes at the commit only ({db_written} crash points saw it)"
         );
         // Killed right after the product database (records and registry) was written,
         // before the transaction's commit point: the database comes back as it was.
