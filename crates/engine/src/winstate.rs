@@ -96,6 +96,18 @@ pub(crate) enum RegChange {
         /// Start a count that does not exist yet.
         create: bool,
     },
+    /// An Environment table row (WriteEnvironmentStrings, RemoveEnvironmentStrings),
+    /// applied against the variable's value at commit.
+    Environment {
+        /// `HKEY_LOCAL_MACHINE` (system) or `HKEY_CURRENT_USER` (user).
+        root: Root,
+        /// The environment's key.
+        key: String,
+        /// The variable.
+        name: String,
+        /// What the row does.
+        change: crate::actions::environment::EnvChange,
+    },
     /// A key the installer itself deletes with everything in it (a product's registration);
     /// the parents left empty go with it.
     DeleteTree {
@@ -286,6 +298,24 @@ pub(crate) fn apply(
                             reg.delete_empty_keys(*view, *root, key)?;
                         }
                     }
+                }
+            }
+            RegChange::Environment {
+                root,
+                key,
+                name,
+                change,
+            } => {
+                // The environment keys are shared by both views ("Registry Keys Affected by
+                // WOW64").
+                let view = View::Native64;
+                let old = reg.get(view, *root, key, Some(name))?;
+                match crate::actions::environment::apply(old.as_ref(), change) {
+                    Some(Some(new)) => reg.set(view, *root, key, Some(name), &new)?,
+                    Some(None) => {
+                        reg.delete_value(view, *root, key, Some(name))?;
+                    }
+                    None => {}
                 }
             }
             RegChange::DeleteTree { view, root, key } => {

@@ -25,6 +25,8 @@ mod info;
 mod expr;
 // Shortcuts and INI files.
 mod shell;
+// Environment strings.
+mod environment;
 // rmsi msiexec /p, /update and /uninstall PATCH with the corpus's real patches.
 mod patch;
 // rmsi msiexec /a and rmsi extract with the corpus's PuTTY.

@@ -3,13 +3,14 @@
 //!
 //! The registry is the root's own (`registry_values`, `reg_search`, `register`), and
 //! shortcuts and INI files are made (`shortcuts`, `ini_files`). Actions that only mean
-//! something on Windows (COM, services, fonts, ODBC, environment strings, assemblies) are
+//! something on Windows (COM, services, fonts, ODBC, assemblies) are
 //! logged as skipped on this platform and end with `Return value 0` ("action not
 //! executed"): they are never silently claimed as done.
 
 mod context;
 pub(crate) mod custom;
 mod duplicate_files;
+pub(crate) mod environment;
 mod folders;
 mod ini_files;
 mod install_files;
@@ -53,7 +54,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "RegisterMIMEInfo",
     "RegisterProgIdInfo",
     "RegisterTypeLibraries",
-    "RemoveEnvironmentStrings",
     "RemoveODBC",
     "RMCCPSearch",
     "SelfRegModules",
@@ -69,7 +69,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "UnregisterMIMEInfo",
     "UnregisterProgIdInfo",
     "UnregisterTypeLibraries",
-    "WriteEnvironmentStrings",
 ];
 
 /// Runs what is left of the script and ends the transaction (InstallFinalize's work), for a
@@ -181,6 +180,8 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
             }
             ActionResult::Success
         }
+        "WriteEnvironmentStrings" => environment::write(s),
+        "RemoveEnvironmentStrings" => environment::remove(s),
         "RemoveExistingProducts" => upgrade::run(s),
         "MigrateFeatureStates" => match upgrade::migrated_states(s) {
             // Nothing to migrate: Windows logs the action with return value 0.

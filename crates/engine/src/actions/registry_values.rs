@@ -91,7 +91,9 @@ fn rows(s: &Session<'_, '_>, table: &str) -> crate::error::Result<Vec<Row>> {
 }
 
 /// The components' action and installed states and attributes, by Component key.
-fn components(s: &Session<'_, '_>) -> HashMap<String, (InstallState, InstallState, i32)> {
+pub(super) fn components(
+    s: &Session<'_, '_>,
+) -> HashMap<String, (InstallState, InstallState, i32)> {
     s.ctx
         .plan()
         .map(|p| {
@@ -103,11 +105,11 @@ fn components(s: &Session<'_, '_>) -> HashMap<String, (InstallState, InstallStat
         .unwrap_or_default()
 }
 
-fn installing(action: InstallState) -> bool {
+pub(super) fn installing(action: InstallState) -> bool {
     matches!(action, InstallState::Local | InstallState::Source)
 }
 
-fn removing(installed: InstallState, action: InstallState) -> bool {
+pub(super) fn removing(installed: InstallState, action: InstallState) -> bool {
     action == InstallState::Absent
         && matches!(installed, InstallState::Local | InstallState::Source)
 }

@@ -311,6 +311,21 @@ expect "$here/upgrade-v2-exec.msi" InstallExecuteSequence 'RemoveExistingProduct
 
 # --- the registry packages (registry.msi, registry-cleaner.msi, shared-*.msi) ---
 "$here/build-registry.sh"
+# --- env.msi: the Environment table (wixl has no Environment element) ---
+build "$here" env.wxs "$here/env.msi"
+sql "$here/env.msi" \
+    "CREATE TABLE \`Environment\` (\`Environment\` CHAR(72) NOT NULL, \`Name\` CHAR(255) NOT NULL LOCALIZABLE, \`Value\` CHAR(255) LOCALIZABLE, \`Component_\` CHAR(72) NOT NULL PRIMARY KEY \`Environment\`)" \
+    "INSERT INTO \`Environment\` (\`Environment\`, \`Name\`, \`Value\`, \`Component_\`) VALUES ('Home', '=-*RMSI_HOME', '[INSTALLDIR]', 'App')" \
+    "INSERT INTO \`Environment\` (\`Environment\`, \`Name\`, \`Value\`, \`Component_\`) VALUES ('Path', '=-*PATH', '[~];[INSTALLDIR]bin', 'App')" \
+    "INSERT INTO \`Environment\` (\`Environment\`, \`Name\`, \`Value\`, \`Component_\`) VALUES ('Pre', '=-RMSI_LIST', '[INSTALLDIR];[~]', 'App')" \
+    "INSERT INTO \`Environment\` (\`Environment\`, \`Name\`, \`Value\`, \`Component_\`) VALUES ('User', '-=RMSI_USER', '%USERPROFILE%\\rmsi', 'App')" \
+    "INSERT INTO \`Environment\` (\`Environment\`, \`Name\`, \`Value\`, \`Component_\`) VALUES ('Keep', '+RMSI_KEEP', 'new', 'App')" \
+    "INSERT INTO \`Environment\` (\`Environment\`, \`Name\`, \`Value\`, \`Component_\`) VALUES ('Gone', '!RMSI_GONE', 'old', 'App')" \
+    "UPDATE \`Component\` SET \`Attributes\` = 20 WHERE \`Component\` = 'Before'" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('RemoveEnvironmentStrings', 3300)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('WriteEnvironmentStrings', 5200)"
+expect "$here/env.msi" Environment 'Path	=-*PATH	[~];[INSTALLDIR]bin	App'
+expect "$here/env.msi" InstallExecuteSequence 'WriteEnvironmentStrings		5200'
 # --- shell.msi: shortcuts, INI files and IniLocator (see the comment in shell.wxs) ---
 build "$here" shell.wxs "$here/shell.msi"
 sql "$here/shell.msi" \
