@@ -27,6 +27,8 @@ mod expr;
 mod shell;
 // Environment strings.
 mod environment;
+// Self-registration (error 1904).
+mod self_reg;
 // rmsi msiexec /p, /update and /uninstall PATCH with the corpus's real patches.
 mod patch;
 // rmsi msiexec /a and rmsi extract with the corpus's PuTTY.

@@ -22,6 +22,7 @@ mod registry_values;
 mod remove_files;
 mod script;
 mod search;
+mod self_reg;
 mod shortcuts;
 mod table_rows;
 pub(crate) mod upgrade;
@@ -56,8 +57,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "RegisterTypeLibraries",
     "RemoveODBC",
     "RMCCPSearch",
-    "SelfRegModules",
-    "SelfUnregModules",
     "SetODBCFolders",
     "StartServices",
     "StopServices",
@@ -182,6 +181,8 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         }
         "WriteEnvironmentStrings" => environment::write(s),
         "RemoveEnvironmentStrings" => environment::remove(s),
+        "SelfRegModules" => self_reg::register(s),
+        "SelfUnregModules" => self_reg::unregister(s),
         "RemoveExistingProducts" => upgrade::run(s),
         "MigrateFeatureStates" => match upgrade::migrated_states(s) {
             // Nothing to migrate: Windows logs the action with return value 0.

@@ -311,7 +311,7 @@ expect "$here/upgrade-v2-exec.msi" InstallExecuteSequence 'RemoveExistingProduct
 
 # --- the registry packages (registry.msi, registry-cleaner.msi, shared-*.msi) ---
 "$here/build-registry.sh"
-# --- env.msi: the Environment table (wixl has no Environment element) ---
+# --- env.msi: the Environment and SelfReg tables (wixl has neither) ---
 build "$here" env.wxs "$here/env.msi"
 sql "$here/env.msi" \
     "CREATE TABLE \`Environment\` (\`Environment\` CHAR(72) NOT NULL, \`Name\` CHAR(255) NOT NULL LOCALIZABLE, \`Value\` CHAR(255) LOCALIZABLE, \`Component_\` CHAR(72) NOT NULL PRIMARY KEY \`Environment\`)" \
@@ -323,7 +323,11 @@ sql "$here/env.msi" \
     "INSERT INTO \`Environment\` (\`Environment\`, \`Name\`, \`Value\`, \`Component_\`) VALUES ('Gone', '!RMSI_GONE', 'old', 'App')" \
     "UPDATE \`Component\` SET \`Attributes\` = 20 WHERE \`Component\` = 'Before'" \
     "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('RemoveEnvironmentStrings', 3300)" \
-    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('WriteEnvironmentStrings', 5200)"
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('WriteEnvironmentStrings', 5200)" \
+    "CREATE TABLE \`SelfReg\` (\`File_\` CHAR(72) NOT NULL, \`Cost\` SHORT PRIMARY KEY \`File_\`)" \
+    "INSERT INTO \`SelfReg\` (\`File_\`, \`Cost\`) VALUES ('AppTxt', 0)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('SelfUnregModules', 2200)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('SelfRegModules', 6800)"
 expect "$here/env.msi" Environment 'Path	=-*PATH	[~];[INSTALLDIR]bin	App'
 expect "$here/env.msi" InstallExecuteSequence 'WriteEnvironmentStrings		5200'
 # --- shell.msi: shortcuts, INI files and IniLocator (see the comment in shell.wxs) ---
