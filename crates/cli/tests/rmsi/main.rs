@@ -29,6 +29,8 @@ mod shell;
 mod environment;
 // Self-registration (error 1904).
 mod self_reg;
+// The Fonts registry entries.
+mod fonts;
 // rmsi msiexec /p, /update and /uninstall PATCH with the corpus's real patches.
 mod patch;
 // rmsi msiexec /a and rmsi extract with the corpus's PuTTY.

@@ -3,7 +3,7 @@
 //!
 //! The registry is the root's own (`registry_values`, `reg_search`, `register`), and
 //! shortcuts and INI files are made (`shortcuts`, `ini_files`). Actions that only mean
-//! something on Windows (COM, services, fonts, ODBC, assemblies) are
+//! something on Windows (COM, services, ODBC, assemblies) are
 //! logged as skipped on this platform and end with `Return value 0` ("action not
 //! executed"): they are never silently claimed as done.
 
@@ -12,6 +12,7 @@ pub(crate) mod custom;
 mod duplicate_files;
 pub(crate) mod environment;
 mod folders;
+mod fonts;
 mod ini_files;
 mod install_files;
 mod install_validate;
@@ -51,7 +52,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "RegisterClassInfo",
     "RegisterComPlus",
     "RegisterExtensionInfo",
-    "RegisterFonts",
     "RegisterMIMEInfo",
     "RegisterProgIdInfo",
     "RegisterTypeLibraries",
@@ -64,7 +64,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "UnregisterClassInfo",
     "UnregisterComPlus",
     "UnregisterExtensionInfo",
-    "UnregisterFonts",
     "UnregisterMIMEInfo",
     "UnregisterProgIdInfo",
     "UnregisterTypeLibraries",
@@ -181,6 +180,8 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         }
         "WriteEnvironmentStrings" => environment::write(s),
         "RemoveEnvironmentStrings" => environment::remove(s),
+        "RegisterFonts" => fonts::register(s),
+        "UnregisterFonts" => fonts::unregister(s),
         "SelfRegModules" => self_reg::register(s),
         "SelfUnregModules" => self_reg::unregister(s),
         "RemoveExistingProducts" => upgrade::run(s),
@@ -204,7 +205,7 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         }
         _ if WINDOWS_ONLY.contains(&name) => {
             s.log.engine(&format!(
-                "{name} changes Windows-only state (COM, services, fonts...): not executed on this platform."
+                "{name} changes Windows-only state (COM, services, ODBC...): not executed on this platform."
             ));
             ActionResult::NotCalled
         }

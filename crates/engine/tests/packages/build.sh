@@ -330,6 +330,16 @@ sql "$here/env.msi" \
     "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('SelfRegModules', 6800)"
 expect "$here/env.msi" Environment 'Path	=-*PATH	[~];[INSTALLDIR]bin	App'
 expect "$here/env.msi" InstallExecuteSequence 'WriteEnvironmentStrings		5200'
+# --- fonts.msi: the Font table (wixl has none) ---
+build "$here" fonts.wxs "$here/fonts.msi"
+sql "$here/fonts.msi" \
+    "CREATE TABLE \`Font\` (\`File_\` CHAR(72) NOT NULL, \`FontTitle\` CHAR(128) PRIMARY KEY \`File_\`)" \
+    "INSERT INTO \`Font\` (\`File_\`) VALUES ('DejaVuSans')" \
+    "INSERT INTO \`Font\` (\`File_\`, \`FontTitle\`) VALUES ('Titled', 'Titled Font (TrueType)')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('UnregisterFonts', 2500)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('RegisterFonts', 5300)"
+expect "$here/fonts.msi" Font 'Titled	Titled Font (TrueType)'
+expect "$here/fonts.msi" InstallExecuteSequence 'RegisterFonts		5300'
 # --- shell.msi: shortcuts, INI files and IniLocator (see the comment in shell.wxs) ---
 build "$here" shell.wxs "$here/shell.msi"
 sql "$here/shell.msi" \
