@@ -312,8 +312,11 @@ pub(crate) fn apply(
                 let old = reg.get(view, *root, key, Some(name))?;
                 match crate::actions::environment::apply(old.as_ref(), change) {
                     Some(Some(new)) => reg.set(view, *root, key, Some(name), &new)?,
+                    // The keys left empty go with it, as with every value the installer
+                    // deletes: a root the product alone wrote to ends empty.
                     Some(None) => {
                         reg.delete_value(view, *root, key, Some(name))?;
+                        reg.delete_empty_keys(view, *root, key)?;
                     }
                     None => {}
                 }
