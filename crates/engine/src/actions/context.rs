@@ -455,7 +455,9 @@ impl Context {
             Ok(package.write_without_cabinets(out)?)
         })?;
         // Checked before the commit: a cached copy that cannot be used fails the install.
-        if let Err(e) = Registry::verify_cached_package(&cached, package_path) {
+        if let Err(e) =
+            Registry::verify_cached_package_against(&cached, package_path, Some(package))
+        {
             if self.record.as_ref().and_then(|r| r.cached_package.as_ref()) != Some(&cached) {
                 let _ = fs_err::remove_file(&cached);
             }
