@@ -22,7 +22,6 @@ use package::Patch;
 
 use crate::error::{Error, Result};
 use crate::layout::Layout;
-use crate::log::Log;
 use crate::properties::UiLevel;
 use crate::registry::{ProductRecord, Registry};
 use crate::session::{InstallReport, InstallRequest, install};
@@ -330,34 +329,11 @@ fn early_end(
     request: &PatchRequest,
     err: Error,
 ) -> InstallReport {
-    let mut log_error = None;
-    if let Some(path) = log {
-        match Log::open(path, append) {
-            Ok(mut log) => {
-                log.engine(&format!(
-                    "******* RunEngine: Patch: {target}; Root: {}; Layout: {}; UI level: {}",
-                    request.root.display(),
-                    request.layout,
-                    request.ui_level.value()
-                ));
-                log.engine(&format!("{} {}: {err}", err.code(), err.name()));
-                log_error = log.finish(err.code());
-            }
-            Err(source) => {
-                return InstallReport {
-                    result: Err(Error::LogFailure {
-                        path: path.clone(),
-                        source,
-                    }),
-                    apps_left_running: Vec::new(),
-                    log_error: None,
-                };
-            }
-        }
-    }
-    InstallReport {
-        result: Err(err),
-        apps_left_running: Vec::new(),
-        log_error,
-    }
+    let what = format!(
+        "Patch: {target}; Root: {}; Layout: {}; UI level: {}",
+        request.root.display(),
+        request.layout,
+        request.ui_level.value()
+    );
+    InstallReport::early_logged(log.as_deref(), append, &what, err)
 }

@@ -138,6 +138,38 @@ impl InstallReport {
             log_error: None,
         }
     }
+
+    /// A run that ended before a session started, its log (when one is asked for) still
+    /// saying so: the `RunEngine` line `what` describes, the error, and
+    /// `MainEngineThread is returning N`.
+    pub(crate) fn early_logged(
+        log: Option<&Path>,
+        append: bool,
+        what: &str,
+        err: Error,
+    ) -> InstallReport {
+        let mut log_error = None;
+        if let Some(path) = log {
+            match Log::open(path, append) {
+                Ok(mut log) => {
+                    log.engine(&format!("******* RunEngine: {what}"));
+                    log.engine(&format!("{} {}: {err}", err.code(), err.name()));
+                    log_error = log.finish(err.code());
+                }
+                Err(source) => {
+                    return InstallReport::early(Error::LogFailure {
+                        path: path.to_path_buf(),
+                        source,
+                    });
+                }
+            }
+        }
+        InstallReport {
+            result: Err(err),
+            apps_left_running: Vec::new(),
+            log_error,
+        }
+    }
 }
 
 /// A package path that names a FIFO, a device or a socket is refused before anything is

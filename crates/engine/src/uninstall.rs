@@ -23,7 +23,6 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::layout::Layout;
-use crate::log::Log;
 use crate::properties::UiLevel;
 use crate::registry::Registry;
 use crate::session::{InstallReport, InstallRequest};
@@ -178,38 +177,15 @@ fn resolve(request: &UninstallRequest, root: &Path) -> Result<InstallRequest> {
 /// An uninstall that ends before a session starts (1605, 1619, 1620, an unsafe state
 /// folder): the log still says so and ends with `MainEngineThread is returning N`.
 fn early_end(request: &UninstallRequest, err: Error) -> InstallReport {
-    let mut log_error = None;
-    if let Some(path) = &request.log {
-        match Log::open(path, request.log_append) {
-            Ok(mut log) => {
-                let target = match &request.target {
-                    UninstallTarget::Package(p) => p.display().to_string(),
-                    UninstallTarget::ProductCode(c) => c.clone(),
-                };
-                log.engine(&format!(
-                    "******* RunEngine: Product: {target}; Root: {}; Layout: {}; UI level: {}",
-                    request.root.display(),
-                    request.layout,
-                    request.ui_level.value()
-                ));
-                log.engine(&format!("{} {}: {err}", err.code(), err.name()));
-                log_error = log.finish(err.code());
-            }
-            Err(source) => {
-                return InstallReport {
-                    result: Err(Error::LogFailure {
-                        path: path.clone(),
-                        source,
-                    }),
-                    apps_left_running: Vec::new(),
-                    log_error: None,
-                };
-            }
-        }
-    }
-    InstallReport {
-        result: Err(err),
-        apps_left_running: Vec::new(),
-        log_error,
-    }
+    let target = match &request.target {
+        UninstallTarget::Package(p) => p.display().to_string(),
+        UninstallTarget::ProductCode(c) => c.clone(),
+    };
+    let what = format!(
+        "Product: {target}; Root: {}; Layout: {}; UI level: {}",
+        request.root.display(),
+        request.layout,
+        request.ui_level.value()
+    );
+    InstallReport::early_logged(request.log.as_deref(), request.log_append, &what, err)
 }
