@@ -554,6 +554,9 @@ pub(crate) struct Session<'a, 'l> {
     pub(crate) later_removals: Vec<crate::actions::Removal>,
     /// INI files this install edited, as it staged them (WriteIniValues, RemoveIniValues).
     pub(crate) ini_files: std::collections::HashMap<PathBuf, shell::ini::IniFile>,
+    /// Services StartServices starts once the installation is committed (in a Wine
+    /// prefix; see `actions::services::after_commit`).
+    pub(crate) services_to_start: Vec<crate::actions::services::ServiceStart>,
 }
 
 impl<'a, 'l> Session<'a, 'l> {
@@ -617,6 +620,7 @@ impl<'a, 'l> Session<'a, 'l> {
             protected: HashSet::new(),
             later_removals: Vec::new(),
             ini_files: Default::default(),
+            services_to_start: Vec::new(),
         })
     }
 
@@ -915,6 +919,8 @@ impl<'a, 'l> Session<'a, 'l> {
         if removed && !self.nested {
             self.tidy_state();
         }
+        // Services start once the registry that holds them is committed.
+        crate::actions::services::after_commit(self);
         // Related products RemoveExistingProducts left for after the commit.
         for removal in std::mem::take(&mut self.later_removals) {
             crate::actions::upgrade::remove(

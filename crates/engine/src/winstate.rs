@@ -108,6 +108,9 @@ pub(crate) enum RegChange {
         /// What the row does.
         change: crate::actions::environment::EnvChange,
     },
+    /// A service's key (InstallServices, MsiConfigureServices), applied against the key as
+    /// it is at commit.
+    Service(crate::actions::services::ServiceChange),
     /// A key the installer itself deletes with everything in it (a product's registration);
     /// the parents left empty go with it.
     DeleteTree {
@@ -321,6 +324,7 @@ pub(crate) fn apply(
                     None => {}
                 }
             }
+            RegChange::Service(change) => crate::actions::services::apply(&mut reg, change)?,
             RegChange::DeleteTree { view, root, key } => {
                 reg.delete_key(*view, *root, key, true)?;
                 if let Some((parent, _)) = key.rsplit_once('\\') {

@@ -24,6 +24,7 @@ mod remove_files;
 mod script;
 mod search;
 mod self_reg;
+pub(crate) mod services;
 mod shortcuts;
 mod table_rows;
 pub(crate) mod upgrade;
@@ -38,13 +39,10 @@ use crate::session::Session;
 const WINDOWS_ONLY: &[&str] = &[
     "AllocateRegistrySpace",
     "BindImage",
-    "DeleteServices",
     "InstallODBC",
-    "InstallServices",
     "InstallSFPCatalogFile",
     "InstallAdminPackage",
     "IsolateComponents",
-    "MsiConfigureServices",
     "MsiPublishAssemblies",
     "MsiUnpublishAssemblies",
     "PatchFiles",
@@ -58,8 +56,6 @@ const WINDOWS_ONLY: &[&str] = &[
     "RemoveODBC",
     "RMCCPSearch",
     "SetODBCFolders",
-    "StartServices",
-    "StopServices",
     "UnpublishComponents",
     "UnregisterClassInfo",
     "UnregisterComPlus",
@@ -180,6 +176,11 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         }
         "WriteEnvironmentStrings" => environment::write(s),
         "RemoveEnvironmentStrings" => environment::remove(s),
+        "StopServices" => services::stop(s),
+        "DeleteServices" => services::delete(s),
+        "InstallServices" => services::install(s),
+        "MsiConfigureServices" => services::configure(s),
+        "StartServices" => services::start(s),
         "RegisterFonts" => fonts::register(s),
         "UnregisterFonts" => fonts::unregister(s),
         "SelfRegModules" => self_reg::register(s),

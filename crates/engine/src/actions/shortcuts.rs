@@ -251,7 +251,7 @@ pub(crate) fn windows_path(root: &Path, path: &Path) -> Option<String> {
 
 /// Text that may hold paths under the root (formatted arguments), with each such path as
 /// the system drive names it.
-fn windows_text(root: &Path, text: &str) -> String {
+pub(crate) fn windows_text(root: &Path, text: &str) -> String {
     let mut prefix = root.display().to_string();
     if !prefix.ends_with('/') {
         prefix.push('/');

@@ -102,16 +102,16 @@ fn windows_only_actions_are_logged_as_not_executed() {
         "plain",
         &wxs("", ""),
         &[("payload.txt", "x")],
-        &["INSERT INTO `InstallExecuteSequence` (`Action`, `Sequence`) VALUES ('InstallServices', 4500)"],
+        &["INSERT INTO `InstallExecuteSequence` (`Action`, `Sequence`) VALUES ('InstallODBC', 4500)"],
     );
     let (report, log) = s.install(&pkg, &[]);
     assert_eq!(report.code(), 0, "{log}");
-    // Services are Windows-only here.
+    // ODBC is Windows-only here.
     assert!(
         log.lines()
             .any(|l| l.starts_with("Action ended")
-                && l.ends_with(": InstallServices. Return value 0.")),
-        "InstallServices not logged as not executed\n{log}"
+                && l.ends_with(": InstallODBC. Return value 0.")),
+        "InstallODBC not logged as not executed\n{log}"
     );
     // The registration actions write the root's registry (wixl's default sequence has them).
     for name in [

@@ -4,7 +4,8 @@
 # the wixl table), and check the result with msiinfo. The .msi files are checked in:
 # run this only after changing a .wxs, then commit the .msi files with it.
 #
-# Needs: wixl, msibuild, msiinfo, msiextract (Debian's msitools), python3.
+# Needs: wixl, msibuild, msiinfo, msiextract (Debian's msitools), python3, and
+# x86_64-w64-mingw32-gcc (Debian's gcc-mingw-w64-x86-64) for the service of services.msi.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,7 +13,7 @@ repo=$(cd "$here/../../../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for tool in wixl msibuild msiinfo msiextract python3; do
+for tool in wixl msibuild msiinfo msiextract python3 x86_64-w64-mingw32-gcc; do
     command -v "$tool" >/dev/null || { echo "build.sh: $tool not found" >&2; exit 1; }
 done
 
@@ -330,6 +331,37 @@ sql "$here/env.msi" \
     "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('SelfRegModules', 6800)"
 expect "$here/env.msi" Environment 'Path	=-*PATH	[~];[INSTALLDIR]bin	App'
 expect "$here/env.msi" InstallExecuteSequence 'WriteEnvironmentStrings		5200'
+# --- services.msi: ServiceInstall, ServiceControl, MsiServiceConfig (see services.wxs) ---
+# The service is a real Windows program, compiled here; wixl reads it from a path relative
+# to this folder, removed once packaged.
+x86_64-w64-mingw32-gcc -municode -O2 -s -Wall -Wextra -o "$here/src/services/svc.exe" "$here/src/services/svc.c"
+(cd "$here" && wixl -D SvcExe=src/services/svc.exe -o "$here/services.msi" services.wxs) || {
+    rm -f "$here/src/services/svc.exe"
+    exit 1
+}
+rm -f "$here/src/services/svc.exe"
+sql "$here/services.msi" \
+    "UPDATE \`ServiceInstall\` SET \`ErrorControl\` = 32769 WHERE \`ServiceInstall\` = 'SvcInstall'" \
+    "UPDATE \`ServiceInstall\` SET \`Description\` = '[~]' WHERE \`ServiceInstall\` = 'UserInstall'" \
+    "UPDATE \`ServiceControl\` SET \`Arguments\` = 'one[~]two words' WHERE \`ServiceControl\` = 'SvcControl'" \
+    "CREATE TABLE \`MsiServiceConfig\` (\`MsiServiceConfig\` CHAR(72) NOT NULL, \`Name\` CHAR(255) NOT NULL, \`Event\` SHORT NOT NULL, \`ConfigType\` LONG NOT NULL, \`Argument\` CHAR(255), \`Component_\` CHAR(72) NOT NULL PRIMARY KEY \`MsiServiceConfig\`)" \
+    "INSERT INTO \`MsiServiceConfig\` (\`MsiServiceConfig\`, \`Name\`, \`Event\`, \`ConfigType\`, \`Argument\`, \`Component_\`) VALUES ('Delayed', 'RmsiSvc', 1, 3, '1', 'Svc')" \
+    "INSERT INTO \`MsiServiceConfig\` (\`MsiServiceConfig\`, \`Name\`, \`Event\`, \`ConfigType\`, \`Argument\`, \`Component_\`) VALUES ('NonCrash', 'RmsiSvc', 5, 4, '1', 'Svc')" \
+    "INSERT INTO \`MsiServiceConfig\` (\`MsiServiceConfig\`, \`Name\`, \`Event\`, \`ConfigType\`, \`Argument\`, \`Component_\`) VALUES ('Sid', 'RmsiSvc', 1, 5, '3', 'Svc')" \
+    "INSERT INTO \`MsiServiceConfig\` (\`MsiServiceConfig\`, \`Name\`, \`Event\`, \`ConfigType\`, \`Argument\`, \`Component_\`) VALUES ('Privileges', 'RmsiSvc', 1, 6, 'SeChangeNotifyPrivilege[~]SeCreateGlobalPrivilege', 'Svc')" \
+    "INSERT INTO \`MsiServiceConfig\` (\`MsiServiceConfig\`, \`Name\`, \`Event\`, \`ConfigType\`, \`Component_\`) VALUES ('Preshutdown', 'RmsiSvc', 1, 7, 'Svc')" \
+    "INSERT INTO \`MsiServiceConfig\` (\`MsiServiceConfig\`, \`Name\`, \`Event\`, \`ConfigType\`, \`Argument\`, \`Component_\`) VALUES ('OnlyReinstall', 'RmsiSvc', 4, 7, '5000', 'Svc')" \
+    "CREATE TABLE \`MsiServiceConfigFailureActions\` (\`MsiServiceConfigFailureActions\` CHAR(72) NOT NULL, \`Name\` CHAR(255) NOT NULL, \`Event\` SHORT NOT NULL, \`ResetPeriod\` LONG, \`RebootMessage\` CHAR(255), \`Command\` CHAR(255), \`Actions\` CHAR(255), \`DelayActions\` CHAR(255), \`Component_\` CHAR(72) NOT NULL PRIMARY KEY \`MsiServiceConfigFailureActions\`)" \
+    "INSERT INTO \`MsiServiceConfigFailureActions\` (\`MsiServiceConfigFailureActions\`, \`Name\`, \`Event\`, \`ResetPeriod\`, \`RebootMessage\`, \`Command\`, \`Actions\`, \`DelayActions\`, \`Component_\`) VALUES ('Recover', 'RmsiSvc', 1, 86400, 'Restarting for [ProductName]', '\"[#SvcExe]\" --recover', '1[~]1[~]0', '60000[~]120000[~]0', 'Svc')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('MsiConfigureServices', 'VersionNT >= 600', 5850)"
+expect "$here/services.msi" ServiceInstall 'SvcInstall	RmsiSvc	Rmsi Service [ProductVersion]	16	3	32769'
+expect "$here/services.msi" ServiceInstall 'UserInstall	RmsiUser		16	2	0			.\rmsiuser	[SVCPASSWORD]		User	[~]'
+expect "$here/services.msi" ServiceControl 'SvcControl	RmsiSvc	163	one[~]two words	1	Svc'
+expect "$here/services.msi" ServiceControl 'UserControl	RmsiUser	160		0	User'
+expect "$here/services.msi" MsiServiceConfig 'Delayed	RmsiSvc	1	3	1	Svc'
+expect "$here/services.msi" MsiServiceConfigFailureActions 'Recover	RmsiSvc	1	86400	Restarting for [ProductName]'
+expect "$here/services.msi" InstallExecuteSequence 'InstallServices	VersionNT	5800'
+expect "$here/services.msi" InstallExecuteSequence 'MsiConfigureServices	VersionNT >= 600	5850'
 # --- fonts.msi: the Font table (wixl has none) ---
 build "$here" fonts.wxs "$here/fonts.msi"
 sql "$here/fonts.msi" \
