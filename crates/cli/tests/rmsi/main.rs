@@ -31,6 +31,8 @@ mod environment;
 mod self_reg;
 // The Fonts registry entries.
 mod fonts;
+// Services: the service manager's keys, starting and stopping.
+mod services;
 // rmsi msiexec /p, /update and /uninstall PATCH with the corpus's real patches.
 mod patch;
 // rmsi msiexec /a and rmsi extract with the corpus's PuTTY.

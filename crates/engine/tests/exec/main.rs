@@ -22,3 +22,5 @@ mod script;
 mod registry;
 // Uninstall: by package or product code, the root as it was.
 mod uninstall;
+// The service actions: vital failures, existing services, MsiConfigureServices errors.
+mod services;
