@@ -650,21 +650,18 @@ fn wine(prefix: &Path, args: &[&str], limit: Duration) -> std::io::Result<(bool,
     Ok((out.status.success(), text))
 }
 
-/// Whether `wine sc query NAME` reports the service running.
-fn running(prefix: &Path, name: &str) -> bool {
-    wine(prefix, &["sc", "query", name], Duration::from_secs(30)).is_ok_and(|(_, text)| {
-        text.lines()
-            .any(|l| l.contains("STATE") && l.contains("RUNNING"))
-    })
-}
-
 /// Starts `services` through Wine's service control in `prefix` (`wine sc start NAME
-/// ARGS...`), after the registry files holding them were committed: Wine's service
-/// manager reads them when it starts. A service with `wait` is awaited until it runs, at
-/// most 30 s. A service that does not start is error 1920, logged as a warning: the
-/// installation is committed already. Returns the names of those that did not start.
+/// ARGS...`), after the registry files holding them were committed: Wine's service manager
+/// reads them when it starts. Wine's `StartService` returns once the service reported its
+/// state (or Wine's own timeout passed), and `sc` prints that state: a service with `wait`
+/// must be running, one without only started (running or start pending), as the
+/// ServiceControl table's Wait column says. A service that does not start is error 1920,
+/// logged as a warning: the installation is committed already. Returns the names of those
+/// that did not start.
 ///
-/// The started services keep the prefix's `wineserver` running (until they stop).
+/// Wine ends its service manager, and the services it runs, when the last Wine program of
+/// the prefix ends: a service started here has started (and done what it does at start),
+/// and runs again when a program of the prefix starts the service manager.
 pub(crate) fn start_in_wine(
     prefix: &Path,
     services: &[ServiceStart],
@@ -674,19 +671,16 @@ pub(crate) fn start_in_wine(
     for svc in services {
         let mut args = vec!["sc", "start", svc.name.as_str()];
         args.extend(svc.arguments.iter().map(String::as_str));
-        let result = wine(prefix, &args, Duration::from_secs(60));
+        let result = wine(prefix, &args, Duration::from_secs(60) + START_WAIT);
+        let state = |text: &str, word: &str| {
+            text.lines()
+                .any(|l| l.contains("STATE") && l.split_whitespace().any(|w| w == word))
+        };
         let started = match &result {
-            Ok((true, _)) if svc.wait => {
-                let since = Instant::now();
-                let mut up = running(prefix, &svc.name);
-                while !up && since.elapsed() < START_WAIT {
-                    std::thread::sleep(Duration::from_millis(500));
-                    up = running(prefix, &svc.name);
-                }
-                up
+            Ok((true, text)) => {
+                state(text, "RUNNING") || (!svc.wait && state(text, "START_PENDING"))
             }
-            Ok((ok, _)) => *ok,
-            Err(_) => false,
+            _ => false,
         };
         if started {
             log.engine(&format!(
@@ -695,7 +689,7 @@ pub(crate) fn start_in_wine(
             ));
         } else {
             let detail = match result {
-                Ok((_, text)) => text.trim().replace('\n', " "),
+                Ok((_, text)) => text.split_whitespace().collect::<Vec<_>>().join(" "),
                 Err(e) => format!("wine cannot run: {e}"),
             };
             log.engine(&format!(
@@ -1063,5 +1057,161 @@ mod tests {
         );
         assert!(config_values(5, Some("2")).is_err());
         assert!(config_values(9, Some("1")).is_err());
+    }
+
+    /// A Wine prefix made for one test: its `wineserver` ended and its folder removed when
+    /// dropped, whatever the test did.
+    struct Prefix {
+        dir: tempfile::TempDir,
+    }
+
+    impl Prefix {
+        fn path(&self) -> std::path::PathBuf {
+            self.dir.path().join("prefix")
+        }
+
+        fn command(&self, program: &str) -> Command {
+            let mut c = Command::new(program);
+            c.env("WINEPREFIX", self.path())
+                .env("WINEDEBUG", "-all")
+                .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+                .stdin(Stdio::null());
+            c
+        }
+    }
+
+    impl Drop for Prefix {
+        fn drop(&mut self) {
+            // Only this prefix's server (WINEPREFIX selects it), with the service it runs.
+            let _ = self.command("wineserver").arg("-k").status();
+            let _ = self.command("wineserver").arg("-w").status();
+        }
+    }
+
+    fn need(tool: &str) {
+        let found = std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()));
+        assert!(
+            found,
+            "{tool} is needed (Debian's wine and gcc-mingw-w64-x86-64; scripts/test.sh installs them)"
+        );
+    }
+
+    /// The service keys this module writes, written into a real Wine prefix's registry files
+    /// while no `wineserver` serves it, are a service Wine's service manager starts:
+    /// `start_in_wine` starts it with arguments, and the program (a real Windows service,
+    /// `tests/packages/src/services/svc.c` built with mingw-w64) sees both its ImagePath's
+    /// arguments and StartService's.
+    #[test]
+    fn a_service_written_into_a_wine_prefix_starts_through_wine() {
+        for tool in ["wine", "wineboot", "wineserver", "x86_64-w64-mingw32-gcc"] {
+            need(tool);
+        }
+        let prefix = Prefix {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        let booted = prefix
+            .command("wineboot")
+            .arg("-i")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run wineboot");
+        assert!(booted.success(), "wineboot -i failed: {booted}");
+        // The registry files are edited only once the prefix's server has saved and ended.
+        let ended = prefix
+            .command("wineserver")
+            .arg("-w")
+            .status()
+            .expect("wineserver -w");
+        assert!(ended.success());
+
+        let folder = prefix.path().join("drive_c/Program Files/rmsi svc");
+        fs_err::create_dir_all(&folder).expect("mkdir");
+        let source =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packages/src/services/svc.c");
+        let built = Command::new("x86_64-w64-mingw32-gcc")
+            .args(["-municode", "-O2", "-s", "-o"])
+            .arg(folder.join("svc.exe"))
+            .arg(&source)
+            .status()
+            .expect("run mingw-w64");
+        assert!(built.success(), "svc.c does not build");
+
+        let row = ServiceRow {
+            name: "RmsiWineSvc".into(),
+            display_name: Some("Rmsi Wine Service".into()),
+            service_type: OWN_PROCESS,
+            start_type: 3,
+            error_control: 1,
+            description: Some("started by the services test".into()),
+            ..ServiceRow::default()
+        };
+        let image = image_path(
+            r"C:\Program Files\rmsi svc\svc.exe",
+            Some("--from-image-path"),
+        );
+        let mut reg = Registry::new(
+            winreg::WinePrefix::open(&prefix.path()).expect("a Wine prefix"),
+            winreg::DEFAULT_USER_SID,
+        );
+        apply(&mut reg, &install_change(&row, &image)).expect("write the service");
+        let mut store = reg.into_store();
+        store.save().expect("save the registry files");
+
+        let log_path = prefix.dir.path().join("start.log");
+        let mut log = Log::create_new(&log_path).expect("log");
+        let failed = start_in_wine(
+            &prefix.path(),
+            &[ServiceStart {
+                name: "RmsiWineSvc".into(),
+                shown: "Rmsi Wine Service".into(),
+                arguments: vec!["one".into(), "two words".into()],
+                wait: true,
+            }],
+            &mut log,
+        );
+        log.flush();
+        let text = fs_err::read_to_string(&log_path).expect("read the log");
+        assert!(failed.is_empty(), "{text}");
+        assert!(
+            text.contains(
+                "StartServices: service 'Rmsi Wine Service' (RmsiWineSvc) started through Wine."
+            ),
+            "{text}"
+        );
+        // What the service itself wrote once its service manager started it.
+        let ran = fs_err::read_to_string(folder.join("service-ran.txt")).expect("the service ran");
+        let lines: Vec<&str> = ran.lines().collect();
+        assert!(
+            lines[0].starts_with("command line: ") && lines[0].ends_with(" --from-image-path"),
+            "{ran}"
+        );
+        assert!(
+            lines[0].contains(r"C:\Program Files\rmsi svc\svc.exe"),
+            "{ran}"
+        );
+        assert_eq!(
+            &lines[1..],
+            [
+                "argument 0: RmsiWineSvc",
+                "argument 1: one",
+                "argument 2: two words"
+            ],
+            "{ran}"
+        );
+        // A service Wine does not know is error 1920, logged; nothing fails.
+        let mut log = Log::none();
+        let failed = start_in_wine(
+            &prefix.path(),
+            &[ServiceStart {
+                name: "RmsiNoSuchSvc".into(),
+                shown: "RmsiNoSuchSvc".into(),
+                arguments: Vec::new(),
+                wait: false,
+            }],
+            &mut log,
+        );
+        assert_eq!(failed, ["RmsiNoSuchSvc"]);
     }
 }
