@@ -51,11 +51,11 @@ fn expected(dir: &str, sep: char) -> (String, String) {
     let exe = format!("{dir}{sep}svc.exe");
     let svc = format!(
         "\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\RmsiSvc\n    \
+         DisplayName    REG_SZ    Rmsi Service 1.2.0\n    \
          Type    REG_DWORD    0x10\n    \
          Start    REG_DWORD    0x3\n    \
          ErrorControl    REG_DWORD    0x1\n    \
          ImagePath    REG_EXPAND_SZ    \"{exe}\" --dir \"{dir}{sep}\"\n    \
-         DisplayName    REG_SZ    Rmsi Service 1.2.0\n    \
          Group    REG_SZ    RmsiGroup\n    \
          DependOnService    REG_MULTI_SZ    RpcSs\n    \
          DependOnGroup    REG_MULTI_SZ    RmsiDeps\n    \
@@ -87,8 +87,7 @@ fn expected(dir: &str, sep: char) -> (String, String) {
          Start    REG_DWORD    0x2\n    \
          ErrorControl    REG_DWORD    0x0\n    \
          ImagePath    REG_EXPAND_SZ    \"{dir}{sep}helper.exe\"\n    \
-         ObjectName    REG_SZ    .\\rmsiuser\n    \
-         DisplayName    REG_SZ    RmsiUser\n"
+         ObjectName    REG_SZ    .\\rmsiuser\n"
     );
     (svc, user)
 }

@@ -87,7 +87,7 @@ pub(crate) enum ServiceChange {
         /// Values deleted in both cases (a Description erased with `[~]`).
         delete: Vec<String>,
         /// Values written only when the service is created (what `CreateService` fills in
-        /// for a null argument).
+        /// for a null argument, where `ChangeServiceConfig` changes nothing).
         if_new: Vec<(String, Value)>,
     },
     /// MsiConfigureServices: `ChangeServiceConfig2`, on a service that exists at commit.
@@ -247,7 +247,13 @@ pub(crate) fn image_path(file: &str, arguments: Option<&str>) -> String {
 /// The values `CreateService` writes for `row` with this image path (and, for an existing
 /// service, what `ChangeServiceConfig` changes).
 pub(crate) fn install_change(row: &ServiceRow, image: &str) -> ServiceChange {
-    let mut set = vec![
+    // In the order the service manager writes them ("CreateService function").
+    let mut set = Vec::new();
+    // A null display name is written nowhere: the service manager shows the name.
+    if let Some(d) = &row.display_name {
+        set.push(("DisplayName".to_string(), Value::Sz(d.clone())));
+    }
+    set.extend([
         ("Type".to_string(), Value::Dword(row.service_type as u32)),
         ("Start".to_string(), Value::Dword(row.start_type as u32)),
         (
@@ -255,14 +261,9 @@ pub(crate) fn install_change(row: &ServiceRow, image: &str) -> ServiceChange {
             Value::Dword((row.error_control & !ERROR_CONTROL_VITAL) as u32),
         ),
         ("ImagePath".to_string(), Value::ExpandSz(image.to_string())),
-    ];
+    ]);
     let mut delete = Vec::new();
     let mut if_new = Vec::new();
-    match &row.display_name {
-        Some(d) => set.push(("DisplayName".into(), Value::Sz(d.clone()))),
-        // A null display name is the service's name.
-        None => if_new.push(("DisplayName".into(), Value::Sz(row.name.clone()))),
-    }
     if let Some(g) = row.load_order_group.as_deref().filter(|g| !g.is_empty()) {
         set.push(("Group".into(), Value::Sz(g.to_string())));
     }
@@ -957,6 +958,7 @@ mod tests {
         assert_eq!(
             set,
             vec![
+                ("DisplayName".into(), Value::Sz("Rmsi".into())),
                 ("Type".into(), Value::Dword(16)),
                 ("Start".into(), Value::Dword(3)),
                 ("ErrorControl".into(), Value::Dword(1)),
@@ -964,7 +966,6 @@ mod tests {
                     "ImagePath".into(),
                     Value::ExpandSz(r#""C:\a b\svc.exe" -x"#.into())
                 ),
-                ("DisplayName".into(), Value::Sz("Rmsi".into())),
                 ("Group".into(), Value::Sz("G".into())),
                 (
                     "DependOnService".into(),
@@ -979,17 +980,14 @@ mod tests {
             if_new,
             vec![("ObjectName".into(), Value::Sz("LocalSystem".into()))]
         );
-        // `[~]` erases the description; a null display name is the name, for a new service.
+        // `[~]` erases the description; a null display name is written nowhere.
         r.description = Some("\0".into());
         r.display_name = None;
-        let ServiceChange::Install { delete, if_new, .. } = install_change(&r, "x") else {
+        let ServiceChange::Install { set, delete, .. } = install_change(&r, "x") else {
             panic!("not an install");
         };
         assert_eq!(delete, vec!["Description".to_string()]);
-        assert_eq!(
-            if_new[0],
-            ("DisplayName".into(), Value::Sz("RmsiSvc".into()))
-        );
+        assert!(set.iter().all(|(n, _)| n != "DisplayName"));
     }
 
     #[test]
