@@ -150,6 +150,28 @@ fn install_then_uninstall(layout: Layout, dir: impl Fn(&Ctx) -> String, sep: cha
         .expect("InstallServices ran");
     assert!(!after.contains(PASSWORD), "{}", run.describe());
 
+    // A repair reinstalls the components: only the rows with the reinstall event (4) of
+    // MsiServiceConfig apply (the preshutdown timeout row of Event 4 gives 5000 ms).
+    let run = ctx.install(
+        &package("services.msi"),
+        layout,
+        &["REINSTALL=ALL", "REINSTALLMODE=omus"],
+    );
+    run.assert_code(0);
+    assert_eq!(
+        engine_lines(&run, "Executing op: ServiceConfigure("),
+        [
+            "Executing op: ServiceConfigure(Name=RmsiSvc,Event=4,ConfigType=4,Argument=1)",
+            "Executing op: ServiceConfigure(Name=RmsiSvc,Event=4,ConfigType=7,Argument=5000)",
+        ]
+    );
+    let (code, text) = query(&ctx, &format!(r"{SERVICES}\RmsiSvc"));
+    assert_eq!(code, Some(0));
+    assert!(
+        text.contains("\n    PreshutdownTimeout    REG_DWORD    0x1388\n"),
+        "{text}"
+    );
+
     let run = ctx.uninstall(PRODUCT, layout, &[]);
     run.assert_code(0);
     assert_eq!(
