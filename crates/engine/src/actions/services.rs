@@ -503,6 +503,8 @@ fn shown_name(s: &Session<'_, '_>, name: &str) -> String {
         .unwrap_or_else(|| name.to_string())
 }
 
+/// The script line Windows logs for a ServiceControl operation (`action`: 1 start, 2 stop,
+/// 8 delete).
 fn log_control(s: &mut Session<'_, '_>, row: &ControlRow, action: i32) {
     s.log.engine(&format!(
         "Executing op: ServiceControl(,Name={},Action={action},Wait={},{})",
@@ -514,6 +516,7 @@ fn log_control(s: &mut Session<'_, '_>, row: &ControlRow, action: i32) {
 
 /// The Wine prefix the installation writes, whose service manager starts services after
 /// the commit; `None` in the `windows` and `fhs` layouts (no service manager runs there).
+/// The one place that learns of a prefix (`--wine-prefix DIR`) once the request carries it.
 fn wine_prefix(_s: &Session<'_, '_>) -> Option<std::path::PathBuf> {
     None
 }
