@@ -108,6 +108,21 @@ pub(crate) enum RegChange {
         /// What the row does.
         change: crate::actions::environment::EnvChange,
     },
+    /// A value a registration wrote (RegisterClassInfo...), deleted by its Unregister action
+    /// only while it still holds what was written (another product may have written its own
+    /// since); the keys left empty go with it.
+    DeleteOwnValue {
+        /// The view.
+        view: View,
+        /// The predefined key.
+        root: Root,
+        /// The key below it.
+        key: String,
+        /// The value's name (`None`: the default value).
+        name: Option<String>,
+        /// What the registration wrote.
+        value: Value,
+    },
     /// A key the installer itself deletes with everything in it (a product's registration);
     /// the parents left empty go with it.
     DeleteTree {
@@ -319,6 +334,18 @@ pub(crate) fn apply(
                         reg.delete_empty_keys(view, *root, key)?;
                     }
                     None => {}
+                }
+            }
+            RegChange::DeleteOwnValue {
+                view,
+                root,
+                key,
+                name,
+                value,
+            } => {
+                if reg.get(*view, *root, key, name.as_deref())?.as_ref() == Some(value) {
+                    reg.delete_value(*view, *root, key, name.as_deref())?;
+                    reg.delete_empty_keys(*view, *root, key)?;
                 }
             }
             RegChange::DeleteTree { view, root, key } => {

@@ -7,6 +7,7 @@
 //! logged as skipped on this platform and end with `Return value 0` ("action not
 //! executed"): they are never silently claimed as done.
 
+mod classes;
 mod context;
 pub(crate) mod custom;
 mod duplicate_files;
@@ -49,24 +50,14 @@ const WINDOWS_ONLY: &[&str] = &[
     "MsiUnpublishAssemblies",
     "PatchFiles",
     "PublishComponents",
-    "RegisterClassInfo",
     "RegisterComPlus",
-    "RegisterExtensionInfo",
-    "RegisterMIMEInfo",
-    "RegisterProgIdInfo",
-    "RegisterTypeLibraries",
     "RemoveODBC",
     "RMCCPSearch",
     "SetODBCFolders",
     "StartServices",
     "StopServices",
     "UnpublishComponents",
-    "UnregisterClassInfo",
     "UnregisterComPlus",
-    "UnregisterExtensionInfo",
-    "UnregisterMIMEInfo",
-    "UnregisterProgIdInfo",
-    "UnregisterTypeLibraries",
 ];
 
 /// Runs what is left of the script and ends the transaction (InstallFinalize's work), for a
@@ -182,6 +173,16 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         "RemoveEnvironmentStrings" => environment::remove(s),
         "RegisterFonts" => fonts::register(s),
         "UnregisterFonts" => fonts::unregister(s),
+        "RegisterClassInfo" => classes::register_class_info(s),
+        "UnregisterClassInfo" => classes::unregister_class_info(s),
+        "RegisterProgIdInfo" => classes::register_progid_info(s),
+        "UnregisterProgIdInfo" => classes::unregister_progid_info(s),
+        "RegisterExtensionInfo" => classes::register_extension_info(s),
+        "UnregisterExtensionInfo" => classes::unregister_extension_info(s),
+        "RegisterMIMEInfo" => classes::register_mime_info(s),
+        "UnregisterMIMEInfo" => classes::unregister_mime_info(s),
+        "RegisterTypeLibraries" => classes::register_type_libraries(s),
+        "UnregisterTypeLibraries" => classes::unregister_type_libraries(s),
         "SelfRegModules" => self_reg::register(s),
         "SelfUnregModules" => self_reg::unregister(s),
         "RemoveExistingProducts" => upgrade::run(s),

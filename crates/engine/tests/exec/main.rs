@@ -22,3 +22,6 @@ mod script;
 mod registry;
 // Uninstall: by package or product code, the root as it was.
 mod uninstall;
+// COM classes and file associations: the Class, ProgId, Extension, Verb, MIME, AppId and
+// TypeLib tables.
+mod classes;
