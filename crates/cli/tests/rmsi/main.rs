@@ -35,3 +35,5 @@ mod fonts;
 mod patch;
 // rmsi msiexec /a and rmsi extract with the corpus's PuTTY.
 mod admin;
+// COM classes and file associations (Class, ProgId, Extension, Verb, MIME, AppId, TypeLib).
+mod com;

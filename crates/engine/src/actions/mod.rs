@@ -2,7 +2,9 @@
 //! that maps a sequence row's name to one of them.
 //!
 //! The registry is the root's own (`registry_values`, `reg_search`, `register`), and
-//! shortcuts and INI files are made (`shortcuts`, `ini_files`). Actions that only mean
+//! shortcuts and INI files are made (`shortcuts`, `ini_files`).
+//! COM classes and file associations are registered under `Software\Classes` (`classes`).
+//! Actions that only mean
 //! something on Windows (COM, services, ODBC, assemblies) are
 //! logged as skipped on this platform and end with `Return value 0` ("action not
 //! executed"): they are never silently claimed as done.
