@@ -11,8 +11,9 @@
 //! class, when an Extension row naming it, with at least one verb, registers ("ProgId
 //! table"); a MIME row when its extension registers; a type library when its component is
 //! installed. What unregisters: the same rows when their feature (a type library: its
-//! component) is removed, unless their component stays for another product or is
-//! Permanent ("Sharing Components Between Products").
+//! component) is removed, and every row when the whole product goes, unless their
+//! component stays for another product or is Permanent ("Sharing Components Between
+//! Products").
 //!
 //! The keys go under `Software\Classes` of `HKEY_LOCAL_MACHINE` per-machine and of
 //! `HKEY_CURRENT_USER` per-user (which `HKEY_CLASSES_ROOT` merges, "Merged View of
@@ -30,7 +31,9 @@
 //! only when the feature is installed, not when it is only advertised. What needs the type
 //! library itself (its FLAGS, its interfaces under `Interface`, win32 or win64 from the
 //! library's SYSKIND) is not read here: the table's values are written and the rest is
-//! logged as not done.
+//! logged as not done. The icons a DefaultIcon value names are placed with the product's
+//! other icons (`[WindowsFolder]Installer\[ProductCode]`, as CreateShortcuts places
+//! them), and removed when the product goes.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -78,6 +81,9 @@ struct Ctx {
     features: HashMap<String, (InstallState, InstallState)>,
     components: HashMap<String, ComponentPlan>,
     kept: HashSet<String>,
+    /// The whole product goes (its features' installed states aside: an advertised
+    /// feature's may not have been kept).
+    product_removed: bool,
     root: Root,
     layout: crate::layout::Layout,
     product: String,
@@ -106,6 +112,7 @@ impl Ctx {
             features,
             components,
             kept: s.ctx.components_kept_on_removal()?,
+            product_removed: s.ctx.product_removed(),
             root: if s.ctx.per_machine() {
                 Root::LocalMachine
             } else {
@@ -131,6 +138,7 @@ impl Ctx {
             {
                 Some(Fate::Remove)
             }
+            _ if self.product_removed && !self.kept.contains(component) => Some(Fate::Remove),
             _ => None,
         }
     }
@@ -169,21 +177,37 @@ fn key_file(s: &Session<'_, '_>, ctx: &Ctx, component: &str) -> Option<String> {
     s.ctx.file_path(&key).map(|p| p.display().to_string())
 }
 
-/// Where the installer keeps the product's icons (`[WindowsFolder]Installer\[ProductCode]`),
-/// with the icon index when there is one: a DefaultIcon value.
+/// A DefaultIcon value: the icon's file where the installer keeps the product's icons
+/// (`[WindowsFolder]Installer\[ProductCode]`), with the icon index when there is one.
 fn icon_value(s: &Session<'_, '_>, icon: &str, index: Option<i32>) -> Option<String> {
-    let windows = s.ctx.dir_path("WindowsFolder")?;
-    let product = s.prop("ProductCode")?;
-    let path = windows
-        .join("Installer")
-        .join(product)
-        .join(icon)
-        .display()
-        .to_string();
+    let path = super::shortcuts::icon_path(s, icon)?.display().to_string();
     Some(match index {
         Some(i) => format!("{path},{i}"),
         None => path,
     })
+}
+
+/// Places the Icon table's `icons` a registration names (unless this installation places
+/// them already, for a shortcut), or, when the whole product goes, removes them.
+fn icons(s: &mut Session<'_, '_>, icons: &[String], remove: bool) -> crate::error::Result<()> {
+    for icon in icons {
+        let Some(path) = super::shortcuts::icon_path(s, icon) else {
+            continue;
+        };
+        if !remove {
+            if !s.ctx.planned_targets().contains(&path) {
+                super::shortcuts::write_icon(s, icon)?;
+            }
+        } else if s.ctx.product_removed() && !s.protected.contains(&path) {
+            s.log.engine(&format!(
+                "Executing op: IconRemove(Icon={icon}) [{}]",
+                path.display()
+            ));
+            let rel = s.rel(&path)?;
+            s.stage()?.remove(rel)?;
+        }
+    }
+    Ok(())
 }
 
 /// Queues `entries`: written by a Register action, deleted (when still as written) by an
@@ -374,12 +398,16 @@ fn class_info(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
         Ok(c) => c,
         Err(e) => return s.fail(e),
     };
+    let mut used: Vec<String> = Vec::new();
     for c in classes(s) {
         let Some(fate) = ctx.fate(&c.feature, &c.component) else {
             continue;
         };
         if (fate == Fate::Remove) != remove {
             continue;
+        }
+        if let Some(icon) = c.icon.clone().filter(|i| !used.contains(i)) {
+            used.push(icon);
         }
         s.log.engine(&format!(
             "Executing op: {}(Feature={},Component={},ClsId={},ProgId={},Description={},Context={},AppID={},FileTypeMask={},Icon={},IconIndex={},DefInprocHandler={},Argument={})",
@@ -399,6 +427,9 @@ fn class_info(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
         ));
         let entries = class_entries(s, &ctx, &c, fate);
         push(s, entries, remove);
+    }
+    if let Err(e) = icons(s, &used, remove) {
+        return s.fail(e);
     }
     ActionResult::Success
 }
@@ -536,10 +567,14 @@ fn progid_info(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
         Err(e) => return s.fail(e),
     };
     let all = progids(s);
+    let mut used: Vec<String> = Vec::new();
     for (progid, component) in selected_progids(s, &ctx, &all, remove) {
         let Some(p) = all.iter().find(|p| p.progid == progid) else {
             continue;
         };
+        if let Some(icon) = p.icon.clone().filter(|i| !used.contains(i)) {
+            used.push(icon);
+        }
         s.log.engine(&format!(
             "Executing op: {}(ProgId={},Class={},Description={},Icon={},IconIndex={})",
             if remove {
@@ -555,6 +590,9 @@ fn progid_info(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
         ));
         let entries = progid_entries(s, &ctx, &all, p, &component);
         push(s, entries, remove);
+    }
+    if let Err(e) = icons(s, &used, remove) {
+        return s.fail(e);
     }
     ActionResult::Success
 }
@@ -841,7 +879,8 @@ fn type_libraries(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
         };
         let fate = if super::registry_values::installing(comp.action) && comp.enabled {
             Fate::Install
-        } else if super::registry_values::removing(comp.installed, comp.action)
+        } else if (super::registry_values::removing(comp.installed, comp.action)
+            || ctx.product_removed)
             && !ctx.kept.contains(&component)
         {
             Fate::Remove

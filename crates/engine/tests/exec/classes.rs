@@ -222,6 +222,17 @@ fn a_per_machine_install_registers_every_table_and_uninstall_takes_it_all() {
     want.extend(expected_typelib(&dir));
     want.sort();
     assert_eq!(classes, want);
+    // The icon the DefaultIcon values name, from the Icon table (once for both).
+    let icon = s
+        .root()
+        .join(format!("usr/lib/windows/Installer/{PRODUCT}/doc.ico"));
+    assert_eq!(
+        fs_err::read(&icon).expect("the icon"),
+        fs_err::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packages/Icon/Icon.app.ico")
+        )
+        .expect("the icon's source")
+    );
     // Nothing of it for the user.
     assert_eq!(
         dump(&s.root(), Root::CurrentUser, r"Software\Classes"),
@@ -336,4 +347,34 @@ fn a_value_another_product_wrote_since_survives_the_unregistration() {
             .collect::<Vec<_>>(),
         vec![r"Software\Classes\.rmsidoc|@|Other.Document".to_string()]
     );
+}
+
+#[test]
+fn an_advertised_product_registers_descriptors_without_paths_and_its_removal_takes_them() {
+    let s = Scratch::new();
+    let (report, log) = s.install(&com_msi(), &[("ADVERTISE", "ALL")]);
+    assert_eq!(report.code(), 0, "{log}");
+    assert!(
+        s.tree().iter().all(|p| !p.starts_with("opt/")),
+        "{:?}",
+        s.tree()
+    );
+    let dir = root_dir(&s);
+    // Everything but the servers' and the verbs' paths (no file is installed), for both
+    // features; no type library (its component is not installed).
+    let want: Vec<String> = expected(&dir, true)
+        .into_iter()
+        .filter(|l| !(l.contains(r"Server32|@|") || l.contains(r"\command|@|")))
+        .collect();
+    let classes: Vec<String> = dump(&s.root(), Root::LocalMachine, r"Software\Classes")
+        .into_iter()
+        .filter(|l| !l.starts_with(r"Software\Classes\Installer\"))
+        .collect();
+    assert_eq!(classes, want);
+    uninstall_all(&s, &[]);
+    assert_eq!(
+        dump(&s.root(), Root::LocalMachine, "Software"),
+        Vec::<String>::new()
+    );
+    assert!(s.tree().is_empty(), "{:?}", s.tree());
 }
