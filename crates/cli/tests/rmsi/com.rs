@@ -224,7 +224,7 @@ fn classes_and_associations_per_machine_in_the_windows_layout_and_their_removal(
         query(&ctx, &key),
         listing(
             &format!(r"HKEY_CLASSES_ROOT\TypeLib\{LIBID}\1.2\409\win32"),
-            &[("(Default)", "REG_SZ", &format!("{dir}/server.dll"))],
+            &[("(Default)", "REG_SZ", &format!("{dir}/rmsi.tlb"))],
             &[]
         )
     );
@@ -292,12 +292,21 @@ fn classes_and_associations_per_user_in_the_fhs_layout() {
     );
     assert_eq!(query(&ctx, r"HKLM\Software\Classes\.rmsitxt"), ABSENT);
     // Type libraries are the machine's even per-user ("TypeLib table").
-    let key = format!(r"HKLM\Software\Classes\TypeLib\{LIBID}\1.2\HELPDIR");
+    let key = format!(r"HKLM\Software\Classes\TypeLib\{LIBID}\1.2");
     assert_eq!(
         query(&ctx, &key),
         listing(
-            &format!(r"HKEY_LOCAL_MACHINE\Software\Classes\TypeLib\{LIBID}\1.2\HELPDIR"),
-            &[("(Default)", "REG_SZ", &format!("{dir}/help"))],
+            &format!(r"HKEY_LOCAL_MACHINE\Software\Classes\TypeLib\{LIBID}\1.2"),
+            &[("(Default)", "REG_SZ", "rmsi type library")],
+            &["409", "FLAGS", "HELPDIR"]
+        )
+    );
+    let key = format!(r"HKLM\Software\Classes\TypeLib\{LIBID}\1.2\FLAGS");
+    assert_eq!(
+        query(&ctx, &key),
+        listing(
+            &format!(r"HKEY_LOCAL_MACHINE\Software\Classes\TypeLib\{LIBID}\1.2\FLAGS"),
+            &[("(Default)", "REG_SZ", "6")],
             &[]
         )
     );

@@ -28,14 +28,16 @@
 //! A class or verb carries the product's Darwin descriptor (a REG_MULTI_SZ value named
 //! after the class's context, and `command` under a verb), with which Windows' COM and shell
 //! ask the installer for the feature (install on demand); the server's path is written
-//! only when the feature is installed, not when it is only advertised. What needs the type
-//! library itself (its FLAGS, its interfaces under `Interface`, win32 or win64 from the
-//! library's SYSKIND) is not read here: the table's values are written and the rest is
-//! logged as not done. The icons a DefaultIcon value names are placed with the product's
+//! only when the feature is installed, not when it is only advertised. A type library is
+//! registered as `RegisterTypeLib` registers it, from its own header when it is a type
+//! library file (version, LCID, SYSKIND, LIBFLAGS); one inside a module's resources is not
+//! read, and the table's Version and Language stand in, without FLAGS. The interfaces a
+//! library describes (`Interface\{IID}`) are not registered: that is logged. The icons a DefaultIcon value names are placed with the product's
 //! other icons (`[WindowsFolder]Installer\[ProductCode]`, as CreateShortcuts places
 //! them), and removed when the product goes.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
 
 use msi_expr::InstallState;
 use winreg::{Root, Value, View};
@@ -832,6 +834,65 @@ pub(crate) fn unregister_mime_info(s: &mut Session<'_, '_>) -> ActionResult {
 
 // ===== TypeLib ===== //
 
+/// What `RegisterTypeLib` takes from a type library itself, read from the header of a
+/// type library in the MSFT format (the format MIDL and Wine's `widl` write: the `MSFT`
+/// magic, then the LCID at 12, the SYSKIND in the low nibble of the flags at 20, the
+/// version at 24 — major in the low word — and the LIBFLAGS at 28).
+///
+/// Hand-written: no crate reads type libraries; only these header fields are needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LibHeader {
+    lcid: u32,
+    /// `SYS_WIN16` 0, `SYS_WIN32` 1, `SYS_MAC` 2, `SYS_WIN64` 3.
+    syskind: u32,
+    major: u32,
+    minor: u32,
+    flags: u32,
+}
+
+fn lib_header(bytes: &[u8]) -> Option<LibHeader> {
+    let word = |at: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+    };
+    if bytes.get(0..4)? != b"MSFT" {
+        return None;
+    }
+    let version = word(24)?;
+    Some(LibHeader {
+        lcid: word(12)?,
+        syskind: word(20)? & 0xF,
+        major: version & 0xFFFF,
+        minor: version >> 16,
+        flags: word(28)? & 0xFFFF,
+    })
+}
+
+/// The first bytes of the File table's `file` at `target`: the copy this installation
+/// staged, else the file in place (a regular file only: a symlink in the root is not
+/// followed).
+fn file_head(s: &mut Session<'_, '_>, file: &str, target: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let path = match s.staged_files.get(file).cloned() {
+        Some(staged) => s.stage().ok()?.dir_path().join(staged),
+        None => {
+            let rel = s.rel(target).ok()?;
+            let st = s.lock.lstat(&rel)?;
+            if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile
+            {
+                return None;
+            }
+            target.to_path_buf()
+        }
+    };
+    let mut head = Vec::with_capacity(32);
+    fs_err::File::open(path)
+        .ok()?
+        .take(32)
+        .read_to_end(&mut head)
+        .ok()?;
+    Some(head)
+}
+
 /// A TypeLib row.
 struct TypeLib {
     libid: String,
@@ -844,9 +905,10 @@ struct TypeLib {
 
 /// RegisterTypeLibraries and UnregisterTypeLibraries: for each TypeLib row whose component
 /// is installed (or removed), `TypeLib\{LibID}\<major>.<minor>` (hexadecimal, as
-/// `RegisterTypeLib` writes them) with the Description, `<lcid>\win32` (`win64` for a
-/// 64-bit component) with the key file's path, and `HELPDIR` with Directory_'s path (the
-/// key file's folder when null), always under `HKEY_LOCAL_MACHINE` ("TypeLib table").
+/// `RegisterTypeLib` writes them) with the Description, `<lcid>\win32` (`win64`, `win16`
+/// as the library's SYSKIND says) with the key file's path, `FLAGS` with its LIBFLAGS, and
+/// `HELPDIR` with Directory_'s path (the key file's folder when null), always under
+/// `HKEY_LOCAL_MACHINE` ("TypeLib table", "RegisterTypeLib function").
 fn type_libraries(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
     let ctx = match Ctx::new(s) {
         Ok(c) => c,
@@ -896,18 +958,52 @@ fn type_libraries(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
             ));
             continue;
         };
-        let Some(version) = version else {
-            s.log.engine(&format!(
-                "TypeLib {libid}: no Version in the table, and the library itself is not read here; nothing registered."
-            ));
-            continue;
-        };
-        let (major, minor) = ((version >> 8) & 0xFFFF, version & 0xFF);
-        s.log.engine(&format!(
-            "Executing op: {}(LibID={libid},Version={major}.{minor},Language={language},FilePath={path}) [FLAGS, the library's interfaces and its SYSKIND come from the type library itself, not read on this platform]",
-            if remove { "TypeLibraryUnregister" } else { "TypeLibraryRegister" },
-        ));
+        // RegisterTypeLib registers the library as it describes itself; the table's
+        // values stand in when it cannot be read (a library inside a module's resources).
+        let header = comp
+            .key_path
+            .clone()
+            .and_then(|key| file_head(s, &key, Path::new(&path)))
+            .and_then(|head| lib_header(&head));
         let bits64 = comp.attributes & package::tables::component::ATTR_64BIT != 0;
+        let (major, minor, lcid, platform, flags) = match (header, version) {
+            (Some(h), _) => (
+                h.major,
+                h.minor,
+                h.lcid,
+                match h.syskind {
+                    0 => "win16",
+                    3 => "win64",
+                    _ => "win32",
+                },
+                Some(h.flags),
+            ),
+            (None, Some(v)) => {
+                let v = u32::from_ne_bytes(v.to_ne_bytes());
+                (
+                    (v >> 8) & 0xFFFF,
+                    v & 0xFF,
+                    u32::from_ne_bytes(language.to_ne_bytes()),
+                    if bits64 { "win64" } else { "win32" },
+                    None,
+                )
+            }
+            (None, None) => {
+                s.log.engine(&format!(
+                    "TypeLib {libid}: {path} is not a type library this platform reads, and the table gives no Version; nothing registered."
+                ));
+                continue;
+            }
+        };
+        s.log.engine(&format!(
+            "Executing op: {}(LibID={libid},Version={major}.{minor},Language={lcid},FilePath={path}) [{}]",
+            if remove { "TypeLibraryUnregister" } else { "TypeLibraryRegister" },
+            if header.is_some() {
+                "the library's interfaces (Interface keys) are not registered on this platform"
+            } else {
+                "not a type library file this platform reads: its FLAGS and interfaces are not registered, the table's version, language and component bitness stand in"
+            },
+        ));
         let view = ctx.view(&component);
         let base = format!(r"{CLASSES}\TypeLib\{libid}\{major:x}.{minor:x}");
         let help = directory
@@ -929,13 +1025,10 @@ fn type_libraries(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
         if let Some(d) = description {
             entries.push(entry(base.clone(), d));
         }
-        entries.push(entry(
-            format!(
-                r"{base}\{language:x}\{}",
-                if bits64 { "win64" } else { "win32" }
-            ),
-            path,
-        ));
+        entries.push(entry(format!(r"{base}\{lcid:x}\{platform}"), path));
+        if let Some(f) = flags {
+            entries.push(entry(format!(r"{base}\FLAGS"), f.to_string()));
+        }
         entries.push(entry(format!(r"{base}\HELPDIR"), help));
         push(s, entries, remove);
     }
@@ -950,4 +1043,31 @@ pub(crate) fn register_type_libraries(s: &mut Session<'_, '_>) -> ActionResult {
 /// UnregisterTypeLibraries.
 pub(crate) fn unregister_type_libraries(s: &mut Session<'_, '_>) -> ActionResult {
     type_libraries(s, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_type_library_header_gives_what_register_type_lib_writes() {
+        // Built by widl from tests/packages/src/com/rmsi.idl: version 1.2, LCID 0x409,
+        // control|hidden, for 32-bit Windows.
+        let tlb = fs_err::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packages/src/com/rmsi.tlb"),
+        )
+        .unwrap();
+        assert_eq!(
+            lib_header(&tlb),
+            Some(LibHeader {
+                lcid: 0x409,
+                syskind: 1,
+                major: 1,
+                minor: 2,
+                flags: 6,
+            })
+        );
+        assert_eq!(lib_header(&tlb[..31]), None);
+        assert_eq!(lib_header(b"MZ\x90\x00 not a type library, a module"), None);
+    }
 }

@@ -21,6 +21,7 @@ const EXTRA: &str = "{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A72}";
 const RELATIVE: &str = "{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A73}";
 const APPID: &str = "{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A80}";
 const LIBID: &str = "{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A90}";
+const SERVER_LIBID: &str = "{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A91}";
 
 /// The product's compressed code (its Darwin descriptors' first 20 characters: the
 /// base-85 form the shell crate's `darwin_descriptor` tests), then the components'.
@@ -159,13 +160,21 @@ fn expected(dir: &str, extra: bool) -> Vec<String> {
     lines
 }
 
-/// The type library's keys: always under `HKEY_LOCAL_MACHINE`, version and LCID in hex.
+/// The type libraries' keys, always under `HKEY_LOCAL_MACHINE`, version and LCID in hex:
+/// rmsi.tlb's as its header gives them (its LIBFLAGS as FLAGS; no Directory_, so its own
+/// folder as HELPDIR); server.dll is no type library this platform reads, so the table's
+/// Version (769: 3.1) and Language (0) stand in, and no FLAGS.
 fn expected_typelib(dir: &str) -> Vec<String> {
-    let base = format!(r"Software\Classes\TypeLib\{LIBID}\1.2");
+    let lib = format!(r"Software\Classes\TypeLib\{LIBID}\1.2");
+    let server = format!(r"Software\Classes\TypeLib\{SERVER_LIBID}\3.1");
     let mut lines = vec![
-        format!("{base}|@|rmsi type library"),
-        format!(r"{base}\409\win32|@|{dir}/server.dll"),
-        format!(r"{base}\HELPDIR|@|{dir}/help"),
+        format!("{lib}|@|rmsi type library"),
+        format!(r"{lib}\409\win32|@|{dir}/rmsi.tlb"),
+        format!(r"{lib}\FLAGS|@|6"),
+        format!(r"{lib}\HELPDIR|@|{dir}"),
+        format!("{server}|@|rmsi server library"),
+        format!(r"{server}\0\win32|@|{dir}/server.dll"),
+        format!(r"{server}\HELPDIR|@|{dir}/help"),
     ];
     lines.sort();
     lines
@@ -239,7 +248,18 @@ fn a_per_machine_install_registers_every_table_and_uninstall_takes_it_all() {
         Vec::<String>::new()
     );
     // Not done here, and said so.
-    assert!(log.contains("[FLAGS, the library's interfaces and its SYSKIND come from the type library itself, not read on this platform]"), "{log}");
+    assert!(
+        log.contains(&format!(
+            "TypeLibraryRegister(LibID={LIBID},Version=1.2,Language=1033,FilePath={dir}/rmsi.tlb) [the library's interfaces (Interface keys) are not registered on this platform]"
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(
+            "TypeLibraryRegister(LibID={SERVER_LIBID},Version=3.1,Language=0,FilePath={dir}/server.dll) [not a type library file this platform reads: its FLAGS and interfaces are not registered, the table's version, language and component bitness stand in]"
+        )),
+        "{log}"
+    );
 
     let log = uninstall_all(&s, &[]);
     for action in [

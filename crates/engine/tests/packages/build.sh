@@ -4,7 +4,8 @@
 # the wixl table), and check the result with msiinfo. The .msi files are checked in:
 # run this only after changing a .wxs, then commit the .msi files with it.
 #
-# Needs: wixl, msibuild, msiinfo, msiextract (Debian's msitools), python3.
+# Needs: wixl, msibuild, msiinfo, msiextract (Debian's msitools), python3, and
+# i686-w64-mingw32-widl (Debian's mingw-w64-tools) for com.msi's type library.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -400,6 +401,7 @@ expect "$here/shell-v2.msi" InstallExecuteSequence 'RemoveExistingProducts		6700
 
 # --- com.msi: the Class, ProgId, Extension, Verb, MIME, AppId and TypeLib tables (see
 # the comment in com.wxs: wixl writes none of them) ---
+i686-w64-mingw32-widl -t -o "$here/src/com/rmsi.tlb" "$here/src/com/rmsi.idl"
 build "$here" com.wxs "$here/com.msi"
 sql "$here/com.msi" \
     "CREATE TABLE \`AppId\` (\`AppId\` CHAR(38) NOT NULL, \`RemoteServerName\` CHAR(255), \`LocalService\` CHAR(255), \`ServiceParameters\` CHAR(255), \`DllSurrogate\` CHAR(255), \`ActivateAtStorage\` SHORT, \`RunAsInteractiveUser\` SHORT PRIMARY KEY \`AppId\`)" \
@@ -427,7 +429,8 @@ sql "$here/com.msi" \
     "INSERT INTO \`Verb\` (\`Extension_\`, \`Verb\`, \`Argument\`) VALUES ('rmsidoc', 'edit', '/e \"%1\"')" \
     "INSERT INTO \`Verb\` (\`Extension_\`, \`Verb\`, \`Command\`) VALUES ('rmsitxt', 'open', 'Open')" \
     "INSERT INTO \`MIME\` (\`ContentType\`, \`Extension_\`, \`CLSID\`) VALUES ('application/x-rmsidoc', 'rmsidoc', '{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A71}')" \
-    "INSERT INTO \`TypeLib\` (\`LibID\`, \`Language\`, \`Component_\`, \`Version\`, \`Description\`, \`Directory_\`, \`Feature_\`) VALUES ('{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A90}', 1033, 'Server', 258, 'rmsi type library', 'HelpDir', 'Main')" \
+    "INSERT INTO \`TypeLib\` (\`LibID\`, \`Language\`, \`Component_\`, \`Version\`, \`Description\`, \`Feature_\`) VALUES ('{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A90}', 1033, 'TypeLib', 258, 'rmsi type library', 'Main')" \
+    "INSERT INTO \`TypeLib\` (\`LibID\`, \`Language\`, \`Component_\`, \`Version\`, \`Description\`, \`Directory_\`, \`Feature_\`) VALUES ('{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A91}', 0, 'Server', 769, 'rmsi server library', 'HelpDir', 'Main')" \
     "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('UnregisterTypeLibraries', 2300)" \
     "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('UnregisterClassInfo', 2700)" \
     "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('UnregisterExtensionInfo', 2800)" \
@@ -443,7 +446,7 @@ expect "$here/com.msi" ProgId 'Rmsi.Server	Rmsi.Server.1'
 expect "$here/com.msi" Verb 'rmsidoc	open	1	&Open	"%1"'
 expect "$here/com.msi" MIME 'application/x-rmsidoc	rmsidoc'
 expect "$here/com.msi" AppId 'RmsiService'
-expect "$here/com.msi" TypeLib '1033	Server	258'
+expect "$here/com.msi" TypeLib '1033	TypeLib	258'
 expect "$here/com.msi" InstallExecuteSequence 'RegisterTypeLibraries		5500'
 
 # --- every package opens and lists its sequence ---
