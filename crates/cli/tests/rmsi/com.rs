@@ -395,3 +395,71 @@ fn the_corpus_old_class_table_package_registers_its_class_and_progid() {
         )
     );
 }
+
+/// `rmsi reg export` of the whole registry of the context's root.
+fn export(ctx: &Ctx) -> String {
+    let out = ctx
+        .rmsi()
+        .args(["reg", "export", "--root"])
+        .arg(&ctx.root)
+        .output()
+        .expect("run rmsi reg export");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// The install of `com.msi` (its files, its icon and the registry's commit) and then its
+/// removal, each killed after each of its recorded changes in turn: the next run puts the
+/// root and its registry back exactly as they were before the killed run.
+#[test]
+fn an_install_and_a_removal_killed_at_every_record_are_rolled_back() {
+    let mut killed = 0;
+    for crash_after in 1..200 {
+        let ctx = Ctx::new();
+        let out = ctx
+            .install_command(&package("com.msi"), Layout::Windows, &[])
+            .env("RMSI_TEST_CRASH_AFTER", crash_after.to_string())
+            .output()
+            .expect("run rmsi");
+        if out.status.signal() != Some(9) {
+            assert_eq!(out.status.code(), Some(0), "crash point {crash_after}");
+            break;
+        }
+        killed += 1;
+        ctx.install(&ctx.path("missing.msi"), Layout::Windows, &[])
+            .assert_code(1619);
+        assert!(
+            tree(&ctx.root).is_empty(),
+            "crash point {crash_after}: {:?}",
+            tree(&ctx.root)
+        );
+    }
+    assert!(killed >= 3, "only {killed} crash points");
+
+    let mut killed = 0;
+    for crash_after in 1..200 {
+        let ctx = Ctx::new();
+        ctx.install(&package("com.msi"), Layout::Windows, &[])
+            .assert_code(0);
+        let (files, registry) = (tree(&ctx.root), export(&ctx));
+        assert!(registry.contains(".rmsidoc"));
+        let out = ctx
+            .rmsi()
+            .args(["uninstall", PRODUCT, "--root"])
+            .arg(&ctx.root)
+            .args(["--layout", "windows", "--ui", "none"])
+            .env("RMSI_TEST_CRASH_AFTER", crash_after.to_string())
+            .output()
+            .expect("run rmsi");
+        if out.status.signal() != Some(9) {
+            assert_eq!(out.status.code(), Some(0), "crash point {crash_after}");
+            assert!(tree(&ctx.root).is_empty(), "{:?}", tree(&ctx.root));
+            break;
+        }
+        killed += 1;
+        ctx.install(&ctx.path("missing.msi"), Layout::Windows, &[])
+            .assert_code(1619);
+        assert_eq!(tree(&ctx.root), files, "crash point {crash_after}");
+        assert_eq!(export(&ctx), registry, "crash point {crash_after}");
+    }
+    assert!(killed >= 3, "only {killed} crash points");
+}
