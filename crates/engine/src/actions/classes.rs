@@ -78,8 +78,9 @@ enum Fate {
     Remove,
 }
 
-/// What the actions share: the plan's features and components, the context's root.
-struct Ctx {
+/// What the actions decide with: the plan's features and components, the components a removal
+/// keeps, and where the classes go.
+struct Selection {
     features: HashMap<String, (InstallState, InstallState)>,
     components: HashMap<String, ComponentPlan>,
     kept: HashSet<String>,
@@ -91,8 +92,8 @@ struct Ctx {
     product: String,
 }
 
-impl Ctx {
-    fn new(s: &Session<'_, '_>) -> crate::error::Result<Ctx> {
+impl Selection {
+    fn new(s: &Session<'_, '_>) -> crate::error::Result<Selection> {
         let plan = s.ctx.plan();
         let features = plan
             .map(|p| {
@@ -110,7 +111,7 @@ impl Ctx {
                     .collect()
             })
             .unwrap_or_default();
-        Ok(Ctx {
+        Ok(Selection {
             features,
             components,
             kept: s.ctx.components_kept_on_removal()?,
@@ -174,8 +175,8 @@ fn sz(text: &str) -> Value {
 }
 
 /// The key file of `component`: its path as installed.
-fn key_file(s: &Session<'_, '_>, ctx: &Ctx, component: &str) -> Option<String> {
-    let key = ctx.components.get(component)?.key_path.clone()?;
+fn key_file(s: &Session<'_, '_>, sel: &Selection, component: &str) -> Option<String> {
+    let key = sel.components.get(component)?.key_path.clone()?;
     s.ctx.file_path(&key).map(|p| p.display().to_string())
 }
 
@@ -287,11 +288,11 @@ fn version_independent(s: &Session<'_, '_>, progid: &str) -> Option<String> {
 }
 
 /// The values of a class (and of its AppId) under `HKEY_CLASSES_ROOT`.
-fn class_entries(s: &Session<'_, '_>, ctx: &Ctx, c: &Class, fate: Fate) -> Vec<Entry> {
+fn class_entries(s: &Session<'_, '_>, sel: &Selection, c: &Class, fate: Fate) -> Vec<Entry> {
     let clsid = &c.clsid;
     let mut out = Vec::new();
     let mut add = |key: String, name: Option<&str>, value: Value| {
-        out.push(ctx.class_entry(&c.component, &key, name, value));
+        out.push(sel.class_entry(&c.component, &key, name, value));
     };
     let base = format!(r"CLSID\{clsid}");
     if let Some(d) = &c.description {
@@ -308,7 +309,7 @@ fn class_entries(s: &Session<'_, '_>, ctx: &Ctx, c: &Class, fate: Fate) -> Vec<E
         None => text,
     };
     if fate != Fate::Advertise
-        && let Some(path) = key_file(s, ctx, &c.component)
+        && let Some(path) = key_file(s, sel, &c.component)
     {
         let path = if c.attributes & CLASS_RELATIVE_PATH != 0 {
             path.rsplit(['/', '\\']).next().unwrap_or(&path).to_string()
@@ -317,7 +318,7 @@ fn class_entries(s: &Session<'_, '_>, ctx: &Ctx, c: &Class, fate: Fate) -> Vec<E
         };
         add(server.clone(), None, sz(&with_argument(path)));
     }
-    if let Some(d) = ctx.descriptor(&c.feature, &c.component) {
+    if let Some(d) = sel.descriptor(&c.feature, &c.component) {
         add(
             server,
             Some(&c.context),
@@ -358,13 +359,13 @@ fn class_entries(s: &Session<'_, '_>, ctx: &Ctx, c: &Class, fate: Fate) -> Vec<E
     }
     if let Some(appid) = &c.appid {
         add(base.clone(), Some("AppID"), sz(appid));
-        out.extend(appid_entries(s, ctx, &c.component, appid));
+        out.extend(appid_entries(s, sel, &c.component, appid));
     }
     out
 }
 
 /// The AppId row's values under `AppID\{appid}` ("AppId table": no default value).
-fn appid_entries(s: &Session<'_, '_>, ctx: &Ctx, component: &str, appid: &str) -> Vec<Entry> {
+fn appid_entries(s: &Session<'_, '_>, sel: &Selection, component: &str, appid: &str) -> Vec<Entry> {
     let rows = Row::all(s.package.table("AppId"));
     let Some(r) = rows.iter().find(|r| {
         r.text("AppId")
@@ -390,19 +391,19 @@ fn appid_entries(s: &Session<'_, '_>, ctx: &Ctx, component: &str, appid: &str) -
     }
     values
         .into_iter()
-        .map(|(name, v)| ctx.class_entry(component, &key, Some(name), sz(&v)))
+        .map(|(name, v)| sel.class_entry(component, &key, Some(name), sz(&v)))
         .collect()
 }
 
 /// RegisterClassInfo and UnregisterClassInfo.
 fn class_info(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
-    let ctx = match Ctx::new(s) {
+    let sel = match Selection::new(s) {
         Ok(c) => c,
         Err(e) => return s.fail(e),
     };
     let mut used: Vec<String> = Vec::new();
     for c in classes(s) {
-        let Some(fate) = ctx.fate(&c.feature, &c.component) else {
+        let Some(fate) = sel.fate(&c.feature, &c.component) else {
             continue;
         };
         if (fate == Fate::Remove) != remove {
@@ -427,7 +428,7 @@ fn class_info(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
             c.handler.as_deref().unwrap_or(""),
             c.argument.as_deref().unwrap_or(""),
         ));
-        let entries = class_entries(s, &ctx, &c, fate);
+        let entries = class_entries(s, &sel, &c, fate);
         push(s, entries, remove);
     }
     if let Err(e) = icons(s, &used, remove) {
@@ -480,7 +481,7 @@ fn progids(s: &Session<'_, '_>) -> Vec<ProgId> {
 /// `wanted` ("ProgId table").
 fn selected_progids(
     s: &Session<'_, '_>,
-    ctx: &Ctx,
+    sel: &Selection,
     all: &[ProgId],
     remove: bool,
 ) -> BTreeMap<String, String> {
@@ -493,7 +494,7 @@ fn selected_progids(
                 .iter()
                 .find(|c| {
                     c.clsid.eq_ignore_ascii_case(clsid)
-                        && wanted(ctx.fate(&c.feature, &c.component))
+                        && wanted(sel.fate(&c.feature, &c.component))
                 })
                 .map(|c| c.component.clone()),
             None => extensions(s)
@@ -501,7 +502,7 @@ fn selected_progids(
                 .find(|e| {
                     e.progid.as_deref() == Some(p.progid.as_str())
                         && !verbs(s, &e.extension).is_empty()
-                        && wanted(ctx.fate(&e.feature, &e.component))
+                        && wanted(sel.fate(&e.feature, &e.component))
                 })
                 .map(|e| e.component),
         };
@@ -525,14 +526,14 @@ fn selected_progids(
 /// its current version (CurVer) and the class of that version.
 fn progid_entries(
     s: &Session<'_, '_>,
-    ctx: &Ctx,
+    sel: &Selection,
     all: &[ProgId],
     p: &ProgId,
     component: &str,
 ) -> Vec<Entry> {
     let mut out = Vec::new();
     let mut add = |key: String, name: Option<&str>, value: Value| {
-        out.push(ctx.class_entry(component, &key, name, value));
+        out.push(sel.class_entry(component, &key, name, value));
     };
     let key = &p.progid;
     if let Some(d) = &p.description {
@@ -564,13 +565,13 @@ fn progid_entries(
 
 /// RegisterProgIdInfo and UnregisterProgIdInfo.
 fn progid_info(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
-    let ctx = match Ctx::new(s) {
+    let sel = match Selection::new(s) {
         Ok(c) => c,
         Err(e) => return s.fail(e),
     };
     let all = progids(s);
     let mut used: Vec<String> = Vec::new();
-    for (progid, component) in selected_progids(s, &ctx, &all, remove) {
+    for (progid, component) in selected_progids(s, &sel, &all, remove) {
         let Some(p) = all.iter().find(|p| p.progid == progid) else {
             continue;
         };
@@ -590,7 +591,7 @@ fn progid_info(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
             p.icon.as_deref().unwrap_or(""),
             p.icon_index.map(|i| i.to_string()).unwrap_or_default(),
         ));
-        let entries = progid_entries(s, &ctx, &all, p, &component);
+        let entries = progid_entries(s, &sel, &all, p, &component);
         push(s, entries, remove);
     }
     if let Err(e) = icons(s, &used, remove) {
@@ -660,10 +661,15 @@ fn verbs(s: &Session<'_, '_>, extension: &str) -> Vec<Verb> {
 }
 
 /// The values of an extension and of its verbs (under its ProgId's `shell` key).
-fn extension_entries(s: &Session<'_, '_>, ctx: &Ctx, e: &Extension, fate: Fate) -> Vec<Entry> {
+fn extension_entries(
+    s: &Session<'_, '_>,
+    sel: &Selection,
+    e: &Extension,
+    fate: Fate,
+) -> Vec<Entry> {
     let mut out = Vec::new();
     let mut add = |key: String, name: Option<&str>, value: Value| {
-        out.push(ctx.class_entry(&e.component, &key, name, value));
+        out.push(sel.class_entry(&e.component, &key, name, value));
     };
     let ext = format!(".{}", e.extension);
     if let Some(p) = &e.progid {
@@ -678,9 +684,9 @@ fn extension_entries(s: &Session<'_, '_>, ctx: &Ctx, e: &Extension, fate: Fate) 
     let path = if fate == Fate::Advertise {
         None
     } else {
-        key_file(s, ctx, &e.component)
+        key_file(s, sel, &e.component)
     };
-    let descriptor = ctx.descriptor(&e.feature, &e.component);
+    let descriptor = sel.descriptor(&e.feature, &e.component);
     let mut verbs = verbs(s, &e.extension);
     // Only the verbs with a Sequence make the shell key's ordered list, the lowest first
     // (the default verb) ("Verb table").
@@ -728,12 +734,12 @@ fn extension_entries(s: &Session<'_, '_>, ctx: &Ctx, e: &Extension, fate: Fate) 
 
 /// RegisterExtensionInfo and UnregisterExtensionInfo.
 fn extension_info(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
-    let ctx = match Ctx::new(s) {
+    let sel = match Selection::new(s) {
         Ok(c) => c,
         Err(e) => return s.fail(e),
     };
     for e in extensions(s) {
-        let Some(fate) = ctx.fate(&e.feature, &e.component) else {
+        let Some(fate) = sel.fate(&e.feature, &e.component) else {
             continue;
         };
         if (fate == Fate::Remove) != remove {
@@ -752,7 +758,7 @@ fn extension_info(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
             e.progid.as_deref().unwrap_or(""),
             e.mime.as_deref().unwrap_or(""),
         ));
-        let entries = extension_entries(s, &ctx, &e, fate);
+        let entries = extension_entries(s, &sel, &e, fate);
         push(s, entries, remove);
     }
     ActionResult::Success
@@ -773,7 +779,7 @@ pub(crate) fn unregister_extension_info(s: &mut Session<'_, '_>) -> ActionResult
 /// RegisterMIMEInfo and UnregisterMIMEInfo: `MIME\Database\Content Type\<type>` with the
 /// extension (with its dot) and the CLSID, for the MIME rows whose extension registers.
 fn mime_info(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
-    let ctx = match Ctx::new(s) {
+    let sel = match Selection::new(s) {
         Ok(c) => c,
         Err(e) => return s.fail(e),
     };
@@ -792,7 +798,7 @@ fn mime_info(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
         let Some(e) = exts.iter().find(|e| e.extension == extension) else {
             continue;
         };
-        let Some(fate) = ctx.fate(&e.feature, &e.component) else {
+        let Some(fate) = sel.fate(&e.feature, &e.component) else {
             continue;
         };
         if (fate == Fate::Remove) != remove {
@@ -808,14 +814,14 @@ fn mime_info(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
             clsid.as_deref().unwrap_or("")
         ));
         let key = format!(r"MIME\Database\Content Type\{content_type}");
-        let mut entries = vec![ctx.class_entry(
+        let mut entries = vec![sel.class_entry(
             &e.component,
             &key,
             Some("Extension"),
             sz(&format!(".{extension}")),
         )];
         if let Some(c) = clsid {
-            entries.push(ctx.class_entry(&e.component, &key, Some("CLSID"), sz(&c)));
+            entries.push(sel.class_entry(&e.component, &key, Some("CLSID"), sz(&c)));
         }
         push(s, entries, remove);
     }
@@ -910,7 +916,7 @@ struct TypeLib {
 /// `HELPDIR` with Directory_'s path (the key file's folder when null), always under
 /// `HKEY_LOCAL_MACHINE` ("TypeLib table", "RegisterTypeLib function").
 fn type_libraries(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
-    let ctx = match Ctx::new(s) {
+    let sel = match Selection::new(s) {
         Ok(c) => c,
         Err(e) => return s.fail(e),
     };
@@ -936,14 +942,14 @@ fn type_libraries(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
         directory,
     } in rows
     {
-        let Some(comp) = ctx.components.get(&component) else {
+        let Some(comp) = sel.components.get(&component) else {
             continue;
         };
         let fate = if super::registry_values::installing(comp.action) && comp.enabled {
             Fate::Install
         } else if (super::registry_values::removing(comp.installed, comp.action)
-            || ctx.product_removed)
-            && !ctx.kept.contains(&component)
+            || sel.product_removed)
+            && !sel.kept.contains(&component)
         {
             Fate::Remove
         } else {
@@ -952,7 +958,7 @@ fn type_libraries(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
         if (fate == Fate::Remove) != remove {
             continue;
         }
-        let Some(path) = key_file(s, &ctx, &component) else {
+        let Some(path) = key_file(s, &sel, &component) else {
             s.log.engine(&format!(
                 "TypeLib {libid}: component {component} has no key file; nothing registered."
             ));
@@ -1004,7 +1010,7 @@ fn type_libraries(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
                 "not a type library file this platform reads: its FLAGS and interfaces are not registered, the table's version, language and component bitness stand in"
             },
         ));
-        let view = ctx.view(&component);
+        let view = sel.view(&component);
         let base = format!(r"{CLASSES}\TypeLib\{libid}\{major:x}.{minor:x}");
         let help = directory
             .and_then(|d| s.ctx.dir_path(&d))
