@@ -87,6 +87,10 @@ struct Selection {
     /// The whole product goes (its features' installed states aside: an advertised
     /// feature's may not have been kept).
     product_removed: bool,
+    /// A reinstall rewrites what is already registered only with REINSTALLMODE `m`
+    /// ("REINSTALLMODE property": rewrite Class, Verb, ProgID, MIME, Extension, AppID
+    /// information and run RegisterTypeLibraries); a first install always writes.
+    rewrite: bool,
     root: Root,
     layout: crate::layout::Layout,
     product: String,
@@ -116,6 +120,9 @@ impl Selection {
             components,
             kept: s.ctx.components_kept_on_removal()?,
             product_removed: s.ctx.product_removed(),
+            rewrite: s.prop("REINSTALL").is_none()
+                || s.prop("REINSTALLMODE")
+                    .is_some_and(|m| m.to_ascii_lowercase().contains('m')),
             root: if s.ctx.per_machine() {
                 Root::LocalMachine
             } else {
@@ -130,6 +137,15 @@ impl Selection {
     fn fate(&self, feature: &str, component: &str) -> Option<Fate> {
         let &(installed, action) = self.features.get(feature)?;
         let comp = self.components.get(component)?;
+        let present = |state: InstallState| {
+            matches!(
+                state,
+                InstallState::Local | InstallState::Source | InstallState::Advertised
+            )
+        };
+        if !self.rewrite && present(installed) && present(action) {
+            return None;
+        }
         match action {
             InstallState::Local | InstallState::Source if comp.enabled => Some(Fate::Install),
             InstallState::Advertised if comp.enabled => Some(Fate::Advertise),
@@ -945,7 +961,11 @@ fn type_libraries(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
         let Some(comp) = sel.components.get(&component) else {
             continue;
         };
-        let fate = if super::registry_values::installing(comp.action) && comp.enabled {
+        let reinstalled = super::registry_values::installing(comp.installed);
+        let fate = if super::registry_values::installing(comp.action)
+            && comp.enabled
+            && (sel.rewrite || !reinstalled)
+        {
             Fate::Install
         } else if (super::registry_values::removing(comp.installed, comp.action)
             || sel.product_removed)

@@ -398,3 +398,39 @@ fn an_advertised_product_registers_descriptors_without_paths_and_its_removal_tak
     );
     assert!(s.tree().is_empty(), "{:?}", s.tree());
 }
+
+#[test]
+fn a_repair_rewrites_the_registrations_only_with_reinstallmode_m() {
+    let s = Scratch::new();
+    let (report, log) = s.install(&com_msi(), &[]);
+    assert_eq!(report.code(), 0, "{log}");
+    let before = dump(&s.root(), Root::LocalMachine, r"Software\Classes");
+    let ops = [
+        "RegClassInfoRegister(",
+        "RegProgIdInfoRegister(",
+        "RegExtensionInfoRegister(",
+        "RegMIMEInfoRegister(",
+        "TypeLibraryRegister(",
+    ];
+    let (report, log) = s.install(
+        &com_msi(),
+        &[("REINSTALL", "ALL"), ("REINSTALLMODE", "ous")],
+    );
+    assert_eq!(report.code(), 0, "{log}");
+    for op in ops {
+        assert!(!log.contains(op), "{op}\n{log}");
+    }
+    assert_eq!(dump(&s.root(), Root::LocalMachine, r"Software\Classes"), before);
+    let (report, log) = s.install(
+        &com_msi(),
+        &[("REINSTALL", "ALL"), ("REINSTALLMODE", "omus")],
+    );
+    assert_eq!(report.code(), 0, "{log}");
+    for op in ops {
+        assert!(log.contains(op), "{op}\n{log}");
+    }
+    assert_eq!(
+        dump(&s.root(), Root::LocalMachine, r"Software\Classes"),
+        before
+    );
+}
