@@ -420,7 +420,10 @@ fn a_repair_rewrites_the_registrations_only_with_reinstallmode_m() {
     for op in ops {
         assert!(!log.contains(op), "{op}\n{log}");
     }
-    assert_eq!(dump(&s.root(), Root::LocalMachine, r"Software\Classes"), before);
+    assert_eq!(
+        dump(&s.root(), Root::LocalMachine, r"Software\Classes"),
+        before
+    );
     let (report, log) = s.install(
         &com_msi(),
         &[("REINSTALL", "ALL"), ("REINSTALLMODE", "omus")],
