@@ -29,6 +29,7 @@ mod search;
 mod self_reg;
 mod shortcuts;
 mod table_rows;
+mod type_libraries;
 pub(crate) mod upgrade;
 
 pub(crate) use context::{Context, FileJob};
@@ -183,8 +184,8 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         "UnregisterExtensionInfo" => classes::unregister_extension_info(s),
         "RegisterMIMEInfo" => classes::register_mime_info(s),
         "UnregisterMIMEInfo" => classes::unregister_mime_info(s),
-        "RegisterTypeLibraries" => classes::register_type_libraries(s),
-        "UnregisterTypeLibraries" => classes::unregister_type_libraries(s),
+        "RegisterTypeLibraries" => type_libraries::register(s),
+        "UnregisterTypeLibraries" => type_libraries::unregister(s),
         "SelfRegModules" => self_reg::register(s),
         "SelfUnregModules" => self_reg::unregister(s),
         "RemoveExistingProducts" => upgrade::run(s),
