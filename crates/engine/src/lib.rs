@@ -51,7 +51,9 @@
 //! product's files and values with what it installed. Shortcuts and INI files are made in
 //! the form the layout takes (`.lnk` Shell Links or `.desktop` entries; INI files as
 //! `WritePrivateProfileString` writes them, see the `shell` crate), through the same stage.
-//! Other Windows-only actions (COM, services, ODBC…) are logged as not executed on this
+//! COM classes, ProgIds, file associations, MIME types and type libraries are registered
+//! under `Software\Classes` (the Register…Info actions and RegisterTypeLibraries).
+//! Other Windows-only actions (COM+, ODBC, assemblies…) are logged as not executed on this
 //! platform; DLL and script custom actions fail cleanly with the Windows Installer error
 //! that names them.
 //!

@@ -111,6 +111,21 @@ pub(crate) enum RegChange {
     /// A service's key (InstallServices, MsiConfigureServices), applied against the key as
     /// it is at commit.
     Service(crate::actions::services::ServiceChange),
+    /// A value a registration wrote (RegisterClassInfo...), deleted by its Unregister action
+    /// only while it still holds what was written (another product may have written its own
+    /// since); the keys left empty go with it.
+    DeleteOwnValue {
+        /// The view.
+        view: View,
+        /// The predefined key.
+        root: Root,
+        /// The key below it.
+        key: String,
+        /// The value's name (`None`: the default value).
+        name: Option<String>,
+        /// What the registration wrote.
+        value: Value,
+    },
     /// A key the installer itself deletes with everything in it (a product's registration);
     /// the parents left empty go with it.
     DeleteTree {
@@ -325,6 +340,18 @@ pub(crate) fn apply(
                 }
             }
             RegChange::Service(change) => crate::actions::services::apply(&mut reg, change)?,
+            RegChange::DeleteOwnValue {
+                view,
+                root,
+                key,
+                name,
+                value,
+            } => {
+                if reg.get(*view, *root, key, name.as_deref())?.as_ref() == Some(value) {
+                    reg.delete_value(*view, *root, key, name.as_deref())?;
+                    reg.delete_empty_keys(*view, *root, key)?;
+                }
+            }
             RegChange::DeleteTree { view, root, key } => {
                 reg.delete_key(*view, *root, key, true)?;
                 if let Some((parent, _)) = key.rsplit_once('\\') {

@@ -37,3 +37,5 @@ mod services;
 mod patch;
 // rmsi msiexec /a and rmsi extract with the corpus's PuTTY.
 mod admin;
+// COM classes and file associations (Class, ProgId, Extension, Verb, MIME, AppId, TypeLib).
+mod com;

@@ -1,12 +1,14 @@
-//! The standard actions (spec 2.5), one module per action or family, and the dispatcher
-//! that maps a sequence row's name to one of them.
+//! The standard actions, one module per action or family, and the dispatcher that maps a
+//! sequence row's name to one of them.
 //!
-//! The registry is the root's own (`registry_values`, `reg_search`, `register`), and
-//! shortcuts and INI files are made (`shortcuts`, `ini_files`). Actions that only mean
-//! something on Windows (COM, services, ODBC, assemblies) are
-//! logged as skipped on this platform and end with `Return value 0` ("action not
-//! executed"): they are never silently claimed as done.
+//! The registry is the root's own (`registry_values`, `reg_search`, `register`, `services`),
+//! COM classes and file associations are registered under `Software\Classes` (`classes`,
+//! `type_libraries`), and shortcuts and INI files are made (`shortcuts`, `ini_files`).
+//! Actions that only mean something on Windows (COM+, ODBC, assemblies) are logged as
+//! skipped on this platform and end with `Return value 0` ("action not executed"): they are
+//! never silently claimed as done.
 
+mod classes;
 mod context;
 pub(crate) mod custom;
 mod duplicate_files;
@@ -27,6 +29,7 @@ mod self_reg;
 pub(crate) mod services;
 mod shortcuts;
 mod table_rows;
+mod type_libraries;
 pub(crate) mod upgrade;
 
 pub(crate) use context::{Context, FileJob};
@@ -47,22 +50,12 @@ const WINDOWS_ONLY: &[&str] = &[
     "MsiUnpublishAssemblies",
     "PatchFiles",
     "PublishComponents",
-    "RegisterClassInfo",
     "RegisterComPlus",
-    "RegisterExtensionInfo",
-    "RegisterMIMEInfo",
-    "RegisterProgIdInfo",
-    "RegisterTypeLibraries",
     "RemoveODBC",
     "RMCCPSearch",
     "SetODBCFolders",
     "UnpublishComponents",
-    "UnregisterClassInfo",
     "UnregisterComPlus",
-    "UnregisterExtensionInfo",
-    "UnregisterMIMEInfo",
-    "UnregisterProgIdInfo",
-    "UnregisterTypeLibraries",
 ];
 
 /// Runs what is left of the script and ends the transaction (InstallFinalize's work), for a
@@ -183,6 +176,16 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         "StartServices" => services::start(s),
         "RegisterFonts" => fonts::register(s),
         "UnregisterFonts" => fonts::unregister(s),
+        "RegisterClassInfo" => classes::register_class_info(s),
+        "UnregisterClassInfo" => classes::unregister_class_info(s),
+        "RegisterProgIdInfo" => classes::register_progid_info(s),
+        "UnregisterProgIdInfo" => classes::unregister_progid_info(s),
+        "RegisterExtensionInfo" => classes::register_extension_info(s),
+        "UnregisterExtensionInfo" => classes::unregister_extension_info(s),
+        "RegisterMIMEInfo" => classes::register_mime_info(s),
+        "UnregisterMIMEInfo" => classes::unregister_mime_info(s),
+        "RegisterTypeLibraries" => type_libraries::register(s),
+        "UnregisterTypeLibraries" => type_libraries::unregister(s),
         "SelfRegModules" => self_reg::register(s),
         "SelfUnregModules" => self_reg::unregister(s),
         "RemoveExistingProducts" => upgrade::run(s),
@@ -206,7 +209,7 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         }
         _ if WINDOWS_ONLY.contains(&name) => {
             s.log.engine(&format!(
-                "{name} changes Windows-only state (COM, services, ODBC...): not executed on this platform."
+                "{name} changes Windows-only state (COM+, ODBC, assemblies...): not executed on this platform."
             ));
             ActionResult::NotCalled
         }

@@ -275,7 +275,7 @@ pub(crate) fn windows_text(root: &Path, text: &str) -> String {
 }
 
 /// Where the installer keeps a product's icons (`[WindowsFolder]Installer\[ProductCode]\`).
-fn icon_path(s: &Session<'_, '_>, icon: &str) -> Option<PathBuf> {
+pub(crate) fn icon_path(s: &Session<'_, '_>, icon: &str) -> Option<PathBuf> {
     let windows = s.ctx.dir_path("WindowsFolder")?;
     let product = s.prop("ProductCode")?;
     Some(windows.join("Installer").join(product).join(icon))
@@ -310,7 +310,7 @@ pub(crate) fn create(s: &mut Session<'_, '_>) -> ActionResult {
 }
 
 /// The Icon table's file `icon`, placed where the shortcuts find it.
-fn write_icon(s: &mut Session<'_, '_>, icon: &str) -> Result<()> {
+pub(crate) fn write_icon(s: &mut Session<'_, '_>, icon: &str) -> Result<()> {
     let Some(path) = icon_path(s, icon) else {
         return Ok(());
     };

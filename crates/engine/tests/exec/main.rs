@@ -24,3 +24,6 @@ mod registry;
 mod uninstall;
 // The service actions: vital failures, existing services, MsiConfigureServices errors.
 mod services;
+// COM classes and file associations: the Class, ProgId, Extension, Verb, MIME, AppId and
+// TypeLib tables.
+mod classes;

@@ -6,6 +6,7 @@
 #
 # Needs: wixl, msibuild, msiinfo, msiextract (Debian's msitools), python3, and
 # x86_64-w64-mingw32-gcc (Debian's gcc-mingw-w64-x86-64) for the service of services.msi.
+# i686-w64-mingw32-widl (Debian's mingw-w64-tools) for com.msi's type library.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -429,6 +430,56 @@ sql "$here/shell-v2.msi" \
 msibuild "$here/shell-v2.msi" -s "rmsi shell" "rmsi tests" "Intel;1033" "{5E11A0B0-1C2D-4E3F-8A9B-0C1D2E3F4A53}"
 expect "$here/shell-v2.msi" Property '{5E11A0B0-1C2D-4E3F-8A9B-0C1D2E3F4A52}'
 expect "$here/shell-v2.msi" InstallExecuteSequence 'RemoveExistingProducts		6700'
+
+# --- com.msi: the Class, ProgId, Extension, Verb, MIME, AppId and TypeLib tables (see
+# the comment in com.wxs: wixl writes none of them) ---
+i686-w64-mingw32-widl -t -o "$here/src/com/rmsi.tlb" "$here/src/com/rmsi.idl"
+build "$here" com.wxs "$here/com.msi"
+sql "$here/com.msi" \
+    "CREATE TABLE \`AppId\` (\`AppId\` CHAR(38) NOT NULL, \`RemoteServerName\` CHAR(255), \`LocalService\` CHAR(255), \`ServiceParameters\` CHAR(255), \`DllSurrogate\` CHAR(255), \`ActivateAtStorage\` SHORT, \`RunAsInteractiveUser\` SHORT PRIMARY KEY \`AppId\`)" \
+    "CREATE TABLE \`Class\` (\`CLSID\` CHAR(38) NOT NULL, \`Context\` CHAR(32) NOT NULL, \`Component_\` CHAR(72) NOT NULL, \`ProgId_Default\` CHAR(255), \`Description\` CHAR(255) LOCALIZABLE, \`AppId_\` CHAR(38), \`FileTypeMask\` CHAR(255), \`Icon_\` CHAR(72), \`IconIndex\` SHORT, \`DefInprocHandler\` CHAR(32), \`Argument\` CHAR(255), \`Feature_\` CHAR(38) NOT NULL, \`Attributes\` SHORT PRIMARY KEY \`CLSID\`, \`Context\`, \`Component_\`)" \
+    "CREATE TABLE \`ProgId\` (\`ProgId\` CHAR(255) NOT NULL, \`ProgId_Parent\` CHAR(255), \`Class_\` CHAR(38), \`Description\` CHAR(255) LOCALIZABLE, \`Icon_\` CHAR(72), \`IconIndex\` SHORT PRIMARY KEY \`ProgId\`)" \
+    "CREATE TABLE \`Extension\` (\`Extension\` CHAR(255) NOT NULL, \`Component_\` CHAR(72) NOT NULL, \`ProgId_\` CHAR(255), \`MIME_\` CHAR(64), \`Feature_\` CHAR(38) NOT NULL PRIMARY KEY \`Extension\`, \`Component_\`)" \
+    "CREATE TABLE \`Verb\` (\`Extension_\` CHAR(255) NOT NULL, \`Verb\` CHAR(32) NOT NULL, \`Sequence\` SHORT, \`Command\` CHAR(255) LOCALIZABLE, \`Argument\` CHAR(255) PRIMARY KEY \`Extension_\`, \`Verb\`)" \
+    "CREATE TABLE \`MIME\` (\`ContentType\` CHAR(64) NOT NULL, \`Extension_\` CHAR(255) NOT NULL, \`CLSID\` CHAR(38) PRIMARY KEY \`ContentType\`)" \
+    "CREATE TABLE \`TypeLib\` (\`LibID\` CHAR(38) NOT NULL, \`Language\` SHORT NOT NULL, \`Component_\` CHAR(72) NOT NULL, \`Version\` LONG, \`Description\` CHAR(128) LOCALIZABLE, \`Directory_\` CHAR(72), \`Feature_\` CHAR(38) NOT NULL, \`Cost\` LONG PRIMARY KEY \`LibID\`, \`Language\`, \`Component_\`)" \
+    "INSERT INTO \`AppId\` (\`AppId\`, \`RemoteServerName\`, \`LocalService\`, \`ServiceParameters\`, \`DllSurrogate\`, \`ActivateAtStorage\`, \`RunAsInteractiveUser\`) VALUES ('{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A80}', 'host of [ProductName]', 'RmsiService', '-service', 'rmsi-surrogate.exe', 1, 1)" \
+    "INSERT INTO \`Class\` (\`CLSID\`, \`Context\`, \`Component_\`, \`ProgId_Default\`, \`Description\`, \`AppId_\`, \`FileTypeMask\`, \`Feature_\`) VALUES ('{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A70}', 'InprocServer32', 'Server', 'Rmsi.Server.1', 'rmsi server class', '{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A80}', '0,4,FFFFFFFF,52534D49;8,2,FFFF,0102', 'Main')" \
+    "INSERT INTO \`Class\` (\`CLSID\`, \`Context\`, \`Component_\`, \`ProgId_Default\`, \`Description\`, \`Icon_\`, \`IconIndex\`, \`DefInprocHandler\`, \`Argument\`, \`Feature_\`) VALUES ('{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A71}', 'LocalServer32', 'App', 'Rmsi.Document.1', 'rmsi document', 'doc.ico', 2, '2', '/automation', 'Main')" \
+    "INSERT INTO \`Class\` (\`CLSID\`, \`Context\`, \`Component_\`, \`Feature_\`, \`Attributes\`) VALUES ('{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A73}', 'InprocServer32', 'Server', 'Main', 1)" \
+    "INSERT INTO \`Class\` (\`CLSID\`, \`Context\`, \`Component_\`, \`ProgId_Default\`, \`Description\`, \`Feature_\`) VALUES ('{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A72}', 'InprocServer32', 'Extra', 'Rmsi.Extra.1', 'rmsi extra class', 'Extra')" \
+    "INSERT INTO \`ProgId\` (\`ProgId\`, \`Class_\`, \`Description\`) VALUES ('Rmsi.Server.1', '{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A70}', 'rmsi server 1')" \
+    "INSERT INTO \`ProgId\` (\`ProgId\`, \`ProgId_Parent\`, \`Description\`) VALUES ('Rmsi.Server', 'Rmsi.Server.1', 'rmsi server')" \
+    "INSERT INTO \`ProgId\` (\`ProgId\`, \`Class_\`, \`Description\`, \`Icon_\`, \`IconIndex\`) VALUES ('Rmsi.Document.1', '{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A71}', 'rmsi document file', 'doc.ico', 1)" \
+    "INSERT INTO \`ProgId\` (\`ProgId\`, \`Description\`) VALUES ('Rmsi.Plain', 'rmsi plain text')" \
+    "INSERT INTO \`ProgId\` (\`ProgId\`, \`Description\`) VALUES ('Rmsi.Unused', 'no class, no extension')" \
+    "INSERT INTO \`ProgId\` (\`ProgId\`, \`Class_\`, \`Description\`) VALUES ('Rmsi.Extra.1', '{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A72}', 'rmsi extra 1')" \
+    "INSERT INTO \`Extension\` (\`Extension\`, \`Component_\`, \`ProgId_\`, \`MIME_\`, \`Feature_\`) VALUES ('rmsidoc', 'App', 'Rmsi.Document.1', 'application/x-rmsidoc', 'Main')" \
+    "INSERT INTO \`Extension\` (\`Extension\`, \`Component_\`, \`ProgId_\`, \`Feature_\`) VALUES ('rmsitxt', 'Server', 'Rmsi.Plain', 'Main')" \
+    "INSERT INTO \`Verb\` (\`Extension_\`, \`Verb\`, \`Sequence\`, \`Command\`, \`Argument\`) VALUES ('rmsidoc', 'print', 2, '&Print', '/p \"%1\"')" \
+    "INSERT INTO \`Verb\` (\`Extension_\`, \`Verb\`, \`Sequence\`, \`Command\`, \`Argument\`) VALUES ('rmsidoc', 'open', 1, '&Open', '\"%1\"')" \
+    "INSERT INTO \`Verb\` (\`Extension_\`, \`Verb\`, \`Argument\`) VALUES ('rmsidoc', 'edit', '/e \"%1\"')" \
+    "INSERT INTO \`Verb\` (\`Extension_\`, \`Verb\`, \`Command\`) VALUES ('rmsitxt', 'open', 'Open')" \
+    "INSERT INTO \`MIME\` (\`ContentType\`, \`Extension_\`, \`CLSID\`) VALUES ('application/x-rmsidoc', 'rmsidoc', '{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A71}')" \
+    "INSERT INTO \`TypeLib\` (\`LibID\`, \`Language\`, \`Component_\`, \`Version\`, \`Description\`, \`Feature_\`) VALUES ('{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A90}', 1033, 'TypeLib', 258, 'rmsi type library', 'Main')" \
+    "INSERT INTO \`TypeLib\` (\`LibID\`, \`Language\`, \`Component_\`, \`Version\`, \`Description\`, \`Directory_\`, \`Feature_\`) VALUES ('{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4A91}', 0, 'Server', 769, 'rmsi server library', 'HelpDir', 'Main')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('UnregisterTypeLibraries', 2300)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('UnregisterClassInfo', 2700)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('UnregisterExtensionInfo', 2800)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('UnregisterProgIdInfo', 2900)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('UnregisterMIMEInfo', 3000)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('RegisterClassInfo', 4600)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('RegisterExtensionInfo', 4700)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('RegisterProgIdInfo', 4800)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('RegisterMIMEInfo', 4900)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('RegisterTypeLibraries', 5500)"
+expect "$here/com.msi" Class 'LocalServer32	App	Rmsi.Document.1'
+expect "$here/com.msi" ProgId 'Rmsi.Server	Rmsi.Server.1'
+expect "$here/com.msi" Verb 'rmsidoc	open	1	&Open	"%1"'
+expect "$here/com.msi" MIME 'application/x-rmsidoc	rmsidoc'
+expect "$here/com.msi" AppId 'RmsiService'
+expect "$here/com.msi" TypeLib '1033	TypeLib	258'
+expect "$here/com.msi" InstallExecuteSequence 'RegisterTypeLibraries		5500'
 
 # --- every package opens and lists its sequence ---
 for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$hello/hello.msi"; do
