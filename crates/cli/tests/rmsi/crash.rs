@@ -466,25 +466,59 @@ fn a_killed_install_or_uninstall_rolls_the_registry_back() {
     }
 }
 
-/// An install that writes shortcuts, an icon and INI lines (`shell.msi`), over a root whose
-/// INI file it edits, killed after each of its recorded changes in turn: the next run
-/// puts the root back exactly (the edited INI file's original content included).
+/// The system and user Environment keys of `root`'s registry, as `rmsi reg query` prints
+/// them.
+fn environment(rm: &Path, root: &Path) -> String {
+    let mut text = String::new();
+    for key in [
+        r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment",
+        r"HKCU\Environment",
+    ] {
+        let out = rmsi(rm)
+            .args(["reg", "query", key, "--root"])
+            .arg(root)
+            .output()
+            .expect("run rmsi reg query");
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        text.push_str(&String::from_utf8(out.stdout).expect("utf-8"));
+    }
+    text
+}
+
+/// A root for `shell-env.msi`: the INI file its RemoveIniFile rows edit, and `env.msi`
+/// installed, whose values (a system Path, user variables) the package then changes.
+fn shell_env_root(rm: &Path, root: &Path, ini: &str, log: &Path) {
+    std::fs::create_dir_all(root.join("usr/lib/windows")).expect("mkdir");
+    std::fs::write(root.join("usr/lib/windows/shared.ini"), ini).expect("write");
+    let out = install(rm, root, &packages().join("env.msi"), log, None);
+    assert_eq!(out.status.code(), Some(0), "env.msi");
+}
+
+/// An install that writes shortcuts, an icon, INI lines and environment values
+/// (`shell-env.msi`: `shell.msi` with Environment rows), over a root whose INI file it
+/// edits and whose Environment keys hold values it appends to, prepends to and removes,
+/// killed after each of its recorded changes in turn: the next run puts the root back
+/// exactly (the edited INI file's original content included), and the registry's
+/// Environment keys read back as they were.
 #[test]
-fn a_killed_install_of_shortcuts_and_ini_lines_is_rolled_back() {
+fn a_killed_install_of_shortcuts_ini_lines_and_environment_is_rolled_back() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let rm = tmp.path().join("rm");
     std::fs::create_dir(&rm).expect("mkdir");
-    let package = packages().join("shell.msi");
-    let mut killed = 0;
+    let package = packages().join("shell-env.msi");
+    let (mut killed, mut db_written) = (0, 0);
+    let db = PathBuf::from("var/lib/rmsi/products.db");
     for crash_after in 1..200 {
         let root = tmp.path().join(format!("root-{crash_after}"));
-        std::fs::create_dir_all(root.join("usr/lib/windows")).expect("mkdir");
-        std::fs::write(
-            root.join("usr/lib/windows/shared.ini"),
+        shell_env_root(
+            &rm,
+            &root,
             "[Old]\r\nKeep=kept value\r\nObsolete=1\r\nTags=old,new,other\r\n",
-        )
-        .expect("write");
+            &tmp.path().join("env.log"),
+        );
         let before = snapshot(&root);
+        let env_before = environment(&rm, &root);
+        assert!(env_before.contains("RMSI_KEEP"), "{env_before}");
         let log = tmp.path().join(format!("shell-{crash_after}.log"));
         let out = install(&rm, &root, &package, &log, Some(crash_after));
         if out.status.signal() != Some(9) {
@@ -500,9 +534,18 @@ fn a_killed_install_of_shortcuts_and_ini_lines_is_rolled_back() {
                 .filter(|p| p.extension().is_some_and(|e| e == "desktop"))
                 .count();
             assert_eq!(desktop, 4);
+            // The Environment rows did change the keys.
+            let env = environment(&rm, &root);
+            assert!(
+                env.contains("RMSI_SHELL") && !env.contains("RMSI_KEEP"),
+                "{env}"
+            );
             break;
         }
         killed += 1;
+        if snapshot(&root).get(&db) != before.get(&db) {
+            db_written += 1;
+        }
         let out = install(
             &rm,
             &root,
@@ -524,32 +567,47 @@ fn a_killed_install_of_shortcuts_and_ini_lines_is_rolled_back() {
                 .collect();
             panic!("crash point {crash_after}: root differs from before the install: {diff:?}");
         }
+        assert_eq!(
+            environment(&rm, &root),
+            env_before,
+            "crash point {crash_after}: the Environment keys"
+        );
         std::fs::remove_dir_all(&root).expect("clean up");
     }
     // The shortcuts' folders, the icon's, the INI files and the registry each make records.
     assert!(killed >= 5, "only {killed} crash points");
+    // Killed at the commit point, the registry (the environment values with it) was
+    // written and had to come back.
+    assert_eq!(db_written, 1, "crash points that saw the registry written");
 }
 
-/// The removal of `shell.msi` (its shortcuts, icon and INI lines), killed after each of its
-/// recorded changes in turn: the next run puts the product back exactly as installed.
+/// The removal of `shell-env.msi` (its shortcuts, icon, INI lines and environment
+/// values), killed after each of its recorded changes in turn: the next run puts the
+/// product back exactly as installed, the Environment keys included.
 #[test]
-fn a_killed_removal_of_shortcuts_and_ini_lines_is_rolled_back() {
+fn a_killed_removal_of_shortcuts_ini_lines_and_environment_is_rolled_back() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let rm = tmp.path().join("rm");
     std::fs::create_dir(&rm).expect("mkdir");
-    let package = packages().join("shell.msi");
+    let package = packages().join("shell-env.msi");
     let mut killed = 0;
     for crash_after in 1..200 {
         let root = tmp.path().join(format!("root-{crash_after}"));
-        std::fs::create_dir_all(root.join("usr/lib/windows")).expect("mkdir");
-        std::fs::write(
-            root.join("usr/lib/windows/shared.ini"),
+        shell_env_root(
+            &rm,
+            &root,
             "[Old]\r\nKeep=kept value\r\nObsolete=1\r\n",
-        )
-        .expect("write");
+            &tmp.path().join("env.log"),
+        );
+        let env_only: Vec<PathBuf> = snapshot(&root)
+            .into_iter()
+            .filter(|(p, (kind, _))| kind.starts_with("file") && !p.ends_with("shared.ini"))
+            .map(|(p, _)| p)
+            .collect();
         let out = install(&rm, &root, &package, &tmp.path().join("i.log"), None);
         assert_eq!(out.status.code(), Some(0));
         let installed = snapshot(&root);
+        let env_installed = environment(&rm, &root);
         let mut cmd = rmsi(&rm);
         cmd.args([
             "uninstall",
@@ -567,13 +625,20 @@ fn a_killed_removal_of_shortcuts_and_ini_lines_is_rolled_back() {
                 "{}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            // Removed: what is left is the root's own file, edited by RemoveIniFile.
-            let left: Vec<PathBuf> = snapshot(&root)
+            // Removed: what is left is env.msi's and the root's own file, edited by
+            // RemoveIniFile.
+            let mut left: Vec<PathBuf> = snapshot(&root)
                 .into_iter()
-                .filter(|(_, (kind, _))| kind.starts_with("file"))
+                .filter(|(p, (kind, _))| kind.starts_with("file") && !env_only.contains(p))
                 .map(|(p, _)| p)
                 .collect();
+            left.sort();
             assert_eq!(left, [PathBuf::from("usr/lib/windows/shared.ini")]);
+            let env = environment(&rm, &root);
+            assert!(
+                !env.contains("RMSI_SHELL") && !env.contains("shell/"),
+                "{env}"
+            );
             break;
         }
         killed += 1;
@@ -599,6 +664,11 @@ fn a_killed_removal_of_shortcuts_and_ini_lines_is_rolled_back() {
                 .collect();
             panic!("crash point {crash_after}: root differs from the installed one: {diff:?}");
         }
+        assert_eq!(
+            environment(&rm, &root),
+            env_installed,
+            "crash point {crash_after}: the Environment keys"
+        );
         std::fs::remove_dir_all(&root).expect("clean up");
     }
     assert!(killed >= 5, "only {killed} crash points");
