@@ -5,8 +5,10 @@
 //! writing record N: during folder creation, in the middle of the renames, while replacing
 //! existing files, at the registry write). The next run takes the root lock, finds the
 //! journal, rolls back and logs it; the root must then equal the pre-install snapshot
-//! exactly (tree, contents, modes), and a following install must succeed. Uninstall gets the
-//! same treatment, at every change it records (its commit included).
+//! exactly (tree, contents, modes), and a following install must succeed. Uninstall, repair
+//! (`msiexec /famus`) and a patch's application (`msiexec /p`) get the same treatment, at
+//! every change they record (their commit included), and so does an install writing
+//! shortcuts, INI lines and environment values.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -752,4 +754,184 @@ fn a_killed_uninstall_leaves_the_product_installed() {
     }
     // Three files, their folders, the registry, the commit.
     assert!(killed >= 5, "only {killed} crash points were reached");
+}
+
+/// `rmsi ARGS --root ROOT`, killed after its `N`th recorded change when `crash_after` is
+/// given.
+fn run_in(rm: &Path, root: &Path, args: &[std::ffi::OsString], crash_after: Option<u64>) -> Output {
+    let mut cmd = rmsi(rm);
+    cmd.args(args).arg("--root").arg(root);
+    if let Some(n) = crash_after {
+        cmd.env("RMSI_TEST_CRASH_AFTER", n.to_string());
+    }
+    cmd.output().expect("run rmsi")
+}
+
+/// Kills `rmsi ARGS` after each of its recorded changes in turn, each time on a root that
+/// `prepare` made afresh: the next run (one that fails at once, 1619) must put the root
+/// back exactly as it was before the killed run — tree, contents, modes, and the product
+/// database's bytes (product records, patch records and registry values) —, then `rmsi
+/// ARGS` run again must succeed and pass `done`. Stops at the first `N` the run survives
+/// (it must then succeed and pass `done` too); returns how many crash points killed it.
+fn every_crash_point(
+    name: &str,
+    prepare: impl Fn(&Path, &Path),
+    args: &[std::ffi::OsString],
+    done: impl Fn(&Path, &Path),
+) -> usize {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let rm = tmp.path().join("rm");
+    std::fs::create_dir(&rm).expect("mkdir");
+    let mut killed = 0;
+    for crash_after in 1..200 {
+        let root = tmp.path().join(format!("{name}-{crash_after}"));
+        std::fs::create_dir(&root).expect("mkdir");
+        prepare(&rm, &root);
+        let before = snapshot(&root);
+        let out = run_in(&rm, &root, args, Some(crash_after));
+        if out.status.signal() != Some(9) {
+            // Fewer changes than this: the run went to its end.
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{name}, crash point {crash_after}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            done(&rm, &root);
+            break;
+        }
+        killed += 1;
+        assert!(
+            root.join("var/lib/rmsi/journal").is_file(),
+            "{name}, crash point {crash_after}: no journal left"
+        );
+        let recover = tmp.path().join(format!("recover-{name}-{crash_after}.log"));
+        let out = install(&rm, &root, &tmp.path().join("missing.msi"), &recover, None);
+        assert_eq!(
+            out.status.code(),
+            Some(1619 % 256),
+            "{name}, crash point {crash_after}"
+        );
+        let text = std::fs::read_to_string(&recover).expect("log");
+        assert!(
+            text.contains("Rollback of an interrupted installation"),
+            "{name}, crash point {crash_after}: {text}"
+        );
+        let after = snapshot(&root);
+        let diff: Vec<_> = before
+            .keys()
+            .chain(after.keys())
+            .filter(|k| before.get(*k) != after.get(*k))
+            .take(10)
+            .collect();
+        assert!(
+            diff.is_empty(),
+            "{name} killed after record {crash_after}: the root differs: {diff:?}"
+        );
+        let out = run_in(&rm, &root, args, None);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name} after crash point {crash_after}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        done(&rm, &root);
+        std::fs::remove_dir_all(&root).expect("clean up");
+    }
+    killed
+}
+
+/// `rmsi verify PRODUCT --json`'s differences.
+fn differences(rm: &Path, root: &Path, product: &str) -> Vec<serde_json::Value> {
+    let out = run_in(
+        rm,
+        root,
+        &["verify".into(), product.into(), "--json".into()],
+        None,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["differences"].as_array().expect("differences").clone()
+}
+
+/// A repair (`msiexec /famus PRODUCT`: every file again, the registry values rewritten)
+/// of `registry.msi` whose file was changed and whose registry lost a value and had
+/// another changed: killed at each change it records, the next run puts the damaged
+/// product back exactly as it was (files, registry values, product records), and the
+/// repair run again then mends it.
+#[test]
+fn a_killed_repair_is_rolled_back_to_the_installed_product() {
+    const PRODUCT: &str = "{6B1D9A20-3C4E-4F50-8A61-7B8C9D0E1F20}";
+    let prepare = |rm: &Path, root: &Path| {
+        let log = root.with_extension("setup.log");
+        let out = install(rm, root, &packages().join("registry.msi"), &log, None);
+        assert_eq!(out.status.code(), Some(0), "registry.msi");
+        std::fs::write(root.join("opt/rmsi-registry/app.txt"), "other contents\n").expect("write");
+        let script = "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nc.execute(\"DELETE FROM winreg_values WHERE name='Dword'\")\nc.execute(\"UPDATE winreg_values SET data=X'0B' WHERE name='Bin'\")\nc.commit()\n";
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .arg(root.join("var/lib/rmsi/products.db"))
+            .output()
+            .expect("python3");
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(differences(rm, root, PRODUCT).len(), 3);
+    };
+    let args: Vec<std::ffi::OsString> = ["msiexec", "/famus", PRODUCT, "/qn"]
+        .map(Into::into)
+        .to_vec();
+    let killed = every_crash_point("repair", prepare, &args, |rm, root| {
+        assert_eq!(
+            differences(rm, root, PRODUCT),
+            Vec::<serde_json::Value>::new()
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("opt/rmsi-registry/app.txt")).expect("read"),
+            "registry payload\n"
+        );
+    });
+    // The file moved aside and replaced, the registry write, the commit.
+    assert!(killed >= 3, "only {killed} crash points were reached");
+}
+
+/// The corpus's WiX patch PatchABv101 (`msiexec /p`) applied to the installed prodAv100
+/// (the one of its two target products installed: each product is patched in a session
+/// and a transaction of its own, as on Windows), replacing its file: killed at each change
+/// it records, the next run leaves the product unpatched exactly as it was — its file, its
+/// records, no patch record and no cached `.msp` —, and the patch applied again is
+/// recorded with it.
+#[test]
+fn a_killed_patch_application_is_rolled_back() {
+    let corpus = test_support::corpus_dir();
+    let product = |name: &str| {
+        corpus
+            .join(format!("wix3-PerMachineMsisMsps-{name}"))
+            .join(format!("{name}.msi"))
+    };
+    let prepare = |rm: &Path, root: &Path| {
+        let args: Vec<std::ffi::OsString> = vec![
+            "msiexec".into(),
+            "/i".into(),
+            product("prodAv100").into(),
+            "/qn".into(),
+        ];
+        let out = run_in(rm, root, &args, None);
+        assert_eq!(out.status.code(), Some(0), "prodAv100");
+    };
+    let patch = corpus.join("wix3-PerMachineMsisMsps-patches/PatchABv101.msp");
+    let args: Vec<std::ffi::OsString> =
+        vec!["msiexec".into(), "/p".into(), patch.into(), "/qn".into()];
+    let killed = every_crash_point("patch", prepare, &args, |rm, root| {
+        let out = run_in(rm, root, &["list".into(), "--json".into()], None);
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let products = list["products"].as_array().expect("products");
+        assert_eq!(products.len(), 1, "{list}");
+        for p in products {
+            assert_eq!(
+                p["patches"][0]["patch_code"], "{B94D3D25-9FC6-468D-A804-97AFB27746C1}",
+                "{list}"
+            );
+        }
+    });
+    // The file replaced, the registry write, the commit.
+    assert!(killed >= 3, "only {killed} crash points were reached");
 }
