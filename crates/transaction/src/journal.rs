@@ -39,8 +39,8 @@
 //! protects against a killed process, not against a power loss (a later issue's
 //! transactional journal).
 //!
-//! Placements into one folder are announced together, in one write, before the first of
-//! them is made (the disk tells which were made). `RMSI_TEST_CRASH_AFTER=N` (read only
+//! Placements into one folder of the state folder's mount are announced together, in one
+//! write, before the first of them is made (the disk tells which were made). `RMSI_TEST_CRASH_AFTER=N` (read only
 //! here, for the crash tests) kills the process with `SIGKILL` when the `N`th change the
 //! process records is about to be made — counted over every journal it writes (a major
 //! upgrade's removal has its own) —: its record written, the changes before it made. The

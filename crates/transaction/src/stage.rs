@@ -785,7 +785,7 @@ impl<'r> Transaction<'r> {
                 break;
             }
         }
-        // `rel` itself is on that mount.
+        // `rel` is on that mount: the walk finds it there at the latest.
         let Some((top, top_fd)) = top else {
             return Err(io(Errno::XDEV));
         };
@@ -814,6 +814,9 @@ impl<'r> Transaction<'r> {
             Mode::empty(),
         )
         .map_err(|e| Error::io(root.join(&path), e.into()))?;
+        // The folder just made, not one put in its place by whoever else may write to the
+        // mount's top folder.
+        check_state_dir(&fd, &root.join(&path))?;
         // 0700 whatever the umask: originals moved aside are nobody else's business.
         rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o700))
             .map_err(|e| Error::io(root.join(&path), e.into()))?;
@@ -853,8 +856,8 @@ impl<'r> Transaction<'r> {
         Ok(())
     }
 
-    /// Renames staged tree `i` into place; when its folder exists by now (or cannot take a
-    /// rename: another file system), places its contents one by one instead.
+    /// Renames staged tree `i` into place; when its folder exists by now (or is on another
+    /// mount), places its contents one by one instead.
     fn place_tree(&mut self, i: usize, summary: &mut Summary) -> Result<()> {
         self.last_dir = None;
         let (target, staged) = {
@@ -864,6 +867,11 @@ impl<'r> Transaction<'r> {
         let root = self.lock.root().to_path_buf();
         let (parent, name) = split_parent(&root, &target)?;
         let dir = self.open_dir(parent, summary)?;
+        // Another mount: no rename reaches it from here; its files go one by one through
+        // that mount's staging folder.
+        if self.is_foreign(&dir, parent)? {
+            return self.expand_tree(&staged, &target, summary);
+        }
         self.journal.append(Record::PlaceTree {
             target: target.clone(),
             staged: staged.clone(),
