@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use test_support::e2e::{Ctx, Layout, Run, run_command, run_command_within, tree, wait_run};
+use test_support::e2e::{
+    Ctx, Layout, Run, package, run_command, run_command_within, tree, wait_run,
+};
 
 const HELLO_CODE: &str = "{0D4F6B50-5E6F-4071-8233-4E5F60718291}";
 
@@ -631,6 +633,73 @@ fn payload_on_another_file_system_is_staged_on_that_file_system() {
     assert!(!original.exists());
     // The folder was there before the product (it held the user's file): it stays.
     assert_eq!(tree(&ctx.root), ["opt/", "opt/rmsi-hello/"]);
+}
+
+/// A major upgrade (`upgrade-v2-exec.msi`, whose RemoveExistingProducts runs inside its
+/// transaction) of a product whose payload is on another file system (a tmpfs on `opt`):
+/// killed at every change it records — version 2's files placed, version 1's moved aside,
+/// both through the staging folder on that file system —, the next run gives version 1
+/// back exactly and leaves no staging folder; run to its end, the upgrade and then the
+/// uninstall succeed and leave none either.
+#[test]
+fn a_killed_upgrade_on_another_file_system_gets_version_1_back() {
+    let ctx = Ctx::new();
+    let Some(_opt) = Mounted::tmpfs(&ctx.root.join("opt")) else {
+        return;
+    };
+    ctx.install(&package("upgrade-v1.msi"), Layout::Fhs, &[])
+        .assert_code(0);
+    // Version 1's removal-time custom action records its run in a file of its own.
+    let product = || {
+        let mut all = contents(&ctx.root);
+        all.remove("var/lib/upgrade-removals.txt");
+        all
+    };
+    let no_staging = |when: &str| {
+        let left: Vec<String> = tree(&ctx.root)
+            .into_iter()
+            .filter(|p| in_staging(p))
+            .collect();
+        assert!(left.is_empty(), "{when}: staging left: {left:?}");
+    };
+    let before = product();
+    assert!(before.keys().any(|p| p.starts_with("opt/")), "{before:?}");
+    let mut killed = 0;
+    for crash_after in 1..80 {
+        let mut cmd = ctx.install_command(&package("upgrade-v2-exec.msi"), Layout::Fhs, &[]);
+        cmd.env("RMSI_TEST_CRASH_AFTER", crash_after.to_string());
+        let run = ctx.finish(&mut cmd);
+        if run.code.is_some() {
+            // Fewer changes than this: the upgrade went to its end.
+            run.assert_code(0);
+            no_staging("upgrade");
+            break;
+        }
+        killed += 1;
+        let next = ctx.uninstall(
+            ctx.path("missing.msi").to_str().expect("utf-8"),
+            Layout::Fhs,
+            &[],
+        );
+        next.assert_code(1619);
+        assert_eq!(
+            product(),
+            before,
+            "crash point {crash_after}: {}",
+            next.describe()
+        );
+        no_staging("recovery");
+    }
+    assert!(killed >= 5, "only {killed} crash points were reached");
+    assert_ne!(product(), before);
+    ctx.uninstall("{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E02}", Layout::Fhs, &[])
+        .assert_code(0);
+    no_staging("uninstall");
+    let left: Vec<String> = tree(&ctx.root)
+        .into_iter()
+        .filter(|p| p.starts_with("opt/") && !p.ends_with('/'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// The uninstall of the last product killed after its commit, as it removes the
