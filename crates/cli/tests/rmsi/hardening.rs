@@ -1,7 +1,9 @@
 //! What a hostile run or a bad day finds (issue 11's engine side): the commit point and a
 //! rollback that cannot finish under injected I/O errors (`strace -e inject=…` on the real
 //! binary, matched by file name with `-P`), reads and recovery under the root lock, a FIFO
-//! for a package, `umask 000`, an unwritable standard error, and a second run's log.
+//! for a package, `umask 000`, an unwritable standard error, a second run's log, and
+//! payload on another file system (a tmpfs the test mounts; skipped, saying why, when it
+//! cannot) staged on that file system and killed at every recorded change.
 //! Tests that need `strace` say so and stop when it is missing (scripts/test.sh installs it).
 
 use std::collections::BTreeMap;
