@@ -291,35 +291,22 @@ pub(crate) fn lstat_in_root(lock: &RootLock, rel: &Path) -> Option<rustix::fs::S
     rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()
 }
 
-/// Moves the entry `from` of the open folder `from_dir` to `to` in `to_dir`, replacing
-/// what is there: a rename, or — when the two are on different file systems (a separate
-/// `/opt`, whose originals are moved aside into the state folder's staging) — a copy to a
-/// temporary name beside `to` (contents, mode, owner, times; a symbolic link as a link),
-/// renamed over `to`, then `from` removed. `to` is never seen half-written; a copy cut
-/// short leaves `from` in place, so the move can simply be made again.
-pub(crate) fn move_entry(
-    from_dir: &OwnedFd,
-    from: &OsStr,
-    to_dir: &OwnedFd,
-    to: &OsStr,
-) -> std::result::Result<(), Errno> {
-    match rustix::fs::renameat(from_dir, from, to_dir, to) {
-        Err(Errno::XDEV) => {}
-        other => return other,
+/// Which mount a folder is on (its mount id, or its device where the kernel cannot say):
+/// a rename works only within one, so each mount a transaction changes gets its own
+/// staging folder.
+pub(crate) fn mount_of(fd: &OwnedFd) -> std::result::Result<(bool, u64), Errno> {
+    let stx = rustix::fs::statx(fd, "", AtFlags::EMPTY_PATH, rustix::fs::StatxFlags::MNT_ID)?;
+    if stx.stx_mask & rustix::fs::StatxFlags::MNT_ID.bits() != 0 {
+        return Ok((true, stx.stx_mnt_id));
     }
-    let st = rustix::fs::statat(from_dir, from, AtFlags::SYMLINK_NOFOLLOW)?;
-    let tmp = format!(".rmsi-{:08x}.tmp", random_u32());
-    let copied = copy_entry(from_dir, from, &st, to_dir, &tmp)
-        .and_then(|()| rustix::fs::renameat(to_dir, tmp.as_str(), to_dir, to));
-    if let Err(e) = copied {
-        let _ = rustix::fs::unlinkat(to_dir, tmp.as_str(), AtFlags::empty());
-        return Err(e);
-    }
-    rustix::fs::unlinkat(from_dir, from, AtFlags::empty())
+    // Before Linux 5.8: the device (two mounts of one file system then look alike, and a
+    // rename between them fails with EXDEV).
+    Ok((false, rustix::fs::fstat(fd)?.st_dev))
 }
 
-/// Copies the file or symbolic link `from` (its `lstat` is `st`) to the new name `to`.
-fn copy_entry(
+/// Copies the file or symbolic link `from` (its `lstat` is `st`) to the new name `to`
+/// (contents, mode, owner and times).
+pub(crate) fn copy_entry(
     from_dir: &OwnedFd,
     from: &OsStr,
     st: &rustix::fs::Stat,
@@ -368,7 +355,7 @@ fn copy_entry(
             let _ = rustix::fs::futimens(&out, &times);
             Ok(())
         }
-        // A FIFO, a device, a socket: not copied (moving it across is refused).
+        // A FIFO, a device, a socket: never staged, not copied.
         _ => Err(Errno::XDEV),
     }
 }

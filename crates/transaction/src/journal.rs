@@ -15,10 +15,15 @@
 //! | `M path` | state folder created (only at the start) | removing it if empty, last |
 //! | `D path` | folder created | removing it if empty |
 //! | `F target staged [backup]` | staged file renamed to target (original moved to backup) | moving the placed file back to `staged` if it is gone from staging, then the backup back |
+//! | `V n path` | staging folder `n` made at `path`, on another mount than the state folder | nothing (removed with the staging folder, after the journal) |
+//! | `F@n …`, `X@n …` | as `F` and `X`, their names in staging folder `n` | as `F` and `X`, in that folder |
 //! | `T target staged` | staged tree (a folder the install creates, whole) renamed to target | moving the folder back to `staged` if it is gone from staging |
 //! | `X target backup` | file moved aside to backup | moving the backup back |
 //! | `Y path mode` | empty folder removed | creating it again |
 //! | `G db cache [name backup]...` | state files written ([`crate::StateFiles`]): `db` a copy of the old database (`-`: none), `cache` whether the cache folder existed, then each cached file's backup (a hard link) | restoring the database (its companions removed), removing what the cache folder gained, putting the backed-up copies back |
+//!
+//! An `F@n` record is written once its staged file was copied whole into staging folder `n`
+//! (on the target's mount), so that every change to a target, on any mount, is a rename.
 //!
 //! Every undo step is judged from what is on disk, never from whether the change was
 //! made: a staged file still in the staging folder was not placed; a backup still there was
@@ -34,8 +39,8 @@
 //! protects against a killed process, not against a power loss (a later issue's
 //! transactional journal).
 //!
-//! Placements into one folder are announced together, in one write, before the first of
-//! them is made (the disk tells which were made). `RMSI_TEST_CRASH_AFTER=N` (read only
+//! Placements into one folder of the state folder's mount are announced together, in one
+//! write, before the first of them is made (the disk tells which were made). `RMSI_TEST_CRASH_AFTER=N` (read only
 //! here, for the crash tests) kills the process with `SIGKILL` when the `N`th change the
 //! process records is about to be made — counted over every journal it writes (a major
 //! upgrade's removal has its own) —: its record written, the changes before it made. The
@@ -52,9 +57,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 
-use crate::confined::{
-    check_private_file, check_state_dir, entry_names, move_entry, remove_tree_at, walk,
-};
+use crate::confined::{check_private_file, check_state_dir, entry_names, remove_tree_at, walk};
 use crate::error::{Error, Result};
 use crate::lock::RootLock;
 
@@ -74,8 +77,10 @@ pub(crate) enum Record {
     /// A folder about to be created.
     MadeDir(PathBuf),
     /// A staged file about to be renamed to `target`; with `backup`, the file at `target`
-    /// is first moved aside under that name.
+    /// is first moved aside under that name. Both names are in staging folder `at` (0: the
+    /// state folder's, else a [`Record::Volume`]).
     Place {
+        at: u32,
         target: PathBuf,
         staged: String,
         backup: Option<String>,
@@ -83,8 +88,15 @@ pub(crate) enum Record {
     /// A staged tree (a folder the install creates, with what it holds) about to be
     /// renamed to `target`, which does not exist.
     PlaceTree { target: PathBuf, staged: String },
-    /// A file about to be moved aside (RemoveFiles, MoveFiles).
-    Remove { target: PathBuf, backup: String },
+    /// A file about to be moved aside (RemoveFiles, MoveFiles), into staging folder `at`.
+    Remove {
+        at: u32,
+        target: PathBuf,
+        backup: String,
+    },
+    /// Staging folder `at` (1, 2, …) about to be created at `path`, on another mount than
+    /// the state folder's: where the files of that mount are staged and moved aside.
+    Volume { at: u32, path: PathBuf },
     /// An empty folder about to be removed, and its mode.
     RemoveDir { target: PathBuf, mode: u32 },
     /// The state files ([`crate::StateFiles`]) about to be written; `backup` is a copy of
@@ -218,7 +230,7 @@ fn crash_after() -> Option<u64> {
         .filter(|&n| n > 0)
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         s.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
@@ -247,24 +259,35 @@ fn encode(r: &Record) -> String {
         Record::MadeState(p) => format!("M {}\n", path_hex(p)),
         Record::MadeDir(p) => format!("D {}\n", path_hex(p)),
         Record::Place {
+            at,
             target,
             staged,
             backup,
         } => match backup {
             Some(b) => format!(
-                "F {} {} {}\n",
+                "F{} {} {} {}\n",
+                tag_at(*at),
                 path_hex(target),
                 hex(staged.as_bytes()),
                 hex(b.as_bytes())
             ),
-            None => format!("F {} {}\n", path_hex(target), hex(staged.as_bytes())),
+            None => format!(
+                "F{} {} {}\n",
+                tag_at(*at),
+                path_hex(target),
+                hex(staged.as_bytes())
+            ),
         },
         Record::PlaceTree { target, staged } => {
             format!("T {} {}\n", path_hex(target), hex(staged.as_bytes()))
         }
-        Record::Remove { target, backup } => {
-            format!("X {} {}\n", path_hex(target), hex(backup.as_bytes()))
-        }
+        Record::Remove { at, target, backup } => format!(
+            "X{} {} {}\n",
+            tag_at(*at),
+            path_hex(target),
+            hex(backup.as_bytes())
+        ),
+        Record::Volume { at, path } => format!("V {at} {}\n", path_hex(path)),
         Record::RemoveDir { target, mode } => format!("Y {} {mode:o}\n", path_hex(target)),
         Record::State {
             backup,
@@ -287,9 +310,23 @@ fn encode(r: &Record) -> String {
     }
 }
 
+/// The tag suffix naming a staging folder other than the state folder's (`F@1`).
+fn tag_at(at: u32) -> String {
+    if at == 0 {
+        String::new()
+    } else {
+        format!("@{at}")
+    }
+}
+
 fn decode(line: &str) -> Option<Record> {
     let mut f = line.split(' ');
-    let tag = f.next()?;
+    let first = f.next()?;
+    let (tag, at) = match first.split_once('@') {
+        Some((tag @ ("F" | "X"), at)) => (tag, at.parse::<u32>().ok().filter(|&n| n > 0)?),
+        Some(_) => return None,
+        None => (first, 0),
+    };
     let path = |s: Option<&str>| -> Option<PathBuf> {
         Some(PathBuf::from(OsStr::from_bytes(&unhex(s?)?)))
     };
@@ -305,6 +342,7 @@ fn decode(line: &str) -> Option<Record> {
                 None => None,
             };
             Record::Place {
+                at,
                 target,
                 staged,
                 backup,
@@ -315,8 +353,13 @@ fn decode(line: &str) -> Option<Record> {
             staged: name(f.next())?,
         },
         "X" => Record::Remove {
+            at,
             target: path(f.next())?,
             backup: name(f.next())?,
+        },
+        "V" => Record::Volume {
+            at: f.next()?.parse::<u32>().ok().filter(|&n| n > 0)?,
+            path: path(f.next())?,
         },
         "Y" => Record::RemoveDir {
             target: path(f.next())?,
@@ -383,14 +426,91 @@ fn sane(r: &Record) -> bool {
             target,
             staged,
             backup,
+            ..
         } => rel(target) && name(staged) && backup.as_deref().is_none_or(name),
-        Record::Remove { target, backup } => rel(target) && name(backup),
+        Record::Remove { target, backup, .. } => rel(target) && name(backup),
+        Record::Volume { path, .. } => volume_path(path),
         Record::PlaceTree { target, staged } => rel(target) && name(staged),
         Record::RemoveDir { target, .. } => rel(target),
         Record::State { backup, cached, .. } => {
             backup.as_deref().is_none_or(name) && cached.iter().all(|(n, b)| name(n) && name(b))
         }
     }
+}
+
+/// A staging folder on another mount: a folder `.rmsi-staging-*` under the root (its path
+/// comes from a journal or a `volumes` file, so it is checked like one).
+pub(crate) fn volume_path(p: &Path) -> bool {
+    p.components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)))
+        && p.file_name()
+            .is_some_and(|n| n.as_bytes().starts_with(VOLUME_PREFIX.as_bytes()))
+}
+
+/// The name of a staging folder on another mount starts with this.
+pub(crate) const VOLUME_PREFIX: &str = ".rmsi-staging-";
+
+/// The file of a staging folder listing, one hex-encoded path a line, the staging folders
+/// made on other mounts ([`Record::Volume`]), written before each is created: so that the
+/// clean-up of a committed run finds them once its journal is gone.
+pub(crate) const VOLUMES: &str = "volumes";
+
+/// Opens the staging folder on another mount at `path` (relative to the root), if it is
+/// there and ours.
+pub(crate) fn open_volume(lock: &RootLock, path: &Path) -> Option<OwnedFd> {
+    if !volume_path(path) {
+        return None;
+    }
+    let fd = walk(lock, path, false, None, Mode::empty()).ok()?;
+    check_state_dir(&fd, &lock.root().join(path)).ok()?;
+    Some(fd)
+}
+
+/// Removes the staging folder `name` of the state folder and, first, the staging folders
+/// on other mounts its `volumes` file lists (each with what it holds).
+pub(crate) fn remove_staging_folder(lock: &RootLock, state: &OwnedFd, name: &OsStr) {
+    let Ok(dir) = rustix::fs::openat(
+        state,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return;
+    };
+    for path in listed_volumes(&dir) {
+        if let Some(fd) = open_volume(lock, &path) {
+            remove_tree_at(&fd);
+            if let (Some(parent), Some(name)) = (path.parent(), path.file_name())
+                && let Ok(parent) = walk(lock, parent, false, None, Mode::empty())
+            {
+                let _ = rustix::fs::unlinkat(&parent, name, AtFlags::REMOVEDIR);
+            }
+        }
+    }
+    remove_tree_at(&dir);
+    let _ = rustix::fs::unlinkat(state, name, AtFlags::REMOVEDIR);
+}
+
+/// The paths a staging folder's `volumes` file lists (none when there is no such file).
+fn listed_volumes(staging: &OwnedFd) -> Vec<PathBuf> {
+    let Ok(fd) = rustix::fs::openat(
+        staging,
+        VOLUMES,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return Vec::new();
+    };
+    let mut text = Vec::new();
+    // One line per mount a run changed: a few hundred bytes at most.
+    if File::from(fd).take(1 << 20).read_to_end(&mut text).is_err() {
+        return Vec::new();
+    }
+    text.split(|&b| b == b'\n')
+        .filter_map(|line| unhex(std::str::from_utf8(line).ok()?))
+        .map(|p| PathBuf::from(OsStr::from_bytes(&p)))
+        .filter(|p| volume_path(p))
+        .collect()
 }
 
 /// Undoes `records` newest first, judging each step from what is on disk (see the module
@@ -421,10 +541,31 @@ pub(crate) fn roll_back(
     // (already moved back) is not a failure.
     let must =
         |r: std::result::Result<(), Errno>| usize::from(matches!(r, Err(e) if e != Errno::NOENT));
+    // The staging folders on other mounts, by number; `None` when one cannot be opened
+    // (its record written, the run killed before it was made: nothing went into it).
+    let volumes: Vec<(u32, Option<OwnedFd>)> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Volume { at, path } => Some((*at, open_volume(lock, path))),
+            _ => None,
+        })
+        .collect();
+    let staging_at = |at: u32| -> Option<&OwnedFd> {
+        if at == 0 {
+            return Some(staging);
+        }
+        // The last record of that number names the folder made (a name already taken
+        // is retried under another).
+        volumes
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == at)
+            .and_then(|(_, fd)| fd.as_ref())
+    };
     let mut cached: Option<(PathBuf, OwnedFd)> = None;
     for r in records.iter().rev() {
         match r {
-            Record::MadeState(_) => {}
+            Record::MadeState(_) | Record::Volume { .. } => {}
             Record::MadeDir(p) => {
                 cached = None;
                 if let Some((dir, name)) = parent_of(p) {
@@ -432,11 +573,18 @@ pub(crate) fn roll_back(
                 }
             }
             Record::Place {
+                at,
                 target,
                 staged,
                 backup,
             } => {
                 let (Some(parent), Some(name)) = (target.parent(), target.file_name()) else {
+                    continue;
+                };
+                // A record is written once its staged file is in its staging folder: a
+                // staging folder that is gone cannot tell whether the file was placed.
+                let Some(staging) = staging_at(*at) else {
+                    failed += 1;
                     continue;
                 };
                 let placed = !exists(staging, staged);
@@ -465,11 +613,11 @@ pub(crate) fn roll_back(
                                 != rustix::fs::FileType::Directory
                         });
                     if is_file {
-                        failed += must(move_entry(&dir, name, staging, OsStr::new(staged)));
+                        failed += must(rustix::fs::renameat(&dir, name, staging, staged.as_str()));
                     }
                 }
                 if let Some(b) = saved {
-                    failed += must(move_entry(staging, OsStr::new(b), &dir, name));
+                    failed += must(rustix::fs::renameat(staging, b, &dir, name));
                 }
                 cached = Some((parent.to_path_buf(), dir));
             }
@@ -490,13 +638,17 @@ pub(crate) fn roll_back(
                     }
                 }
             }
-            Record::Remove { target, backup } => {
+            Record::Remove { at, target, backup } => {
+                let Some(staging) = staging_at(*at) else {
+                    failed += 1;
+                    continue;
+                };
                 if exists(staging, backup) {
                     match parent_of(target) {
                         Some((dir, name)) => {
-                            failed += must(move_entry(
+                            failed += must(rustix::fs::renameat(
                                 staging,
-                                OsStr::new(backup),
+                                backup.as_str(),
                                 &dir,
                                 name.as_os_str(),
                             ));
@@ -676,9 +828,8 @@ pub(crate) fn recover(lock: &RootLock) -> Result<Vec<String>> {
             Err(e) => return Err(Error::io(&journal_path, e.into())),
         }
         let _ = rustix::fs::unlinkat(&state, JOURNAL_TMP, AtFlags::empty());
-        if let Ok(staging) = &staging {
-            remove_tree_at(staging);
-            let _ = rustix::fs::unlinkat(&state, staging_name.as_str(), AtFlags::REMOVEDIR);
+        if staging.is_ok() {
+            remove_staging_folder(lock, &state, OsStr::new(&staging_name));
         }
         drop(state);
         remove_state_dirs(lock, &records);
@@ -696,7 +847,7 @@ pub(crate) fn recover(lock: &RootLock) -> Result<Vec<String>> {
         if let Ok(state) = walk(lock, state_rel, false, None, Mode::empty())
             && check_state_dir(&state, &lock.root().join(state_rel)).is_ok()
         {
-            remove_stale_staging(&state);
+            remove_stale_staging(lock, &state);
         }
     }
     Ok(lines)
@@ -743,8 +894,9 @@ pub(crate) fn remove_hidden_tree(dir: &OwnedFd, name: &OsStr) {
 /// Removes the `staging-*` folders (and the files in them) of a state folder that holds no
 /// journal (the caller checked): a staging folder is only needed while the journal naming
 /// it exists, so what is left belongs to an install that committed, or was rolled back,
-/// and was killed before it removed it.
-pub(crate) fn remove_stale_staging(state: &OwnedFd) {
+/// and was killed before it removed it. The staging folders on other mounts each lists go
+/// first.
+pub(crate) fn remove_stale_staging(lock: &RootLock, state: &OwnedFd) {
     if rustix::fs::statat(state, JOURNAL, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
         return;
     }
@@ -752,16 +904,7 @@ pub(crate) fn remove_stale_staging(state: &OwnedFd) {
         .into_iter()
         .filter(|name| name.starts_with(b"staging-"));
     for name in stale {
-        let name = OsStr::from_bytes(&name);
-        if let Ok(dir) = rustix::fs::openat(
-            state,
-            name,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::empty(),
-        ) {
-            remove_tree_at(&dir);
-            let _ = rustix::fs::unlinkat(state, name, AtFlags::REMOVEDIR);
-        }
+        remove_staging_folder(lock, state, OsStr::from_bytes(&name));
     }
 }
 
@@ -788,18 +931,36 @@ mod tests {
             Record::MadeState("var/lib/rmsi".into()),
             Record::MadeDir("opt/a b\nc".into()),
             Record::Place {
+                at: 0,
                 target: "opt/x".into(),
                 staged: "f1".into(),
                 backup: None,
             },
             Record::Place {
+                at: 0,
                 target: "opt/x".into(),
                 staged: "f1".into(),
                 backup: Some("b2".into()),
             },
             Record::Remove {
+                at: 0,
                 target: "opt/y".into(),
                 backup: "b3".into(),
+            },
+            Record::Volume {
+                at: 1,
+                path: "opt/.rmsi-staging-0000beef".into(),
+            },
+            Record::Place {
+                at: 1,
+                target: "opt/x".into(),
+                staged: "f6".into(),
+                backup: Some("b7".into()),
+            },
+            Record::Remove {
+                at: 12,
+                target: "opt/y".into(),
+                backup: "b8".into(),
             },
             Record::RemoveDir {
                 target: "opt/z".into(),
@@ -832,9 +993,20 @@ mod tests {
         assert!(!sane(&Record::MadeDir("../etc".into())));
         assert!(!sane(&Record::MadeDir("/etc".into())));
         assert!(!sane(&Record::Remove {
+            at: 0,
             target: "opt/x".into(),
             backup: "../../x".into()
         }));
+        // A staging folder on another mount is one of ours by its name, under the root.
+        for bad in ["opt/elsewhere", "../.rmsi-staging-1", "/.rmsi-staging-1"] {
+            assert!(!sane(&Record::Volume {
+                at: 1,
+                path: bad.into()
+            }));
+        }
+        assert!(decode("V 0 6f").is_none());
+        assert!(decode("F@0 6f 6631").is_none());
+        assert!(decode("M@1 6f").is_none());
         assert!(parse(b"something else\n").is_none());
         let bad = format!("{MAGIC} {}\n", hex(b"../x"));
         assert!(parse(bad.as_bytes()).is_none());

@@ -25,11 +25,16 @@
 //! its target name (write, then rename). No `fsync` per file: power-loss durability belongs
 //! to the transactional journal of a later issue.
 //!
-//! Payload may be on another file system than the state folder (a separate `/opt`): a
-//! staged file is then copied beside its target and renamed, and an original moved aside
-//! (or put back by a rollback) is copied with its mode, owner and times, then removed
-//! ([`crate::confined`]'s `move_entry`): slower than a rename, but every step can still be
-//! made again after a crash.
+//! Payload may be on another mount than the state folder (a separate `/opt`), where no
+//! rename from the staging folder reaches. Each such mount gets a staging folder of its own
+//! (`.rmsi-staging-XXXXXXXX`, mode 0700, at the outermost folder of that mount inside the
+//! root), made at its first change and recorded in the journal and in the state folder's
+//! staging (`volumes`) before it is made. A file for that mount is copied there (a copy cut
+//! short is only ever in a staging folder), and only then recorded and renamed into place;
+//! an original is moved aside there, and put back from there, by a rename. So every change
+//! to a target is a rename on its own mount, as on the root's, and a run killed between a
+//! copy and its rename leaves nothing half-written at any target. The clean-up after the
+//! commit removes those folders before the state folder's staging folder that lists them.
 //!
 //! Files are installed mode 0644, or 0755 when their content starts like a Linux executable
 //! (`#!` or the ELF magic): a Windows package carries no permission bits, and a custom action
@@ -46,8 +51,8 @@ use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 
 use crate::confined::{
-    check_relative, check_state_dir, entry_names, move_entry, random_u32, remove_tree_at,
-    split_parent, walk, walk_with,
+    check_relative, check_state_dir, copy_entry, entry_names, mount_of, random_u32, split_parent,
+    walk, walk_with,
 };
 use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Record};
@@ -89,9 +94,34 @@ pub struct Transaction<'r> {
     journal: Journal,
     finished: bool,
     /// The folder of the last file placed, still open.
-    last_dir: Option<(PathBuf, OwnedFd)>,
+    last_dir: Option<OpenDir>,
+    /// The mount the staging folder is on.
+    mount: Mount,
+    /// Staging folders on other mounts (number `i + 1` in the journal), made as files
+    /// of those mounts are placed or moved aside.
+    volumes: Vec<Volume>,
     /// Folders the install creates, built in the staging folder.
     trees: tree::Trees,
+}
+
+/// A mount, as [`mount_of`] tells it.
+type Mount = (bool, u64);
+
+/// A target folder kept open between placements into it.
+struct OpenDir {
+    /// Relative to the root.
+    path: PathBuf,
+    fd: OwnedFd,
+    /// On another mount than the staging folder.
+    foreign: bool,
+}
+
+/// A staging folder on another mount than the state folder (`.rmsi-staging-XXXXXXXX` at
+/// the top of that mount inside the root): files placed on that mount are copied there
+/// first, and its originals moved aside there, so that every change to it is a rename.
+struct Volume {
+    mount: Mount,
+    fd: OwnedFd,
 }
 
 /// The staging folder as a writer thread sees it: it creates the files whose names the
@@ -203,7 +233,7 @@ impl<'r> Transaction<'r> {
         }
         // Staging folders of an install that was killed: nobody else can be using them,
         // since this install holds the root's lock.
-        journal::remove_stale_staging(&state_fd);
+        journal::remove_stale_staging(lock, &state_fd);
         let mut tries = 0;
         let (dir_rel, dir) = loop {
             let name = format!("staging-{:08x}", random_u32());
@@ -236,6 +266,14 @@ impl<'r> Transaction<'r> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let mount = match mount_of(&dir) {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = rustix::fs::unlinkat(&state_fd, staging_name.as_str(), AtFlags::REMOVEDIR);
+                abandon(&chain);
+                return Err(Error::io(lock.root().join(&dir_rel), e.into()));
+            }
+        };
         let journal = match Journal::create(
             &state_fd,
             &lock.root().join(state),
@@ -268,6 +306,8 @@ impl<'r> Transaction<'r> {
             journal,
             finished: false,
             last_dir: None,
+            mount,
+            volumes: Vec::new(),
             trees: tree::Trees::default(),
         })
     }
@@ -500,16 +540,23 @@ impl<'r> Transaction<'r> {
             return Ok(i);
         };
         let (parent, _) = split_parent(self.lock.root(), target)?;
-        let dir = match self.last_dir.take() {
-            Some((path, fd)) if path == parent => fd,
-            _ => self.open_dir(parent, summary)?,
-        };
-        self.last_dir = Some((parent.to_path_buf(), dir));
+        let (dir, foreign) = self.folder(parent, summary)?;
+        self.last_dir = Some(OpenDir {
+            path: parent.to_path_buf(),
+            fd: dir,
+            foreign,
+        });
+        // Another mount: each file is first copied into that mount's staging folder, and
+        // its record written after that (see `place_in`).
+        if foreign {
+            return Ok(i);
+        }
         let mut records = Vec::new();
         for op in ops[i..].iter().take(1024) {
             match op {
                 Some(Op::Place { staged, target }) if target.parent() == Some(parent) => {
                     records.push(Record::Place {
+                        at: 0,
                         target: target.clone(),
                         staged: staged.clone(),
                         backup: None,
@@ -533,12 +580,14 @@ impl<'r> Transaction<'r> {
                 // Files of one folder come in a row: keep the last folder open instead of
                 // walking from the root for each (the open descriptor was reached without
                 // following a symlink, so it stays inside the root).
-                let dir = match self.last_dir.take() {
-                    Some((path, fd)) if path == parent => fd,
-                    _ => self.open_dir(parent, summary)?,
-                };
-                let result = self.place_in(&dir, name, &staged, &target, summary, announced);
-                self.last_dir = Some((parent.to_path_buf(), dir));
+                let (dir, foreign) = self.folder(parent, summary)?;
+                let result =
+                    self.place_in(&dir, name, &staged, &target, summary, announced, foreign);
+                self.last_dir = Some(OpenDir {
+                    path: parent.to_path_buf(),
+                    fd: dir,
+                    foreign,
+                });
                 result
             }
             Op::Remove { target } => {
@@ -556,12 +605,19 @@ impl<'r> Transaction<'r> {
                         if rustix::fs::FileType::from_raw_mode(st.st_mode)
                             != rustix::fs::FileType::Directory =>
                     {
+                        // Moved aside into the staging folder of its own mount.
+                        let at = if self.is_foreign(&dir, parent)? {
+                            self.volume_for(&dir, parent)?
+                        } else {
+                            0
+                        };
                         let backup = self.fresh_name('b');
                         self.journal.append(Record::Remove {
+                            at,
                             target: target.clone(),
                             backup: backup.clone(),
                         })?;
-                        move_entry(&dir, name, &self.dir, OsStr::new(&backup))
+                        rustix::fs::renameat(&dir, name, self.staging_at(at), backup.as_str())
                             .map_err(|e| Error::io(root.join(&target), e.into()))?;
                         summary.removed += 1;
                         Ok(())
@@ -597,7 +653,9 @@ impl<'r> Transaction<'r> {
     }
 
     /// Renames a staged file to `name` in the open folder `dir`, moving an existing file
-    /// aside first.
+    /// aside first. A folder on another mount (`foreign`) gets the file copied into that
+    /// mount's staging folder first, so that placing it is a rename there too.
+    #[allow(clippy::too_many_arguments)]
     fn place_in(
         &mut self,
         dir: &OwnedFd,
@@ -606,25 +664,43 @@ impl<'r> Transaction<'r> {
         target: &Path,
         summary: &mut Summary,
         announced: bool,
+        foreign: bool,
     ) -> Result<()> {
         let root = self.lock.root().to_path_buf();
-        if announced {
+        let at = if foreign {
+            let parent = target.parent().unwrap_or(Path::new(""));
+            let at = self.volume_for(dir, parent)?;
+            self.carry(staged, at, &root.join(target))?;
+            at
+        } else {
+            0
+        };
+        // Announced records are of the state folder's staging (`announce` skips the
+        // folders of other mounts).
+        if announced && at == 0 {
             self.journal.begin();
         } else {
             self.journal.append(Record::Place {
+                at,
                 target: target.to_path_buf(),
                 staged: staged.to_string(),
                 backup: None,
             })?;
         }
         // The common case, a new file: one rename that refuses to replace anything.
-        match rustix::fs::renameat_with(&self.dir, staged, dir, name, RenameFlags::NOREPLACE) {
+        match rustix::fs::renameat_with(
+            self.staging_at(at),
+            staged,
+            dir,
+            name,
+            RenameFlags::NOREPLACE,
+        ) {
             Ok(()) => {
                 summary.placed += 1;
                 return Ok(());
             }
             // Something is there (handled below), or the file system cannot say so.
-            Err(Errno::EXIST | Errno::INVAL | Errno::NOSYS | Errno::XDEV) => {}
+            Err(Errno::EXIST | Errno::INVAL | Errno::NOSYS) => {}
             Err(e) => return Err(Error::io(root.join(target), e.into())),
         }
         let backup = match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
@@ -638,12 +714,12 @@ impl<'r> Transaction<'r> {
                 }
                 let backup = self.fresh_name('b');
                 self.journal.append(Record::Place {
+                    at,
                     target: target.to_path_buf(),
                     staged: staged.to_string(),
                     backup: Some(backup.clone()),
                 })?;
-                // Another file system than the staging folder's: copied aside.
-                move_entry(dir, name, &self.dir, OsStr::new(&backup))
+                rustix::fs::renameat(dir, name, self.staging_at(at), backup.as_str())
                     .map_err(|e| Error::io(root.join(target), e.into()))?;
                 summary.replaced += 1;
                 Some(backup)
@@ -651,23 +727,137 @@ impl<'r> Transaction<'r> {
             Err(Errno::NOENT) => None,
             Err(e) => return Err(Error::io(root.join(target), e.into())),
         };
-        let placed = match rustix::fs::renameat(&self.dir, staged, dir, name) {
-            Ok(()) => Ok(()),
-            Err(Errno::XDEV) => self.copy_across(staged, dir, name, &root.join(target)),
-            Err(e) => Err(Error::io(root.join(target), e.into())),
-        };
-        if let Err(e) = placed {
+        if let Err(e) = rustix::fs::renameat(self.staging_at(at), staged, dir, name) {
             if let Some(b) = &backup {
-                let _ = move_entry(&self.dir, OsStr::new(b), dir, name);
+                let _ = rustix::fs::renameat(self.staging_at(at), b.as_str(), dir, name);
             }
-            return Err(e);
+            return Err(Error::io(root.join(target), e.into()));
         }
         summary.placed += 1;
         Ok(())
     }
 
-    /// Renames staged tree `i` into place; when its folder exists by now (or cannot take a
-    /// rename: another file system), places its contents one by one instead.
+    /// The staging folder `at` (0: the state folder's, else a [`Volume`]).
+    fn staging_at(&self, at: u32) -> &OwnedFd {
+        match at.checked_sub(1).and_then(|i| self.volumes.get(i as usize)) {
+            Some(v) => &v.fd,
+            None => &self.dir,
+        }
+    }
+
+    /// The open folder `parent` (created if missing), and whether it is on another mount
+    /// than the staging folder.
+    fn folder(&mut self, parent: &Path, summary: &mut Summary) -> Result<(OwnedFd, bool)> {
+        match self.last_dir.take() {
+            Some(d) if d.path == parent => Ok((d.fd, d.foreign)),
+            _ => {
+                let fd = self.open_dir(parent, summary)?;
+                let foreign = self.is_foreign(&fd, parent)?;
+                Ok((fd, foreign))
+            }
+        }
+    }
+
+    /// Whether the open folder `dir` (at `rel`) is on another mount than the staging folder.
+    fn is_foreign(&self, dir: &OwnedFd, rel: &Path) -> Result<bool> {
+        let mount = mount_of(dir).map_err(|e| Error::io(self.lock.root().join(rel), e.into()))?;
+        Ok(mount != self.mount)
+    }
+
+    /// The number of the staging folder on the mount of the open folder `dir` (at
+    /// `rel`), making it when it is the first change to that mount: at the outermost
+    /// folder on the way to `rel` that is on that mount (the mount's top, or the root),
+    /// recorded in the journal and in the staging folder's `volumes` list first.
+    fn volume_for(&mut self, dir: &OwnedFd, rel: &Path) -> Result<u32> {
+        let root = self.lock.root().to_path_buf();
+        let io = |e: Errno| Error::io(root.join(rel), e.into());
+        let mount = mount_of(dir).map_err(io)?;
+        if let Some(i) = self.volumes.iter().position(|v| v.mount == mount) {
+            return Ok(i as u32 + 1);
+        }
+        let comps: Vec<&OsStr> = rel.iter().collect();
+        let mut top = None;
+        for k in 0..=comps.len() {
+            let at: PathBuf = comps[..k].iter().collect();
+            let fd = walk(self.lock, &at, false, None, Mode::empty())?;
+            if mount_of(&fd).map_err(io)? == mount {
+                top = Some((at, fd));
+                break;
+            }
+        }
+        // `rel` is on that mount: the walk finds it there at the latest.
+        let Some((top, top_fd)) = top else {
+            return Err(io(Errno::XDEV));
+        };
+        let at = self.volumes.len() as u32 + 1;
+        let mut tries = 0;
+        let path = loop {
+            let path = top.join(format!("{}{:08x}", journal::VOLUME_PREFIX, random_u32()));
+            self.list_volume(&path)?;
+            self.journal.append(Record::Volume {
+                at,
+                path: path.clone(),
+            })?;
+            let Some(name) = path.file_name() else {
+                return Err(io(Errno::INVAL));
+            };
+            match rustix::fs::mkdirat(&top_fd, name, Mode::from_raw_mode(0o700)) {
+                Ok(()) => break path,
+                Err(Errno::EXIST) if tries < 16 => tries += 1,
+                Err(e) => return Err(Error::io(root.join(&path), e.into())),
+            }
+        };
+        let fd = rustix::fs::openat(
+            &top_fd,
+            path.file_name().unwrap_or_default(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::io(root.join(&path), e.into()))?;
+        // The folder just made, not one put in its place by whoever else may write to the
+        // mount's top folder.
+        check_state_dir(&fd, &root.join(&path))?;
+        // 0700 whatever the umask: originals moved aside are nobody else's business.
+        rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o700))
+            .map_err(|e| Error::io(root.join(&path), e.into()))?;
+        self.volumes.push(Volume { mount, fd });
+        Ok(at)
+    }
+
+    /// Adds `path` to the staging folder's `volumes` list (read by the clean-up of a run
+    /// whose journal is gone).
+    fn list_volume(&self, path: &Path) -> Result<()> {
+        let list = self.dir_path().join(journal::VOLUMES);
+        let fd = rustix::fs::openat(
+            &self.dir,
+            journal::VOLUMES,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::APPEND | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(|e| Error::io(&list, e.into()))?;
+        let line = format!("{}\n", journal::hex(path.as_os_str().as_bytes()));
+        File::from(fd)
+            .write_all(line.as_bytes())
+            .map_err(|e| Error::io(&list, e))
+    }
+
+    /// Copies the staged file `staged` into the staging folder `at` under the same name
+    /// (contents, mode and times), then removes it from the state folder's. A copy cut
+    /// short is only ever in a staging folder: no record names it yet.
+    fn carry(&mut self, staged: &str, at: u32, target: &Path) -> Result<()> {
+        let io = |e: Errno| Error::io(target, e.into());
+        let st = rustix::fs::statat(&self.dir, staged, AtFlags::SYMLINK_NOFOLLOW).map_err(io)?;
+        let to = self.staging_at(at);
+        if let Err(e) = copy_entry(&self.dir, OsStr::new(staged), &st, to, staged) {
+            let _ = rustix::fs::unlinkat(to, staged, AtFlags::empty());
+            return Err(io(e));
+        }
+        let _ = rustix::fs::unlinkat(&self.dir, staged, AtFlags::empty());
+        Ok(())
+    }
+
+    /// Renames staged tree `i` into place; when its folder exists by now (or is on another
+    /// mount), places its contents one by one instead.
     fn place_tree(&mut self, i: usize, summary: &mut Summary) -> Result<()> {
         self.last_dir = None;
         let (target, staged) = {
@@ -677,6 +867,11 @@ impl<'r> Transaction<'r> {
         let root = self.lock.root().to_path_buf();
         let (parent, name) = split_parent(&root, &target)?;
         let dir = self.open_dir(parent, summary)?;
+        // Another mount: no rename reaches it from here; its files go one by one through
+        // that mount's staging folder.
+        if self.is_foreign(&dir, parent)? {
+            return self.expand_tree(&staged, &target, summary);
+        }
         self.journal.append(Record::PlaceTree {
             target: target.clone(),
             staged: staged.clone(),
@@ -745,48 +940,6 @@ impl<'r> Transaction<'r> {
             }
         }
         Ok(())
-    }
-
-    /// A target folder on another file system than the staging folder: copy into a
-    /// temporary name next to the target, then rename.
-    fn copy_across(
-        &mut self,
-        staged: &str,
-        dir: &OwnedFd,
-        name: &OsStr,
-        target: &Path,
-    ) -> Result<()> {
-        let src = rustix::fs::openat(
-            &self.dir,
-            staged,
-            OFlags::RDONLY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| Error::io(target, e.into()))?;
-        let mode = rustix::fs::fstat(&src)
-            .map_err(|e| Error::io(target, e.into()))?
-            .st_mode
-            & 0o777;
-        let tmp = format!(".rmsi-{:08x}.tmp", random_u32());
-        let dst = rustix::fs::openat(
-            dir,
-            tmp.as_str(),
-            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::from_raw_mode(mode),
-        )
-        .map_err(|e| Error::io(target, e.into()))?;
-        let copied = io::copy(&mut File::from(src), &mut File::from(dst))
-            .map_err(|e| Error::io(target, e))
-            .and_then(|_| {
-                rustix::fs::renameat(dir, tmp.as_str(), dir, name)
-                    .map_err(|e| Error::io(target, e.into()))
-            });
-        if copied.is_err() {
-            let _ = rustix::fs::unlinkat(dir, tmp.as_str(), AtFlags::empty());
-        } else {
-            let _ = rustix::fs::unlinkat(&self.dir, staged, AtFlags::empty());
-        }
-        copied
     }
 
     /// Undoes every applied change, newest first, from the journal's records (the same
@@ -948,11 +1101,10 @@ impl<'r> Transaction<'r> {
     /// After the journal is gone: the staging folder and the state folders this
     /// transaction created (each if empty).
     fn remove_staging(&mut self) {
-        remove_tree_at(&self.dir);
-        if let Ok((parent, name)) = split_parent(self.lock.root(), &self.dir_rel)
-            && let Ok(state) = walk(self.lock, parent, false, None, Mode::empty())
-        {
-            let _ = rustix::fs::unlinkat(&state, name, AtFlags::REMOVEDIR);
+        // The staging folders on other mounts first (the state folder's lists them).
+        self.volumes.clear();
+        if let Some(name) = self.dir_rel.file_name() {
+            journal::remove_staging_folder(self.lock, &self.state, name);
         }
         remove_made_dirs(self.lock, &self.made_state);
     }
@@ -1707,6 +1859,180 @@ mod tests {
         assert!(r.join("var/lib/rmsi/journal").is_file());
         stage.commit().expect("commit");
         assert_eq!(listing(r), before);
+    }
+
+    #[test]
+    fn staging_folders_on_other_mounts_are_removed_with_their_list() {
+        let root = tempfile::tempdir().expect("root");
+        let r = root.path();
+        // What a run that committed and was killed before its clean-up leaves: its staging
+        // folder, whose `volumes` list names a staging folder on another mount holding a
+        // moved-aside original, and a line that names no staging folder of ours.
+        let staging = r.join("var/lib/rmsi/staging-0000beef");
+        fs_err::create_dir_all(&staging).expect("mkdir");
+        fs_err::set_permissions(
+            r.join("var/lib/rmsi"),
+            std::fs::Permissions::from_mode(0o700),
+        )
+        .expect("chmod");
+        let volume = r.join("opt/.rmsi-staging-0000cafe");
+        fs_err::create_dir_all(&volume).expect("mkdir");
+        fs_err::set_permissions(&volume, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+        fs_err::write(volume.join("b3"), "original").expect("write");
+        fs_err::create_dir_all(r.join("opt/keep")).expect("mkdir");
+        fs_err::write(r.join("opt/keep/mine"), "mine").expect("write");
+        let list = format!(
+            "{}\n{}\n",
+            journal::hex(b"opt/.rmsi-staging-0000cafe"),
+            journal::hex(b"opt/keep")
+        );
+        fs_err::write(staging.join(journal::VOLUMES), list).expect("write");
+        let lock = RootLock::acquire(r, state_files()).expect("lock");
+        assert!(lock.recovered().is_empty());
+        assert_eq!(
+            listing(r),
+            [
+                "opt/",
+                "opt/keep/",
+                "opt/keep/mine",
+                "var/",
+                "var/lib/",
+                "var/lib/rmsi/"
+            ]
+        );
+    }
+
+    /// A tmpfs mounted on `at` for a test (root only), unmounted when dropped.
+    struct Tmpfs(PathBuf);
+
+    impl Tmpfs {
+        #[allow(clippy::print_stdout)]
+        fn mount(at: &Path) -> Option<Tmpfs> {
+            fs_err::create_dir_all(at).expect("mkdir");
+            let out = std::process::Command::new("mount")
+                .args([
+                    "-t",
+                    "tmpfs",
+                    "-o",
+                    "size=8m,mode=0755",
+                    "rmsi-transaction-test",
+                ])
+                .arg(at)
+                .output();
+            match out {
+                Ok(out) if out.status.success() => Some(Tmpfs(at.to_path_buf())),
+                other => {
+                    println!("skipped: cannot mount a tmpfs (root only): {other:?}");
+                    None
+                }
+            }
+        }
+    }
+
+    impl Drop for Tmpfs {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(&self.0)
+                .status();
+        }
+    }
+
+    /// Targets on another mount than the state folder: a new file, a new folder's files,
+    /// a replaced original and a removed one. Each is staged on that mount
+    /// (`opt/.rmsi-staging-*`), so every change there is a rename; a stage abandoned
+    /// there (as a killed run leaves it) is rolled back by the next lock, one rolled back
+    /// in the process too, and a committed one leaves no staging folder.
+    #[test]
+    fn targets_on_another_mount_are_staged_on_it() {
+        let root = tempfile::tempdir().expect("root");
+        let r = root.path();
+        let Some(_opt) = Tmpfs::mount(&r.join("opt")) else {
+            return;
+        };
+        fs_err::create_dir_all(r.join("opt/App")).expect("mkdir");
+        fs_err::write(r.join("opt/App/old.txt"), "original").expect("write");
+        fs_err::set_permissions(
+            r.join("opt/App/old.txt"),
+            std::fs::Permissions::from_mode(0o640),
+        )
+        .expect("chmod");
+        fs_err::write(r.join("opt/App/gone.txt"), "gone").expect("write");
+        let before = listing(r);
+        let contents = |p: &str| fs_err::read_to_string(r.join(p)).ok();
+        let schedule = |stage: &mut Transaction<'_>| {
+            let a = stage_text(stage, "new");
+            stage.place(a, "opt/App/old.txt".into()).expect("place");
+            let b = stage_text(stage, "x");
+            stage.place(b, "opt/App/x".into()).expect("place");
+            let c = stage_text(stage, "deep");
+            stage.place(c, "opt/New/deep/c".into()).expect("place");
+            stage.remove("opt/App/gone.txt".into()).expect("remove");
+        };
+        let volumes = || -> Vec<String> {
+            listing(r)
+                .into_iter()
+                .filter(|p| p.starts_with("opt/.rmsi-staging-"))
+                .collect()
+        };
+        let restored = || {
+            assert_eq!(listing(r), before);
+            assert_eq!(contents("opt/App/old.txt").as_deref(), Some("original"));
+            let mode = fs_err::metadata(r.join("opt/App/old.txt"))
+                .expect("stat")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o640);
+            assert_eq!(contents("opt/App/gone.txt").as_deref(), Some("gone"));
+        };
+
+        // Abandoned after its changes, as a killed run leaves it.
+        let lock = RootLock::acquire(r, state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        schedule(&mut stage);
+        stage.apply_all().expect("apply");
+        assert_eq!(contents("opt/App/old.txt").as_deref(), Some("new"));
+        assert!(!r.join("opt/App/gone.txt").exists());
+        // The original and the removed file wait on their own mount.
+        let staged = volumes();
+        assert_eq!(staged.len(), 3, "{staged:?}");
+        let journal = fs_err::read_to_string(r.join("var/lib/rmsi/journal")).expect("journal");
+        assert!(journal.contains("\nV 1 "), "{journal}");
+        assert!(journal.contains("\nF@1 "), "{journal}");
+        assert!(journal.contains("\nX@1 "), "{journal}");
+        std::mem::forget(stage);
+        drop(lock);
+        let lock = RootLock::acquire(r, state_files()).expect("lock again");
+        assert_eq!(lock.recovered().len(), 1, "{:?}", lock.recovered());
+        restored();
+
+        // Rolled back in the process.
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        schedule(&mut stage);
+        stage.apply_all().expect("apply");
+        stage.rollback().expect("rollback");
+        restored();
+
+        // Committed: the changes stay, no staging folder does.
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        schedule(&mut stage);
+        stage.apply_all().expect("apply");
+        stage.commit().expect("commit");
+        assert_eq!(contents("opt/App/old.txt").as_deref(), Some("new"));
+        assert_eq!(contents("opt/New/deep/c").as_deref(), Some("deep"));
+        assert!(volumes().is_empty(), "{:?}", volumes());
+        assert_eq!(
+            listing(r),
+            [
+                "opt/",
+                "opt/App/",
+                "opt/App/old.txt",
+                "opt/App/x",
+                "opt/New/",
+                "opt/New/deep/",
+                "opt/New/deep/c"
+            ]
+        );
     }
 
     #[test]

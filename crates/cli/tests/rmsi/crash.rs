@@ -5,8 +5,10 @@
 //! writing record N: during folder creation, in the middle of the renames, while replacing
 //! existing files, at the registry write). The next run takes the root lock, finds the
 //! journal, rolls back and logs it; the root must then equal the pre-install snapshot
-//! exactly (tree, contents, modes), and a following install must succeed. Uninstall gets the
-//! same treatment, at every change it records (its commit included).
+//! exactly (tree, contents, modes), and a following install must succeed. Uninstall, repair
+//! (`msiexec /famus`) and a patch's application (`msiexec /p`) get the same treatment, at
+//! every change they record (their commit included), and so does an install writing
+//! shortcuts, INI lines and environment values.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -466,25 +468,59 @@ fn a_killed_install_or_uninstall_rolls_the_registry_back() {
     }
 }
 
-/// An install that writes shortcuts, an icon and INI lines (`shell.msi`), over a root whose
-/// INI file it edits, killed after each of its recorded changes in turn: the next run
-/// puts the root back exactly (the edited INI file's original content included).
+/// The system and user Environment keys of `root`'s registry, as `rmsi reg query` prints
+/// them.
+fn environment(rm: &Path, root: &Path) -> String {
+    let mut text = String::new();
+    for key in [
+        r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment",
+        r"HKCU\Environment",
+    ] {
+        let out = rmsi(rm)
+            .args(["reg", "query", key, "--root"])
+            .arg(root)
+            .output()
+            .expect("run rmsi reg query");
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        text.push_str(&String::from_utf8(out.stdout).expect("utf-8"));
+    }
+    text
+}
+
+/// A root for `shell-env.msi`: the INI file its RemoveIniFile rows edit, and `env.msi`
+/// installed, whose values (a system Path, user variables) the package then changes.
+fn shell_env_root(rm: &Path, root: &Path, ini: &str, log: &Path) {
+    std::fs::create_dir_all(root.join("usr/lib/windows")).expect("mkdir");
+    std::fs::write(root.join("usr/lib/windows/shared.ini"), ini).expect("write");
+    let out = install(rm, root, &packages().join("env.msi"), log, None);
+    assert_eq!(out.status.code(), Some(0), "env.msi");
+}
+
+/// An install that writes shortcuts, an icon, INI lines and environment values
+/// (`shell-env.msi`: `shell.msi` with Environment rows), over a root whose INI file it
+/// edits and whose Environment keys hold values it appends to, prepends to and removes,
+/// killed after each of its recorded changes in turn: the next run puts the root back
+/// exactly (the edited INI file's original content included), and the registry's
+/// Environment keys read back as they were.
 #[test]
-fn a_killed_install_of_shortcuts_and_ini_lines_is_rolled_back() {
+fn a_killed_install_of_shortcuts_ini_lines_and_environment_is_rolled_back() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let rm = tmp.path().join("rm");
     std::fs::create_dir(&rm).expect("mkdir");
-    let package = packages().join("shell.msi");
-    let mut killed = 0;
+    let package = packages().join("shell-env.msi");
+    let (mut killed, mut db_written) = (0, 0);
+    let db = PathBuf::from("var/lib/rmsi/products.db");
     for crash_after in 1..200 {
         let root = tmp.path().join(format!("root-{crash_after}"));
-        std::fs::create_dir_all(root.join("usr/lib/windows")).expect("mkdir");
-        std::fs::write(
-            root.join("usr/lib/windows/shared.ini"),
+        shell_env_root(
+            &rm,
+            &root,
             "[Old]\r\nKeep=kept value\r\nObsolete=1\r\nTags=old,new,other\r\n",
-        )
-        .expect("write");
+            &tmp.path().join("env.log"),
+        );
         let before = snapshot(&root);
+        let env_before = environment(&rm, &root);
+        assert!(env_before.contains("RMSI_KEEP"), "{env_before}");
         let log = tmp.path().join(format!("shell-{crash_after}.log"));
         let out = install(&rm, &root, &package, &log, Some(crash_after));
         if out.status.signal() != Some(9) {
@@ -500,9 +536,18 @@ fn a_killed_install_of_shortcuts_and_ini_lines_is_rolled_back() {
                 .filter(|p| p.extension().is_some_and(|e| e == "desktop"))
                 .count();
             assert_eq!(desktop, 4);
+            // The Environment rows did change the keys.
+            let env = environment(&rm, &root);
+            assert!(
+                env.contains("RMSI_SHELL") && !env.contains("RMSI_KEEP"),
+                "{env}"
+            );
             break;
         }
         killed += 1;
+        if snapshot(&root).get(&db) != before.get(&db) {
+            db_written += 1;
+        }
         let out = install(
             &rm,
             &root,
@@ -524,32 +569,47 @@ fn a_killed_install_of_shortcuts_and_ini_lines_is_rolled_back() {
                 .collect();
             panic!("crash point {crash_after}: root differs from before the install: {diff:?}");
         }
+        assert_eq!(
+            environment(&rm, &root),
+            env_before,
+            "crash point {crash_after}: the Environment keys"
+        );
         std::fs::remove_dir_all(&root).expect("clean up");
     }
     // The shortcuts' folders, the icon's, the INI files and the registry each make records.
     assert!(killed >= 5, "only {killed} crash points");
+    // Killed at the commit point, the registry (the environment values with it) was
+    // written and had to come back.
+    assert_eq!(db_written, 1, "crash points that saw the registry written");
 }
 
-/// The removal of `shell.msi` (its shortcuts, icon and INI lines), killed after each of its
-/// recorded changes in turn: the next run puts the product back exactly as installed.
+/// The removal of `shell-env.msi` (its shortcuts, icon, INI lines and environment
+/// values), killed after each of its recorded changes in turn: the next run puts the
+/// product back exactly as installed, the Environment keys included.
 #[test]
-fn a_killed_removal_of_shortcuts_and_ini_lines_is_rolled_back() {
+fn a_killed_removal_of_shortcuts_ini_lines_and_environment_is_rolled_back() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let rm = tmp.path().join("rm");
     std::fs::create_dir(&rm).expect("mkdir");
-    let package = packages().join("shell.msi");
+    let package = packages().join("shell-env.msi");
     let mut killed = 0;
     for crash_after in 1..200 {
         let root = tmp.path().join(format!("root-{crash_after}"));
-        std::fs::create_dir_all(root.join("usr/lib/windows")).expect("mkdir");
-        std::fs::write(
-            root.join("usr/lib/windows/shared.ini"),
+        shell_env_root(
+            &rm,
+            &root,
             "[Old]\r\nKeep=kept value\r\nObsolete=1\r\n",
-        )
-        .expect("write");
+            &tmp.path().join("env.log"),
+        );
+        let env_only: Vec<PathBuf> = snapshot(&root)
+            .into_iter()
+            .filter(|(p, (kind, _))| kind.starts_with("file") && !p.ends_with("shared.ini"))
+            .map(|(p, _)| p)
+            .collect();
         let out = install(&rm, &root, &package, &tmp.path().join("i.log"), None);
         assert_eq!(out.status.code(), Some(0));
         let installed = snapshot(&root);
+        let env_installed = environment(&rm, &root);
         let mut cmd = rmsi(&rm);
         cmd.args([
             "uninstall",
@@ -567,13 +627,20 @@ fn a_killed_removal_of_shortcuts_and_ini_lines_is_rolled_back() {
                 "{}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            // Removed: what is left is the root's own file, edited by RemoveIniFile.
-            let left: Vec<PathBuf> = snapshot(&root)
+            // Removed: what is left is env.msi's and the root's own file, edited by
+            // RemoveIniFile.
+            let mut left: Vec<PathBuf> = snapshot(&root)
                 .into_iter()
-                .filter(|(_, (kind, _))| kind.starts_with("file"))
+                .filter(|(p, (kind, _))| kind.starts_with("file") && !env_only.contains(p))
                 .map(|(p, _)| p)
                 .collect();
+            left.sort();
             assert_eq!(left, [PathBuf::from("usr/lib/windows/shared.ini")]);
+            let env = environment(&rm, &root);
+            assert!(
+                !env.contains("RMSI_SHELL") && !env.contains("shell/"),
+                "{env}"
+            );
             break;
         }
         killed += 1;
@@ -599,6 +666,11 @@ fn a_killed_removal_of_shortcuts_and_ini_lines_is_rolled_back() {
                 .collect();
             panic!("crash point {crash_after}: root differs from the installed one: {diff:?}");
         }
+        assert_eq!(
+            environment(&rm, &root),
+            env_installed,
+            "crash point {crash_after}: the Environment keys"
+        );
         std::fs::remove_dir_all(&root).expect("clean up");
     }
     assert!(killed >= 5, "only {killed} crash points");
@@ -682,4 +754,184 @@ fn a_killed_uninstall_leaves_the_product_installed() {
     }
     // Three files, their folders, the registry, the commit.
     assert!(killed >= 5, "only {killed} crash points were reached");
+}
+
+/// `rmsi ARGS --root ROOT`, killed after its `N`th recorded change when `crash_after` is
+/// given.
+fn run_in(rm: &Path, root: &Path, args: &[std::ffi::OsString], crash_after: Option<u64>) -> Output {
+    let mut cmd = rmsi(rm);
+    cmd.args(args).arg("--root").arg(root);
+    if let Some(n) = crash_after {
+        cmd.env("RMSI_TEST_CRASH_AFTER", n.to_string());
+    }
+    cmd.output().expect("run rmsi")
+}
+
+/// Kills `rmsi ARGS` after each of its recorded changes in turn, each time on a root that
+/// `prepare` made afresh: the next run (one that fails at once, 1619) must put the root
+/// back exactly as it was before the killed run — tree, contents, modes, and the product
+/// database's bytes (product records, patch records and registry values) —, then `rmsi
+/// ARGS` run again must succeed and pass `done`. Stops at the first `N` the run survives
+/// (it must then succeed and pass `done` too); returns how many crash points killed it.
+fn every_crash_point(
+    name: &str,
+    prepare: impl Fn(&Path, &Path),
+    args: &[std::ffi::OsString],
+    done: impl Fn(&Path, &Path),
+) -> usize {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let rm = tmp.path().join("rm");
+    std::fs::create_dir(&rm).expect("mkdir");
+    let mut killed = 0;
+    for crash_after in 1..200 {
+        let root = tmp.path().join(format!("{name}-{crash_after}"));
+        std::fs::create_dir(&root).expect("mkdir");
+        prepare(&rm, &root);
+        let before = snapshot(&root);
+        let out = run_in(&rm, &root, args, Some(crash_after));
+        if out.status.signal() != Some(9) {
+            // Fewer changes than this: the run went to its end.
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{name}, crash point {crash_after}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            done(&rm, &root);
+            break;
+        }
+        killed += 1;
+        assert!(
+            root.join("var/lib/rmsi/journal").is_file(),
+            "{name}, crash point {crash_after}: no journal left"
+        );
+        let recover = tmp.path().join(format!("recover-{name}-{crash_after}.log"));
+        let out = install(&rm, &root, &tmp.path().join("missing.msi"), &recover, None);
+        assert_eq!(
+            out.status.code(),
+            Some(1619 % 256),
+            "{name}, crash point {crash_after}"
+        );
+        let text = std::fs::read_to_string(&recover).expect("log");
+        assert!(
+            text.contains("Rollback of an interrupted installation"),
+            "{name}, crash point {crash_after}: {text}"
+        );
+        let after = snapshot(&root);
+        let diff: Vec<_> = before
+            .keys()
+            .chain(after.keys())
+            .filter(|k| before.get(*k) != after.get(*k))
+            .take(10)
+            .collect();
+        assert!(
+            diff.is_empty(),
+            "{name} killed after record {crash_after}: the root differs: {diff:?}"
+        );
+        let out = run_in(&rm, &root, args, None);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name} after crash point {crash_after}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        done(&rm, &root);
+        std::fs::remove_dir_all(&root).expect("clean up");
+    }
+    killed
+}
+
+/// `rmsi verify PRODUCT --json`'s differences.
+fn differences(rm: &Path, root: &Path, product: &str) -> Vec<serde_json::Value> {
+    let out = run_in(
+        rm,
+        root,
+        &["verify".into(), product.into(), "--json".into()],
+        None,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["differences"].as_array().expect("differences").clone()
+}
+
+/// A repair (`msiexec /famus PRODUCT`: every file again, the registry values rewritten)
+/// of `registry.msi` whose file was changed and whose registry lost a value and had
+/// another changed: killed at each change it records, the next run puts the damaged
+/// product back exactly as it was (files, registry values, product records), and the
+/// repair run again then mends it.
+#[test]
+fn a_killed_repair_is_rolled_back_to_the_installed_product() {
+    const PRODUCT: &str = "{6B1D9A20-3C4E-4F50-8A61-7B8C9D0E1F20}";
+    let prepare = |rm: &Path, root: &Path| {
+        let log = root.with_extension("setup.log");
+        let out = install(rm, root, &packages().join("registry.msi"), &log, None);
+        assert_eq!(out.status.code(), Some(0), "registry.msi");
+        std::fs::write(root.join("opt/rmsi-registry/app.txt"), "other contents\n").expect("write");
+        let script = "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nc.execute(\"DELETE FROM winreg_values WHERE name='Dword'\")\nc.execute(\"UPDATE winreg_values SET data=X'0B' WHERE name='Bin'\")\nc.commit()\n";
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .arg(root.join("var/lib/rmsi/products.db"))
+            .output()
+            .expect("python3");
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(differences(rm, root, PRODUCT).len(), 3);
+    };
+    let args: Vec<std::ffi::OsString> = ["msiexec", "/famus", PRODUCT, "/qn"]
+        .map(Into::into)
+        .to_vec();
+    let killed = every_crash_point("repair", prepare, &args, |rm, root| {
+        assert_eq!(
+            differences(rm, root, PRODUCT),
+            Vec::<serde_json::Value>::new()
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("opt/rmsi-registry/app.txt")).expect("read"),
+            "registry payload\n"
+        );
+    });
+    // The file moved aside and replaced, the registry write, the commit.
+    assert!(killed >= 3, "only {killed} crash points were reached");
+}
+
+/// The corpus's WiX patch PatchABv101 (`msiexec /p`) applied to the installed prodAv100
+/// (the one of its two target products installed: each product is patched in a session
+/// and a transaction of its own, as on Windows), replacing its file: killed at each change
+/// it records, the next run leaves the product unpatched exactly as it was — its file, its
+/// records, no patch record and no cached `.msp` —, and the patch applied again is
+/// recorded with it.
+#[test]
+fn a_killed_patch_application_is_rolled_back() {
+    let corpus = test_support::corpus_dir();
+    let product = |name: &str| {
+        corpus
+            .join(format!("wix3-PerMachineMsisMsps-{name}"))
+            .join(format!("{name}.msi"))
+    };
+    let prepare = |rm: &Path, root: &Path| {
+        let args: Vec<std::ffi::OsString> = vec![
+            "msiexec".into(),
+            "/i".into(),
+            product("prodAv100").into(),
+            "/qn".into(),
+        ];
+        let out = run_in(rm, root, &args, None);
+        assert_eq!(out.status.code(), Some(0), "prodAv100");
+    };
+    let patch = corpus.join("wix3-PerMachineMsisMsps-patches/PatchABv101.msp");
+    let args: Vec<std::ffi::OsString> =
+        vec!["msiexec".into(), "/p".into(), patch.into(), "/qn".into()];
+    let killed = every_crash_point("patch", prepare, &args, |rm, root| {
+        let out = run_in(rm, root, &["list".into(), "--json".into()], None);
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let products = list["products"].as_array().expect("products");
+        assert_eq!(products.len(), 1, "{list}");
+        for p in products {
+            assert_eq!(
+                p["patches"][0]["patch_code"], "{B94D3D25-9FC6-468D-A804-97AFB27746C1}",
+                "{list}"
+            );
+        }
+    });
+    // The file replaced, the registry write, the commit.
+    assert!(killed >= 3, "only {killed} crash points were reached");
 }

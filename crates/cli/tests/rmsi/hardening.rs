@@ -1,15 +1,20 @@
 //! What a hostile run or a bad day finds (issue 11's engine side): the commit point and a
 //! rollback that cannot finish under injected I/O errors (`strace -e inject=…` on the real
 //! binary, matched by file name with `-P`), reads and recovery under the root lock, a FIFO
-//! for a package, `umask 000`, an unwritable standard error, and a second run's log.
+//! for a package, `umask 000`, an unwritable standard error, a second run's log, and
+//! payload on another file system (a tmpfs the test mounts; skipped, saying why, when it
+//! cannot) staged on that file system and killed at every recorded change.
 //! Tests that need `strace` say so and stop when it is missing (scripts/test.sh installs it).
 
+use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use test_support::e2e::{Ctx, Layout, Run, run_command, run_command_within, tree, wait_run};
+use test_support::e2e::{
+    Ctx, Layout, Run, package, run_command, run_command_within, tree, wait_run,
+};
 
 const HELLO_CODE: &str = "{0D4F6B50-5E6F-4071-8233-4E5F60718291}";
 
@@ -500,32 +505,176 @@ impl Drop for Mounted {
     }
 }
 
-/// Payload on another file system than the state folder (a separate `/opt`): the user's
-/// original is moved aside and put back across it — killed at every recorded change, the
-/// next run gives it back; run to its end, the install and the uninstall succeed.
+/// Every regular file under `root` with its mode and contents (relative paths).
+fn contents(root: &Path) -> BTreeMap<String, (u32, Vec<u8>)> {
+    tree(root)
+        .into_iter()
+        .filter(|p| !p.ends_with('/') && !p.ends_with('@'))
+        .map(|p| {
+            let path = root.join(&p);
+            let mode = std::fs::symlink_metadata(&path)
+                .expect("lstat")
+                .permissions()
+                .mode();
+            (p, (mode & 0o7777, std::fs::read(&path).expect("read")))
+        })
+        .collect()
+}
+
+/// Whether `path` (relative to the root) is in a staging folder: the state folder's
+/// `staging-*` or another mount's `.rmsi-staging-*`.
+fn in_staging(path: &str) -> bool {
+    path.split('/')
+        .any(|c| c.starts_with(".rmsi-staging-") || c.starts_with("staging-"))
+}
+
+/// Payload on another file system than the state folder (a separate `/opt`, a tmpfs the
+/// test mounts): its files are staged in a staging folder on that file system
+/// (`opt/.rmsi-staging-*`), so that placing one, moving the user's original aside and
+/// putting it back are renames there. An install over the user's own file, then a repair
+/// (`msiexec /famus`: every file replaced) and the uninstall, each killed at every change
+/// it records: killed, no target holds anything but what was there or the whole new file
+/// (no temporary file beside it), and a file's copy is found whole in that staging folder
+/// while its target still holds the user's file (killed between the copy and the rename);
+/// the next run puts the root back exactly (contents and modes) and leaves no staging
+/// folder anywhere. Run to its end, each succeeds and leaves none either.
 #[test]
-fn payload_on_another_file_system_is_moved_aside_and_back() {
+fn payload_on_another_file_system_is_staged_on_that_file_system() {
     let ctx = Ctx::new();
     let Some(_opt) = Mounted::tmpfs(&ctx.root.join("opt")) else {
         return;
     };
-    let prepare = || {
-        for entry in std::fs::read_dir(ctx.root.join("opt")).expect("ls opt") {
-            std::fs::remove_dir_all(entry.expect("entry").path()).expect("clean opt");
-        }
-        let _ = std::fs::remove_dir_all(ctx.root.join("var"));
-        root_with_original(&ctx)
+    // What the package installs, from a clean install elsewhere.
+    let reference = Ctx::new();
+    reference.install(&hello(), Layout::Fhs, &[]).assert_code(0);
+    let payload = contents(&reference.root);
+    let original = root_with_original(&ctx);
+    let no_staging = |when: &str| {
+        let left: Vec<String> = tree(&ctx.root)
+            .into_iter()
+            .filter(|p| in_staging(p))
+            .collect();
+        assert!(left.is_empty(), "{when}: staging left: {left:?}");
     };
+    let mut copied_not_renamed = 0;
+    let package = hello();
+    let phases: [(&str, Vec<&str>); 3] = [
+        ("install", vec!["install", package.to_str().expect("utf-8")]),
+        ("repair", vec!["msiexec", "/famus", HELLO_CODE, "/qn"]),
+        ("uninstall", vec!["uninstall", HELLO_CODE]),
+    ];
+    for (phase, args) in &phases {
+        let before = contents(&ctx.root);
+        let mut killed = 0;
+        for crash_after in 1..60 {
+            let mut cmd = ctx.rmsi();
+            cmd.args(args)
+                .arg("--root")
+                .arg(&ctx.root)
+                .env("RMSI_TEST_CRASH_AFTER", crash_after.to_string());
+            if !args.contains(&"msiexec") {
+                cmd.args(["--layout", "fhs", "--ui", "none"]);
+            }
+            let run = ctx.finish(&mut cmd);
+            if run.code.is_some() {
+                // Fewer changes than this: the run went to its end.
+                run.assert_code(0);
+                no_staging(phase);
+                break;
+            }
+            killed += 1;
+            let now = contents(&ctx.root);
+            for (path, (mode, bytes)) in &now {
+                if in_staging(path) || path.starts_with("var/lib/rmsi/") {
+                    continue;
+                }
+                let known = before.get(path) == Some(&(*mode, bytes.clone()))
+                    || payload.get(path) == Some(&(*mode, bytes.clone()));
+                assert!(
+                    known && !path.ends_with(".tmp"),
+                    "{phase}, crash point {crash_after}: {path} is neither what was there nor the package's file"
+                );
+            }
+            // Killed between a file's copy into that staging folder and its rename.
+            let waiting = now.iter().any(|(path, (_, bytes))| {
+                path.starts_with("opt/.rmsi-staging-")
+                    && bytes == &payload["opt/rmsi-hello/hello.txt"].1
+                    && now.get("opt/rmsi-hello/hello.txt").map(|f| &f.1)
+                        == before.get("opt/rmsi-hello/hello.txt").map(|f| &f.1)
+                    && before.contains_key("opt/rmsi-hello/hello.txt")
+            });
+            copied_not_renamed += usize::from(waiting);
+            let next = ctx.uninstall(
+                ctx.path("missing.msi").to_str().expect("utf-8"),
+                Layout::Fhs,
+                &[],
+            );
+            next.assert_code(1619);
+            assert_eq!(
+                contents(&ctx.root),
+                before,
+                "{phase}, crash point {crash_after}: {}",
+                next.describe()
+            );
+            no_staging(phase);
+        }
+        assert!(
+            killed >= 3,
+            "{phase}: only {killed} crash points were reached"
+        );
+        if *phase == "install" {
+            assert_eq!(
+                std::fs::read(ctx.root.join("opt/rmsi-hello/hello.txt")).expect("read"),
+                payload["opt/rmsi-hello/hello.txt"].1
+            );
+        }
+    }
+    // The install (over the user's file) and the repair each stopped between a copy and
+    // its rename at least once.
+    assert!(copied_not_renamed >= 2, "{copied_not_renamed}");
+    assert!(!original.exists());
+    // The folder was there before the product (it held the user's file): it stays.
+    assert_eq!(tree(&ctx.root), ["opt/", "opt/rmsi-hello/"]);
+}
+
+/// A major upgrade (`upgrade-v2-exec.msi`, whose RemoveExistingProducts runs inside its
+/// transaction) of a product whose payload is on another file system (a tmpfs on `opt`):
+/// killed at every change it records — version 2's files placed, version 1's moved aside,
+/// both through the staging folder on that file system —, the next run gives version 1
+/// back exactly and leaves no staging folder; run to its end, the upgrade and then the
+/// uninstall succeed and leave none either.
+#[test]
+fn a_killed_upgrade_on_another_file_system_gets_version_1_back() {
+    let ctx = Ctx::new();
+    let Some(_opt) = Mounted::tmpfs(&ctx.root.join("opt")) else {
+        return;
+    };
+    ctx.install(&package("upgrade-v1.msi"), Layout::Fhs, &[])
+        .assert_code(0);
+    // Version 1's removal-time custom action records its run in a file of its own.
+    let product = || {
+        let mut all = contents(&ctx.root);
+        all.remove("var/lib/upgrade-removals.txt");
+        all
+    };
+    let no_staging = |when: &str| {
+        let left: Vec<String> = tree(&ctx.root)
+            .into_iter()
+            .filter(|p| in_staging(p))
+            .collect();
+        assert!(left.is_empty(), "{when}: staging left: {left:?}");
+    };
+    let before = product();
+    assert!(before.keys().any(|p| p.starts_with("opt/")), "{before:?}");
     let mut killed = 0;
-    for crash_after in 1..40 {
-        let original = prepare();
-        let before = tree(&ctx.root);
-        let mut cmd = ctx.install_command(&hello(), Layout::Fhs, &[]);
+    for crash_after in 1..80 {
+        let mut cmd = ctx.install_command(&package("upgrade-v2-exec.msi"), Layout::Fhs, &[]);
         cmd.env("RMSI_TEST_CRASH_AFTER", crash_after.to_string());
         let run = ctx.finish(&mut cmd);
         if run.code.is_some() {
-            // Fewer changes than this: the install ran to its end.
+            // Fewer changes than this: the upgrade went to its end.
             run.assert_code(0);
+            no_staging("upgrade");
             break;
         }
         killed += 1;
@@ -536,24 +685,23 @@ fn payload_on_another_file_system_is_moved_aside_and_back() {
         );
         next.assert_code(1619);
         assert_eq!(
-            tree(&ctx.root),
+            product(),
             before,
             "crash point {crash_after}: {}",
             next.describe()
         );
-        assert_eq!(
-            std::fs::read_to_string(&original).expect("read"),
-            "the user's original\n",
-            "crash point {crash_after}"
-        );
+        no_staging("recovery");
     }
-    assert!(killed >= 3, "only {killed} crash points were reached");
-    let installed = std::fs::read(ctx.root.join("opt/rmsi-hello/hello.txt")).expect("read");
-    assert_ne!(installed, b"the user's original\n");
-    // The uninstall moves the product's files aside across the file systems too.
-    ctx.uninstall(HELLO_CODE, Layout::Fhs, &[]).assert_code(0);
-    // The folder was there before the product (it held the user's file): it stays.
-    assert_eq!(tree(&ctx.root), ["opt/", "opt/rmsi-hello/"]);
+    assert!(killed >= 5, "only {killed} crash points were reached");
+    assert_ne!(product(), before);
+    ctx.uninstall("{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E02}", Layout::Fhs, &[])
+        .assert_code(0);
+    no_staging("uninstall");
+    let left: Vec<String> = tree(&ctx.root)
+        .into_iter()
+        .filter(|p| p.starts_with("opt/") && !p.ends_with('/'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// The uninstall of the last product killed after its commit, as it removes the

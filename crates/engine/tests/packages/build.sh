@@ -480,6 +480,21 @@ expect "$here/com.msi" MIME 'application/x-rmsidoc	rmsidoc'
 expect "$here/com.msi" AppId 'RmsiService'
 expect "$here/com.msi" TypeLib '1033	TypeLib	258'
 expect "$here/com.msi" InstallExecuteSequence 'RegisterTypeLibraries		5500'
+# shell-env.msi: shell.msi with Environment rows too (the same product), for the kill test
+# of an install writing shortcuts, INI lines and environment values (crash.rs; env.msi
+# installed first gives the Environment keys values to change): the system Path appended
+# to, a system variable set, the user's RMSI_LIST prepended to, RMSI_KEEP removed.
+cp "$here/shell.msi" "$here/shell-env.msi"
+sql "$here/shell-env.msi" \
+    "CREATE TABLE \`Environment\` (\`Environment\` CHAR(72) NOT NULL, \`Name\` CHAR(255) NOT NULL LOCALIZABLE, \`Value\` CHAR(255) LOCALIZABLE, \`Component_\` CHAR(72) NOT NULL PRIMARY KEY \`Environment\`)" \
+    "INSERT INTO \`Environment\` (\`Environment\`, \`Name\`, \`Value\`, \`Component_\`) VALUES ('ShellPath', '=-*PATH', '[~];[INSTALLDIR]bin', 'App')" \
+    "INSERT INTO \`Environment\` (\`Environment\`, \`Name\`, \`Value\`, \`Component_\`) VALUES ('ShellHome', '=-*RMSI_SHELL', '[INSTALLDIR]', 'App')" \
+    "INSERT INTO \`Environment\` (\`Environment\`, \`Name\`, \`Value\`, \`Component_\`) VALUES ('ShellList', '=-RMSI_LIST', '[INSTALLDIR];[~]', 'App')" \
+    "INSERT INTO \`Environment\` (\`Environment\`, \`Name\`, \`Value\`, \`Component_\`) VALUES ('ShellKeep', '!RMSI_KEEP', '', 'App')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('RemoveEnvironmentStrings', 3300)" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('WriteEnvironmentStrings', 5200)"
+expect "$here/shell-env.msi" Environment 'ShellPath	=-*PATH	[~];[INSTALLDIR]bin	App'
+expect "$here/shell-env.msi" InstallExecuteSequence 'WriteEnvironmentStrings		5200'
 
 # --- every package opens and lists its sequence ---
 for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$hello/hello.msi"; do
