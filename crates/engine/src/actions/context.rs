@@ -684,6 +684,14 @@ impl Context {
         }
     }
 
+    /// The Media rows' cabinets in DiskId order (none before CostInitialize).
+    pub(crate) fn cabinets_by_disk(&self) -> Vec<(i32, crate::cost::CabinetLocation)> {
+        self.tables
+            .as_ref()
+            .map(CostTables::cabinets_by_disk)
+            .unwrap_or_default()
+    }
+
     /// The cost plan, once CostFinalize ran.
     pub(crate) fn plan(&self) -> Option<&CostPlan> {
         self.plan.as_ref()

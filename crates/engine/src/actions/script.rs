@@ -114,6 +114,9 @@ fn run_script(s: &mut Session<'_, '_>) -> ActionResult {
             }
             ScriptOp::Fail { action, error } => {
                 s.log.engine(&format!("Executing op: {action} failed"));
+                if let Some(message) = error.installer_message() {
+                    s.log.engine(&message);
+                }
                 return s.fail(error);
             }
             ScriptOp::Rollback(action) => s.rollback_actions.push(action),
