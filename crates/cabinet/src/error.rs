@@ -144,9 +144,7 @@ pub enum CabinetError {
     },
     /// A file goes on in another cabinet of a set that the header does not name, or that
     /// the reader was not given ([`crate::Sink::next_cabinet`] gave none).
-    #[error(
-        "file {file:?} goes on in another cabinet of the set, which is not available"
-    )]
+    #[error("file {file:?} goes on in another cabinet of the set, which is not available")]
     Spanning {
         /// The file's name in the cabinet.
         file: String,

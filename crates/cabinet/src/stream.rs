@@ -275,7 +275,12 @@ impl<W: std::io::Write> FolderState<W> {
             .open
             .first()
             .map(|o| o.entry.name.as_str())
-            .or_else(|| self.router.files.get(self.router.next).map(|e| e.name.as_str()))
+            .or_else(|| {
+                self.router
+                    .files
+                    .get(self.router.next)
+                    .map(|e| e.name.as_str())
+            })
     }
 }
 

@@ -267,7 +267,11 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
 
 /// Adds the files of `indices` (jobs) to the files a pass extracts, by their name in the
 /// cabinet.
-fn want<'j>(wanted: &mut HashMap<&'j str, usize>, jobs: &'j [FileJob], indices: Option<&Vec<usize>>) {
+fn want<'j>(
+    wanted: &mut HashMap<&'j str, usize>,
+    jobs: &'j [FileJob],
+    indices: Option<&Vec<usize>>,
+) {
     for &i in indices.into_iter().flatten() {
         if let FileSource::Cabinet { name, .. } = &jobs[i].source {
             wanted.insert(name.as_str(), i);
