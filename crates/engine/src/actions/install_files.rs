@@ -109,6 +109,12 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
             want(&mut wanted, &jobs, files_of.get(c));
         }
         want(&mut wanted, &jobs, files_of.get(cab));
+        // A file going on into a later cabinet of the set may be counted on that cabinet's
+        // Media row: it is extracted where it begins.
+        let mut later: HashMap<&str, usize> = HashMap::new();
+        for (_, c) in chain.iter().skip(1) {
+            want(&mut later, &jobs, files_of.get(c));
+        }
         let shown = shown_cabinet(&first);
         s.log.engine(&format!(
             "Executing op: ChangeMedia(MediaCabinet={shown},Files={})",
@@ -146,6 +152,7 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
                 jobs: &jobs,
                 rels: &rels,
                 wanted,
+                later,
                 staged: &mut staged,
                 size_mismatches: Vec::new(),
                 error: None,
@@ -337,6 +344,9 @@ struct StageSink<'s, 'a> {
     jobs: &'s [FileJob],
     rels: &'s [Option<PathBuf>],
     wanted: HashMap<&'s str, usize>,
+    /// The files of the cabinets after the pass's first, for a file that begins in one and
+    /// goes on into the next.
+    later: HashMap<&'s str, usize>,
     staged: &'s mut Vec<Option<String>>,
     /// Files whose cabinet size differs from their FileSize: (job, the cabinet's size).
     size_mismatches: Vec<(usize, u64)>,
@@ -351,7 +361,13 @@ impl<'s> Sink for StageSink<'s, '_> {
     type Writer = Slot<'s>;
 
     fn open(&mut self, entry: &CabinetEntry) -> io::Result<Option<Self::Writer>> {
-        let Some(&i) = self.wanted.get(entry.name.as_str()) else {
+        let name = entry.name.as_str();
+        let found = match self.wanted.get(name) {
+            Some(&i) => Some(i),
+            None if entry.continued_to_next => self.later.get(name).copied(),
+            None => None,
+        };
+        let Some(i) = found else {
             return Ok(None);
         };
         if self.staged[i].is_some() {

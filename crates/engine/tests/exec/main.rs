@@ -10,6 +10,8 @@ mod cabinet_util;
 
 // InstallFiles' writer threads: every byte in the right file.
 mod pipeline;
+// Cabinets spanning media: read in DiskId order, Windows' errors when misplaced.
+mod span;
 // CreateFolders, RemoveFiles, MoveFiles, DuplicateFiles.
 mod files;
 // LaunchConditions and AppSearch.
