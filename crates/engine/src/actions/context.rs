@@ -626,16 +626,31 @@ impl Context {
         self.created_folders.is_some()
     }
 
-    /// The folders the script may create: those of files to install, duplicates and
-    /// CreateFolder rows.
-    pub(crate) fn folders_to_create(&self) -> Vec<PathBuf> {
+    /// Where the folders the script may create begin: the folders of files to install and
+    /// duplicates, and the parents of CreateFolder rows' folders (a CreateFolder row's own
+    /// folder is RemoveFolders' to remove, not removed when it becomes empty: "CreateFolder
+    /// table"). Components without a ComponentId are left out: the installer does not
+    /// register them and never removes what they made ("Component table"). The second
+    /// list is the CreateFolder folders, never recorded themselves.
+    pub(crate) fn folders_to_create(&self) -> (Vec<PathBuf>, Vec<PathBuf>) {
         let Some(plan) = &self.plan else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
-        let mut out: Vec<PathBuf> = plan.create_folders.clone();
+        let unregistered: std::collections::HashSet<&str> = plan
+            .components
+            .iter()
+            .filter(|c| c.component_id.is_none())
+            .map(|c| c.component.as_str())
+            .collect();
+        let mut out: Vec<PathBuf> = plan
+            .create_folders
+            .iter()
+            .filter_map(|d| d.parent().map(Path::to_path_buf))
+            .collect();
         out.extend(self.other_folders.iter().cloned());
         for f in &plan.files {
             if matches!(f.action, FileAction::Install { .. })
+                && !unregistered.contains(f.component.as_str())
                 && let Some(parent) = f.target.parent()
             {
                 out.push(parent.to_path_buf());
@@ -650,7 +665,22 @@ impl Context {
         }
         out.sort();
         out.dedup();
-        out
+        (out, plan.create_folders.clone())
+    }
+
+    /// Folders the installer created for the products installed in the root (their
+    /// records'): a folder one product's install found there, another's created, is
+    /// removed by whichever removal leaves it empty.
+    pub(crate) fn installer_folders(&self) -> std::collections::HashSet<PathBuf> {
+        let me = self.property("ProductCode").unwrap_or_default();
+        self.registry
+            .as_ref()
+            .and_then(|r| r.products().ok())
+            .into_iter()
+            .flatten()
+            .filter(|p| !p.product_code.eq_ignore_ascii_case(&me))
+            .flat_map(|p| p.folders)
+            .collect()
     }
 
     /// Removes the product from the root's registry (after a successful removal), with its

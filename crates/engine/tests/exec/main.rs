@@ -14,6 +14,8 @@ mod pipeline;
 mod span;
 // CreateFolders, RemoveFiles, MoveFiles, DuplicateFiles.
 mod files;
+// Folders an install created, and components without a ComponentId, at removal.
+mod folders;
 // LaunchConditions and AppSearch.
 mod search;
 // Return processing of executable custom actions.
