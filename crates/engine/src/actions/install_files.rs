@@ -5,8 +5,13 @@
 //! external (a `.cab` beside the package) — found through the Media row whose `LastSequence`
 //! covers the file's `Sequence`, or uncompressed from the source folder. Each cabinet is
 //! read once, sequentially ([`cabinet`] verifies every data block's checksum and
-//! every file's size); a file whose cabinet entry's size differs from its File row's, a
-//! missing cabinet or a file absent from its cabinet fails the install with 1603 and a
+//! every file's size), in the order of the Media rows' DiskId ("Media table"). A file that
+//! goes on into the next cabinet of a set (continuous cabinets) is read on into the next
+//! Media row's cabinet in the same pass, whose files it extracts too; a pass for a cabinet
+//! whose first folder began in the previous cabinet starts in that one. A cabinet's size
+//! that differs from the File row's is logged and the cabinet's bytes installed; a missing
+//! cabinet fails the install with 1603 and error 1311 in the log, a cabinet that is corrupt
+//! or not the next of its set with error 1335, a file absent from its cabinet with a
 //! message naming it. Nothing is written to a target folder here.
 
 use std::collections::{HashMap, HashSet};
