@@ -35,3 +35,5 @@ mod fonts;
 mod patch;
 // rmsi msiexec /a and rmsi extract with the corpus's PuTTY.
 mod admin;
+// Issue 15: cabinets spanning media, folders two products share.
+mod media;
