@@ -111,3 +111,42 @@ fn the_folder_two_products_share_goes_with_the_last_in_either_order() {
         );
     }
 }
+
+#[test]
+fn rmsi_extract_lays_out_a_spanning_set_as_an_admin_image() {
+    for (name, with_set) in [("span-embedded.msi", false), ("span-external.msi", true)] {
+        let ctx = Ctx::new();
+        let pkg = if with_set {
+            with_cabinets(&ctx, name)
+        } else {
+            package(name)
+        };
+        let out = ctx.path("image");
+        let run = ctx.finish(ctx.rmsi().arg("extract").arg(&pkg).arg("-C").arg(&out));
+        run.assert_code(0);
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut stack = vec![out.clone()];
+        while let Some(dir) = stack.pop() {
+            for e in fs_err::read_dir(&dir).expect("read the image") {
+                let p = e.expect("entry").path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let n = p.file_name().expect("name").to_string_lossy().into_owned();
+                    files.push((n, fs_err::read(&p).expect("read")));
+                }
+            }
+        }
+        files.sort();
+        let want = vec![
+            ("alpha.txt".to_owned(), payload(3640, 1, true)),
+            ("bravo.bin".to_owned(), payload(110_000, 2, false)),
+            ("charlie.txt".to_owned(), payload(41_240, 3, true)),
+        ];
+        assert!(
+            files == want,
+            "{name}: {:?}",
+            files.iter().map(|f| (&f.0, f.1.len())).collect::<Vec<_>>()
+        );
+    }
+}
