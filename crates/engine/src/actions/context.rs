@@ -64,6 +64,8 @@ pub(crate) struct Context {
     ran: std::collections::BTreeSet<&'static str>,
     /// Folders shortcuts, icons and INI files go into (created if missing, like files').
     other_folders: Vec<PathBuf>,
+    /// CreateFolder folders RemoveFolders scheduled for removal in this run.
+    folders_to_remove: Vec<PathBuf>,
     /// Shortcuts, icons and INI files this install writes: a related product removed
     /// inside or after this install leaves them (see `planned_targets`).
     shell_targets: Vec<PathBuf>,
@@ -99,6 +101,7 @@ impl Context {
             template: package.summary().template.clone(),
             ran: Default::default(),
             other_folders: Vec::new(),
+            folders_to_remove: Vec::new(),
             shell_targets: Vec::new(),
         })
     }
@@ -614,6 +617,17 @@ impl Context {
     /// Notes folders that shortcuts, icons or INI files go into (see `folders_to_create`).
     pub(crate) fn note_folders(&mut self, folders: Vec<PathBuf>) {
         self.other_folders.extend(folders);
+    }
+
+    /// Notes the CreateFolder folders RemoveFolders scheduled for removal: tried again
+    /// once the folders removed after them (their emptied subfolders) are gone.
+    pub(crate) fn note_folders_to_remove(&mut self, folders: &[PathBuf]) {
+        self.folders_to_remove.extend(folders.iter().cloned());
+    }
+
+    /// The CreateFolder folders RemoveFolders scheduled in this run.
+    pub(crate) fn folders_to_remove(&self) -> &[PathBuf] {
+        &self.folders_to_remove
     }
 
     /// Notes the folders the script is about to create (see `created_folders`).

@@ -59,6 +59,11 @@ fn remove_created_folders(s: &mut Session<'_, '_>) -> ActionResult {
         return ActionResult::Success;
     }
     let mut dirs = s.ctx.recorded_folders();
+    // A CreateFolder folder RemoveFolders found holding a subfolder the removal empties
+    // (files in INSTALLDIR\bin, a CreateFolder row on INSTALLDIR) is tried again after it.
+    dirs.extend(s.ctx.folders_to_remove().iter().cloned());
+    dirs.sort();
+    dirs.dedup();
     dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
     for dir in dirs {
         let Ok(rel) = s.rel(&dir) else { continue };

@@ -51,7 +51,8 @@ fn a_folder_two_products_share_goes_with_the_last_of_them_in_either_order() {
             let (report, log) = s.install(pkg, &[]);
             assert_eq!(report.code(), 0, "{log}");
         }
-        // P's install created opt/; Q's found it there.
+        // P's install created opt/; Q's found it there. P's folder is a CreateFolder row's,
+        // which RemoveFolders removes once the folder bin in it is gone.
         let (first, last) = if first_out == "p" { (&p, &q) } else { (&q, &p) };
         remove(&s, first);
         assert!(s.root().join("opt").is_dir(), "{:?}", s.tree());

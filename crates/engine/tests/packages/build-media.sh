@@ -66,6 +66,8 @@ expect "$here/span-misordered.msi" Media '2	2		span3.cab'
 for x in p q; do
     build "folders-$x.wxs" "$here/folders-$x.msi"
 done
+expect "$here/folders-p.msi" CreateFolder 'INSTALLDIR	Main'
+expect "$here/folders-p.msi" InstallExecuteSequence 'RemoveFolders'
 
 # --- unregistered.msi: a component without a ComponentId (an empty string is a null) ---
 msi="$here/unregistered.msi"
