@@ -142,14 +142,30 @@ pub enum CabinetError {
         /// Its declared method.
         compression: Compression,
     },
-    /// A file continues from or into another cabinet of a set; sets are not supported.
-    #[error(
-        "file {file:?} spans several cabinets (continued from or into another one); \
-         cabinet sets are not supported"
-    )]
+    /// A file goes on in another cabinet of a set that the header does not name, or that
+    /// the reader was not given ([`crate::Sink::next_cabinet`] gave none).
+    #[error("file {file:?} goes on in another cabinet of the set, which is not available")]
     Spanning {
         /// The file's name in the cabinet.
         file: String,
+    },
+    /// The next cabinet of a set could not be opened.
+    #[error("the next cabinet of the set, {name:?}, could not be opened")]
+    NextCabinet {
+        /// The name the cabinet being read gives its next one.
+        name: String,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The cabinet given as the next of a set is not: another set, another position in
+    /// it, or a cabinet whose first folder does not continue the folder being read.
+    #[error("the cabinet given as the next of the set ({name:?}) is not: {reason}")]
+    WrongCabinet {
+        /// The name the cabinet being read gives its next one.
+        name: String,
+        /// What does not match.
+        reason: String,
     },
     /// Reading the cabinet failed.
     #[error("reading the cabinet failed")]
@@ -169,7 +185,10 @@ impl CabinetError {
     /// Whether the cabinet's content is at fault (corrupt, truncated, malformed or using an
     /// unsupported format) rather than the reader or the sink.
     pub fn is_bad_cabinet(&self) -> bool {
-        !matches!(self, CabinetError::Io(_) | CabinetError::Write { .. })
+        !matches!(
+            self,
+            CabinetError::Io(_) | CabinetError::Write { .. } | CabinetError::NextCabinet { .. }
+        )
     }
 
     /// Maps a read error: running out of bytes means the cabinet is truncated inside `what`.

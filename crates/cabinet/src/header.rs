@@ -14,8 +14,12 @@ const FLAG_PREV_CABINET: u16 = 0x0001;
 const FLAG_NEXT_CABINET: u16 = 0x0002;
 const FLAG_RESERVE_PRESENT: u16 = 0x0004;
 
-/// `iFolder` values that mark a file continued from or into another cabinet of a set.
+/// `iFolder` values that mark a file continued from or into another cabinet of a set
+/// (MS-CAB, CFFILE): from the previous cabinet (the file is in this cabinet's first folder),
+/// into the next one (its last folder), or both (its only folder).
 const IFOLD_CONTINUED_FROM_PREV: u16 = 0xfffd;
+const IFOLD_CONTINUED_TO_NEXT: u16 = 0xfffe;
+const IFOLD_CONTINUED_PREV_AND_NEXT: u16 = 0xffff;
 
 /// `attribs` bit: the name is UTF-8 rather than in the cabinet's code page.
 const ATTR_NAME_IS_UTF: u16 = 0x0080;
@@ -29,9 +33,11 @@ const MAX_HEADER_RESERVE: u16 = 60_000;
 
 /// One file stored in a cabinet, as its CFFILE entry describes it.
 ///
-/// Invariant: `folder` is the index of a folder of the same cabinet (files continued from or
-/// into another cabinet are refused while parsing), and `offset` is where the file's bytes
-/// start in that folder's uncompressed data. Several entries may carry the same name.
+/// Invariant: `folder` is the index of a folder of the same cabinet (for a file continued
+/// from or into another cabinet of a set, the first or last folder its `iFolder` marker
+/// designates), and `offset` is where the file's bytes start in that folder's uncompressed
+/// data (for a folder continued across cabinets, the whole folder's data, from its start in
+/// the first cabinet). Several entries may carry the same name.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CabinetEntry {
@@ -51,6 +57,11 @@ pub struct CabinetEntry {
     /// The `attribs` field (read-only 0x01, hidden 0x02, system 0x04, archive 0x20,
     /// executable 0x40, UTF-8 name 0x80).
     pub attributes: u16,
+    /// Whether the file begins in the previous cabinet of a set (its entry there is the one
+    /// extraction uses).
+    pub continued_from_previous: bool,
+    /// Whether the file goes on in the next cabinet of a set.
+    pub continued_to_next: bool,
 }
 
 /// One folder: where its data blocks start, how many there are and how they are compressed.
@@ -68,10 +79,33 @@ pub(super) struct Header {
     pub(super) files: Vec<CabinetEntry>,
     /// Reserved bytes at the start of every CFDATA block.
     pub(super) data_reserve: usize,
+    /// `setID`: every cabinet of a set carries the same.
+    pub(super) set_id: u16,
+    /// `iCabinet`: this cabinet's number in its set, from 0.
+    pub(super) index: u16,
+    /// The previous cabinet's and disk's names, when the header declares them.
+    pub(super) prev: Option<(String, String)>,
+    /// The next cabinet's and disk's names, when the header declares them.
+    pub(super) next: Option<(String, String)>,
 }
 
-/// Reads and checks the header, folder and file tables. Files that continue from or into
-/// another cabinet are an error ([`CabinetError::Spanning`]).
+impl Header {
+    /// Whether the first folder continues a folder of the previous cabinet (a file of it is
+    /// marked continued from there).
+    pub(super) fn continues_previous(&self) -> bool {
+        self.files.iter().any(|f| f.continued_from_previous)
+    }
+
+    /// Whether the last folder goes on in the next cabinet (a file of it is marked
+    /// continued there).
+    pub(super) fn continues_in_next(&self) -> bool {
+        self.files.iter().any(|f| f.continued_to_next)
+    }
+}
+
+/// Reads and checks the header, folder and file tables. A file marked continued from or
+/// into another cabinet must be where the marker says: the header must declare that
+/// cabinet, and the folder must be the first or the last one.
 pub(super) fn read<R: Read + Seek>(r: &mut R) -> Result<Header, CabinetError> {
     let truncated = |what: &'static str| move |e| CabinetError::reading(e, || what.to_owned());
     let mut fixed = [0u8; 36];
@@ -89,6 +123,8 @@ pub(super) fn read<R: Read + Seek>(r: &mut R) -> Result<Header, CabinetError> {
     let folder_count = u16_at(&fixed, 26);
     let file_count = u16_at(&fixed, 28);
     let flags = u16_at(&fixed, 30);
+    let set_id = u16_at(&fixed, 32);
+    let cabinet_index = u16_at(&fixed, 34);
     // FDI refuses any major version but 1 (FDIERROR_UNKNOWN_CABINET_VERSION); minor
     // versions other than 3 are read as cabextract and libgcab read them.
     if major != 1 {
@@ -110,14 +146,24 @@ pub(super) fn read<R: Read + Seek>(r: &mut R) -> Result<Header, CabinetError> {
         data_reserve = usize::from(sizes[3]);
         skip(r, u64::from(header_reserve), "the header's reserved area")?;
     }
-    if flags & FLAG_PREV_CABINET != 0 {
-        read_string(r, "the previous cabinet's name")?;
-        read_string(r, "the previous disk's name")?;
-    }
-    if flags & FLAG_NEXT_CABINET != 0 {
-        read_string(r, "the next cabinet's name")?;
-        read_string(r, "the next disk's name")?;
-    }
+    let mut names = |what: [&'static str; 2]| -> Result<(String, String), CabinetError> {
+        let cabinet = latin1(&read_string(r, what[0])?);
+        let disk = latin1(&read_string(r, what[1])?);
+        Ok((cabinet, disk))
+    };
+    let prev = if flags & FLAG_PREV_CABINET != 0 {
+        Some(names([
+            "the previous cabinet's name",
+            "the previous disk's name",
+        ])?)
+    } else {
+        None
+    };
+    let next = if flags & FLAG_NEXT_CABINET != 0 {
+        Some(names(["the next cabinet's name", "the next disk's name"])?)
+    } else {
+        None
+    };
 
     let mut folders = Vec::new();
     for index in 0..folder_count {
@@ -144,10 +190,33 @@ pub(super) fn read<R: Read + Seek>(r: &mut R) -> Result<Header, CabinetError> {
         let name = decode_name(&raw, attributes & ATTR_NAME_IS_UTF != 0).ok_or_else(|| {
             CabinetError::malformed(format!("file entry {index}'s name is not UTF-8"))
         })?;
-        let folder = u16_at(&entry, 8);
-        if folder >= IFOLD_CONTINUED_FROM_PREV {
+        let marker = u16_at(&entry, 8);
+        let from_previous = matches!(
+            marker,
+            IFOLD_CONTINUED_FROM_PREV | IFOLD_CONTINUED_PREV_AND_NEXT
+        );
+        let to_next = matches!(
+            marker,
+            IFOLD_CONTINUED_TO_NEXT | IFOLD_CONTINUED_PREV_AND_NEXT
+        );
+        if (from_previous && prev.is_none()) || (to_next && next.is_none()) {
+            // Marked continued, but the header names no cabinet to continue with.
             return Err(CabinetError::Spanning { file: name });
         }
+        let last = u16::try_from(folders.len().saturating_sub(1)).unwrap_or(u16::MAX);
+        let folder = match marker {
+            IFOLD_CONTINUED_FROM_PREV => 0,
+            IFOLD_CONTINUED_TO_NEXT => last,
+            IFOLD_CONTINUED_PREV_AND_NEXT if last == 0 => 0,
+            IFOLD_CONTINUED_PREV_AND_NEXT => {
+                return Err(CabinetError::malformed(format!(
+                    "file {name:?} continues from the previous cabinet into the next, but \
+                     the cabinet has {} folders",
+                    folders.len()
+                )));
+            }
+            other => other,
+        };
         if usize::from(folder) >= folders.len() {
             return Err(CabinetError::malformed(format!(
                 "file {name:?} is in folder {folder}, but the cabinet has {} folder(s)",
@@ -161,13 +230,25 @@ pub(super) fn read<R: Read + Seek>(r: &mut R) -> Result<Header, CabinetError> {
             offset: u64::from(u32_at(&entry, 4)),
             index,
             attributes,
+            continued_from_previous: from_previous,
+            continued_to_next: to_next,
         });
     }
     Ok(Header {
         folders,
         files,
         data_reserve,
+        set_id,
+        index: cabinet_index,
+        prev,
+        next,
     })
+}
+
+/// A cabinet or disk name of the header, in the cabinet's code page (read as Latin-1, as
+/// file names are).
+fn latin1(raw: &[u8]) -> String {
+    raw.iter().map(|&b| char::from(b)).collect()
 }
 
 /// Reads a NUL-terminated string of at most [`MAX_STRING`] bytes.

@@ -27,8 +27,17 @@
 //!
 //! Supported: stored, MSZIP (inflated with `flate2`'s zlib-rs backend, the block's preset
 //! dictionary being the previous 32 KiB of output) and LZX (through `lzxd`, the decoder the
-//! `cab` crate uses). Not supported, each a clear [`CabinetError`]: Quantum compression and
-//! cabinet sets (files continued from or into another cabinet).
+//! `cab` crate uses). Not supported, a clear [`CabinetError`]: Quantum compression.
+//!
+//! Cabinet sets ("spanning" or continuous cabinets): a folder whose last file goes on in the
+//! next cabinet of a set (CFFILE `iFolder` 0xFFFE or 0xFFFF) is continued there, where its
+//! first folder carries on the same compressed stream (a data block may be split between
+//! the two, each part with its own checksum). [`Sink::next_cabinet`] is asked for that
+//! cabinet when the pass reaches the end of this one; it must be the set's next (same
+//! `setID`, `iCabinet` one more, a first folder continued from this one and compressed the
+//! same way), else [`CabinetError::WrongCabinet`]. The pass then goes on through the next
+//! cabinet's other folders, as FDI's `FDICopy` does. Starting at a cabinet whose first folder
+//! continues an earlier one, that folder's files are skipped: their data begins elsewhere.
 //!
 //! Order: folders are processed in index order, and within a folder files are handed out by
 //! increasing offset (ties in entry order) — the cabinet's physical order, which is also
@@ -46,6 +55,26 @@ use std::io::{self, BufReader, Read, Seek, Write};
 
 pub use error::{CabinetError, Compression};
 pub use header::CabinetEntry;
+
+/// A cabinet source [`Sink::next_cabinet`] hands back: a file or a package's stream.
+pub trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
+/// The cabinet a set continues in, as the cabinet being read declares it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextCabinet {
+    /// The next cabinet's name (`szCabinetNext`).
+    pub name: String,
+    /// The next disk's name (`szDiskNext`).
+    pub disk: String,
+    /// The set's `setID`, which the next cabinet must carry too.
+    pub set_id: u16,
+    /// The `iCabinet` the next cabinet must have (this one's plus one).
+    pub index: u16,
+    /// The file that goes on in it.
+    pub file: String,
+}
 
 /// Receives the files of a cabinet during [`extract_to`].
 ///
@@ -69,33 +98,141 @@ pub trait Sink {
         let _ = entry;
         writer.flush()
     }
+
+    /// Called when a file goes on in the next cabinet of a set: the reader of that cabinet,
+    /// or `None` when there is none to give ([`CabinetError::Spanning`] then). The default
+    /// gives none.
+    fn next_cabinet(&mut self, next: &NextCabinet) -> io::Result<Option<Box<dyn ReadSeek>>> {
+        let _ = next;
+        Ok(None)
+    }
+}
+
+/// The reader of the cabinet being read: the caller's first one, then the set's next ones.
+enum Current<R> {
+    First(R),
+    Next(Box<dyn ReadSeek>),
+}
+
+impl<R: Read> Read for Current<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Current::First(r) => r.read(buf),
+            Current::Next(r) => r.read(buf),
+        }
+    }
+}
+
+impl<R: Seek> Seek for Current<R> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        match self {
+            Current::First(r) => r.seek(pos),
+            Current::Next(r) => r.seek(pos),
+        }
+    }
 }
 
 /// Extracts every file of the cabinet read from `reader` into `sink`, in one sequential pass
-/// per folder (see the module documentation for what is verified).
+/// per folder (see the module documentation for what is verified), and on through the next
+/// cabinets of its set while a file goes on in them ([`Sink::next_cabinet`]).
 pub fn extract_to<R: Read + Seek, S: Sink>(reader: R, sink: &mut S) -> Result<(), CabinetError> {
     // Block headers are 8 bytes and names are read byte by byte: buffer the reader. A block's
     // data (up to 64 KiB) is copied out of the buffer, or read straight into place when the
     // buffer is empty and the block at least as large as it.
-    let mut r = BufReader::with_capacity(128 * 1024, reader);
-    let header = header::read(&mut r)?;
-    let mut by_folder: Vec<Vec<&CabinetEntry>> = vec![Vec::new(); header.folders.len()];
-    for entry in &header.files {
-        // `header::read` checked that every folder index is in range.
-        if let Some(list) = by_folder.get_mut(usize::from(entry.folder)) {
-            list.push(entry);
+    const BUFFER: usize = 128 * 1024;
+    let mut r = BufReader::with_capacity(BUFFER, Current::First(reader));
+    let mut header = header::read(&mut r)?;
+    // A folder going on in the next cabinet, with the state it carries there.
+    let mut carried: Option<stream::FolderState<S::Writer>> = None;
+    // Whether this cabinet's first folder continues one this pass began.
+    let mut continuing = false;
+    loop {
+        let count = header.folders.len();
+        let mut by_folder: Vec<Vec<CabinetEntry>> = vec![Vec::new(); count];
+        for entry in &header.files {
+            // Entries continued from the previous cabinet repeat that cabinet's entry.
+            if entry.continued_from_previous {
+                continue;
+            }
+            // `header::read` checked that every folder index is in range.
+            if let Some(list) = by_folder.get_mut(usize::from(entry.folder)) {
+                list.push(entry.clone());
+            }
         }
-    }
-    for (index, (folder, files)) in header.folders.iter().zip(&mut by_folder).enumerate() {
-        if files.is_empty() {
-            continue;
+        let goes_on = header.continues_in_next();
+        for (index, (folder, files)) in header.folders.iter().zip(by_folder).enumerate() {
+            let first = index == 0;
+            let last = index + 1 == count;
+            if first && header.continues_previous() && !continuing {
+                // Its data begins in a cabinet this pass did not read.
+                continue;
+            }
+            // At most 65,535 folders (a 16-bit count), so the index fits.
+            let index = u16::try_from(index).unwrap_or(u16::MAX);
+            let mut state = match carried.take() {
+                Some(state) if first && continuing => state,
+                _ => stream::FolderState::new(index, folder),
+            };
+            state.add_files(files);
+            let continues = last && goes_on;
+            state.extract(&mut r, folder, header.data_reserve, continues, sink)?;
+            if continues {
+                carried = Some(state);
+            }
         }
-        files.sort_by_key(|f| (f.offset, f.index));
-        // At most 65,535 folders (a 16-bit count), so the index fits.
-        let index = u16::try_from(index).unwrap_or(u16::MAX);
-        stream::extract_folder(&mut r, index, folder, header.data_reserve, files, sink)?;
+        let Some(state) = carried.as_ref() else {
+            return Ok(());
+        };
+        // The last folder goes on in the next cabinet of the set.
+        let file = state.open_file().unwrap_or_default().to_owned();
+        let (name, disk) = header.next.clone().unwrap_or_default();
+        let next = NextCabinet {
+            name,
+            disk,
+            set_id: header.set_id,
+            index: header.index.wrapping_add(1),
+            file,
+        };
+        let reader = sink
+            .next_cabinet(&next)
+            .map_err(|source| CabinetError::NextCabinet {
+                name: next.name.clone(),
+                source,
+            })?
+            .ok_or_else(|| CabinetError::Spanning {
+                file: next.file.clone(),
+            })?;
+        r = BufReader::with_capacity(BUFFER, Current::Next(reader));
+        let wrong = |reason: String| CabinetError::WrongCabinet {
+            name: next.name.clone(),
+            reason,
+        };
+        header = match header::read(&mut r) {
+            Ok(h) => h,
+            Err(e) if e.is_bad_cabinet() => return Err(wrong(e.to_string())),
+            Err(e) => return Err(e),
+        };
+        if header.set_id != next.set_id || header.index != next.index {
+            return Err(wrong(format!(
+                "it is cabinet {} of set {:#06x}, not cabinet {} of set {:#06x}",
+                header.index, header.set_id, next.index, next.set_id
+            )));
+        }
+        if header.prev.is_none() || !header.continues_previous() {
+            return Err(wrong(format!(
+                "its first folder does not continue the previous cabinet's, where {:?} goes on",
+                next.file
+            )));
+        }
+        let compression = header.folders.first().map(|f| f.compression);
+        if compression != Some(state.compression()) {
+            return Err(wrong(format!(
+                "its first folder is not compressed as the folder it continues ({})",
+                state.compression()
+            )));
+        }
+        continuing = true;
     }
-    Ok(())
 }
 
 /// The writer [`extract`]'s callback returns for a file.

@@ -267,8 +267,10 @@ fn quantum_and_unknown_methods_are_unsupported() {
     }
 }
 
+/// A file marked continued from or into another cabinet, in a cabinet whose header names
+/// neither a previous nor a next one (a set's cabinets are read in `synthetic.rs`).
 #[test]
-fn files_continued_across_cabinets_are_refused() {
+fn files_continued_into_cabinets_the_header_does_not_name_are_refused() {
     for marker in [0xfffdu16, 0xfffe, 0xffff] {
         let (mut cab, layout) = three_files(Method::Stored);
         put_u16(&mut cab, layout.file_entries[2] + 8, marker);

@@ -279,3 +279,195 @@ fn cabinet_of_a_set_whose_files_are_self_contained_extracts() {
         assert!(data == want);
     }
 }
+
+// ====================================================================================== //
+// Cabinet sets: `tests/data/span/`, made by Wine's `cabarc` (see its `make.sh`).
+// ====================================================================================== //
+
+/// The set's cabinets, in order.
+fn span(n: usize) -> Vec<u8> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/span");
+    fs_err::read(dir.join(format!("span{n}.cab"))).expect("read a cabinet of the set")
+}
+
+/// What the set holds: the payloads `make.sh` gave `cabarc`.
+fn span_payload() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("Alpha", pseudo_random(3640, 1, true)),
+        ("Bravo", pseudo_random(110_000, 2, false)),
+        ("Charlie", pseudo_random(41_240, 3, true)),
+    ]
+}
+
+/// A sink keeping every file in memory and handing out the next cabinets it was given, in
+/// order, recording what each request said.
+#[derive(Default)]
+struct SetSink {
+    next: std::collections::VecDeque<Vec<u8>>,
+    asked: Vec<cabinet::NextCabinet>,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+impl Sink for SetSink {
+    type Writer = Vec<u8>;
+    fn open(&mut self, _: &CabinetEntry) -> io::Result<Option<Vec<u8>>> {
+        Ok(Some(Vec::new()))
+    }
+    fn finish(&mut self, entry: &CabinetEntry, writer: Vec<u8>) -> io::Result<()> {
+        self.files.push((entry.name.clone(), writer));
+        Ok(())
+    }
+    fn next_cabinet(
+        &mut self,
+        next: &cabinet::NextCabinet,
+    ) -> io::Result<Option<Box<dyn cabinet::ReadSeek>>> {
+        self.asked.push(next.clone());
+        Ok(self
+            .next
+            .pop_front()
+            .map(|cab| Box::new(Cursor::new(cab)) as Box<dyn cabinet::ReadSeek>))
+    }
+}
+
+fn set_sink(next: &[usize]) -> SetSink {
+    SetSink {
+        next: next.iter().map(|&n| span(n)).collect(),
+        ..SetSink::default()
+    }
+}
+
+#[test]
+fn a_file_spanning_three_cabinets_extracts_in_one_pass() {
+    let mut sink = set_sink(&[2, 3]);
+    cabinet::extract_to(Cursor::new(span(1)), &mut sink).expect("extract the set");
+    let names: Vec<&str> = sink.files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Alpha", "Bravo", "Charlie"]);
+    for ((name, got), (want_name, want)) in sink.files.iter().zip(span_payload()) {
+        assert_eq!(name, want_name);
+        assert!(*got == want, "{name}: content differs");
+    }
+    // Each cabinet asked for its next, by the name and position its header gives.
+    let asked: Vec<(&str, u16, u16, &str)> = sink
+        .asked
+        .iter()
+        .map(|n| (n.name.as_str(), n.set_id, n.index, n.file.as_str()))
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            ("span2.cab", 4242, 1, "Bravo"),
+            ("span3.cab", 4242, 2, "Bravo")
+        ]
+    );
+}
+
+#[test]
+fn continued_entries_are_listed_with_their_markers() {
+    let flags = |n| -> Vec<(String, u16, bool, bool)> {
+        cabinet::list(Cursor::new(span(n)))
+            .expect("list")
+            .into_iter()
+            .map(|e| {
+                (
+                    e.name,
+                    e.folder,
+                    e.continued_from_previous,
+                    e.continued_to_next,
+                )
+            })
+            .collect()
+    };
+    let e = |n: &str, f, p, q| (n.to_owned(), f, p, q);
+    assert_eq!(
+        flags(1),
+        [e("Alpha", 0, false, false), e("Bravo", 0, false, true)]
+    );
+    assert_eq!(flags(2), [e("Bravo", 0, true, true)]);
+    assert_eq!(
+        flags(3),
+        [e("Bravo", 0, true, false), e("Charlie", 1, false, false)]
+    );
+}
+
+#[test]
+fn without_its_next_cabinet_the_continued_file_fails_and_names_itself() {
+    let mut sink = set_sink(&[]);
+    match cabinet::extract_to(Cursor::new(span(1)), &mut sink) {
+        Err(cabinet::CabinetError::Spanning { file }) => assert_eq!(file, "Bravo"),
+        other => panic!("{other:?}"),
+    }
+    // The file before it was complete and handed over; the continued one never was.
+    let names: Vec<&str> = sink.files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Alpha"]);
+}
+
+#[test]
+fn a_cabinet_out_of_order_or_from_another_set_is_refused() {
+    // span3 given where span2 belongs: cabinet 2 of the set, not 1.
+    let mut sink = set_sink(&[3]);
+    match cabinet::extract_to(Cursor::new(span(1)), &mut sink) {
+        Err(cabinet::CabinetError::WrongCabinet { name, reason }) => {
+            assert_eq!(name, "span2.cab");
+            assert!(reason.contains("cabinet 2 of set 0x1092"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // span2 with another set ID.
+    let mut other_set = span(2);
+    other_set[32..34].copy_from_slice(&7u16.to_le_bytes());
+    let mut sink = SetSink {
+        next: [other_set, span(3)].into(),
+        ..SetSink::default()
+    };
+    assert!(matches!(
+        cabinet::extract_to(Cursor::new(span(1)), &mut sink),
+        Err(cabinet::CabinetError::WrongCabinet { .. })
+    ));
+    // A cabinet that is not in any set.
+    let (lone, _) = build(&CabSpec::one(Method::MsZip, files(1, 100, true)));
+    let mut sink = SetSink {
+        next: [lone].into(),
+        ..SetSink::default()
+    };
+    assert!(matches!(
+        cabinet::extract_to(Cursor::new(span(1)), &mut sink),
+        Err(cabinet::CabinetError::WrongCabinet { .. })
+    ));
+}
+
+#[test]
+fn a_damaged_second_part_of_a_split_block_fails_its_checksum() {
+    // span2's first block is the rest of the block span1 began: damage its data.
+    let mut damaged = span(2);
+    let start = {
+        // CFFOLDER 0 follows the header (36 bytes) and the two pairs of names.
+        let names = b"span1.cab\0\0span3.cab\0\0".len();
+        let at = 36 + names;
+        u32::from_le_bytes([
+            damaged[at],
+            damaged[at + 1],
+            damaged[at + 2],
+            damaged[at + 3],
+        ]) as usize
+    };
+    damaged[start + 8 + 100] ^= 0x55;
+    let mut sink = SetSink {
+        next: [damaged, span(3)].into(),
+        ..SetSink::default()
+    };
+    match cabinet::extract_to(Cursor::new(span(1)), &mut sink) {
+        Err(cabinet::CabinetError::ChecksumMismatch { block: 0, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_pass_starting_in_the_middle_of_a_set_skips_the_continued_folder() {
+    // span3 alone: Bravo began two cabinets back and cannot be decoded from here; Charlie,
+    // in a folder of its own, extracts.
+    let mut sink = set_sink(&[]);
+    cabinet::extract_to(Cursor::new(span(3)), &mut sink).expect("extract");
+    assert_eq!(sink.files.len(), 1);
+    assert_eq!(sink.files[0].0, "Charlie");
+    assert!(sink.files[0].1 == pseudo_random(41_240, 3, true));
+}

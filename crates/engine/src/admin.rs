@@ -22,10 +22,11 @@
 //! [`image_files`] and [`extract_image`] are the layout and the extraction alone (what
 //! `rmsi extract` shows and does).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+use cabinet::ReadSeek;
 use msi_expr::ConditionResult;
 use package::Package;
 use package::tables::media;
@@ -167,56 +168,179 @@ pub fn extract_image(package: &Package, dest: &Path, short_names: bool) -> Resul
             }
         }
     }
-    for (cab, wanted) in &by_cabinet {
-        let reader: Box<dyn ReadSeek> = match cab.strip_prefix('#') {
-            Some(stream) => Box::new(package.read_stream(stream)?),
-            None => {
-                let path = crate::cost::find_case_insensitive(&package.source_dir(), cab);
-                match fs_err::File::open(&path) {
-                    Ok(f) => Box::new(f),
-                    Err(_) => return Err(Error::SourceAbsent { path }),
-                }
+    // Cabinets in the order of their Media rows' DiskId; a set continued from one cabinet
+    // into the next is read in one pass from its first cabinet, as InstallFiles reads it.
+    let mut disks: Vec<&media::MediaRow> = media
+        .iter()
+        .filter(|m| m.cabinet.as_deref().is_some_and(|c| !c.is_empty()))
+        .collect();
+    disks.sort_by_key(|m| m.disk_id);
+    let chain: Vec<String> = disks.iter().filter_map(|m| m.cabinet.clone()).collect();
+    let order = |c: &str| chain.iter().position(|m| m == c);
+    by_cabinet.sort_by_key(|(c, _)| order(c).unwrap_or(usize::MAX));
+    let files_of: HashMap<&str, &HashMap<String, PathBuf>> =
+        by_cabinet.iter().map(|(c, w)| (c.as_str(), w)).collect();
+    let mut done: HashSet<String> = HashSet::new();
+    let mut read: HashSet<String> = HashSet::new();
+    for (cab, _) in &by_cabinet {
+        if read.contains(cab) {
+            continue;
+        }
+        let mut at = order(cab);
+        if let Some(pos) = at.as_mut() {
+            while *pos > 0 && continues_previous(package, &chain[*pos]) {
+                *pos -= 1;
             }
+        }
+        let set: Vec<String> = match at {
+            Some(pos) => chain[pos..].to_vec(),
+            None => vec![cab.clone()],
         };
-        let mut seen = 0usize;
-        let mut failed: Option<Error> = None;
-        let result = cabinet::extract(reader, &mut |entry| {
-            let Some(target) = wanted.get(&entry.name) else {
-                return Ok(None);
-            };
-            if let Err(e) = make_parent(dest, target) {
-                let err = io::Error::other(e.to_string());
-                failed = Some(e);
-                return Err(err);
+        let mut sink = ImageSink {
+            dest,
+            package,
+            wanted: HashMap::new(),
+            later: HashMap::new(),
+            files_of: &files_of,
+            set: &set,
+            at: 0,
+            read: vec![set[0].clone()],
+            done: &mut done,
+            failed: None,
+        };
+        for c in set.iter().take_while(|c| *c != cab) {
+            sink.want(c);
+        }
+        sink.want(cab);
+        for c in set.iter().skip(1) {
+            if let Some(files) = files_of.get(c.as_str()) {
+                sink.later
+                    .extend(files.iter().map(|(k, t)| (k.clone(), t.clone())));
             }
-            seen += 1;
-            let file = fs_err::File::create(target)?;
-            Ok(Some(
-                Box::new(io::BufWriter::new(file)) as cabinet::FileWriter
-            ))
-        });
+        }
+        let reader = open_cabinet(package, &set[0])?;
+        let result = cabinet::extract_to(reader, &mut sink);
+        let (failed, cabinets) = (sink.failed.take(), std::mem::take(&mut sink.read));
         if let Some(e) = failed {
             return Err(e);
         }
         result.map_err(|source| Error::Cabinet {
-            cabinet: cab.clone(),
+            cabinet: cabinets.last().cloned().unwrap_or_else(|| cab.clone()),
             source,
         })?;
-        if seen < wanted.len() {
-            let missing: Vec<&String> = wanted.keys().take(3).collect();
+        read.extend(cabinets);
+    }
+    for (cab, wanted) in &by_cabinet {
+        let missing: Vec<&String> = wanted.keys().filter(|k| !done.contains(*k)).collect();
+        if !missing.is_empty() {
             return Err(Error::failure(format!(
-                "cabinet {cab} lacks {} of its files (e.g. {missing:?})",
-                wanted.len() - seen
+                "cabinet {cab} lacks {} of its files (e.g. {:?})",
+                missing.len(),
+                &missing[..missing.len().min(3)]
             )));
         }
-        written += seen;
+        written += wanted.len();
     }
     tracing::debug!(written, "image files extracted");
     Ok(files)
 }
 
-trait ReadSeek: io::Read + io::Seek {}
-impl<T: io::Read + io::Seek> ReadSeek for T {}
+/// Opens a cabinet the Media table names: a stream of the package (`#name`) or a file in
+/// its folder (absent: the source is not available).
+fn open_cabinet(package: &Package, cab: &str) -> Result<Box<dyn ReadSeek>> {
+    Ok(match cab.strip_prefix('#') {
+        Some(stream) => Box::new(package.read_stream(stream)?),
+        None => {
+            let path = crate::cost::find_case_insensitive(&package.source_dir(), cab);
+            match fs_err::File::open(&path) {
+                Ok(f) => Box::new(f),
+                Err(_) => return Err(Error::SourceAbsent { path }),
+            }
+        }
+    })
+}
+
+/// Whether a cabinet's first folder continues the previous cabinet's of its set.
+fn continues_previous(package: &Package, cab: &str) -> bool {
+    open_cabinet(package, cab)
+        .ok()
+        .and_then(|r| cabinet::list(r).ok())
+        .is_some_and(|entries| entries.iter().any(|e| e.continued_from_previous))
+}
+
+/// Writes an image's files out of one pass over a cabinet and the next ones of its set.
+struct ImageSink<'a> {
+    dest: &'a Path,
+    package: &'a Package,
+    /// File key → target, for the cabinets the pass read so far.
+    wanted: HashMap<String, PathBuf>,
+    /// Those of the set's later cabinets, for a file that begins here and goes on there.
+    later: HashMap<String, PathBuf>,
+    files_of: &'a HashMap<&'a str, &'a HashMap<String, PathBuf>>,
+    /// The Media rows' cabinets from the pass's first, by DiskId.
+    set: &'a [String],
+    at: usize,
+    /// The cabinets the pass read.
+    read: Vec<String>,
+    /// The files written so far, by key.
+    done: &'a mut HashSet<String>,
+    /// The engine's own error, when the sink failed.
+    failed: Option<Error>,
+}
+
+impl ImageSink<'_> {
+    fn want(&mut self, cab: &str) {
+        if let Some(files) = self.files_of.get(cab) {
+            self.wanted
+                .extend(files.iter().map(|(k, t)| (k.clone(), t.clone())));
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> io::Error {
+        let err = io::Error::other(e.to_string());
+        self.failed = Some(e);
+        err
+    }
+}
+
+impl cabinet::Sink for ImageSink<'_> {
+    type Writer = io::BufWriter<fs_err::File>;
+
+    fn open(&mut self, entry: &cabinet::CabinetEntry) -> io::Result<Option<Self::Writer>> {
+        let target = match self.wanted.get(&entry.name) {
+            Some(t) => t.clone(),
+            None if entry.continued_to_next => match self.later.get(&entry.name) {
+                Some(t) => t.clone(),
+                None => return Ok(None),
+            },
+            None => return Ok(None),
+        };
+        if self.done.contains(&entry.name) {
+            return Ok(None);
+        }
+        if let Err(e) = make_parent(self.dest, &target) {
+            return Err(self.fail(e));
+        }
+        self.done.insert(entry.name.clone());
+        Ok(Some(io::BufWriter::new(fs_err::File::create(&target)?)))
+    }
+
+    fn next_cabinet(
+        &mut self,
+        _next: &cabinet::NextCabinet,
+    ) -> io::Result<Option<Box<dyn ReadSeek>>> {
+        let Some(cab) = self.set.get(self.at + 1).cloned() else {
+            return Ok(None);
+        };
+        self.at += 1;
+        self.want(&cab);
+        self.read.push(cab.clone());
+        match open_cabinet(self.package, &cab) {
+            Ok(r) => Ok(Some(r)),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+}
 
 fn make_parent(dest: &Path, target: &Path) -> Result<()> {
     if let Some(parent) = target.parent() {

@@ -957,6 +957,29 @@ impl CostTables {
         Ok(plans)
     }
 
+    /// Where a Media row's cabinet is: a stream of the package (`#name`) or a file in the
+    /// source folder; `None` when the row names no cabinet.
+    pub fn cabinet_of(&self, m: &MediaRow) -> Option<CabinetLocation> {
+        match m.cabinet.as_deref() {
+            Some(c) if c.starts_with('#') => Some(CabinetLocation::Embedded(c[1..].to_string())),
+            Some(c) if !c.is_empty() => Some(CabinetLocation::External(find_case_insensitive(
+                &self.source_dir,
+                c,
+            ))),
+            _ => None,
+        }
+    }
+
+    /// The Media rows' cabinets in DiskId order, the order a cabinet set is read in ("Media
+    /// table").
+    pub fn cabinets_by_disk(&self) -> Vec<(i32, CabinetLocation)> {
+        let mut rows: Vec<&MediaRow> = self.media.iter().collect();
+        rows.sort_by_key(|m| m.disk_id);
+        rows.into_iter()
+            .filter_map(|m| Some((m.disk_id, self.cabinet_of(m)?)))
+            .collect()
+    }
+
     fn file_source(
         &self,
         f: &FileRow,
@@ -972,13 +995,7 @@ impl CostTables {
         };
         if compressed {
             let m = media::for_sequence(&self.media, f.sequence)?;
-            let cabinet = match m.cabinet.as_deref() {
-                Some(c) if c.starts_with('#') => CabinetLocation::Embedded(c[1..].to_string()),
-                Some(c) if !c.is_empty() => {
-                    CabinetLocation::External(find_case_insensitive(&self.source_dir, c))
-                }
-                _ => return None,
-            };
+            let cabinet = self.cabinet_of(m)?;
             return Some(FileSource::Cabinet {
                 disk_id: m.disk_id,
                 cabinet,

@@ -218,6 +218,32 @@ impl Error {
         }
     }
 
+    /// The line Windows Installer logs for this error where it has a message of its own
+    /// ("Windows Installer Error Messages"): 1335 for a cabinet that cannot be used (corrupt,
+    /// or not the next of its set), 1311 for a source file or cabinet that is not there.
+    pub fn installer_message(&self) -> Option<String> {
+        match self {
+            Error::Cabinet { cabinet, .. } => {
+                // The Media table's name: the stream's, or the file's without its folder.
+                let name = match cabinet.strip_prefix('#') {
+                    Some(stream) => stream,
+                    None => std::path::Path::new(cabinet)
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or(cabinet),
+                };
+                Some(format!(
+                    "Error 1335. The cabinet file '{name}' required for this installation is corrupt and cannot be used. This could indicate a network error, an error reading from the CD-ROM, or a problem with this package."
+                ))
+            }
+            Error::SourceAbsent { path } => Some(format!(
+                "Error 1311. Source file not found: {}.  Verify that the file exists and that you can access it.",
+                path.display()
+            )),
+            _ => None,
+        }
+    }
+
     /// A fatal installation error with a message and no further cause.
     pub fn failure(message: impl Into<String>) -> Self {
         Error::InstallFailure {

@@ -171,15 +171,17 @@ pub struct ProductRecord {
     pub components: Vec<ComponentRecord>,
     /// Files put in place: (component, path).
     pub files: Vec<(String, PathBuf)>,
-    /// Folders created (CreateFolder rows and folders made for files).
+    /// Folders the installer created for the product's files (and those of other
+    /// products it shares, created by the installer for another product), removed when a
+    /// removal leaves them empty ("CreateFolder table"); CreateFolder rows' own folders
+    /// are left to RemoveFolders.
     pub folders: Vec<PathBuf>,
 }
 
 impl ProductRecord {
     /// The record of a successful installation of `package` as `plan`
     /// planned it, with `props` as they ended: the features and components
-    /// left installed, the files of those components it put in place, and the
-    /// folders CreateFolder made. A file costing kept as it was (an existing newer
+    /// left installed and the files of those components it put in place. A file costing kept as it was (an existing newer
     /// version, say) is the product's only when `owned` says so (an earlier run
     /// installed it): otherwise it stays the user's, and an uninstall leaves it.
     /// `package_path` is where the package came from.
@@ -249,7 +251,10 @@ impl ProductRecord {
                 .map(|f| (f.component.clone(), f.target.clone()))
                 .collect(),
             components,
-            folders: plan.create_folders.clone(),
+            // The folders the script creates are added by the session
+            // (`Context::record_product`); CreateFolder rows' folders are not among them:
+            // only RemoveFolders removes those ("CreateFolder table").
+            folders: Vec::new(),
         }
     }
 
@@ -295,9 +300,12 @@ impl ProductRecord {
     pub fn installed_state(&self) -> InstalledState {
         InstalledState {
             features: self.features.iter().cloned().collect::<HashSet<_>>(),
+            // A component without a ComponentId is not registered ("Component table"): the
+            // installer does not know it is installed, so it never removes or repairs it.
             components: self
                 .components
                 .iter()
+                .filter(|c| c.component_id.is_some())
                 .map(|c| c.component.clone())
                 .collect(),
             files: self.files.clone(),

@@ -39,3 +39,5 @@ mod patch;
 mod admin;
 // COM classes and file associations (Class, ProgId, Extension, Verb, MIME, AppId, TypeLib).
 mod com;
+// Cabinets spanning media, folders two products share.
+mod media;

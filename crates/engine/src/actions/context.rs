@@ -64,6 +64,8 @@ pub(crate) struct Context {
     ran: std::collections::BTreeSet<&'static str>,
     /// Folders shortcuts, icons and INI files go into (created if missing, like files').
     other_folders: Vec<PathBuf>,
+    /// CreateFolder folders RemoveFolders scheduled for removal in this run.
+    folders_to_remove: Vec<PathBuf>,
     /// Shortcuts, icons and INI files this install writes: a related product removed
     /// inside or after this install leaves them (see `planned_targets`).
     shell_targets: Vec<PathBuf>,
@@ -99,6 +101,7 @@ impl Context {
             template: package.summary().template.clone(),
             ran: Default::default(),
             other_folders: Vec::new(),
+            folders_to_remove: Vec::new(),
             shell_targets: Vec::new(),
         })
     }
@@ -616,6 +619,17 @@ impl Context {
         self.other_folders.extend(folders);
     }
 
+    /// Notes the CreateFolder folders RemoveFolders scheduled for removal: tried again
+    /// once the folders removed after them (their emptied subfolders) are gone.
+    pub(crate) fn note_folders_to_remove(&mut self, folders: &[PathBuf]) {
+        self.folders_to_remove.extend(folders.iter().cloned());
+    }
+
+    /// The CreateFolder folders RemoveFolders scheduled in this run.
+    pub(crate) fn folders_to_remove(&self) -> &[PathBuf] {
+        &self.folders_to_remove
+    }
+
     /// Notes the folders the script is about to create (see `created_folders`).
     pub(crate) fn set_created_folders(&mut self, folders: Vec<PathBuf>) {
         self.created_folders = Some(folders);
@@ -626,16 +640,31 @@ impl Context {
         self.created_folders.is_some()
     }
 
-    /// The folders the script may create: those of files to install, duplicates and
-    /// CreateFolder rows.
-    pub(crate) fn folders_to_create(&self) -> Vec<PathBuf> {
+    /// Where the folders the script may create begin: the folders of files to install and
+    /// duplicates, and the parents of CreateFolder rows' folders (a CreateFolder row's own
+    /// folder is RemoveFolders' to remove, not removed when it becomes empty: "CreateFolder
+    /// table"). Components without a ComponentId are left out: the installer does not
+    /// register them and never removes what they made ("Component table"). The second
+    /// list is the CreateFolder folders, never recorded themselves.
+    pub(crate) fn folders_to_create(&self) -> (Vec<PathBuf>, Vec<PathBuf>) {
         let Some(plan) = &self.plan else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
-        let mut out: Vec<PathBuf> = plan.create_folders.clone();
+        let unregistered: std::collections::HashSet<&str> = plan
+            .components
+            .iter()
+            .filter(|c| c.component_id.is_none())
+            .map(|c| c.component.as_str())
+            .collect();
+        let mut out: Vec<PathBuf> = plan
+            .create_folders
+            .iter()
+            .filter_map(|d| d.parent().map(Path::to_path_buf))
+            .collect();
         out.extend(self.other_folders.iter().cloned());
         for f in &plan.files {
             if matches!(f.action, FileAction::Install { .. })
+                && !unregistered.contains(f.component.as_str())
                 && let Some(parent) = f.target.parent()
             {
                 out.push(parent.to_path_buf());
@@ -650,7 +679,22 @@ impl Context {
         }
         out.sort();
         out.dedup();
-        out
+        (out, plan.create_folders.clone())
+    }
+
+    /// Folders the installer created for the products installed in the root (their
+    /// records'): a folder one product's install found there, another's created, is
+    /// removed by whichever removal leaves it empty.
+    pub(crate) fn installer_folders(&self) -> std::collections::HashSet<PathBuf> {
+        let me = self.property("ProductCode").unwrap_or_default();
+        self.registry
+            .as_ref()
+            .and_then(|r| r.products().ok())
+            .into_iter()
+            .flatten()
+            .filter(|p| !p.product_code.eq_ignore_ascii_case(&me))
+            .flat_map(|p| p.folders)
+            .collect()
     }
 
     /// Removes the product from the root's registry (after a successful removal), with its
@@ -682,6 +726,14 @@ impl Context {
             Some(registry) => registry.remove_if_empty(),
             None => Ok(false),
         }
+    }
+
+    /// The Media rows' cabinets in DiskId order (none before CostInitialize).
+    pub(crate) fn cabinets_by_disk(&self) -> Vec<(i32, crate::cost::CabinetLocation)> {
+        self.tables
+            .as_ref()
+            .map(CostTables::cabinets_by_disk)
+            .unwrap_or_default()
     }
 
     /// The cost plan, once CostFinalize ran.

@@ -37,6 +37,7 @@ pub(crate) fn remove_folders(s: &mut Session<'_, '_>) -> ActionResult {
         .plan()
         .map(|p| p.remove_folders.clone())
         .unwrap_or_default();
+    s.ctx.note_folders_to_remove(&dirs);
     for dir in dirs {
         s.log.engine(&format!(
             "Executing op: FolderRemove(Folder={})",

@@ -5,11 +5,16 @@
 //! external (a `.cab` beside the package) — found through the Media row whose `LastSequence`
 //! covers the file's `Sequence`, or uncompressed from the source folder. Each cabinet is
 //! read once, sequentially ([`cabinet`] verifies every data block's checksum and
-//! every file's size); a file whose cabinet entry's size differs from its File row's, a
-//! missing cabinet or a file absent from its cabinet fails the install with 1603 and a
+//! every file's size), in the order of the Media rows' DiskId ("Media table"). A file that
+//! goes on into the next cabinet of a set (continuous cabinets) is read on into the next
+//! Media row's cabinet in the same pass, whose files it extracts too; a pass for a cabinet
+//! whose first folder began in the previous cabinet starts in that one. A cabinet's size
+//! that differs from the File row's is logged and the cabinet's bytes installed; a missing
+//! cabinet fails the install with 1603 and error 1311 in the log, a cabinet that is corrupt
+//! or not the next of its set with error 1335, a file absent from its cabinet with a
 //! message naming it. Nothing is written to a target folder here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::PathBuf;
 
@@ -18,7 +23,8 @@ use crate::cost::{CabinetLocation, FileSource};
 use crate::error::Error;
 use crate::sequence::ActionResult;
 use crate::session::{ScriptOp, Session};
-use cabinet::{CabinetEntry, Sink};
+use cabinet::{CabinetEntry, NextCabinet, ReadSeek, Sink};
+use package::Package;
 use transaction::{StageDir, Transaction as Stage};
 
 mod pipeline;
@@ -41,7 +47,12 @@ pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
             });
             ActionResult::Success
         }
-        Err(e) => s.fail(e),
+        Err(e) => {
+            if let Some(message) = e.installer_message() {
+                s.log.engine(&message);
+            }
+            s.fail(e)
+        }
     }
 }
 
@@ -66,35 +77,57 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
         }
     }
 
+    // Cabinets are read in the order of their Media rows' DiskId: a set of cabinets
+    // continued one into the next ("Media table") is read in that order, each next cabinet
+    // the next Media row's.
+    let media = s.ctx.cabinets_by_disk();
+    let order = |c: &CabinetLocation| media.iter().position(|(_, m)| m == c);
+    by_cabinet.sort_by_key(|(c, _)| order(c).unwrap_or(usize::MAX));
+    let files_of: HashMap<CabinetLocation, Vec<usize>> = by_cabinet.iter().cloned().collect();
+
     let mut staged: Vec<Option<String>> = vec![None; jobs.len()];
     // Each file's target relative to the root, where the stage creates it (a path that
     // leaves the root is refused when the file is scheduled, below).
     let rels: Vec<Option<PathBuf>> = jobs.iter().map(|j| s.rel(&j.target).ok()).collect();
     let mut done = 0u64;
+    // Cabinets a pass already read (a set's later cabinets are read by the pass that began
+    // in its first).
+    let mut read: HashSet<CabinetLocation> = HashSet::new();
     for (cab, indices) in &by_cabinet {
-        let wanted: HashMap<&str, usize> = indices
-            .iter()
-            .filter_map(|&i| match &jobs[i].source {
-                FileSource::Cabinet { name, .. } => Some((name.as_str(), i)),
-                FileSource::Uncompressed { .. } => None,
-            })
-            .collect();
-        let shown = match cab {
-            CabinetLocation::Embedded(name) => format!("#{name}"),
-            CabinetLocation::External(path) => path.display().to_string(),
+        if read.contains(cab) {
+            continue;
+        }
+        // A cabinet whose first folder continues the previous cabinet's is read from the
+        // cabinet where that folder begins, as a set is read from its first cabinet.
+        let mut at = order(cab);
+        if let Some(pos) = at.as_mut() {
+            while *pos > 0 && continues_previous(&s.package, &media[*pos].1) {
+                *pos -= 1;
+            }
+        }
+        let (first, chain) = match at {
+            Some(pos) => (media[pos].1.clone(), media[pos..].to_vec()),
+            None => (cab.clone(), vec![(0, cab.clone())]),
         };
+        let mut wanted: HashMap<&str, usize> = HashMap::new();
+        for (_, c) in chain.iter().take_while(|(_, c)| c != cab) {
+            want(&mut wanted, &jobs, files_of.get(c));
+        }
+        want(&mut wanted, &jobs, files_of.get(cab));
+        // A file going on into a later cabinet of the set may be counted on that cabinet's
+        // Media row: it is extracted where it begins.
+        let mut later: HashMap<&str, usize> = HashMap::new();
+        for (_, c) in chain.iter().skip(1) {
+            want(&mut later, &jobs, files_of.get(c));
+        }
+        let shown = shown_cabinet(&first);
         s.log.engine(&format!(
             "Executing op: ChangeMedia(MediaCabinet={shown},Files={})",
             indices.len()
         ));
-        let reader: Box<dyn ReadSeek> = match cab {
-            CabinetLocation::Embedded(stream) => Box::new(s.package.read_stream(stream)?),
-            CabinetLocation::External(path) => match fs_err::File::open(path) {
-                Ok(f) => Box::new(f),
-                Err(_) => return Err(Error::SourceAbsent { path: path.clone() }),
-            },
-        };
+        let reader = open_cabinet(&s.package, &first)?;
         s.stage()?;
+        let package = &s.package;
         let Some(stage) = s.stage.as_mut() else {
             return Err(Error::failure("the staging area could not be created"));
         };
@@ -109,7 +142,7 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
         // This thread reads and inflates the cabinet; writer threads create and write the
         // staged files (see `pipeline`).
         let (queues, ends) = Queues::new();
-        let (result, error, n, written, mismatches) = std::thread::scope(|scope| {
+        let (result, error, n, written, mismatches, set) = std::thread::scope(|scope| {
             let dir = &dir;
             let writers: Vec<_> = ends
                 .into_iter()
@@ -124,11 +157,20 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
                 jobs: &jobs,
                 rels: &rels,
                 wanted,
+                later,
                 staged: &mut staged,
                 size_mismatches: Vec::new(),
                 error: None,
                 done: 0,
                 progress: &mut progress,
+                set: CabinetSet {
+                    package,
+                    chain: &chain,
+                    at: 0,
+                    shown: shown.clone(),
+                    read: vec![first.clone()],
+                    files_of: &files_of,
+                },
             };
             let result = cabinet::extract_to(reader, &mut sink);
             for rest in std::mem::take(&mut sink.batches) {
@@ -139,6 +181,7 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
             }
             let (error, n) = (sink.error.take(), sink.done);
             let mismatches = std::mem::take(&mut sink.size_mismatches);
+            let set = (std::mem::take(&mut sink.set.read), sink.set.shown.clone());
             // Closing the queues ends the writers once they wrote everything sent.
             drop(sink);
             drop(queues);
@@ -151,8 +194,16 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
                     written = r;
                 }
             }
-            (result, error, n, written, mismatches)
+            (result, error, n, written, mismatches, set)
         });
+        let (cabinets, last_shown) = set;
+        for c in cabinets.iter().skip(1) {
+            s.log.engine(&format!(
+                "Executing op: ChangeMedia(MediaCabinet={},Continued=1)",
+                shown_cabinet(c)
+            ));
+        }
+        read.extend(cabinets);
         for (i, size) in mismatches {
             let job = &jobs[i];
             s.log.engine(&format!(
@@ -166,7 +217,7 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
         written?;
         if let Err(e) = result {
             return Err(error.unwrap_or_else(|| Error::Cabinet {
-                cabinet: shown.to_string(),
+                cabinet: last_shown,
                 source: e,
             }));
         }
@@ -226,9 +277,64 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// A cabinet source: a package stream or an external file.
-trait ReadSeek: io::Read + io::Seek {}
-impl<T: io::Read + io::Seek> ReadSeek for T {}
+/// Adds the files of `indices` (jobs) to the files a pass extracts, by their name in the
+/// cabinet.
+fn want<'j>(
+    wanted: &mut HashMap<&'j str, usize>,
+    jobs: &'j [FileJob],
+    indices: Option<&Vec<usize>>,
+) {
+    for &i in indices.into_iter().flatten() {
+        if let FileSource::Cabinet { name, .. } = &jobs[i].source {
+            wanted.insert(name.as_str(), i);
+        }
+    }
+}
+
+/// How a cabinet is named in the log: `#stream` or the file's path.
+fn shown_cabinet(cab: &CabinetLocation) -> String {
+    match cab {
+        CabinetLocation::Embedded(name) => format!("#{name}"),
+        CabinetLocation::External(path) => path.display().to_string(),
+    }
+}
+
+/// Opens a cabinet: a stream of the package, or a file beside it (absent: the source is
+/// not available, error 1311).
+fn open_cabinet(package: &Package, cab: &CabinetLocation) -> Result<Box<dyn ReadSeek>, Error> {
+    Ok(match cab {
+        CabinetLocation::Embedded(stream) => Box::new(package.read_stream(stream)?),
+        CabinetLocation::External(path) => match fs_err::File::open(path) {
+            Ok(f) => Box::new(f),
+            Err(_) => return Err(Error::SourceAbsent { path: path.clone() }),
+        },
+    })
+}
+
+/// Whether a cabinet's first folder continues a folder of the previous cabinet of its set
+/// (a cabinet that cannot be read says no: the pass that reads it reports why).
+fn continues_previous(package: &Package, cab: &CabinetLocation) -> bool {
+    open_cabinet(package, cab)
+        .ok()
+        .and_then(|r| cabinet::list(r).ok())
+        .is_some_and(|entries| entries.iter().any(|e| e.continued_from_previous))
+}
+
+/// The cabinets a pass may go on into: the Media rows' cabinets from the one it began in,
+/// in DiskId order.
+struct CabinetSet<'s> {
+    package: &'s Package,
+    /// (DiskId, cabinet) from the pass's first cabinet on.
+    chain: &'s [(i32, CabinetLocation)],
+    /// The cabinet being read, in `chain`.
+    at: usize,
+    /// How the cabinet being read is named in the log and errors.
+    shown: String,
+    /// The cabinets the pass read, in order.
+    read: Vec<CabinetLocation>,
+    /// The jobs of each cabinet's files.
+    files_of: &'s HashMap<CabinetLocation, Vec<usize>>,
+}
 
 struct StageSink<'s, 'a> {
     stage: &'s mut Stage<'a>,
@@ -243,19 +349,30 @@ struct StageSink<'s, 'a> {
     jobs: &'s [FileJob],
     rels: &'s [Option<PathBuf>],
     wanted: HashMap<&'s str, usize>,
+    /// The files of the cabinets after the pass's first, for a file that begins in one and
+    /// goes on into the next.
+    later: HashMap<&'s str, usize>,
     staged: &'s mut Vec<Option<String>>,
     /// Files whose cabinet size differs from their FileSize: (job, the cabinet's size).
     size_mismatches: Vec<(usize, u64)>,
     error: Option<Error>,
     done: u64,
     progress: &'s mut dyn FnMut(u64) -> bool,
+    /// The cabinets the pass reads.
+    set: CabinetSet<'s>,
 }
 
 impl<'s> Sink for StageSink<'s, '_> {
     type Writer = Slot<'s>;
 
     fn open(&mut self, entry: &CabinetEntry) -> io::Result<Option<Self::Writer>> {
-        let Some(&i) = self.wanted.get(entry.name.as_str()) else {
+        let name = entry.name.as_str();
+        let found = match self.wanted.get(name) {
+            Some(&i) => Some(i),
+            None if entry.continued_to_next => self.later.get(name).copied(),
+            None => None,
+        };
+        let Some(i) = found else {
             return Ok(None);
         };
         if self.staged[i].is_some() {
@@ -284,6 +401,28 @@ impl<'s> Sink for StageSink<'s, '_> {
         };
         let batch = std::mem::replace(&mut self.batches[writer], Batch::new(writer));
         Ok(Some(Slot::new(i, name, staged, batch, self.queues)))
+    }
+
+    /// The next cabinet of a set is the next Media row's (by DiskId), whatever name the
+    /// cabinet gives it; the cabinet crate checks that it is the set's next. Its files
+    /// are extracted in the same pass.
+    fn next_cabinet(&mut self, next: &NextCabinet) -> io::Result<Option<Box<dyn ReadSeek>>> {
+        let _ = next;
+        let Some((_, cab)) = self.set.chain.get(self.set.at + 1) else {
+            return Ok(None);
+        };
+        self.set.at += 1;
+        self.set.shown = shown_cabinet(cab);
+        self.set.read.push(cab.clone());
+        want(&mut self.wanted, self.jobs, self.set.files_of.get(cab));
+        match open_cabinet(self.set.package, cab) {
+            Ok(r) => Ok(Some(r)),
+            Err(e) => {
+                let msg = e.to_string();
+                self.error = Some(e);
+                Err(io::Error::other(msg))
+            }
+        }
     }
 
     fn finish(&mut self, entry: &CabinetEntry, slot: Self::Writer) -> io::Result<()> {

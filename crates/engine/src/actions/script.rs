@@ -20,23 +20,32 @@ pub(crate) fn install_initialize(s: &mut Session<'_, '_>) -> ActionResult {
 
 /// Notes, once, before the script first changes the root, which folders it will create
 /// (those missing now, up to the root), so the product's record lists them and its removal
-/// takes them away again.
+/// takes them away again when it leaves them empty ("CreateFolder table": folders the
+/// installer created are removed when they become empty). A folder there already that the
+/// installer created for another product is listed too: the last of the products to go
+/// removes it.
 fn note_created_folders(s: &mut Session<'_, '_>) {
     if s.ctx.created_folders_noted() {
         return;
     }
+    let (starts, create_folder_rows) = s.ctx.folders_to_create();
+    let shared = s.ctx.installer_folders();
     let mut created = Vec::new();
-    for dir in s.ctx.folders_to_create() {
+    for dir in starts {
         let mut cur = Some(dir.as_path());
         while let Some(p) = cur {
             let Ok(rel) = s.rel(p) else { break };
-            if rel.as_os_str().is_empty() || s.lock.lstat(&rel).is_some() {
+            if rel.as_os_str().is_empty() {
+                break;
+            }
+            if s.lock.lstat(&rel).is_some() && !shared.contains(p) {
                 break;
             }
             created.push(p.to_path_buf());
             cur = p.parent();
         }
     }
+    created.retain(|d| !create_folder_rows.contains(d));
     created.sort();
     created.dedup();
     s.ctx.set_created_folders(created);
@@ -50,6 +59,11 @@ fn remove_created_folders(s: &mut Session<'_, '_>) -> ActionResult {
         return ActionResult::Success;
     }
     let mut dirs = s.ctx.recorded_folders();
+    // A CreateFolder folder RemoveFolders found holding a subfolder the removal empties
+    // (files in INSTALLDIR\bin, a CreateFolder row on INSTALLDIR) is tried again after it.
+    dirs.extend(s.ctx.folders_to_remove().iter().cloned());
+    dirs.sort();
+    dirs.dedup();
     dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
     for dir in dirs {
         let Ok(rel) = s.rel(&dir) else { continue };
@@ -114,6 +128,9 @@ fn run_script(s: &mut Session<'_, '_>) -> ActionResult {
             }
             ScriptOp::Fail { action, error } => {
                 s.log.engine(&format!("Executing op: {action} failed"));
+                if let Some(message) = error.installer_message() {
+                    s.log.engine(&message);
+                }
                 return s.fail(error);
             }
             ScriptOp::Rollback(action) => s.rollback_actions.push(action),

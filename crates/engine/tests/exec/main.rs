@@ -10,8 +10,12 @@ mod cabinet_util;
 
 // InstallFiles' writer threads: every byte in the right file.
 mod pipeline;
+// Cabinets spanning media: read in DiskId order, Windows' errors when misplaced.
+mod span;
 // CreateFolders, RemoveFiles, MoveFiles, DuplicateFiles.
 mod files;
+// Folders an install created, and components without a ComponentId, at removal.
+mod folders;
 // LaunchConditions and AppSearch.
 mod search;
 // Return processing of executable custom actions.

@@ -313,6 +313,8 @@ expect "$here/upgrade-v2-exec.msi" InstallExecuteSequence 'RemoveExistingProduct
 
 # --- the registry packages (registry.msi, registry-cleaner.msi, shared-*.msi) ---
 "$here/build-registry.sh"
+# --- spanning cabinets and folders (span-*.msi, folders-*.msi, unregistered.msi) ---
+"$here/build-media.sh"
 # --- env.msi: the Environment and SelfReg tables (wixl has neither) ---
 build "$here" env.wxs "$here/env.msi"
 sql "$here/env.msi" \
