@@ -35,3 +35,5 @@ mod fonts;
 mod patch;
 // rmsi msiexec /a and rmsi extract with the corpus's PuTTY.
 mod admin;
+// A Windows program run with Wine reads the registry value its package wrote.
+mod wine_program;

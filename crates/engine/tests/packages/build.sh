@@ -4,7 +4,8 @@
 # the wixl table), and check the result with msiinfo. The .msi files are checked in:
 # run this only after changing a .wxs, then commit the .msi files with it.
 #
-# Needs: wixl, msibuild, msiinfo, msiextract (Debian's msitools), python3.
+# Needs: wixl, msibuild, msiinfo, msiextract (Debian's msitools), python3, and for
+# build-wine-regread.sh x86_64-w64-mingw32-gcc (gcc-mingw-w64-x86-64).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -311,6 +312,8 @@ expect "$here/upgrade-v2-exec.msi" InstallExecuteSequence 'RemoveExistingProduct
 
 # --- the registry packages (registry.msi, registry-cleaner.msi, shared-*.msi) ---
 "$here/build-registry.sh"
+# --- wine-regread/: a 64-bit Windows program (mingw-w64) and its x64 package ---
+"$here/build-wine-regread.sh"
 # --- env.msi: the Environment and SelfReg tables (wixl has neither) ---
 build "$here" env.wxs "$here/env.msi"
 sql "$here/env.msi" \
@@ -399,7 +402,7 @@ expect "$here/shell-v2.msi" Property '{5E11A0B0-1C2D-4E3F-8A9B-0C1D2E3F4A52}'
 expect "$here/shell-v2.msi" InstallExecuteSequence 'RemoveExistingProducts		6700'
 
 # --- every package opens and lists its sequence ---
-for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$hello/hello.msi"; do
+for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$here/wine-regread/wine-regread.msi" "$hello/hello.msi"; do
     msiinfo export "$msi" InstallExecuteSequence >/dev/null
     printf '%-40s %8d bytes\n' "${msi#"$repo"/}" "$(wc -c <"$msi")"
 done
