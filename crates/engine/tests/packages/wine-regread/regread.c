@@ -19,10 +19,14 @@
 
 #define KEY L"Software\\rmsi-test\\RegRead"
 
-/* Writes a UTF-16 string to a standard handle as UTF-8 (what a test reading a pipe gets). */
+/* The longest value read, in WCHARs (a longer one is reported as ERROR_MORE_DATA). */
+#define VALUE_CHARS 2048
+
+/* Writes a UTF-16 string (at most VALUE_CHARS long) to a standard handle as UTF-8, what a
+ * test reading a pipe gets: up to 3 bytes a UTF-16 unit. */
 static void put(DWORD std, const WCHAR *text)
 {
-    char buf[4096];
+    char buf[3 * VALUE_CHARS + 1];
     int n = WideCharToMultiByte(CP_UTF8, 0, text, -1, buf, sizeof buf, NULL, NULL);
     DWORD written;
     if (n > 1) /* n counts the terminating NUL */
@@ -46,7 +50,7 @@ void start(void)
     int argc = 0;
     WCHAR **argv = CommandLineToArgvW(GetCommandLineW(), &argc);
     const WCHAR *name = (argv && argc > 1) ? argv[1] : L"Greeting";
-    WCHAR value[2048];
+    WCHAR value[VALUE_CHARS];
     DWORD size = sizeof value;
     /* RegGetValueW: RRF_RT_REG_SZ refuses any other type (ERROR_UNSUPPORTED_TYPE) and
      * guarantees the string's terminating NUL. */
