@@ -21,8 +21,8 @@ command -v man >/dev/null 2>&1 || need+=(man-db)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 command -v desktop-file-validate >/dev/null 2>&1 || need+=(desktop-file-utils)
 command -v wine >/dev/null 2>&1 || need+=(wine)
-# The service of services.msi is a real Windows program, built with mingw-w64 (the
-# engine's Wine test builds it again).
+# Real Windows programs the tests build with mingw-w64: the service of services.msi and
+# the Wine program test's regread.c.
 command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 # The hardening tests inject I/O errors and kills into the real binary with strace.

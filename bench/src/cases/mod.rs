@@ -8,6 +8,7 @@ mod install;
 mod stale;
 mod validate;
 mod who;
+mod wine;
 
 /// Every case, in the order `rmsi-bench` runs them.
 pub(crate) fn all() -> Vec<Case> {
@@ -35,6 +36,10 @@ pub(crate) fn all() -> Vec<Case> {
         Case {
             name: "stale",
             run: stale::run,
+        },
+        Case {
+            name: "wine",
+            run: wine::run,
         },
     ]
 }

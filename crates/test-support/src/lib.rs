@@ -3,7 +3,9 @@
 //! [`corpus_dir`]), packages built at test time with Debian's `wixl` and fixed with
 //! `msibuild` ([`build`]), the `rmsi` and `rstmgr` binaries of this build ([`bin`],
 //! [`rmsi`]), and the end-to-end context of the `rmsi` tests ([`e2e`]: a private root per
-//! test, runs with a clean environment, holders of files kept open, a runit supervisor).
+//! test, runs with a clean environment, holders of files kept open, a runit supervisor),
+//! and Wine prefixes for the tests that run Windows programs ([`wine`]: one fresh prefix
+//! per test run, a copy per test).
 //!
 //! Only tests depend on this crate (it is not published). It depends on none of the
 //! workspace's crates, so every crate's tests may use it.
@@ -13,6 +15,7 @@
 
 pub mod build;
 pub mod e2e;
+pub mod wine;
 
 /// The `msi` crate the in-memory builders take columns and values of
 /// ([`build::in_memory`]), so that tests need no dependency of their own on it.

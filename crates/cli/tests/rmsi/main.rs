@@ -41,3 +41,5 @@ mod admin;
 mod com;
 // Cabinets spanning media, folders two products share.
 mod media;
+// A Windows program run with Wine reads the registry value its package wrote.
+mod wine_program;

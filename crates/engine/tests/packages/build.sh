@@ -4,9 +4,10 @@
 # the wixl table), and check the result with msiinfo. The .msi files are checked in:
 # run this only after changing a .wxs, then commit the .msi files with it.
 #
-# Needs: wixl, msibuild, msiinfo, msiextract (Debian's msitools), python3, and
-# x86_64-w64-mingw32-gcc (Debian's gcc-mingw-w64-x86-64) for the service of services.msi.
-# i686-w64-mingw32-widl (Debian's mingw-w64-tools) for com.msi's type library.
+# Needs: wixl, msibuild, msiinfo, msiextract (Debian's msitools), python3,
+# x86_64-w64-mingw32-gcc (Debian's gcc-mingw-w64-x86-64) for services.msi's service and
+# build-wine-regread.sh's program, and i686-w64-mingw32-widl (Debian's mingw-w64-tools) for
+# com.msi's type library.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -315,6 +316,8 @@ expect "$here/upgrade-v2-exec.msi" InstallExecuteSequence 'RemoveExistingProduct
 "$here/build-registry.sh"
 # --- spanning cabinets and folders (span-*.msi, folders-*.msi, unregistered.msi) ---
 "$here/build-media.sh"
+# --- wine-regread/: a 64-bit Windows program (mingw-w64) and its x64 package ---
+"$here/build-wine-regread.sh"
 # --- env.msi: the Environment and SelfReg tables (wixl has neither) ---
 build "$here" env.wxs "$here/env.msi"
 sql "$here/env.msi" \
@@ -499,7 +502,7 @@ expect "$here/shell-env.msi" Environment 'ShellPath	=-*PATH	[~];[INSTALLDIR]bin	
 expect "$here/shell-env.msi" InstallExecuteSequence 'WriteEnvironmentStrings		5200'
 
 # --- every package opens and lists its sequence ---
-for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$hello/hello.msi"; do
+for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$here/wine-regread/wine-regread.msi" "$hello/hello.msi"; do
     msiinfo export "$msi" InstallExecuteSequence >/dev/null
     printf '%-40s %8d bytes\n' "${msi#"$repo"/}" "$(wc -c <"$msi")"
 done
