@@ -103,6 +103,7 @@ mod transforms;
 mod ui;
 mod uninstall;
 mod verify;
+pub mod wine;
 mod winstate;
 
 // --- re-exports: model ---
@@ -116,7 +117,7 @@ pub use directory::{
     resolve as resolve_directories,
 };
 pub use error::{Error, Outcome, Result, exit_status};
-pub use layout::{Account, Layout, folder_value};
+pub use layout::{Account, Layout, PathStyle, folder_value};
 pub use properties::{
     ChangeHook, InitOptions, Properties, PropertyChange, STATE_REQUEST_PROPERTIES, StateView,
     UiLevel, initialize, is_public, machine_properties,

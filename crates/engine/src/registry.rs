@@ -313,6 +313,9 @@ impl ProductRecord {
 pub struct Registry {
     dir: PathBuf,
     conn: Option<Connection>,
+    /// A Wine prefix's registry files, when the root is a prefix's `drive_c`: the Windows
+    /// registry is kept there instead of in the database (see `crate::wine`).
+    wine: Option<std::cell::RefCell<winreg::WinePrefix>>,
     /// The state folder and its ancestors below the root that did not exist when the
     /// registry was opened (outermost first): recorded when the database is created, so
     /// that removing the last product removes them again.
@@ -326,8 +329,11 @@ const CACHE_DIR: &str = "packages";
 /// both layouts (where a dead install's journal may be), the database with the files
 /// SQLite keeps beside it while writing, and the package cache.
 pub(crate) fn state_files() -> transaction::StateFiles {
-    let dirs = [crate::layout::Layout::Fhs, crate::layout::Layout::Windows]
-        .map(|layout| layout.state_dir(Path::new("")));
+    let mut dirs: Vec<PathBuf> = [crate::layout::Layout::Fhs, crate::layout::Layout::Windows]
+        .map(|layout| layout.state_dir(Path::new("")))
+        .into();
+    // A Wine prefix is locked as a whole; its state folder is in its drive_c.
+    dirs.push(Path::new(crate::wine::DRIVE).join(crate::wine::STATE_DIR));
     transaction::StateFiles {
         companions: ["-journal", "-wal", "-shm"]
             .iter()
@@ -344,6 +350,7 @@ impl Registry {
         let mut registry = Registry {
             dir: state_dir.to_path_buf(),
             conn: None,
+            wine: None,
             missing: Vec::new(),
         };
         if fs_err::symlink_metadata(state_dir).is_ok() {
@@ -362,6 +369,12 @@ impl Registry {
     pub fn for_root(root: &Path, layout: crate::layout::Layout) -> Result<Registry> {
         let dir = layout.state_dir(root);
         let mut registry = Registry::open(&dir)?;
+        if layout == crate::layout::Layout::Wine {
+            let prefix = root.parent().unwrap_or(root);
+            let wine = winreg::WinePrefix::open(prefix)
+                .map_err(|e| crate::winstate::error("opening the Wine prefix's registry", e))?;
+            registry.wine = Some(std::cell::RefCell::new(wine));
+        }
         let mut cur = Some(dir.as_path());
         while let Some(p) = cur {
             if p == root || !p.starts_with(root) || fs_err::symlink_metadata(p).is_ok() {
@@ -846,8 +859,15 @@ impl Registry {
         let tx = conn.transaction().map_err(err)?;
         write_product(&tx, product).map_err(err)?;
         if !changes.is_empty() {
-            crate::winstate::apply(&tx, Some(&product.product_code), false, changes)
-                .map_err(|e| crate::winstate::error("writing the product's keys", e))?;
+            let mut wine = self.wine.as_ref().map(|w| w.borrow_mut());
+            crate::winstate::apply(
+                &tx,
+                Some(&product.product_code),
+                false,
+                changes,
+                wine.as_deref_mut(),
+            )
+            .map_err(|e| crate::winstate::error("writing the product's keys", e))?;
         }
         tx.commit().map_err(err)
     }
@@ -865,23 +885,34 @@ impl Registry {
             return Err(Error::failure("product registry not open"));
         };
         let tx = conn.transaction().map_err(err)?;
-        crate::winstate::apply(&tx, None, false, changes)
+        let mut wine = self.wine.as_ref().map(|w| w.borrow_mut());
+        crate::winstate::apply(&tx, None, false, changes, wine.as_deref_mut())
             .map_err(|e| crate::winstate::error("writing registry values", e))?;
         tx.commit().map_err(err)
     }
 
     /// Runs `read` on the root's registry; `None` when the root has no registry yet.
-    pub(crate) fn read_winreg<T>(
+    pub fn read_winreg<T>(
         &self,
-        read: impl FnOnce(&winreg::Registry<winreg::SqliteStore<'_>>) -> winreg::Result<T>,
+        read: impl FnOnce(&winreg::Registry<Box<dyn winreg::Store + '_>>) -> winreg::Result<T>,
     ) -> Result<Option<T>> {
+        if let Some(wine) = &self.wine {
+            let mut prefix = wine.borrow_mut();
+            let sid = prefix.user_sid().to_string();
+            let store: Box<dyn winreg::Store + '_> = Box::new(&mut *prefix);
+            let reg = winreg::Registry::new(store, sid);
+            return read(&reg)
+                .map(Some)
+                .map_err(|e| crate::winstate::error("reading", e));
+        }
         let Some(conn) = &self.conn else {
             return Ok(None);
         };
         if !crate::winstate::has_tables(conn).map_err(|e| self.sql_err(e))? {
             return Ok(None);
         }
-        let reg = winreg::Registry::new(winreg::SqliteStore::new(conn), crate::winstate::USER_SID);
+        let store: Box<dyn winreg::Store + '_> = Box::new(winreg::SqliteStore::new(conn));
+        let reg = winreg::Registry::new(store, crate::winstate::USER_SID);
         read(&reg)
             .map(Some)
             .map_err(|e| crate::winstate::error("reading", e))
@@ -890,9 +921,38 @@ impl Registry {
     /// Whether the database holds the Windows registry's tables (a root whose products never
     /// wrote a value has none; checking creates nothing).
     pub fn has_winreg(&self) -> bool {
-        self.conn
-            .as_ref()
-            .is_some_and(|c| crate::winstate::has_tables(c).unwrap_or(false))
+        self.wine.is_some()
+            || self
+                .conn
+                .as_ref()
+                .is_some_and(|c| crate::winstate::has_tables(c).unwrap_or(false))
+    }
+
+    /// A Wine prefix's registry files changed since they were read, with their new text,
+    /// for the caller to write through its transaction (the prefix then counts as saved).
+    /// Empty for a root that is no prefix.
+    pub fn wine_files(&mut self) -> Vec<(PathBuf, String)> {
+        match &self.wine {
+            Some(wine) => wine.borrow_mut().commit_files(),
+            None => Vec::new(),
+        }
+    }
+
+    /// A Wine prefix's own folders (see [`crate::wine::folders`]); `None` for a root that
+    /// is no prefix.
+    pub(crate) fn wine_folders(
+        &self,
+        account: &crate::layout::Account,
+    ) -> Result<Option<crate::wine::WineFolders>> {
+        match &self.wine {
+            Some(wine) => crate::wine::folders(&mut wine.borrow_mut(), account).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the Windows registry is a Wine prefix's files.
+    pub fn is_wine(&self) -> bool {
+        self.wine.is_some()
     }
 
     /// The database connection, when the database exists (for the CLI's registry reads).
@@ -921,8 +981,9 @@ impl Registry {
         };
         let tx = conn.transaction().map_err(err)?;
         delete_product(&tx, product_code).map_err(err)?;
-        if !changes.is_empty() || crate::winstate::has_tables(&tx).map_err(err)? {
-            crate::winstate::apply(&tx, Some(product_code), true, changes)
+        let mut wine = self.wine.as_ref().map(|w| w.borrow_mut());
+        if !changes.is_empty() || wine.is_some() || crate::winstate::has_tables(&tx).map_err(err)? {
+            crate::winstate::apply(&tx, Some(product_code), true, changes, wine.as_deref_mut())
                 .map_err(|e| crate::winstate::error("removing the product's keys", e))?;
         }
         tx.commit().map_err(err)

@@ -122,11 +122,11 @@ pub(crate) enum RegChange {
 
 /// The view a component's registry rows are written in: a 64-bit component
 /// (`msidbComponentAttributes64bit`) writes the 64-bit view; any other writes the 32-bit
-/// view on the `windows` layout (a 64-bit Windows, where 32-bit components are
-/// redirected to `Wow6432Node` as "Registry Redirector" describes), and the only view there
-/// is on the `fhs` layout.
+/// view on the `windows` layout and in a Wine prefix (a 64-bit Windows, where 32-bit
+/// components are redirected to `Wow6432Node` as "Registry Redirector" describes), and the
+/// only view there is on the `fhs` layout.
 pub(crate) fn component_view(layout: Layout, attributes: i32) -> View {
-    if attributes & package::tables::component::ATTR_64BIT != 0 || layout == Layout::Fhs {
+    if attributes & package::tables::component::ATTR_64BIT != 0 || !layout.is_windows() {
         View::Native64
     } else {
         View::Wow32
@@ -141,7 +141,7 @@ pub(crate) fn package_view(layout: Layout, template: &str) -> View {
     let is64 = platform
         .split(',')
         .any(|p| matches!(p.trim(), "x64" | "Intel64" | "Arm64" | "AMD64"));
-    if layout == Layout::Windows && !is64 {
+    if layout.is_windows() && !is64 {
         View::Wow32
     } else {
         View::Native64
@@ -189,18 +189,42 @@ pub(crate) struct WrittenValue {
 /// Applies `changes`, in order, on the registry kept in `conn` (the caller's transaction);
 /// the tables are created first when missing. The values a Registry row writes are noted
 /// for `product` (forgotten first when `forget` says the product goes or is recorded anew).
+/// With `wine`, the registry changed is that Wine prefix's (in memory: the caller writes its
+/// files), and only the noted values are kept in `conn`.
 pub(crate) fn apply(
     conn: &rusqlite::Connection,
     product: Option<&str>,
     forget: bool,
     changes: &[RegChange],
+    wine: Option<&mut winreg::WinePrefix>,
 ) -> winreg::Result<()> {
-    winreg::schema(conn)?;
     conn.execute_batch(PRODUCT_VALUES)?;
     if let (Some(code), true) = (product, forget) {
         conn.execute("DELETE FROM product_values WHERE product_code = ?1", [code])?;
     }
-    let mut reg = Registry::new(SqliteStore::new(conn), USER_SID);
+    match wine {
+        Some(prefix) => {
+            let sid = prefix.user_sid().to_string();
+            apply_to(&mut Registry::new(prefix, sid), conn, product, changes)
+        }
+        None => {
+            winreg::schema(conn)?;
+            apply_to(
+                &mut Registry::new(SqliteStore::new(conn), USER_SID),
+                conn,
+                product,
+                changes,
+            )
+        }
+    }
+}
+
+fn apply_to<S: winreg::Store>(
+    reg: &mut Registry<S>,
+    conn: &rusqlite::Connection,
+    product: Option<&str>,
+    changes: &[RegChange],
+) -> winreg::Result<()> {
     for change in changes {
         match change {
             RegChange::WriteRow {
@@ -209,7 +233,7 @@ pub(crate) fn apply(
                 key,
                 row,
             } => {
-                let written = winreg::msi::write_row(&mut reg, *view, *root, key, row)?;
+                let written = winreg::msi::write_row(reg, *view, *root, key, row)?;
                 if let (Some(code), Some(value), RegistryRow::Value { name, .. }) =
                     (product, written, row)
                 {
@@ -234,7 +258,7 @@ pub(crate) fn apply(
                 key,
                 row,
             } => {
-                winreg::msi::remove_row(&mut reg, *view, *root, key, row)?;
+                winreg::msi::remove_row(reg, *view, *root, key, row)?;
                 if let (Some(code), RegistryRow::Value { name, .. }) = (product, row) {
                     conn.prepare_cached(
                         "DELETE FROM product_values WHERE product_code = ?1 AND view = ?2
@@ -255,7 +279,7 @@ pub(crate) fn apply(
                 key,
                 name,
             } => {
-                winreg::msi::remove_registry_row(&mut reg, *view, *root, key, name.as_deref())?;
+                winreg::msi::remove_registry_row(reg, *view, *root, key, name.as_deref())?;
                 reg.delete_empty_keys(*view, *root, parent_or_self(key, name.as_deref()))?;
             }
             RegChange::Set {

@@ -231,7 +231,8 @@ msiexec options (case-insensitive; / or - may start them):
   /?, /h, /help          this text
 Not supported, each ending with 1639 ERROR_INVALID_COMMAND_LINE and nothing done:
   /j[u|m], /y, /z        advertise, register and unregister the engine
-This tool's own options: --root DIR (the target root, default /) and --layout fhs|windows.";
+This tool's own options: --root DIR (the target root, default /) and --layout fhs|windows,
+or --wine-prefix DIR (a Wine prefix as the target).";
 
 fn usage() -> String {
     format!(
@@ -272,6 +273,17 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
         }
         if arg == "--root" {
             root = PathBuf::from(it.next().ok_or("--root needs a folder")?);
+            continue;
+        }
+        // `--wine-prefix DIR`: the prefix is the root, in the Wine layout.
+        if let Some(v) = arg.strip_prefix("--wine-prefix=") {
+            root = PathBuf::from(v);
+            layout = Some(Layout::Wine);
+            continue;
+        }
+        if arg == "--wine-prefix" {
+            root = PathBuf::from(it.next().ok_or("--wine-prefix needs a folder")?);
+            layout = Some(Layout::Wine);
             continue;
         }
         if arg == "--layout" {

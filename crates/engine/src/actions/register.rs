@@ -213,7 +213,7 @@ pub(crate) fn registration(
         }
         if let Some(icon) = prop("ARPPRODUCTICON") {
             let dir = ctx.layout().state_dir(ctx.root()).join(&code);
-            values.push(("DisplayIcon", sz(&dir.join(icon).display().to_string())));
+            values.push(("DisplayIcon", sz(&ctx.path_text(&dir.join(icon)))));
         }
         if let Some(id) = prop("MSIARPSETTINGSIDENTIFIER") {
             values.push(("SettingsIdentifier", sz(&id)));
@@ -233,13 +233,14 @@ pub(crate) fn registration(
                 value.clone(),
             ));
         }
-        if let Some(local) = &record.cached_package {
+        // In a Wine prefix, the copy Wine's msi opens (in `C:\windows\Installer`).
+        if let Some(local) = ctx.local_package().or(record.cached_package.as_deref()) {
             out.push(set(
                 View::Native64,
                 Root::LocalMachine,
                 &props_key,
                 "LocalPackage",
-                sz(&local.display().to_string()),
+                sz(&ctx.path_text(local)),
             ));
         }
         if actions.contains("RegisterUser") {
@@ -533,14 +534,8 @@ fn key_path_text(
     }
     match (&plan.key_path, &recorded.key_path) {
         // A null KeyPath: the component's folder.
-        (None, Some(p)) => {
-            let mut t = p.display().to_string();
-            if !t.ends_with('/') {
-                t.push('/');
-            }
-            t
-        }
-        (_, Some(p)) => p.display().to_string(),
+        (None, Some(p)) => ctx.folder_text(p),
+        (_, Some(p)) => ctx.path_text(p),
         (_, None) => String::new(),
     }
 }
