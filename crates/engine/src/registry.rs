@@ -788,11 +788,39 @@ impl Registry {
     }
 
     /// The product installed with `product_code`, if any.
+    ///
+    /// In a Wine prefix, the prefix's registry has the last word: a product that Wine's
+    /// own `msiexec /x` removed (its `Installer\UserData` registration gone) is not
+    /// installed any more, whatever the database still records.
     pub fn product(&self, product_code: &str) -> Result<Option<ProductRecord>> {
         let Some(conn) = &self.conn else {
             return Ok(None);
         };
-        read_product(conn, product_code).map_err(|e| self.sql_err(e))
+        let record = read_product(conn, product_code).map_err(|e| self.sql_err(e))?;
+        if record.is_some() && self.wine.is_some() && !self.registered_in_prefix(product_code)? {
+            return Ok(None);
+        }
+        Ok(record)
+    }
+
+    /// Whether the prefix's registry holds `product_code`'s registration (per-machine or
+    /// per-user).
+    fn registered_in_prefix(&self, product_code: &str) -> Result<bool> {
+        let Ok(packed) = winreg::pack_guid(product_code) else {
+            return Ok(true);
+        };
+        let found = self.read_winreg(|reg| {
+            for sid in [crate::winstate::MACHINE_SID, crate::winstate::USER_SID] {
+                let key = format!(
+                    r"Software\Microsoft\Windows\CurrentVersion\Installer\UserData\{sid}\Products\{packed}"
+                );
+                if reg.key_exists(winreg::View::Native64, winreg::Root::LocalMachine, &key)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })?;
+        Ok(found.unwrap_or(true))
     }
 
     /// Whether `product_code` is installed (the `Installed` property).

@@ -35,3 +35,5 @@ mod fonts;
 mod patch;
 // rmsi msiexec /a and rmsi extract with the corpus's PuTTY.
 mod admin;
+// --wine-prefix against a real Wine prefix.
+mod wine;

@@ -1,0 +1,459 @@
+//! `--wine-prefix DIR` against a real Wine prefix (Debian's Wine 8, 64-bit): PuTTY from the
+//! corpus installed by `rmsi` is seen by Wine's own tools (`wine reg query` finds the `.ppk`
+//! association and the Uninstall entry, `wine uninstaller --list` lists it) and removed
+//! again by `rmsi uninstall` or by Wine's `msiexec /x`; a `wineserver` serving the prefix is
+//! refused (1618) or awaited (`--wait-wineserver`); a kill after the registry files were
+//! written is rolled back by the next run.
+//!
+//! One fresh prefix is made per test run (`wineboot -i`), and each test works on a copy of
+//! it (`cp -a`, about 700 MB) that it deletes at its end; the tests run one at a time, and
+//! the last one deletes the fresh prefix. Without `wine` they print why and pass (the test
+//! script installs it).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use test_support::corpus_dir;
+use test_support::e2e::{Ctx, Run, run_command_within};
+
+const PUTTY_CODE: &str = "{55717628-7AE6-4BCF-A046-FA2768945E76}";
+
+/// Tests waiting for their turn with a prefix: the fresh prefix is deleted when a test
+/// ends with none waiting (a test that starts later makes it again).
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+fn putty() -> PathBuf {
+    corpus_dir().join("lessmsi-putty-0.68/putty-0.68-installer.msi")
+}
+
+/// Whether `wine` can run here; prints why a test is skipped when it cannot (on the test's
+/// output).
+#[allow(clippy::print_stderr)]
+fn wine_present(test: &str) -> bool {
+    let ok = Command::new("wine")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("{test}: skipped: `wine` is not installed (scripts/test.sh installs it)");
+    }
+    ok
+}
+
+/// `wine` (or another Wine tool) for `prefix`, quiet, without the Mono and Gecko prompts.
+fn wine_cmd(program: &str, prefix: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env("WINEPREFIX", prefix)
+        .env("WINEDEBUG", "-all")
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        .env_remove("DISPLAY")
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
+fn wine(prefix: &Path, args: &[&str]) -> Output {
+    wine_cmd("wine", prefix)
+        .args(args)
+        .output()
+        .expect("run wine")
+}
+
+/// Ends the prefix's wineserver (its registry saved to the files) and waits for it.
+fn stop_wineserver(prefix: &Path) {
+    let _ = wine_cmd("wineserver", prefix).arg("-k").status();
+    let _ = wine_cmd("wineserver", prefix).arg("-w").status();
+}
+
+struct Shared {
+    /// The fresh prefix, once made.
+    base: Option<PathBuf>,
+}
+
+fn shared() -> &'static Mutex<Shared> {
+    static SHARED: OnceLock<Mutex<Shared>> = OnceLock::new();
+    SHARED.get_or_init(|| Mutex::new(Shared { base: None }))
+}
+
+/// One test's copy of the fresh prefix, made under the lock that runs the tests one at a
+/// time; dropped, it deletes the copy (and the fresh prefix when no test waits for one).
+struct PrefixCopy {
+    dir: tempfile::TempDir,
+    turn: MutexGuard<'static, Shared>,
+}
+
+impl PrefixCopy {
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("prefix")
+    }
+}
+
+impl Drop for PrefixCopy {
+    fn drop(&mut self) {
+        stop_wineserver(&self.path());
+        if WAITING.load(Ordering::SeqCst) == 0
+            && let Some(base) = self.turn.base.take()
+        {
+            let _ = std::fs::remove_dir_all(base.parent().unwrap_or(&base));
+        }
+    }
+}
+
+/// A copy of the fresh prefix (made on first use with `wineboot -i`).
+fn prefix_copy() -> PrefixCopy {
+    WAITING.fetch_add(1, Ordering::SeqCst);
+    let mut turn = shared().lock().unwrap_or_else(|p| p.into_inner());
+    WAITING.fetch_sub(1, Ordering::SeqCst);
+    if turn.base.is_none() {
+        let dir = tempfile::Builder::new()
+            .prefix("rmsi-wine-base-")
+            .tempdir()
+            .unwrap()
+            .keep();
+        let base = dir.join("prefix");
+        let boot = wine_cmd("wineboot", &base)
+            .arg("-i")
+            .output()
+            .expect("run wineboot");
+        assert!(boot.status.success(), "wineboot -i: {boot:?}");
+        stop_wineserver(&base);
+        assert!(base.join("system.reg").is_file() && base.join("drive_c").is_dir());
+        turn.base = Some(base);
+    }
+    let base = turn.base.clone().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("rmsi-wine-")
+        .tempdir()
+        .unwrap();
+    let copy = dir.path().join("prefix");
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(&base)
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    PrefixCopy { dir, turn }
+}
+
+/// `rmsi VERB ARGS... --wine-prefix PREFIX`, with `--ui none --log LOG` for install and
+/// uninstall.
+fn rmsi(ctx: &Ctx, verb: &str, args: &[&str], prefix: &Path) -> Run {
+    let mut cmd = ctx.rmsi();
+    cmd.arg(verb).args(args).arg("--wine-prefix").arg(prefix);
+    if verb == "install" || verb == "uninstall" {
+        cmd.args(["--ui", "none", "--log"])
+            .arg(&ctx.log)
+            .arg("MSIRESTARTMANAGERCONTROL=Disable");
+    }
+    run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(300))
+}
+
+fn install_putty(ctx: &Ctx, prefix: &Path) -> Run {
+    let run = rmsi(ctx, "install", &[putty().to_str().unwrap()], prefix);
+    run.assert_code_logged(0);
+    run
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// What Wine's tools see of PuTTY in the prefix: the `.ppk` association's ProgId (HKCR),
+/// the Uninstall entry's DisplayName (the 32-bit view), and the `uninstaller --list` line.
+struct WineView {
+    ppk: Option<String>,
+    uninstall: Option<String>,
+    listed: bool,
+}
+
+fn wine_view(prefix: &Path) -> WineView {
+    let ppk = wine(prefix, &["reg", "query", r"HKCR\.ppk", "/ve"]);
+    let ppk = ppk.status.success().then(|| text(&ppk));
+    let key = format!(
+        r"HKLM\Software\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{PUTTY_CODE}"
+    );
+    let arp = wine(prefix, &["reg", "query", &key, "/v", "DisplayName"]);
+    let uninstall = arp.status.success().then(|| text(&arp));
+    let list = wine(prefix, &["uninstaller", "--list"]);
+    let listed = text(&list).contains(&format!("{PUTTY_CODE}|||PuTTY release 0.68"));
+    stop_wineserver(prefix);
+    WineView {
+        ppk,
+        uninstall,
+        listed,
+    }
+}
+
+fn putty_exe(prefix: &Path) -> PathBuf {
+    prefix.join("drive_c/Program Files (x86)/PuTTY/putty.exe")
+}
+
+/// The installed product's LocalPackage, read with `rmsi reg query`.
+fn local_package(ctx: &Ctx, prefix: &Path) -> String {
+    let packed = "826717556EA7FCB40A64AF728649E567";
+    let key = format!(
+        r"HKLM\Software\Microsoft\Windows\CurrentVersion\Installer\UserData\S-1-5-18\Products\{packed}\InstallProperties"
+    );
+    let run = rmsi(
+        ctx,
+        "reg",
+        &["query", &key, "--value", "LocalPackage", "--json"],
+        prefix,
+    );
+    run.assert_code(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    json["values"][0]["data"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn putty_installed_by_rmsi_is_seen_by_wine_and_removed_by_rmsi() {
+    if !wine_present("putty_installed_by_rmsi_is_seen_by_wine_and_removed_by_rmsi") {
+        return;
+    }
+    let copy = prefix_copy();
+    let prefix = copy.path();
+    let ctx = Ctx::new();
+    let run = install_putty(&ctx, &prefix);
+    let drive = prefix.join("drive_c");
+    assert!(putty_exe(&prefix).is_file(), "{}", run.describe());
+    // Wine's own folder names, and the folder properties are its C:\ paths.
+    for theirs in ["Windows", "Users"] {
+        assert!(!drive.join(theirs).exists(), "a second {theirs} folder");
+    }
+    assert!(
+        drive
+            .join("ProgramData/Microsoft/Windows/Start Menu/Programs/PuTTY/PuTTY.lnk")
+            .is_file()
+    );
+    assert!(
+        run.log
+            .contains("Its value is 'C:\\Program Files (x86)\\PuTTY\\'"),
+        "{}",
+        run.describe()
+    );
+    // The package copy Wine's msi opens, in C:\windows\Installer.
+    let local = local_package(&ctx, &prefix);
+    let name = local
+        .strip_prefix("C:\\windows\\Installer\\")
+        .unwrap_or_else(|| panic!("LocalPackage {local}"));
+    assert!(name.ends_with(".msi") && !name.contains('\\'), "{local}");
+    assert!(drive.join("windows/Installer").join(name).is_file());
+
+    let seen = wine_view(&prefix);
+    assert!(
+        seen.ppk
+            .as_deref()
+            .is_some_and(|t| t.contains("PPK_Assoc_ProgId")),
+        "wine reg query HKCR\\.ppk: {:?}",
+        seen.ppk
+    );
+    assert!(
+        seen.uninstall
+            .as_deref()
+            .is_some_and(|t| t.contains("PuTTY release 0.68")),
+        "the Uninstall entry: {:?}",
+        seen.uninstall
+    );
+    assert!(seen.listed, "wine uninstaller --list does not list PuTTY");
+
+    let run = rmsi(&ctx, "uninstall", &[PUTTY_CODE], &prefix);
+    run.assert_code_logged(0);
+    assert!(!putty_exe(&prefix).exists());
+    assert!(!drive.join("windows/Installer").join(name).exists());
+    assert!(!drive.join("windows/Installer/rmsi").exists());
+    let list = rmsi(&ctx, "list", &[], &prefix);
+    assert_eq!(list.stdout, "", "{}", list.describe());
+    let seen = wine_view(&prefix);
+    assert_eq!(seen.ppk, None);
+    assert_eq!(seen.uninstall, None);
+    assert!(!seen.listed, "still listed after the uninstall");
+}
+
+#[test]
+fn wine_msiexec_uninstalls_what_rmsi_installed() {
+    if !wine_present("wine_msiexec_uninstalls_what_rmsi_installed") {
+        return;
+    }
+    let copy = prefix_copy();
+    let prefix = copy.path();
+    let ctx = Ctx::new();
+    install_putty(&ctx, &prefix);
+    let local = local_package(&ctx, &prefix);
+    let local = prefix
+        .join("drive_c")
+        .join(local.strip_prefix("C:\\").unwrap().replace('\\', "/"));
+    assert!(local.is_file());
+    let out = wine(&prefix, &["msiexec", "/x", PUTTY_CODE, "/qn"]);
+    assert!(out.status.success(), "wine msiexec /x: {}", text(&out));
+    stop_wineserver(&prefix);
+    let dir = prefix.join("drive_c/Program Files (x86)/PuTTY");
+    assert!(
+        !dir.exists(),
+        "{:?}",
+        std::fs::read_dir(&dir).map(|d| d.count())
+    );
+    assert!(!local.exists(), "Wine's msi deletes the cached package");
+    let seen = wine_view(&prefix);
+    assert_eq!(seen.uninstall, None);
+    assert!(!seen.listed);
+    // rmsi takes the prefix's registry's word for it.
+    let list = rmsi(&ctx, "list", &[], &prefix);
+    assert_eq!(list.stdout, "", "{}", list.describe());
+    // And the product can be installed again.
+    install_putty(&ctx, &prefix);
+}
+
+#[test]
+fn a_wineserver_serving_the_prefix_is_refused_or_awaited() {
+    if !wine_present("a_wineserver_serving_the_prefix_is_refused_or_awaited") {
+        return;
+    }
+    let copy = prefix_copy();
+    let prefix = copy.path();
+    let ctx = Ctx::new();
+    let before = std::fs::read(prefix.join("system.reg")).unwrap();
+    // A persistent server for this prefix (`-p`: it stays until killed).
+    let status = wine_cmd("wineserver", &prefix).arg("-p").status().unwrap();
+    assert!(status.success());
+    let run = rmsi(&ctx, "install", &[putty().to_str().unwrap()], &prefix);
+    run.assert_code(1618);
+    assert!(
+        run.stderr.contains("wineserver") && run.stderr.contains("process "),
+        "{}",
+        run.describe()
+    );
+    assert!(!putty_exe(&prefix).exists());
+    assert_eq!(std::fs::read(prefix.join("system.reg")).unwrap(), before);
+
+    // --wait-wineserver waits for it to end (ended here after two seconds).
+    let killer = {
+        let prefix = prefix.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(2));
+            let _ = wine_cmd("wineserver", &prefix).arg("-k").status();
+        })
+    };
+    let started = Instant::now();
+    let run = rmsi(
+        &ctx,
+        "install",
+        &[putty().to_str().unwrap(), "--wait-wineserver"],
+        &prefix,
+    );
+    killer.join().unwrap();
+    run.assert_code_logged(0);
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+    assert!(putty_exe(&prefix).is_file());
+}
+
+/// A kill after each of the install's last journal records (the registry files written,
+/// the package copy placed, the product database) is rolled back by the next run: the
+/// prefix's registry files and drive are as they were.
+#[test]
+fn a_kill_after_the_registry_files_were_written_is_rolled_back() {
+    if !wine_present("a_kill_after_the_registry_files_were_written_is_rolled_back") {
+        return;
+    }
+    let copy = prefix_copy();
+    let prefix = copy.path();
+    let ctx = Ctx::new();
+    let snapshot = |prefix: &Path| {
+        (
+            std::fs::read(prefix.join("system.reg")).unwrap(),
+            std::fs::read(prefix.join("user.reg")).unwrap(),
+            test_support::e2e::tree(&prefix.join("drive_c")),
+        )
+    };
+    let before = snapshot(&prefix);
+    let crashed = |n: u64| {
+        let mut cmd = ctx.rmsi();
+        cmd.arg("install")
+            .arg(putty())
+            .arg("--wine-prefix")
+            .arg(&prefix)
+            .args(["--ui", "none", "MSIRESTARTMANAGERCONTROL=Disable"])
+            .env("RMSI_TEST_CRASH_AFTER", n.to_string());
+        let out = cmd.output().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        out.status.signal() == Some(9)
+    };
+    // The run with nothing missing: `rmsi install` of a missing package takes the lock,
+    // rolls the dead run back, and fails to open the package (1619).
+    let recover = || {
+        let run = rmsi(&ctx, "install", &["/nonexistent.msi"], &prefix);
+        run.assert_code(1619);
+        run
+    };
+    // The number of records: the largest N that still kills the run.
+    let (mut low, mut high) = (1u64, 512u64);
+    assert!(crashed(low));
+    recover();
+    while high - low > 1 {
+        let mid = (low + high) / 2;
+        let killed = crashed(mid);
+        if killed {
+            recover();
+            low = mid;
+        } else {
+            // It installed: remove it again for the next probe.
+            rmsi(&ctx, "uninstall", &[PUTTY_CODE], &prefix).assert_code(0);
+            high = mid;
+        }
+        assert_eq!(snapshot(&prefix).2, before.2, "after probe {mid}");
+    }
+    // The registry files as the probes' uninstalls left them (their keys' times changed).
+    let before = snapshot(&prefix);
+    for n in low.saturating_sub(3).max(1)..=low {
+        assert!(crashed(n), "record {n}");
+        let run = recover();
+        assert!(
+            run.log.contains("Rollback of an interrupted installation"),
+            "{}",
+            run.describe()
+        );
+        let after = snapshot(&prefix);
+        assert!(
+            after.0 == before.0,
+            "system.reg differs after a kill at record {n}"
+        );
+        assert!(
+            after.1 == before.1,
+            "user.reg differs after a kill at record {n}"
+        );
+        assert_eq!(after.2, before.2, "drive_c after a kill at record {n}");
+    }
+}
+
+#[test]
+fn a_folder_that_is_no_wine_prefix_is_refused() {
+    let ctx = Ctx::new();
+    let missing = ctx.path("no-such-prefix");
+    let run = rmsi(&ctx, "install", &[putty().to_str().unwrap()], &missing);
+    run.assert_code(1639);
+    assert!(
+        run.stderr.contains("is not a Wine prefix"),
+        "{}",
+        run.describe()
+    );
+    assert!(!missing.exists(), "the prefix was created");
+    let empty = ctx.path("empty");
+    std::fs::create_dir(&empty).unwrap();
+    for verb in ["install", "uninstall"] {
+        let target = if verb == "install" {
+            putty().to_str().unwrap().to_string()
+        } else {
+            PUTTY_CODE.to_string()
+        };
+        let run = rmsi(&ctx, verb, &[&target], &empty);
+        run.assert_code(1639);
+        assert!(run.stderr.contains("system.reg"), "{}", run.describe());
+    }
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+}
