@@ -809,8 +809,9 @@ impl Registry {
         let Ok(packed) = winreg::pack_guid(product_code) else {
             return Ok(true);
         };
+        let user = self.user_sid();
         let found = self.read_winreg(|reg| {
-            for sid in [crate::winstate::MACHINE_SID, crate::winstate::USER_SID] {
+            for sid in [crate::winstate::MACHINE_SID, user.as_str()] {
                 let key = format!(
                     r"Software\Microsoft\Windows\CurrentVersion\Installer\UserData\{sid}\Products\{packed}"
                 );
@@ -975,6 +976,15 @@ impl Registry {
         match &self.wine {
             Some(wine) => crate::wine::folders(&mut wine.borrow_mut(), account).map(Some),
             None => Ok(None),
+        }
+    }
+
+    /// The SID of the user whose `HKEY_CURRENT_USER` and per-user `Installer\UserData`
+    /// the registry holds: a Wine prefix's user (from its `user.reg`), else the engine's.
+    pub(crate) fn user_sid(&self) -> String {
+        match &self.wine {
+            Some(wine) => wine.borrow().user_sid().to_string(),
+            None => crate::winstate::USER_SID.to_string(),
         }
     }
 

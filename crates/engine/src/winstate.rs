@@ -387,8 +387,9 @@ pub(crate) fn installed_context(
     let Ok(packed) = winreg::pack_guid(product_code) else {
         return Ok(None);
     };
+    let user = registry.user_sid();
     let found = registry.read_winreg(|reg| {
-        for (sid, all_users) in [(MACHINE_SID, "1"), (USER_SID, "")] {
+        for (sid, all_users) in [(MACHINE_SID, "1"), (user.as_str(), "")] {
             let key = format!(
                 r"Software\Microsoft\Windows\CurrentVersion\Installer\UserData\{sid}\Products\{packed}"
             );

@@ -262,8 +262,9 @@ impl Context {
         let Ok(packed) = winreg::pack_guid(code) else {
             return Ok(None);
         };
+        let user = self.user_sid();
         let found = self.read_registry(|reg| {
-            for sid in [crate::winstate::MACHINE_SID, crate::winstate::USER_SID] {
+            for sid in [crate::winstate::MACHINE_SID, user.as_str()] {
                 let key = format!(
                     r"Software\Microsoft\Windows\CurrentVersion\Installer\UserData\{sid}\Products\{packed}\InstallProperties"
                 );
@@ -281,6 +282,14 @@ impl Context {
         Ok(found
             .flatten()
             .and_then(|text| directory::place_under_root(&self.root, &text).ok()))
+    }
+
+    /// The SID of the installing user in the root's registry (a Wine prefix's own user).
+    pub(crate) fn user_sid(&self) -> String {
+        match &self.registry {
+            Some(r) => r.user_sid(),
+            None => crate::winstate::USER_SID.to_string(),
+        }
     }
 
     /// The product's cached package in the product registry, once recorded.

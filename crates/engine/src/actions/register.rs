@@ -30,7 +30,7 @@ use crate::actions::Context;
 use crate::layout::Layout;
 use crate::registry::ProductRecord;
 use crate::tables::component::{ATTR_64BIT, ATTR_PERMANENT, ATTR_REGISTRY_KEY_PATH};
-use crate::winstate::{MACHINE_SID, RegChange, USER_SID, base85_guid, package_view};
+use crate::winstate::{MACHINE_SID, RegChange, base85_guid, package_view};
 use package::Package;
 
 /// `msidbComponentAttributesSharedDllRefCount`.
@@ -52,12 +52,12 @@ struct Places {
     /// `Software\Classes\Installer` per-machine, `Software\Microsoft\Installer` per-user.
     installer: &'static str,
     /// The `UserData` SID.
-    sid: &'static str,
+    sid: String,
     /// The Uninstall entry's view.
     arp_view: View,
 }
 
-fn places(per_machine: bool, layout: Layout, template: &str) -> Places {
+fn places(per_machine: bool, layout: Layout, template: &str, user_sid: String) -> Places {
     Places {
         root: if per_machine {
             Root::LocalMachine
@@ -69,7 +69,11 @@ fn places(per_machine: bool, layout: Layout, template: &str) -> Places {
         } else {
             r"Software\Microsoft\Installer"
         },
-        sid: if per_machine { MACHINE_SID } else { USER_SID },
+        sid: if per_machine {
+            MACHINE_SID.to_string()
+        } else {
+            user_sid
+        },
         arp_view: package_view(layout, template),
     }
 }
@@ -130,7 +134,12 @@ pub(crate) fn registration(
         return out;
     };
     let per_machine = ctx.per_machine();
-    let p = places(per_machine, ctx.layout(), &package.summary().template);
+    let p = places(
+        per_machine,
+        ctx.layout(),
+        &package.summary().template,
+        ctx.user_sid(),
+    );
     // A maintenance run registers the product afresh.
     if let Some(prev) = previous {
         out.extend(unregistration(ctx, prev));
@@ -412,7 +421,7 @@ pub(crate) fn unregistration(ctx: &Context, record: &ProductRecord) -> Vec<RegCh
     };
     let code = record.product_code.to_ascii_uppercase();
     for per_machine in [true, false] {
-        let p = places(per_machine, ctx.layout(), ctx.template());
+        let p = places(per_machine, ctx.layout(), ctx.template(), ctx.user_sid());
         for (view, root, key) in product_keys(&p, &code, &packed_code) {
             out.push(RegChange::DeleteTree { view, root, key });
         }
