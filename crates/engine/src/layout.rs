@@ -1,6 +1,6 @@
 //! Where the standard folder properties point under a target root.
 //!
-//! Two layouts, documented in `crates/engine/LAYOUTS.md` (a test keeps that
+//! Three layouts, documented in `crates/engine/LAYOUTS.md` (a test keeps that
 //! file and [`Layout::folders`] in step):
 //!
 //! * [`Layout::Windows`] — the tree of a 64-bit Windows 7 system drive, as
@@ -10,6 +10,9 @@
 //! * [`Layout::Fhs`] — a Linux layout: `/opt` for programs, `/var/lib` for
 //!   machine data, the XDG base directories under the user's home for user
 //!   data, `/usr/share/fonts`, `/usr/share/applications` for menus.
+//! * [`Layout::Wine`] — a Wine prefix (`--wine-prefix`): its `drive_c` with the
+//!   folders its own registry names (`crate::wine`), written as `C:\` paths in
+//!   properties ([`PathStyle::Drive`]).
 //!
 //! Per-machine installs (`ALLUSERS` set) swap the shell folders (desktop,
 //! menus, startup, templates) for the all-users ones, as `desktopfolder.md`
@@ -495,6 +498,38 @@ mod tests {
         );
         assert_eq!(Account::from_passwd(42, passwd), None);
         assert!(!Account::current().name.is_empty());
+    }
+
+    #[test]
+    fn a_wine_prefix_writes_its_drive_as_c() {
+        let drive = Path::new("/p/drive_c");
+        let style = Layout::Wine.path_style(drive);
+        assert_eq!(Layout::Wine.files_root(Path::new("/p")), drive);
+        assert_eq!(
+            style.folder_text(&drive.join("Program Files (x86)/PuTTY")),
+            "C:\\Program Files (x86)\\PuTTY\\"
+        );
+        assert_eq!(style.folder_text(drive), "C:\\");
+        assert_eq!(
+            style.path_text(&drive.join("windows/Installer/1a.msi")),
+            "C:\\windows\\Installer\\1a.msi"
+        );
+        assert_eq!(
+            style.convert_text("/p/drive_c/users/root/"),
+            "C:\\users\\root\\"
+        );
+        // Outside the drive: the host's spelling.
+        assert_eq!(style.path_text(Path::new("/p/system.reg")), "/p/system.reg");
+        assert_eq!(
+            Layout::Windows
+                .path_style(drive)
+                .folder_text(&drive.join("x")),
+            "/p/drive_c/x/"
+        );
+        assert_eq!(
+            Layout::Wine.state_dir(drive),
+            Path::new("/p/drive_c/windows/Installer/rmsi")
+        );
     }
 
     #[test]

@@ -44,6 +44,11 @@
 //! uncompressed at their source paths under `TARGETDIR` and a copy of the package marked
 //! as an image, nothing written elsewhere.
 //!
+//! A Wine prefix is a target too ([`Layout::Wine`], the [`wine`] module): the files go
+//! under its `drive_c` with the folders its registry names, the folder properties are
+//! `C:\` paths, and the registry is its `system.reg` and `user.reg`, written through the
+//! same transaction; the product is published where Wine's own `msiexec` finds it.
+//!
 //! The registry is the root's own: the `winreg` crate's tables in the product database,
 //! written by WriteRegistryValues, RemoveRegistryValues and the registration actions
 //! (ProcessComponents, RegisterProduct, PublishProduct, PublishFeatures, RegisterUser) in

@@ -2,7 +2,7 @@
 //!
 //! The request's root is the prefix; its `drive_c` is the system drive the package's files
 //! go under ([`Layout::files_root`]), and folder properties hold Windows paths
-//! (`C:\Program Files (x86)\PuTTY\`, [`crate::layout::PathStyle::Drive`]), mapped back to
+//! (`C:\Program Files (x86)\PuTTY\`, [`crate::PathStyle::Drive`]), mapped back to
 //! `DIR/drive_c/...` by the same placement under the root every path goes through. The
 //! folders are the prefix's own, read from its registry ([`folders`]): never a second
 //! `Windows` or `Users` folder beside Wine's `windows` and `users`.

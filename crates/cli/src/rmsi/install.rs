@@ -56,7 +56,7 @@ pub(crate) struct RunArgs {
     pub(crate) no_custom_actions: bool,
     /// Target the Wine prefix DIR instead of a root: files under its drive_c with Wine's
     /// folder names, registry changes in its system.reg and user.reg.
-    #[arg(long, value_name = "DIR", conflicts_with = "layout")]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["layout", "root"])]
     pub(crate) wine_prefix: Option<PathBuf>,
     /// With --wine-prefix: wait for a wineserver serving the prefix to exit, instead of
     /// refusing (1618).

@@ -65,6 +65,8 @@ pub(crate) struct Parsed {
     pub(crate) log: Option<PathBuf>,
     pub(crate) log_append: bool,
     pub(crate) properties: Vec<(String, String)>,
+    /// `--wait-wineserver` (with `--wine-prefix`): wait for the prefix's wineserver to exit.
+    pub(crate) wait_wineserver: bool,
 }
 
 /// What a command line asks for.
@@ -84,7 +86,19 @@ pub(crate) enum Request {
 }
 
 pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
-    match parse(&args.args) {
+    let request = parse(&args.args);
+    if let Ok(
+        Request::Install(p)
+        | Request::Uninstall(p)
+        | Request::Patch(p, _)
+        | Request::RemovePatch(p, _, _),
+    ) = &request
+        && p.layout == Some(Layout::Wine)
+        && let Err(code) = super::state::target(&p.root, None, Some(&p.root), p.wait_wineserver)
+    {
+        return Ok(code);
+    }
+    match request {
         Ok(Request::Help) => {
             println!("{}", usage());
             Ok(ExitCode::SUCCESS)
@@ -232,7 +246,7 @@ msiexec options (case-insensitive; / or - may start them):
 Not supported, each ending with 1639 ERROR_INVALID_COMMAND_LINE and nothing done:
   /j[u|m], /y, /z        advertise, register and unregister the engine
 This tool's own options: --root DIR (the target root, default /) and --layout fhs|windows,
-or --wine-prefix DIR (a Wine prefix as the target).";
+or --wine-prefix DIR (a Wine prefix as the target) with --wait-wineserver.";
 
 fn usage() -> String {
     format!(
@@ -254,6 +268,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
     let mut patches: Vec<PathBuf> = Vec::new();
     let mut root = PathBuf::from("/");
     let mut layout = None;
+    let mut wait_wineserver = false;
     let mut ui = None;
     let mut log = None;
     let mut log_append = false;
@@ -279,6 +294,10 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
         if let Some(v) = arg.strip_prefix("--wine-prefix=") {
             root = PathBuf::from(v);
             layout = Some(Layout::Wine);
+            continue;
+        }
+        if arg == "--wait-wineserver" {
+            wait_wineserver = true;
             continue;
         }
         if arg == "--wine-prefix" {
@@ -406,6 +425,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
                 log,
                 log_append,
                 properties,
+                wait_wineserver,
             },
             patches,
         ));
@@ -425,6 +445,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
                 log,
                 log_append,
                 properties,
+                wait_wineserver,
             },
             patch
                 .to_string_lossy()
@@ -445,6 +466,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
         log,
         log_append,
         properties,
+        wait_wineserver,
     };
     Ok(if admin {
         Request::Admin(parsed)
@@ -527,6 +549,20 @@ mod tests {
             Ok(Request::Install(p)) => p,
             other => panic!("{s:?} gave {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_wine_prefix_is_the_root_in_the_wine_layout() {
+        let p = install(&["--wine-prefix", "/p", "/i", "a.msi", "--wait-wineserver"]);
+        assert_eq!(
+            (p.root, p.layout, p.wait_wineserver),
+            (PathBuf::from("/p"), Some(Layout::Wine), true)
+        );
+        let p = install(&["/i", "a.msi", "--wine-prefix=/q"]);
+        assert_eq!(
+            (p.root, p.layout, p.wait_wineserver),
+            (PathBuf::from("/q"), Some(Layout::Wine), false)
+        );
     }
 
     #[test]

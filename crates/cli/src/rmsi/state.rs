@@ -28,7 +28,7 @@ pub(crate) struct ListArgs {
     #[arg(long, value_name = "DIR", default_value = "/")]
     root: PathBuf,
     /// Read the Wine prefix DIR instead of a root.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "root")]
     wine_prefix: Option<PathBuf>,
     /// Print JSON: {"products":[{"product_code","name","version","package","features","patches"}]}.
     #[arg(long)]
@@ -55,7 +55,7 @@ enum RegCommand {
         #[arg(long, value_name = "DIR", default_value = "/")]
         root: PathBuf,
         /// Read the Wine prefix DIR's registry instead of a root's.
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", conflicts_with = "root")]
         wine_prefix: Option<PathBuf>,
         /// Print JSON: {"key","values":[{"name","type","data"}],"subkeys":[..]}.
         #[arg(long)]
@@ -69,7 +69,7 @@ enum RegCommand {
         #[arg(long, value_name = "DIR", default_value = "/")]
         root: PathBuf,
         /// Read the Wine prefix DIR's registry instead of a root's.
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", conflicts_with = "root")]
         wine_prefix: Option<PathBuf>,
     },
 }

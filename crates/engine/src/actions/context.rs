@@ -245,6 +245,17 @@ impl Context {
         self.props.path_style().folder_text(path)
     }
 
+    /// A host path's text under the root (an AppSearch result) as the target's property
+    /// values write it; any other text unchanged.
+    pub(crate) fn target_text(&self, text: &str) -> String {
+        match self.props.path_style() {
+            crate::layout::PathStyle::Drive(drive) if Path::new(text).starts_with(drive) => {
+                self.props.path_style().convert_text(text)
+            }
+            _ => text.to_string(),
+        }
+    }
+
     /// The package copy the registration names as `LocalPackage`, when it is not the
     /// registry's own cached copy (a Wine prefix's `C:\windows\Installer\<hex>.msi`).
     pub(crate) fn local_package(&self) -> Option<&Path> {
