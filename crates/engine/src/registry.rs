@@ -315,11 +315,35 @@ pub struct Registry {
     conn: Option<Connection>,
     /// A Wine prefix's registry files, when the root is a prefix's `drive_c`: the Windows
     /// registry is kept there instead of in the database (see `crate::wine`).
-    wine: Option<std::cell::RefCell<winreg::WinePrefix>>,
+    wine: Option<LazyPrefix>,
     /// The state folder and its ancestors below the root that did not exist when the
     /// registry was opened (outermost first): recorded when the database is created, so
     /// that removing the last product removes them again.
     missing: Vec<PathBuf>,
+}
+
+/// A Wine prefix's registry files, read when first needed (a run that finds nothing to do
+/// in the prefix, or only tidies the state folder, never parses them).
+#[derive(Debug)]
+struct LazyPrefix {
+    dir: PathBuf,
+    cell: std::cell::OnceCell<std::cell::RefCell<winreg::WinePrefix>>,
+}
+
+impl LazyPrefix {
+    fn get(&self) -> Result<std::cell::RefMut<'_, winreg::WinePrefix>> {
+        if self.cell.get().is_none() {
+            let prefix = winreg::WinePrefix::open(&self.dir)
+                .map_err(|e| crate::winstate::error("opening the Wine prefix's registry", e))?;
+            let _ = self.cell.set(std::cell::RefCell::new(prefix));
+        }
+        match self.cell.get() {
+            Some(cell) => Ok(cell.borrow_mut()),
+            None => Err(Error::failure(
+                "the Wine prefix's registry could not be read",
+            )),
+        }
+    }
 }
 
 /// The cache folder's name in the state folder.
@@ -370,10 +394,10 @@ impl Registry {
         let dir = layout.state_dir(root);
         let mut registry = Registry::open(&dir)?;
         if layout == crate::layout::Layout::Wine {
-            let prefix = root.parent().unwrap_or(root);
-            let wine = winreg::WinePrefix::open(prefix)
-                .map_err(|e| crate::winstate::error("opening the Wine prefix's registry", e))?;
-            registry.wine = Some(std::cell::RefCell::new(wine));
+            registry.wine = Some(LazyPrefix {
+                dir: root.parent().unwrap_or(root).to_path_buf(),
+                cell: std::cell::OnceCell::new(),
+            });
         }
         let mut cur = Some(dir.as_path());
         while let Some(p) = cur {
@@ -888,7 +912,7 @@ impl Registry {
         let tx = conn.transaction().map_err(err)?;
         write_product(&tx, product).map_err(err)?;
         if !changes.is_empty() {
-            let mut wine = self.wine.as_ref().map(|w| w.borrow_mut());
+            let mut wine = self.wine.as_ref().map(LazyPrefix::get).transpose()?;
             crate::winstate::apply(
                 &tx,
                 Some(&product.product_code),
@@ -914,7 +938,7 @@ impl Registry {
             return Err(Error::failure("product registry not open"));
         };
         let tx = conn.transaction().map_err(err)?;
-        let mut wine = self.wine.as_ref().map(|w| w.borrow_mut());
+        let mut wine = self.wine.as_ref().map(LazyPrefix::get).transpose()?;
         crate::winstate::apply(&tx, None, false, changes, wine.as_deref_mut())
             .map_err(|e| crate::winstate::error("writing registry values", e))?;
         tx.commit().map_err(err)
@@ -926,7 +950,7 @@ impl Registry {
         read: impl FnOnce(&winreg::Registry<Box<dyn winreg::Store + '_>>) -> winreg::Result<T>,
     ) -> Result<Option<T>> {
         if let Some(wine) = &self.wine {
-            let mut prefix = wine.borrow_mut();
+            let mut prefix = wine.get()?;
             let sid = prefix.user_sid().to_string();
             let store: Box<dyn winreg::Store + '_> = Box::new(&mut *prefix);
             let reg = winreg::Registry::new(store, sid);
@@ -961,8 +985,9 @@ impl Registry {
     /// for the caller to write through its transaction (the prefix then counts as saved).
     /// Empty for a root that is no prefix.
     pub fn wine_files(&mut self) -> Vec<(PathBuf, String)> {
-        match &self.wine {
-            Some(wine) => wine.borrow_mut().commit_files(),
+        match self.wine.as_ref().and_then(|w| w.cell.get()) {
+            // Never read: nothing changed.
+            Some(prefix) => prefix.borrow_mut().commit_files(),
             None => Vec::new(),
         }
     }
@@ -974,7 +999,7 @@ impl Registry {
         account: &crate::layout::Account,
     ) -> Result<Option<crate::wine::WineFolders>> {
         match &self.wine {
-            Some(wine) => crate::wine::folders(&mut wine.borrow_mut(), account).map(Some),
+            Some(wine) => crate::wine::folders(&mut *wine.get()?, account).map(Some),
             None => Ok(None),
         }
     }
@@ -982,9 +1007,10 @@ impl Registry {
     /// The SID of the user whose `HKEY_CURRENT_USER` and per-user `Installer\UserData`
     /// the registry holds: a Wine prefix's user (from its `user.reg`), else the engine's.
     pub(crate) fn user_sid(&self) -> String {
-        match &self.wine {
-            Some(wine) => wine.borrow().user_sid().to_string(),
-            None => crate::winstate::USER_SID.to_string(),
+        match self.wine.as_ref().map(LazyPrefix::get) {
+            Some(Ok(prefix)) => prefix.user_sid().to_string(),
+            // A prefix whose registry cannot be read fails wherever it is read.
+            Some(Err(_)) | None => crate::winstate::USER_SID.to_string(),
         }
     }
 
@@ -1019,7 +1045,7 @@ impl Registry {
         };
         let tx = conn.transaction().map_err(err)?;
         delete_product(&tx, product_code).map_err(err)?;
-        let mut wine = self.wine.as_ref().map(|w| w.borrow_mut());
+        let mut wine = self.wine.as_ref().map(LazyPrefix::get).transpose()?;
         if !changes.is_empty() || wine.is_some() || crate::winstate::has_tables(&tx).map_err(err)? {
             crate::winstate::apply(&tx, Some(product_code), true, changes, wine.as_deref_mut())
                 .map_err(|e| crate::winstate::error("removing the product's keys", e))?;
