@@ -220,7 +220,18 @@ fn open(root: &Path, wine_prefix: Option<&Path>) -> anyhow::Result<(Registry, La
     Ok((Registry::for_root(root, layout)?, layout))
 }
 
+/// A `--wine-prefix` that names no Wine prefix: the refusal (1639) printed, and its exit
+/// status.
+fn refused_prefix(wine_prefix: Option<&Path>) -> Option<ExitCode> {
+    let e = engine::wine::check_prefix(wine_prefix?).err()?;
+    eprintln!("rmsi: {} {}: {e}", e.code(), e.name());
+    Some(ExitCode::from(engine::exit_status(e.code())))
+}
+
 pub(crate) fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
+    if let Some(code) = refused_prefix(args.wine_prefix.as_deref()) {
+        return Ok(code);
+    }
     let (registry, _) = open(&args.root, args.wine_prefix.as_deref())?;
     let products = registry.products()?;
     let mut out = std::io::stdout().lock();
@@ -266,6 +277,11 @@ fn not_found(what: &str) -> ExitCode {
 }
 
 pub(crate) fn run_reg(args: RegArgs) -> anyhow::Result<ExitCode> {
+    let (RegCommand::Query { wine_prefix, .. } | RegCommand::Export { wine_prefix, .. }) =
+        &args.command;
+    if let Some(code) = refused_prefix(wine_prefix.as_deref()) {
+        return Ok(code);
+    }
     match args.command {
         RegCommand::Query {
             key,

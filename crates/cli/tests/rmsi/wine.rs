@@ -456,4 +456,13 @@ fn a_folder_that_is_no_wine_prefix_is_refused() {
         assert!(run.stderr.contains("system.reg"), "{}", run.describe());
     }
     assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+    let run = rmsi(&ctx, "list", &[], &missing);
+    run.assert_code(1639);
+    let run = rmsi(&ctx, "reg", &["query", r"HKLM\Software"], &empty);
+    run.assert_code(1639);
+    assert!(
+        run.stderr.contains("is not a Wine prefix"),
+        "{}",
+        run.describe()
+    );
 }
