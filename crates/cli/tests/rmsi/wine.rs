@@ -431,6 +431,86 @@ fn a_kill_after_the_registry_files_were_written_is_rolled_back() {
     }
 }
 
+/// The test packages of the environment and shell tables in a prefix: Wine programs see the
+/// environment strings (with `C:\` paths) in a new process, the shortcuts are `.lnk` files
+/// in Wine's own shell folders, INI values hold `C:\` paths; a per-user Desktop, which Wine
+/// links to the host's home folder, is refused rather than written through the link.
+#[test]
+fn environment_strings_shortcuts_and_ini_files_in_a_prefix() {
+    if !wine_present("environment_strings_shortcuts_and_ini_files_in_a_prefix") {
+        return;
+    }
+    let copy = prefix_copy();
+    let prefix = copy.path();
+    let ctx = Ctx::new();
+    let env = test_support::package("env.msi");
+    rmsi(&ctx, "install", &[env.to_str().unwrap()], &prefix).assert_code_logged(0);
+    let out = wine(
+        &prefix,
+        &[
+            "cmd",
+            "/c",
+            "echo [%RMSI_HOME%] [%RMSI_LIST%] [%RMSI_USER%]",
+        ],
+    );
+    stop_wineserver(&prefix);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim_end(),
+        r"[C:\Program Files (x86)\rmsi-env\] [C:\Program Files (x86)\rmsi-env\;C:\old] [C:\users\root\rmsi]"
+            .replace("root", &user_of(&prefix)),
+        "{}",
+        text(&out)
+    );
+
+    let shell = test_support::package("shell.msi");
+    let drive = prefix.join("drive_c");
+    let desktop = drive.join(format!("users/{}/Desktop", user_of(&prefix)));
+    if std::fs::symlink_metadata(&desktop).is_ok_and(|m| m.file_type().is_symlink()) {
+        let home = std::fs::canonicalize(&desktop).unwrap();
+        let run = rmsi(&ctx, "install", &[shell.to_str().unwrap()], &prefix);
+        run.assert_code(1603);
+        assert!(run.stderr.contains("Desktop"), "{}", run.describe());
+        assert!(
+            !home.join("Read Me.lnk").exists(),
+            "written through the link"
+        );
+    }
+    let run = rmsi(
+        &ctx,
+        "install",
+        &[shell.to_str().unwrap(), "ALLUSERS=1"],
+        &prefix,
+    );
+    run.assert_code_logged(0);
+    let menu = drive.join("ProgramData/Microsoft/Windows/Start Menu/Programs/rmsi-shell");
+    assert!(menu.join("Shell App.lnk").is_file(), "{}", run.describe());
+    assert!(drive.join("users/Public/Desktop/Read Me.lnk").is_file());
+    let ini = std::fs::read_to_string(drive.join("windows/rmsi-shell.ini")).unwrap();
+    assert!(
+        ini.contains("InstallDir=C:\\Program Files (x86)\\rmsi-tests\\shell\\\r\n"),
+        "{ini}"
+    );
+    rmsi(
+        &ctx,
+        "uninstall",
+        &[shell.to_str().unwrap(), "ALLUSERS=1"],
+        &prefix,
+    )
+    .assert_code_logged(0);
+    assert!(!menu.exists());
+    assert!(!drive.join("windows/rmsi-shell.ini").exists());
+}
+
+/// The prefix user's name, from the one profile folder besides `Public`.
+fn user_of(prefix: &Path) -> String {
+    std::fs::read_dir(prefix.join("drive_c/users"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n != "Public")
+        .unwrap()
+}
+
 #[test]
 fn a_folder_that_is_no_wine_prefix_is_refused() {
     let ctx = Ctx::new();
