@@ -11,6 +11,7 @@
 //! rmsi msiexec [--root DIR] /update PATCH.msp;PATCH2.msp [/qn]
 //! rmsi msiexec [--root DIR] /uninstall PATCH.msp|{PATCH-CODE} /package PKG.msi|{PRODUCT}
 //! rmsi msiexec /a PKG.msi TARGETDIR=DIR [/qn] [/l*v LOG]
+//! rmsi msiexec --wine-prefix DIR [--wait-wineserver] /i|/x|/f|/p ...   (a Wine prefix)
 //! ```
 //!
 //! As msiexec (spec 5.1–5.6): options are case-insensitive and start with `/` or `-`;
@@ -254,6 +255,7 @@ fn usage() -> String {
      \x20                   [/l*v FILE|/log FILE] [/norestart] [NAME=VALUE]...\n\
      \x20      rmsi msiexec [--root DIR] [--layout fhs|windows] /x PKG.msi|{{PRODUCT-CODE}} [/qn...]\n\
      \x20                   [/l*v FILE|/log FILE] [/norestart] [NAME=VALUE]...\n\
+     \x20      rmsi msiexec --wine-prefix DIR [--wait-wineserver] /i|/x ... (into a Wine prefix)\n\
      \n{OPTIONS}"
     )
 }
