@@ -323,25 +323,71 @@ pub struct Registry {
 }
 
 /// A Wine prefix's registry files, read when first needed (a run that finds nothing to do
-/// in the prefix, or only tidies the state folder, never parses them).
+/// in the prefix, or only tidies the state folder, never parses them), and read again when
+/// another session of the same run (a removal RemoveExistingProducts runs) replaced them
+/// while this one had nothing pending: its changes then apply to what that one wrote.
 #[derive(Debug)]
 struct LazyPrefix {
     dir: PathBuf,
-    cell: std::cell::OnceCell<std::cell::RefCell<winreg::WinePrefix>>,
+    /// The prefix as read, with the identity of the files it was read from.
+    loaded: std::cell::RefCell<Option<(winreg::WinePrefix, FileIds)>>,
 }
 
+/// The (device, inode) of each registry file of a prefix.
+type FileIds = Vec<(u64, u64)>;
+
 impl LazyPrefix {
+    fn new(dir: &Path) -> LazyPrefix {
+        LazyPrefix {
+            dir: dir.to_path_buf(),
+            loaded: std::cell::RefCell::new(None),
+        }
+    }
+
+    /// The identity of the registry files now: a file replaced by a rename has a new inode.
+    fn identity(&self) -> FileIds {
+        ["system.reg", "user.reg", "userdef.reg"]
+            .iter()
+            .map(|f| {
+                fs_err::symlink_metadata(self.dir.join(f))
+                    .map(|m| (m.dev(), m.ino()))
+                    .unwrap_or((0, 0))
+            })
+            .collect()
+    }
+
     fn get(&self) -> Result<std::cell::RefMut<'_, winreg::WinePrefix>> {
-        if self.cell.get().is_none() {
+        let mut loaded = self.loaded.borrow_mut();
+        let stale = match loaded.as_ref() {
+            None => true,
+            Some((prefix, identity)) => !prefix.is_changed() && *identity != self.identity(),
+        };
+        if stale {
+            let identity = self.identity();
             let prefix = winreg::WinePrefix::open(&self.dir)
                 .map_err(|e| crate::winstate::error("opening the Wine prefix's registry", e))?;
-            let _ = self.cell.set(std::cell::RefCell::new(prefix));
+            *loaded = Some((prefix, identity));
         }
-        match self.cell.get() {
-            Some(cell) => Ok(cell.borrow_mut()),
-            None => Err(Error::failure(
-                "the Wine prefix's registry could not be read",
-            )),
+        std::cell::RefMut::filter_map(loaded, |l| l.as_mut().map(|(p, _)| p))
+            .map_err(|_| Error::failure("the Wine prefix's registry could not be read"))
+    }
+
+    /// The changed files' texts (see [`winreg::WinePrefix::commit_files`]); the identity
+    /// is taken again once the caller wrote them.
+    fn commit_files(&self) -> Vec<(PathBuf, String)> {
+        match self.loaded.borrow_mut().as_mut() {
+            // Never read: nothing changed.
+            None => Vec::new(),
+            Some((prefix, _)) => prefix.commit_files(),
+        }
+    }
+
+    /// After the caller wrote the files [`LazyPrefix::commit_files`] gave: they are what
+    /// is in memory.
+    fn written(&self) {
+        let identity = self.identity();
+        if let Some((_, id)) = self.loaded.borrow_mut().as_mut() {
+            *id = identity;
         }
     }
 }
@@ -394,10 +440,7 @@ impl Registry {
         let dir = layout.state_dir(root);
         let mut registry = Registry::open(&dir)?;
         if layout == crate::layout::Layout::Wine {
-            registry.wine = Some(LazyPrefix {
-                dir: root.parent().unwrap_or(root).to_path_buf(),
-                cell: std::cell::OnceCell::new(),
-            });
+            registry.wine = Some(LazyPrefix::new(root.parent().unwrap_or(root)));
         }
         let mut cur = Some(dir.as_path());
         while let Some(p) = cur {
@@ -985,11 +1028,10 @@ impl Registry {
     /// for the caller to write through its transaction (the prefix then counts as saved).
     /// Empty for a root that is no prefix.
     pub fn wine_files(&mut self) -> Vec<(PathBuf, String)> {
-        match self.wine.as_ref().and_then(|w| w.cell.get()) {
-            // Never read: nothing changed.
-            Some(prefix) => prefix.borrow_mut().commit_files(),
-            None => Vec::new(),
-        }
+        self.wine
+            .as_ref()
+            .map(LazyPrefix::commit_files)
+            .unwrap_or_default()
     }
 
     /// A Wine prefix's own folders (see [`crate::wine::folders`]); `None` for a root that
@@ -1011,6 +1053,13 @@ impl Registry {
             Some(Ok(prefix)) => prefix.user_sid().to_string(),
             // A prefix whose registry cannot be read fails wherever it is read.
             Some(Err(_)) | None => crate::winstate::USER_SID.to_string(),
+        }
+    }
+
+    /// After the caller wrote the files [`Registry::wine_files`] gave.
+    pub(crate) fn wine_files_written(&self) {
+        if let Some(wine) = &self.wine {
+            wine.written();
         }
     }
 

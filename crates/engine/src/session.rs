@@ -848,6 +848,7 @@ impl<'a, 'l> Session<'a, 'l> {
         let stage = self.stage()?;
         let pending = stage.pending();
         stage.apply_next(pending)?;
+        self.ctx.wine_files_written();
         if let Some(prefix) = self.wine_prefix() {
             let line = format!(
                 "Executing op: WineRegistryWrite(Prefix={})",

@@ -501,6 +501,62 @@ fn environment_strings_shortcuts_and_ini_files_in_a_prefix() {
     assert!(!drive.join("windows/rmsi-shell.ini").exists());
 }
 
+/// A major upgrade whose RemoveExistingProducts runs inside its transaction (after
+/// InstallExecute): the removal of version 1 writes the prefix's registry files first, and
+/// version 2's registration then goes on top of what it wrote, so that only version 2 is
+/// registered and cached, as Wine's uninstaller lists it.
+#[test]
+fn a_major_upgrade_in_a_prefix_leaves_only_the_new_version() {
+    if !wine_present("a_major_upgrade_in_a_prefix_leaves_only_the_new_version") {
+        return;
+    }
+    let copy = prefix_copy();
+    let prefix = copy.path();
+    let ctx = Ctx::new();
+    // Version 1 without its removal's host custom action (it is given `C:\` paths here).
+    let v1 = ctx.path("upgrade-v1.msi");
+    std::fs::copy(test_support::package("upgrade-v1.msi"), &v1).unwrap();
+    test_support::build::msibuild(
+        &v1,
+        "DELETE FROM `InstallExecuteSequence` WHERE `Action` = 'RecordRemoval'",
+    );
+    rmsi(&ctx, "install", &[v1.to_str().unwrap()], &prefix).assert_code_logged(0);
+    let v2 = test_support::package("upgrade-v2-exec.msi");
+    rmsi(&ctx, "install", &[v2.to_str().unwrap()], &prefix).assert_code_logged(0);
+    let list = rmsi(&ctx, "list", &[], &prefix);
+    assert_eq!(
+        list.stdout,
+        "{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E02}\trmsi upgrade\t2.0.0\tinstalled\n"
+    );
+    let system = std::fs::read_to_string(prefix.join("system.reg")).unwrap();
+    let registered =
+        |packed: &str| system.contains(&format!("Products\\\\{packed}\\\\InstallProperties]"));
+    assert!(
+        !registered("01A7E2D5C2B1E3D4F804A6B7C8D9E010"),
+        "version 1 still registered"
+    );
+    assert!(
+        registered("01A7E2D5C2B1E3D4F804A6B7C8D9E020"),
+        "version 2 not registered"
+    );
+    let cached: Vec<_> = std::fs::read_dir(prefix.join("drive_c/windows/Installer"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".msi"))
+        .collect();
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    let listed = text(&wine(&prefix, &["uninstaller", "--list"]));
+    stop_wineserver(&prefix);
+    assert!(
+        listed.contains("{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E02}|||rmsi upgrade"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E01}"),
+        "{listed}"
+    );
+}
+
 /// The prefix user's name, from the one profile folder besides `Public`.
 fn user_of(prefix: &Path) -> String {
     std::fs::read_dir(prefix.join("drive_c/users"))

@@ -320,6 +320,13 @@ impl Context {
             .unwrap_or_default()
     }
 
+    /// After the session wrote the files [`Context::wine_files`] gave.
+    pub(crate) fn wine_files_written(&self) {
+        if let Some(r) = &self.registry {
+            r.wine_files_written();
+        }
+    }
+
     /// Reads the root's registry; `None` when it has none yet.
     pub(crate) fn read_registry<T>(
         &self,
