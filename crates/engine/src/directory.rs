@@ -18,7 +18,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::layout::folder_value;
 use crate::properties::Properties;
 use crate::tables::directory::DirectoryRow;
 
@@ -64,10 +63,11 @@ impl Directories {
     }
 
     /// Sets every Directory key as a property holding its target path with
-    /// a trailing `/`, as CostFinalize does.
+    /// a trailing separator, as CostFinalize does (in the properties' path style).
     pub fn apply(&self, props: &mut Properties) {
+        let style = props.path_style().clone();
         for dir in self.map.values() {
-            props.set(&dir.key, &folder_value(&dir.target));
+            props.set(&dir.key, &style.folder_text(&dir.target));
         }
     }
 }

@@ -172,6 +172,29 @@ pub enum Error {
         /// The missing source.
         path: PathBuf,
     },
+    /// `--wine-prefix` names no Wine prefix (no folder, or no `system.reg`, `user.reg` or
+    /// `drive_c` in it).
+    #[error("{} is not a Wine prefix: {reason}", prefix.display())]
+    NotWinePrefix {
+        /// The folder named.
+        prefix: PathBuf,
+        /// What is missing.
+        reason: String,
+    },
+    /// A `wineserver` serves the Wine prefix: its registry is in the server's memory, which
+    /// would save it over the files the installation writes.
+    #[error(
+        "a wineserver serves the Wine prefix {} (process {pid}, {name}): its registry would overwrite this installation's; end it (wineserver -k, or wait with --wait-wineserver)",
+        prefix.display()
+    )]
+    WineServerRunning {
+        /// The prefix.
+        prefix: PathBuf,
+        /// The server's process id.
+        pid: u32,
+        /// Its process name.
+        name: String,
+    },
     /// The action is valid only for products that are installed.
     #[error("product {product_code} is not installed")]
     UnknownProduct {
@@ -214,7 +237,12 @@ impl Error {
             Error::LanguageUnsupported { .. } => (1623, "ERROR_INSTALL_LANGUAGE_UNSUPPORTED"),
             Error::PlatformUnsupported { .. } => (1633, "ERROR_INSTALL_PLATFORM_UNSUPPORTED"),
             Error::TemplateInvalid { .. } => (1636, "ERROR_PATCH_PACKAGE_INVALID"),
-            Error::InvalidCommandLine { .. } => (1639, "ERROR_INVALID_COMMAND_LINE"),
+            Error::InvalidCommandLine { .. } | Error::NotWinePrefix { .. } => {
+                (1639, "ERROR_INVALID_COMMAND_LINE")
+            }
+            // Another program holds the machine's registry: the same answer as another
+            // installation holding the root.
+            Error::WineServerRunning { .. } => (1618, "ERROR_INSTALL_ALREADY_RUNNING"),
         }
     }
 
@@ -354,9 +382,11 @@ mod tests {
             Error::TemplateInvalid { .. } => 18,
             Error::SchemaTooLow { .. } => 19,
             Error::LanguageUnsupported { .. } => 20,
+            Error::NotWinePrefix { .. } => 21,
+            Error::WineServerRunning { .. } => 22,
         }
     }
-    const VARIANTS: usize = 21;
+    const VARIANTS: usize = 23;
 
     fn other() -> io::Error {
         io::Error::other("x")
@@ -481,6 +511,21 @@ mod tests {
                 (1623, "ERROR_INSTALL_LANGUAGE_UNSUPPORTED"),
             ),
             (Error::SourceAbsent { path: "p".into() }, FAILURE),
+            (
+                Error::NotWinePrefix {
+                    prefix: "p".into(),
+                    reason: "x".into(),
+                },
+                (1639, "ERROR_INVALID_COMMAND_LINE"),
+            ),
+            (
+                Error::WineServerRunning {
+                    prefix: "p".into(),
+                    pid: 1,
+                    name: "wineserver".into(),
+                },
+                (1618, "ERROR_INSTALL_ALREADY_RUNNING"),
+            ),
             (
                 Error::UnknownProduct {
                     product_code: "{X}".into(),

@@ -1,6 +1,6 @@
 //! Where the standard folder properties point under a target root.
 //!
-//! Two layouts, documented in `crates/engine/LAYOUTS.md` (a test keeps that
+//! Three layouts, documented in `crates/engine/LAYOUTS.md` (a test keeps that
 //! file and [`Layout::folders`] in step):
 //!
 //! * [`Layout::Windows`] — the tree of a 64-bit Windows 7 system drive, as
@@ -10,6 +10,9 @@
 //! * [`Layout::Fhs`] — a Linux layout: `/opt` for programs, `/var/lib` for
 //!   machine data, the XDG base directories under the user's home for user
 //!   data, `/usr/share/fonts`, `/usr/share/applications` for menus.
+//! * [`Layout::Wine`] — a Wine prefix (`--wine-prefix`): its `drive_c` with the
+//!   folders its own registry names (`crate::wine`), written as `C:\` paths in
+//!   properties ([`PathStyle::Drive`]).
 //!
 //! Per-machine installs (`ALLUSERS` set) swap the shell folders (desktop,
 //! menus, startup, templates) for the all-users ones, as `desktopfolder.md`
@@ -26,6 +29,10 @@ pub enum Layout {
     Fhs,
     /// A 64-bit Windows 7 system drive under the root.
     Windows,
+    /// A Wine prefix (`--wine-prefix`): the root is the prefix, its `drive_c` the system
+    /// drive, the folders are the ones the prefix's own registry names (see `crate::wine`),
+    /// and folder properties hold `C:\...` paths.
+    Wine,
 }
 
 impl Layout {
@@ -38,20 +45,46 @@ impl Layout {
         }
     }
 
-    /// The `--layout` spelling.
+    /// The `--layout` spelling (`wine` for a Wine prefix, which `--wine-prefix` selects).
     pub fn as_str(self) -> &'static str {
         match self {
             Layout::Fhs => "fhs",
             Layout::Windows => "windows",
+            Layout::Wine => "wine",
         }
     }
 
-    /// The engine's own state folder for `root` (product registry, cached
-    /// packages, lock): `Windows/Installer/rmsi/` or `var/lib/rmsi/`.
+    /// Whether the target is a Windows system drive (`windows` or a Wine prefix): 32-bit
+    /// components write the registry's 32-bit view, shortcuts are `.lnk` files.
+    pub fn is_windows(self) -> bool {
+        matches!(self, Layout::Windows | Layout::Wine)
+    }
+
+    /// The folder the package's files go under, for a request's `root`: the root itself, or
+    /// a Wine prefix's `drive_c` (its `C:\`). Every path the engine computes is under it.
+    pub fn files_root(self, root: &Path) -> PathBuf {
+        match self {
+            Layout::Wine => root.join(crate::wine::DRIVE),
+            Layout::Windows | Layout::Fhs => root.to_path_buf(),
+        }
+    }
+
+    /// The engine's own state folder for the files root `root` (product registry, cached
+    /// packages, lock): `Windows/Installer/rmsi/`, `var/lib/rmsi/`, or in a Wine prefix
+    /// `drive_c/windows/Installer/rmsi/`.
     pub fn state_dir(self, root: &Path) -> PathBuf {
         match self {
             Layout::Windows => root.join("Windows/Installer/rmsi"),
             Layout::Fhs => root.join("var/lib/rmsi"),
+            Layout::Wine => root.join(crate::wine::STATE_DIR),
+        }
+    }
+
+    /// How folder properties write a path under the files root `root`.
+    pub fn path_style(self, root: &Path) -> PathStyle {
+        match self {
+            Layout::Wine => PathStyle::Drive(root.to_path_buf()),
+            Layout::Windows | Layout::Fhs => PathStyle::Host,
         }
     }
 
@@ -60,7 +93,9 @@ impl Layout {
     /// the order of the tables in `LAYOUTS.md`.
     pub fn folders(self, account: &Account, per_machine: bool) -> Vec<(&'static str, PathBuf)> {
         match self {
-            Layout::Windows => windows_folders(&account.name, per_machine),
+            // A prefix's folders are read from its registry (`crate::wine::folders`); these
+            // are Wine's defaults, for a caller without the prefix.
+            Layout::Windows | Layout::Wine => windows_folders(&account.name, per_machine),
             Layout::Fhs => fhs_folders(&account.home, per_machine),
         }
     }
@@ -72,7 +107,7 @@ impl Layout {
     /// FOLDERID_UserProgramFilesCommon; "Single Package Authoring").
     pub fn per_user_program_folders(self, account: &Account) -> Vec<(&'static str, PathBuf)> {
         let programs = match self {
-            Layout::Windows => {
+            Layout::Windows | Layout::Wine => {
                 PathBuf::from(format!("Users/{}/AppData/Local/Programs", account.name))
             }
             Layout::Fhs => account.home.join(".local/opt"),
@@ -294,6 +329,61 @@ fn fhs_folders(home: &Path, per_machine: bool) -> Vec<(&'static str, PathBuf)> {
         .collect()
 }
 
+/// How a target's paths are written in property values (and so in registry values,
+/// shortcuts and everything formatted from them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PathStyle {
+    /// As the host names them (`/root/opt/App/`): the `fhs` and `windows` layouts.
+    #[default]
+    Host,
+    /// As Windows names them, with this folder as `C:\` (`C:\Program Files\App\`): a
+    /// Wine prefix's `drive_c`. A path outside it keeps its host spelling.
+    Drive(PathBuf),
+}
+
+impl PathStyle {
+    /// A file's path.
+    pub fn path_text(&self, path: &Path) -> String {
+        match self {
+            PathStyle::Host => path.to_string_lossy().into_owned(),
+            PathStyle::Drive(drive) => match path.strip_prefix(drive) {
+                Ok(rel) => {
+                    let parts: Vec<String> = rel
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .collect();
+                    format!("C:\\{}", parts.join("\\"))
+                }
+                Err(_) => path.to_string_lossy().into_owned(),
+            },
+        }
+    }
+
+    /// A folder's path, ending with one separator (as every folder property does).
+    pub fn folder_text(&self, path: &Path) -> String {
+        match self {
+            PathStyle::Drive(drive) if path.starts_with(drive) => {
+                let mut text = self.path_text(path);
+                if !text.ends_with('\\') {
+                    text.push('\\');
+                }
+                text
+            }
+            _ => folder_value(path),
+        }
+    }
+
+    /// A host path's text (as [`PathStyle::Host`] wrote it) in this style: what costing's
+    /// `[#file]` and `[$component]` paths become.
+    pub fn convert_text(&self, text: &str) -> String {
+        match self {
+            PathStyle::Host => text.to_string(),
+            PathStyle::Drive(_) if text.ends_with('/') => self.folder_text(Path::new(text)),
+            PathStyle::Drive(_) => self.path_text(Path::new(text)),
+        }
+    }
+}
+
 /// The value of a folder property for an absolute `path`: the path with one
 /// trailing `/`, as every resolved folder property ends with a separator.
 pub fn folder_value(path: &Path) -> String {
@@ -408,6 +498,38 @@ mod tests {
         );
         assert_eq!(Account::from_passwd(42, passwd), None);
         assert!(!Account::current().name.is_empty());
+    }
+
+    #[test]
+    fn a_wine_prefix_writes_its_drive_as_c() {
+        let drive = Path::new("/p/drive_c");
+        let style = Layout::Wine.path_style(drive);
+        assert_eq!(Layout::Wine.files_root(Path::new("/p")), drive);
+        assert_eq!(
+            style.folder_text(&drive.join("Program Files (x86)/PuTTY")),
+            "C:\\Program Files (x86)\\PuTTY\\"
+        );
+        assert_eq!(style.folder_text(drive), "C:\\");
+        assert_eq!(
+            style.path_text(&drive.join("windows/Installer/1a.msi")),
+            "C:\\windows\\Installer\\1a.msi"
+        );
+        assert_eq!(
+            style.convert_text("/p/drive_c/users/root/"),
+            "C:\\users\\root\\"
+        );
+        // Outside the drive: the host's spelling.
+        assert_eq!(style.path_text(Path::new("/p/system.reg")), "/p/system.reg");
+        assert_eq!(
+            Layout::Windows
+                .path_style(drive)
+                .folder_text(&drive.join("x")),
+            "/p/drive_c/x/"
+        );
+        assert_eq!(
+            Layout::Wine.state_dir(drive),
+            Path::new("/p/drive_c/windows/Installer/rmsi")
+        );
     }
 
     #[test]

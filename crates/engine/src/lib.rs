@@ -44,6 +44,11 @@
 //! uncompressed at their source paths under `TARGETDIR` and a copy of the package marked
 //! as an image, nothing written elsewhere.
 //!
+//! A Wine prefix is a target too ([`Layout::Wine`], the [`wine`] module): the files go
+//! under its `drive_c` with the folders its registry names, the folder properties are
+//! `C:\` paths, and the registry is its `system.reg` and `user.reg`, written through the
+//! same transaction; the product is published where Wine's own `msiexec` finds it.
+//!
 //! The registry is the root's own: the `winreg` crate's tables in the product database,
 //! written by WriteRegistryValues, RemoveRegistryValues and the registration actions
 //! (ProcessComponents, RegisterProduct, PublishProduct, PublishFeatures, RegisterUser) in
@@ -105,6 +110,7 @@ mod transforms;
 mod ui;
 mod uninstall;
 mod verify;
+pub mod wine;
 mod winstate;
 
 // --- re-exports: model ---
@@ -118,7 +124,7 @@ pub use directory::{
     resolve as resolve_directories,
 };
 pub use error::{Error, Outcome, Result, exit_status};
-pub use layout::{Account, Layout, folder_value};
+pub use layout::{Account, Layout, PathStyle, folder_value};
 pub use properties::{
     ChangeHook, InitOptions, Properties, PropertyChange, STATE_REQUEST_PROPERTIES, StateView,
     UiLevel, initialize, is_public, machine_properties,

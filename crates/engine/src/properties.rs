@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use msi_expr::{ConditionResult, InstallState, Lookup};
 
 use crate::error::Result;
-use crate::layout::{Account, Layout, folder_value};
+use crate::layout::{Account, Layout};
 use package::Package;
 
 /// One property change, as the log reports it.
@@ -114,6 +114,8 @@ pub struct Properties {
     values: BTreeMap<String, String>,
     hook: Option<ChangeHook>,
     states: StateView,
+    /// How the target's paths are written in values (folder properties, `[#file]`).
+    style: crate::layout::PathStyle,
 }
 
 impl std::fmt::Debug for Properties {
@@ -214,9 +216,30 @@ impl Properties {
             .is_some_and(|list| list.split(';').any(|n| n.trim() == name))
     }
 
-    /// Replaces the feature/component states and paths conditions see.
-    pub fn set_states(&mut self, states: StateView) {
+    /// Replaces the feature/component states and paths conditions see (the paths written
+    /// in the target's [path style](Properties::set_path_style)).
+    pub fn set_states(&mut self, mut states: StateView) {
+        if self.style != crate::layout::PathStyle::Host {
+            for text in states
+                .file_paths
+                .values_mut()
+                .chain(states.component_dirs.values_mut())
+            {
+                *text = self.style.convert_text(text);
+            }
+        }
         self.states = states;
+    }
+
+    /// Sets how the target's paths are written in values: host paths, or a Wine prefix's
+    /// `C:\` paths.
+    pub fn set_path_style(&mut self, style: crate::layout::PathStyle) {
+        self.style = style;
+    }
+
+    /// How the target's paths are written in values.
+    pub fn path_style(&self) -> &crate::layout::PathStyle {
+        &self.style
     }
 
     /// The current states.
@@ -317,6 +340,19 @@ pub struct InitOptions {
     pub installed: bool,
     /// The account the installation runs as.
     pub account: Account,
+    /// A Wine prefix's own folders, per user and per machine, relative to its `drive_c`
+    /// (read from its registry by [`crate::wine::folders`]); `None`: the layout's.
+    pub wine_folders: Option<crate::wine::WineFolders>,
+}
+
+impl InitOptions {
+    /// The standard folders, relative to the root.
+    fn folders(&self, per_machine: bool) -> Vec<(&'static str, PathBuf)> {
+        match &self.wine_folders {
+            Some(lists) => lists[usize::from(per_machine)].clone(),
+            None => self.layout.folders(&self.account, per_machine),
+        }
+    }
 }
 
 impl InitOptions {
@@ -330,6 +366,7 @@ impl InitOptions {
             command_line: Vec::new(),
             installed: false,
             account: Account::current(),
+            wine_folders: None,
         }
     }
 }
@@ -366,6 +403,8 @@ pub fn initialize(props: &mut Properties, package: &Package, opts: &InitOptions)
 
     // 2. Environment properties.
     let root = &opts.root;
+    props.set_path_style(opts.layout.path_style(root));
+    let style = opts.layout.path_style(root);
     let per_machine_hint = props.get_str("ALLUSERS").is_some();
     let privileged = opts.account.uid == 0 || root != Path::new("/");
     for (name, value) in environment(package, opts, privileged, per_machine_hint) {
@@ -413,15 +452,15 @@ pub fn initialize(props: &mut Properties, package: &Package, opts: &InitOptions)
     // The shell folders depend on the final ALLUSERS.
     let per_machine = props.contains("ALLUSERS");
     if per_machine != per_machine_hint {
-        for (name, rel) in opts.layout.folders(&opts.account, per_machine) {
+        for (name, rel) in opts.folders(per_machine) {
             if name != "ROOTDRIVE" {
-                props.set(name, &folder_value(&root.join(rel)));
+                props.set(name, &style.folder_text(&root.join(rel)));
             }
         }
     }
     if dual_purpose_per_user {
         for (name, rel) in opts.layout.per_user_program_folders(&opts.account) {
-            props.set(name, &folder_value(&root.join(rel)));
+            props.set(name, &style.folder_text(&root.join(rel)));
         }
     }
     Ok(())
@@ -468,8 +507,9 @@ fn system_properties(
 ) -> Vec<(&'static str, String)> {
     let mut env: Vec<(&'static str, String)> = Vec::new();
     let root = &opts.root;
-    for (name, rel) in opts.layout.folders(&opts.account, per_machine) {
-        env.push((name, folder_value(&root.join(rel))));
+    let style = opts.layout.path_style(root);
+    for (name, rel) in opts.folders(per_machine) {
+        env.push((name, style.folder_text(&root.join(rel))));
     }
     let os = [
         ("VersionNT", "601"),

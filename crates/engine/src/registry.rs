@@ -321,10 +321,83 @@ impl ProductRecord {
 pub struct Registry {
     dir: PathBuf,
     conn: Option<Connection>,
+    /// A Wine prefix's registry files, when the root is a prefix's `drive_c`: the Windows
+    /// registry is kept there instead of in the database (see `crate::wine`).
+    wine: Option<LazyPrefix>,
     /// The state folder and its ancestors below the root that did not exist when the
     /// registry was opened (outermost first): recorded when the database is created, so
     /// that removing the last product removes them again.
     missing: Vec<PathBuf>,
+}
+
+/// A Wine prefix's registry files, read when first needed (a run that finds nothing to do
+/// in the prefix, or only tidies the state folder, never parses them), and read again when
+/// another session of the same run (a removal RemoveExistingProducts runs) replaced them
+/// while this one had nothing pending: its changes then apply to what that one wrote.
+#[derive(Debug)]
+struct LazyPrefix {
+    dir: PathBuf,
+    /// The prefix as read, with the identity of the files it was read from.
+    loaded: std::cell::RefCell<Option<(winreg::WinePrefix, FileIds)>>,
+}
+
+/// The (device, inode) of each registry file of a prefix.
+type FileIds = Vec<(u64, u64)>;
+
+impl LazyPrefix {
+    fn new(dir: &Path) -> LazyPrefix {
+        LazyPrefix {
+            dir: dir.to_path_buf(),
+            loaded: std::cell::RefCell::new(None),
+        }
+    }
+
+    /// The identity of the registry files now: a file replaced by a rename has a new inode.
+    fn identity(&self) -> FileIds {
+        ["system.reg", "user.reg", "userdef.reg"]
+            .iter()
+            .map(|f| {
+                fs_err::symlink_metadata(self.dir.join(f))
+                    .map(|m| (m.dev(), m.ino()))
+                    .unwrap_or((0, 0))
+            })
+            .collect()
+    }
+
+    fn get(&self) -> Result<std::cell::RefMut<'_, winreg::WinePrefix>> {
+        let mut loaded = self.loaded.borrow_mut();
+        let stale = match loaded.as_ref() {
+            None => true,
+            Some((prefix, identity)) => !prefix.is_changed() && *identity != self.identity(),
+        };
+        if stale {
+            let identity = self.identity();
+            let prefix = winreg::WinePrefix::open(&self.dir)
+                .map_err(|e| crate::winstate::error("opening the Wine prefix's registry", e))?;
+            *loaded = Some((prefix, identity));
+        }
+        std::cell::RefMut::filter_map(loaded, |l| l.as_mut().map(|(p, _)| p))
+            .map_err(|_| Error::failure("the Wine prefix's registry could not be read"))
+    }
+
+    /// The changed files' texts (see [`winreg::WinePrefix::commit_files`]); the identity
+    /// is taken again once the caller wrote them.
+    fn commit_files(&self) -> Vec<(PathBuf, String)> {
+        match self.loaded.borrow_mut().as_mut() {
+            // Never read: nothing changed.
+            None => Vec::new(),
+            Some((prefix, _)) => prefix.commit_files(),
+        }
+    }
+
+    /// After the caller wrote the files [`LazyPrefix::commit_files`] gave: they are what
+    /// is in memory.
+    fn written(&self) {
+        let identity = self.identity();
+        if let Some((_, id)) = self.loaded.borrow_mut().as_mut() {
+            *id = identity;
+        }
+    }
 }
 
 /// The cache folder's name in the state folder.
@@ -334,8 +407,11 @@ const CACHE_DIR: &str = "packages";
 /// both layouts (where a dead install's journal may be), the database with the files
 /// SQLite keeps beside it while writing, and the package cache.
 pub(crate) fn state_files() -> transaction::StateFiles {
-    let dirs = [crate::layout::Layout::Fhs, crate::layout::Layout::Windows]
-        .map(|layout| layout.state_dir(Path::new("")));
+    let mut dirs: Vec<PathBuf> = [crate::layout::Layout::Fhs, crate::layout::Layout::Windows]
+        .map(|layout| layout.state_dir(Path::new("")))
+        .into();
+    // A Wine prefix is locked as a whole; its state folder is in its drive_c.
+    dirs.push(Path::new(crate::wine::DRIVE).join(crate::wine::STATE_DIR));
     transaction::StateFiles {
         companions: ["-journal", "-wal", "-shm"]
             .iter()
@@ -352,6 +428,7 @@ impl Registry {
         let mut registry = Registry {
             dir: state_dir.to_path_buf(),
             conn: None,
+            wine: None,
             missing: Vec::new(),
         };
         if fs_err::symlink_metadata(state_dir).is_ok() {
@@ -370,6 +447,9 @@ impl Registry {
     pub fn for_root(root: &Path, layout: crate::layout::Layout) -> Result<Registry> {
         let dir = layout.state_dir(root);
         let mut registry = Registry::open(&dir)?;
+        if layout == crate::layout::Layout::Wine {
+            registry.wine = Some(LazyPrefix::new(root.parent().unwrap_or(root)));
+        }
         let mut cur = Some(dir.as_path());
         while let Some(p) = cur {
             if p == root || !p.starts_with(root) || fs_err::symlink_metadata(p).is_ok() {
@@ -783,11 +863,40 @@ impl Registry {
     }
 
     /// The product installed with `product_code`, if any.
+    ///
+    /// In a Wine prefix, the prefix's registry has the last word: a product that Wine's
+    /// own `msiexec /x` removed (its `Installer\UserData` registration gone) is not
+    /// installed any more, whatever the database still records.
     pub fn product(&self, product_code: &str) -> Result<Option<ProductRecord>> {
         let Some(conn) = &self.conn else {
             return Ok(None);
         };
-        read_product(conn, product_code).map_err(|e| self.sql_err(e))
+        let record = read_product(conn, product_code).map_err(|e| self.sql_err(e))?;
+        if record.is_some() && self.wine.is_some() && !self.registered_in_prefix(product_code)? {
+            return Ok(None);
+        }
+        Ok(record)
+    }
+
+    /// Whether the prefix's registry holds `product_code`'s registration (per-machine or
+    /// per-user).
+    fn registered_in_prefix(&self, product_code: &str) -> Result<bool> {
+        let Ok(packed) = winreg::pack_guid(product_code) else {
+            return Ok(true);
+        };
+        let user = self.user_sid();
+        let found = self.read_winreg(|reg| {
+            for sid in [crate::winstate::MACHINE_SID, user.as_str()] {
+                let key = format!(
+                    r"Software\Microsoft\Windows\CurrentVersion\Installer\UserData\{sid}\Products\{packed}"
+                );
+                if reg.key_exists(winreg::View::Native64, winreg::Root::LocalMachine, &key)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })?;
+        Ok(found.unwrap_or(true))
     }
 
     /// Whether `product_code` is installed (the `Installed` property).
@@ -854,8 +963,15 @@ impl Registry {
         let tx = conn.transaction().map_err(err)?;
         write_product(&tx, product).map_err(err)?;
         if !changes.is_empty() {
-            crate::winstate::apply(&tx, Some(&product.product_code), false, changes)
-                .map_err(|e| crate::winstate::error("writing the product's keys", e))?;
+            let mut wine = self.wine.as_ref().map(LazyPrefix::get).transpose()?;
+            crate::winstate::apply(
+                &tx,
+                Some(&product.product_code),
+                false,
+                changes,
+                wine.as_deref_mut(),
+            )
+            .map_err(|e| crate::winstate::error("writing the product's keys", e))?;
         }
         tx.commit().map_err(err)
     }
@@ -873,23 +989,34 @@ impl Registry {
             return Err(Error::failure("product registry not open"));
         };
         let tx = conn.transaction().map_err(err)?;
-        crate::winstate::apply(&tx, None, false, changes)
+        let mut wine = self.wine.as_ref().map(LazyPrefix::get).transpose()?;
+        crate::winstate::apply(&tx, None, false, changes, wine.as_deref_mut())
             .map_err(|e| crate::winstate::error("writing registry values", e))?;
         tx.commit().map_err(err)
     }
 
     /// Runs `read` on the root's registry; `None` when the root has no registry yet.
-    pub(crate) fn read_winreg<T>(
+    pub fn read_winreg<T>(
         &self,
-        read: impl FnOnce(&winreg::Registry<winreg::SqliteStore<'_>>) -> winreg::Result<T>,
+        read: impl FnOnce(&winreg::Registry<Box<dyn winreg::Store + '_>>) -> winreg::Result<T>,
     ) -> Result<Option<T>> {
+        if let Some(wine) = &self.wine {
+            let mut prefix = wine.get()?;
+            let sid = prefix.user_sid().to_string();
+            let store: Box<dyn winreg::Store + '_> = Box::new(&mut *prefix);
+            let reg = winreg::Registry::new(store, sid);
+            return read(&reg)
+                .map(Some)
+                .map_err(|e| crate::winstate::error("reading", e));
+        }
         let Some(conn) = &self.conn else {
             return Ok(None);
         };
         if !crate::winstate::has_tables(conn).map_err(|e| self.sql_err(e))? {
             return Ok(None);
         }
-        let reg = winreg::Registry::new(winreg::SqliteStore::new(conn), crate::winstate::USER_SID);
+        let store: Box<dyn winreg::Store + '_> = Box::new(winreg::SqliteStore::new(conn));
+        let reg = winreg::Registry::new(store, crate::winstate::USER_SID);
         read(&reg)
             .map(Some)
             .map_err(|e| crate::winstate::error("reading", e))
@@ -898,9 +1025,55 @@ impl Registry {
     /// Whether the database holds the Windows registry's tables (a root whose products never
     /// wrote a value has none; checking creates nothing).
     pub fn has_winreg(&self) -> bool {
-        self.conn
+        self.wine.is_some()
+            || self
+                .conn
+                .as_ref()
+                .is_some_and(|c| crate::winstate::has_tables(c).unwrap_or(false))
+    }
+
+    /// A Wine prefix's registry files changed since they were read, with their new text,
+    /// for the caller to write through its transaction (the prefix then counts as saved).
+    /// Empty for a root that is no prefix.
+    pub fn wine_files(&mut self) -> Vec<(PathBuf, String)> {
+        self.wine
             .as_ref()
-            .is_some_and(|c| crate::winstate::has_tables(c).unwrap_or(false))
+            .map(LazyPrefix::commit_files)
+            .unwrap_or_default()
+    }
+
+    /// A Wine prefix's own folders (see [`crate::wine::folders`]); `None` for a root that
+    /// is no prefix.
+    pub(crate) fn wine_folders(
+        &self,
+        account: &crate::layout::Account,
+    ) -> Result<Option<crate::wine::WineFolders>> {
+        match &self.wine {
+            Some(wine) => crate::wine::folders(&mut *wine.get()?, account).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The SID of the user whose `HKEY_CURRENT_USER` and per-user `Installer\UserData`
+    /// the registry holds: a Wine prefix's user (from its `user.reg`), else the engine's.
+    pub(crate) fn user_sid(&self) -> String {
+        match self.wine.as_ref().map(LazyPrefix::get) {
+            Some(Ok(prefix)) => prefix.user_sid().to_string(),
+            // A prefix whose registry cannot be read fails wherever it is read.
+            Some(Err(_)) | None => crate::winstate::USER_SID.to_string(),
+        }
+    }
+
+    /// After the caller wrote the files [`Registry::wine_files`] gave.
+    pub(crate) fn wine_files_written(&self) {
+        if let Some(wine) = &self.wine {
+            wine.written();
+        }
+    }
+
+    /// Whether the Windows registry is a Wine prefix's files.
+    pub fn is_wine(&self) -> bool {
+        self.wine.is_some()
     }
 
     /// The database connection, when the database exists (for the CLI's registry reads).
@@ -929,8 +1102,9 @@ impl Registry {
         };
         let tx = conn.transaction().map_err(err)?;
         delete_product(&tx, product_code).map_err(err)?;
-        if !changes.is_empty() || crate::winstate::has_tables(&tx).map_err(err)? {
-            crate::winstate::apply(&tx, Some(product_code), true, changes)
+        let mut wine = self.wine.as_ref().map(LazyPrefix::get).transpose()?;
+        if !changes.is_empty() || wine.is_some() || crate::winstate::has_tables(&tx).map_err(err)? {
+            crate::winstate::apply(&tx, Some(product_code), true, changes, wine.as_deref_mut())
                 .map_err(|e| crate::winstate::error("removing the product's keys", e))?;
         }
         tx.commit().map_err(err)

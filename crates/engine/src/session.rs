@@ -197,6 +197,21 @@ pub(crate) fn run_entry(
     ui: &mut dyn InstallUi,
     resolve: Option<Resolve<'_>>,
 ) -> InstallReport {
+    // A Wine prefix must be one, and no wineserver may hold its registry (see `crate::wine`);
+    // it is never created.
+    if base.layout == Layout::Wine
+        && let Err(e) = crate::wine::check_prefix(&base.root)
+            .and_then(|()| crate::wine::check_no_wineserver(&base.root))
+    {
+        let what = format!(
+            "Product: {}; Root: {}; Layout: {}; UI level: {}",
+            base.package.display(),
+            base.root.display(),
+            base.layout,
+            base.ui_level.value()
+        );
+        return InstallReport::early_logged(base.log.as_deref(), base.log_append, &what, e);
+    }
     // The root: made absolute (Restart Manager resources are absolute paths), created when
     // missing and removed again if the install fails.
     let made_root = prepare_root(&base.root);
@@ -265,6 +280,9 @@ pub(crate) fn run_entry(
             for line in lock.recovered() {
                 log.engine(line);
             }
+            // Where the files go: the root, or a Wine prefix's drive_c (the lock stays on
+            // the prefix, so that the transaction covers its registry files too).
+            let root = base.layout.files_root(&root);
             finish_tidy(&root, base.layout, &mut log);
             let request = match resolve {
                 None => Ok(std::borrow::Cow::Borrowed(base)),
@@ -707,7 +725,7 @@ impl<'a, 'l> Session<'a, 'l> {
     /// The staging area, created on first use.
     pub(crate) fn stage(&mut self) -> Result<&mut Stage<'l>> {
         if self.stage.is_none() {
-            let state = self.request.layout.state_dir(Path::new(""));
+            let state = self.rel(&self.request.layout.state_dir(&self.root))?;
             self.stage = Some(Stage::new(self.lock, &state)?);
         }
         self.stage
@@ -715,7 +733,9 @@ impl<'a, 'l> Session<'a, 'l> {
             .ok_or_else(|| Error::failure("the staging area could not be created"))
     }
 
-    /// A path relative to the root, for a path under it. A path outside the root is refused.
+    /// A path relative to the locked root (the transaction's), for a path under the files
+    /// root. A path outside the files root is refused. The two roots are one, but for a Wine
+    /// prefix, locked as a whole, whose files go under its `drive_c`.
     pub(crate) fn rel(&self, abs: &Path) -> Result<PathBuf> {
         let rel = abs
             .strip_prefix(&self.root)
@@ -732,7 +752,115 @@ impl<'a, 'l> Session<'a, 'l> {
                 path: abs.to_path_buf(),
             });
         }
-        Ok(rel.to_path_buf())
+        Ok(match self.root.strip_prefix(self.lock.root()) {
+            Ok(drive) if !drive.as_os_str().is_empty() => drive.join(rel),
+            _ => rel.to_path_buf(),
+        })
+    }
+
+    /// The Wine prefix the installation targets (`--wine-prefix`), if any: for what must run
+    /// through Wine in it (starting services, say).
+    pub(crate) fn wine_prefix(&self) -> Option<&Path> {
+        (self.request.layout == Layout::Wine).then(|| self.lock.root())
+    }
+
+    /// In a Wine prefix: the path of the package copy Wine's msi opens to remove or repair
+    /// the product, `C:\windows\Installer\<random hex>.msi` as Windows names its copies
+    /// ("Windows Installer cache"), noted for the registration's `LocalPackage`. The copy
+    /// an earlier run placed goes.
+    fn choose_local_package(&mut self) -> Result<Option<PathBuf>> {
+        if self.request.layout != Layout::Wine {
+            return Ok(None);
+        }
+        self.remove_local_package()?;
+        let folder = self.root.join("windows/Installer");
+        let local = loop {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u32(std::process::id());
+            let name = format!("{:x}.msi", h.finish() as u32);
+            let path = folder.join(name);
+            if self.lock.lstat(&self.rel(&path)?).is_none() {
+                break path;
+            }
+        };
+        self.ctx.set_local_package(Some(local.clone()));
+        Ok(Some(local))
+    }
+
+    /// Places a copy of the product's cached package at `local` (see
+    /// [`Session::choose_local_package`]), through the transaction.
+    fn place_local_package(&mut self, local: &Path) -> Result<()> {
+        let code = self.prop("ProductCode").unwrap_or_default();
+        let Some(cached) = self.ctx.cached_package(&code)? else {
+            return Ok(());
+        };
+        let mut file = fs_err::File::open(&cached).map_err(|e| Error::io(&cached, e))?;
+        let rel = self.rel(local)?;
+        let stage = self.stage()?;
+        let (staged, _) = stage.copy_in(&mut file)?;
+        stage.place(staged, rel)?;
+        let pending = stage.pending();
+        stage.apply_next(pending)?;
+        self.log.engine(&format!(
+            "Executing op: CacheLocalPackage(Path={})",
+            self.ctx.path_text(local)
+        ));
+        Ok(())
+    }
+
+    /// In a Wine prefix: removes the package copy the product's registration names as
+    /// `LocalPackage` (when it is in `C:\windows\Installer`), through the transaction.
+    fn remove_local_package(&mut self) -> Result<()> {
+        if self.request.layout != Layout::Wine {
+            return Ok(());
+        }
+        let code = self.prop("ProductCode").unwrap_or_default();
+        let Some(local) = self.ctx.registered_local_package(&code)? else {
+            return Ok(());
+        };
+        if !local.starts_with(self.root.join("windows/Installer")) {
+            return Ok(());
+        }
+        let rel = self.rel(&local)?;
+        let stage = self.stage()?;
+        stage.remove(rel)?;
+        let pending = stage.pending();
+        stage.apply_next(pending)?;
+        Ok(())
+    }
+
+    /// Writes a Wine prefix's registry files that the registration changed, through the
+    /// transaction (journaled: a failure or a kill before the commit puts them back).
+    fn write_wine_registry(&mut self) -> Result<()> {
+        let files = self.ctx.wine_files();
+        if files.is_empty() {
+            return Ok(());
+        }
+        for (path, text) in files {
+            let rel = path
+                .strip_prefix(self.lock.root())
+                .map_err(|_| Error::OutsideRoot {
+                    root: self.lock.root().to_path_buf(),
+                    path: path.clone(),
+                })?
+                .to_path_buf();
+            let stage = self.stage()?;
+            let (staged, _) = stage.copy_in(&mut text.as_bytes())?;
+            stage.place(staged, rel)?;
+        }
+        let stage = self.stage()?;
+        let pending = stage.pending();
+        stage.apply_next(pending)?;
+        self.ctx.wine_files_written();
+        if let Some(prefix) = self.wine_prefix() {
+            let line = format!(
+                "Executing op: WineRegistryWrite(Prefix={})",
+                prefix.display()
+            );
+            self.log.engine(&line);
+        }
+        Ok(())
     }
 
     /// Marks every stage operation scheduled so far as part of the script (before a deferred
@@ -877,10 +1005,15 @@ impl<'a, 'l> Session<'a, 'l> {
         // The product's complete removal unregisters it whatever the sequence holds, as
         // InstallFinalize does on Windows ("InstallFinalize Action"); see `crate::uninstall`.
         let removed = self.ctx.product_removed();
+        // A Wine prefix's registry files are written through the stage: it must exist.
+        if self.request.layout == Layout::Wine {
+            self.stage()?;
+        }
         if removed {
             if let Some(stage) = self.stage.as_mut() {
                 stage.before_state_write()?;
             }
+            self.remove_local_package()?;
             let db = self.ctx.unregister_product()?;
             self.log.engine(&format!(
                 "Executing op: ProductUnregister(ProductCode={},Registry={})",
@@ -892,7 +1025,11 @@ impl<'a, 'l> Session<'a, 'l> {
                 stage.before_state_write()?;
             }
             let started = std::time::Instant::now();
+            let local = self.choose_local_package()?;
             let db = self.ctx.record_product(&self.package)?;
+            if let Some(local) = local {
+                self.place_local_package(&local)?;
+            }
             tracing::debug!(
                 ms = %crate::log::millis(started.elapsed()),
                 "product registered"
@@ -909,6 +1046,7 @@ impl<'a, 'l> Session<'a, 'l> {
             }
             self.ctx.apply_registry_changes()?;
         }
+        self.write_wine_registry()?;
         // The commit point: the journal's removal. Checked, since a journal left behind
         // would make the next run roll this "successful" install back.
         if !self.shares_stage
@@ -919,8 +1057,6 @@ impl<'a, 'l> Session<'a, 'l> {
         if removed && !self.nested {
             self.tidy_state();
         }
-        // Services start once the registry that holds them is committed.
-        crate::actions::services::after_commit(self);
         // Related products RemoveExistingProducts left for after the commit.
         for removal in std::mem::take(&mut self.later_removals) {
             crate::actions::upgrade::remove(
@@ -929,6 +1065,10 @@ impl<'a, 'l> Session<'a, 'l> {
                 crate::actions::upgrade::Placement::AfterCommit,
             )?;
         }
+        // Services start once the registry that holds them is committed, and last: in a Wine
+        // prefix starting one starts a wineserver, which keeps the registry in its memory and
+        // saves it over the files, so no later change may write them.
+        crate::actions::services::after_commit(self);
         Ok(())
     }
 

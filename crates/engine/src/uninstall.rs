@@ -103,6 +103,11 @@ pub fn uninstall(request: &UninstallRequest, ui: &mut dyn InstallUi) -> InstallR
         UninstallTarget::ProductCode(code) => code.clone(),
         UninstallTarget::Package(path) => path.display().to_string(),
     };
+    if request.layout == crate::layout::Layout::Wine
+        && let Err(e) = crate::wine::check_prefix(&request.root)
+    {
+        return early_end(request, e);
+    }
     // A root that does not exist has nothing installed (and is not created).
     if fs_err::canonicalize(&request.root).is_err() {
         let err = Error::UnknownProduct {

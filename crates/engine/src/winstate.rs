@@ -140,11 +140,11 @@ pub(crate) enum RegChange {
 
 /// The view a component's registry rows are written in: a 64-bit component
 /// (`msidbComponentAttributes64bit`) writes the 64-bit view; any other writes the 32-bit
-/// view on the `windows` layout (a 64-bit Windows, where 32-bit components are
-/// redirected to `Wow6432Node` as "Registry Redirector" describes), and the only view there
-/// is on the `fhs` layout.
+/// view on the `windows` layout and in a Wine prefix (a 64-bit Windows, where 32-bit
+/// components are redirected to `Wow6432Node` as "Registry Redirector" describes), and the
+/// only view there is on the `fhs` layout.
 pub(crate) fn component_view(layout: Layout, attributes: i32) -> View {
-    if attributes & package::tables::component::ATTR_64BIT != 0 || layout == Layout::Fhs {
+    if attributes & package::tables::component::ATTR_64BIT != 0 || !layout.is_windows() {
         View::Native64
     } else {
         View::Wow32
@@ -159,7 +159,7 @@ pub(crate) fn package_view(layout: Layout, template: &str) -> View {
     let is64 = platform
         .split(',')
         .any(|p| matches!(p.trim(), "x64" | "Intel64" | "Arm64" | "AMD64"));
-    if layout == Layout::Windows && !is64 {
+    if layout.is_windows() && !is64 {
         View::Wow32
     } else {
         View::Native64
@@ -207,18 +207,42 @@ pub(crate) struct WrittenValue {
 /// Applies `changes`, in order, on the registry kept in `conn` (the caller's transaction);
 /// the tables are created first when missing. The values a Registry row writes are noted
 /// for `product` (forgotten first when `forget` says the product goes or is recorded anew).
+/// With `wine`, the registry changed is that Wine prefix's (in memory: the caller writes its
+/// files), and only the noted values are kept in `conn`.
 pub(crate) fn apply(
     conn: &rusqlite::Connection,
     product: Option<&str>,
     forget: bool,
     changes: &[RegChange],
+    wine: Option<&mut winreg::WinePrefix>,
 ) -> winreg::Result<()> {
-    winreg::schema(conn)?;
     conn.execute_batch(PRODUCT_VALUES)?;
     if let (Some(code), true) = (product, forget) {
         conn.execute("DELETE FROM product_values WHERE product_code = ?1", [code])?;
     }
-    let mut reg = Registry::new(SqliteStore::new(conn), USER_SID);
+    match wine {
+        Some(prefix) => {
+            let sid = prefix.user_sid().to_string();
+            apply_to(&mut Registry::new(prefix, sid), conn, product, changes)
+        }
+        None => {
+            winreg::schema(conn)?;
+            apply_to(
+                &mut Registry::new(SqliteStore::new(conn), USER_SID),
+                conn,
+                product,
+                changes,
+            )
+        }
+    }
+}
+
+fn apply_to<S: winreg::Store>(
+    reg: &mut Registry<S>,
+    conn: &rusqlite::Connection,
+    product: Option<&str>,
+    changes: &[RegChange],
+) -> winreg::Result<()> {
     for change in changes {
         match change {
             RegChange::WriteRow {
@@ -227,7 +251,7 @@ pub(crate) fn apply(
                 key,
                 row,
             } => {
-                let written = winreg::msi::write_row(&mut reg, *view, *root, key, row)?;
+                let written = winreg::msi::write_row(reg, *view, *root, key, row)?;
                 if let (Some(code), Some(value), RegistryRow::Value { name, .. }) =
                     (product, written, row)
                 {
@@ -252,7 +276,7 @@ pub(crate) fn apply(
                 key,
                 row,
             } => {
-                winreg::msi::remove_row(&mut reg, *view, *root, key, row)?;
+                winreg::msi::remove_row(reg, *view, *root, key, row)?;
                 if let (Some(code), RegistryRow::Value { name, .. }) = (product, row) {
                     conn.prepare_cached(
                         "DELETE FROM product_values WHERE product_code = ?1 AND view = ?2
@@ -273,7 +297,7 @@ pub(crate) fn apply(
                 key,
                 name,
             } => {
-                winreg::msi::remove_registry_row(&mut reg, *view, *root, key, name.as_deref())?;
+                winreg::msi::remove_registry_row(reg, *view, *root, key, name.as_deref())?;
                 reg.delete_empty_keys(*view, *root, parent_or_self(key, name.as_deref()))?;
             }
             RegChange::Set {
@@ -339,7 +363,7 @@ pub(crate) fn apply(
                     None => {}
                 }
             }
-            RegChange::Service(change) => crate::actions::services::apply(&mut reg, change)?,
+            RegChange::Service(change) => crate::actions::services::apply(reg, change)?,
             RegChange::DeleteOwnValue {
                 view,
                 root,
@@ -394,8 +418,9 @@ pub(crate) fn installed_context(
     let Ok(packed) = winreg::pack_guid(product_code) else {
         return Ok(None);
     };
+    let user = registry.user_sid();
     let found = registry.read_winreg(|reg| {
-        for (sid, all_users) in [(MACHINE_SID, "1"), (USER_SID, "")] {
+        for (sid, all_users) in [(MACHINE_SID, "1"), (user.as_str(), "")] {
             let key = format!(
                 r"Software\Microsoft\Windows\CurrentVersion\Installer\UserData\{sid}\Products\{packed}"
             );

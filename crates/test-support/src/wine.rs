@@ -3,7 +3,9 @@
 //! A fresh prefix (`wineboot -i`) takes Debian's Wine about twenty seconds and 700 MB, so
 //! it is made once per test run, in a temporary folder, and each test gets a copy of its
 //! own ([`Prefix::new`]): a copy has its own `wineserver` (Wine keys a server by the
-//! prefix folder), and is deleted with the test's [`Prefix`]. The first prefix is deleted
+//! prefix folder), and is deleted with the test's [`Prefix`]. One copy exists at a time
+//! (the tests that ask for one wait their turn), which bounds the disk a test run takes
+//! and keeps Wine's start-up from competing with itself on a small machine. The first prefix is deleted
 //! when the test process ends, by a watcher process started with it (a static is never
 //! dropped, and a test binary may be killed).
 //!
@@ -30,7 +32,12 @@ pub struct Prefix {
     tmp: tempfile::TempDir,
     prefix: PathBuf,
     home: PathBuf,
+    /// This test's turn; released after the copy is deleted (fields drop in order).
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
+
+/// The turn of the one test that holds a copy.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The first prefix of this test run, made by the first test that asks for one.
 static FRESH: OnceLock<PathBuf> = OnceLock::new();
@@ -44,6 +51,8 @@ impl Prefix {
             println!("skipped: wine is not installed (apt-get install wine; scripts/test.sh does)");
             return None;
         }
+        // A test that failed while holding its turn poisons the lock; the next one goes on.
+        let turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
         let fresh = FRESH.get_or_init(fresh_prefix);
         let tmp = tempfile::Builder::new()
             .prefix("rmsi-wine-")
@@ -61,7 +70,12 @@ impl Prefix {
             .status()
             .expect("run cp");
         assert!(copied.success(), "cp -a {} failed", fresh.display());
-        Some(Prefix { tmp, prefix, home })
+        Some(Prefix {
+            tmp,
+            prefix,
+            home,
+            _turn: turn,
+        })
     }
 
     /// The prefix folder (`WINEPREFIX`).

@@ -3,6 +3,7 @@
 //! ```text
 //! rmsi install PKG.msi [--root DIR] [--layout fhs|windows] [--ui none|basic|full]
 //!                      [--log FILE] [--norestart] [--no-custom-actions] [NAME=VALUE]...
+//! rmsi install PKG.msi --wine-prefix DIR [--wait-wineserver] [...]
 //! ```
 //!
 //! The engine does the work; this module turns arguments into an
@@ -53,6 +54,14 @@ pub(crate) struct RunArgs {
     /// Refuse to run any executable custom action (a run that needs one ends with 1603).
     #[arg(long)]
     pub(crate) no_custom_actions: bool,
+    /// Target the Wine prefix DIR instead of a root: files under its drive_c with Wine's
+    /// folder names, registry changes in its system.reg and user.reg.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["layout", "root"])]
+    pub(crate) wine_prefix: Option<PathBuf>,
+    /// With --wine-prefix: wait for a wineserver serving the prefix to exit, instead of
+    /// refusing (1618).
+    #[arg(long, requires = "wine_prefix")]
+    pub(crate) wait_wineserver: bool,
     /// Public properties, NAME=VALUE (names are upper-cased, as msiexec does).
     #[arg(value_name = "NAME=VALUE")]
     pub(crate) properties: Vec<String>,
@@ -73,6 +82,17 @@ impl RunArgs {
             properties.push(("REBOOT".to_string(), "ReallySuppress".to_string()));
         }
         Ok(properties)
+    }
+
+    /// The root and layout to run with: a Wine prefix's, else `--root` and the layout
+    /// [`super::state::layout_for`] picks.
+    pub(crate) fn target(&self) -> Result<(PathBuf, Layout), ExitCode> {
+        super::state::target(
+            &self.root,
+            self.layout,
+            self.wine_prefix.as_deref(),
+            self.wait_wineserver,
+        )
     }
 }
 
@@ -95,13 +115,13 @@ pub(crate) fn run(args: InstallArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let c = args.common;
-    let layout = match super::state::layout_for(&c.root, c.layout) {
-        Ok(l) => l,
+    let (root, layout) = match c.target() {
+        Ok(t) => t,
         Err(code) => return Ok(code),
     };
     let request = InstallRequest {
         package: args.package,
-        root: c.root,
+        root,
         layout,
         ui_level: c.ui.unwrap_or_else(default_ui),
         log: c.log,

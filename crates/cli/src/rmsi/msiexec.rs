@@ -11,6 +11,7 @@
 //! rmsi msiexec [--root DIR] /update PATCH.msp;PATCH2.msp [/qn]
 //! rmsi msiexec [--root DIR] /uninstall PATCH.msp|{PATCH-CODE} /package PKG.msi|{PRODUCT}
 //! rmsi msiexec /a PKG.msi TARGETDIR=DIR [/qn] [/l*v LOG]
+//! rmsi msiexec --wine-prefix DIR [--wait-wineserver] /i|/x|/f|/p ...   (a Wine prefix)
 //! ```
 //!
 //! As msiexec (spec 5.1–5.6): options are case-insensitive and start with `/` or `-`;
@@ -65,6 +66,8 @@ pub(crate) struct Parsed {
     pub(crate) log: Option<PathBuf>,
     pub(crate) log_append: bool,
     pub(crate) properties: Vec<(String, String)>,
+    /// `--wait-wineserver` (with `--wine-prefix`): wait for the prefix's wineserver to exit.
+    pub(crate) wait_wineserver: bool,
 }
 
 /// What a command line asks for.
@@ -84,7 +87,19 @@ pub(crate) enum Request {
 }
 
 pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
-    match parse(&args.args) {
+    let request = parse(&args.args);
+    if let Ok(
+        Request::Install(p)
+        | Request::Uninstall(p)
+        | Request::Patch(p, _)
+        | Request::RemovePatch(p, _, _),
+    ) = &request
+        && p.layout == Some(Layout::Wine)
+        && let Err(code) = super::state::target(&p.root, None, Some(&p.root), p.wait_wineserver)
+    {
+        return Ok(code);
+    }
+    match request {
         Ok(Request::Help) => {
             println!("{}", usage());
             Ok(ExitCode::SUCCESS)
@@ -231,7 +246,8 @@ msiexec options (case-insensitive; / or - may start them):
   /?, /h, /help          this text
 Not supported, each ending with 1639 ERROR_INVALID_COMMAND_LINE and nothing done:
   /j[u|m], /y, /z        advertise, register and unregister the engine
-This tool's own options: --root DIR (the target root, default /) and --layout fhs|windows.";
+This tool's own options: --root DIR (the target root, default /) and --layout fhs|windows,
+or --wine-prefix DIR (a Wine prefix as the target) with --wait-wineserver.";
 
 fn usage() -> String {
     format!(
@@ -239,6 +255,7 @@ fn usage() -> String {
      \x20                   [/l*v FILE|/log FILE] [/norestart] [NAME=VALUE]...\n\
      \x20      rmsi msiexec [--root DIR] [--layout fhs|windows] /x PKG.msi|{{PRODUCT-CODE}} [/qn...]\n\
      \x20                   [/l*v FILE|/log FILE] [/norestart] [NAME=VALUE]...\n\
+     \x20      rmsi msiexec --wine-prefix DIR [--wait-wineserver] /i|/x ... (into a Wine prefix)\n\
      \n{OPTIONS}"
     )
 }
@@ -253,6 +270,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
     let mut patches: Vec<PathBuf> = Vec::new();
     let mut root = PathBuf::from("/");
     let mut layout = None;
+    let mut wait_wineserver = false;
     let mut ui = None;
     let mut log = None;
     let mut log_append = false;
@@ -272,6 +290,21 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
         }
         if arg == "--root" {
             root = PathBuf::from(it.next().ok_or("--root needs a folder")?);
+            continue;
+        }
+        // `--wine-prefix DIR`: the prefix is the root, in the Wine layout.
+        if let Some(v) = arg.strip_prefix("--wine-prefix=") {
+            root = PathBuf::from(v);
+            layout = Some(Layout::Wine);
+            continue;
+        }
+        if arg == "--wait-wineserver" {
+            wait_wineserver = true;
+            continue;
+        }
+        if arg == "--wine-prefix" {
+            root = PathBuf::from(it.next().ok_or("--wine-prefix needs a folder")?);
+            layout = Some(Layout::Wine);
             continue;
         }
         if arg == "--layout" {
@@ -394,6 +427,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
                 log,
                 log_append,
                 properties,
+                wait_wineserver,
             },
             patches,
         ));
@@ -413,6 +447,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
                 log,
                 log_append,
                 properties,
+                wait_wineserver,
             },
             patch
                 .to_string_lossy()
@@ -433,6 +468,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
         log,
         log_append,
         properties,
+        wait_wineserver,
     };
     Ok(if admin {
         Request::Admin(parsed)
@@ -515,6 +551,20 @@ mod tests {
             Ok(Request::Install(p)) => p,
             other => panic!("{s:?} gave {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_wine_prefix_is_the_root_in_the_wine_layout() {
+        let p = install(&["--wine-prefix", "/p", "/i", "a.msi", "--wait-wineserver"]);
+        assert_eq!(
+            (p.root, p.layout, p.wait_wineserver),
+            (PathBuf::from("/p"), Some(Layout::Wine), true)
+        );
+        let p = install(&["/i", "a.msi", "--wine-prefix=/q"]);
+        assert_eq!(
+            (p.root, p.layout, p.wait_wineserver),
+            (PathBuf::from("/q"), Some(Layout::Wine), false)
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use engine::winreg::{self, LineEnding, QueryResult, Root, SqliteStore, View};
+use engine::winreg::{self, LineEnding, QueryResult, Root, View};
 use engine::{Layout, Registry};
 
 /// Arguments of `rmsi list`.
@@ -27,6 +27,9 @@ pub(crate) struct ListArgs {
     /// The target root.
     #[arg(long, value_name = "DIR", default_value = "/")]
     root: PathBuf,
+    /// Read the Wine prefix DIR instead of a root.
+    #[arg(long, value_name = "DIR", conflicts_with = "root")]
+    wine_prefix: Option<PathBuf>,
     /// Print JSON: {"products":[{"product_code","name","version","package","features","patches"}]}.
     #[arg(long)]
     json: bool,
@@ -51,6 +54,9 @@ enum RegCommand {
         /// The target root.
         #[arg(long, value_name = "DIR", default_value = "/")]
         root: PathBuf,
+        /// Read the Wine prefix DIR's registry instead of a root's.
+        #[arg(long, value_name = "DIR", conflicts_with = "root")]
+        wine_prefix: Option<PathBuf>,
         /// Print JSON: {"key","values":[{"name","type","data"}],"subkeys":[..]}.
         #[arg(long)]
         json: bool,
@@ -62,6 +68,9 @@ enum RegCommand {
         /// The target root.
         #[arg(long, value_name = "DIR", default_value = "/")]
         root: PathBuf,
+        /// Read the Wine prefix DIR's registry instead of a root's.
+        #[arg(long, value_name = "DIR", conflicts_with = "root")]
+        wine_prefix: Option<PathBuf>,
     },
 }
 
@@ -133,6 +142,32 @@ pub(crate) fn layout_for(root: &Path, asked: Option<Layout>) -> Result<Layout, E
     }
 }
 
+/// The root and layout a command runs with: with `--wine-prefix`, the prefix (checked to be
+/// one: 1639 otherwise) and [`Layout::Wine`], after waiting for its wineserver when
+/// `wait` says so; else `root` and [`layout_for`]'s layout.
+pub(crate) fn target(
+    root: &Path,
+    asked: Option<Layout>,
+    wine_prefix: Option<&Path>,
+    wait: bool,
+) -> Result<(PathBuf, Layout), ExitCode> {
+    let Some(prefix) = wine_prefix else {
+        return layout_for(root, asked).map(|l| (root.to_path_buf(), l));
+    };
+    let checked = engine::wine::check_prefix(prefix).and_then(|()| {
+        if wait {
+            engine::wine::wait_for_wineserver(prefix)
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(e) = checked {
+        eprintln!("rmsi: {} {}: {e}", e.code(), e.name());
+        return Err(ExitCode::from(engine::exit_status(e.code())));
+    }
+    Ok((prefix.to_path_buf(), Layout::Wine))
+}
+
 /// For `msiexec /f {PRODUCT}`: the product's package as it was installed from (its
 /// source; the cached copy holds no payload), or 1605 for a product not installed and 1612
 /// (`ERROR_INSTALL_SOURCE_ABSENT`) for a source that is gone.
@@ -171,14 +206,33 @@ pub(crate) fn package_of(
     Ok(parsed)
 }
 
-/// The root's product registry, in the layout it was installed with.
-fn open(root: &Path) -> anyhow::Result<(Registry, Layout)> {
+/// The root's product registry, in the layout it was installed with; a Wine prefix's.
+fn open(root: &Path, wine_prefix: Option<&Path>) -> anyhow::Result<(Registry, Layout)> {
+    if let Some(prefix) = wine_prefix {
+        engine::wine::check_prefix(prefix)?;
+        let layout = Layout::Wine;
+        return Ok((
+            Registry::for_root(&layout.files_root(prefix), layout)?,
+            layout,
+        ));
+    }
     let layout = engine::remembered_layout(root).unwrap_or_default();
     Ok((Registry::for_root(root, layout)?, layout))
 }
 
+/// A `--wine-prefix` that names no Wine prefix: the refusal (1639) printed, and its exit
+/// status.
+fn refused_prefix(wine_prefix: Option<&Path>) -> Option<ExitCode> {
+    let e = engine::wine::check_prefix(wine_prefix?).err()?;
+    eprintln!("rmsi: {} {}: {e}", e.code(), e.name());
+    Some(ExitCode::from(engine::exit_status(e.code())))
+}
+
 pub(crate) fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
-    let (registry, _) = open(&args.root)?;
+    if let Some(code) = refused_prefix(args.wine_prefix.as_deref()) {
+        return Ok(code);
+    }
+    let (registry, _) = open(&args.root, args.wine_prefix.as_deref())?;
     let products = registry.products()?;
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -223,26 +277,41 @@ fn not_found(what: &str) -> ExitCode {
 }
 
 pub(crate) fn run_reg(args: RegArgs) -> anyhow::Result<ExitCode> {
+    let (RegCommand::Query { wine_prefix, .. } | RegCommand::Export { wine_prefix, .. }) =
+        &args.command;
+    if let Some(code) = refused_prefix(wine_prefix.as_deref()) {
+        return Ok(code);
+    }
     match args.command {
         RegCommand::Query {
             key,
             value,
             root,
+            wine_prefix,
             json,
-        } => query(&key, value.as_deref(), &root, json),
-        RegCommand::Export { key, root } => export(key.as_deref(), &root),
+        } => query(&key, value.as_deref(), &root, wine_prefix.as_deref(), json),
+        RegCommand::Export {
+            key,
+            root,
+            wine_prefix,
+        } => export(key.as_deref(), &root, wine_prefix.as_deref()),
     }
 }
 
-fn query(key: &str, value: Option<&str>, root: &Path, json: bool) -> anyhow::Result<ExitCode> {
+fn query(
+    key: &str,
+    value: Option<&str>,
+    root: &Path,
+    wine_prefix: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let (hive, path) = Root::split(key)?;
-    let (registry, _) = open(root)?;
-    let Some(conn) = registry.connection().filter(|_| registry.has_winreg()) else {
-        return Ok(not_found("the registry key"));
-    };
-    let reg = winreg::Registry::new(SqliteStore::new(conn), winreg::DEFAULT_USER_SID);
+    let (registry, _) = open(root, wine_prefix)?;
     let wanted = value.map(|v| (!v.is_empty()).then_some(v));
-    let Some(result) = QueryResult::query(&reg, View::Native64, hive, path, wanted)? else {
+    let found = registry
+        .read_winreg(|reg| QueryResult::query(reg, View::Native64, hive, path, wanted))?
+        .flatten();
+    let Some(result) = found else {
         return Ok(not_found(match value {
             Some(_) => "the registry value",
             None => "the registry key",
@@ -291,17 +360,14 @@ fn query_text(result: &QueryResult) -> String {
     text
 }
 
-fn export(key: Option<&str>, root: &Path) -> anyhow::Result<ExitCode> {
+fn export(key: Option<&str>, root: &Path, wine_prefix: Option<&Path>) -> anyhow::Result<ExitCode> {
     let keys: Vec<(Root, &str)> = match key {
         Some(k) => vec![Root::split(k)?],
         None => Vec::new(),
     };
-    let (registry, _) = open(root)?;
-    let text = match registry.connection().filter(|_| registry.has_winreg()) {
-        Some(conn) => {
-            let reg = winreg::Registry::new(SqliteStore::new(conn), winreg::DEFAULT_USER_SID);
-            winreg::export_reg(&reg, &keys, LineEnding::Crlf)?
-        }
+    let (registry, _) = open(root, wine_prefix)?;
+    let text = match registry.read_winreg(|reg| winreg::export_reg(reg, &keys, LineEnding::Crlf))? {
+        Some(text) => text,
         None => format!("{}\r\n\r\n", winreg::REG_HEADER),
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;

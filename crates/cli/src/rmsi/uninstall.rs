@@ -44,13 +44,13 @@ pub(crate) fn run(args: UninstallArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let c = args.common;
-    let layout = match super::state::layout_for(&c.root, c.layout) {
-        Ok(l) => l,
+    let (root, layout) = match c.target() {
+        Ok(t) => t,
         Err(code) => return Ok(code),
     };
     let request = UninstallRequest {
         target: target_of(&args.target),
-        root: c.root,
+        root,
         layout,
         ui_level: c.ui.unwrap_or_else(default_ui),
         log: c.log,

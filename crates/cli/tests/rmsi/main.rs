@@ -43,3 +43,5 @@ mod com;
 mod media;
 // A Windows program run with Wine reads the registry value its package wrote.
 mod wine_program;
+// --wine-prefix against a real Wine prefix.
+mod wine;

@@ -167,7 +167,6 @@ fn rmsi_in_prefix(ctx: &Ctx, prefix: &Path, args: &[&str]) -> test_support::e2e:
 /// into the prefix's registry; `rmsi uninstall --wine-prefix` takes the program and the key
 /// away, and the program (the checked-in copy) then finds nothing.
 #[test]
-#[ignore = "needs --wine-prefix (branch wine)"]
 fn rmsi_installs_into_a_wine_prefix_the_program_that_reads_its_registry_value() {
     let Some(prefix) = Prefix::new() else { return };
     let ctx = Ctx::new();

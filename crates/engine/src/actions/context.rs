@@ -69,6 +69,9 @@ pub(crate) struct Context {
     /// Shortcuts, icons and INI files this install writes: a related product removed
     /// inside or after this install leaves them (see `planned_targets`).
     shell_targets: Vec<PathBuf>,
+    /// In a Wine prefix: the package copy in `C:\windows\Installer` the registration names
+    /// as `LocalPackage` (the session places it).
+    local_package: Option<PathBuf>,
 }
 
 impl Context {
@@ -103,6 +106,7 @@ impl Context {
             other_folders: Vec::new(),
             folders_to_remove: Vec::new(),
             shell_targets: Vec::new(),
+            local_package: None,
         })
     }
 
@@ -118,6 +122,7 @@ impl Context {
         opts.ui_level = request.ui_level;
         opts.command_line = request.properties.clone();
         let registry = Registry::for_root(root, request.layout)?;
+        opts.wine_folders = registry.wine_folders(&opts.account)?;
         if let Some(code) = package.property("ProductCode") {
             let record = registry.product(&code)?;
             opts.installed = record.is_some();
@@ -233,10 +238,102 @@ impl Context {
         Ok(registry.db_path())
     }
 
+    /// A path under the root as property values write it (`C:\...` in a Wine prefix).
+    pub(crate) fn path_text(&self, path: &Path) -> String {
+        self.props.path_style().path_text(path)
+    }
+
+    /// A folder under the root as folder properties write it, with its trailing separator.
+    pub(crate) fn folder_text(&self, path: &Path) -> String {
+        self.props.path_style().folder_text(path)
+    }
+
+    /// A host path's text under the root (an AppSearch result) as the target's property
+    /// values write it; any other text unchanged.
+    pub(crate) fn target_text(&self, text: &str) -> String {
+        match self.props.path_style() {
+            crate::layout::PathStyle::Drive(drive) if Path::new(text).starts_with(drive) => {
+                self.props.path_style().convert_text(text)
+            }
+            _ => text.to_string(),
+        }
+    }
+
+    /// The package copy the registration names as `LocalPackage`, when it is not the
+    /// registry's own cached copy (a Wine prefix's `C:\windows\Installer\<hex>.msi`).
+    pub(crate) fn local_package(&self) -> Option<&Path> {
+        self.local_package.as_deref()
+    }
+
+    /// Sets [`Context::local_package`].
+    pub(crate) fn set_local_package(&mut self, path: Option<PathBuf>) {
+        self.local_package = path;
+    }
+
+    /// The `LocalPackage` the root's registry names for the product `code` (per-machine or
+    /// per-user), as a path under the root.
+    pub(crate) fn registered_local_package(&self, code: &str) -> Result<Option<PathBuf>> {
+        let Ok(packed) = winreg::pack_guid(code) else {
+            return Ok(None);
+        };
+        let user = self.user_sid();
+        let found = self.read_registry(|reg| {
+            for sid in [crate::winstate::MACHINE_SID, user.as_str()] {
+                let key = format!(
+                    r"Software\Microsoft\Windows\CurrentVersion\Installer\UserData\{sid}\Products\{packed}\InstallProperties"
+                );
+                if let Some(winreg::Value::Sz(text)) = reg.get(
+                    winreg::View::Native64,
+                    winreg::Root::LocalMachine,
+                    &key,
+                    Some("LocalPackage"),
+                )? {
+                    return Ok(Some(text));
+                }
+            }
+            Ok(None)
+        })?;
+        Ok(found
+            .flatten()
+            .and_then(|text| directory::place_under_root(&self.root, &text).ok()))
+    }
+
+    /// The SID of the installing user in the root's registry (a Wine prefix's own user).
+    pub(crate) fn user_sid(&self) -> String {
+        match &self.registry {
+            Some(r) => r.user_sid(),
+            None => crate::winstate::USER_SID.to_string(),
+        }
+    }
+
+    /// The product's cached package in the product registry, once recorded.
+    pub(crate) fn cached_package(&self, code: &str) -> Result<Option<PathBuf>> {
+        match &self.registry {
+            Some(r) => Ok(r.product(code)?.and_then(|p| p.cached_package)),
+            None => Ok(None),
+        }
+    }
+
+    /// A Wine prefix's registry files the installation changed, with their text (see
+    /// [`Registry::wine_files`]).
+    pub(crate) fn wine_files(&mut self) -> Vec<(PathBuf, String)> {
+        self.registry
+            .as_mut()
+            .map(Registry::wine_files)
+            .unwrap_or_default()
+    }
+
+    /// After the session wrote the files [`Context::wine_files`] gave.
+    pub(crate) fn wine_files_written(&self) {
+        if let Some(r) = &self.registry {
+            r.wine_files_written();
+        }
+    }
+
     /// Reads the root's registry; `None` when it has none yet.
     pub(crate) fn read_registry<T>(
         &self,
-        read: impl FnOnce(&winreg::Registry<winreg::SqliteStore<'_>>) -> winreg::Result<T>,
+        read: impl FnOnce(&winreg::Registry<Box<dyn winreg::Store + '_>>) -> winreg::Result<T>,
     ) -> Result<Option<T>> {
         match &self.registry {
             Some(registry) => registry.read_winreg(read),
@@ -268,7 +365,7 @@ impl Context {
     pub(crate) fn set_target_path(&mut self, key: &str, value: &str) -> Result<Changes> {
         let placed = directory::place_under_root(&self.root, value)?;
         let mut changes = Changes::new();
-        let new = folder_value(&placed);
+        let new = self.props.path_style().folder_text(&placed);
         let old = self.property(key);
         if old.as_deref() != Some(new.as_str()) {
             self.props.set(key, &new);

@@ -30,7 +30,7 @@ use crate::actions::Context;
 use crate::layout::Layout;
 use crate::registry::ProductRecord;
 use crate::tables::component::{ATTR_64BIT, ATTR_PERMANENT, ATTR_REGISTRY_KEY_PATH};
-use crate::winstate::{MACHINE_SID, RegChange, USER_SID, base85_guid, package_view};
+use crate::winstate::{MACHINE_SID, RegChange, base85_guid, package_view};
 use package::Package;
 
 /// `msidbComponentAttributesSharedDllRefCount`.
@@ -52,12 +52,12 @@ struct Places {
     /// `Software\Classes\Installer` per-machine, `Software\Microsoft\Installer` per-user.
     installer: &'static str,
     /// The `UserData` SID.
-    sid: &'static str,
+    sid: String,
     /// The Uninstall entry's view.
     arp_view: View,
 }
 
-fn places(per_machine: bool, layout: Layout, template: &str) -> Places {
+fn places(per_machine: bool, layout: Layout, template: &str, user_sid: String) -> Places {
     Places {
         root: if per_machine {
             Root::LocalMachine
@@ -69,7 +69,11 @@ fn places(per_machine: bool, layout: Layout, template: &str) -> Places {
         } else {
             r"Software\Microsoft\Installer"
         },
-        sid: if per_machine { MACHINE_SID } else { USER_SID },
+        sid: if per_machine {
+            MACHINE_SID.to_string()
+        } else {
+            user_sid
+        },
         arp_view: package_view(layout, template),
     }
 }
@@ -130,7 +134,12 @@ pub(crate) fn registration(
         return out;
     };
     let per_machine = ctx.per_machine();
-    let p = places(per_machine, ctx.layout(), &package.summary().template);
+    let p = places(
+        per_machine,
+        ctx.layout(),
+        &package.summary().template,
+        ctx.user_sid(),
+    );
     // A maintenance run registers the product afresh.
     if let Some(prev) = previous {
         out.extend(unregistration(ctx, prev));
@@ -213,7 +222,7 @@ pub(crate) fn registration(
         }
         if let Some(icon) = prop("ARPPRODUCTICON") {
             let dir = ctx.layout().state_dir(ctx.root()).join(&code);
-            values.push(("DisplayIcon", sz(&dir.join(icon).display().to_string())));
+            values.push(("DisplayIcon", sz(&ctx.path_text(&dir.join(icon)))));
         }
         if let Some(id) = prop("MSIARPSETTINGSIDENTIFIER") {
             values.push(("SettingsIdentifier", sz(&id)));
@@ -233,13 +242,14 @@ pub(crate) fn registration(
                 value.clone(),
             ));
         }
-        if let Some(local) = &record.cached_package {
+        // In a Wine prefix, the copy Wine's msi opens (in `C:\windows\Installer`).
+        if let Some(local) = ctx.local_package().or(record.cached_package.as_deref()) {
             out.push(set(
                 View::Native64,
                 Root::LocalMachine,
                 &props_key,
                 "LocalPackage",
-                sz(&local.display().to_string()),
+                sz(&ctx.path_text(local)),
             ));
         }
         if actions.contains("RegisterUser") {
@@ -411,7 +421,7 @@ pub(crate) fn unregistration(ctx: &Context, record: &ProductRecord) -> Vec<RegCh
     };
     let code = record.product_code.to_ascii_uppercase();
     for per_machine in [true, false] {
-        let p = places(per_machine, ctx.layout(), ctx.template());
+        let p = places(per_machine, ctx.layout(), ctx.template(), ctx.user_sid());
         for (view, root, key) in product_keys(&p, &code, &packed_code) {
             out.push(RegChange::DeleteTree { view, root, key });
         }
@@ -533,14 +543,8 @@ fn key_path_text(
     }
     match (&plan.key_path, &recorded.key_path) {
         // A null KeyPath: the component's folder.
-        (None, Some(p)) => {
-            let mut t = p.display().to_string();
-            if !t.ends_with('/') {
-                t.push('/');
-            }
-            t
-        }
-        (_, Some(p)) => p.display().to_string(),
+        (None, Some(p)) => ctx.folder_text(p),
+        (_, Some(p)) => ctx.path_text(p),
         (_, None) => String::new(),
     }
 }

@@ -64,6 +64,9 @@ pub(crate) fn app_search(s: &mut Session<'_, '_>) -> ActionResult {
             if found.is_some() { "" } else { " (not found)" }
         ));
         if let Some(value) = found {
+            // A file or folder found under the root, as the target names it (`C:\...` in a
+            // Wine prefix).
+            let value = s.ctx.target_text(&value);
             s.set_prop(&search.property, &value);
         }
     }

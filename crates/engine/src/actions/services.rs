@@ -514,11 +514,11 @@ fn log_control(s: &mut Session<'_, '_>, row: &ControlRow, action: i32) {
     ));
 }
 
-/// The Wine prefix the installation writes, whose service manager starts services after
-/// the commit; `None` in the `windows` and `fhs` layouts (no service manager runs there).
-/// The one place that learns of a prefix (`--wine-prefix DIR`) once the request carries it.
-fn wine_prefix(_s: &Session<'_, '_>) -> Option<std::path::PathBuf> {
-    None
+/// The Wine prefix the installation writes (`--wine-prefix DIR`), whose service manager
+/// starts services after the commit; `None` in the `windows` and `fhs` layouts (no service
+/// manager runs there).
+fn wine_prefix(s: &Session<'_, '_>) -> Option<std::path::PathBuf> {
+    s.wine_prefix().map(Path::to_path_buf)
 }
 
 /// StopServices (see the module documentation).

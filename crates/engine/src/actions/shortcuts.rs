@@ -229,14 +229,14 @@ fn host_path(s: &Session<'_, '_>, text: &str) -> Option<PathBuf> {
     }
     let p = Path::new(text);
     if p.starts_with(&s.root) {
-        return s.rel(p).ok().map(|r| s.root.join(r));
+        return s.rel(p).ok().map(|r| s.lock.root().join(r));
     }
     let t = text.replace('\\', "/");
     let rest = t
         .split_once(":/")
         .map(|(d, rest)| (d.len() == 1).then_some(rest))??;
     let full = s.root.join(rest.trim_start_matches('/'));
-    s.rel(&full).ok().map(|r| s.root.join(r))
+    s.rel(&full).ok().map(|r| s.lock.root().join(r))
 }
 
 /// A path under the root as the system drive the `windows` layout is names it.
@@ -284,7 +284,7 @@ pub(crate) fn icon_path(s: &Session<'_, '_>, icon: &str) -> Option<PathBuf> {
 /// The shortcut file's name in this layout.
 fn file_name(layout: Layout, name: &str) -> String {
     match layout {
-        Layout::Windows => format!("{name}.lnk"),
+        Layout::Windows | Layout::Wine => format!("{name}.lnk"),
         Layout::Fhs => format!("{name}.desktop"),
     }
 }
@@ -340,7 +340,7 @@ fn create_one(s: &mut Session<'_, '_>, sc: &Shortcut) -> Result<()> {
     let rel = s.rel(&file)?;
     let icon = sc.icon.as_deref().and_then(|i| icon_path(s, i));
     let bytes = match layout {
-        Layout::Windows => {
+        Layout::Windows | Layout::Wine => {
             let Some(target) = sc.target.as_deref().and_then(|t| windows_path(&s.root, t)) else {
                 s.log.engine(&format!(
                     "CreateShortcuts: shortcut {}: target {:?} is not a path on the system drive; not created.",

@@ -1,0 +1,584 @@
+//! `--wine-prefix DIR` against a real Wine prefix (Debian's Wine 8, 64-bit): PuTTY from the
+//! corpus installed by `rmsi` is seen by Wine's own tools (`wine reg query` finds the `.ppk`
+//! association and the Uninstall entry, `wine uninstaller --list` lists it) and removed
+//! again by `rmsi uninstall` or by Wine's `msiexec /x`; a `wineserver` serving the prefix is
+//! refused (1618) or awaited (`--wait-wineserver`); a kill after the registry files were
+//! written is rolled back by the next run.
+//!
+//! One fresh prefix is made per test run (`wineboot -i`), and each test works on a copy of
+//! it (`cp -a`, about 700 MB) that it deletes at its end, one test at a time
+//! (`test_support::wine::Prefix`). Without `wine` they print why and pass (the test script
+//! installs it).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use test_support::corpus_dir;
+use test_support::e2e::{Ctx, Run, run_command_within};
+use test_support::wine::Prefix;
+
+const PUTTY_CODE: &str = "{55717628-7AE6-4BCF-A046-FA2768945E76}";
+
+fn putty() -> PathBuf {
+    corpus_dir().join("lessmsi-putty-0.68/putty-0.68-installer.msi")
+}
+
+/// Whether `wine` can run here; prints why a test is skipped when it cannot (on the test's
+/// output).
+#[allow(clippy::print_stderr)]
+fn wine_present(test: &str) -> bool {
+    let ok = Command::new("wine")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("{test}: skipped: `wine` is not installed (scripts/test.sh installs it)");
+    }
+    ok
+}
+
+/// `wine` (or another Wine tool) for `prefix`, quiet, without the Mono and Gecko prompts.
+fn wine_cmd(program: &str, prefix: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env("WINEPREFIX", prefix)
+        .env("WINEDEBUG", "-all")
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        .env_remove("DISPLAY")
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
+fn wine(prefix: &Path, args: &[&str]) -> Output {
+    wine_cmd("wine", prefix)
+        .args(args)
+        .output()
+        .expect("run wine")
+}
+
+/// Ends the prefix's wineserver (its registry saved to the files) and waits for it.
+fn stop_wineserver(prefix: &Path) {
+    let _ = wine_cmd("wineserver", prefix).arg("-k").status();
+    let _ = wine_cmd("wineserver", prefix).arg("-w").status();
+}
+
+/// A copy of the run's fresh prefix, deleted at the test's end (see `test_support::wine`:
+/// one copy at a time). Only called once `wine_present` said Wine runs here.
+fn prefix_copy() -> Prefix {
+    Prefix::new().expect("wine is present")
+}
+
+/// `rmsi VERB ARGS... --wine-prefix PREFIX`, with `--ui none --log LOG` for install and
+/// uninstall.
+fn rmsi(ctx: &Ctx, verb: &str, args: &[&str], prefix: &Path) -> Run {
+    let mut cmd = ctx.rmsi();
+    cmd.arg(verb).args(args).arg("--wine-prefix").arg(prefix);
+    if verb == "install" || verb == "uninstall" {
+        cmd.args(["--ui", "none", "--log"])
+            .arg(&ctx.log)
+            .arg("MSIRESTARTMANAGERCONTROL=Disable");
+    }
+    run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(300))
+}
+
+fn install_putty(ctx: &Ctx, prefix: &Path) -> Run {
+    let run = rmsi(ctx, "install", &[putty().to_str().unwrap()], prefix);
+    run.assert_code_logged(0);
+    run
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// What Wine's tools see of PuTTY in the prefix: the `.ppk` association's ProgId (HKCR),
+/// the Uninstall entry's DisplayName (the 32-bit view), and the `uninstaller --list` line.
+struct WineView {
+    ppk: Option<String>,
+    uninstall: Option<String>,
+    listed: bool,
+}
+
+fn wine_view(prefix: &Path) -> WineView {
+    let ppk = wine(prefix, &["reg", "query", r"HKCR\.ppk", "/ve"]);
+    let ppk = ppk.status.success().then(|| text(&ppk));
+    let key = format!(
+        r"HKLM\Software\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{PUTTY_CODE}"
+    );
+    let arp = wine(prefix, &["reg", "query", &key, "/v", "DisplayName"]);
+    let uninstall = arp.status.success().then(|| text(&arp));
+    let list = wine(prefix, &["uninstaller", "--list"]);
+    let listed = text(&list).contains(&format!("{PUTTY_CODE}|||PuTTY release 0.68"));
+    stop_wineserver(prefix);
+    WineView {
+        ppk,
+        uninstall,
+        listed,
+    }
+}
+
+fn putty_exe(prefix: &Path) -> PathBuf {
+    prefix.join("drive_c/Program Files (x86)/PuTTY/putty.exe")
+}
+
+/// The installed product's LocalPackage, read with `rmsi reg query`.
+fn local_package(ctx: &Ctx, prefix: &Path) -> String {
+    let packed = "826717556EA7FCB40A64AF728649E567";
+    let key = format!(
+        r"HKLM\Software\Microsoft\Windows\CurrentVersion\Installer\UserData\S-1-5-18\Products\{packed}\InstallProperties"
+    );
+    let run = rmsi(
+        ctx,
+        "reg",
+        &["query", &key, "--value", "LocalPackage", "--json"],
+        prefix,
+    );
+    run.assert_code(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    json["values"][0]["data"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn putty_installed_by_rmsi_is_seen_by_wine_and_removed_by_rmsi() {
+    if !wine_present("putty_installed_by_rmsi_is_seen_by_wine_and_removed_by_rmsi") {
+        return;
+    }
+    let copy = prefix_copy();
+    let prefix = copy.path().to_path_buf();
+    let ctx = Ctx::new();
+    let run = install_putty(&ctx, &prefix);
+    let drive = prefix.join("drive_c");
+    assert!(putty_exe(&prefix).is_file(), "{}", run.describe());
+    // Wine's own folder names, and the folder properties are its C:\ paths.
+    for theirs in ["Windows", "Users"] {
+        assert!(!drive.join(theirs).exists(), "a second {theirs} folder");
+    }
+    assert!(
+        drive
+            .join("ProgramData/Microsoft/Windows/Start Menu/Programs/PuTTY/PuTTY.lnk")
+            .is_file()
+    );
+    assert!(
+        run.log
+            .contains("Its value is 'C:\\Program Files (x86)\\PuTTY\\'"),
+        "{}",
+        run.describe()
+    );
+    // The package copy Wine's msi opens, in C:\windows\Installer.
+    let local = local_package(&ctx, &prefix);
+    let name = local
+        .strip_prefix("C:\\windows\\Installer\\")
+        .unwrap_or_else(|| panic!("LocalPackage {local}"));
+    assert!(name.ends_with(".msi") && !name.contains('\\'), "{local}");
+    assert!(drive.join("windows/Installer").join(name).is_file());
+
+    let seen = wine_view(&prefix);
+    assert!(
+        seen.ppk
+            .as_deref()
+            .is_some_and(|t| t.contains("PPK_Assoc_ProgId")),
+        "wine reg query HKCR\\.ppk: {:?}",
+        seen.ppk
+    );
+    assert!(
+        seen.uninstall
+            .as_deref()
+            .is_some_and(|t| t.contains("PuTTY release 0.68")),
+        "the Uninstall entry: {:?}",
+        seen.uninstall
+    );
+    assert!(seen.listed, "wine uninstaller --list does not list PuTTY");
+
+    let run = rmsi(&ctx, "uninstall", &[PUTTY_CODE], &prefix);
+    run.assert_code_logged(0);
+    assert!(!putty_exe(&prefix).exists());
+    assert!(!drive.join("windows/Installer").join(name).exists());
+    assert!(!drive.join("windows/Installer/rmsi").exists());
+    let list = rmsi(&ctx, "list", &[], &prefix);
+    assert_eq!(list.stdout, "", "{}", list.describe());
+    let seen = wine_view(&prefix);
+    assert_eq!(seen.ppk, None);
+    assert_eq!(seen.uninstall, None);
+    assert!(!seen.listed, "still listed after the uninstall");
+}
+
+#[test]
+fn wine_msiexec_uninstalls_what_rmsi_installed() {
+    if !wine_present("wine_msiexec_uninstalls_what_rmsi_installed") {
+        return;
+    }
+    let copy = prefix_copy();
+    let prefix = copy.path().to_path_buf();
+    let ctx = Ctx::new();
+    install_putty(&ctx, &prefix);
+    let local = local_package(&ctx, &prefix);
+    let local = prefix
+        .join("drive_c")
+        .join(local.strip_prefix("C:\\").unwrap().replace('\\', "/"));
+    assert!(local.is_file());
+    let out = wine(&prefix, &["msiexec", "/x", PUTTY_CODE, "/qn"]);
+    assert!(out.status.success(), "wine msiexec /x: {}", text(&out));
+    stop_wineserver(&prefix);
+    let dir = prefix.join("drive_c/Program Files (x86)/PuTTY");
+    assert!(
+        !dir.exists(),
+        "{:?}",
+        std::fs::read_dir(&dir).map(|d| d.count())
+    );
+    assert!(!local.exists(), "Wine's msi deletes the cached package");
+    let seen = wine_view(&prefix);
+    assert_eq!(seen.uninstall, None);
+    assert!(!seen.listed);
+    // rmsi takes the prefix's registry's word for it.
+    let list = rmsi(&ctx, "list", &[], &prefix);
+    assert_eq!(list.stdout, "", "{}", list.describe());
+    // And the product can be installed again.
+    install_putty(&ctx, &prefix);
+}
+
+#[test]
+fn a_wineserver_serving_the_prefix_is_refused_or_awaited() {
+    if !wine_present("a_wineserver_serving_the_prefix_is_refused_or_awaited") {
+        return;
+    }
+    let copy = prefix_copy();
+    let prefix = copy.path().to_path_buf();
+    let ctx = Ctx::new();
+    let before = std::fs::read(prefix.join("system.reg")).unwrap();
+    // A persistent server for this prefix (`-p`: it stays until killed).
+    let status = wine_cmd("wineserver", &prefix).arg("-p").status().unwrap();
+    assert!(status.success());
+    let run = rmsi(&ctx, "install", &[putty().to_str().unwrap()], &prefix);
+    run.assert_code(1618);
+    assert!(
+        run.stderr.contains("wineserver") && run.stderr.contains("process "),
+        "{}",
+        run.describe()
+    );
+    assert!(!putty_exe(&prefix).exists());
+    assert_eq!(std::fs::read(prefix.join("system.reg")).unwrap(), before);
+
+    // --wait-wineserver waits for it to end (ended here after two seconds).
+    let killer = {
+        let prefix = prefix.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(2));
+            let _ = wine_cmd("wineserver", &prefix).arg("-k").status();
+        })
+    };
+    let started = Instant::now();
+    let run = rmsi(
+        &ctx,
+        "install",
+        &[putty().to_str().unwrap(), "--wait-wineserver"],
+        &prefix,
+    );
+    killer.join().unwrap();
+    run.assert_code_logged(0);
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+    assert!(putty_exe(&prefix).is_file());
+}
+
+/// A kill after each of the install's last journal records (the registry files written,
+/// the package copy placed, the product database) is rolled back by the next run: the
+/// prefix's registry files and drive are as they were.
+#[test]
+fn a_kill_after_the_registry_files_were_written_is_rolled_back() {
+    if !wine_present("a_kill_after_the_registry_files_were_written_is_rolled_back") {
+        return;
+    }
+    let copy = prefix_copy();
+    let prefix = copy.path().to_path_buf();
+    let ctx = Ctx::new();
+    let snapshot = |prefix: &Path| {
+        (
+            std::fs::read(prefix.join("system.reg")).unwrap(),
+            std::fs::read(prefix.join("user.reg")).unwrap(),
+            test_support::e2e::tree(&prefix.join("drive_c")),
+        )
+    };
+    let before = snapshot(&prefix);
+    let crashed = |n: u64| {
+        let mut cmd = ctx.rmsi();
+        cmd.arg("install")
+            .arg(putty())
+            .arg("--wine-prefix")
+            .arg(&prefix)
+            .args(["--ui", "none", "MSIRESTARTMANAGERCONTROL=Disable"])
+            .env("RMSI_TEST_CRASH_AFTER", n.to_string());
+        let out = cmd.output().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        out.status.signal() == Some(9)
+    };
+    // The run with nothing missing: `rmsi install` of a missing package takes the lock,
+    // rolls the dead run back, and fails to open the package (1619).
+    let recover = || {
+        let run = rmsi(&ctx, "install", &["/nonexistent.msi"], &prefix);
+        run.assert_code(1619);
+        run
+    };
+    // The number of records: the largest N that still kills the run.
+    let (mut low, mut high) = (1u64, 512u64);
+    assert!(crashed(low));
+    recover();
+    while high - low > 1 {
+        let mid = (low + high) / 2;
+        let killed = crashed(mid);
+        if killed {
+            recover();
+            low = mid;
+        } else {
+            // It installed: remove it again for the next probe.
+            rmsi(&ctx, "uninstall", &[PUTTY_CODE], &prefix).assert_code(0);
+            high = mid;
+        }
+        assert_eq!(snapshot(&prefix).2, before.2, "after probe {mid}");
+    }
+    // The registry files as the probes' uninstalls left them (their keys' times changed).
+    let before = snapshot(&prefix);
+    for n in low.saturating_sub(3).max(1)..=low {
+        assert!(crashed(n), "record {n}");
+        let run = recover();
+        assert!(
+            run.log.contains("Rollback of an interrupted installation"),
+            "{}",
+            run.describe()
+        );
+        let after = snapshot(&prefix);
+        assert!(
+            after.0 == before.0,
+            "system.reg differs after a kill at record {n}"
+        );
+        assert!(
+            after.1 == before.1,
+            "user.reg differs after a kill at record {n}"
+        );
+        assert_eq!(after.2, before.2, "drive_c after a kill at record {n}");
+    }
+}
+
+/// The test packages of the environment and shell tables in a prefix: Wine programs see the
+/// environment strings (with `C:\` paths) in a new process, the shortcuts are `.lnk` files
+/// in Wine's own shell folders, INI values hold `C:\` paths; a per-user Desktop, which Wine
+/// links to the host's home folder, is refused rather than written through the link.
+#[test]
+fn environment_strings_shortcuts_and_ini_files_in_a_prefix() {
+    if !wine_present("environment_strings_shortcuts_and_ini_files_in_a_prefix") {
+        return;
+    }
+    let copy = prefix_copy();
+    let prefix = copy.path().to_path_buf();
+    let ctx = Ctx::new();
+    let env = test_support::package("env.msi");
+    rmsi(&ctx, "install", &[env.to_str().unwrap()], &prefix).assert_code_logged(0);
+    let out = wine(
+        &prefix,
+        &[
+            "cmd",
+            "/c",
+            "echo [%RMSI_HOME%] [%RMSI_LIST%] [%RMSI_USER%]",
+        ],
+    );
+    stop_wineserver(&prefix);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim_end(),
+        r"[C:\Program Files (x86)\rmsi-env\] [C:\Program Files (x86)\rmsi-env\;C:\old] [C:\users\root\rmsi]"
+            .replace("root", &user_of(&prefix)),
+        "{}",
+        text(&out)
+    );
+
+    let shell = test_support::package("shell.msi");
+    let drive = prefix.join("drive_c");
+    let desktop = drive.join(format!("users/{}/Desktop", user_of(&prefix)));
+    if std::fs::symlink_metadata(&desktop).is_ok_and(|m| m.file_type().is_symlink()) {
+        let home = std::fs::canonicalize(&desktop).unwrap();
+        let run = rmsi(&ctx, "install", &[shell.to_str().unwrap()], &prefix);
+        run.assert_code(1603);
+        assert!(run.stderr.contains("Desktop"), "{}", run.describe());
+        assert!(
+            !home.join("Read Me.lnk").exists(),
+            "written through the link"
+        );
+    }
+    let run = rmsi(
+        &ctx,
+        "install",
+        &[shell.to_str().unwrap(), "ALLUSERS=1"],
+        &prefix,
+    );
+    run.assert_code_logged(0);
+    let menu = drive.join("ProgramData/Microsoft/Windows/Start Menu/Programs/rmsi-shell");
+    assert!(menu.join("Shell App.lnk").is_file(), "{}", run.describe());
+    assert!(drive.join("users/Public/Desktop/Read Me.lnk").is_file());
+    let ini = std::fs::read_to_string(drive.join("windows/rmsi-shell.ini")).unwrap();
+    assert!(
+        ini.contains("InstallDir=C:\\Program Files (x86)\\rmsi-tests\\shell\\\r\n"),
+        "{ini}"
+    );
+    rmsi(
+        &ctx,
+        "uninstall",
+        &[shell.to_str().unwrap(), "ALLUSERS=1"],
+        &prefix,
+    )
+    .assert_code_logged(0);
+    assert!(!menu.exists());
+    assert!(!drive.join("windows/rmsi-shell.ini").exists());
+}
+
+/// A major upgrade whose RemoveExistingProducts runs inside its transaction (after
+/// InstallExecute): the removal of version 1 writes the prefix's registry files first, and
+/// version 2's registration then goes on top of what it wrote, so that only version 2 is
+/// registered and cached, as Wine's uninstaller lists it.
+#[test]
+fn a_major_upgrade_in_a_prefix_leaves_only_the_new_version() {
+    if !wine_present("a_major_upgrade_in_a_prefix_leaves_only_the_new_version") {
+        return;
+    }
+    let copy = prefix_copy();
+    let prefix = copy.path().to_path_buf();
+    let ctx = Ctx::new();
+    // Version 1 without its removal's host custom action (it is given `C:\` paths here).
+    let v1 = ctx.path("upgrade-v1.msi");
+    std::fs::copy(test_support::package("upgrade-v1.msi"), &v1).unwrap();
+    test_support::build::msibuild(
+        &v1,
+        "DELETE FROM `InstallExecuteSequence` WHERE `Action` = 'RecordRemoval'",
+    );
+    rmsi(&ctx, "install", &[v1.to_str().unwrap()], &prefix).assert_code_logged(0);
+    let v2 = test_support::package("upgrade-v2-exec.msi");
+    rmsi(&ctx, "install", &[v2.to_str().unwrap()], &prefix).assert_code_logged(0);
+    let list = rmsi(&ctx, "list", &[], &prefix);
+    assert_eq!(
+        list.stdout,
+        "{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E02}\trmsi upgrade\t2.0.0\tinstalled\n"
+    );
+    let system = std::fs::read_to_string(prefix.join("system.reg")).unwrap();
+    let registered =
+        |packed: &str| system.contains(&format!("Products\\\\{packed}\\\\InstallProperties]"));
+    assert!(
+        !registered("01A7E2D5C2B1E3D4F804A6B7C8D9E010"),
+        "version 1 still registered"
+    );
+    assert!(
+        registered("01A7E2D5C2B1E3D4F804A6B7C8D9E020"),
+        "version 2 not registered"
+    );
+    let cached: Vec<_> = std::fs::read_dir(prefix.join("drive_c/windows/Installer"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".msi"))
+        .collect();
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    let listed = text(&wine(&prefix, &["uninstaller", "--list"]));
+    stop_wineserver(&prefix);
+    assert!(
+        listed.contains("{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E02}|||rmsi upgrade"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E01}"),
+        "{listed}"
+    );
+}
+
+/// The prefix user's name, from the one profile folder besides `Public`.
+fn user_of(prefix: &Path) -> String {
+    std::fs::read_dir(prefix.join("drive_c/users"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n != "Public")
+        .unwrap()
+}
+
+#[test]
+fn a_folder_that_is_no_wine_prefix_is_refused() {
+    let ctx = Ctx::new();
+    let missing = ctx.path("no-such-prefix");
+    let run = rmsi(&ctx, "install", &[putty().to_str().unwrap()], &missing);
+    run.assert_code(1639);
+    assert!(
+        run.stderr.contains("is not a Wine prefix"),
+        "{}",
+        run.describe()
+    );
+    assert!(!missing.exists(), "the prefix was created");
+    let empty = ctx.path("empty");
+    std::fs::create_dir(&empty).unwrap();
+    for verb in ["install", "uninstall"] {
+        let target = if verb == "install" {
+            putty().to_str().unwrap().to_string()
+        } else {
+            PUTTY_CODE.to_string()
+        };
+        let run = rmsi(&ctx, verb, &[&target], &empty);
+        run.assert_code(1639);
+        assert!(run.stderr.contains("system.reg"), "{}", run.describe());
+    }
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+    let run = rmsi(&ctx, "list", &[], &missing);
+    run.assert_code(1639);
+    let run = rmsi(&ctx, "reg", &["query", r"HKLM\Software"], &empty);
+    run.assert_code(1639);
+    assert!(
+        run.stderr.contains("is not a Wine prefix"),
+        "{}",
+        run.describe()
+    );
+}
+
+/// In a prefix StartServices starts its services through Wine once the registry files are
+/// committed: the service itself writes what its service manager gave it (`svc.c` writes
+/// `service-ran.txt` beside itself), so the service key rmsi wrote is the one Wine read.
+#[test]
+fn a_service_installed_into_a_prefix_is_started_by_wine() {
+    if !wine_present("a_service_installed_into_a_prefix_is_started_by_wine") {
+        return;
+    }
+    let copy = prefix_copy();
+    let prefix = copy.path().to_path_buf();
+    let ctx = Ctx::new();
+    let services = test_support::package("services.msi");
+    let run = rmsi(
+        &ctx,
+        "install",
+        &[services.to_str().unwrap(), "SVCPASSWORD=secret"],
+        &prefix,
+    );
+    run.assert_code_logged(0);
+    assert!(
+        run.log.contains("(RmsiSvc) started through Wine."),
+        "{}",
+        run.describe()
+    );
+    let folder = prefix.join("drive_c/Program Files (x86)/rmsi services");
+    let ran = std::fs::read(folder.join("service-ran.txt")).unwrap_or_default();
+    let ran = String::from_utf8_lossy(&ran).replace('\0', "");
+    assert!(
+        ran.contains(r#"--dir "C:\Program Files (x86)\rmsi services\""#),
+        "what the service wrote: {ran:?}\n{}",
+        run.describe()
+    );
+    stop_wineserver(&prefix);
+    rmsi(&ctx, "uninstall", &[services.to_str().unwrap()], &prefix).assert_code_logged(0);
+    let key = wine(
+        &prefix,
+        &[
+            "reg",
+            "query",
+            r"HKLM\SYSTEM\CurrentControlSet\Services\RmsiSvc",
+        ],
+    );
+    stop_wineserver(&prefix);
+    assert!(
+        !key.status.success(),
+        "the service key is left: {}",
+        text(&key)
+    );
+}
