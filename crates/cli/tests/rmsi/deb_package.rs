@@ -9,6 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use test_support::{is_root, stdout as text};
+
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -24,10 +26,6 @@ fn run(cmd: &mut Command) -> Output {
     out
 }
 
-fn text(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// Removes the package when the test ends, however it ends.
 struct Installed;
 
@@ -39,8 +37,7 @@ impl Drop for Installed {
 
 #[test]
 fn deb_installs_tools_man_pages_and_completions_and_removes_cleanly() {
-    let uid = Command::new("id").arg("-u").output().expect("id -u");
-    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+    if !is_root() {
         eprintln!("skipped: installing a .deb needs root");
         return;
     }
