@@ -101,12 +101,12 @@ pub fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// Polls `cond` every 20 ms until it holds; fails the test, naming `what`, when it still
+/// Polls `cond` every 10 ms until it holds; fails the test, naming `what`, when it still
 /// does not after `timeout`.
 pub fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();
     while !cond() {
         assert!(start.elapsed() < timeout, "{what}: not within {timeout:?}");
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(10));
     }
 }

@@ -16,3 +16,6 @@ mod stale;
 mod security;
 // A real Debian package through a real upgrade, the apt hook.
 mod deb;
+
+// What several of these modules share: Guard, comm, list entries, a runit supervisor.
+mod support;
