@@ -48,3 +48,5 @@ mod json_contract;
 mod messages;
 // The Debian package built by scripts/deb.sh, installed and removed with dpkg.
 mod deb_package;
+// Every Windows Installer code rmsi ends with is in the installer commands' --help.
+mod exit_codes;
