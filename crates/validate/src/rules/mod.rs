@@ -5,9 +5,13 @@ use crate::context::Ctx;
 use crate::finding::{Finding, Severity};
 
 mod components;
+mod conditions;
+mod platform;
 mod properties;
+mod reserved;
 mod sequences;
 mod ui;
+mod upgrade;
 mod values;
 
 /// One validation rule.
@@ -181,7 +185,7 @@ pub static RULES: &[Rule] = &[
         id: "ICE46",
         severity: Warning,
         help: "Properties named in conditions and formatted text do not differ from a defined property by case only.",
-        check: properties::ice46,
+        check: conditions::ice46,
     },
     Rule {
         id: "ICE48",
@@ -223,7 +227,7 @@ pub static RULES: &[Rule] = &[
         id: "ICE61",
         severity: Error,
         help: "The Upgrade table: public, secured, unique action properties; version ranges in order; no removal of this version or a newer one.",
-        check: properties::ice61,
+        check: upgrade::ice61,
     },
     Rule {
         id: "ICE63",
@@ -271,13 +275,13 @@ pub static RULES: &[Rule] = &[
         id: "ICE79",
         severity: Error,
         help: "Components and features named in conditions exist.",
-        check: properties::ice79,
+        check: conditions::ice79,
     },
     Rule {
         id: "ICE80",
         severity: Error,
         help: "64-bit components and scripts need an Intel64, x64 or Arm64 Template and schema; 32/64-bit components use matching folders; ProductLanguage is in the Template.",
-        check: properties::ice80,
+        check: platform::ice80,
     },
     Rule {
         id: "ICE82",
@@ -295,7 +299,7 @@ pub static RULES: &[Rule] = &[
         id: "ICE86",
         severity: Warning,
         help: "Conditions test Privileged rather than AdminUser.",
-        check: properties::ice86,
+        check: conditions::ice86,
     },
     Rule {
         id: "ICE87",
@@ -319,7 +323,7 @@ pub static RULES: &[Rule] = &[
         id: "ICE99",
         severity: Error,
         help: "No directory is named after a property Windows Installer reserves.",
-        check: properties::ice99,
+        check: reserved::ice99,
     },
     Rule {
         id: "RMSI01",
