@@ -138,6 +138,7 @@ Exit status: the Windows Installer code modulo 256 (a Linux exit status holds 8 
   1642 ERROR_PATCH_TARGET_NOT_FOUND -> 106
   1646 ERROR_PATCH_REMOVAL_UNSUPPORTED -> 110
   1647 ERROR_UNKNOWN_PATCH -> 111
+
 The full code and its name are printed on stderr (`rmsi: 1603 ERROR_INSTALL_FAILURE: ...`)
 and in the log (`MainEngineThread is returning 1603`).";
 
