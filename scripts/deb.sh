@@ -7,16 +7,25 @@
 # Debian machine already; cargo-deb would be one more tool to build before CI can package.
 #
 # RMSI_DEB_PROFILE=dev packages the debug build instead (quicker, for tests of the packaging).
+# RMSI_DEB_TOOLS=DIR packages the rmsi and rstmgr already built in DIR and builds only xtask
+# (which writes the man pages): the packaging test packages the binaries it tests, and does
+# not rebuild them while the other tests of its binary are running them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 profile=${RMSI_DEB_PROFILE:-release}
-cargo build --locked --profile "$profile" -p rmsi-cli -p xtask --bins
 target=${CARGO_TARGET_DIR:-target}
 case "$profile" in
     dev) bin="$target/debug" ;;
     *) bin="$target/$profile" ;;
 esac
+if [ -n "${RMSI_DEB_TOOLS:-}" ]; then
+    cargo build --locked --profile "$profile" -p xtask --bins
+    tools=$RMSI_DEB_TOOLS
+else
+    cargo build --locked --profile "$profile" -p rmsi-cli -p xtask --bins
+    tools=$bin
+fi
 
 version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
 arch=$(dpkg --print-architecture)
@@ -29,8 +38,8 @@ chmod 755 "$stage"
 umask 022
 
 # Stripped, as Debian ships binaries.
-install -Dsm755 "$bin/rmsi" "$stage/usr/bin/rmsi"
-install -Dsm755 "$bin/rstmgr" "$stage/usr/bin/rstmgr"
+install -Dsm755 "$tools/rmsi" "$stage/usr/bin/rmsi"
+install -Dsm755 "$tools/rstmgr" "$stage/usr/bin/rstmgr"
 
 man="$stage/usr/share/man/man1"
 "$bin/xtask" man "$man" >/dev/null
@@ -40,9 +49,9 @@ for tool in rmsi rstmgr; do
     install -d "$stage/usr/share/bash-completion/completions" \
         "$stage/usr/share/zsh/vendor-completions" \
         "$stage/usr/share/fish/vendor_completions.d"
-    "$bin/$tool" completions bash >"$stage/usr/share/bash-completion/completions/$tool"
-    "$bin/$tool" completions zsh >"$stage/usr/share/zsh/vendor-completions/_$tool"
-    "$bin/$tool" completions fish >"$stage/usr/share/fish/vendor_completions.d/$tool.fish"
+    "$tools/$tool" completions bash >"$stage/usr/share/bash-completion/completions/$tool"
+    "$tools/$tool" completions zsh >"$stage/usr/share/zsh/vendor-completions/_$tool"
+    "$tools/$tool" completions fish >"$stage/usr/share/fish/vendor_completions.d/$tool.fish"
 done
 
 # The apt hook is installed switched off: every line of the snippet commented out, with a
@@ -76,7 +85,7 @@ install -Dm644 dist/apt/50rstmgr "$doc/50rstmgr"
 chmod 644 "$doc/copyright"
 
 # The binaries link only against the C library (SQLite and zlib are built in).
-glibc=$(objdump -T "$bin/rmsi" "$bin/rstmgr" | sed -n 's/.*GLIBC_\([0-9.]*\).*/\1/p' | sort -uV | tail -1)
+glibc=$(objdump -T "$tools/rmsi" "$tools/rstmgr" | sed -n 's/.*GLIBC_\([0-9.]*\).*/\1/p' | sort -uV | tail -1)
 size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 install -d "$stage/DEBIAN"
 cat >"$stage/DEBIAN/control" <<CONTROL

@@ -86,6 +86,8 @@ mod state;
 mod info;
 mod interp;
 mod kernel;
+mod maps;
+mod proc_dir;
 mod process;
 mod scan;
 mod stale;

@@ -69,15 +69,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
-use rustix::fs::{AtFlags, Mode, OFlags, RawDir};
+use rustix::fd::{AsFd, BorrowedFd};
+use rustix::fs::{AtFlags, Mode, OFlags};
 use rustix::io::Errno;
+
+mod describe;
+mod fds;
+
+use describe::describe_at;
+use fds::scan_fds;
 
 use crate::error::Error;
 use crate::info::{
-    AppStatus, AppType, INVALID_SESSION_ID, MAX_APP_NAME, MAX_SERVICE_NAME, ProcessInfo,
-    RebootReasons, is_critical_name, is_critical_service, is_explorer_name, truncate_chars,
+    AppType, INVALID_SESSION_ID, ProcessInfo, RebootReasons, is_critical_name, is_critical_service,
 };
+use crate::maps;
+use crate::proc_dir::{is_denied, list_pids, open_dir, open_pid, read_all, read_once_at};
 use crate::process::{DEFAULT_PROC_ROOT, Stat, UniqueProcess};
 use crate::service::ServiceManager;
 
@@ -264,7 +271,7 @@ pub struct FileUse {
 /// no pid in it is also in `processes`.
 #[derive(Debug, Clone, Default)]
 pub struct ScanReport {
-    /// The affected processes, with [`AppStatus::RUNNING`].
+    /// The affected processes, with [`AppStatus::RUNNING`](crate::AppStatus::RUNNING).
     pub processes: Vec<ProcessInfo>,
     /// Which process uses which path, and how.
     pub uses: Vec<FileUse>,
@@ -659,78 +666,6 @@ fn scan(
     Ok(report)
 }
 
-pub(crate) fn open_dir(path: &Path) -> io::Result<OwnedFd> {
-    Ok(rustix::fs::open(
-        path,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )?)
-}
-
-/// Opens `PROC/PID` as an `O_PATH` handle that later lookups are relative to.
-pub(crate) fn open_pid(proc_fd: BorrowedFd<'_>, pid: u32) -> io::Result<OwnedFd> {
-    let mut buf = [0u8; 16];
-    Ok(rustix::fs::openat(
-        proc_fd,
-        pid_cstr(pid, &mut buf),
-        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )?)
-}
-
-/// Formats a pid as a NUL-terminated name without allocating.
-fn pid_cstr(pid: u32, buf: &mut [u8; 16]) -> &CStr {
-    let mut digits = [0u8; 10];
-    let mut n = pid;
-    let mut len = 0;
-    loop {
-        digits[len] = b'0' + (n % 10) as u8;
-        len += 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for i in 0..len {
-        buf[i] = digits[len - 1 - i];
-    }
-    buf[len] = 0;
-    // The bytes are ASCII digits followed by exactly one NUL, which is all this needs.
-    CStr::from_bytes_with_nul(&buf[..=len]).unwrap_or(c"0")
-}
-
-/// The numeric entries of the `/proc` root.
-pub(crate) fn list_pids(proc_fd: BorrowedFd<'_>) -> io::Result<Vec<u32>> {
-    let mut buf = vec![MaybeUninit::uninit(); 64 * 1024];
-    let mut dir = RawDir::new(proc_fd, &mut buf);
-    let mut pids = Vec::with_capacity(4096);
-    while let Some(entry) = dir.next() {
-        let entry = entry?;
-        if let Some(pid) = parse_u32(entry.file_name().to_bytes()) {
-            pids.push(pid);
-        }
-    }
-    Ok(pids)
-}
-
-fn parse_u32(bytes: &[u8]) -> Option<u32> {
-    if bytes.is_empty() || bytes.len() > 10 {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &b in bytes {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n * 10 + u64::from(b - b'0');
-    }
-    u32::try_from(n).ok()
-}
-
-pub(crate) fn is_denied(e: Errno) -> bool {
-    e == Errno::ACCESS || e == Errno::PERM
-}
-
 /// Reads one process and records what it uses.
 fn scan_one(
     proc_fd: BorrowedFd<'_>,
@@ -830,166 +765,6 @@ fn add_old(
     }
 }
 
-/// After this many tables in a row that probing could not finish, a worker lists tables
-/// straight away, trying probing again only on every [`PROBE_RETRY`]th process.
-const PROBE_GIVE_UP: u32 = 2;
-/// See [`PROBE_GIVE_UP`].
-const PROBE_RETRY: u32 = 16;
-
-/// Checks every open descriptor of a process.
-///
-/// Since Linux 6.2 the size that `stat` gives `/proc/PID/fd` is the number of open
-/// descriptors. Most processes use the lowest numbers, so descriptors 0, 1, 2... are
-/// checked directly until that many were found: no directory to open and list, and the
-/// kernel builds no directory entry per descriptor. At the first hole (or on a kernel
-/// that reports size 0) the rest of the table is listed instead. Processes started
-/// together inherit the same holes (descriptors 10 and 255 from an interactive shell, say),
-/// so a worker whose last tables all had holes lists the next ones without probing, and
-/// only tries probing again now and then. Measured on 2,000 `sleep` processes: dense
-/// tables cost 56 ms of CPU probed against 64 ms listed; tables with holes 67 ms listed
-/// against 70 ms probed first.
-fn scan_fds(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> Result<(), Errno> {
-    // Unknown until the whole table was seen.
-    scratch.holds_socket = None;
-    let result = scan_fd_table(dir, targets, scratch);
-    if result.is_err() {
-        scratch.holds_socket = None;
-    }
-    result
-}
-
-fn scan_fd_table(
-    dir: BorrowedFd<'_>,
-    targets: &Targets,
-    scratch: &mut Scratch,
-) -> Result<(), Errno> {
-    scratch.holds_socket = Some(false);
-    scratch.fd_tables += 1;
-    let probe =
-        scratch.probe_failures < PROBE_GIVE_UP || scratch.fd_tables.is_multiple_of(PROBE_RETRY);
-    if !probe {
-        return list_fds(dir, targets, scratch, 0);
-    }
-    let open = rustix::fs::statat(dir, c"fd", AtFlags::empty())?.st_size;
-    if open <= 0 {
-        return list_fds(dir, targets, scratch, 0);
-    }
-    let mut hits: Vec<usize> = Vec::new();
-    let (mut found, mut fd) = (0i64, 0u32);
-    let mut name = [0u8; 16];
-    while found < open {
-        match rustix::fs::statat(dir, fd_path(fd, &mut name), AtFlags::empty()) {
-            Ok(st) => {
-                found += 1;
-                hits.extend_from_slice(targets.lookup(st.st_dev, st.st_ino));
-                if is_socket(&st) {
-                    scratch.holds_socket = Some(true);
-                }
-                if targets.may_be_old(&st)
-                    && let Ok(link) =
-                        rustix::fs::readlinkat(dir, fd_path(fd, &mut name), Vec::new())
-                {
-                    targets.old_matches(link.as_bytes(), &mut hits);
-                }
-            }
-            Err(Errno::NOENT) => break,
-            Err(e) => return Err(e),
-        }
-        fd += 1;
-    }
-    scratch.add(&hits, UseKinds::FD);
-    if found >= open {
-        scratch.probe_failures = 0;
-        return Ok(());
-    }
-    scratch.probe_failures += 1;
-    list_fds(dir, targets, scratch, fd)
-}
-
-fn is_socket(st: &rustix::fs::Stat) -> bool {
-    rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Socket
-}
-
-/// Whether a process holds a socket (for [`describe`], which has not scanned its table).
-fn holds_socket_of(dir: BorrowedFd<'_>) -> Option<bool> {
-    let targets = Targets {
-        paths: Vec::new(),
-        by_id: HashMap::new(),
-        anon: Vec::new(),
-        any_file: false,
-        any_dir: false,
-        missing: Vec::new(),
-        old: Vec::new(),
-        gone: Vec::new(),
-    };
-    let mut scratch = Scratch::new();
-    scan_fds(dir, &targets, &mut scratch).ok()?;
-    scratch.holds_socket
-}
-
-/// `fd/N` as a NUL-terminated name, without allocating.
-fn fd_path(fd: u32, buf: &mut [u8; 16]) -> &CStr {
-    let mut digits = [0u8; 16];
-    let n = pid_cstr(fd, &mut digits).to_bytes().len();
-    buf[..3].copy_from_slice(b"fd/");
-    buf[3..3 + n].copy_from_slice(&digits[..n]);
-    buf[3 + n] = 0;
-    // "fd/" and ASCII digits followed by exactly one NUL.
-    CStr::from_bytes_with_nul(&buf[..=3 + n]).unwrap_or(c"fd/0")
-}
-
-/// Lists `/proc/PID/fd` and checks each entry from `first` on (the general case of
-/// [`scan_fds`], which has checked the lower numbers already).
-fn list_fds(
-    dir: BorrowedFd<'_>,
-    targets: &Targets,
-    scratch: &mut Scratch,
-    first: u32,
-) -> Result<(), Errno> {
-    let fd_dir = rustix::fs::openat(
-        dir,
-        c"fd",
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )?;
-    let mut denied = None;
-    let mut hits: Vec<usize> = Vec::new();
-    {
-        let mut entries = RawDir::new(fd_dir.as_fd(), &mut scratch.dirents);
-        while let Some(entry) = entries.next() {
-            let entry = entry?;
-            let name = entry.file_name();
-            if parse_u32(name.to_bytes()).is_none_or(|fd| fd < first) {
-                continue;
-            }
-            match rustix::fs::statat(fd_dir.as_fd(), name, AtFlags::empty()) {
-                Ok(st) => {
-                    hits.extend_from_slice(targets.lookup(st.st_dev, st.st_ino));
-                    if is_socket(&st) {
-                        scratch.holds_socket = Some(true);
-                    }
-                    if targets.may_be_old(&st)
-                        && let Ok(link) = rustix::fs::readlinkat(fd_dir.as_fd(), name, Vec::new())
-                    {
-                        targets.old_matches(link.as_bytes(), &mut hits);
-                    }
-                }
-                Err(e) if is_denied(e) => {
-                    // One denied entry means they all are (the check is per process).
-                    denied = Some(e);
-                    break;
-                }
-                Err(_) => {} // closed meanwhile
-            }
-        }
-    }
-    scratch.add(&hits, UseKinds::FD);
-    match denied {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
-}
-
 /// Checks every file mapping of a process.
 ///
 /// Where the kernel has the `PROCMAP_QUERY` ioctl (Linux 6.11), the file-backed mappings
@@ -1013,7 +788,7 @@ fn scan_maps(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> R
         let want_old = !targets.old.is_empty();
         let others = &mut scratch.unnamed;
         others.clear();
-        match procmap::for_each_file_mapping(fd.as_fd(), |dev, ino, start| {
+        match maps::for_each_file_mapping(fd.as_fd(), |dev, ino, start| {
             let found = targets.lookup(dev, ino);
             hits.extend_from_slice(found);
             if want_old && found.is_empty() {
@@ -1030,7 +805,7 @@ fn scan_maps(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> R
                     let name = match scratch.names.get(&(dev, ino)) {
                         Some(known) => known.as_deref(),
                         None => {
-                            let Ok(name) = procmap::name_at(fd.as_fd(), start, &mut scratch.name)
+                            let Ok(name) = maps::name_at(fd.as_fd(), start, &mut scratch.name)
                             else {
                                 continue;
                             };
@@ -1054,7 +829,7 @@ fn scan_maps(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> R
         }
     }
     let len = read_all(fd.as_fd(), &mut scratch.read)?;
-    for_each_mapped_file(&scratch.read[..len], |dev, ino, path| {
+    maps::for_each_mapped_file(&scratch.read[..len], |dev, ino, path| {
         hits.extend_from_slice(targets.lookup(dev, ino));
         if path.ends_with(DELETED_MARK) {
             targets.old_matches(path, &mut hits);
@@ -1069,467 +844,9 @@ fn scan_maps(dir: BorrowedFd<'_>, targets: &Targets, scratch: &mut Scratch) -> R
     Ok(())
 }
 
-/// The `PROCMAP_QUERY` ioctl on `/proc/PID/maps` (`include/uapi/linux/fs.h`, Linux 6.11).
-///
-/// Neither `rustix` nor `libc` wraps it yet, so the request structure and the one `ioctl`
-/// calls are written out here.
-pub(crate) mod procmap {
-    use rustix::fd::BorrowedFd;
-    use rustix::io::Errno;
-
-    /// `struct procmap_query`, field for field.
-    #[repr(C)]
-    #[derive(Default)]
-    struct ProcmapQuery {
-        size: u64,
-        query_flags: u64,
-        query_addr: u64,
-        vma_start: u64,
-        vma_end: u64,
-        vma_flags: u64,
-        vma_page_size: u64,
-        vma_offset: u64,
-        inode: u64,
-        dev_major: u32,
-        dev_minor: u32,
-        vma_name_size: u32,
-        build_id_size: u32,
-        vma_name_addr: u64,
-        build_id_addr: u64,
-    }
-
-    /// `PROCMAP_QUERY_COVERING_OR_NEXT_VMA`: the mapping at the address or the next one.
-    const COVERING_OR_NEXT_VMA: u64 = 0x10;
-    /// `PROCMAP_QUERY_FILE_BACKED_VMA`: skip anonymous mappings.
-    const FILE_BACKED_VMA: u64 = 0x20;
-    /// `PROCMAP_QUERY_VMA_EXECUTABLE`: only mappings with execute permission.
-    const VMA_EXECUTABLE: u64 = 0x04;
-    /// `_IOWR('f', 17, struct procmap_query)`.
-    const PROCMAP_QUERY: rustix::ioctl::Opcode =
-        rustix::ioctl::opcode::read_write::<ProcmapQuery>(b'f', 17);
-
-    /// Calls `f(st_dev, inode, start)` for each file-backed mapping, in address order,
-    /// until it returns false. `ENOTTY` means the kernel does not know the request.
-    pub(super) fn for_each_file_mapping(
-        maps: BorrowedFd<'_>,
-        mut f: impl FnMut(u64, u64, u64) -> bool,
-    ) -> Result<(), Errno> {
-        let mut addr = 0u64;
-        loop {
-            let mut q = ProcmapQuery {
-                size: std::mem::size_of::<ProcmapQuery>() as u64,
-                query_flags: COVERING_OR_NEXT_VMA | FILE_BACKED_VMA,
-                query_addr: addr,
-                ..ProcmapQuery::default()
-            };
-            match query(maps, &mut q) {
-                Ok(()) => {}
-                // No mapping at or above `addr`: done.
-                Err(Errno::NOENT) => return Ok(()),
-                Err(e) => return Err(e),
-            }
-            if !f(
-                rustix::fs::makedev(q.dev_major, q.dev_minor),
-                q.inode,
-                q.vma_start,
-            ) {
-                return Ok(());
-            }
-            if q.vma_end <= addr {
-                return Ok(()); // cannot happen; never loop forever on a kernel bug
-            }
-            addr = q.vma_end;
-        }
-    }
-
-    /// Calls `f(start, st_dev, inode)` for each executable file-backed mapping, in
-    /// address order (what runs as code: `rstmgr stale`'s question).
-    pub(crate) fn for_each_exec_file_mapping(
-        maps: BorrowedFd<'_>,
-        mut f: impl FnMut(u64, u64, u64),
-    ) -> Result<(), Errno> {
-        let mut addr = 0u64;
-        loop {
-            let mut q = ProcmapQuery {
-                size: std::mem::size_of::<ProcmapQuery>() as u64,
-                query_flags: COVERING_OR_NEXT_VMA | FILE_BACKED_VMA | VMA_EXECUTABLE,
-                query_addr: addr,
-                ..ProcmapQuery::default()
-            };
-            match query(maps, &mut q) {
-                Ok(()) => {}
-                Err(Errno::NOENT) => return Ok(()),
-                Err(e) => return Err(e),
-            }
-            f(
-                q.vma_start,
-                rustix::fs::makedev(q.dev_major, q.dev_minor),
-                q.inode,
-            );
-            if q.vma_end <= addr {
-                return Ok(());
-            }
-            addr = q.vma_end;
-        }
-    }
-
-    /// The name of the mapping that covers `addr`, as `maps` shows it (` (deleted)`
-    /// included for an unlinked file), in `buf`.
-    #[allow(unsafe_code)]
-    pub(crate) fn name_at<'b>(
-        maps: BorrowedFd<'_>,
-        addr: u64,
-        buf: &'b mut [u8],
-    ) -> Result<&'b [u8], Errno> {
-        let mut q = ProcmapQuery {
-            size: std::mem::size_of::<ProcmapQuery>() as u64,
-            query_flags: 0,
-            query_addr: addr,
-            vma_name_size: u32::try_from(buf.len()).unwrap_or(u32::MAX),
-            vma_name_addr: buf.as_mut_ptr() as u64,
-            ..ProcmapQuery::default()
-        };
-        // SAFETY: as in `query`, and in addition `vma_name_addr`/`vma_name_size` describe
-        // `buf`, which is exclusively borrowed for the call: the kernel writes at most
-        // `vma_name_size` bytes there (the NUL-terminated name) and nowhere else.
-        unsafe {
-            rustix::ioctl::ioctl(
-                maps,
-                rustix::ioctl::Updater::<{ PROCMAP_QUERY }, ProcmapQuery>::new(&mut q),
-            )?;
-        }
-        // `vma_name_size` comes back as the name's length with its NUL.
-        let len = (q.vma_name_size as usize).saturating_sub(1).min(buf.len());
-        Ok(&buf[..len])
-    }
-
-    #[allow(unsafe_code)]
-    fn query(maps: BorrowedFd<'_>, q: &mut ProcmapQuery) -> Result<(), Errno> {
-        // SAFETY: `q` is a live, exclusively borrowed `struct procmap_query` with `size`
-        // set to its own size, the layout the opcode encodes. `vma_name_size` and
-        // `build_id_size` are 0, so the kernel writes through no pointer of ours other
-        // than `q` itself, and only within `size` bytes.
-        unsafe {
-            rustix::ioctl::ioctl(
-                maps,
-                rustix::ioctl::Updater::<{ PROCMAP_QUERY }, ProcmapQuery>::new(q),
-            )
-        }
-    }
-}
-
-/// Reads a whole `/proc` file into `buf` and returns how many bytes it holds.
-///
-/// `buf` is kept initialised over its whole length and reused from process to process, so
-/// the common case is one `read` that fills part of it and one that returns 0, with no
-/// zeroing and no allocation; it only grows (doubling) for a file that does not fit.
-pub(crate) fn read_all(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> Result<usize, Errno> {
-    if buf.is_empty() {
-        buf.resize(16 * 1024, 0);
-    }
-    let mut len = 0;
-    loop {
-        if buf.len() - len < 4096 {
-            let grown = buf.len() * 2;
-            buf.resize(grown, 0);
-        }
-        let n = rustix::io::read(fd, &mut buf[len..])?;
-        if n == 0 {
-            return Ok(len);
-        }
-        len += n;
-    }
-}
-
-/// Calls `f(dev, inode, path)` for each file-backed line of a `maps` text. Lines look like
-/// `7f1c4aced000-7f1c4ad13000 r--p 00000000 fe:00 326279    /usr/lib/x86_64-linux-gnu/libc.so.6`;
-/// anonymous mappings have inode 0 and are skipped. Parsed by hand, in place: this runs
-/// for every line of every process.
-fn for_each_mapped_file(text: &[u8], mut f: impl FnMut(u64, u64, &[u8])) {
-    for line in text.split(|b| *b == b'\n') {
-        let mut fields = line.splitn(6, |b| *b == b' ');
-        let (Some(_range), Some(_perms), Some(_offset), Some(dev), Some(ino)) = (
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-        ) else {
-            continue;
-        };
-        let Some(ino) = parse_u64(ino) else { continue };
-        if ino == 0 {
-            continue;
-        }
-        let Some(dev) = parse_dev(dev) else { continue };
-        let path = fields.next().unwrap_or_default();
-        let path = trim_leading_spaces(path);
-        f(dev, ino, path);
-    }
-}
-
-fn trim_leading_spaces(mut s: &[u8]) -> &[u8] {
-    while let [b' ', rest @ ..] = s {
-        s = rest;
-    }
-    s
-}
-
-fn parse_u64(bytes: &[u8]) -> Option<u64> {
-    if bytes.is_empty() {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &b in bytes {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-    }
-    Some(n)
-}
-
-/// `major:minor` in hex, as `maps` prints it, to an `st_dev` value.
-fn parse_dev(bytes: &[u8]) -> Option<u64> {
-    let colon = bytes.iter().position(|b| *b == b':')?;
-    let hex = |s: &[u8]| -> Option<u32> {
-        if s.is_empty() || s.len() > 8 {
-            return None;
-        }
-        let mut n: u32 = 0;
-        for &b in s {
-            n = (n << 4) | char::from(b).to_digit(16)?;
-        }
-        Some(n)
-    };
-    Some(rustix::fs::makedev(
-        hex(&bytes[..colon])?,
-        hex(&bytes[colon + 1..])?,
-    ))
-}
-
-/// Reads a small `/proc` file that the kernel hands over whole in one `read` (`stat`,
-/// `status` and `sessionid` are rendered in one go; `environ` is copied in a loop until
-/// the buffer is full), so the second `read` that [`read_all`] makes to see the end is not
-/// needed. `buf` is grown once if it is too small
-/// for the record to be surely whole.
-pub(crate) fn read_once_at<'b>(
-    dir: BorrowedFd<'_>,
-    name: &CStr,
-    buf: &'b mut Vec<u8>,
-) -> Option<&'b [u8]> {
-    if buf.len() < 16 * 1024 {
-        buf.resize(16 * 1024, 0);
-    }
-    let fd = rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok()?;
-    let n = rustix::io::read(fd.as_fd(), &mut buf[..]).ok()?;
-    if n == buf.len() {
-        // Filled to the brim: maybe not whole. Read the rest the careful way.
-        let fd =
-            rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok()?;
-        let len = read_all(fd.as_fd(), buf).ok()?;
-        return Some(&buf[..len]);
-    }
-    Some(&buf[..n])
-}
-
-/// Builds the [`ProcessInfo`] of the process whose `/proc` directory is `dir`; `None` if
-/// it has exited (or is a zombie) or its `stat` cannot be read.
-fn describe_at(
-    dir: BorrowedFd<'_>,
-    pid: u32,
-    holds_socket: Option<bool>,
-    opts: &ScanOptions,
-    scratch: &mut Scratch,
-) -> Option<ProcessInfo> {
-    let buf = &mut scratch.read;
-    let stat = Stat::parse(std::str::from_utf8(read_once_at(dir, c"stat", buf)?).ok()?)?;
-    if stat.is_gone() {
-        return None;
-    }
-    let process = UniqueProcess {
-        pid,
-        start_time: stat.start_time,
-    };
-    // The owner of `/proc/PID` is the user the process runs as (its effective uid), one
-    // `fstat` away. Only a caller that is not root needs the real and saved uids the
-    // kernel checks before delivering a signal, from the much costlier `status` file.
-    let owner = rustix::fs::fstat(dir).map_or(u32::MAX, |st| st.st_uid);
-    let may_signal = opts.caller.euid == 0
-        || read_once_at(dir, c"status", buf)
-            .and_then(uids_from_status)
-            .is_some_and(|(real, saved)| opts.caller.may_signal(real, saved));
-    let session_id = read_once_at(dir, c"sessionid", buf)
-        .and_then(|b| std::str::from_utf8(b).ok()?.trim().parse().ok())
-        .unwrap_or(INVALID_SESSION_ID);
-    let exe = rustix::fs::readlinkat(dir, c"exe", Vec::new())
-        .ok()
-        .map(|c| PathBuf::from(std::ffi::OsStr::from_bytes(c.as_bytes())));
-    let exe_name = exe
-        .as_deref()
-        .and_then(Path::file_name)
-        .map(|n| n.to_string_lossy().into_owned());
-    let service_name = opts.services.as_deref().and_then(|manager| {
-        manager
-            .service_of(pid)
-            .map(|s| truncate_chars(s, MAX_SERVICE_NAME))
-    });
-    let name_for_rules = exe_name.clone().unwrap_or_else(|| stat.comm.clone());
-
-    let critical = pid == 1
-        || stat.is_kernel_thread()
-        || is_critical_name(&name_for_rules)
-        || service_name.as_deref().is_some_and(is_critical_service)
-        || !may_signal
-        || opts.primary == Some(process);
-    let app_type = if critical {
-        AppType::Critical
-    } else if service_name.is_some() {
-        AppType::Service
-    } else if is_explorer_name(&name_for_rules) {
-        AppType::Explorer
-    } else if stat.tty_nr != 0 {
-        AppType::Console
-    } else if holds_socket.or_else(|| holds_socket_of(dir)) == Some(true)
-        && read_once_at(dir, c"environ", buf).is_some_and(has_display)
-    {
-        // A graphical program talks to its display server over a socket; checking for one
-        // first spares reading the environment of most daemons and batch programs.
-        AppType::MainWindow
-    } else {
-        AppType::Unknown
-    };
-    // A critical process is named by its executable's file name (spec §4.2); a service by
-    // its service name; anything else by its executable's name too.
-    let app_name = match (&service_name, app_type) {
-        (Some(s), t) if t != AppType::Critical => s.clone(),
-        _ => name_for_rules,
-    };
-    Some(ProcessInfo {
-        process,
-        app_name: truncate_chars(app_name, MAX_APP_NAME),
-        restartable: app_type == AppType::Service,
-        service_name,
-        app_type,
-        status: AppStatus::RUNNING,
-        session_id,
-        uid: owner,
-        exe,
-    })
-}
-
-/// The real and saved uids from the `Uid:` line of `/proc/PID/status`.
-fn uids_from_status(text: &[u8]) -> Option<(u32, u32)> {
-    let text = std::str::from_utf8(text).ok()?;
-    let line = text.lines().find_map(|l| l.strip_prefix("Uid:"))?;
-    let mut ids = line.split_ascii_whitespace().map(|s| s.parse::<u32>().ok());
-    let real = ids.next()??;
-    let _effective = ids.next()??;
-    let saved = ids.next()??;
-    Some((real, saved))
-}
-
-/// Whether a NUL-separated environment names a graphical display.
-fn has_display(environ: &[u8]) -> bool {
-    environ.split(|b| *b == 0).any(|var| {
-        // Most variables are dismissed by their first byte.
-        let value = match var.first() {
-            Some(b'D') => var.strip_prefix(b"DISPLAY="),
-            Some(b'W') => var.strip_prefix(b"WAYLAND_DISPLAY="),
-            _ => None,
-        };
-        value.is_some_and(|v| !v.is_empty())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn maps_lines_give_device_inode_and_path() {
-        let text = b"55d0c0a00000-55d0c0a02000 r--p 00000000 fe:00 247030                     /usr/bin/cat\n\
-7ffd1c3e5000-7ffd1c406000 rw-p 00000000 00:00 0                          [stack]\n\
-7f1c4aced000-7f1c4ad13000 r--p 00000000 103:02 326279                     /lib/libc.so.6 (deleted)\n\
-garbage line\n";
-        let mut seen = Vec::new();
-        for_each_mapped_file(text, |dev, ino, path| seen.push((dev, ino, path.to_vec())));
-        assert_eq!(
-            seen,
-            vec![
-                (
-                    rustix::fs::makedev(0xfe, 0),
-                    247030,
-                    b"/usr/bin/cat".to_vec()
-                ),
-                (
-                    rustix::fs::makedev(0x103, 2),
-                    326279,
-                    b"/lib/libc.so.6 (deleted)".to_vec()
-                ),
-            ]
-        );
-    }
-
-    #[test]
-    fn the_binary_query_and_the_maps_text_agree() {
-        let maps = std::fs::File::open("/proc/self/maps").unwrap();
-        let mut binary = Vec::new();
-        match procmap::for_each_file_mapping(maps.as_fd(), |dev, ino, _| {
-            binary.push((dev, ino));
-            true
-        }) {
-            Ok(()) => {}
-            // Kernels before 6.11 do not have the request; the text is used there.
-            Err(Errno::NOTTY | Errno::INVAL) => return,
-            Err(e) => panic!("PROCMAP_QUERY failed: {e}"),
-        }
-        // Read the text after the query: this test's mappings do not change in between
-        // except for anonymous ones, which neither side reports.
-        let text = std::fs::read("/proc/self/maps").unwrap();
-        let mut parsed = Vec::new();
-        for_each_mapped_file(&text, |dev, ino, _| parsed.push((dev, ino)));
-        binary.sort_unstable();
-        binary.dedup();
-        parsed.sort_unstable();
-        parsed.dedup();
-        assert!(!binary.is_empty());
-        assert_eq!(binary, parsed);
-    }
-
-    #[test]
-    fn dev_numbers_follow_the_kernel_encoding() {
-        assert_eq!(parse_dev(b"fe:00"), Some(65024));
-        assert_eq!(parse_dev(b"00:1f"), Some(31));
-        assert_eq!(parse_dev(b"fe"), None);
-        assert_eq!(parse_dev(b"zz:00"), None);
-    }
-
-    #[test]
-    fn fd_names_are_formatted_without_allocating() {
-        let mut buf = [0u8; 16];
-        assert_eq!(fd_path(0, &mut buf), c"fd/0");
-        assert_eq!(fd_path(1234567, &mut buf), c"fd/1234567");
-    }
-
-    #[test]
-    fn pids_are_formatted_without_allocating() {
-        let mut buf = [0u8; 16];
-        assert_eq!(pid_cstr(0, &mut buf), c"0");
-        assert_eq!(pid_cstr(4294967295, &mut buf), c"4294967295");
-        assert_eq!(parse_u32(b"4294967295"), Some(u32::MAX));
-        assert_eq!(parse_u32(b"4294967296"), None);
-        assert_eq!(parse_u32(b"self"), None);
-    }
-
-    #[test]
-    fn uids_and_display_are_read() {
-        let status = b"Name:\tsleep\nUid:\t1000\t1001\t1002\t1003\nGid:\t0\t0\t0\t0\n";
-        assert_eq!(uids_from_status(status), Some((1000, 1002)));
-        assert!(has_display(b"HOME=/root\0DISPLAY=:0\0"));
-        assert!(has_display(b"WAYLAND_DISPLAY=wayland-0\0"));
-        assert!(!has_display(b"DISPLAY=\0XDISPLAY=:0\0"));
-    }
 
     #[test]
     fn may_signal_follows_kill_rules() {

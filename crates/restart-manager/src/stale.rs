@@ -47,8 +47,8 @@ use crate::error::Error;
 use crate::info::INVALID_SESSION_ID;
 use crate::interp::main_script;
 use crate::kernel::{KernelStatus, kernel_status};
+use crate::proc_dir::{is_denied, list_pids, open_dir, open_pid, read_all, read_once_at};
 use crate::process::{DEFAULT_PROC_ROOT, Stat, UniqueProcess};
-use crate::scan::{is_denied, list_pids, open_dir, open_pid, read_all, read_once_at};
 use crate::service::{Runit, unit_from_cgroup};
 
 /// How a process uses old code.
@@ -511,7 +511,7 @@ fn check_one(
     if !cache.no_query {
         cache.mappings.clear();
         let mappings = &mut cache.mappings;
-        match crate::scan::procmap::for_each_exec_file_mapping(maps.as_fd(), |start, dev, ino| {
+        match crate::maps::for_each_exec_file_mapping(maps.as_fd(), |start, dev, ino| {
             mappings.push((start, dev, ino));
         }) {
             Ok(()) => {
@@ -525,7 +525,7 @@ fn check_one(
                         Some(known) => known.clone(),
                         None => {
                             let Ok(name) =
-                                crate::scan::procmap::name_at(maps.as_fd(), start, &mut cache.name)
+                                crate::maps::name_at(maps.as_fd(), start, &mut cache.name)
                             else {
                                 continue;
                             };

@@ -2,10 +2,12 @@
 //! examples and the corpus of real packages are ([`package`], [`example`],
 //! [`corpus_dir`]), packages built at test time with Debian's `wixl` and fixed with
 //! `msibuild` ([`build`]), the `rmsi` and `rstmgr` binaries of this build ([`bin`],
-//! [`rmsi`]), and the end-to-end context of the `rmsi` tests ([`e2e`]: a private root per
-//! test, runs with a clean environment, holders of files kept open, a runit supervisor),
-//! and Wine prefixes for the tests that run Windows programs ([`wine`]: one fresh prefix
-//! per test run, a copy per test).
+//! [`rmsi`], [`rstmgr`]), what a run printed ([`stdout`], [`stderr`]), waiting for a
+//! condition ([`wait_for`]), whether the test runs as root ([`is_root`]), the end-to-end
+//! context of the `rmsi` tests ([`e2e`]: a private root per test, runs with a clean
+//! environment, holders of files kept open, a runit supervisor), and Wine prefixes for the
+//! tests that run Windows programs ([`wine`]: one fresh prefix per test run, a copy per
+//! test, one at a time).
 //!
 //! Only tests depend on this crate (it is not published). It depends on none of the
 //! workspace's crates, so every crate's tests may use it.
@@ -22,7 +24,8 @@ pub mod wine;
 pub use msi;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 /// The test packages built by `crates/engine/tests/packages/build.sh`.
 pub fn package(name: &str) -> PathBuf {
@@ -72,4 +75,41 @@ pub fn bin(name: &str) -> PathBuf {
 /// A command running this build's `rmsi`.
 pub fn rmsi() -> Command {
     Command::new(bin("rmsi"))
+}
+
+/// A command running this build's `rstmgr`.
+pub fn rstmgr() -> Command {
+    Command::new(bin("rstmgr"))
+}
+
+/// What a finished command wrote on standard output, as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What a finished command wrote on standard error, as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Whether this test runs as root (its effective uid is 0): the tests that install
+/// Debian packages or create users run only then, and say why they are skipped otherwise.
+pub fn is_root() -> bool {
+    fs_err::read_to_string("/proc/self/status")
+        .expect("read /proc/self/status")
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        // Real, effective, saved and file-system uids: the effective one decides.
+        .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
+        .unwrap_or(false)
+}
+
+/// Polls `cond` every 10 ms until it holds; fails the test, naming `what`, when it still
+/// does not after `timeout`.
+pub fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < timeout, "{what}: not within {timeout:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }

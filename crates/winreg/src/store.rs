@@ -39,57 +39,38 @@ pub trait Store {
 }
 
 // A registry can borrow its store, or own one chosen at run time (`Box<dyn Store>`: SQLite
-// for a root, Wine's files for a prefix).
-impl<S: Store + ?Sized> Store for &mut S {
-    fn key(&self, path: &[String]) -> Result<Option<Vec<String>>> {
-        (**self).key(path)
-    }
-    fn create_key(&mut self, path: &[String]) -> Result<()> {
-        (**self).create_key(path)
-    }
-    fn delete_key(&mut self, path: &[String], recursive: bool) -> Result<bool> {
-        (**self).delete_key(path, recursive)
-    }
-    fn subkeys(&self, path: &[String]) -> Result<Vec<String>> {
-        (**self).subkeys(path)
-    }
-    fn value(&self, path: &[String], name: &str) -> Result<Option<(String, Value)>> {
-        (**self).value(path, name)
-    }
-    fn set_value(&mut self, path: &[String], name: &str, value: &Value) -> Result<()> {
-        (**self).set_value(path, name, value)
-    }
-    fn delete_value(&mut self, path: &[String], name: &str) -> Result<bool> {
-        (**self).delete_value(path, name)
-    }
-    fn values(&self, path: &[String]) -> Result<Vec<(String, Value)>> {
-        (**self).values(path)
-    }
+// for a root, Wine's files for a prefix): both pointers forward every call to the store
+// they hold. Written as one macro rather than with a derive crate (`auto_impl`): it is one
+// trait and two pointer types.
+macro_rules! forward_store {
+    ($($pointer:ty),+) => {$(
+        impl<S: Store + ?Sized> Store for $pointer {
+            fn key(&self, path: &[String]) -> Result<Option<Vec<String>>> {
+                (**self).key(path)
+            }
+            fn create_key(&mut self, path: &[String]) -> Result<()> {
+                (**self).create_key(path)
+            }
+            fn delete_key(&mut self, path: &[String], recursive: bool) -> Result<bool> {
+                (**self).delete_key(path, recursive)
+            }
+            fn subkeys(&self, path: &[String]) -> Result<Vec<String>> {
+                (**self).subkeys(path)
+            }
+            fn value(&self, path: &[String], name: &str) -> Result<Option<(String, Value)>> {
+                (**self).value(path, name)
+            }
+            fn set_value(&mut self, path: &[String], name: &str, value: &Value) -> Result<()> {
+                (**self).set_value(path, name, value)
+            }
+            fn delete_value(&mut self, path: &[String], name: &str) -> Result<bool> {
+                (**self).delete_value(path, name)
+            }
+            fn values(&self, path: &[String]) -> Result<Vec<(String, Value)>> {
+                (**self).values(path)
+            }
+        }
+    )+};
 }
 
-impl<S: Store + ?Sized> Store for Box<S> {
-    fn key(&self, path: &[String]) -> Result<Option<Vec<String>>> {
-        (**self).key(path)
-    }
-    fn create_key(&mut self, path: &[String]) -> Result<()> {
-        (**self).create_key(path)
-    }
-    fn delete_key(&mut self, path: &[String], recursive: bool) -> Result<bool> {
-        (**self).delete_key(path, recursive)
-    }
-    fn subkeys(&self, path: &[String]) -> Result<Vec<String>> {
-        (**self).subkeys(path)
-    }
-    fn value(&self, path: &[String], name: &str) -> Result<Option<(String, Value)>> {
-        (**self).value(path, name)
-    }
-    fn set_value(&mut self, path: &[String], name: &str, value: &Value) -> Result<()> {
-        (**self).set_value(path, name, value)
-    }
-    fn delete_value(&mut self, path: &[String], name: &str) -> Result<bool> {
-        (**self).delete_value(path, name)
-    }
-    fn values(&self, path: &[String]) -> Result<Vec<(String, Value)>> {
-        (**self).values(path)
-    }
-}
+forward_store!(&mut S, Box<S>);

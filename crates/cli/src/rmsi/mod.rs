@@ -109,13 +109,38 @@ pub fn main() -> ExitCode {
 
 // ---- exit codes of `install` and `msiexec` (owned by the engine's execution helper) ----
 
-/// The exit-status note shown by `--help` of `install` and `msiexec`.
-pub(crate) const EXIT_HELP: &str = "Exit status: the Windows Installer code modulo 256 (a Linux exit status \
-holds 8 bits), as `wine msiexec` exits: 0 success, 3010 ERROR_SUCCESS_REBOOT_REQUIRED -> 194, \
-1602 ERROR_INSTALL_USEREXIT -> 66, 1603 ERROR_INSTALL_FAILURE -> 67, 1605 ERROR_UNKNOWN_PRODUCT -> 69, 1618 ERROR_INSTALL_ALREADY_RUNNING -> 82, \
-1619 ERROR_INSTALL_PACKAGE_OPEN_FAILED -> 83, 1620 ERROR_INSTALL_PACKAGE_INVALID -> 84, 1624 ERROR_INSTALL_TRANSFORM_FAILURE -> 88, \
-1639 ERROR_INVALID_COMMAND_LINE -> 103. The full code and its name are printed on stderr \
-(`rmsi: 1603 ERROR_INSTALL_FAILURE: ...`) and in the log (`MainEngineThread is returning 1603`).";
+/// The exit-status note shown by `--help` of `install`, `uninstall` and `msiexec` (and their
+/// man pages): every Windows Installer code `rmsi` ends with, checked by the `rmsi` test
+/// binary's `exit_codes` module.
+pub(crate) const EXIT_HELP: &str = "\
+Exit status: the Windows Installer code modulo 256 (a Linux exit status holds 8 bits), as
+`wine msiexec` exits:
+  0 success
+  3010 ERROR_SUCCESS_REBOOT_REQUIRED -> 194
+  1641 ERROR_SUCCESS_REBOOT_INITIATED -> 105
+  1602 ERROR_INSTALL_USEREXIT -> 66
+  1603 ERROR_INSTALL_FAILURE -> 67
+  1604 ERROR_INSTALL_SUSPEND -> 68
+  1605 ERROR_UNKNOWN_PRODUCT -> 69
+  1612 ERROR_INSTALL_SOURCE_ABSENT -> 76
+  1618 ERROR_INSTALL_ALREADY_RUNNING -> 82
+  1619 ERROR_INSTALL_PACKAGE_OPEN_FAILED -> 83
+  1620 ERROR_INSTALL_PACKAGE_INVALID -> 84
+  1622 ERROR_INSTALL_LOG_FAILURE -> 86
+  1623 ERROR_INSTALL_LANGUAGE_UNSUPPORTED -> 87
+  1624 ERROR_INSTALL_TRANSFORM_FAILURE -> 88
+  1628 ERROR_INVALID_TABLE -> 92 (rmsi info --table)
+  1633 ERROR_INSTALL_PLATFORM_UNSUPPORTED -> 97
+  1635 ERROR_PATCH_PACKAGE_OPEN_FAILED -> 99
+  1636 ERROR_PATCH_PACKAGE_INVALID -> 100
+  1637 ERROR_PATCH_PACKAGE_UNSUPPORTED -> 101
+  1639 ERROR_INVALID_COMMAND_LINE -> 103
+  1642 ERROR_PATCH_TARGET_NOT_FOUND -> 106
+  1646 ERROR_PATCH_REMOVAL_UNSUPPORTED -> 110
+  1647 ERROR_UNKNOWN_PATCH -> 111
+
+The full code and its name are printed on stderr (`rmsi: 1603 ERROR_INSTALL_FAILURE: ...`)
+and in the log (`MainEngineThread is returning 1603`).";
 
 /// Windows' ERROR_INVALID_COMMAND_LINE.
 const INVALID_COMMAND_LINE: u32 = 1639;

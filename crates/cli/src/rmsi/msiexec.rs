@@ -86,6 +86,24 @@ pub(crate) enum Request {
     Help,
 }
 
+/// An engine request on a root: the request's own fields, then what every run on a root
+/// takes from the command line alike (the root, its layout, the UI level, the log, the
+/// properties; custom actions run). The four request types name these fields the same.
+macro_rules! root_request {
+    ($kind:ident { $($own:ident $(: $value:expr)?),* }, $p:expr, $layout:expr, $ui:expr) => {
+        $kind {
+            $($own $(: $value)?,)*
+            root: $p.root,
+            layout: $layout,
+            ui_level: $ui,
+            log: $p.log,
+            log_append: $p.log_append,
+            properties: $p.properties,
+            custom_actions: true,
+        }
+    };
+}
+
 pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
     let request = parse(&args.args);
     if let Ok(
@@ -104,54 +122,21 @@ pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
             println!("{}", usage());
             Ok(ExitCode::SUCCESS)
         }
-        Ok(Request::Install(p)) => {
-            let layout = match super::state::layout_for(&p.root, p.layout) {
-                Ok(l) => l,
-                Err(code) => return Ok(code),
-            };
+        Ok(Request::Install(p)) => Ok(in_root(p, |p, layout, ui_level| {
             // A repair by product code runs the product's package from its source (the
             // location recorded at install: the cached copy holds no payload).
             let p = match super::state::package_of(layout, p) {
                 Ok(p) => p,
-                Err(code) => return Ok(code),
+                Err(code) => return code,
             };
-            let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
-            let request = InstallRequest {
-                package: p.package,
-                root: p.root,
-                layout,
-                ui_level,
-                log: p.log,
-                log_append: p.log_append,
-                properties: p.properties,
-                custom_actions: true,
-            };
-            Ok(super::install::execute(
-                &request,
-                super::Closing::for_msiexec(ui_level),
-            ))
-        }
-        Ok(Request::Uninstall(p)) => {
-            let layout = match super::state::layout_for(&p.root, p.layout) {
-                Ok(l) => l,
-                Err(code) => return Ok(code),
-            };
-            let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
-            let request = UninstallRequest {
-                target: super::uninstall::target_of(&p.package.to_string_lossy()),
-                root: p.root,
-                layout,
-                ui_level,
-                log: p.log,
-                log_append: p.log_append,
-                properties: p.properties,
-                custom_actions: true,
-            };
-            Ok(super::uninstall::execute(
-                &request,
-                super::Closing::for_msiexec(ui_level),
-            ))
-        }
+            let request = root_request!(InstallRequest { package: p.package }, p, layout, ui_level);
+            as_msiexec(ui_level, |ui| engine::install(&request, ui))
+        })),
+        Ok(Request::Uninstall(p)) => Ok(in_root(p, |p, layout, ui_level| {
+            let target = super::uninstall::target_of(&p.package.to_string_lossy());
+            let request = root_request!(UninstallRequest { target }, p, layout, ui_level);
+            as_msiexec(ui_level, |ui| engine::uninstall(&request, ui))
+        })),
         Ok(Request::Admin(p)) => {
             let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
             let request = AdminRequest {
@@ -161,59 +146,47 @@ pub(crate) fn run(args: MsiexecArgs) -> anyhow::Result<ExitCode> {
                 log_append: p.log_append,
                 properties: p.properties,
             };
-            Ok(super::install::execute_with(
-                ui_level,
-                super::Closing::for_msiexec(ui_level),
-                |ui| engine::admin_install(&request, ui),
-            ))
+            Ok(as_msiexec(ui_level, |ui| {
+                engine::admin_install(&request, ui)
+            }))
         }
-        Ok(Request::Patch(p, patches)) => {
-            let layout = match super::state::layout_for(&p.root, p.layout) {
-                Ok(l) => l,
-                Err(code) => return Ok(code),
-            };
-            let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
-            let request = PatchRequest {
-                patches,
-                root: p.root,
+        Ok(Request::Patch(p, patches)) => Ok(in_root(p, |p, layout, ui_level| {
+            let request = root_request!(PatchRequest { patches }, p, layout, ui_level);
+            as_msiexec(ui_level, |ui| engine::patch(&request, ui))
+        })),
+        Ok(Request::RemovePatch(p, patches, product)) => Ok(in_root(p, |p, layout, ui_level| {
+            let product = product.map(|p| super::uninstall::target_of(&p));
+            let request = root_request!(
+                PatchRemovalRequest { patches, product },
+                p,
                 layout,
-                ui_level,
-                log: p.log,
-                log_append: p.log_append,
-                properties: p.properties,
-                custom_actions: true,
-            };
-            Ok(super::install::execute_with(
-                ui_level,
-                super::Closing::for_msiexec(ui_level),
-                |ui| engine::patch(&request, ui),
-            ))
-        }
-        Ok(Request::RemovePatch(p, patches, product)) => {
-            let layout = match super::state::layout_for(&p.root, p.layout) {
-                Ok(l) => l,
-                Err(code) => return Ok(code),
-            };
-            let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
-            let request = PatchRemovalRequest {
-                patches,
-                product: product.map(|p| super::uninstall::target_of(&p)),
-                root: p.root,
-                layout,
-                ui_level,
-                log: p.log,
-                log_append: p.log_append,
-                properties: p.properties,
-                custom_actions: true,
-            };
-            Ok(super::install::execute_with(
-                ui_level,
-                super::Closing::for_msiexec(ui_level),
-                |ui| engine::remove_patches(&request, ui),
-            ))
-        }
+                ui_level
+            );
+            as_msiexec(ui_level, |ui| engine::remove_patches(&request, ui))
+        })),
         Err(msg) => Ok(super::usage_error(&format!("{msg}\n\n{}", usage()))),
     }
+}
+
+/// Runs `run` with the root's layout (the one it was installed with, else `--layout`, else
+/// fhs) and the UI level (`/q...`, else the terminal's default); a root whose layout cannot
+/// be read ends with its status instead.
+fn in_root(p: Parsed, run: impl FnOnce(Parsed, Layout, UiLevel) -> ExitCode) -> ExitCode {
+    let layout = match super::state::layout_for(&p.root, p.layout) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let ui_level = p.ui.unwrap_or_else(super::install::default_ui);
+    run(p, layout, ui_level)
+}
+
+/// Runs an engine call with the terminal UI at `ui_level` and ends as msiexec ends (its
+/// closing line, its exit status).
+fn as_msiexec(
+    ui_level: UiLevel,
+    call: impl FnOnce(&mut dyn engine::InstallUi) -> engine::InstallReport,
+) -> ExitCode {
+    super::install::execute_with(ui_level, super::Closing::for_msiexec(ui_level), call)
 }
 
 /// Every msiexec option, with what this engine does with it: `--help` and `/?` print it.

@@ -3,7 +3,7 @@
 //!
 //! # `--json` wire format
 //! The JSON outputs of both tools, with every field, are documented in one place:
-//! `crates/cli/JSON.md` (and checked by the `json_contract` tests).
+//! `crates/cli/JSON.md` (and checked by the `rmsi` test binary's `json_contract` module).
 //!
 //! `rstmgr list KEY --json` prints one JSON object:
 //! `{"processes":[{"pid":..,"start_time":..,"app_name":"..","service":null|"..",

@@ -1,7 +1,8 @@
 //! The `rmsi` tool's integration tests, one binary (run one family with
 //! `cargo test -p rmsi-cli --test rmsi install::`). Each module runs the real binary; the
 //! context they share (a private root per test, the packages, the runit supervisor) is
-//! `test_support::e2e`.
+//! `test_support::e2e`. The checks that span both tools (their messages, the JSON page,
+//! the Debian package) are here too.
 
 // Exit codes, stderr, --help and the verbose log's grammar.
 mod install;
@@ -45,3 +46,17 @@ mod media;
 mod wine_program;
 // --wine-prefix against a real Wine prefix.
 mod wine;
+// rmsi list, reg query/export, verify and msiexec /f over a root's machine state.
+mod registry;
+// rmsi transform create/apply, rmsi diff, and TRANSFORMS at install.
+mod transform;
+// rmsi validate: its outputs and exit statuses.
+mod validate;
+// The JSON outputs documented in crates/cli/JSON.md, run for real.
+mod json_contract;
+// One voice in both tools' error messages.
+mod messages;
+// The Debian package built by scripts/deb.sh, installed and removed with dpkg.
+mod deb_package;
+// Every Windows Installer code rmsi ends with is in the installer commands' --help.
+mod exit_codes;

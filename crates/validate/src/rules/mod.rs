@@ -4,10 +4,18 @@
 use crate::context::Ctx;
 use crate::finding::{Finding, Severity};
 
+mod advertising;
 mod components;
+mod conditions;
+mod media;
+mod placement;
+mod platform;
 mod properties;
+mod references;
+mod reserved;
 mod sequences;
 mod ui;
+mod upgrade;
 mod values;
 
 /// One validation rule.
@@ -43,7 +51,7 @@ pub static RULES: &[Rule] = &[
         id: "ICE04",
         severity: Error,
         help: "Every file's sequence number is at most the largest LastSequence of the Media table.",
-        check: components::ice04,
+        check: media::ice04,
     },
     Rule {
         id: "ICE05",
@@ -67,7 +75,7 @@ pub static RULES: &[Rule] = &[
         id: "ICE09",
         severity: Warning,
         help: "Components installed into the system folder are permanent.",
-        check: components::ice09,
+        check: placement::ice09,
     },
     Rule {
         id: "ICE12",
@@ -127,7 +135,7 @@ pub static RULES: &[Rule] = &[
         id: "ICE30",
         severity: Error,
         help: "Two components never install the same file name into the same folder (long or short names).",
-        check: components::ice30,
+        check: placement::ice30,
     },
     Rule {
         id: "ICE32",
@@ -139,7 +147,7 @@ pub static RULES: &[Rule] = &[
         id: "ICE33",
         severity: Warning,
         help: "Registry rows do not register classes, extensions, ProgIds, verbs, AppIds, type libraries or MIME types, which the advertising tables register (obsolete warnings, as Microsoft says).",
-        check: components::ice33,
+        check: advertising::ice33,
     },
     Rule {
         id: "ICE34",
@@ -181,7 +189,7 @@ pub static RULES: &[Rule] = &[
         id: "ICE46",
         severity: Warning,
         help: "Properties named in conditions and formatted text do not differ from a defined property by case only.",
-        check: properties::ice46,
+        check: conditions::ice46,
     },
     Rule {
         id: "ICE48",
@@ -211,7 +219,7 @@ pub static RULES: &[Rule] = &[
         id: "ICE57",
         severity: Error,
         help: "A component does not mix per-user and per-machine data.",
-        check: components::ice57,
+        check: placement::ice57,
     },
     Rule {
         id: "ICE59",
@@ -223,7 +231,7 @@ pub static RULES: &[Rule] = &[
         id: "ICE61",
         severity: Error,
         help: "The Upgrade table: public, secured, unique action properties; version ranges in order; no removal of this version or a newer one.",
-        check: properties::ice61,
+        check: upgrade::ice61,
     },
     Rule {
         id: "ICE63",
@@ -235,19 +243,19 @@ pub static RULES: &[Rule] = &[
         id: "ICE64",
         severity: Error,
         help: "New folders in the user's profile are listed in the RemoveFile table.",
-        check: components::ice64,
+        check: placement::ice64,
     },
     Rule {
         id: "ICE69",
         severity: Error,
         help: "[$component] and [#file] references in a row's formatted columns name the row's own component.",
-        check: components::ice69,
+        check: references::ice69,
     },
     Rule {
         id: "ICE71",
         severity: Error,
         help: "The Media table has a row with DiskId 1.",
-        check: components::ice71,
+        check: media::ice71,
     },
     Rule {
         id: "ICE72",
@@ -271,13 +279,13 @@ pub static RULES: &[Rule] = &[
         id: "ICE79",
         severity: Error,
         help: "Components and features named in conditions exist.",
-        check: properties::ice79,
+        check: conditions::ice79,
     },
     Rule {
         id: "ICE80",
         severity: Error,
         help: "64-bit components and scripts need an Intel64, x64 or Arm64 Template and schema; 32/64-bit components use matching folders; ProductLanguage is in the Template.",
-        check: properties::ice80,
+        check: platform::ice80,
     },
     Rule {
         id: "ICE82",
@@ -295,7 +303,7 @@ pub static RULES: &[Rule] = &[
         id: "ICE86",
         severity: Warning,
         help: "Conditions test Privileged rather than AdminUser.",
-        check: properties::ice86,
+        check: conditions::ice86,
     },
     Rule {
         id: "ICE87",
@@ -307,19 +315,19 @@ pub static RULES: &[Rule] = &[
         id: "ICE90",
         severity: Warning,
         help: "A shortcut's folder under the user's profile is not a public property.",
-        check: components::ice90,
+        check: placement::ice90,
     },
     Rule {
         id: "ICE91",
         severity: Warning,
         help: "Files, .ini files and shortcuts are not installed into per-user-only folders, which do not follow ALLUSERS.",
-        check: components::ice91,
+        check: placement::ice91,
     },
     Rule {
         id: "ICE99",
         severity: Error,
         help: "No directory is named after a property Windows Installer reserves.",
-        check: properties::ice99,
+        check: reserved::ice99,
     },
     Rule {
         id: "RMSI01",

@@ -72,21 +72,16 @@ pub(crate) fn ca_types(ctx: &Ctx<'_>) -> HashMap<String, (i32, Option<String>, O
         .collect()
 }
 
-/// Windows Installer's standard actions ("Standard Actions Reference").
-pub(crate) const STANDARD_ACTIONS: &[&str] = &[
+/// Windows Installer's standard actions ("Standard Actions Reference") that write no
+/// installation script; with [`SCRIPT_ACTIONS`], every standard action.
+const OTHER_STANDARD_ACTIONS: &[&str] = &[
     "ADMIN",
     "ADVERTISE",
-    "AllocateRegistrySpace",
     "AppSearch",
-    "BindImage",
     "CCPSearch",
     "CostFinalize",
     "CostInitialize",
-    "CreateFolders",
-    "CreateShortcuts",
-    "DeleteServices",
     "DisableRollback",
-    "DuplicateFiles",
     "ExecuteAction",
     "FileCost",
     "FindRelatedProducts",
@@ -95,65 +90,19 @@ pub(crate) const STANDARD_ACTIONS: &[&str] = &[
     "InstallAdminPackage",
     "InstallExecute",
     "InstallExecuteAgain",
-    "InstallFiles",
     "InstallFinalize",
     "InstallInitialize",
-    "InstallODBC",
-    "InstallServices",
-    "InstallSFPCatalogFile",
     "InstallValidate",
     "IsolateComponents",
     "LaunchConditions",
     "MigrateFeatureStates",
-    "MoveFiles",
-    "MsiConfigureServices",
-    "MsiPublishAssemblies",
-    "MsiUnpublishAssemblies",
-    "PatchFiles",
-    "ProcessComponents",
-    "PublishComponents",
-    "PublishFeatures",
-    "PublishProduct",
-    "RegisterClassInfo",
-    "RegisterComPlus",
-    "RegisterExtensionInfo",
-    "RegisterFonts",
-    "RegisterMIMEInfo",
-    "RegisterProduct",
-    "RegisterProgIdInfo",
-    "RegisterTypeLibraries",
-    "RegisterUser",
-    "RemoveDuplicateFiles",
-    "RemoveEnvironmentStrings",
     "RemoveExistingProducts",
-    "RemoveFiles",
-    "RemoveFolders",
-    "RemoveIniValues",
-    "RemoveODBC",
-    "RemoveRegistryValues",
-    "RemoveShortcuts",
     "ResolveSource",
     "RMCCPSearch",
     "ScheduleReboot",
-    "SelfRegModules",
-    "SelfUnregModules",
     "SEQUENCE",
     "SetODBCFolders",
-    "StartServices",
-    "StopServices",
-    "UnpublishComponents",
-    "UnpublishFeatures",
-    "UnregisterClassInfo",
-    "UnregisterComPlus",
-    "UnregisterExtensionInfo",
-    "UnregisterFonts",
-    "UnregisterMIMEInfo",
-    "UnregisterProgIdInfo",
-    "UnregisterTypeLibraries",
     "ValidateProductID",
-    "WriteEnvironmentStrings",
-    "WriteIniValues",
-    "WriteRegistryValues",
 ];
 
 /// Standard actions that write the installation script: they belong
@@ -213,6 +162,11 @@ const SCRIPT_ACTIONS: &[&str] = &[
     "WriteIniValues",
     "WriteRegistryValues",
 ];
+
+/// Whether `action` is one of Windows Installer's standard actions.
+pub(crate) fn is_standard_action(action: &str) -> bool {
+    SCRIPT_ACTIONS.contains(&action) || OTHER_STANDARD_ACTIONS.contains(&action)
+}
 
 /// Orderings the standard actions' "Sequence Restrictions" require:
 /// the first must come before the second.
@@ -323,7 +277,7 @@ pub(crate) fn ice27(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 .column("Sequence")
         };
         for s in &steps {
-            if !STANDARD_ACTIONS.contains(&s.action)
+            if !is_standard_action(s.action)
                 && !cas.contains_key(s.action)
                 && !dialogs.contains(s.action)
             {
@@ -543,83 +497,87 @@ pub(crate) fn ice72(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// The custom actions sequenced in each of `tables`: `check(table, its steps, step, the
+/// action's type)` says what is wrong with one, if anything, and `rule` reports it as an
+/// error on the step's Sequence.
+fn check_custom_action_steps(
+    ctx: &Ctx<'_>,
+    rule: &'static str,
+    tables: &[&str],
+    out: &mut Vec<Finding>,
+    mut check: impl FnMut(&str, &[Step<'_>], &Step<'_>, i32) -> Option<String>,
+) {
+    let cas = ca_types(ctx);
+    for &t in tables {
+        let steps = steps(ctx, t);
+        for s in &steps {
+            let Some(&(ty, _, _)) = cas.get(s.action) else {
+                continue;
+            };
+            if let Some(message) = check(t, &steps, s, ty) {
+                out.push(
+                    Finding::new(rule, Severity::Error, message)
+                        .row(t, s.row.key())
+                        .column("Sequence"),
+                );
+            }
+        }
+    }
+}
+
 /// ICE75: custom actions whose source is an installed file run after
 /// CostFinalize.
 pub(crate) fn ice75(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let cas = ca_types(ctx);
-    for t in [
+    let tables = [
         "InstallUISequence",
         "InstallExecuteSequence",
         "AdminUISequence",
         "AdminExecuteSequence",
-    ] {
-        let steps = steps(ctx, t);
-        let cf = seq_of(&steps, "CostFinalize");
-        for s in &steps {
-            let Some((ty, _, _)) = cas.get(s.action) else {
-                continue;
-            };
-            if !matches!(ty & 0x3F, 17 | 18 | 21 | 22) {
-                continue;
-            }
-            let message = match cf {
-                None => format!(
-                    "CostFinalize is missing from '{t}'. {} is a custom action whose source is an installed file. It must be sequenced after the CostFinalize action.",
-                    s.action
-                ),
-                Some(cf) if s.sequence.is_some_and(|n| n > 0 && n < cf) => format!(
-                    "{} is a custom action whose source is an installed file. It must be sequenced after the CostFinalize action in the {t} table",
-                    s.action
-                ),
-                _ => continue,
-            };
-            out.push(
-                Finding::new("ICE75", Severity::Error, message)
-                    .row(t, s.row.key())
-                    .column("Sequence"),
-            );
+    ];
+    check_custom_action_steps(ctx, "ICE75", &tables, out, |t, steps, s, ty| {
+        if !matches!(ty & 0x3F, 17 | 18 | 21 | 22) {
+            return None;
         }
-    }
+        match seq_of(steps, "CostFinalize") {
+            None => Some(format!(
+                "CostFinalize is missing from '{t}'. {} is a custom action whose source is an installed file. It must be sequenced after the CostFinalize action.",
+                s.action
+            )),
+            Some(cf) if s.sequence.is_some_and(|n| n > 0 && n < cf) => Some(format!(
+                "{} is a custom action whose source is an installed file. It must be sequenced after the CostFinalize action in the {t} table",
+                s.action
+            )),
+            _ => None,
+        }
+    });
 }
 
 /// ICE77: in-script custom actions run between InstallInitialize and
 /// InstallFinalize.
 pub(crate) fn ice77(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let cas = ca_types(ctx);
-    for t in ["InstallExecuteSequence", "AdminExecuteSequence"] {
-        let steps = steps(ctx, t);
-        let ii = seq_of(&steps, "InstallInitialize");
-        let fi = seq_of(&steps, "InstallFinalize");
-        for s in &steps {
-            let Some((ty, _, _)) = cas.get(s.action) else {
-                continue;
-            };
-            if ty & IN_SCRIPT == 0 {
-                continue;
-            }
-            let Some(seq) = s.sequence.filter(|&n| n > 0) else {
-                continue;
-            };
-            let a = s.action;
-            let message = match (ii, fi) {
-                (None, _) => format!(
-                    "InstallInitialize is missing from '{t}'. {a} is a in-script custom action. It must be sequenced after the InstallInitialize action."
-                ),
-                (_, None) => format!(
-                    "InstallFinalize is missing from '{t}'. {a} is a in-script custom action. It must be sequenced before the InstallFinalize action."
-                ),
-                (Some(ii), Some(fi)) if seq < ii || seq > fi => format!(
-                    "{a} is a in-script custom action. It must be sequenced in between the InstallInitialize action and the InstallFinalize action in the {t} Sequence table."
-                ),
-                _ => continue,
-            };
-            out.push(
-                Finding::new("ICE77", Severity::Error, message)
-                    .row(t, s.row.key())
-                    .column("Sequence"),
-            );
+    let tables = ["InstallExecuteSequence", "AdminExecuteSequence"];
+    check_custom_action_steps(ctx, "ICE77", &tables, out, |t, steps, s, ty| {
+        if ty & IN_SCRIPT == 0 {
+            return None;
         }
-    }
+        let seq = s.sequence.filter(|&n| n > 0)?;
+        let a = s.action;
+        match (
+            seq_of(steps, "InstallInitialize"),
+            seq_of(steps, "InstallFinalize"),
+        ) {
+            (None, _) => Some(format!(
+                "InstallInitialize is missing from '{t}'. {a} is a in-script custom action. It must be sequenced after the InstallInitialize action."
+            )),
+            (_, None) => Some(format!(
+                "InstallFinalize is missing from '{t}'. {a} is a in-script custom action. It must be sequenced before the InstallFinalize action."
+            )),
+            (Some(ii), Some(fi)) if seq < ii || seq > fi => Some(format!(
+                "{a} is a in-script custom action. It must be sequenced in between the InstallInitialize action and the InstallFinalize action in the {t} Sequence table."
+            )),
+            _ => None,
+        }
+    });
 }
 
 /// ICE82: no two actions share a sequence number; the four registration

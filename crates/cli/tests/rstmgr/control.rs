@@ -8,6 +8,9 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use restart_manager::{ProcessHandle, UniqueProcess};
+use test_support::{stderr, wait_for};
+
+use super::support::{Runsvdir, comm, listed};
 
 const RSTMGR: &str = env!("CARGO_BIN_EXE_rstmgr");
 
@@ -79,7 +82,7 @@ impl Ctx {
             .unwrap();
         let pid = child.id();
         self.children.push(child);
-        wait_for(Duration::from_secs(5), || {
+        wait_for("the holder to exec sleep", Duration::from_secs(5), || {
             comm(pid).as_deref() == Some("sleep")
         });
         let p = UniqueProcess::of(pid).unwrap();
@@ -102,41 +105,10 @@ impl Drop for Ctx {
     }
 }
 
-fn comm(pid: u32) -> Option<String> {
-    std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .ok()
-        .map(|s| s.trim_end().to_owned())
-}
-
-fn wait_for(timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < timeout,
-            "condition not met within {timeout:?}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 fn list_json(ctx: &Ctx, key: &str) -> serde_json::Value {
     let out = ctx.run(&["list", key, "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn entry(list: &serde_json::Value, pid: u32) -> serde_json::Value {
-    list["processes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["pid"] == pid)
-        .cloned()
-        .unwrap_or_else(|| panic!("pid {pid} not listed: {list}"))
 }
 
 fn status(entry: &serde_json::Value) -> Vec<String> {
@@ -171,7 +143,7 @@ fn shutdown_then_restart_relaunches_a_program_that_registered_itself() {
     let key = ctx.start();
     let out = ctx.run(&["register", &key, "--file", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let before = entry(&list_json(&ctx, &key), holder.pid);
+    let before = listed(&list_json(&ctx, &key), holder.pid);
     assert_eq!(before["restartable"], true, "{before}");
 
     let out = ctx.run(&["shutdown", &key, "--timeout", "2"]);
@@ -184,9 +156,11 @@ fn shutdown_then_restart_relaunches_a_program_that_registered_itself() {
 
     let out = ctx.run(&["restart", &key]);
     assert!(out.status.success(), "{}", stderr(&out));
-    wait_for(Duration::from_secs(5), || {
-        std::fs::read_to_string(&marker).is_ok_and(|t| t.lines().count() >= 4)
-    });
+    wait_for(
+        "the restarted holder's marker",
+        Duration::from_secs(5),
+        || std::fs::read_to_string(&marker).is_ok_and(|t| t.lines().count() >= 4),
+    );
     let text = std::fs::read_to_string(&marker).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let new_pid: u32 = lines[3].parse().unwrap();
@@ -196,11 +170,13 @@ fn shutdown_then_restart_relaunches_a_program_that_registered_itself() {
     assert_eq!(Path::new(lines[0]), work, "cwd");
     assert_eq!(lines[1], "two words", "argument");
     assert_eq!(lines[2], "from-the-original", "environment");
-    wait_for(Duration::from_secs(5), || {
-        comm(new_pid).as_deref() == Some("sleep")
-    });
+    wait_for(
+        "the restarted holder to exec sleep",
+        Duration::from_secs(5),
+        || comm(new_pid).as_deref() == Some("sleep"),
+    );
 
-    let after = entry(&list_json(&ctx, &key), holder.pid);
+    let after = listed(&list_json(&ctx, &key), holder.pid);
     let st = status(&after);
     assert!(
         st.contains(&"stopped".into()) && st.contains(&"restarted".into()),
@@ -241,13 +217,13 @@ fn graceful_shutdown_fails_on_a_process_ignoring_sigterm_and_force_kills_it() {
     );
     assert!(start.elapsed() < Duration::from_secs(5));
     assert!(stubborn.is_alive());
-    let st = status(&entry(&list_json(&ctx, &key), stubborn.pid));
+    let st = status(&listed(&list_json(&ctx, &key), stubborn.pid));
     assert!(st.contains(&"error_on_stop".into()), "{st:?}");
 
     let out = ctx.run(&["shutdown", &key, "--force", "--timeout", "0.5"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stubborn.is_alive());
-    let st = status(&entry(&list_json(&ctx, &key), stubborn.pid));
+    let st = status(&listed(&list_json(&ctx, &key), stubborn.pid));
     assert!(st.contains(&"stopped".into()), "{st:?}");
 
     // Restart after a shutdown of an unregistered process: nothing to relaunch, success.
@@ -348,88 +324,6 @@ fn register_restart_needs_a_command() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
-/// A private `runsvdir` (Debian package `runit`) on `<dir>/service`, killed with everything
-/// it started on drop.
-struct Runsvdir {
-    svdir: PathBuf,
-    child: Option<Child>,
-}
-
-impl Runsvdir {
-    fn start(root: &Path, name: &str, script: &str) -> Runsvdir {
-        use std::os::unix::fs::PermissionsExt;
-        let svdir = root.join("service");
-        let sv = svdir.join(name);
-        std::fs::create_dir_all(&sv).unwrap();
-        let run = sv.join("run");
-        std::fs::write(&run, format!("#!/bin/sh\n{script}\n")).unwrap();
-        std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let child = Command::new("runsvdir")
-            .arg(&svdir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("runsvdir (Debian package runit) must be installed");
-        Runsvdir {
-            svdir,
-            child: Some(child),
-        }
-    }
-
-    /// The service's supervised process, once it runs `sleep`.
-    fn main_pid(&self, name: &str) -> u32 {
-        let pid_file = self.svdir.join(name).join("supervise/pid");
-        let mut pid = 0;
-        wait_for(Duration::from_secs(5), || {
-            pid = std::fs::read_to_string(&pid_file)
-                .ok()
-                .and_then(|t| t.trim().parse().ok())
-                .unwrap_or(0);
-            pid != 0 && comm(pid).as_deref() == Some("sleep")
-        });
-        pid
-    }
-
-    fn stat(&self, name: &str) -> String {
-        std::fs::read_to_string(self.svdir.join(name).join("supervise/stat"))
-            .unwrap_or_default()
-            .trim()
-            .to_owned()
-    }
-}
-
-impl Drop for Runsvdir {
-    fn drop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        // Children before grandchildren: runsv first (it would restart the service).
-        let mut tree = Vec::new();
-        let mut frontier = vec![child.id()];
-        while let Some(parent) = frontier.pop() {
-            let Ok(children) =
-                std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children"))
-            else {
-                continue;
-            };
-            for pid in children.split_whitespace().filter_map(|p| p.parse().ok()) {
-                if let Ok(p) = UniqueProcess::of(pid) {
-                    tree.push(p);
-                }
-                frontier.push(pid);
-            }
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        for p in tree {
-            if let Ok(Some(h)) = ProcessHandle::open(p) {
-                let _ = h.kill();
-            }
-        }
-    }
-}
-
 #[test]
 fn a_runit_service_holding_a_file_is_stopped_and_started_again() {
     let ctx = Ctx::new();
@@ -449,7 +343,7 @@ fn a_runit_service_holding_a_file_is_stopped_and_started_again() {
     let out = run(&["list", &key, "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let e = entry(&list, main);
+    let e = listed(&list, main);
     assert_eq!(e["service"], "holder", "{e}");
     assert_eq!(e["app_type"], "service", "{e}");
     assert_eq!(e["restartable"], true, "{e}");

@@ -9,22 +9,24 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use restart_manager::{ProcessHandle, UniqueProcess};
+use test_support::is_root;
+
+use super::support::Runsvdir;
 
 const RSTMGR: &str = env!("CARGO_BIN_EXE_rstmgr");
 const PACKAGE: &str = "rstmgr-testsvc";
 const PREFIX: &str = "/usr/lib/rstmgr-testsvc";
 
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
-        .unwrap_or(false)
+/// The `greeter` service's process once it runs the greeter with its library mapped.
+fn greeter_pid(sv: &Runsvdir) -> u32 {
+    sv.main_pid_when("greeter", Duration::from_secs(10), |pid| {
+        std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "greeter")
+            && std::fs::read_to_string(format!("/proc/{pid}/maps"))
+                .is_ok_and(|m| m.contains("libgreet.so.1.0"))
+    })
 }
 
 fn have(tool: &str) -> bool {
@@ -32,14 +34,6 @@ fn have(tool: &str) -> bool {
         .args(["-c", &format!("command -v {tool}")])
         .output()
         .is_ok_and(|o| o.status.success())
-}
-
-fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < timeout, "{what}: not within {timeout:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn text(out: &Output) -> String {
@@ -135,85 +129,6 @@ fn build(dir: &Path, version: &str) -> PathBuf {
     deb
 }
 
-/// A private `runsvdir` supervising the `greeter` service, killed with its tree.
-struct Runsvdir {
-    svdir: PathBuf,
-    child: Option<Child>,
-}
-
-impl Runsvdir {
-    fn start(root: &Path) -> Runsvdir {
-        let svdir = root.join("service");
-        let sv = svdir.join("greeter");
-        std::fs::create_dir_all(&sv).unwrap();
-        std::fs::write(
-            sv.join("run"),
-            format!("#!/bin/sh\nexec {PREFIX}/greeter\n"),
-        )
-        .unwrap();
-        std::fs::set_permissions(sv.join("run"), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let child = Command::new("runsvdir")
-            .arg(&svdir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("runsvdir (Debian package runit) must be installed");
-        Runsvdir {
-            svdir,
-            child: Some(child),
-        }
-    }
-
-    /// The service's process once it runs the greeter.
-    fn main_pid(&self) -> u32 {
-        let pid_file = self.svdir.join("greeter/supervise/pid");
-        let mut pid = 0;
-        wait_for("the greeter service", Duration::from_secs(10), || {
-            pid = std::fs::read_to_string(&pid_file)
-                .ok()
-                .and_then(|t| t.trim().parse().ok())
-                .unwrap_or(0);
-            pid != 0
-                && std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                    .is_ok_and(|c| c.trim() == "greeter")
-                && std::fs::read_to_string(format!("/proc/{pid}/maps"))
-                    .is_ok_and(|m| m.contains("libgreet.so.1.0"))
-        });
-        pid
-    }
-}
-
-impl Drop for Runsvdir {
-    fn drop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        let mut tree = Vec::new();
-        let mut frontier = vec![child.id()];
-        while let Some(parent) = frontier.pop() {
-            let Ok(kids) =
-                std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children"))
-            else {
-                continue;
-            };
-            for pid in kids.split_whitespace().filter_map(|p| p.parse().ok()) {
-                if let Ok(p) = UniqueProcess::of(pid) {
-                    tree.push(p);
-                }
-                frontier.push(pid);
-            }
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        for p in tree {
-            if let Ok(Some(h)) = ProcessHandle::open(p) {
-                let _ = h.kill();
-            }
-        }
-    }
-}
-
 /// Removes the test package whatever happens.
 struct Purge;
 
@@ -288,12 +203,12 @@ fn a_packaged_service_is_found_before_and_after_an_upgrade_and_restarted_once_by
     let v4 = build(dir.path(), "4.0");
     let _purge = Purge;
     dpkg_like(Command::new("dpkg").arg("-i").arg(&v1));
-    let sv = Runsvdir::start(dir.path());
+    let sv = Runsvdir::start(dir.path(), "greeter", &format!("exec {PREFIX}/greeter"));
     let env = Env {
         svdir: sv.svdir.clone(),
         state: dir.path().join("state"),
     };
-    let first = sv.main_pid();
+    let first = greeter_pid(&sv);
     let lib = format!("{PREFIX}/libgreet.so.1.0");
     let exe = format!("{PREFIX}/greeter");
 
@@ -364,7 +279,7 @@ fn a_packaged_service_is_found_before_and_after_an_upgrade_and_restarted_once_by
         "{}",
         text(&dry)
     );
-    assert_eq!(sv.main_pid(), first, "--dry-run restarts nothing");
+    assert_eq!(greeter_pid(&sv), first, "--dry-run restarts nothing");
     let policy = dir.path().join("policy");
     std::fs::write(&policy, "# not this one\ngreet*\n").unwrap();
     let denied = env.rstmgr(&["stale", "--restart", "--policy", policy.to_str().unwrap()]);
@@ -373,11 +288,11 @@ fn a_packaged_service_is_found_before_and_after_an_upgrade_and_restarted_once_by
         "{}",
         text(&denied)
     );
-    assert_eq!(sv.main_pid(), first, "a denied service is not restarted");
+    assert_eq!(greeter_pid(&sv), first, "a denied service is not restarted");
     let restarted = env.rstmgr(&["stale", "--restart"]);
     assert!(restarted.status.success(), "{}", text(&restarted));
     assert!(String::from_utf8_lossy(&restarted.stdout).contains("restarted greeter\n"));
-    let second = sv.main_pid();
+    let second = greeter_pid(&sv);
     assert_ne!(second, first);
     assert!(
         env.stale_entry(second).is_none(),
@@ -445,7 +360,7 @@ fn a_packaged_service_is_found_before_and_after_an_upgrade_and_restarted_once_by
         Some(32),
         "{recorded}"
     );
-    let third = sv.main_pid();
+    let third = greeter_pid(&sv);
     assert_ne!(third, second);
     assert!(env.stale_entry(third).is_none());
 
@@ -456,7 +371,7 @@ fn a_packaged_service_is_found_before_and_after_an_upgrade_and_restarted_once_by
         !all.contains("rstmgr:") && !all.contains("restarted greeter"),
         "{all}"
     );
-    assert_eq!(sv.main_pid(), third);
+    assert_eq!(greeter_pid(&sv), third);
     assert!(
         env.stale_entry(third).is_some(),
         "left on old code, as asked"

@@ -3,28 +3,14 @@
 //! the one stderr note about processes that could not be inspected.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use super::support::Guard;
+
 const RSTMGR: &str = env!("CARGO_BIN_EXE_rstmgr");
-
-/// A child killed (exactly it) and reaped when dropped.
-struct Guard(Child);
-
-impl Guard {
-    fn pid(&self) -> u32 {
-        self.0.id()
-    }
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn sleep_bin() -> PathBuf {
     std::fs::canonicalize("/bin/sleep").unwrap()

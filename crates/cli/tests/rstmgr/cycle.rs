@@ -4,20 +4,14 @@
 //! `RSTMGR_STATE_DIR`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use test_support::wait_for;
+
+use super::support::{Guard, entry};
+
 const RSTMGR: &str = env!("CARGO_BIN_EXE_rstmgr");
-
-/// A child process killed (exactly that pid) when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn rstmgr(state: &Path, args: &[&str]) -> Output {
     Command::new(RSTMGR)
@@ -40,25 +34,8 @@ fn ok(out: Output) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 fn list_json(state: &Path, key: &str) -> serde_json::Value {
     serde_json::from_str(&ok(rstmgr(state, &["list", key, "--json"]))).unwrap()
-}
-
-fn entry(v: &serde_json::Value, pid: u32) -> Option<serde_json::Value> {
-    v["processes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["pid"].as_u64() == Some(u64::from(pid)))
-        .cloned()
 }
 
 #[test]
@@ -88,7 +65,7 @@ fn shut_down_and_restart_a_registered_script_with_its_arguments_and_folder() {
         .unwrap();
     let app = Guard(app);
     let pid = app.0.id();
-    wait_for("the app to hold the file", || {
+    wait_for("the app to hold the file", Duration::from_secs(10), || {
         std::fs::read_link(format!("/proc/{pid}/fd/3")).is_ok()
     });
 
@@ -111,7 +88,7 @@ fn shut_down_and_restart_a_registered_script_with_its_arguments_and_folder() {
     );
 
     ok(rstmgr(&state, &["restart", &key]));
-    wait_for("the relaunched app", || {
+    wait_for("the relaunched app", Duration::from_secs(10), || {
         std::fs::read_to_string(&marker).is_ok_and(|t| t.ends_with('\n'))
     });
     let text = std::fs::read_to_string(&marker).unwrap();
@@ -162,7 +139,7 @@ fn cancel_from_another_process_stops_a_running_shutdown() {
             .unwrap(),
     );
     let pid = stubborn.0.id();
-    wait_for("the holder", || {
+    wait_for("the holder", Duration::from_secs(10), || {
         std::fs::read_link(format!("/proc/{pid}/fd/3")).is_ok()
     });
     // This test process is the primary: it starts the session, registers, runs a
@@ -183,12 +160,16 @@ fn cancel_from_another_process_stops_a_running_shutdown() {
         .unwrap();
     let shutdown = Guard(shutdown);
     let sessions = state.join("sessions");
-    wait_for("the shutdown to be recorded as running", || {
-        std::fs::read_dir(&sessions).unwrap().any(|d| {
-            std::fs::read_to_string(d.unwrap().path().join("state.json"))
-                .is_ok_and(|t| t.contains("\"task\":{"))
-        })
-    });
+    wait_for(
+        "the shutdown to be recorded as running",
+        Duration::from_secs(10),
+        || {
+            std::fs::read_dir(&sessions).unwrap().any(|d| {
+                std::fs::read_to_string(d.unwrap().path().join("state.json"))
+                    .is_ok_and(|t| t.contains("\"task\":{"))
+            })
+        },
+    );
     ok(rstmgr(&state, &["cancel", &key]));
     let mut shutdown = shutdown;
     let status = shutdown.0.wait().unwrap();

@@ -4,6 +4,8 @@
 
 use std::process::{Command, Output};
 
+use test_support::stderr;
+
 fn run(program: &str, args: &[&str]) -> Output {
     Command::new(test_support::bin(program))
         .args(args)
@@ -13,10 +15,6 @@ fn run(program: &str, args: &[&str]) -> Output {
         )
         .output()
         .expect("run the tool")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]

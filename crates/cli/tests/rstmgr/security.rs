@@ -8,23 +8,17 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use restart_manager::{ProcessHandle, UniqueProcess};
+use test_support::{is_root, stderr, wait_for};
+
+use super::support::{Runsvdir, comm, descendants, listed};
 
 const RSTMGR: &str = env!("CARGO_BIN_EXE_rstmgr");
 
 /// The unprivileged user the root-only cases create.
 const TEST_USER: &str = "rstmgrsec";
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
-        .unwrap_or(false)
-}
 
 /// The uid and gid of the test user, created when missing; `None` (with the reason
 /// printed) when this does not run as root.
@@ -57,24 +51,6 @@ fn test_user(case: &str) -> Option<(u32, u32)> {
         );
     }
     Some((id("-u").unwrap(), id("-g").unwrap()))
-}
-
-fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < timeout, "{what}: not within {timeout:?}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn comm(pid: u32) -> Option<String> {
-    std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .ok()
-        .map(|s| s.trim_end().to_owned())
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Processes killed (exactly them, through a pidfd) and children reaped at the end.
@@ -154,17 +130,6 @@ impl Drop for RootSession {
     fn drop(&mut self) {
         let _ = self.run(&["end", &self.key]);
     }
-}
-
-/// The entry of `pid` in a `list --json` answer.
-fn entry(list: &serde_json::Value, pid: u32) -> serde_json::Value {
-    list["processes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["pid"] == pid)
-        .cloned()
-        .unwrap_or_else(|| panic!("pid {pid} not listed: {list}"))
 }
 
 /// A user's program that registers itself for restart (`rstmgr register-restart`, which
@@ -279,8 +244,8 @@ fn a_restart_registration_forged_by_its_user_is_refused_and_never_relaunched() {
         forge(&b_reg, uid, gid, edit);
         let out = session.keyed("list", &["--json"]);
         let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(entry(&list, a.pid)["restartable"], true, "{what}: {list}");
-        assert_eq!(entry(&list, b.pid)["restartable"], false, "{what}: {list}");
+        assert_eq!(listed(&list, a.pid)["restartable"], true, "{what}: {list}");
+        assert_eq!(listed(&list, b.pid)["restartable"], false, "{what}: {list}");
         let err = stderr(&out);
         assert!(
             err.contains(&format!(
@@ -327,89 +292,6 @@ fn a_restart_registration_forged_by_its_user_is_refused_and_never_relaunched() {
     assert_eq!(lines(&log_b).len(), 1, "B was not relaunched");
 }
 
-/// A private `runsvdir` on `<root>/service` with one service, killed with its tree.
-struct Runsvdir {
-    svdir: PathBuf,
-    child: Option<Child>,
-}
-
-impl Runsvdir {
-    fn start(root: &Path, name: &str, script: &str) -> Runsvdir {
-        let svdir = root.join("service");
-        let sv = svdir.join(name);
-        std::fs::create_dir_all(&sv).unwrap();
-        std::fs::write(sv.join("run"), format!("#!/bin/sh\n{script}\n")).unwrap();
-        std::fs::set_permissions(sv.join("run"), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let child = Command::new("runsvdir")
-            .arg(&svdir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("runsvdir (Debian package runit) must be installed");
-        Runsvdir {
-            svdir,
-            child: Some(child),
-        }
-    }
-
-    fn main_pid(&self, name: &str) -> u32 {
-        let pid_file = self.svdir.join(name).join("supervise/pid");
-        let mut pid = 0;
-        wait_for("the service", Duration::from_secs(5), || {
-            pid = std::fs::read_to_string(&pid_file)
-                .ok()
-                .and_then(|t| t.trim().parse().ok())
-                .unwrap_or(0);
-            pid != 0 && comm(pid).as_deref() == Some("sleep")
-        });
-        pid
-    }
-
-    fn stat(&self, name: &str) -> String {
-        std::fs::read_to_string(self.svdir.join(name).join("supervise/stat"))
-            .unwrap_or_default()
-            .trim()
-            .to_owned()
-    }
-}
-
-/// Every descendant of `pid`, children first.
-fn tree(pid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    let mut frontier = vec![pid];
-    while let Some(parent) = frontier.pop() {
-        let Ok(text) = std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children"))
-        else {
-            continue;
-        };
-        for p in text.split_whitespace().filter_map(|p| p.parse().ok()) {
-            out.push(p);
-            frontier.push(p);
-        }
-    }
-    out
-}
-
-impl Drop for Runsvdir {
-    fn drop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        let procs: Vec<UniqueProcess> = tree(child.id())
-            .into_iter()
-            .filter_map(|p| UniqueProcess::of(p).ok())
-            .collect();
-        let _ = child.kill();
-        let _ = child.wait();
-        for p in procs {
-            if let Ok(Some(h)) = ProcessHandle::open(p) {
-                let _ = h.kill();
-            }
-        }
-    }
-}
-
 #[test]
 fn a_process_that_merely_descends_from_a_service_is_not_that_service() {
     let dir = tempfile::tempdir().unwrap();
@@ -433,7 +315,7 @@ fn a_process_that_merely_descends_from_a_service_is_not_that_service() {
     let main = sv.main_pid("daemon");
     let mut shell = 0;
     wait_for("the login shell", Duration::from_secs(5), || {
-        shell = tree(main)
+        shell = descendants(main)
             .into_iter()
             .find(|p| std::fs::read_link(format!("/proc/{p}/fd/3")).is_ok_and(|t| t == file))
             .unwrap_or(0);
@@ -448,7 +330,7 @@ fn a_process_that_merely_descends_from_a_service_is_not_that_service() {
         .unwrap();
     assert!(who.status.success(), "{}", stderr(&who));
     let list: serde_json::Value = serde_json::from_slice(&who.stdout).unwrap();
-    let e = entry(&list, shell);
+    let e = listed(&list, shell);
     assert_eq!(e["service"], serde_json::Value::Null, "{e}");
     assert_ne!(e["app_type"], "service", "{e}");
 
@@ -530,5 +412,5 @@ fn program_names_and_paths_in_tables_have_control_characters_escaped() {
     }
     // JSON carries the name as it is (JSON escapes it itself).
     let v: serde_json::Value = serde_json::from_slice(&who_json.stdout).unwrap();
-    assert_eq!(entry(&v, child.id())["app_name"], name);
+    assert_eq!(listed(&v, child.id())["app_name"], name);
 }

@@ -6,16 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use test_support::{package, stdout as text};
+
 const PRODUCT: &str = "{6B1D9A20-3C4E-4F50-8A61-7B8C9D0E1F20}";
 
-fn package(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../engine/tests/packages")
-        .join(name)
-}
-
 fn rmsi(rm: &Path, args: &[&str], root: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rmsi"))
+    test_support::rmsi()
         .env_remove("RMSI_LOG")
         .env_remove("RMSI_TEST_CRASH_AFTER")
         .env("RSTMGR_STATE_DIR", rm)
@@ -24,10 +20,6 @@ fn rmsi(rm: &Path, args: &[&str], root: &Path) -> Output {
         .arg(root)
         .output()
         .expect("run rmsi")
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {

@@ -4,9 +4,10 @@
 //! (`crates/validate/tests/packages/`, built by its `build.sh`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
+use test_support::{stderr, stdout};
 
 fn package(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -15,19 +16,11 @@ fn package(name: &str) -> PathBuf {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rmsi"))
+    test_support::rmsi()
         .arg("validate")
         .args(args)
         .output()
         .expect("run rmsi")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn path(name: &str) -> String {

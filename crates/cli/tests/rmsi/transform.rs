@@ -6,10 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn rmsi(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rmsi"))
-        .args(args)
-        .output()
-        .expect("run rmsi")
+    test_support::rmsi().args(args).output().expect("run rmsi")
 }
 
 fn pair() -> (PathBuf, PathBuf) {

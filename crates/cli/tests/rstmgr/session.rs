@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use super::support::Guard;
+
 const RSTMGR: &str = env!("CARGO_BIN_EXE_rstmgr");
 
 /// A private state folder and the commands that use it.
@@ -74,16 +76,6 @@ impl Ctx {
             "{key}"
         );
         key
-    }
-}
-
-/// A child process killed (exactly that pid) when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 

@@ -3,28 +3,14 @@
 //! check, the batch and Nagios formats, and the reboot sentinel.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use test_support::wait_for;
+
+use super::support::{Guard, entry};
 
 const RSTMGR: &str = env!("CARGO_BIN_EXE_rstmgr");
-
-/// A child killed and reaped when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < timeout, "{what}: not within {timeout:?}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 /// A folder outside the temporary folders (whose deleted files `stale` ignores by
 /// design): under cargo's target folder.
@@ -53,15 +39,6 @@ fn stale_json() -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn entry(v: &serde_json::Value, pid: u32) -> Option<serde_json::Value> {
-    v["processes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["pid"] == pid)
-        .cloned()
 }
 
 /// Python that maps `path` executable (`PROT_EXEC`), deletes it when asked, says `ready`
