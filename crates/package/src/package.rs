@@ -316,8 +316,12 @@ impl Package {
             // The msi crate reports a neutral code page (0) as UTF-8; the string pool's
             // header says which it is, and a package written back must keep it.
             let mut summary = summary;
-            if let Some(cp) = stored_codepage(db.into_inner()?) {
-                summary.database_codepage = cp;
+            let mut tables = tables;
+            if let Some(pool) = stored_pool(db.into_inner()?) {
+                summary.database_codepage = pool.codepage;
+                if pool.codepage == 0 {
+                    ansi_strings(&pool, &mut tables);
+                }
             }
             Ok((summary, tables, streams))
         }));
@@ -807,18 +811,83 @@ pub(crate) fn read_table<F: Read + Seek>(
     Ok(table)
 }
 
-/// The code page in the header of the string pool of the compound file `reader` holds.
-fn stored_codepage<F: Read + Seek>(reader: F) -> Option<i32> {
+/// The string pool of the compound file `reader` holds: the code page in its header, and
+/// its strings' bytes when that code page is neutral (0), for [`ansi_strings`].
+struct StoredPool {
+    codepage: i32,
+    /// `_StringPool` and `_StringData`, read only for a neutral code page.
+    bytes: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+fn stored_pool<F: Read + Seek>(reader: F) -> Option<StoredPool> {
     let mut file = cfb::CompoundFile::open(reader).ok()?;
-    let mut stream = file
-        .open_stream(format!(
-            "/{}",
-            crate::streamname::encode("_StringPool", true)
-        ))
-        .ok()?;
-    let mut header = [0u8; 4];
-    stream.read_exact(&mut header).ok()?;
-    i32::try_from(u32::from_le_bytes(header) & 0x7FFF_FFFF).ok()
+    let mut read = |name: &str| -> Option<Vec<u8>> {
+        let mut bytes = Vec::new();
+        file.open_stream(format!("/{}", crate::streamname::encode(name, true)))
+            .ok()?
+            .read_to_end(&mut bytes)
+            .ok()?;
+        Some(bytes)
+    };
+    let pool = read("_StringPool")?;
+    let header = u32::from_le_bytes(pool.get(..4)?.try_into().ok()?);
+    let codepage = i32::try_from(header & 0x7FFF_FFFF).ok()?;
+    let bytes = if codepage == 0 {
+        read("_StringData").map(|data| (pool, data))
+    } else {
+        None
+    };
+    Some(StoredPool { codepage, bytes })
+}
+
+/// A neutral database's strings in the system's ANSI code page, as Windows reads them
+/// ("Code Page Handling of Windows Installer Databases": a neutral database's text is
+/// taken in the current code page, Windows-1252 on the English Windows the layouts
+/// model); the msi crate decodes them as UTF-8 instead, so bytes that are not UTF-8 come
+/// out as U+FFFD. Each such string is put back from its bytes, unless two strings of the
+/// pool decode to the same damaged text (then which one a cell held is unknown, and it is
+/// left as it is).
+fn ansi_strings(pool: &StoredPool, tables: &mut BTreeMap<String, Table>) {
+    let Some((pool_bytes, data)) = &pool.bytes else {
+        return;
+    };
+    if data.is_ascii() {
+        return;
+    }
+    let (Ok(utf8), Ok(ansi)) = (
+        crate::transform::stringpool::StringPool::read(pool_bytes, data),
+        crate::transform::stringpool::StringPool::read_as(pool_bytes, data, 1252),
+    ) else {
+        return;
+    };
+    let mut fixed: std::collections::HashMap<&str, Option<&str>> = Default::default();
+    for id in 1.. {
+        let (Some(damaged), Some(text)) = (utf8.get(id), ansi.get(id)) else {
+            break;
+        };
+        if damaged != text && damaged.contains('\u{FFFD}') {
+            fixed
+                .entry(damaged)
+                .and_modify(|seen| {
+                    if *seen != Some(text) {
+                        *seen = None;
+                    }
+                })
+                .or_insert(Some(text));
+        }
+    }
+    if fixed.is_empty() {
+        return;
+    }
+    for table in tables.values_mut() {
+        for cell in table.rows.iter_mut().flatten() {
+            if let Value::Str(text) = cell
+                && let Some(Some(ansi)) = fixed.get(text.as_str())
+            {
+                *text = (*ansi).to_string();
+            }
+        }
+    }
 }
 
 /// Whether `err` is cfb's refusal of a FAT longer than the file.

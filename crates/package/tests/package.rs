@@ -279,3 +279,26 @@ fn the_cached_copy_keeps_everything_but_the_cabinets() {
         original.binary("ShScript").expect("binary")
     );
 }
+
+/// A neutral database (string pool code page 0) whose strings hold Windows-1252 bytes, as
+/// wixl writes `Codepage="1252"` sources: Windows reads them in the ANSI code page, so
+/// `Grüße, café` stays itself instead of coming out as U+FFFD (which Wine then showed).
+#[test]
+fn a_neutral_database_reads_its_strings_in_the_ansi_code_page() {
+    let msi = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../engine/tests/packages/wine-regread/wine-regread.msi");
+    let p = Package::open(&msi).unwrap();
+    assert_eq!(p.summary().database_codepage, 0);
+    let registry = p.table("Registry").expect("a Registry table");
+    let name = registry.column_index("Name").unwrap();
+    let value = registry.column_index("Value").unwrap();
+    let accents = registry
+        .rows
+        .iter()
+        .find(|row| row[name] == package::tables::Value::Str("Accents".into()))
+        .expect("the Accents row");
+    assert_eq!(
+        accents[value],
+        package::tables::Value::Str("Grüße, café".into())
+    );
+}

@@ -35,6 +35,16 @@ fn codepage_of(id: i32) -> msi::CodePage {
 impl StringPool {
     /// Reads the pool from the two streams' bytes.
     pub(crate) fn read(pool: &[u8], data: &[u8]) -> Result<StringPool, String> {
+        Self::read_as(pool, data, None)
+    }
+
+    /// Reads the pool, its strings decoded in `decode_as` when given instead of the
+    /// header's code page (a neutral pool read as the system's ANSI code page).
+    pub(crate) fn read_as(
+        pool: &[u8],
+        data: &[u8],
+        decode_as: impl Into<Option<i32>>,
+    ) -> Result<StringPool, String> {
         if pool.is_empty() {
             return Ok(StringPool::default());
         }
@@ -47,7 +57,7 @@ impl StringPool {
         if msi::CodePage::from_id(codepage).is_none() {
             return Err(format!("unknown string pool code page {codepage}"));
         }
-        let cp = codepage_of(codepage);
+        let cp = codepage_of(decode_as.into().unwrap_or(codepage));
         let words: Vec<u16> = pool[4..]
             .chunks_exact(2)
             .map(|c| u16::from_le_bytes([c[0], c[1]]))
