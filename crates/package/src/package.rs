@@ -316,7 +316,6 @@ impl Package {
             // The msi crate reports a neutral code page (0) as UTF-8; the string pool's
             // header says which it is, and a package written back must keep it.
             let mut summary = summary;
-            let mut tables = tables;
             if let Some(pool) = stored_pool(db.into_inner()?) {
                 summary.database_codepage = pool.codepage;
                 if pool.codepage == 0 {
