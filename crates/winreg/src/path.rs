@@ -112,6 +112,11 @@ pub fn split_key(path: &str) -> Result<Vec<String>> {
 /// A name as Windows compares it: each character upper-cased when its upper case is one
 /// character.
 pub fn fold(name: &str) -> String {
+    // Most names are ASCII, where this is the same mapping without the per-character
+    // Unicode tables (a prefix's system.reg folds some 12,000 key paths when read).
+    if name.is_ascii() {
+        return name.to_ascii_uppercase();
+    }
     name.chars()
         .map(|c| {
             let mut up = c.to_uppercase();

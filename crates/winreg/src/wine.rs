@@ -67,6 +67,10 @@ const EPOCH_1601: u64 = 11_644_473_600;
 #[derive(Debug, Clone)]
 pub struct WineHive {
     path: PathBuf,
+    /// The file's text as read (with a final line end added when it had none): the bodies
+    /// of the keys nothing touched are slices of it, parsed only when asked for (a booted
+    /// prefix's `system.reg` holds some 12,000 keys, and an install touches a few dozen).
+    text: String,
     /// The lines before the first key: the header, `;; All keys relative to`, `#arch=`.
     preamble: Vec<String>,
     /// Whether the text ended with a line end (Wine's files do).
@@ -84,8 +88,17 @@ struct Section {
     /// The names folded and joined by `\`.
     fold: String,
     header: String,
-    lines: Vec<Line>,
+    body: Body,
     dirty: bool,
+}
+
+/// A key's lines after its header.
+#[derive(Debug, Clone)]
+enum Body {
+    /// Not parsed yet: this range of the hive's text, every line with its line end.
+    Raw(std::ops::Range<usize>),
+    /// Parsed (and perhaps changed).
+    Lines(Vec<Line>),
 }
 
 #[derive(Debug, Clone)]
@@ -112,37 +125,40 @@ impl WineHive {
     /// Reads a registry file's text; `path` names it in errors and is where
     /// [`save`](WineHive::save) writes.
     pub fn parse(path: &Path, text: &str) -> Result<WineHive> {
-        // Split on LF only: a CR stays in its line, so that it is written back as it was.
-        let mut lines: Vec<&str> = text.split('\n').collect();
-        if text.ends_with('\n') {
-            lines.pop();
-        }
         let syntax = |line: usize, reason: &str| Error::WineSyntax {
             path: path.to_path_buf(),
             line,
             reason: reason.to_string(),
         };
-        if lines.first().map(|l| l.trim_end()) != Some(WINE_HEADER) {
+        if text.split('\n').next().map(str::trim_end) != Some(WINE_HEADER) {
             return Err(syntax(
                 1,
                 "not a Wine registry file (no \"WINE REGISTRY Version 2\")",
             ));
         }
+        let final_newline = text.is_empty() || text.ends_with('\n');
+        let mut own = String::with_capacity(text.len() + 1);
+        own.push_str(text);
+        if !final_newline {
+            own.push('\n');
+        }
         let mut hive = WineHive {
             path: path.to_path_buf(),
+            text: String::new(),
             preamble: Vec::new(),
             sections: Vec::new(),
             index: BTreeMap::new(),
             changed: false,
-            final_newline: text.is_empty() || text.ends_with('\n'),
+            final_newline,
         };
-        let mut i = 0;
-        while i < lines.len() {
-            let line = lines[i];
-            let trimmed = line.trim_start();
-            if let Some(rest) = trimmed.strip_prefix('[') {
+        // Split on LF only: a CR stays in its line, so that it is written back as it was.
+        let mut at = 0;
+        for (number, line) in own.split_inclusive('\n').enumerate() {
+            at += line.len();
+            let line = line.strip_suffix('\n').unwrap_or(line);
+            if let Some(rest) = line.trim_start().strip_prefix('[') {
                 let (units, _) =
-                    unescape(rest, ']').ok_or_else(|| syntax(i + 1, "malformed key"))?;
+                    unescape(rest, ']').ok_or_else(|| syntax(number + 1, "malformed key"))?;
                 let name = String::from_utf16_lossy(&units);
                 let names: Vec<String> = if name.is_empty() {
                     Vec::new()
@@ -150,44 +166,22 @@ impl WineHive {
                     name.split('\\').map(str::to_string).collect()
                 };
                 hive.sections.push(Section {
-                    fold: fold_path(&names),
+                    // The names joined again: `name` itself.
+                    fold: fold(&name),
                     names,
                     header: line.to_string(),
-                    lines: Vec::new(),
+                    body: Body::Raw(at..at),
                     dirty: false,
                 });
-                i += 1;
-                continue;
-            }
-            let Some(section) = hive.sections.last_mut() else {
-                hive.preamble.push(line.to_string());
-                i += 1;
-                continue;
-            };
-            if trimmed.starts_with('"') || trimmed.starts_with('@') {
-                // A hex value continues on the next line after a trailing backslash.
-                let start = i;
-                let mut text = trimmed.to_string();
-                while text.trim_end().ends_with('\\') && i + 1 < lines.len() {
-                    let t = text.trim_end();
-                    text = format!("{}{}", &t[..t.len() - 1], lines[i + 1].trim_start());
-                    i += 1;
-                }
-                let raw: Vec<String> = lines[start..=i].iter().map(|l| l.to_string()).collect();
-                match parse_value_line(&text) {
-                    Some((name, value)) => section.lines.push(Line::Value(ValueLine {
-                        name,
-                        value,
-                        raw: Some(raw),
-                    })),
-                    // Wine skips what it cannot read; it is kept as it is.
-                    None => section.lines.extend(raw.into_iter().map(Line::Other)),
+            } else if let Some(section) = hive.sections.last_mut() {
+                if let Body::Raw(range) = &mut section.body {
+                    range.end = at;
                 }
             } else {
-                section.lines.push(Line::Other(line.to_string()));
+                hive.preamble.push(line.to_string());
             }
-            i += 1;
         }
+        hive.text = own;
         hive.reindex();
         Ok(hive)
     }
@@ -227,13 +221,16 @@ impl WineHive {
             if s.dirty {
                 out.push_str(&header_line(&s.names, secs));
                 out.push('\n');
-                let mut lines = s.lines.clone();
+                let mut lines = self.lines_of(s);
                 update_time_line(&mut lines, secs);
                 push_lines(&lines, &mut out);
             } else {
                 out.push_str(&s.header);
                 out.push('\n');
-                push_lines(&s.lines, &mut out);
+                match &s.body {
+                    Body::Raw(range) => out.push_str(&self.text[range.clone()]),
+                    Body::Lines(lines) => push_lines(lines, &mut out),
+                }
             }
         }
         if !self.final_newline {
@@ -262,19 +259,44 @@ impl WineHive {
         let text = self.render_at(secs);
         self.changed = false;
         // What was written is now what was read.
-        for s in self.sections.iter_mut().filter(|s| s.dirty) {
-            s.header = header_line(&s.names, secs);
-            s.dirty = false;
-            update_time_line(&mut s.lines, secs);
-            for line in &mut s.lines {
+        for i in 0..self.sections.len() {
+            if !self.sections[i].dirty {
+                continue;
+            }
+            let lines = self.lines_mut(i);
+            update_time_line(lines, secs);
+            for line in lines.iter_mut() {
                 if let Line::Value(v) = line
                     && v.raw.is_none()
                 {
                     v.raw = Some(wine_value_lines(&v.name, &v.value));
                 }
             }
+            let s = &mut self.sections[i];
+            s.header = header_line(&s.names, secs);
+            s.dirty = false;
         }
         Some(text)
+    }
+
+    /// A key's lines, parsed from the text when they were not yet.
+    fn lines_of(&self, s: &Section) -> Vec<Line> {
+        match &s.body {
+            Body::Raw(range) => parse_body(&self.text[range.clone()]),
+            Body::Lines(lines) => lines.clone(),
+        }
+    }
+
+    /// A key's lines to change, parsed first when they were not yet.
+    fn lines_mut(&mut self, i: usize) -> &mut Vec<Line> {
+        let section = &mut self.sections[i];
+        if let Body::Raw(range) = &section.body {
+            section.body = Body::Lines(parse_body(&self.text[range.clone()]));
+        }
+        match &mut section.body {
+            Body::Lines(lines) => lines,
+            Body::Raw(_) => unreachable!("parsed just above"),
+        }
     }
 
     fn reindex(&mut self) {
@@ -341,9 +363,9 @@ impl WineHive {
             .partition_point(|s| tree_order(&s.fold, &new_fold).is_le());
         // Wine separates keys with a blank line.
         if at > 0 {
-            let prev = &mut self.sections[at - 1];
-            if !matches!(prev.lines.last(), Some(Line::Other(l)) if l.is_empty()) {
-                prev.lines.push(Line::Other(String::new()));
+            let prev = self.lines_mut(at - 1);
+            if !matches!(prev.last(), Some(Line::Other(l)) if l.is_empty()) {
+                prev.push(Line::Other(String::new()));
             }
         } else if !self.preamble.last().is_some_and(|l| l.is_empty()) {
             self.preamble.push(String::new());
@@ -362,7 +384,7 @@ impl WineHive {
                 header: String::new(),
                 fold: new_fold,
                 names,
-                lines: vec![Line::Other(String::new())],
+                body: Body::Lines(vec![Line::Other(String::new())]),
                 dirty: true,
             },
         );
@@ -427,8 +449,8 @@ impl WineHive {
     fn value(&self, names: &[String], name: &str) -> Option<(String, Value)> {
         let s = &self.sections[self.section(names)?];
         let f = fold(name);
-        s.lines.iter().find_map(|l| match l {
-            Line::Value(v) if fold(&v.name) == f => Some((v.name.clone(), v.value.clone())),
+        self.lines_of(s).into_iter().find_map(|l| match l {
+            Line::Value(v) if fold(&v.name) == f => Some((v.name, v.value)),
             _ => None,
         })
     }
@@ -436,7 +458,7 @@ impl WineHive {
     fn set_value(&mut self, names: &[String], name: &str, value: &Value) {
         let i = self.ensure_section(names);
         let f = fold(name);
-        let lines = &mut self.sections[i].lines;
+        let lines = self.lines_mut(i);
         if let Some(Line::Value(v)) = lines
             .iter_mut()
             .find(|l| matches!(l, Line::Value(v) if fold(&v.name) == f))
@@ -477,7 +499,7 @@ impl WineHive {
             return false;
         };
         let f = fold(name);
-        let lines = &mut self.sections[i].lines;
+        let lines = self.lines_mut(i);
         let before = lines.len();
         lines.retain(|l| !matches!(l, Line::Value(v) if fold(&v.name) == f));
         let removed = lines.len() != before;
@@ -491,15 +513,54 @@ impl WineHive {
         let Some(i) = self.section(names) else {
             return Vec::new();
         };
-        self.sections[i]
-            .lines
-            .iter()
+        self.lines_of(&self.sections[i])
+            .into_iter()
             .filter_map(|l| match l {
-                Line::Value(v) => Some((v.name.clone(), v.value.clone())),
+                Line::Value(v) => Some((v.name, v.value)),
                 Line::Other(_) => None,
             })
             .collect()
     }
+}
+
+/// The lines of one key's body (`text`: each line with its line end). A value line and
+/// the lines it continues on (after a trailing `\\`) are one value; what cannot be read is
+/// kept as it is, as Wine skips it.
+fn parse_body(text: &str) -> Vec<Line> {
+    let lines: Vec<&str> = text
+        .split_inclusive('\n')
+        .map(|l| l.strip_suffix('\n').unwrap_or(l))
+        .collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('"') || trimmed.starts_with('@') {
+            // A hex value continues on the next line after a trailing backslash.
+            let start = i;
+            let mut joined = trimmed.to_string();
+            while joined.trim_end().ends_with('\\') && i + 1 < lines.len() {
+                let keep = joined.trim_end().len() - 1;
+                joined.truncate(keep);
+                joined.push_str(lines[i + 1].trim_start());
+                i += 1;
+            }
+            let raw: Vec<String> = lines[start..=i].iter().map(|l| l.to_string()).collect();
+            match parse_value_line(&joined) {
+                Some((name, value)) => out.push(Line::Value(ValueLine {
+                    name,
+                    value,
+                    raw: Some(raw),
+                })),
+                None => out.extend(raw.into_iter().map(Line::Other)),
+            }
+        } else {
+            out.push(Line::Other(line.to_string()));
+        }
+        i += 1;
+    }
+    out
 }
 
 fn fold_path(names: &[String]) -> String {
@@ -655,7 +716,7 @@ mod tests {
         let hive = WineHive::parse(Path::new("user.reg"), SAMPLE).unwrap();
         // Every value of the sample renders back to its own lines.
         for s in &hive.sections {
-            for l in &s.lines {
+            for l in &hive.lines_of(s) {
                 if let Line::Value(v) = l {
                     assert_eq!(
                         wine_value_lines(&v.name, &v.value),

@@ -100,7 +100,7 @@ fn escape_units(units: &[u16], extra: &str) -> String {
 /// Unescapes as wineserver's `parse_strW`, up to `end`: the UTF-16 units and the number of
 /// bytes of `text` read (the end character included). `None` when `end` is missing.
 pub(super) fn unescape(text: &str, end: char) -> Option<(Vec<u16>, usize)> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(text.len());
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         if c == end {
