@@ -302,7 +302,7 @@ fn run_exe(
             s.log.engine(&format!(
                 "Custom action {name} runs asynchronously; its exit code is checked at the end of the sequence."
             ));
-            s.pending_async.push(PendingAsync {
+            s.wait_at_sequence_end(PendingAsync {
                 name: name.to_string(),
                 running,
                 location,

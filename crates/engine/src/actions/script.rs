@@ -133,10 +133,10 @@ fn run_script(s: &mut Session<'_, '_>) -> ActionResult {
                 }
                 return s.fail(error);
             }
-            ScriptOp::Rollback(action) => s.rollback_actions.push(action),
-            ScriptOp::Commit(action) => s.commit_actions.push(action),
+            ScriptOp::Rollback(action) => s.reach_rollback_action(action),
+            ScriptOp::Commit(action) => s.reach_commit_action(action),
         }
     }
-    s.staged_marked = s.stage.as_ref().map_or(0, |st| st.pending());
+    s.script_ran();
     ActionResult::Success
 }

@@ -140,7 +140,7 @@ pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
                 Err(e) => return s.fail(e),
             }
         }
-        s.later_removals.extend(waiting);
+        s.remove_after_commit(waiting);
     }
     ActionResult::Success
 }
@@ -256,7 +256,7 @@ pub(crate) fn remove(
     match outcome {
         Ok(outcome) => {
             if outcome == crate::error::Outcome::RebootRequired {
-                s.reboot_required = true;
+                s.require_restart();
             }
             if placement != Placement::Early {
                 adopt(s, &record, &protected);

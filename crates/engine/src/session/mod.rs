@@ -26,11 +26,12 @@
 //! the root's lock to the session, and the administrative install's detour), `script` (the
 //! deferred operations the actions write), `commit` (commit and rollback, with the
 //! product's registration), `prefix_files` (what a Wine prefix's installation writes
-//! through the transaction) and `closing` (the Restart Manager's end and the closing lines).
+//! through the transaction), `later` (what actions leave the session to do later) and `closing` (the Restart Manager's end and the closing lines).
 
 mod closing;
 mod commit;
 mod entry;
+mod later;
 mod prefix_files;
 mod request;
 mod script;
@@ -45,7 +46,7 @@ use crate::error::{Error, Outcome, Result};
 use crate::layout::Layout;
 use crate::log::Log;
 use crate::properties::UiLevel;
-use crate::rm::{Control, RmGlue};
+use crate::rm::{Control, RmGlue, ValidateInput, Validated};
 use crate::sequence::{self, ActionResult, Which};
 use crate::tables::custom_action::CustomActionRow;
 use crate::tables::sequence::{SequenceRow, SequenceTable};
@@ -58,8 +59,9 @@ pub(crate) use entry::{refuse_special_file, run_entry};
 pub use request::{InstallReport, InstallRequest};
 pub(crate) use script::{DeferredAction, PendingAsync, ScriptOp};
 
-/// The state of one install (see the module documentation). Fields are crate-visible so
-/// that each action module can do its part.
+/// The state of one install (see the module documentation). The fields many actions work
+/// on are crate-visible; those only one or two actions need are private, behind the
+/// methods of `later` (what an action leaves for later) and the few below.
 ///
 /// `'l` is the root lock's lifetime, which the stage borrows: a removal run by this install's
 /// RemoveExistingProducts (a session of a shorter `'a`) can take the stage over and give it
@@ -72,41 +74,41 @@ pub(crate) struct Session<'a, 'l> {
     pub(crate) lock: &'l RootLock,
     pub(crate) package: Package,
     pub(crate) ctx: Context,
-    pub(crate) rm: Option<RmGlue>,
+    rm: Option<RmGlue>,
     pub(crate) stage: Option<Stage<'l>>,
-    pub(crate) custom_actions: BTreeMap<String, CustomActionRow>,
-    pub(crate) dialogs: HashSet<String>,
-    pub(crate) execute_rows: Vec<SequenceRow>,
-    pub(crate) ui_rows: Vec<SequenceRow>,
+    custom_actions: BTreeMap<String, CustomActionRow>,
+    dialogs: HashSet<String>,
+    execute_rows: Vec<SequenceRow>,
+    ui_rows: Vec<SequenceRow>,
     /// Actions that ran in the UI sequence (skipped in the execute one when they must run
     /// once).
-    pub(crate) ran_in_ui: HashSet<String>,
-    pub(crate) ui_sequence_ran: bool,
-    pub(crate) execute_sequence_ran: bool,
+    ran_in_ui: HashSet<String>,
+    ui_sequence_ran: bool,
+    execute_sequence_ran: bool,
     /// Between InstallInitialize and InstallFinalize.
     pub(crate) in_transaction: bool,
     pub(crate) script: Vec<ScriptOp>,
     /// Stage operations already covered by a `ScriptOp::Stage`.
-    pub(crate) staged_marked: usize,
+    staged_marked: usize,
     /// Rollback actions reached by the script, in script order.
-    pub(crate) rollback_actions: Vec<DeferredAction>,
+    rollback_actions: Vec<DeferredAction>,
     /// Commit actions reached by the script, in script order.
-    pub(crate) commit_actions: Vec<DeferredAction>,
+    commit_actions: Vec<DeferredAction>,
     /// Asynchronous custom actions to wait for at the end of the sequence.
-    pub(crate) pending_async: Vec<PendingAsync>,
+    pending_async: Vec<PendingAsync>,
     /// Private temp folder (custom action binaries and outputs), made when first needed:
     /// most installs run no custom action, and a folder on a disk costs its creation and
     /// removal.
     temp: Option<tempfile::TempDir>,
     /// A restart is required at the end (3010).
-    pub(crate) reboot_required: bool,
+    reboot_required: bool,
     /// The error that made the install fail, for the caller (the sequence only carries the
     /// log value).
-    pub(crate) error: Option<Error>,
+    error: Option<Error>,
     /// Applications left running on replaced files.
-    pub(crate) left: Vec<AppInUse>,
+    left: Vec<AppInUse>,
     /// RegisterProduct ran: record the product in the registry after success.
-    pub(crate) register_product: bool,
+    register_product: bool,
     /// File key → its staged file (for DuplicateFiles).
     pub(crate) staged_files: std::collections::HashMap<String, String>,
     /// A removal run by another install's RemoveExistingProducts: it leaves the product
@@ -119,12 +121,12 @@ pub(crate) struct Session<'a, 'l> {
     /// Paths this session must not remove: files the upgrading install puts or keeps there.
     pub(crate) protected: HashSet<PathBuf>,
     /// Related products RemoveExistingProducts removes once this install is committed.
-    pub(crate) later_removals: Vec<crate::actions::Removal>,
+    later_removals: Vec<crate::actions::Removal>,
     /// INI files this install edited, as it staged them (WriteIniValues, RemoveIniValues).
-    pub(crate) ini_files: std::collections::HashMap<PathBuf, shell::ini::IniFile>,
+    ini_files: std::collections::HashMap<PathBuf, shell::ini::IniFile>,
     /// Services StartServices starts once the installation is committed (in a Wine
     /// prefix; see `actions::services::after_commit`).
-    pub(crate) services_to_start: Vec<crate::actions::services::ServiceStart>,
+    services_to_start: Vec<crate::actions::services::ServiceStart>,
 }
 
 impl<'a, 'l> Session<'a, 'l> {
@@ -312,6 +314,28 @@ impl<'a, 'l> Session<'a, 'l> {
     /// through Wine in it (starting services, say).
     pub(crate) fn wine_prefix(&self) -> Option<&Path> {
         (self.request.layout == Layout::Wine).then(|| self.lock.root())
+    }
+
+    /// Whether the execute sequence ran already (ExecuteAction runs it once).
+    pub(crate) fn execute_sequence_ran(&self) -> bool {
+        self.execute_sequence_ran
+    }
+
+    /// The Restart Manager's files-in-use check of InstallValidate, asking the user through
+    /// the session's UI; `None` when no Restart Manager session was started.
+    pub(crate) fn validate_files_in_use(&mut self, input: &ValidateInput<'_>) -> Option<Validated> {
+        let rm = self.rm.as_mut()?;
+        Some(rm.validate(input, &mut *self.ui, self.log))
+    }
+
+    /// The INI file at `path` as this install staged it so far, if it staged it.
+    pub(crate) fn staged_ini_file(&self, path: &Path) -> Option<&shell::ini::IniFile> {
+        self.ini_files.get(path)
+    }
+
+    /// Keeps the INI file this install staged at `path` (WriteIniValues, RemoveIniValues).
+    pub(crate) fn keep_staged_ini_file(&mut self, path: PathBuf, file: shell::ini::IniFile) {
+        self.ini_files.insert(path, file);
     }
 
     /// Marks every stage operation scheduled so far as part of the script (before a deferred
