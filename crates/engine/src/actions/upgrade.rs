@@ -32,7 +32,7 @@ use std::path::PathBuf;
 use crate::error::Error;
 use crate::registry::ProductRecord;
 use crate::sequence::ActionResult;
-use crate::session::{InstallRequest, Session};
+use crate::session::{InstallRequest, Session, Upgrading};
 use crate::tables::upgrade::{ATTR_IGNORE_REMOVE_FAILURE, ATTR_MIGRATE_FEATURES, ATTR_ONLY_DETECT};
 use package::Package;
 
@@ -234,20 +234,22 @@ pub(crate) fn remove(
     let outcome = match opened {
         Ok(pkg) => {
             let root = s.root.clone();
-            match Session::nested(&request, &mut *s.ui, s.lock, root, pkg, &mut *s.log) {
-                Ok(mut nested) => {
-                    nested.protected = protected.clone();
-                    if shared {
-                        nested.shares_stage = true;
-                        nested.stage = s.stage.take();
-                    }
-                    let outcome = nested.run();
-                    if shared {
-                        // Given back uncommitted (or gone: rolled back with a failure).
-                        s.stage = nested.stage.take();
-                    }
-                    outcome
-                }
+            // Inside this install's transaction, the removal works in its stage, which it
+            // leaves uncommitted (or gone: rolled back with a failure).
+            let upgrading = Upgrading {
+                protected: protected.clone(),
+                stage: shared.then_some(&mut *s.stage),
+            };
+            match Session::nested(
+                &request,
+                &mut *s.ui,
+                s.lock,
+                root,
+                pkg,
+                &mut *s.log,
+                upgrading,
+            ) {
+                Ok(mut nested) => nested.run(),
                 Err(e) => Err(e),
             }
         }

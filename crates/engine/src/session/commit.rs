@@ -75,7 +75,7 @@ impl Session<'_, '_> {
         self.write_wine_registry()?;
         // The commit point: the journal's removal. Checked, since a journal left behind
         // would make the next run roll this "successful" install back.
-        if !self.shares_stage
+        if !self.stage.is_borrowed()
             && let Some(stage) = self.stage.take()
         {
             stage.commit()?;

@@ -24,7 +24,7 @@
 //!
 //! Its modules: `request` (what a run is asked and what it reports), `entry` (a run from
 //! the root's lock to the session, and the administrative install's detour), `script` (the
-//! deferred operations the actions write), `commit` (commit and rollback, with the
+//! deferred operations the actions write), `stage_slot` (a staging area owned or borrowed), `commit` (commit and rollback, with the
 //! product's registration), `prefix_files` (what a Wine prefix's installation writes
 //! through the transaction), `later` (what actions leave the session to do later) and `closing` (the Restart Manager's end and the closing lines).
 
@@ -35,6 +35,7 @@ mod later;
 mod prefix_files;
 mod request;
 mod script;
+mod stage_slot;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -58,14 +59,15 @@ pub use entry::install;
 pub(crate) use entry::{refuse_special_file, run_entry};
 pub use request::{InstallReport, InstallRequest};
 pub(crate) use script::{DeferredAction, PendingAsync, ScriptOp};
+pub(crate) use stage_slot::{StageSlot, Upgrading};
 
 /// The state of one install (see the module documentation). The fields many actions work
 /// on are crate-visible; those only one or two actions need are private, behind the
 /// methods of `later` (what an action leaves for later) and the few below.
 ///
 /// `'l` is the root lock's lifetime, which the stage borrows: a removal run by this install's
-/// RemoveExistingProducts (a session of a shorter `'a`) can take the stage over and give it
-/// back.
+/// RemoveExistingProducts (a session of a shorter `'a`) can borrow this install's stage
+/// (see [`StageSlot`]).
 pub(crate) struct Session<'a, 'l> {
     pub(crate) request: &'a InstallRequest,
     pub(crate) ui: &'a mut dyn InstallUi,
@@ -75,7 +77,7 @@ pub(crate) struct Session<'a, 'l> {
     pub(crate) package: Package,
     pub(crate) ctx: Context,
     rm: Option<RmGlue>,
-    pub(crate) stage: Option<Stage<'l>>,
+    pub(crate) stage: StageSlot<'a, 'l>,
     custom_actions: BTreeMap<String, CustomActionRow>,
     dialogs: HashSet<String>,
     execute_rows: Vec<SequenceRow>,
@@ -115,9 +117,6 @@ pub(crate) struct Session<'a, 'l> {
     /// registry's files alone when it removes the last product (the upgrade records its
     /// own next).
     nested: bool,
-    /// A removal inside the upgrading install's transaction: it works in that install's
-    /// stage, which it gives back uncommitted (a later failure undoes both).
-    pub(crate) shares_stage: bool,
     /// Paths this session must not remove: files the upgrading install puts or keeps there.
     pub(crate) protected: HashSet<PathBuf>,
     /// Related products RemoveExistingProducts removes once this install is committed.
@@ -165,7 +164,7 @@ impl<'a, 'l> Session<'a, 'l> {
             package,
             ctx,
             rm: None,
-            stage: None,
+            stage: StageSlot::Own(None),
             custom_actions,
             dialogs,
             execute_rows,
@@ -186,7 +185,6 @@ impl<'a, 'l> Session<'a, 'l> {
             staged_files: std::collections::HashMap::new(),
             register_product: false,
             nested: false,
-            shares_stage: false,
             protected: HashSet::new(),
             later_removals: Vec::new(),
             ini_files: Default::default(),
@@ -195,7 +193,8 @@ impl<'a, 'l> Session<'a, 'l> {
     }
 
     /// A session for the removal of a related product during this one
-    /// (RemoveExistingProducts), in the same root, under the same lock.
+    /// (RemoveExistingProducts), in the same root, under the same lock, with what the
+    /// upgrading install lends it.
     pub(crate) fn nested(
         request: &'a InstallRequest,
         ui: &'a mut dyn InstallUi,
@@ -203,9 +202,14 @@ impl<'a, 'l> Session<'a, 'l> {
         root: PathBuf,
         package: Package,
         log: &'a mut Log,
+        upgrading: Upgrading<'a, 'l>,
     ) -> Result<Session<'a, 'l>> {
         let mut s = Session::new(request, ui, lock, root, package, log)?;
         s.nested = true;
+        s.protected = upgrading.protected;
+        if let Some(stage) = upgrading.stage {
+            s.stage = StageSlot::Borrowed(stage);
+        }
         Ok(s)
     }
 
@@ -278,7 +282,7 @@ impl<'a, 'l> Session<'a, 'l> {
     pub(crate) fn stage(&mut self) -> Result<&mut Stage<'l>> {
         if self.stage.is_none() {
             let state = self.rel(&self.request.layout.state_dir(&self.root))?;
-            self.stage = Some(Stage::new(self.lock, &state)?);
+            *self.stage = Some(Stage::new(self.lock, &state)?);
         }
         self.stage
             .as_mut()
