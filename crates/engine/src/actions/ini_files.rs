@@ -195,7 +195,7 @@ pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
     // What WriteIniValues wrote for components now removed: the line, or the tag; but not
     // in a file a major upgrade writes (its lines are the new product's now).
     for mut e in edits(s, "IniFile", "IniFile", false) {
-        if s.protected.contains(&e.path) {
+        if s.is_protected(&e.path) {
             continue;
         }
         e.action = match e.action {

@@ -98,11 +98,11 @@ pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     // this install's changes with it), nor run on its own while this install has changes
     // staged; nor can any removal where this install's script has operations yet to run:
     // those wait for the commit.
-    let script_run = s.script.is_empty() && s.stage.as_ref().is_none_or(|st| st.pending() == 0);
-    let shared = s.in_transaction && script_run;
+    let script_run = s.script_is_empty() && s.stage.as_ref().is_none_or(|st| st.pending() == 0);
+    let shared = s.in_transaction() && script_run;
     let (now, waiting): (Vec<Removal>, Vec<Removal>) = if shared {
         removals.into_iter().partition(|r| !r.ignore_failure)
-    } else if s.in_transaction || s.stage.is_some() {
+    } else if s.in_transaction() || s.stage.is_some() {
         (Vec::new(), removals)
     } else {
         (removals, Vec::new())

@@ -61,9 +61,10 @@ pub use request::{InstallReport, InstallRequest};
 pub(crate) use script::{DeferredAction, PendingAsync, ScriptOp};
 pub(crate) use stage_slot::{StageSlot, Upgrading};
 
-/// The state of one install (see the module documentation). The fields many actions work
-/// on are crate-visible; those only one or two actions need are private, behind the
-/// methods of `later` (what an action leaves for later) and the few below.
+/// The state of one install (see the module documentation). The fields most actions work
+/// on (the request, UI, log, root, lock, package, context and stage) are crate-visible;
+/// the others are private, behind the methods of `script` (the transaction and its
+/// script), `later` (what an action leaves for later) and the few below.
 ///
 /// `'l` is the root lock's lifetime, which the stage borrows: a removal run by this install's
 /// RemoveExistingProducts (a session of a shorter `'a`) can borrow this install's stage
@@ -88,8 +89,8 @@ pub(crate) struct Session<'a, 'l> {
     ui_sequence_ran: bool,
     execute_sequence_ran: bool,
     /// Between InstallInitialize and InstallFinalize.
-    pub(crate) in_transaction: bool,
-    pub(crate) script: Vec<ScriptOp>,
+    in_transaction: bool,
+    script: Vec<ScriptOp>,
     /// Stage operations already covered by a `ScriptOp::Stage`.
     staged_marked: usize,
     /// Rollback actions reached by the script, in script order.
@@ -112,13 +113,13 @@ pub(crate) struct Session<'a, 'l> {
     /// RegisterProduct ran: record the product in the registry after success.
     register_product: bool,
     /// File key → its staged file (for DuplicateFiles).
-    pub(crate) staged_files: std::collections::HashMap<String, String>,
+    staged_files: std::collections::HashMap<String, String>,
     /// A removal run by another install's RemoveExistingProducts: it leaves the product
     /// registry's files alone when it removes the last product (the upgrade records its
     /// own next).
     nested: bool,
     /// Paths this session must not remove: files the upgrading install puts or keeps there.
-    pub(crate) protected: HashSet<PathBuf>,
+    protected: HashSet<PathBuf>,
     /// Related products RemoveExistingProducts removes once this install is committed.
     later_removals: Vec<crate::actions::Removal>,
     /// INI files this install edited, as it staged them (WriteIniValues, RemoveIniValues).
@@ -340,6 +341,23 @@ impl<'a, 'l> Session<'a, 'l> {
     /// Keeps the INI file this install staged at `path` (WriteIniValues, RemoveIniValues).
     pub(crate) fn keep_staged_ini_file(&mut self, path: PathBuf, file: shell::ini::IniFile) {
         self.ini_files.insert(path, file);
+    }
+
+    /// The staged file of File key `key`, once InstallFiles staged it (DuplicateFiles, fonts
+    /// and type libraries use it).
+    pub(crate) fn staged_file(&self, key: &str) -> Option<String> {
+        self.staged_files.get(key).cloned()
+    }
+
+    /// Notes the staged file of File key `key` (InstallFiles).
+    pub(crate) fn note_staged_file(&mut self, key: String, staged: String) {
+        self.staged_files.insert(key, staged);
+    }
+
+    /// Whether this session must leave `path` alone: a file the upgrading install puts or
+    /// keeps there (a removal RemoveExistingProducts runs).
+    pub(crate) fn is_protected(&self, path: &Path) -> bool {
+        self.protected.contains(path)
     }
 
     /// Marks every stage operation scheduled so far as part of the script (before a deferred

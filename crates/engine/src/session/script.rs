@@ -1,9 +1,10 @@
 //! The install script's deferred operations, as the actions write them: stage operations,
 //! deferred, rollback and commit custom actions, and the asynchronous custom actions the
-//! end of the sequence waits for.
+//! end of the sequence waits for; and the session's side of the transaction and its script.
 
 use std::path::PathBuf;
 
+use super::Session;
 use crate::custom_action::Running;
 use crate::error::Error;
 use crate::tables::custom_action::CustomActionRow;
@@ -58,4 +59,32 @@ pub(crate) struct DeferredAction {
 
 pub(super) fn action_ignores_exit(action: &DeferredAction) -> bool {
     crate::custom_action::Flags::of(action.row.action_type).ignore_exit
+}
+
+impl Session<'_, '_> {
+    /// Whether the install is between InstallInitialize and InstallFinalize.
+    pub(crate) fn in_transaction(&self) -> bool {
+        self.in_transaction
+    }
+
+    /// InstallInitialize (`true`) or InstallFinalize (`false`).
+    pub(crate) fn set_in_transaction(&mut self, inside: bool) {
+        self.in_transaction = inside;
+    }
+
+    /// Writes `op` into the script, after the stage operations scheduled so far.
+    pub(crate) fn write_script(&mut self, op: ScriptOp) {
+        self.mark_staged();
+        self.script.push(op);
+    }
+
+    /// The script written so far, to run now (InstallExecute, InstallFinalize).
+    pub(crate) fn take_script(&mut self) -> Vec<ScriptOp> {
+        std::mem::take(&mut self.script)
+    }
+
+    /// Whether the script holds no operation yet to run.
+    pub(crate) fn script_is_empty(&self) -> bool {
+        self.script.is_empty()
+    }
 }
