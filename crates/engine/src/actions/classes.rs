@@ -211,7 +211,7 @@ fn icons(s: &mut Session<'_, '_>, icons: &[String], remove: bool) -> crate::erro
             if !s.ctx.planned_targets().contains(&path) {
                 super::shortcuts::write_icon(s, icon)?;
             }
-        } else if s.ctx.product_removed() && !s.protected.contains(&path) {
+        } else if s.ctx.product_removed() && !s.is_protected(&path) {
             s.log.engine(&format!(
                 "Executing op: IconRemove(Icon={icon}) [{}]",
                 path.display()

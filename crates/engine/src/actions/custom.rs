@@ -31,7 +31,7 @@ fn schedule(
     kind: Kind,
     flags: Flags,
 ) -> ActionResult {
-    if !s.in_transaction {
+    if !s.in_transaction() {
         s.log.engine(&format!(
             "Note: 1: 2762 2: {} (Cannot write script record. Transaction not started.)",
             row.action
@@ -66,15 +66,14 @@ fn schedule(
         exe,
         cwd,
     };
-    s.mark_staged();
     let what = if flags.rollback {
-        s.script.push(ScriptOp::Rollback(action));
+        s.write_script(ScriptOp::Rollback(action));
         "rollback"
     } else if flags.commit {
-        s.script.push(ScriptOp::Commit(action));
+        s.write_script(ScriptOp::Commit(action));
         "commit"
     } else {
-        s.script.push(ScriptOp::Deferred(action));
+        s.write_script(ScriptOp::Deferred(action));
         "deferred"
     };
     s.log.engine(&format!(
@@ -302,7 +301,7 @@ fn run_exe(
             s.log.engine(&format!(
                 "Custom action {name} runs asynchronously; its exit code is checked at the end of the sequence."
             ));
-            s.pending_async.push(PendingAsync {
+            s.wait_at_sequence_end(PendingAsync {
                 name: name.to_string(),
                 running,
                 location,

@@ -38,7 +38,7 @@ pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
         .unwrap_or_default();
     for d in plans.iter().filter(|d| !d.install && d.to != d.from) {
         // A copy a major upgrade puts or keeps at this path is the new product's.
-        if s.protected.contains(&d.to) {
+        if s.is_protected(&d.to) {
             continue;
         }
         let r = s
@@ -53,7 +53,7 @@ pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
 
 fn duplicate(s: &mut Session<'_, '_>, original: &str, from: &Path, to: &Path) -> Result<(), Error> {
     let rel = s.rel(to)?;
-    let name = match s.staged_files.get(original).cloned() {
+    let name = match s.staged_file(original) {
         Some(staged) => s.stage()?.duplicate(&staged)?,
         None => {
             // Not staged by this install (kept as it was on disk): copy the file in place,

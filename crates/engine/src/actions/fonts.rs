@@ -49,7 +49,7 @@ fn rows(s: &Session<'_, '_>) -> Vec<(String, Option<String>)> {
 /// The font file's bytes: the copy this installation staged, else the file in place (a
 /// regular file only: a symlink in the root is not followed).
 fn font_bytes(s: &mut Session<'_, '_>, file: &str, target: &Path) -> Option<Vec<u8>> {
-    if let Some(staged) = s.staged_files.get(file).cloned() {
+    if let Some(staged) = s.staged_file(file) {
         let dir = s.stage().ok()?.dir_path();
         return fs_err::read(dir.join(staged)).ok();
     }

@@ -83,7 +83,7 @@ fn edits(s: &Session<'_, '_>, table: &str, key_column: &str, change: bool) -> Ve
 /// The content of `path` as this install left it so far: what it staged for it, else the
 /// file on disk (read without following a symlink in the root), else an empty file.
 fn load(s: &Session<'_, '_>, path: &Path) -> Result<(IniFile, bool)> {
-    if let Some(f) = s.ini_files.get(path) {
+    if let Some(f) = s.staged_ini_file(path) {
         return Ok((f.clone(), true));
     }
     let rel = s.rel(path)?;
@@ -164,7 +164,7 @@ fn apply(s: &mut Session<'_, '_>, edits: Vec<Edit>, removing: bool) -> Result<()
             let (name, _) = st.copy_in(&mut &bytes[..])?;
             st.place(name, rel)?;
         }
-        s.ini_files.insert(path, file);
+        s.keep_staged_ini_file(path, file);
     }
     Ok(())
 }
@@ -195,7 +195,7 @@ pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
     // What WriteIniValues wrote for components now removed: the line, or the tag; but not
     // in a file a major upgrade writes (its lines are the new product's now).
     for mut e in edits(s, "IniFile", "IniFile", false) {
-        if s.protected.contains(&e.path) {
+        if s.is_protected(&e.path) {
             continue;
         }
         e.action = match e.action {

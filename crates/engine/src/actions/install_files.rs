@@ -39,9 +39,8 @@ pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     match install_files(s) {
         Ok(()) => ActionResult::Success,
         Err(Error::UserExit) => s.fail(Error::UserExit),
-        Err(e) if s.in_transaction => {
-            s.mark_staged();
-            s.script.push(ScriptOp::Fail {
+        Err(e) if s.in_transaction() => {
+            s.write_script(ScriptOp::Fail {
                 action: "InstallFiles",
                 error: e,
             });
@@ -272,7 +271,7 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
             ));
         }
         let name = s.stage()?.place(name, rel)?;
-        s.staged_files.insert(job.key.clone(), name);
+        s.note_staged_file(job.key.clone(), name);
     }
     Ok(())
 }

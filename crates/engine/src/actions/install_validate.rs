@@ -37,11 +37,8 @@ pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
         ui_level: s.request.ui_level.value(),
     };
     let mut result = ActionResult::Success;
-    if let Some(mut rm) = s.rm.take() {
-        if rm.validate(&input, &mut *s.ui, s.log) == Validated::Cancel {
-            result = s.fail(Error::UserExit);
-        }
-        s.rm = Some(rm);
+    if s.validate_files_in_use(&input) == Some(Validated::Cancel) {
+        result = s.fail(Error::UserExit);
     }
     s.set_prop(KEY_PROPERTY, "");
     result

@@ -129,7 +129,7 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         "RegisterProduct" => {
             // Recorded in the root's product registry once the install succeeded (a failed
             // install leaves no state behind).
-            s.register_product = true;
+            s.register_product_at_commit();
             s.ctx.note_ran("RegisterProduct");
             ActionResult::Success
         }
@@ -148,7 +148,7 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         "ScheduleReboot" => {
             s.log
                 .engine("ScheduleReboot: a restart will be required at the end.");
-            s.reboot_required = true;
+            s.require_restart();
             ActionResult::Success
         }
         "ForceReboot" => {
@@ -201,7 +201,7 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         },
         // Starts the execute sequence once, from the UI sequence; anywhere else (a package
         // that sequences it in InstallExecuteSequence, or twice) it would recurse.
-        "ExecuteAction" if !s.execute_sequence_ran => s.execute_sequence(),
+        "ExecuteAction" if !s.execute_sequence_ran() => s.execute_sequence(),
         "ExecuteAction" => {
             s.log
                 .engine("ExecuteAction: the execute sequence already ran; not started again.");

@@ -59,7 +59,7 @@ fn plan(s: &Session<'_, '_>) -> (Vec<PathBuf>, Vec<PathBuf>) {
     for f in &plan.files {
         // A file a major upgrade puts or keeps at this path is the new product's.
         if f.action == FileAction::Remove
-            && !s.protected.contains(&f.target)
+            && !s.is_protected(&f.target)
             && !kept.contains(&f.component)
         {
             files.push(f.target.clone());

@@ -14,7 +14,7 @@ use crate::session::{ScriptOp, Session};
 
 /// InstallInitialize: the transaction starts.
 pub(crate) fn install_initialize(s: &mut Session<'_, '_>) -> ActionResult {
-    s.in_transaction = true;
+    s.set_in_transaction(true);
     ActionResult::Success
 }
 
@@ -93,14 +93,14 @@ pub(crate) fn install_finalize(s: &mut Session<'_, '_>) -> ActionResult {
         return r;
     }
     let r = run_script(s);
-    s.in_transaction = false;
+    s.set_in_transaction(false);
     r
 }
 
 fn run_script(s: &mut Session<'_, '_>) -> ActionResult {
     note_created_folders(s);
     s.mark_staged();
-    let ops = std::mem::take(&mut s.script);
+    let ops = s.take_script();
     if ops.is_empty() {
         return ActionResult::Success;
     }
@@ -133,10 +133,10 @@ fn run_script(s: &mut Session<'_, '_>) -> ActionResult {
                 }
                 return s.fail(error);
             }
-            ScriptOp::Rollback(action) => s.rollback_actions.push(action),
-            ScriptOp::Commit(action) => s.commit_actions.push(action),
+            ScriptOp::Rollback(action) => s.reach_rollback_action(action),
+            ScriptOp::Commit(action) => s.reach_commit_action(action),
         }
     }
-    s.staged_marked = s.stage.as_ref().map_or(0, |st| st.pending());
+    s.script_ran();
     ActionResult::Success
 }

@@ -597,7 +597,7 @@ pub(crate) fn start(s: &mut Session<'_, '_>) -> ActionResult {
                 "StartServices: service '{shown}' ({}) is started through Wine once the installation is committed.",
                 row.name
             ));
-            s.services_to_start.push(ServiceStart {
+            s.start_after_commit(ServiceStart {
                 name: row.name.clone(),
                 shown,
                 arguments: row.arguments.clone(),
@@ -616,7 +616,7 @@ pub(crate) fn start(s: &mut Session<'_, '_>) -> ActionResult {
 /// After the commit: the services StartServices kept are started through Wine in the
 /// prefix the installation wrote (nothing outside a prefix).
 pub(crate) fn after_commit(s: &mut Session<'_, '_>) {
-    let queued = std::mem::take(&mut s.services_to_start);
+    let queued = s.take_services_to_start();
     if queued.is_empty() {
         return;
     }

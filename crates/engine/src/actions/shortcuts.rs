@@ -476,7 +476,7 @@ pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
             icons.push(icon.clone());
         }
         // A shortcut a major upgrade puts at this path is the new product's.
-        if s.protected.contains(&file) {
+        if s.is_protected(&file) {
             continue;
         }
         s.log.engine(&format!(
@@ -493,7 +493,7 @@ pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
     }
     if s.ctx.product_removed() {
         for icon in icons {
-            let Some(path) = icon_path(s, &icon).filter(|p| !s.protected.contains(p)) else {
+            let Some(path) = icon_path(s, &icon).filter(|p| !s.is_protected(p)) else {
                 continue;
             };
             let r = s

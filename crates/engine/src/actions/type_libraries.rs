@@ -56,7 +56,7 @@ fn lib_header(bytes: &[u8]) -> Option<LibHeader> {
 /// followed).
 fn file_head(s: &mut Session<'_, '_>, file: &str, target: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
-    let path = match s.staged_files.get(file).cloned() {
+    let path = match s.staged_file(file) {
         Some(staged) => s.stage().ok()?.dir_path().join(staged),
         None => {
             let rel = s.rel(target).ok()?;

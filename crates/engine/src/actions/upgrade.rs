@@ -32,7 +32,7 @@ use std::path::PathBuf;
 use crate::error::Error;
 use crate::registry::ProductRecord;
 use crate::sequence::ActionResult;
-use crate::session::{InstallRequest, Session};
+use crate::session::{InstallRequest, Session, Upgrading};
 use crate::tables::upgrade::{ATTR_IGNORE_REMOVE_FAILURE, ATTR_MIGRATE_FEATURES, ATTR_ONLY_DETECT};
 use package::Package;
 
@@ -98,11 +98,11 @@ pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
     // this install's changes with it), nor run on its own while this install has changes
     // staged; nor can any removal where this install's script has operations yet to run:
     // those wait for the commit.
-    let script_run = s.script.is_empty() && s.stage.as_ref().is_none_or(|st| st.pending() == 0);
-    let shared = s.in_transaction && script_run;
+    let script_run = s.script_is_empty() && s.stage.as_ref().is_none_or(|st| st.pending() == 0);
+    let shared = s.in_transaction() && script_run;
     let (now, waiting): (Vec<Removal>, Vec<Removal>) = if shared {
         removals.into_iter().partition(|r| !r.ignore_failure)
-    } else if s.in_transaction || s.stage.is_some() {
+    } else if s.in_transaction() || s.stage.is_some() {
         (Vec::new(), removals)
     } else {
         (removals, Vec::new())
@@ -140,7 +140,7 @@ pub(crate) fn run(s: &mut Session<'_, '_>) -> ActionResult {
                 Err(e) => return s.fail(e),
             }
         }
-        s.later_removals.extend(waiting);
+        s.remove_after_commit(waiting);
     }
     ActionResult::Success
 }
@@ -234,20 +234,22 @@ pub(crate) fn remove(
     let outcome = match opened {
         Ok(pkg) => {
             let root = s.root.clone();
-            match Session::nested(&request, &mut *s.ui, s.lock, root, pkg, &mut *s.log) {
-                Ok(mut nested) => {
-                    nested.protected = protected.clone();
-                    if shared {
-                        nested.shares_stage = true;
-                        nested.stage = s.stage.take();
-                    }
-                    let outcome = nested.run();
-                    if shared {
-                        // Given back uncommitted (or gone: rolled back with a failure).
-                        s.stage = nested.stage.take();
-                    }
-                    outcome
-                }
+            // Inside this install's transaction, the removal works in its stage, which it
+            // leaves uncommitted (or gone: rolled back with a failure).
+            let upgrading = Upgrading {
+                protected: protected.clone(),
+                stage: shared.then_some(&mut *s.stage),
+            };
+            match Session::nested(
+                &request,
+                &mut *s.ui,
+                s.lock,
+                root,
+                pkg,
+                &mut *s.log,
+                upgrading,
+            ) {
+                Ok(mut nested) => nested.run(),
                 Err(e) => Err(e),
             }
         }
@@ -256,7 +258,7 @@ pub(crate) fn remove(
     match outcome {
         Ok(outcome) => {
             if outcome == crate::error::Outcome::RebootRequired {
-                s.reboot_required = true;
+                s.require_restart();
             }
             if placement != Placement::Early {
                 adopt(s, &record, &protected);

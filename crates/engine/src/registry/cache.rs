@@ -1,0 +1,340 @@
+//! The package cache of the state folder: each product's package, transforms and patches
+//! kept as private copies, so that a product code alone finds what to run again, as Windows
+//! caches packages under `%WINDIR%\Installer`.
+
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+use rusqlite::params;
+
+use super::records::PatchRecord;
+use super::schema::{blob_path, check_private, path_blob};
+use super::{CACHE_DIR, Registry};
+use crate::error::{Error, Result};
+use package::Package;
+
+impl Registry {
+    /// Keeps a private copy of a package for `product_code` in the state folder's
+    /// `packages/` (0700; the copy 0600), replacing an earlier one: `write` writes it
+    /// (see [`Package::write_without_cabinets`](crate::Package::write_without_cabinets)).
+    /// Written to a fresh name and renamed, never through a symbolic link. Returns the
+    /// copy's path.
+    // std's errors on purpose: Error::Io names the path already (fs_err's would name it twice).
+    #[allow(clippy::disallowed_methods)]
+    pub fn cache_package(
+        &mut self,
+        product_code: &str,
+        write: impl FnOnce(&mut std::fs::File) -> Result<()>,
+    ) -> Result<PathBuf> {
+        self.cache_file(&cache_name(product_code), write)
+    }
+
+    /// Checks the package copy `cached` (just written by [`Registry::cache_package`]) against
+    /// the package file it was made from, read again: it must open as a package, and hold
+    /// the same tables and the same streams (embedded cabinets left out, as the copy leaves
+    /// them), each of the same size and MD5. A copy that does not — a write lost or cut
+    /// short, a source that changed meanwhile — fails the install: a product whose cached
+    /// package cannot be opened could never be removed by its product code.
+    pub fn verify_cached_package(cached: &Path, source: &Path) -> Result<()> {
+        Self::verify_cached_package_against(cached, source, None)
+    }
+
+    /// [`Registry::verify_cached_package`], comparing with `opened` — the package as the
+    /// session opened it from `source` — when no transform or patch changed it in memory:
+    /// opening a large package again costs as much as its first opening (27 ms for 193 MB).
+    pub fn verify_cached_package_against(
+        cached: &Path,
+        source: &Path,
+        opened: Option<&Package>,
+    ) -> Result<()> {
+        let differs = |what: String| {
+            Error::io(
+                cached,
+                std::io::Error::other(format!(
+                    "the cached copy of the package differs from {}: {what}",
+                    source.display()
+                )),
+            )
+        };
+        let copy = Package::open(cached).map_err(|e| differs(e.to_string()))?;
+        let reopened;
+        let original = match opened {
+            Some(p) if p.applied_transforms().is_empty() && p.path() == source => p,
+            _ => {
+                reopened = Package::open(source)?;
+                &reopened
+            }
+        };
+        let tables: Vec<&package::Table> = original.tables().collect();
+        if copy.tables().count() != tables.len()
+            || tables.iter().any(|t| copy.table(&t.name) != Some(*t))
+        {
+            return Err(differs("its tables".into()));
+        }
+        let cabinets: std::collections::HashSet<String> = original
+            .media()?
+            .iter()
+            .filter_map(|m| m.embedded_stream().map(str::to_string))
+            .collect();
+        let digest = |p: &Package, name: &str| -> Result<(u64, [u8; 16])> {
+            let mut reader = p.read_stream(name)?;
+            let len = reader.len();
+            let hash =
+                crate::cost::md5::digest_reader(&mut reader).map_err(|e| Error::io(p.path(), e))?;
+            Ok((len, hash))
+        };
+        for name in original.stream_names() {
+            if cabinets.contains(name) {
+                continue;
+            }
+            let theirs = digest(original, name)?;
+            let ours = if copy.has_stream(name) {
+                digest(&copy, name).map_err(|e| differs(e.to_string()))?
+            } else {
+                return Err(differs(format!("stream {name:?} is missing")));
+            };
+            if ours != theirs {
+                return Err(differs(format!("stream {name:?}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `name` in the cache folder as [`Registry::cache_package`] describes.
+    fn cache_file(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut std::fs::File) -> Result<()>,
+    ) -> Result<PathBuf> {
+        self.ensure_db()?;
+        let cache = self.dir.join(CACHE_DIR);
+        match fs_err::symlink_metadata(&cache) {
+            Ok(_) => check_private(&cache, true)?,
+            Err(_) => {
+                std::fs::DirBuilder::new()
+                    .mode(0o700)
+                    .create(&cache)
+                    .map_err(|e| Error::io(&cache, e))?;
+                check_private(&cache, true)?;
+            }
+        }
+        let target = cache.join(name);
+        let temp = cache.join(format!(".{name}.tmp"));
+        let _ = fs_err::remove_file(&temp);
+        let copy = || -> Result<()> {
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut dst = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&temp)
+                .map_err(|e| Error::io(&temp, e))?;
+            write(&mut dst)?;
+            fs_err::rename(&temp, &target).map_err(|e| Error::io(&target, e))
+        };
+        if let Err(e) = copy() {
+            let _ = fs_err::remove_file(&temp);
+            return Err(e);
+        }
+        Ok(target)
+    }
+
+    /// Keeps the transforms `product_code` was installed with (name as `TRANSFORMS` gave
+    /// it, and the transform's bytes), in order, beside its cached package, replacing
+    /// those kept before: they are applied again for maintenance and removal ("Patching
+    /// and Upgrades", "Transforms"). Call after [`Registry::record`].
+    pub fn cache_transforms(
+        &mut self,
+        product_code: &str,
+        transforms: &[(String, Vec<u8>)],
+    ) -> Result<()> {
+        let old = self.transforms(product_code)?;
+        let base = cache_name(product_code);
+        let stem = base.strip_suffix(".msi").unwrap_or(&base).to_string();
+        let mut kept = Vec::new();
+        for (i, (name, bytes)) in transforms.iter().enumerate() {
+            let path = self.cache_file(&format!("{stem}.{}.mst", i + 1), |out| {
+                std::io::Write::write_all(out, bytes).map_err(|e| Error::io(name, e))
+            })?;
+            kept.push((name.clone(), path));
+        }
+        let path = self.db_path();
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        let err = |source| Error::Registry {
+            path: path.clone(),
+            source,
+        };
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute(
+            "DELETE FROM transforms WHERE product_code = ?1",
+            params![product_code],
+        )
+        .map_err(err)?;
+        for (i, (name, cached)) in kept.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO transforms (product_code, position, name, cached) VALUES (?1, ?2, ?3, ?4)",
+                params![product_code, i as i64, name, path_blob(cached)],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        for (_, stale) in old {
+            if !kept.iter().any(|(_, p)| *p == stale) {
+                self.remove_cached(&stale);
+            }
+        }
+        // Copies past the new list whose rows went with an earlier record of the product.
+        let cache = self.dir.join(CACHE_DIR);
+        let mut n = kept.len() + 1;
+        while let Some(stale) = Some(cache.join(format!("{stem}.{n}.mst")))
+            .filter(|p| fs_err::symlink_metadata(p).is_ok())
+        {
+            self.remove_cached(&stale);
+            n += 1;
+        }
+        Ok(())
+    }
+
+    /// The transforms kept for `product_code`, in the order they apply: the name
+    /// `TRANSFORMS` gave, and the cached copy.
+    pub fn transforms(&self, product_code: &str) -> Result<Vec<(String, PathBuf)>> {
+        let Some(conn) = &self.conn else {
+            return Ok(Vec::new());
+        };
+        (|| {
+            let mut stmt = conn.prepare(
+                "SELECT name, cached FROM transforms WHERE product_code = ?1 ORDER BY position",
+            )?;
+            let rows = stmt.query_map(params![product_code], |r| {
+                Ok((r.get::<_, String>(0)?, blob_path(r.get(1)?)))
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })()
+        .map_err(|e| self.sql_err(e))
+    }
+
+    /// Keeps the patches applied to `product_code` (code, display name, state, and the
+    /// `.msp`'s bytes), in order, replacing those kept before; each `.msp` is cached beside
+    /// the product's package. Call after [`Registry::record`] (which forgets them).
+    pub fn cache_patches(
+        &mut self,
+        product_code: &str,
+        patches: &[(String, String, String, &[u8])],
+    ) -> Result<()> {
+        let old = self.patches(product_code)?;
+        let base = cache_name(product_code);
+        let stem = base.strip_suffix(".msi").unwrap_or(&base).to_string();
+        let mut kept = Vec::new();
+        for (code, name, state, bytes) in patches {
+            let file = format!("{stem}.{}.msp", cache_name(code).trim_end_matches(".msi"));
+            let path = self.cache_file(&file, |out| {
+                std::io::Write::write_all(out, bytes).map_err(|e| Error::io(name, e))
+            })?;
+            kept.push(PatchRecord {
+                patch_code: code.clone(),
+                name: name.clone(),
+                state: state.clone(),
+                cached: path,
+            });
+        }
+        let path = self.db_path();
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        let err = |source| Error::Registry {
+            path: path.clone(),
+            source,
+        };
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute(
+            "DELETE FROM patches WHERE product_code = ?1",
+            params![product_code],
+        )
+        .map_err(err)?;
+        for (i, p) in kept.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO patches (product_code, position, patch_code, name, state, cached) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![product_code, i as i64, p.patch_code, p.name, p.state, path_blob(&p.cached)],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        for stale in old {
+            if !kept.iter().any(|p| p.cached == stale.cached) {
+                self.remove_cached(&stale.cached);
+            }
+        }
+        // Copies whose rows went with an earlier record of the product (Registry::record
+        // replaces the product, and its patch rows with it).
+        let cache = self.dir.join(CACHE_DIR);
+        let prefix = format!("{stem}.");
+        if let Ok(entries) = fs_err::read_dir(&cache) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let path = entry.path();
+                if name.starts_with(&prefix)
+                    && name.ends_with(".msp")
+                    && !kept.iter().any(|p| p.cached == path)
+                {
+                    self.remove_cached(&path);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The patches kept for `product_code`, in the order they were applied.
+    pub fn patches(&self, product_code: &str) -> Result<Vec<PatchRecord>> {
+        let Some(conn) = &self.conn else {
+            return Ok(Vec::new());
+        };
+        (|| {
+            let mut stmt = conn.prepare(
+                "SELECT patch_code, name, state, cached FROM patches WHERE product_code = ?1 ORDER BY position",
+            )?;
+            let rows = stmt.query_map(params![product_code], |r| {
+                Ok(PatchRecord {
+                    patch_code: r.get(0)?,
+                    name: r.get(1)?,
+                    state: r.get(2)?,
+                    cached: blob_path(r.get(3)?),
+                })
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })()
+        .map_err(|e| self.sql_err(e))
+    }
+
+    /// Deletes a file of this registry's cache folder (a path elsewhere is never deleted).
+    pub(super) fn remove_cached(&self, path: &Path) {
+        if path.parent() == Some(self.dir.join(CACHE_DIR).as_path())
+            && fs_err::symlink_metadata(path).is_ok_and(|m| m.is_file())
+        {
+            let _ = fs_err::remove_file(path);
+        }
+    }
+}
+
+/// The cached package's file name: the product code when it is GUID-shaped, else a hash of
+/// it (a product code comes from the package and must not choose a path).
+fn cache_name(product_code: &str) -> String {
+    let guid_like = !product_code.is_empty()
+        && product_code.len() <= 64
+        && product_code
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, '{' | '}' | '-'));
+    if guid_like {
+        format!("{}.msi", product_code.to_ascii_uppercase())
+    } else {
+        // The name is stored with the product (`cached_package`), so a hash that is not
+        // stable across Rust versions is good enough here.
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        product_code.hash(&mut h);
+        format!("product-{:016x}.msi", h.finish())
+    }
+}
