@@ -1,95 +1,26 @@
-//! The MsiFileHash value of a file: MD5, as four little-endian 32-bit
-//! integers.
-//!
-//! MD5 is hand-written (RFC 1321) because the workspace has no MD5 crate
-//! and MsiFileHash needs nothing else; it is used only to compare with the
-//! package's recorded hash, never for security.
+//! The MsiFileHash value of a file: MD5, as four little-endian 32-bit integers
+//! ("MsiFileHash table"), computed with RustCrypto's `md-5`. It is used only to compare
+//! with the package's recorded hash and to check a cached package, never for security.
 
 use std::io::Read;
 use std::path::Path;
 
-const S: [u32; 64] = [
-    7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9,
-    14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15,
-    21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
-];
-
-fn k(i: usize) -> u32 {
-    // floor(abs(sin(i + 1)) * 2^32), as RFC 1321 defines the table.
-    ((i as f64 + 1.0).sin().abs() * 4_294_967_296.0) as u32
-}
+use md5::Digest;
 
 /// An MD5 computation fed piece by piece: memory stays the same for any input size.
-pub(crate) struct Md5 {
-    state: [u32; 4],
-    /// Bytes of the current 64-byte block not yet compressed.
-    block: [u8; 64],
-    filled: usize,
-    len: u64,
-}
+pub(crate) struct Md5(md5::Md5);
 
 impl Md5 {
     pub(crate) fn new() -> Md5 {
-        Md5 {
-            state: [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476],
-            block: [0; 64],
-            filled: 0,
-            len: 0,
-        }
+        Md5(md5::Md5::new())
     }
 
-    pub(crate) fn update(&mut self, mut data: &[u8]) {
-        self.len = self.len.wrapping_add(data.len() as u64);
-        while !data.is_empty() {
-            let take = (64 - self.filled).min(data.len());
-            self.block[self.filled..self.filled + take].copy_from_slice(&data[..take]);
-            self.filled += take;
-            data = &data[take..];
-            if self.filled == 64 {
-                let block = self.block;
-                self.compress(&block);
-                self.filled = 0;
-            }
-        }
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
     }
 
-    pub(crate) fn finish(mut self) -> [u8; 16] {
-        let bit_len = self.len.wrapping_mul(8);
-        self.update(&[0x80]);
-        while self.filled != 56 {
-            self.update(&[0]);
-        }
-        self.update(&bit_len.to_le_bytes());
-        let mut out = [0u8; 16];
-        for (i, s) in self.state.iter().enumerate() {
-            out[4 * i..4 * i + 4].copy_from_slice(&s.to_le_bytes());
-        }
-        out
-    }
-
-    fn compress(&mut self, chunk: &[u8; 64]) {
-        let mut m = [0u32; 16];
-        for (w, bytes) in m.iter_mut().zip(chunk.chunks_exact(4)) {
-            *w = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        }
-        let [mut a, mut b, mut c, mut d] = self.state;
-        for (i, shift) in S.iter().enumerate() {
-            let (f, g) = match i / 16 {
-                0 => ((b & c) | (!b & d), i),
-                1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
-                2 => (b ^ c ^ d, (3 * i + 5) % 16),
-                _ => (c ^ (b | !d), (7 * i) % 16),
-            };
-            let f = f.wrapping_add(a).wrapping_add(k(i)).wrapping_add(m[g]);
-            a = d;
-            d = c;
-            c = b;
-            b = b.wrapping_add(f.rotate_left(*shift));
-        }
-        self.state[0] = self.state[0].wrapping_add(a);
-        self.state[1] = self.state[1].wrapping_add(b);
-        self.state[2] = self.state[2].wrapping_add(c);
-        self.state[3] = self.state[3].wrapping_add(d);
+    pub(crate) fn finish(self) -> [u8; 16] {
+        self.0.finalize().into()
     }
 }
 
