@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::layout::folder_value;
 use crate::properties::{self, InitOptions, Properties};
 use crate::registry::{ProductRecord, Registry};
-use crate::session::InstallRequest;
+use crate::request::InstallRequest;
 use package::Package;
 
 /// One file InstallFiles must install.
