@@ -8,6 +8,9 @@
 //! when the installation commits, in the transaction that records or forgets the product,
 //! as Windows Installer's script applies them only once the script runs.
 
+pub(crate) mod environment;
+pub(crate) mod services;
+
 use winreg::msi::RegistryRow;
 use winreg::{Registry, Root, SqliteStore, Value, View};
 
@@ -106,11 +109,11 @@ pub(crate) enum RegChange {
         /// The variable.
         name: String,
         /// What the row does.
-        change: crate::actions::environment::EnvChange,
+        change: environment::EnvChange,
     },
     /// A service's key (InstallServices, MsiConfigureServices), applied against the key as
     /// it is at commit.
-    Service(crate::actions::services::ServiceChange),
+    Service(services::ServiceChange),
     /// A value a registration wrote (RegisterClassInfo...), deleted by its Unregister action
     /// only while it still holds what was written (another product may have written its own
     /// since); the keys left empty go with it.
@@ -352,7 +355,7 @@ fn apply_to<S: winreg::Store>(
                 // WOW64").
                 let view = View::Native64;
                 let old = reg.get(view, *root, key, Some(name))?;
-                match crate::actions::environment::apply(old.as_ref(), change) {
+                match environment::apply(old.as_ref(), change) {
                     Some(Some(new)) => reg.set(view, *root, key, Some(name), &new)?,
                     // The keys left empty go with it, as with every value the installer
                     // deletes: a root the product alone wrote to ends empty.
@@ -363,7 +366,7 @@ fn apply_to<S: winreg::Store>(
                     None => {}
                 }
             }
-            RegChange::Service(change) => crate::actions::services::apply(reg, change)?,
+            RegChange::Service(change) => services::apply(reg, change)?,
             RegChange::DeleteOwnValue {
                 view,
                 root,
