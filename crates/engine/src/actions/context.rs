@@ -129,7 +129,7 @@ impl Context {
             // A maintenance run keeps the context the product was installed in.
             if record.is_some()
                 && !request.properties.iter().any(|(n, _)| n == "ALLUSERS")
-                && let Some(all_users) = crate::winstate::installed_context(&registry, &code)?
+                && let Some(all_users) = registry.installed_context(&code)?
             {
                 opts.command_line
                     .push(("ALLUSERS".into(), all_users.into()));
