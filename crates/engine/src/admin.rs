@@ -36,7 +36,7 @@ use crate::directory::{NameChoice, confine, resolve_with_source};
 use crate::error::{Error, Outcome, Result};
 use crate::log::Log;
 use crate::properties::{Properties, UiLevel};
-use crate::session::InstallReport;
+use crate::request::InstallReport;
 use crate::ui::InstallUi;
 
 /// One file of an administrative image.

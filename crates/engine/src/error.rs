@@ -353,6 +353,14 @@ pub fn exit_status(code: u32) -> u8 {
 /// Result type of the engine.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Wraps a registry error as an installation failure that keeps its cause.
+pub(crate) fn registry_failure(what: &str, source: winreg::Error) -> Error {
+    Error::InstallFailure {
+        message: format!("the registry of the root: {what}: {source}"),
+        source: Some(Box::new(source)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

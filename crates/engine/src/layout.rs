@@ -21,6 +21,16 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// A Wine prefix's standard folders relative to its `drive_c`: per user, then per machine.
+pub type WineFolders = [Vec<(&'static str, PathBuf)>; 2];
+
+/// A Wine prefix's system drive, `C:\`.
+pub const DRIVE: &str = "drive_c";
+
+/// The engine's state folder in a Wine prefix, relative to the system drive
+/// (`C:\windows\Installer\rmsi`).
+pub const STATE_DIR: &str = "windows/Installer/rmsi";
+
 /// The target-tree layout of a root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Layout {
@@ -64,7 +74,7 @@ impl Layout {
     /// a Wine prefix's `drive_c` (its `C:\`). Every path the engine computes is under it.
     pub fn files_root(self, root: &Path) -> PathBuf {
         match self {
-            Layout::Wine => root.join(crate::wine::DRIVE),
+            Layout::Wine => root.join(DRIVE),
             Layout::Windows | Layout::Fhs => root.to_path_buf(),
         }
     }
@@ -76,7 +86,7 @@ impl Layout {
         match self {
             Layout::Windows => root.join("Windows/Installer/rmsi"),
             Layout::Fhs => root.join("var/lib/rmsi"),
-            Layout::Wine => root.join(crate::wine::STATE_DIR),
+            Layout::Wine => root.join(STATE_DIR),
         }
     }
 

@@ -103,6 +103,7 @@ mod custom_action;
 mod log;
 mod patches;
 mod patching;
+mod request;
 mod rm;
 mod sequence;
 mod session;
@@ -143,7 +144,8 @@ pub use package::{
 // --- re-exports: execution ---
 pub use admin::{AdminRequest, ImageFile, admin_install, extract_image, image_files};
 pub use patching::{PatchRemovalRequest, PatchRequest, patch, remove_patches};
-pub use session::{InstallReport, InstallRequest, install};
+pub use request::{InstallReport, InstallRequest};
+pub use session::install;
 pub use ui::{
     AppInUse, FilesInUseChoice, InstallUi, LegacyFilesInUseChoice, NoUi, cancel_on_signals,
 };

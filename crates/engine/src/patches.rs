@@ -23,7 +23,7 @@ use package::{Package, Patch, PatchState};
 use crate::error::Result;
 use crate::log::Log;
 use crate::registry::Registry;
-use crate::session::InstallRequest;
+use crate::request::InstallRequest;
 
 /// The patches of a run, to record with the product when it succeeds.
 #[derive(Debug, Clone)]

@@ -24,7 +24,8 @@ use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::properties::UiLevel;
 use crate::registry::{ProductRecord, Registry};
-use crate::session::{InstallReport, InstallRequest, install};
+use crate::request::{InstallReport, InstallRequest};
+use crate::session::install;
 use crate::ui::InstallUi;
 use crate::uninstall::UninstallTarget;
 

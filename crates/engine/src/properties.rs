@@ -342,7 +342,7 @@ pub struct InitOptions {
     pub account: Account,
     /// A Wine prefix's own folders, per user and per machine, relative to its `drive_c`
     /// (read from its registry by [`crate::wine::folders`]); `None`: the layout's.
-    pub wine_folders: Option<crate::wine::WineFolders>,
+    pub wine_folders: Option<crate::layout::WineFolders>,
 }
 
 impl InitOptions {

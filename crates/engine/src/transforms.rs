@@ -26,7 +26,7 @@ use package::{Package, Transform};
 use crate::error::{Error, Result};
 use crate::log::Log;
 use crate::registry::Registry;
-use crate::session::InstallRequest;
+use crate::request::InstallRequest;
 
 /// How the list's paths are found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::properties::UiLevel;
 use crate::registry::Registry;
-use crate::session::{InstallReport, InstallRequest};
+use crate::request::{InstallReport, InstallRequest};
 use crate::ui::InstallUi;
 use package::Package;
 

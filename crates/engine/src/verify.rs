@@ -134,7 +134,7 @@ pub fn verify(root: &Path, layout: Layout, target: &UninstallTarget) -> Result<V
         for w in written {
             let now = reg
                 .get(w.view, w.root, &w.key, w.name.as_deref())
-                .map_err(|e| crate::winstate::error("reading", e))?;
+                .map_err(|e| crate::error::registry_failure("reading", e))?;
             let problem = match now {
                 None => Problem::Missing,
                 Some(v) if v != w.value => Problem::Changed,

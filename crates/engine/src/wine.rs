@@ -23,14 +23,9 @@ use winreg::{Registry, Root, Store, Value, View, WinePrefix};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 
-/// A prefix's standard folders relative to its `drive_c`: per user, then per machine.
-pub type WineFolders = [Vec<(&'static str, PathBuf)>; 2];
-
-/// The prefix's system drive, `C:\`.
-pub const DRIVE: &str = "drive_c";
-
-/// The engine's state folder, relative to the system drive (`C:\windows\Installer\rmsi`).
-pub const STATE_DIR: &str = "windows/Installer/rmsi";
+// Kept in `crate::layout`, which places a prefix's files (the layout imports nothing of
+// this module).
+pub use crate::layout::{DRIVE, STATE_DIR, WineFolders};
 
 /// Checks that `dir` is a Wine prefix: a folder with `system.reg`, `user.reg` and
 /// `drive_c` (what `wineboot` makes).
@@ -265,7 +260,7 @@ fn lookup<S: Store>(reg: &Registry<S>, source: &str) -> Result<Option<String>> {
     let read = |root: Root, key: &str, name: &str| -> Result<Option<String>> {
         let value = reg
             .get(View::Native64, root, key, Some(name))
-            .map_err(|e| crate::winstate::error("reading the prefix's folders", e))?;
+            .map_err(|e| crate::error::registry_failure("reading the prefix's folders", e))?;
         Ok(match value {
             Some(Value::Sz(s)) | Some(Value::ExpandSz(s)) => Some(s),
             _ => None,

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::layout::folder_value;
 use crate::properties::{self, InitOptions, Properties};
 use crate::registry::{ProductRecord, Registry};
-use crate::session::InstallRequest;
+use crate::request::InstallRequest;
 use package::Package;
 
 /// One file InstallFiles must install.
@@ -129,7 +129,7 @@ impl Context {
             // A maintenance run keeps the context the product was installed in.
             if record.is_some()
                 && !request.properties.iter().any(|(n, _)| n == "ALLUSERS")
-                && let Some(all_users) = crate::winstate::installed_context(&registry, &code)?
+                && let Some(all_users) = registry.installed_context(&code)?
             {
                 opts.command_line
                     .push(("ALLUSERS".into(), all_users.into()));

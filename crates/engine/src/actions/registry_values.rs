@@ -138,7 +138,7 @@ pub(crate) fn write(s: &mut Session<'_, '_>) -> ActionResult {
         }
         let resolved = match resolve_root(row.root, per_machine, RootTable::Registry) {
             Ok(r) => r,
-            Err(e) => return s.fail(crate::winstate::error(&row.key_column, e)),
+            Err(e) => return s.fail(crate::error::registry_failure(&row.key_column, e)),
         };
         if installing(installed) && s.prop("REINSTALL").is_some() {
             let letter = match resolved.root {
@@ -196,7 +196,7 @@ pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
         }
         let resolved = match resolve_root(row.root, per_machine, RootTable::Registry) {
             Ok(r) => r,
-            Err(e) => return s.fail(crate::winstate::error(&row.key_column, e)),
+            Err(e) => return s.fail(crate::error::registry_failure(&row.key_column, e)),
         };
         let key = resolved.key(&s.format(&row.key));
         let name = row.name.as_deref().map(|n| s.format(n));
@@ -226,7 +226,7 @@ pub(crate) fn remove(s: &mut Session<'_, '_>) -> ActionResult {
         }
         let resolved = match resolve_root(row.root, per_machine, RootTable::RemoveRegistry) {
             Ok(r) => r,
-            Err(e) => return s.fail(crate::winstate::error(&row.key_column, e)),
+            Err(e) => return s.fail(crate::error::registry_failure(&row.key_column, e)),
         };
         let key = resolved.key(&s.format(&row.key));
         let name = row.name.as_deref().map(|n| s.format(n));

@@ -42,7 +42,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use msi_expr::InstallState;
-use winreg::{Registry, Root, Store, Value, View};
+use winreg::{Root, Value, View};
 
 use super::registry_values::{components, installing, removing};
 use super::table_rows::Row;
@@ -51,9 +51,7 @@ use crate::log::Log;
 use crate::sequence::ActionResult;
 use crate::session::Session;
 use crate::winstate::RegChange;
-
-/// The service manager's database under `HKEY_LOCAL_MACHINE`.
-pub(crate) const SERVICES_KEY: &str = r"SYSTEM\CurrentControlSet\Services";
+use crate::winstate::services::{ServiceChange, service_key};
 
 /// `msidbServiceInstallErrorControlVital`: the installation fails when the service cannot
 /// be installed.
@@ -69,75 +67,6 @@ const DEFAULT_PRESHUTDOWN_MS: u32 = 180_000;
 /// How long StartServices waits for a service with Wait null or 1 ("ServiceControl
 /// table": at most 30 seconds).
 const START_WAIT: Duration = Duration::from_secs(30);
-
-/// The key of service `name` under `HKEY_LOCAL_MACHINE`.
-pub(crate) fn service_key(name: &str) -> String {
-    format!(r"{SERVICES_KEY}\{name}")
-}
-
-/// A change to a service's key, applied at commit ([`apply`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ServiceChange {
-    /// InstallServices: `CreateService`, or `ChangeServiceConfig` when the service exists.
-    Install {
-        /// The service's name (its key's name).
-        name: String,
-        /// Values written in both cases.
-        set: Vec<(String, Value)>,
-        /// Values deleted in both cases (a Description erased with `[~]`).
-        delete: Vec<String>,
-        /// Values written only when the service is created (what `CreateService` fills in
-        /// for a null argument, where `ChangeServiceConfig` changes nothing).
-        if_new: Vec<(String, Value)>,
-    },
-    /// MsiConfigureServices: `ChangeServiceConfig2`, on a service that exists at commit.
-    Configure {
-        /// The service's name.
-        name: String,
-        /// Values written.
-        set: Vec<(String, Value)>,
-        /// Values deleted.
-        delete: Vec<String>,
-    },
-}
-
-/// Applies one service change to `reg` (the 64-bit view: `HKLM\SYSTEM` is shared by both).
-pub(crate) fn apply<S: Store>(reg: &mut Registry<S>, change: &ServiceChange) -> winreg::Result<()> {
-    let (view, root) = (View::Native64, Root::LocalMachine);
-    match change {
-        ServiceChange::Install {
-            name,
-            set,
-            delete,
-            if_new,
-        } => {
-            let key = service_key(name);
-            let new = !reg.key_exists(view, root, &key)?;
-            reg.create_key(view, root, &key)?;
-            for (value_name, value) in set.iter().chain(if_new.iter().filter(|_| new)) {
-                reg.set(view, root, &key, Some(value_name), value)?;
-            }
-            for value_name in delete {
-                reg.delete_value(view, root, &key, Some(value_name))?;
-            }
-        }
-        ServiceChange::Configure { name, set, delete } => {
-            let key = service_key(name);
-            // Deleted since the action ran: nothing to configure (the action checked that it
-            // would exist).
-            if !reg.key_exists(view, root, &key)? {
-                return Ok(());
-            }
-            for (value_name, value) in set {
-                reg.set(view, root, &key, Some(value_name), value)?;
-            }
-            for value_name in delete {
-                reg.delete_value(view, root, &key, Some(value_name))?;
-            }
-        }
-    }
-    Ok(())
-}
 
 /// A ServiceInstall row, its Formatted columns formatted (`[~]` is a NUL).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -929,6 +858,8 @@ pub(crate) fn configure(s: &mut Session<'_, '_>) -> ActionResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::winstate::services::apply;
+    use winreg::Registry;
 
     fn row() -> ServiceRow {
         ServiceRow {

@@ -31,8 +31,9 @@ use std::path::PathBuf;
 
 use crate::error::Error;
 use crate::registry::ProductRecord;
+use crate::request::InstallRequest;
 use crate::sequence::ActionResult;
-use crate::session::{InstallRequest, Session, Upgrading};
+use crate::session::{Session, Upgrading};
 use crate::tables::upgrade::{ATTR_IGNORE_REMOVE_FAILURE, ATTR_MIGRATE_FEATURES, ATTR_ONLY_DETECT};
 use package::Package;
 

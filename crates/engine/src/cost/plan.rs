@@ -170,7 +170,7 @@ pub struct RemoveFilePlan {
     pub file_key: String,
     /// The folder (under the root).
     pub dir: PathBuf,
-    /// The file-name pattern (`*`/`?` wildcards; see [`wildcard_match`]);
+    /// The file-name pattern (`*`/`?` wildcards; see [`wildcard_match`](super::wildcard_match));
     /// `None` removes the folder itself if it is empty.
     pub pattern: Option<String>,
 }

@@ -86,6 +86,31 @@ impl Registry {
             })
             .collect())
     }
+
+    /// The context an installed product was registered in, as the `ALLUSERS` value that
+    /// selects it (`"1"` per-machine, `""` per-user), from its `Installer\UserData` key; `None`
+    /// when the registry does not say.
+    pub(crate) fn installed_context(
+        &self,
+        product_code: &str,
+    ) -> crate::error::Result<Option<&'static str>> {
+        let Ok(packed) = winreg::pack_guid(product_code) else {
+            return Ok(None);
+        };
+        let user = self.user_sid();
+        let found = self.read_winreg(|reg| {
+            for (sid, all_users) in [(crate::winstate::MACHINE_SID, "1"), (user.as_str(), "")] {
+                let key = format!(
+                    r"Software\Microsoft\Windows\CurrentVersion\Installer\UserData\{sid}\Products\{packed}"
+                );
+                if reg.key_exists(winreg::View::Native64, winreg::Root::LocalMachine, &key)? {
+                    return Ok(Some(all_users));
+                }
+            }
+            Ok(None)
+        })?;
+        Ok(found.flatten())
+    }
 }
 
 fn read_product(conn: &Connection, code: &str) -> rusqlite::Result<Option<ProductRecord>> {

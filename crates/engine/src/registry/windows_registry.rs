@@ -49,8 +49,9 @@ impl LazyPrefix {
         };
         if stale {
             let identity = self.identity();
-            let prefix = winreg::WinePrefix::open(&self.dir)
-                .map_err(|e| crate::winstate::error("opening the Wine prefix's registry", e))?;
+            let prefix = winreg::WinePrefix::open(&self.dir).map_err(|e| {
+                crate::error::registry_failure("opening the Wine prefix's registry", e)
+            })?;
             *loaded = Some((prefix, identity));
         }
         std::cell::RefMut::filter_map(loaded, |l| l.as_mut().map(|(p, _)| p))
@@ -90,7 +91,7 @@ impl Registry {
             let reg = winreg::Registry::new(store, sid);
             return read(&reg)
                 .map(Some)
-                .map_err(|e| crate::winstate::error("reading", e));
+                .map_err(|e| crate::error::registry_failure("reading", e));
         }
         let Some(conn) = &self.conn else {
             return Ok(None);
@@ -102,7 +103,7 @@ impl Registry {
         let reg = winreg::Registry::new(store, crate::winstate::USER_SID);
         read(&reg)
             .map(Some)
-            .map_err(|e| crate::winstate::error("reading", e))
+            .map_err(|e| crate::error::registry_failure("reading", e))
     }
 
     /// Whether the database holds the Windows registry's tables (a root whose products never

@@ -125,7 +125,7 @@ impl Registry {
                 changes,
                 wine.as_deref_mut(),
             )
-            .map_err(|e| crate::winstate::error("writing the product's keys", e))?;
+            .map_err(|e| crate::error::registry_failure("writing the product's keys", e))?;
         }
         tx.commit().map_err(err)
     }
@@ -145,7 +145,7 @@ impl Registry {
         let tx = conn.transaction().map_err(err)?;
         let mut wine = self.wine.as_ref().map(LazyPrefix::get).transpose()?;
         crate::winstate::apply(&tx, None, false, changes, wine.as_deref_mut())
-            .map_err(|e| crate::winstate::error("writing registry values", e))?;
+            .map_err(|e| crate::error::registry_failure("writing registry values", e))?;
         tx.commit().map_err(err)
     }
 
@@ -173,7 +173,7 @@ impl Registry {
         let mut wine = self.wine.as_ref().map(LazyPrefix::get).transpose()?;
         if !changes.is_empty() || wine.is_some() || crate::winstate::has_tables(&tx).map_err(err)? {
             crate::winstate::apply(&tx, Some(product_code), true, changes, wine.as_deref_mut())
-                .map_err(|e| crate::winstate::error("removing the product's keys", e))?;
+                .map_err(|e| crate::error::registry_failure("removing the product's keys", e))?;
         }
         tx.commit().map_err(err)
     }

@@ -6,11 +6,12 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::request::Resolve;
-use super::{InstallReport, InstallRequest, Session};
+use super::Session;
 use crate::error::{Error, Outcome, Result};
 use crate::layout::Layout;
 use crate::log::Log;
+use crate::request::Resolve;
+use crate::request::{InstallReport, InstallRequest};
 use crate::ui::{AppInUse, InstallUi};
 use package::Package;
 use transaction::RootLock;

@@ -22,18 +22,19 @@
 //! 6. restart what the Restart Manager shut down, end its session, dump the properties, and
 //!    report the code (3010 when applications still run on replaced files).
 //!
-//! Its modules: `request` (what a run is asked and what it reports), `entry` (a run from
-//! the root's lock to the session, and the administrative install's detour), `script` (the
-//! deferred operations the actions write), `stage_slot` (a staging area owned or borrowed), `commit` (commit and rollback, with the
+//! What a run is asked and what it reports are `crate::request`'s. The session's modules:
+//! `entry` (a run from the root's lock to the session, and the administrative install's
+//! detour), `script` (the deferred operations the actions write, and the transaction),
+//! `stage_slot` (a staging area owned or borrowed), `commit` (commit and rollback, with the
 //! product's registration), `prefix_files` (what a Wine prefix's installation writes
-//! through the transaction), `later` (what actions leave the session to do later) and `closing` (the Restart Manager's end and the closing lines).
+//! through the transaction), `later` (what actions leave the session to do later) and
+//! `closing` (the Restart Manager's end and the closing lines).
 
 mod closing;
 mod commit;
 mod entry;
 mod later;
 mod prefix_files;
-mod request;
 mod script;
 mod stage_slot;
 
@@ -55,9 +56,9 @@ use crate::ui::{AppInUse, InstallUi};
 use package::Package;
 use transaction::{RootLock, Transaction as Stage};
 
+use crate::request::InstallRequest;
 pub use entry::install;
 pub(crate) use entry::{refuse_special_file, run_entry};
-pub use request::{InstallReport, InstallRequest};
 pub(crate) use script::{DeferredAction, PendingAsync, ScriptOp};
 pub(crate) use stage_slot::{StageSlot, Upgrading};
 

@@ -298,7 +298,7 @@ fn a_file_that_was_there_and_kept_at_install_is_not_removed() {
     let kept = fs_err::read_to_string(dir.join("main.txt")).expect("main.txt");
     if kept != "the user's\n" {
         // No birth time on this file system: the file counts as unmodified and is
-        // replaced (cost.rs), so there is nothing of the user's left to keep.
+        // replaced (cost/versioning.rs), so there is nothing of the user's left to keep.
         return;
     }
     let (report, log) = uninstall_in(&s, UninstallTarget::Package(msi), Layout::Fhs, &[]);

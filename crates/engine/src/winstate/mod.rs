@@ -8,10 +8,12 @@
 //! when the installation commits, in the transaction that records or forgets the product,
 //! as Windows Installer's script applies them only once the script runs.
 
+pub(crate) mod environment;
+pub(crate) mod services;
+
 use winreg::msi::RegistryRow;
 use winreg::{Registry, Root, SqliteStore, Value, View};
 
-use crate::error::Error;
 use crate::layout::Layout;
 
 /// The user whose `HKEY_CURRENT_USER` a per-user installation writes: the installing user.
@@ -106,11 +108,11 @@ pub(crate) enum RegChange {
         /// The variable.
         name: String,
         /// What the row does.
-        change: crate::actions::environment::EnvChange,
+        change: environment::EnvChange,
     },
     /// A service's key (InstallServices, MsiConfigureServices), applied against the key as
     /// it is at commit.
-    Service(crate::actions::services::ServiceChange),
+    Service(services::ServiceChange),
     /// A value a registration wrote (RegisterClassInfo...), deleted by its Unregister action
     /// only while it still holds what was written (another product may have written its own
     /// since); the keys left empty go with it.
@@ -163,14 +165,6 @@ pub(crate) fn package_view(layout: Layout, template: &str) -> View {
         View::Wow32
     } else {
         View::Native64
-    }
-}
-
-/// Wraps a registry error as an installation failure that keeps its cause.
-pub(crate) fn error(what: &str, source: winreg::Error) -> Error {
-    Error::InstallFailure {
-        message: format!("the registry of the root: {what}: {source}"),
-        source: Some(Box::new(source)),
     }
 }
 
@@ -352,7 +346,7 @@ fn apply_to<S: winreg::Store>(
                 // WOW64").
                 let view = View::Native64;
                 let old = reg.get(view, *root, key, Some(name))?;
-                match crate::actions::environment::apply(old.as_ref(), change) {
+                match environment::apply(old.as_ref(), change) {
                     Some(Some(new)) => reg.set(view, *root, key, Some(name), &new)?,
                     // The keys left empty go with it, as with every value the installer
                     // deletes: a root the product alone wrote to ends empty.
@@ -363,7 +357,7 @@ fn apply_to<S: winreg::Store>(
                     None => {}
                 }
             }
-            RegChange::Service(change) => crate::actions::services::apply(reg, change)?,
+            RegChange::Service(change) => services::apply(reg, change)?,
             RegChange::DeleteOwnValue {
                 view,
                 root,
@@ -406,31 +400,6 @@ pub(crate) fn crash_after_state_write() {
         let _ =
             rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
     }
-}
-
-/// The context an installed product was registered in, as the `ALLUSERS` value that
-/// selects it (`"1"` per-machine, `""` per-user), from its `Installer\UserData` key; `None`
-/// when the registry does not say.
-pub(crate) fn installed_context(
-    registry: &crate::registry::Registry,
-    product_code: &str,
-) -> crate::error::Result<Option<&'static str>> {
-    let Ok(packed) = winreg::pack_guid(product_code) else {
-        return Ok(None);
-    };
-    let user = registry.user_sid();
-    let found = registry.read_winreg(|reg| {
-        for (sid, all_users) in [(MACHINE_SID, "1"), (user.as_str(), "")] {
-            let key = format!(
-                r"Software\Microsoft\Windows\CurrentVersion\Installer\UserData\{sid}\Products\{packed}"
-            );
-            if reg.key_exists(View::Native64, Root::LocalMachine, &key)? {
-                return Ok(Some(all_users));
-            }
-        }
-        Ok(None)
-    })?;
-    Ok(found.flatten())
 }
 
 /// The values `product`'s Registry rows wrote, as written.
