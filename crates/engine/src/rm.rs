@@ -1,7 +1,7 @@
 //! Glue between an install and its Restart Manager session ("Using Windows Installer with Restart
 //! Manager").
 //!
-//! The life cycle, as `msirestartmanagersessionkey.md` and the observed logs place it:
+//! The life cycle, as "MsiRestartManagerSessionKey property" and the observed logs place it:
 //!
 //! 1. **Initialization** — [`RmGlue::start`] starts a primary session (unless
 //!    `MSIRESTARTMANAGERCONTROL=Disable`); the engine sets `MsiRestartManagerSessionKey` to
