@@ -1,4 +1,4 @@
-//! Custom actions (spec section 3): what each type does on Linux, and how its result counts.
+//! Custom actions ("Custom Actions"): what each type does on Linux, and how its result counts.
 //!
 //! Executable custom actions run as host programs, with the caller's rights (as a Debian
 //! package's maintainer scripts do). The `Target` command line is formatted first, then
@@ -21,7 +21,8 @@
 //! | 5, 6, 21, 22, 37, 38, 53, 54 (script) | error 1720 |
 //! | 7, 23, 39 (nested install) | error 2723 |
 //!
-//! Return processing (spec 3.3, 3.6): exit code 0 is success, anything else fails the action
+//! Return processing ("Custom Action Return Processing Options", "Custom Action Return
+//! Values"): exit code 0 is success, anything else fails the action
 //! (1722) unless `Continue` (0x40) is set; `Async` (0x80) actions are waited for at the end of
 //! the sequence and their exit code checked then; `Async + Continue` (0xC0) actions are left
 //! running. The program's standard output and error go to a private temp file, copied into
@@ -32,7 +33,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 
-/// Option flags of a custom action type (spec 3.3).
+/// Option flags of a custom action type ("Summary List of All Custom Action Types").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Flags {
     /// 0x40: ignore the exit code.

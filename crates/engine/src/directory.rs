@@ -1,4 +1,4 @@
-//! Directory table resolution (spec 4.6) into paths under the target root,
+//! Directory table resolution ("Using the Directory Table") into paths under the target root,
 //! and the containment check every write goes through.
 //!
 //! Every target path the engine computes lies under the root:
@@ -81,7 +81,7 @@ pub struct NameChoice {
     pub short_source: bool,
 }
 
-/// Resolves the Directory table against `props` (spec 4.6) for `root`.
+/// Resolves the Directory table against `props` ("Using the Directory Table") for `root`.
 ///
 /// A root row takes the property of its own key (`TARGETDIR`) if set, else
 /// `ROOTDRIVE`, else the root itself; a non-root row whose key is set as a

@@ -15,7 +15,7 @@
 //!   properties ([`PathStyle::Drive`]).
 //!
 //! Per-machine installs (`ALLUSERS` set) swap the shell folders (desktop,
-//! menus, startup, templates) for the all-users ones, as `desktopfolder.md`
+//! menus, startup, templates) for the all-users ones, as "DesktopFolder property"
 //! and its siblings say; `AppDataFolder` and friends stay per-user.
 
 use std::fmt;

@@ -8,8 +8,8 @@
 //! costing has run — feature and component states and `[#file]`, `[!file]`
 //! and `[$component]` paths ([`StateView`], filled from the cost plan).
 //!
-//! [`initialize`] sets the standard properties (spec 7.2) in the order of
-//! spec 7.3: Property table, then the installer's environment properties,
+//! [`initialize`] sets the standard properties ("Property Reference") in this
+//! order: Property table, then the installer's environment properties,
 //! then the command line (public names only, uppercased; not over the
 //! environment's), then `ALLUSERS=2` resolution.
 //!
@@ -54,7 +54,8 @@ pub struct PropertyChange {
 }
 
 impl PropertyChange {
-    /// The log text after `PROPERTY CHANGE: ` (spec 6.2):
+    /// The log text after `PROPERTY CHANGE: ` ("How To Read A Windows Installer
+    /// Verbose Log"):
     /// `Adding X property. Its value is 'v'.`,
     /// `Modifying X property. Its current value is 'a'. Its new value: 'b'.`,
     /// `Deleting X property. Its current value is 'a'.`
@@ -296,8 +297,8 @@ impl Lookup for Properties {
     }
 }
 
-/// The UI level of an installation (spec 5.4; the `UILevel` property's value), without
-/// modifier bits. The variants are in increasing order of interaction, so `>=` asks
+/// The UI level of an installation ("User Interface Levels"; the `UILevel` property's value),
+/// without modifier bits. The variants are in increasing order of interaction, so `>=` asks
 /// "at least this much UI".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum UiLevel {
@@ -372,7 +373,7 @@ impl InitOptions {
 }
 
 /// The state-request properties: any of them on the command line sets
-/// `Preselected=1` (spec 4.3.2).
+/// `Preselected=1` ("Preselected property").
 pub const STATE_REQUEST_PROPERTIES: [&str; 12] = [
     "ADDLOCAL",
     "REMOVE",
@@ -389,11 +390,11 @@ pub const STATE_REQUEST_PROPERTIES: [&str; 12] = [
 ];
 
 /// Installer-set public properties the command line cannot override
-/// ("properties specified by the operating environment", spec 7.1).
+/// ("properties specified by the operating environment", "Public Properties").
 const ENVIRONMENT_PUBLIC: [&str; 1] = ["DATABASE"];
 
-/// Sets the standard properties for an installation of `package` (spec 7.2,
-/// in the order of 7.3). Changes go through the hook, so a log attached
+/// Sets the standard properties for an installation of `package` ("Property
+/// Reference"). Changes go through the hook, so a log attached
 /// before sees every `PROPERTY CHANGE`.
 pub fn initialize(props: &mut Properties, package: &Package, opts: &InitOptions) -> Result<()> {
     // 1. The Property table.

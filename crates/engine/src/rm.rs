@@ -1,6 +1,7 @@
-//! Glue between an install and its Restart Manager session (spec section 1).
+//! Glue between an install and its Restart Manager session ("Using Windows Installer with Restart
+//! Manager").
 //!
-//! The life cycle, as `msirestartmanagersessionkey.md` and the observed logs place it:
+//! The life cycle, as "MsiRestartManagerSessionKey property" and the observed logs place it:
 //!
 //! 1. **Initialization** — [`RmGlue::start`] starts a primary session (unless
 //!    `MSIRESTARTMANAGERCONTROL=Disable`); the engine sets `MsiRestartManagerSessionKey` to
@@ -32,7 +33,7 @@ use restart_manager::{
 use crate::log::Log;
 use crate::ui::{AppInUse, FilesInUseChoice, InstallUi, LegacyFilesInUseChoice};
 
-/// `MSIRESTARTMANAGERCONTROL` (spec 1.2).
+/// `MSIRESTARTMANAGERCONTROL` ("MSIRESTARTMANAGERCONTROL property").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Control {
     /// Unset or `0`: use the Restart Manager.
@@ -96,7 +97,8 @@ pub(crate) fn app_type_name(t: AppType) -> &'static str {
     }
 }
 
-/// Whether the application has a window the FilesInUse dialog could name (spec 1.5 item 5).
+/// Whether the application has a window the FilesInUse dialog could name ("InstallValidate
+/// action").
 fn has_window(t: AppType) -> bool {
     matches!(t, AppType::MainWindow | AppType::OtherWindow)
 }
@@ -115,7 +117,8 @@ fn legacy_holders<'r>(report: &'r ScanReport, log: &mut Log) -> Vec<&'r ProcessI
         else {
             continue;
         };
-        // Message 1603 (spec 1.7); a Linux process has no window title to give.
+        // Message 1603 ("Windows Installer Error Messages"); a Linux process has no window title to
+        // give.
         log.engine(&format!(
             "Info 1603. The file {} is being held in use by the following process: Name: {}, Id: {}, Window Title: ''.",
             u.path.display(),
@@ -197,7 +200,7 @@ impl RmGlue {
         log: &mut Log,
     ) -> Validated {
         let Some(session) = &self.session else {
-            // RM disabled or unavailable: the legacy FilesInUse mechanism (spec 1.2, 1.5).
+            // RM disabled or unavailable: the legacy FilesInUse mechanism ("FilesInUse Dialog").
             return self.legacy(input, ui, log);
         };
         let registered_before = match session.registered() {
@@ -231,7 +234,8 @@ impl RmGlue {
                 )),
                 Err(e) => {
                     log.rm(&format!("Could not register the files in use: {e}."));
-                    // A failed RM call makes Windows fall back to FilesInUse (spec 1.4).
+                    // A failed RM call makes Windows fall back to FilesInUse ("Using Windows
+                    // Installer with Restart Manager").
                     return self.legacy(input, ui, log);
                 }
             }
@@ -269,8 +273,9 @@ impl RmGlue {
             log.rm(
                 "Will not attempt to shut down applications (MSIRESTARTMANAGERCONTROL=DisableShutdown); a restart will be required.",
             );
-            // The FilesInUse dialog is used (spec 1.2), with the session's list as what it
-            // shows: at full UI, for holders with a window (spec 1.5 item 5).
+            // The FilesInUse dialog is used ("MSIRESTARTMANAGERCONTROL property"), with the
+            // session's list as what it shows: at full UI, for holders with a window
+            // ("InstallValidate action").
             let me = std::process::id();
             let mut current: Vec<ProcessInfo> = apps.iter().map(|p| (*p).clone()).collect();
             while input.ui_level >= 5 && current.iter().any(|p| has_window(p.app_type)) {
@@ -401,7 +406,7 @@ impl RmGlue {
         Validated::Continue
     }
 
-    /// The legacy FilesInUse mechanism (spec 1.2, 1.5), for when the Restart Manager is
+    /// The legacy FilesInUse mechanism ("FilesInUse Dialog"), for when the Restart Manager is
     /// disabled (`MSIRESTARTMANAGERCONTROL=Disable`) or unavailable (no session, or a call to
     /// it failed). The holders are still found — with the library's one-shot scan, which
     /// needs no session — and each file in use is logged as `Info 1603.` Nothing is shut
@@ -411,7 +416,7 @@ impl RmGlue {
     /// At full UI the FilesInUse prompt ([`InstallUi::files_in_use_legacy`]) offers Retry
     /// (look again), Ignore (go on, restart required) and Exit (1602). Windows shows that
     /// dialog only for holders with a titled window; for the others it logs `Window could
-    /// not be found` and goes on as at no UI (spec 1.5 item 5), and so does this engine —
+    /// not be found` and goes on as at no UI ("InstallValidate action"), and so does this engine —
     /// on Linux only a graphical program (`RmMainWindow`) has a window.
     fn legacy(
         &mut self,
@@ -485,7 +490,8 @@ impl RmGlue {
         if !self.shut_down {
             // Applications were in use but nothing was stopped (MSIRMSHUTDOWN=2 with an
             // unregistered holder, a failed shutdown, DisableShutdown, the user's choice):
-            // there is nothing to restart (spec 1.8). Silence when nothing was in use.
+            // there is nothing to restart ("Using Windows Installer with Restart Manager"). Silence
+            // when nothing was in use.
             if !self.left_running.is_empty() {
                 log.rm("No application was shut down; none is restarted.");
             }
@@ -513,7 +519,8 @@ impl RmGlue {
                     if restarted {
                         log.rm("Previously shut down applications have been restarted.");
                     } else {
-                        // Only applications registered for restart come back (spec 1.1).
+                        // Only applications registered for restart come back ("About Restart
+                        // Manager").
                         log.rm(
                                 "None of the applications that were shut down is registered for restart; none was restarted.",
                             );

@@ -1,5 +1,5 @@
 //! The sequence runner: a sequence table's rows in order, each with its condition
-//! (spec 2.2).
+//! ("Using a Sequence Table").
 //!
 //! Rows with a positive `Sequence` run in ascending order; null, zero and negative numbers
 //! never run in order (the negative ones are the termination rows: -1 success, -2 user
@@ -10,14 +10,14 @@
 //!
 //! Each action is bracketed in the log by `Doing action:`, `Action start HH:MM:SS: Name.`
 //! and `Action ended HH:MM:SS: Name. Return value N.`; the value is the log value of
-//! spec 6.1 ([`ActionResult::log_value`]).
+//! "Logging of Action Return Values" ([`ActionResult::log_value`]).
 
 use msi_expr::ConditionResult;
 
 use crate::log::Log;
 use crate::tables::sequence::SequenceRow;
 
-/// What an action returned (spec 3.6), with its log value.
+/// What an action returned ("Custom Action Return Values"), with its log value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ActionResult {
     /// `ERROR_FUNCTION_NOT_CALLED` (1626): not executed; log value 0. The sequence goes on.
@@ -33,7 +33,7 @@ pub(crate) enum ActionResult {
 }
 
 impl ActionResult {
-    /// The number after `Return value` (spec 6.1).
+    /// The number after `Return value` ("Logging of Action Return Values").
     pub(crate) fn log_value(self) -> u32 {
         match self {
             ActionResult::NotCalled => 0,

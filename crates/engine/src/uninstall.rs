@@ -1,4 +1,5 @@
-//! Uninstall: `msiexec /x PKG.msi` or `msiexec /x {ProductCode}` (spec 5.2, 2.1).
+//! Uninstall: `msiexec /x PKG.msi` or `msiexec /x {ProductCode}` ("Command-Line Options", "REMOVE
+//! property").
 //!
 //! On Windows an uninstall is no separate machine: it is the INSTALL top-level action run
 //! again on an installed product with `REMOVE=ALL` (Wine's msiexec appends exactly that

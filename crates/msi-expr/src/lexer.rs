@@ -1,7 +1,7 @@
-//! The condition lexer: characters to tokens with spans (spec §1.2).
+//! The condition lexer: characters to tokens with spans ("Conditional Statement Syntax").
 //!
 //! The first character decides the token class, as in Wine's `cond.y`, which every
-//! Windows-verified vector agrees with. Only U+0020 is whitespace (spec open point O3).
+//! Windows-verified vector agrees with. Only U+0020 is whitespace (undocumented; Wine's rule).
 
 use std::ops::Range;
 
@@ -38,7 +38,8 @@ pub(crate) struct CmpOp {
     pub(crate) ignore_case: bool,
 }
 
-/// The logical binary operators, in the documented precedence order (spec §1.4).
+/// The logical binary operators, in the documented precedence order ("Conditional Statement
+/// Syntax").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LogicOp {
     And,
@@ -50,9 +51,9 @@ pub(crate) enum LogicOp {
 
 impl LogicOp {
     /// Binding strength: higher binds tighter. This is Microsoft's documented order
-    /// Not > And > Or > Xor > Eqv > Imp (conditional-statement-syntax.md), NOT Wine's
-    /// `cond.y`, which puts Or, Xor, Eqv and Imp on one level (spec open point O1: the
-    /// documentation wins; `1 XOR 1 OR 1` is false here and true in Wine).
+    /// Not > And > Or > Xor > Eqv > Imp ("Conditional Statement Syntax"), NOT Wine's
+    /// `cond.y`, which puts Or, Xor, Eqv and Imp on one level (no Windows test tells them
+    /// apart, so the documentation wins; `1 XOR 1 OR 1` is false here and true in Wine).
     pub(crate) fn precedence(self) -> u8 {
         match self {
             LogicOp::And => 5,
@@ -125,15 +126,15 @@ fn is_ident_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
 }
 
-/// Letters, digits, `_` and `.` as the documented Identifier type allows, plus `-` and `#`
-/// as Wine's lexer accepts (open point O10), so `NOT-1` is one name.
+/// Letters, digits, `_` and `.` as the "Identifier" data type allows, plus `-` and `#`
+/// as Wine's lexer accepts, so `NOT-1` is one name.
 fn is_ident_continue(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'#')
 }
 
-/// The value of an integer token as C's `wcstol` reads it (spec §1.2, open point O4): an
-/// optional leading `-`, then the longest run of digits; the rest is ignored; no digits is 0;
-/// out of range clamps to the 32-bit limits.
+/// The value of an integer token as C's `wcstol` reads it (Wine's rule; "Conditional Statement
+/// Syntax" only says floating point is not supported): an optional leading `-`, then the longest
+/// run of digits; the rest is ignored; no digits is 0; out of range clamps to the 32-bit limits.
 pub(crate) fn integer_token_value(text: &str) -> i32 {
     let (neg, rest) = match text.strip_prefix('-') {
         Some(r) => (true, r),

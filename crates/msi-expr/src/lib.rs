@@ -15,8 +15,8 @@
 //! which the engine implements over its property store; [`MapLookup`] is a plain map for tests
 //! and the command line.
 //!
-//! The behaviour follows the reference digest of Microsoft's documentation and of the
-//! Windows-verified expectations in Wine's conformance tests (`spec/msi-expressions.md`), odd
+//! The behaviour follows Microsoft's documentation ("Conditional Statement Syntax", "Formatted")
+//! and the Windows-verified expectations in Wine's conformance tests (`dlls/msi/tests`), odd
 //! corners included (unbalanced brackets, groups with unset properties, integer/string
 //! comparisons, out-of-range integers). Where Microsoft's documentation and Wine's
 //! implementation disagree, the documentation wins and the code says so where it matters

@@ -111,7 +111,7 @@ pub trait Lookup {
         None
     }
 
-    /// `[#filekey]`: full path of the file (per the spec's §2.6 rules), `None` if unknown.
+    /// `[#filekey]`: full path of the file (per "Formatted"), `None` if unknown.
     fn file_path(&self, _key: &str) -> Option<Cow<'_, str>> {
         None
     }

@@ -45,7 +45,7 @@ impl Field {
     /// The field as `MsiRecordGetInteger` reads it: `None` stands for `MSI_NULL_INTEGER`.
     ///
     /// Strings of the form `-`? digit+ convert modulo 2³² (Windows-verified: `"4294967297"` → 1);
-    /// the lone `"-"` converts to 0 as in Wine (spec open point O20).
+    /// the lone `"-"` converts to 0 as in Wine (undocumented).
     pub fn integer(&self) -> Option<i32> {
         match self {
             Field::Null => None,

@@ -1,4 +1,4 @@
-//! Operand values and how they compare (spec §1.5–§1.7).
+//! Operand values and how they compare ("Conditional Statement Syntax").
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -15,8 +15,8 @@ pub(crate) enum Value<'v> {
 }
 
 impl Value<'_> {
-    /// Truth of a lone value (§1.6): integers are true when non-zero, strings when non-empty
-    /// (a property holding "0" is true).
+    /// Truth of a lone value ("Using Properties in Conditional Statements"): integers are true when
+    /// non-zero, strings when non-empty (a property holding "0" is true).
     pub(crate) fn truth(&self) -> bool {
         match self {
             Value::Int(i) => *i != 0,
@@ -25,7 +25,7 @@ impl Value<'_> {
     }
 }
 
-/// `L op R` (§1.7.1).
+/// `L op R` ("Conditional Statement Syntax").
 pub(crate) fn compare(l: &Value<'_>, op: CmpOp, r: &Value<'_>) -> bool {
     match (l, r) {
         (Value::Int(a), Value::Int(b)) => int_op(*a, op, *b),
@@ -49,8 +49,8 @@ pub(crate) fn compare(l: &Value<'_>, op: CmpOp, r: &Value<'_>) -> bool {
     }
 }
 
-/// Integer semantics `I(a, op, b)` (§1.7.2). The `~` prefix changes nothing except that
-/// `~<<` and `~>>` have no integer meaning and are always false (Wine; open point O7).
+/// Integer semantics `I(a, op, b)`. The `~` prefix changes nothing except that
+/// `~<<` and `~>>` have no integer meaning and are always false (Wine; undocumented).
 fn int_op(a: i32, op: CmpOp, b: i32) -> bool {
     match op.base {
         BaseOp::Eq => a == b,
@@ -67,8 +67,8 @@ fn int_op(a: i32, op: CmpOp, b: i32) -> bool {
     }
 }
 
-/// A "property number" (§1.7.1): `-`? digit+ and nothing else, wrapping modulo 2³² (Wine;
-/// open point O5). `"+0"`, `"0 "`, `"0.0"`, `"0x00"`, `"-"` and `""` are not numbers.
+/// A "property number": `-`? digit+ and nothing else, wrapping modulo 2³² (Wine;
+/// undocumented). `"+0"`, `"0 "`, `"0.0"`, `"0x00"`, `"-"` and `""` are not numbers.
 fn property_number(s: &str) -> Option<i32> {
     let (neg, digits) = match s.strip_prefix('-') {
         Some(d) => (true, d),
@@ -83,7 +83,7 @@ fn property_number(s: &str) -> Option<i32> {
     Some(if neg { v.wrapping_neg() } else { v } as i32)
 }
 
-/// An "all-digit string" (§1.7.3): digit+ with no sign, clamped to 2147483647 (Wine).
+/// An "all-digit string": digit+ with no sign, clamped to 2147483647 (Wine).
 fn all_digits(s: &str) -> Option<i32> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -95,7 +95,7 @@ fn all_digits(s: &str) -> Option<i32> {
     Some(v as i32)
 }
 
-/// String semantics (§1.7.3).
+/// String semantics ("Conditional Statement Syntax": `~` compares without case).
 fn string_op(l: &str, op: CmpOp, r: &str, any_symbol: bool) -> bool {
     match op.base {
         BaseOp::Contains | BaseOp::StartsWith | BaseOp::EndsWith => {
@@ -172,8 +172,9 @@ fn substring_ascii_ci(l: &[u8], base: BaseOp, r: &[u8]) -> bool {
     }
 }
 
-/// Case folding for the `~` operators: to lower case, as Wine does (open point O6: whether
-/// Windows folds to upper case is not documented; it decides e.g. `"_" ~< "a"`).
+/// Case folding for the `~` operators: to lower case, as Wine does ("Conditional Statement
+/// Syntax" only says "not case sensitive"; whether Windows folds to upper case is not documented;
+/// it decides e.g. `"_" ~< "a"`).
 ///
 /// Lower-cases one UTF-16 code unit's worth, as Windows' `CharLowerW` does: the simple
 /// one-to-one mapping. Rust's full mapping only expands U+0130 (to "i\u{307}"); its first

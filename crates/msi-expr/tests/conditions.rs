@@ -1,5 +1,6 @@
-//! The condition language against the worked examples of spec/msi-expressions.md §1.8 and
-//! every operator, precedence level and error case of §1.2–§1.7.
+//! The condition language against worked examples ("Conditional Statement Syntax", "Examples
+//! of Conditional Statement Syntax", Wine's `test_condition`) and every operator, precedence
+//! level and error case.
 
 use msi_expr::{
     Condition, ConditionResult, InstallState, MapLookup, NEST_LIMIT, ParseErrorKind,
@@ -38,7 +39,7 @@ type Example = (
     ConditionResult,
 );
 
-/// Spec §1.8, E1–E68 and E73–E79 (rows needing no feature or component states).
+/// Worked examples needing no feature or component states.
 #[test]
 fn worked_examples() {
     const NONE: &[(&str, &str)] = &[];
@@ -146,7 +147,7 @@ fn worked_examples() {
     }
 }
 
-/// Spec §1.8 E69–E72 and §1.5: feature and component states.
+/// Feature and component states ("Conditional Statement Syntax").
 #[test]
 fn feature_and_component_states() {
     use InstallState::*;
@@ -159,7 +160,7 @@ fn feature_and_component_states() {
         ("(&F=3) AND NOT(!F=3)", T), // E70
         ("?C=$C", T),                // E71
         ("$D", T),                   // E72: -1 is a non-zero integer
-        ("$D=-1", T),                // open point O2: no action is -1
+        ("$D=-1", T),                // no action is -1 ("Conditional Statement Syntax")
         ("!F=2", T),
         ("!F", T),
         ("& F = 3", T), // spaces between prefix and name
@@ -211,7 +212,7 @@ fn environment_variables() {
     }
 }
 
-/// Every operator with integers, strings and the mixed kinds (§1.7).
+/// Every operator with integers, strings and the mixed kinds.
 #[test]
 fn operator_table() {
     let p: &[(&str, &str)] = &[
@@ -320,7 +321,8 @@ fn operator_table() {
     }
 }
 
-/// Precedence (§1.4): comparison > NOT > AND > OR > XOR > EQV > IMP, all left-associative.
+/// Precedence ("Conditional Statement Syntax"): comparison > NOT > AND > OR > XOR > EQV > IMP, all
+/// left-associative.
 #[test]
 fn precedence_levels() {
     let rows: &[(&str, ConditionResult)] = &[
@@ -456,8 +458,8 @@ fn result_numbers_and_names() {
     assert_eq!(Local.name(), "INSTALLSTATE_LOCAL");
 }
 
-/// More Windows-verified expectations from the same conformance test (the spec's §1.8 lists a
-/// selection): (properties, condition, result).
+/// More Windows-verified expectations from the same conformance test (Wine's
+/// `test_condition`): (properties, condition, result).
 #[test]
 fn more_windows_verified_vectors() {
     type Case = (

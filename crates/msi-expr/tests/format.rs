@@ -1,5 +1,5 @@
-//! Formatted strings against the worked examples of spec/msi-expressions.md §2.7 (all
-//! Windows-verified) and the file, component and environment rules of §2.6.
+//! Formatted strings against worked examples from Wine's `test_formatrecord` (all
+//! Windows-verified) and the file, component and environment rules of "Formatted".
 
 use msi_expr::{
     Field, FormatOptions, InstallState, Lookup, MapLookup, Record, format_record,
@@ -428,7 +428,7 @@ fn environment_in_a_field_value() {
     assert_eq!(format_string("{[%CrAzYvAr]}", &l), "{crazyval}");
 }
 
-/// Spec §2.6: the file and component rows of test_formatrecord_tables, with the engine's
+/// "Formatted": the file and component rows of test_formatrecord_tables, with the engine's
 /// answers supplied through the lookup.
 #[test]
 fn files_and_components() {
@@ -462,7 +462,7 @@ fn files_and_components() {
     );
     assert_eq!(format_string("[#nofile]", &l), "");
     assert_eq!(format_string("[$nocomp]x", &l), "x");
-    // Other-only groups keep their braces (open point O12).
+    // Other-only groups keep their braces (undocumented; Wine's rule).
     assert_eq!(format_string("{[#nofile]}", &l), "{}");
     assert_eq!(
         format_string("[\\[]Bracket Text[\\]]", &l),
@@ -485,7 +485,8 @@ fn formatted_columns() {
     assert_eq!(format_string("plain text", &l), "plain text");
     assert_eq!(format_string("[INSTALLDIR]bin", &l), "/opt/app/bin");
     assert_eq!(format_string("/key [[Key]]", &l), "/key abc");
-    // A Formatted column is a one-field record with a null field 1 (open point O11).
+    // A Formatted column is a one-field record with a null field 1 (as in Wine; "Formatted" does
+    // not list `[n]`).
     assert_eq!(format_string("[0]", &l), "[0]");
     assert_eq!(format_string("a[1]b[2]", &l), "ab");
     assert_eq!(format_string("{[1]}x", &l), "x");
@@ -501,8 +502,8 @@ fn escape_edge_cases() {
         ("[\\[]", "["),
         ("[\\[]]", "[]"),
         ("[\\[a]", "["),
-        ("[\\]", "[\\]"), // open point O15: unclosed under §2.5.3
-        ("[\\]a]", "]"),  // open point O15
+        ("[\\]", "[\\]"), // undocumented; unclosed: the escape ends after its character
+        ("[\\]a]", "]"),  // undocumented
         ("[\\é]", "é"),
         ("[[\\a]]", "A"), // escape inside a key: key "a"
         ("[\\", "[\\"),
@@ -564,8 +565,8 @@ fn deep_nesting_is_linear_and_safe() {
     assert!(format_record(&r, Some(&l)).starts_with("1: 0 2: 1 "));
 }
 
-/// More Windows-verified expectations from the same conformance tests (spec §2.7 lists a
-/// selection): (template, fields 1.., package properties or None, result).
+/// More Windows-verified expectations from the same conformance tests (Wine's
+/// `test_formatrecord`): (template, fields 1.., package properties or None, result).
 #[test]
 fn more_windows_verified_vectors() {
     type Case = (

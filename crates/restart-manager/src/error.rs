@@ -1,5 +1,5 @@
 //! The crate's one error type, with the Windows name and code of every error the
-//! Restart Manager documents (spec §3.3).
+//! Restart Manager documents (the return values of each page of "Restart Manager Functions").
 //!
 //! Every variant maps to exactly one Windows error through [`Error::code`] and
 //! [`Error::name`]; several Linux-specific causes (an unsafe state folder, a failed
@@ -12,8 +12,8 @@ use std::path::PathBuf;
 /// A Restart Manager error.
 ///
 /// Invariant: `code()` and `name()` are the documented Windows pair for the variant
-/// (spec §3.3); the `Display` text is plain language and names the key, pid, path or
-/// service involved where there is one.
+/// ("Restart Manager Functions"); the `Display` text is plain language and names the key, pid, path
+/// or service involved where there is one.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -231,8 +231,8 @@ impl Error {
 mod tests {
     use super::*;
 
-    /// Every (name, code) pair of spec §3.3 (plus the few Win32 codes used for
-    /// Linux-only causes), checked against the variants.
+    /// Every (name, code) pair the "Restart Manager Functions" pages document (plus the few Win32
+    /// codes used for Linux-only causes), checked against the variants.
     #[test]
     fn names_and_codes_match_the_spec_table() {
         let io = || io::Error::other("x");

@@ -1,5 +1,6 @@
 //! Filters: "do not shut down" / "do not restart" for one application or service
-//! (`RmAddFilter`, `RmRemoveFilter`, `RmGetFilterList`; spec §2.12, §5.9–§5.11).
+//! (`RmAddFilter`, `RmRemoveFilter`, `RmGetFilterList`; "RmAddFilter function",
+//! "RmRemoveFilter function", "RmGetFilterList function").
 //!
 //! A filter's target is an application named by the full path of its executable
 //! (not a registered resource file), a process by pid and start time, or a
@@ -9,7 +10,7 @@
 //!
 //! Executable paths are matched exactly as given and, failing that, after both
 //! sides are resolved with `canonicalize` (so `/usr/bin/../bin/sleep` matches the
-//! `/usr/bin/sleep` a process runs) — spec §2.12 leaves the matching rule open.
+//! `/usr/bin/sleep` a process runs) — "RmAddFilter function" does not say how paths match.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

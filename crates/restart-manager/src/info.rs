@@ -1,7 +1,8 @@
 //! What the affected-application list says about each process: `RM_APP_TYPE`,
 //! `RM_APP_STATUS`, `RM_REBOOT_REASON` and `RM_PROCESS_INFO`, mapped to Linux.
 //!
-//! The numeric values are Windows' (spec §4.6) so that they can be compared with recorded
+//! The numeric values are Windows' ("RM_APP_TYPE enumeration", "RM_APP_STATUS
+//! enumeration", "RM_REBOOT_REASON enumeration") so that they can be compared with recorded
 //! Windows answers; the JSON names are the `rstmgr --json` wire format of issue 4.
 //!
 //! # How the application type is decided on Linux
@@ -12,8 +13,8 @@
 //!    machine: PID 1 (the init process), kernel threads, the system daemons Linux cannot
 //!    do without (see [`is_critical_name`]: `systemd-journald`, `systemd-logind`,
 //!    `systemd-udevd`, `udevd`, `dbus-daemon`, `dbus-broker`), a process the caller is not
-//!    allowed to signal, and the primary process of the session itself (spec §4.6.1 uses
-//!    `RmCritical` for these last two cases as well).
+//!    allowed to signal, and the primary process of the session itself ("RM_APP_TYPE
+//!    enumeration" uses `RmCritical` for these last two cases as well).
 //! 2. [`AppType::Service`] — the process belongs to a service: a systemd unit ending in
 //!    `.service` read from `/proc/PID/cgroup`, or a runit service it is the supervised
 //!    process of (or a descendant of).

@@ -1,5 +1,5 @@
-//! The session key: 16 random bytes shown as 32 lowercase hex digits (spec §2.3,
-//! `CCH_RM_SESSION_KEY` = 32).
+//! The session key: 16 random bytes shown as 32 lowercase hex digits ("RmStartSession
+//! function": `CCH_RM_SESSION_KEY` = 32).
 //!
 //! The key is the only credential needed to join a session, so it is compared in
 //! constant time and never used as a file name: the session folder is named by

@@ -1,7 +1,7 @@
-//! Registered resources: files, processes and services (`RmRegisterResources`,
-//! spec §2.7, §5.4).
+//! Registered resources: files, processes and services ("RmRegisterResources
+//! function").
 //!
-//! Registration is cumulative and there is no way to unregister (spec §2.7).
+//! Registration is cumulative and there is no way to unregister ("RmRegisterResources function").
 //! Duplicates are merged; the order of first registration is kept. Paths are kept
 //! as given (made absolute against the caller's current folder) and compared with
 //! what processes hold by device and inode at list time, so no canonicalisation is

@@ -1,5 +1,5 @@
 //! Restart registrations and restarting what a shutdown stopped (`RegisterApplicationRestart`,
-//! `RmRestart`; spec §2.11, §5.7, §7).
+//! `RmRestart`; "RegisterApplicationRestart function", "RmRestart function").
 //!
 //! # Registering
 //!
@@ -35,8 +35,8 @@
 //! [`restart_apps`] restarts what this session's shutdown stopped (status `STOPPED`) and
 //! can be restarted, in the reverse of the shutdown order: the desktop shell, services,
 //! then unknown, console and GUI applications. Services are started through their service
-//! manager (always restartable, spec §2.11). A registered process is relaunched with its
-//! recorded program, arguments, working directory and environment, in a new session
+//! manager (always restartable: "RM_PROCESS_INFO structure"). A registered process is relaunched
+//! with its recorded program, arguments, working directory and environment, in a new session
 //! (`setsid`) with standard input and output on `/dev/null` — the Linux analogue of
 //! Windows' "new console" — so it outlives the caller.
 //!
@@ -51,9 +51,9 @@
 //! reading of `/proc/PID` while the process runs, the program must be the process's
 //! executable or a word of its command line, and a registration that claims anything
 //! else is refused ([`RefusedRegistration`], returned for the caller to log). At restart
-//! the registration must still name the user the session recorded for the process. A caller running as that user launches
-//! it directly; root drops to the recorded ids (`setgroups`, `setresgid`, `setresuid`,
-//! then `chdir` as that user) before `exec`; any other caller cannot relaunch it
+//! the registration must still name the user the session recorded for the process. A caller running
+//! as that user launches it directly; root drops to the recorded ids (`setgroups`, `setresgid`,
+//! `setresuid`, then `chdir` as that user) before `exec`; any other caller cannot relaunch it
 //! (`ERROR_ON_RESTART`). A process that ran elevated — a set-user-ID or set-group-ID
 //! program, whose effective ids differ from its real ones — is not restartable, as on
 //! Windows, which restarts no elevated application.

@@ -1,5 +1,5 @@
 //! Sessions: start, join, register, list, shut down, restart, filter, cancel, end
-//! (`RmStartSession` … `RmEndSession`, spec §2.1–§2.6, §5).
+//! ("RmStartSession function" … "RmEndSession function").
 //!
 //! # Where a session lives
 //! One folder per session under `<state>/sessions/`, named by the SHA-256 of the
@@ -20,7 +20,8 @@
 //! primary too. Everyone else joins as a [`JoinedSession`], which can register,
 //! list and leave but not shut down, restart, filter or cancel: those calls are
 //! refused with `ERROR_SESSION_CREDENTIAL_CONFLICT` (1219), the one error the
-//! spec documents for a secondary calling a primary-only function (§2.4, §2.12).
+//! documentation gives a secondary calling a primary-only function ("Using Restart Manager with
+//! a Secondary Installer", "RmAddFilter function").
 //!
 //! # Lifetime
 //! [`Session::end`] destroys the session; [`JoinedSession::end`] only ends that
@@ -46,10 +47,10 @@ use crate::{
 };
 use crate::{restart, shutdown};
 
-/// At most this many open sessions per user (spec §2.5).
+/// At most this many open sessions per user ("RmStartSession function").
 pub const MAX_SESSIONS: usize = 64;
 
-/// Default graceful-shutdown wait, as on Windows (spec §2.10).
+/// Default graceful-shutdown wait, as on Windows ("RmShutdown function").
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Version of the `state.json` format written by this build.
@@ -456,7 +457,7 @@ fn create_session(
     let dir_name = key.dir_name();
     if sessions.existing_subdir(&dir_name)?.is_some() {
         // 128 random bits make this practically impossible; Windows documents an
-        // (unnamed) error for it (spec §2.3).
+        // (unnamed) error for it ("RmStartSession function").
         return Err(Error::BadArguments(
             "a session with the same key already exists".into(),
         ));
@@ -773,7 +774,7 @@ fn scan_options(st: &SessionState, skip_self: bool) -> ScanOptions {
     }
 }
 
-/// Recomputes the affected list (spec §2.8): the live users of the registered
+/// Recomputes the affected list ("RmGetList function"): the live users of the registered
 /// files, the live registered processes, the running registered services, then
 /// the applications this session acted on that are no longer found (with their
 /// recorded status). Filters are applied to every entry; `restartable` is filled
@@ -793,7 +794,7 @@ fn compute_list(
     if let Some(manager) = opts.services.as_deref() {
         for service in &st.resources.services {
             // An unknown or stopped service has no process to list; registering it
-            // is not an error (spec §5.4 leaves this open).
+            // is not an error ("RmRegisterResources function" does not say).
             if !manager.exists(service) {
                 continue;
             }

@@ -1,4 +1,4 @@
-//! Shutting the affected applications down (`RmShutdown`, spec §2.10, §4.6.4, §5.6).
+//! Shutting the affected applications down ("RmShutdown function", "RM_SHUTDOWN_TYPE enumeration").
 //!
 //! # Protocol
 //!
@@ -101,7 +101,8 @@ pub fn shutdown_options_from_flags(
     })
 }
 
-/// The shutdown categories, in order (spec §2.10). Restart goes through them backwards.
+/// The shutdown categories, in order ("About Restart Manager"). Restart goes through them
+/// backwards.
 pub(crate) const PHASES: [Phase; 5] = [
     Phase::Gui,
     Phase::Console,
@@ -132,7 +133,8 @@ pub(crate) fn phase_of(app: &ProcessInfo) -> Phase {
     }
 }
 
-/// Reports progress as a percentage that only grows (spec §4.4: "strictly increasing").
+/// Reports progress as a percentage that only grows ("RM_WRITE_STATUS_CALLBACK callback
+/// function": "strictly increasing").
 pub(crate) struct Progress<'a> {
     total: usize,
     done: usize,

@@ -1,7 +1,7 @@
 //! The per-user state folder and the files kept in it.
 //!
 //! Windows keeps Restart Manager sessions in the registry behind a cross-process
-//! mutex (spec §2.6). Here a session is a folder inside a per-user state folder,
+//! mutex ("RmStartSession function"). Here a session is a folder inside a per-user state folder,
 //! and the "registry write mutex" is an `flock` on a lock file in that folder.
 //!
 //! Where the state folder is: `RSTMGR_STATE_DIR` if set, else
@@ -36,7 +36,7 @@ use crate::Error;
 pub const STATE_DIR_ENV: &str = "RSTMGR_STATE_DIR";
 
 /// How long a caller waits for a session lock before giving up with
-/// `ERROR_SEM_TIMEOUT` (the registry-mutex timeout of spec §3.3).
+/// `ERROR_SEM_TIMEOUT` (the registry-mutex timeout of "RmStartSession function").
 const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
 const DIR_MODE: u32 = 0o700;

@@ -270,7 +270,8 @@ impl Run {
     }
 }
 
-/// The Windows names of the codes these tests expect (spec 5.7).
+/// The Windows names of the codes these tests expect ("MsiExec.exe and InstMsi.exe Error
+/// Messages").
 pub fn code_name(code: u32) -> Option<&'static str> {
     Some(match code {
         1602 => "ERROR_INSTALL_USEREXIT",
@@ -615,7 +616,7 @@ impl Drop for Holder {
     }
 }
 
-/// The binding log lines of spec section 6.2 found in a verbose log.
+/// The binding log lines ("How To Read A Windows Installer Verbose Log") found in a verbose log.
 pub mod log {
     /// `HH:MM:SS`.
     fn is_time(s: &str) -> bool {

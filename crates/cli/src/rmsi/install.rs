@@ -241,7 +241,8 @@ impl InstallUi for TerminalUi {
     }
 
     fn files_in_use_legacy(&mut self, apps: &[AppInUse]) -> Option<LegacyFilesInUseChoice> {
-        // The FilesInUse dialog's Retry/Ignore/Exit (spec 1.5), with message 1607's text.
+        // The FilesInUse dialog's Retry/Ignore/Exit ("FilesInUse Dialog"), with message 1607's
+        // text.
         self.ask_on_terminal(
             "The following applications should be closed before continuing the install:",
             apps,

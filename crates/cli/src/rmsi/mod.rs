@@ -172,7 +172,7 @@ pub(crate) fn usage_error(message: &str) -> ExitCode {
     ExitCode::from(engine::exit_status(INVALID_COMMAND_LINE))
 }
 
-/// A property name from the command line: an Identifier (spec 7.1), upper-cased (spec 5.6).
+/// A property name from the command line: an "Identifier", upper-cased ("Public Properties").
 pub(crate) fn check_property_name(name: &str) -> Result<String, String> {
     let mut chars = name.chars();
     let ok = chars

@@ -14,7 +14,7 @@
 //! rmsi msiexec --wine-prefix DIR [--wait-wineserver] /i|/x|/f|/p ...   (a Wine prefix)
 //! ```
 //!
-//! As msiexec (spec 5.1–5.6): options are case-insensitive and start with `/` or `-`;
+//! As msiexec ("Command-Line Options"): options are case-insensitive and start with `/` or `-`;
 //! `/q` takes the level letters `n b r f` and the modifiers `+ - !`; `/l` takes logging
 //! letters (`*`, `v`, `+` to append…) and a file; `/log FILE` is `/l*`; `NAME=VALUE` may
 //! appear anywhere except between an option and its argument, names are upper-cased,
@@ -233,7 +233,8 @@ fn usage() -> String {
     )
 }
 
-/// Parses msiexec's arguments (spec section 5).
+/// Parses msiexec's arguments ("Command-Line Options", "Standard Installer Command-Line
+/// Options").
 pub(crate) fn parse(args: &[String]) -> Result<Request, String> {
     let mut package: Option<PathBuf> = None;
     let mut uninstall = false;
@@ -480,8 +481,9 @@ fn parse_ui(rest: &str, opt: &str) -> Result<UiLevel, String> {
     Ok(level)
 }
 
-/// `NAME=VALUE` with msiexec's quoting (spec 5.6): the name upper-cased; quotes removed,
-/// `""` inside quotes is one literal quote; an unbalanced quote is an error.
+/// `NAME=VALUE` with msiexec's quoting ("Setting Public Property Values on the Command Line"): the
+/// name upper-cased; quotes removed, `""` inside quotes is one literal quote; an unbalanced quote
+/// is an error.
 pub(crate) fn parse_property(arg: &str) -> Result<(String, String), String> {
     let (name, raw) = arg
         .split_once('=')

@@ -497,7 +497,7 @@ fn multi_log_has_the_binding_lines() {
     );
     assert_eq!(props.get("VersionNT").map(String::as_str), Some("601"));
     // The property dump follows the end of the top-level action and precedes the final
-    // MainEngineThread line (spec 6.2, 6.3).
+    // MainEngineThread line ("How To Read A Windows Installer Verbose Log").
     let lines: Vec<&str> = run.log.lines().collect();
     let install_end = lines
         .iter()
@@ -2067,7 +2067,8 @@ fn async_custom_action_failure_names_its_location_and_command() {
     let ctx = Ctx::new();
     let run = ctx.install(&package("ca.msi"), Layout::Fhs, &["ASYNCFAIL=1"]);
     run.assert_code_logged(1603);
-    // Message 1722: "… Action [2], location: [3], command: [4]" (spec 3.6).
+    // Message 1722: "… Action [2], location: [3], command: [4]" ("Windows Installer Error
+    // Messages").
     let line = run
         .log
         .lines()

@@ -1,5 +1,5 @@
 //! Files in use without the Restart Manager, and what the end of an install logs about
-//! restarting (spec windows-installer.md 1.2, 1.4, 1.5, 1.7, 1.8; issue 6).
+//! restarting ("Using Windows Installer with Restart Manager", "FilesInUse Dialog"; issue 6).
 //!
 //! With `MSIRESTARTMANAGERCONTROL=Disable`, or when no session can be opened, the legacy
 //! FilesInUse mechanism applies: the holders of the files the install replaces are still

@@ -202,7 +202,8 @@ fn help_documents_the_modulo_256_exit_status() {
     }
 }
 
-/// Every line of a verbose log is one of the shapes of spec 6.2.
+/// Every line of a verbose log is one of the shapes real logs show ("How To Read A Windows
+/// Installer Verbose Log").
 #[test]
 fn verbose_log_lines_have_the_windows_grammar() {
     let t = Tmp::new();

@@ -293,8 +293,8 @@ fn cancel_from_another_process_stops_a_running_shutdown() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // `cancel` is dropped while no operation runs (spec §5.8 leaves it open), and the
-    // shutdown first scans /proc: ask again until the shutdown ends.
+    // `cancel` is dropped while no operation runs ("RmCancelCurrentTask function" does not say),
+    // and the shutdown first scans /proc: ask again until the shutdown ends.
     let start = Instant::now();
     let status = loop {
         let out = ctx.run(&["cancel", &key]);

@@ -110,7 +110,7 @@ impl Context {
         })
     }
 
-    /// Sets the properties of initialization (spec 7.2, 7.3), the command line's included.
+    /// Sets the properties of initialization ("Property Reference"), the command line's included.
     /// Returns them, for the log's `PROPERTY CHANGE: Adding` lines.
     pub(crate) fn initialize(
         &mut self,
@@ -549,8 +549,8 @@ impl Context {
             .registry
             .as_mut()
             .ok_or_else(|| Error::failure("the product registry is not open"))?;
-        // Windows caches the package at RegisterProduct (spec 2.5) so that a product code
-        // alone can remove the product later.
+        // Windows caches the package at RegisterProduct ("RegisterProduct action") so that a
+        // product code alone can remove the product later.
         let cached = registry.cache_package(&record.product_code, |out| {
             Ok(package.write_without_cabinets(out)?)
         })?;
@@ -838,7 +838,8 @@ impl Context {
         self.plan.as_ref()
     }
 
-    /// The `Feature:` and `Component:` lines of the log (spec 6.2).
+    /// The `Feature:` and `Component:` lines of a verbose log ("How To Read A Windows Installer
+    /// Verbose Log").
     pub(crate) fn state_lines(&self) -> Vec<String> {
         let Some(plan) = &self.plan else {
             return Vec::new();

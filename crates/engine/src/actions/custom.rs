@@ -1,6 +1,6 @@
 //! Running a CustomAction row in a session: immediate actions now, deferred ones into the
-//! script (spec 3.5–3.9). What each type does and how a program is started is in
-//! [`crate::custom_action`]; this module adds the session's side: formatting, properties,
+//! script ("Deferred Execution Custom Actions"). What each type does and how a program is started
+//! is in [`crate::custom_action`]; this module adds the session's side: formatting, properties,
 //! folders, files, the Binary table, the script, and the log lines Windows writes.
 
 use std::io::Write;
@@ -292,7 +292,8 @@ fn run_exe(
     };
     if flags.asynchronous && deferred.is_none() {
         if flags.ignore_exit {
-            // Async, no wait: it may outlive the install (spec 3.3).
+            // Async, no wait: it may outlive the install ("Custom Action Return Processing
+            // Options").
             s.log.engine(&format!(
                 "Custom action {name} runs on asynchronously; not waiting for it."
             ));

@@ -1,6 +1,6 @@
-//! DuplicateFiles: copies of installed files under other names or folders (spec 2.5), as
-//! the cost plan selected them (components installed locally; `DestFolder` resolving to a
-//! full path under the root).
+//! DuplicateFiles: copies of installed files under other names or folders ("DuplicateFiles
+//! action"), as the cost plan selected them (components installed locally; `DestFolder` resolving
+//! to a full path under the root).
 //!
 //! The copy is made from the staged original, so it is checked content, and it is placed by
 //! the script like every other file. RemoveDuplicateFiles removes the copies of components

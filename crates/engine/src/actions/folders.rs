@@ -1,5 +1,5 @@
-//! CreateFolders and RemoveFolders: the CreateFolder table (spec 2.5), as the cost plan
-//! selected it.
+//! CreateFolders and RemoveFolders: the CreateFolder table ("CreateFolders action"), as the cost
+//! plan selected it.
 //!
 //! CreateFolders creates (staged, so a failed install removes them again) the folders of
 //! components being installed; RemoveFolders removes, if empty, those of components being

@@ -1,5 +1,6 @@
 //! InstallFiles: every file the costing selected, extracted and checked into the staging
-//! area, then scheduled to be renamed into place when the script runs (spec 2.5, 4.5).
+//! area, then scheduled to be renamed into place when the script runs ("InstallFiles action", "File
+//! table").
 //!
 //! Files come from the package's cabinets — embedded (`#name`, a stream of the package) or
 //! external (a `.cab` beside the package) — found through the Media row whose `LastSequence`

@@ -1,4 +1,5 @@
-//! InstallValidate: the Restart Manager step of the seed (spec 1.3, 1.4).
+//! InstallValidate: the Restart Manager step ("InstallValidate action", "Using Windows Installer
+//! with Restart Manager").
 //!
 //! Registers with the session every existing regular file inside the root that the install
 //! will overwrite or remove — found with `lstat` through the root's open folder, so a
@@ -7,8 +8,8 @@
 //! `MSIRESTARTMANAGERCONTROL`, `MSIRMSHUTDOWN` and the UI level, then clears
 //! `MsiRestartManagerSessionKey`: a custom action after InstallValidate sees it empty.
 //!
-//! Before that, the disk-space check of spec 2.5: the files to install, each rounded up to
-//! the file system's block size, must fit in the space available on the root's file system
+//! Before that, the disk-space check ("InstallValidate action"): the files to install, each rounded
+//! up to the file system's block size, must fit in the space available on the root's file system
 //! (where they are staged); otherwise `OutOfDiskSpace` is set and the install ends with 1603
 //! before any application is shut down.
 

@@ -1,5 +1,5 @@
-//! MoveFiles: moves or copies existing files per the MoveFile table (spec 2.5), as the cost
-//! plan selected them (components installed locally or from source; folders resolving to
+//! MoveFiles: moves or copies existing files per the MoveFile table ("MoveFiles action"), as the
+//! cost plan selected them (components installed locally or from source; folders resolving to
 //! full paths under the root).
 //!
 //! `SourceName` may use `*` and `?`; without a pattern the source folder property names the

@@ -1,5 +1,5 @@
-//! RemoveFiles: files of components being removed, and the RemoveFile table (spec 2.5,
-//! 4.2), as the cost plan selected them.
+//! RemoveFiles: files of components being removed, and the RemoveFile table ("RemoveFiles
+//! action", "RemoveFile table"), as the cost plan selected them.
 //!
 //! A RemoveFile row's pattern may hold `*` and `?` (matched as [`crate::cost::wildcard_match`]
 //! does); a row without a pattern removes its folder if it is empty. Removals are staged:

@@ -1,13 +1,14 @@
 //! InstallInitialize, InstallExecute, InstallExecuteAgain and InstallFinalize: the
-//! transaction and its script (spec 3.9).
+//! transaction and its script ("InstallExecute action", "InstallFinalize action").
 //!
 //! Between InstallInitialize and InstallFinalize, actions that change the system only add
 //! to the script: staged file operations (see [`transaction::Transaction`]) and deferred custom actions,
 //! in sequence order. A standard action that cannot do its part (InstallFiles without its
 //! source) still returns 1 and adds a failing operation: the script fails there, and the
-//! error is InstallFinalize's ("InstallFinalize action", "Execution Phase"). InstallExecute(Again) runs the script so far; InstallFinalize runs the
-//! rest and ends the transaction. Rollback and commit actions are collected as the script
-//! reaches them; the session runs them when the install fails or succeeds.
+//! error is InstallFinalize's ("InstallFinalize action", "Execution Phase"). InstallExecute(Again)
+//! runs the script so far; InstallFinalize runs the rest and ends the transaction. Rollback and
+//! commit actions are collected as the script reaches them; the session runs them when the
+//! install fails or succeeds.
 
 use crate::sequence::ActionResult;
 use crate::session::{ScriptOp, Session};

@@ -1,5 +1,6 @@
 //! LaunchConditions, AppSearch and FindRelatedProducts: the actions that look before they
-//! change anything (spec 2.5).
+//! change anything ("LaunchConditions action", "AppSearch action", "FindRelatedProducts
+//! action").
 
 use std::path::{Path, PathBuf};
 

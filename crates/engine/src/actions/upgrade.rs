@@ -1,5 +1,5 @@
 //! RemoveExistingProducts: a major upgrade removes the products FindRelatedProducts found
-//! (spec 2.3, `removeexistingproducts-action.md`).
+//! ("RemoveExistingProducts action").
 //!
 //! For each Upgrade row without `OnlyDetect`, every product code in its `ActionProperty`
 //! is removed by an installation of its own, as Windows runs a concurrent one: the
@@ -317,8 +317,8 @@ fn adopt(s: &mut Session<'_, '_>, record: &ProductRecord, protected: &HashSet<Pa
     s.ctx.adopt(kept, folders);
 }
 
-/// MigrateFeatureStates (spec 2.3): on a first installation that no feature request
-/// preselected, the features this package shares by name with the products its Upgrade
+/// MigrateFeatureStates ("MigrateFeatureStates action"): on a first installation that no feature
+/// request preselected, the features this package shares by name with the products its Upgrade
 /// rows with `MigrateFeatures` found take their state there: installed (`Local`) or not
 /// (`Absent`, for a feature the old package has). `None` when there is nothing to carry
 /// over; otherwise the states, for costing again.

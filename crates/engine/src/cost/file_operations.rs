@@ -97,7 +97,8 @@ impl CostTables {
                 None => orig_comp.target_dir.clone(),
                 Some(prop) => match props.get_str(prop) {
                     Some(v) => place_under_root(root, v)?,
-                    // Not a full path: nothing is done (spec 2.5).
+                    // Not a full path: nothing is done ("DuplicateFiles action", "MoveFiles
+                    // action").
                     None => continue,
                 },
             };

@@ -91,7 +91,7 @@ impl CostTables {
                     decision
                 }
                 // Removed, or moved to run-from-source while installed
-                // locally (spec B.22's reading of RemoveFiles).
+                // locally (how we read "RemoveFiles action", which is unclear here).
                 InstallState::Absent | InstallState::Source
                     if c.installed == InstallState::Local =>
                 {
@@ -180,7 +180,7 @@ impl CostTables {
         let short_source = self.word_count & 1 != 0;
         let name = f.file_name.pick(short_source);
         // A compressed package keeps its uncompressed files at the source
-        // root (spec 4.5.2).
+        // root ("Word Count Summary property").
         let dir = if self.word_count & 2 != 0 {
             self.source_dir.clone()
         } else {

@@ -1,5 +1,5 @@
-//! Costing: CostInitialize, FileCost and CostFinalize as functions (spec 2.5,
-//! 4.3–4.7).
+//! Costing: CostInitialize, FileCost and CostFinalize as functions ("CostInitialize
+//! action", "FileCost action", "CostFinalize action", "File Versioning Rules").
 //!
 //! [`CostTables::load`] is CostInitialize (the Feature, Component, File, …
 //! tables read and checked once). [`CostTables::finalize`] is FileCost and

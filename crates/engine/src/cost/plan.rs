@@ -266,7 +266,8 @@ impl CostPlan {
             .map(|f| f.target.as_path())
     }
 
-    /// The costing lines of a verbose log (spec 6.2): one
+    /// The costing lines of a verbose log ("How To Read A Windows Installer Verbose
+    /// Log"): one
     /// `Feature: F; Installed: Absent;   Request: Local;   Action: Local`
     /// per feature, then one `Component: …` line per component.
     pub fn log_lines(&self) -> Vec<String> {

@@ -8,7 +8,7 @@ use super::{FileAction, SkipReason};
 use crate::tables::file::FileRow;
 use package::file_version;
 
-/// The file-related letters of `REINSTALLMODE` (spec 4.7).
+/// The file-related letters of `REINSTALLMODE` ("REINSTALLMODE property").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ReinstallMode {
     /// `p`: only missing files.
@@ -40,7 +40,7 @@ impl ReinstallMode {
     }
 }
 
-/// The file versioning rules (spec 4.7) for one file whose target may
+/// The "File Versioning Rules" for one file whose target may
 /// exist.
 pub(super) fn decide(
     f: &FileRow,

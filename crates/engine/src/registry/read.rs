@@ -172,8 +172,8 @@ fn read_product(conn: &Connection, code: &str) -> rusqlite::Result<Option<Produc
     Ok(Some(p))
 }
 
-/// Whether an installed product matches an Upgrade row (FindRelatedProducts,
-/// spec 2.5 and 4.2): same upgrade code, version within the row's bounds
+/// Whether an installed product matches an Upgrade row ("FindRelatedProducts
+/// action", "Upgrade table"): same upgrade code, version within the row's bounds
 /// (first three fields; inclusive per the attribute bits), and language in
 /// (or, with LanguagesExclusive, not in) the row's list.
 pub fn upgrade_matches(row: &UpgradeRow, product: &ProductRecord) -> bool {

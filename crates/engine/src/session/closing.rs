@@ -37,7 +37,7 @@ impl Session<'_, '_> {
         crate::closing::write(self.log, &facts, removal, &result, &left);
         result?;
         self.left = left;
-        // REBOOT=Force (first letter F, spec 1.9) makes a restart needed too.
+        // REBOOT=Force (first letter F, "REBOOT property") makes a restart needed too.
         let forced = self
             .prop("REBOOT")
             .is_some_and(|v| v.starts_with(['F', 'f']));

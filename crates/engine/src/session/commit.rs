@@ -164,7 +164,8 @@ impl Session<'_, '_> {
         }
     }
 
-    /// Rollback disabled by `DISABLEROLLBACK=1` or the DisableRollback action (spec 3.9).
+    /// Rollback disabled by `DISABLEROLLBACK=1` or the DisableRollback action ("Rollback
+    /// Installation").
     fn rollback_disabled(&self) -> bool {
         self.prop("RollbackDisabled").is_some()
             || self

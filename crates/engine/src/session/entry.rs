@@ -218,7 +218,7 @@ fn run_locked(
     {
         Ok(mut p) => {
             tracing::debug!(ms = %crate::log::millis(started.elapsed()), "package opened");
-            // Transforms change the tables before anything reads them (spec 7.3, step 3).
+            // Transforms change the tables before anything reads them ("TRANSFORMS property").
             // Then the product's patches, on the package as transformed ("Patching and
             // Upgrades").
             match crate::transforms::apply(&mut p, request, &root, log)

@@ -1,8 +1,9 @@
 //! An install session: one package run into one root, from initialization to the final
 //! `MainEngineThread is returning N`.
 //!
-//! [`install`] is the whole of it, in the order Windows Installer follows (spec 7.3, 2.1,
-//! 3.9, 1.3):
+//! [`install`] is the whole of it, in the order Windows Installer follows ("Property
+//! Reference", "ACTION property", "Rollback Installation", "Using Windows Installer with Restart
+//! Manager"):
 //!
 //! 1. take the root's install lock (1618 when another install holds it) and finish what an
 //!    interrupted run left (its rollback, or an empty registry after its commit), then open
@@ -523,7 +524,7 @@ impl<'a, 'l> Session<'a, 'l> {
 /// The property the Restart Manager session key goes into.
 pub(crate) const KEY_PROPERTY: &str = "MsiRestartManagerSessionKey";
 
-/// Actions that run once across the UI and execute sequences (spec 2.2).
+/// Actions that run once across the UI and execute sequences ("Using a Sequence Table").
 const ONCE_ACROSS_SEQUENCES: [&str; 3] =
     ["AppSearch", "FindRelatedProducts", "MigrateFeatureStates"];
 

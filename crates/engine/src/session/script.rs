@@ -9,7 +9,7 @@ use crate::custom_action::Running;
 use crate::error::Error;
 use crate::tables::custom_action::CustomActionRow;
 
-/// One deferred operation of the install script (spec 3.9).
+/// One deferred operation of the install script ("Deferred Execution Custom Actions").
 #[derive(Debug)]
 pub(crate) enum ScriptOp {
     /// Apply the next `n` staged changes (files placed, folders created, files removed).

@@ -1,5 +1,5 @@
-//! Return processing of executable custom actions (spec 3.3, 3.6) through the library:
-//! asynchronous actions are checked at the end of the sequence, asynchronous no-wait ones
+//! Return processing of executable custom actions ("Custom Action Return Values") through the
+//! library: asynchronous actions are checked at the end of the sequence, asynchronous no-wait ones
 //! are not waited for, DLL and script actions fail with the Windows error that names them,
 //! and the Windows-only standard actions are logged as not executed.
 

@@ -1,6 +1,6 @@
-//! The install script (spec 3.5–3.9) through the library: deferred custom actions run when
-//! the script reaches them, after the files staged before them are in place; rollback
-//! actions run, newest first, only when the install fails after the script reached them;
+//! The install script ("Deferred Execution Custom Actions") through the library: deferred custom
+//! actions run when the script reaches them, after the files staged before them are in place;
+//! rollback actions run, newest first, only when the install fails after the script reached them;
 //! commit actions run only after success; a failure leaves the root as it was.
 
 use crate::exec_util::{Scratch, sh_action, wxs};

@@ -284,7 +284,8 @@ fn a_user_file_in_an_installed_folder_survives_with_its_folders() {
 fn a_file_that_was_there_and_kept_at_install_is_not_removed() {
     let s = Scratch::new();
     let msi = build(&s);
-    // The user's main.txt, modified after it was created: costing keeps it (spec 4.7).
+    // The user's main.txt, modified after it was created: costing keeps it ("File Versioning
+    // Rules").
     let dir = s.root().join("opt/uninstall-test");
     fs_err::create_dir_all(&dir).expect("mkdir");
     let file = fs_err::File::create(dir.join("main.txt")).expect("create");

@@ -1,4 +1,4 @@
-//! Directory table resolution (spec 4.6) and confinement to the root:
+//! Directory table resolution ("Using the Directory Table") and confinement to the root:
 //! hostile `..`, absolute paths, properties pointing elsewhere, symbolic
 //! links already in the root.
 
@@ -24,7 +24,7 @@ fn props(pairs: &[(&str, &str)]) -> Properties {
     p
 }
 
-/// The worked example of `using-the-directory-table.md` (spec 4.6).
+/// The worked example of "Using the Directory Table".
 #[test]
 fn worked_example_targets_and_sources() {
     let rows = vec![

@@ -1,4 +1,4 @@
-//! The standard properties set at initialization (spec 7.2, 7.3) in both
+//! The standard properties set at initialization ("Property Reference") in both
 //! layouts: folders, the documented Windows 7 SP1 x64, the package's own
 //! properties, the command line's precedence, ALLUSERS, and the change hook.
 

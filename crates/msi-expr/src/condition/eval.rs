@@ -7,7 +7,7 @@ use crate::lexer::Prefix;
 use crate::lookup::Lookup;
 use crate::value::{Value, compare};
 
-/// Looks an operand up (§1.5).
+/// Looks an operand up ("Conditional Statement Syntax").
 pub(crate) fn operand_value<'v>(op: &Operand<'v>, lookup: &'v dyn Lookup) -> Value<'v> {
     match *op {
         Operand::Property(name) => {
@@ -24,7 +24,8 @@ pub(crate) fn operand_value<'v>(op: &Operand<'v>, lookup: &'v dyn Lookup) -> Val
                 Prefix::ComponentAction | Prefix::Env => lookup.component_state(name).map(|s| s.1),
             };
             // An unknown feature or component is the empty literal (Windows-verified:
-            // `&nofeature=""` is true). "No action" is the integer -1 (open point O2).
+            // `&nofeature=""` is true). "No action" is the integer -1 ("Conditional Statement
+            // Syntax"; other pages say "Null").
             match state {
                 Some(s) => Value::Int(s as i32),
                 None => Value::Literal(Cow::Borrowed("")),

@@ -1,4 +1,5 @@
-//! Conditions: what `MsiEvaluateCondition` evaluates (spec §1).
+//! Conditions: what `MsiEvaluateCondition` evaluates ("Conditional Statement Syntax",
+//! "MsiEvaluateCondition function").
 
 mod ast;
 mod eval;

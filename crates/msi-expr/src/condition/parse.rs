@@ -1,6 +1,6 @@
 //! Tokens to postfix: an operator-precedence (shunting-yard) parser without recursion.
 //!
-//! Grammar (spec §1.3, precedence per §1.4):
+//! Grammar and precedence as in "Conditional Statement Syntax":
 //! `condition = [imp]`, `imp = eqv {IMP eqv}`, … down to `and = not {AND not}`,
 //! `not = NOT not | primary`, `primary = "(" imp ")" | value [cmp value]`.
 //! A comparison sits inside a primary, so it binds tighter than `NOT`
@@ -40,7 +40,8 @@ pub(crate) fn parse<'a>(input: &'a str, sink: &mut impl Sink<'a>) -> Result<bool
     }
     loop {
         // Operand position: any number of NOT and "(", then a primary. `NOT NOT x` is
-        // accepted as Wine does (open point O9), though the Doc grammar has one NOT per term.
+        // accepted as Wine does, though the grammar of "Conditional Statement
+        // Syntax" has one NOT per term.
         while matches!(tok.kind, TokenKind::Not | TokenKind::LParen) {
             if nest >= NEST_LIMIT {
                 return err(ParseErrorKind::NestTooDeep, tok.span());

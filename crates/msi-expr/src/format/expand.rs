@@ -1,10 +1,10 @@
-//! Expanding brackets and groups in one pass (spec §2.5.3–§2.5.5).
+//! Expanding brackets and groups in one pass ("Formatted").
 //!
 //! `Brackets` is written without recursion: nested brackets are expanded on an explicit stack
 //! of open `[` positions, each remembering where its key starts in the output. A `]` replaces
 //! the key with its resolution. If the text ends (or an escape is unclosed) while a `[` is
 //! open, the outermost open `[` is unclosed: the output goes back to where it began and the
-//! rest of the text is copied unchanged — exactly what the spec's recursive `Close` gives, in
+//! rest of the text is copied unchanged — exactly what a recursive reading gives, in
 //! linear time and constant stack whatever the nesting.
 
 use std::borrow::Cow;
@@ -39,7 +39,7 @@ pub(crate) enum Mode<'r> {
     },
 }
 
-/// What one evaluated bracket tells its enclosing group (§2.5.4).
+/// What one evaluated bracket tells its enclosing group.
 #[derive(Debug, Clone, Copy, Default)]
 struct Outcomes {
     any: bool,
@@ -72,7 +72,7 @@ impl Outcomes {
     }
 }
 
-/// `Expand(S, mode)` (§2.5.2): appends the expansion of `s` to `out`.
+/// `Expand(S, mode)`: appends the expansion of `s` to `out`.
 pub(crate) fn expand(s: &str, mode: &Mode<'_>, out: &mut String) {
     let mut scratch = String::new();
     scan(s, |piece| match piece {
@@ -83,7 +83,7 @@ pub(crate) fn expand(s: &str, mode: &Mode<'_>, out: &mut String) {
     });
 }
 
-/// `Group(C)` (§2.5.5).
+/// `Group(C)`: a `{…}` group ("Formatted").
 fn group(content: &str, mode: &Mode<'_>, out: &mut String, scratch: &mut String) {
     if content.is_empty() {
         return;
@@ -107,12 +107,12 @@ fn group(content: &str, mode: &Mode<'_>, out: &mut String, scratch: &mut String)
         out.remove(start);
     } else {
         // Only escapes, [~], environment, file or component references: Wine keeps the
-        // braces (open point O12).
+        // braces (undocumented).
         out.push('}');
     }
 }
 
-/// `Brackets(X)` (§2.5.3): appends the expansion of `x` to `out` and returns the outcomes of
+/// `Brackets(X)`: appends the expansion of `x` to `out` and returns the outcomes of
 /// the references evaluated at top level.
 fn brackets(x: &str, mode: &Mode<'_>, out: &mut String, scratch: &mut String) -> Outcomes {
     let b = x.as_bytes();
@@ -128,7 +128,7 @@ fn brackets(x: &str, mode: &Mode<'_>, out: &mut String, scratch: &mut String) ->
                 if b.get(i + 1) == Some(&b'\\') {
                     // Escape form: ends at the first `]` after the escaped character, which
                     // may itself be `[` or `]` (Windows-verified: `[\a[]` → `a`, `[\[]]` → `[]`).
-                    // So `[\]` is unclosed and `[\]a]` gives `]` (open point O15; Wine ends an
+                    // So `[\]` is unclosed and `[\]a]` gives `]` (undocumented; Wine ends an
                     // escape at the first `]` after the backslash instead).
                     let escaped = x[i + 2..].chars().next();
                     let close = escaped.and_then(|c| {
@@ -246,7 +246,7 @@ fn close_bracket(
     o
 }
 
-/// `Ref` after the inner expansion (§2.5.4), for a key that is a reference in `mode`:
+/// `Ref` after the inner expansion, for a key that is a reference in `mode`:
 /// writes the text to `out`.
 fn resolve(key: &str, mode: &Mode<'_>, out: &mut String) -> Outcome {
     match mode {
@@ -255,7 +255,7 @@ fn resolve(key: &str, mode: &Mode<'_>, out: &mut String) -> Outcome {
             template,
             mark_field0,
         } => {
-            // More digits than any index up to 65535 can have: absent (open point O18).
+            // More digits than any index up to 65535 can have: absent (undocumented).
             let index = key.trim_start_matches('0');
             let index = if index.len() > 5 {
                 None

@@ -1,10 +1,11 @@
-//! Formatted strings: what `MsiFormatRecord` expands (spec §2).
+//! Formatted strings: what `MsiFormatRecord` expands ("Formatted", "MsiFormatRecord
+//! function").
 //!
-//! Two passes over text (§2.5.1): pass 1 substitutes record fields `[n]` and leaves every
+//! Two passes over text: pass 1 substitutes record fields `[n]` and leaves every
 //! other bracket as text; pass 2 (only with an installation) re-reads the text pass 1
 //! produced, including text that came from record fields, and substitutes properties,
 //! environment variables, files, components, escapes and `[~]`. Both passes share the same
-//! top-level scan (`{{…}}` sections, `{…}` groups, unclosed brackets). This is the spec's
+//! top-level scan (`{{…}}` sections, `{…}` groups, unclosed brackets). This is an
 //! inferred algorithm, which reproduces all 179 Windows-verified vectors; Wine's single-pass
 //! formatter differs on 29 of them.
 
@@ -112,7 +113,7 @@ pub fn format_string_with(template: &str, lookup: &dyn Lookup, options: FormatOp
         return template.to_owned();
     }
     // Wine formats a column value as a record with one null field and the value as field 0,
-    // so `[0]` is the value itself and `[1]`, `[2]`, … are empty (open point O11).
+    // so `[0]` is the value itself and `[1]`, `[2]`, … are empty ("Formatted" does not say).
     let record = Record::with_fields(template, [crate::record::Field::Null]);
     format_record_with(&record, Some(lookup), options)
 }

@@ -1,4 +1,4 @@
-//! The top-level scan of a formatted string (spec §2.5.2): `{{…}}` log-only sections, `{…}`
+//! The top-level scan of a formatted string ("Formatted"): `{{…}}` log-only sections, `{…}`
 //! groups and the plain segments between them.
 //!
 //! Braces are found before brackets and regardless of them: a `{` inside `[…]` still starts a
@@ -15,7 +15,7 @@ pub(crate) enum Piece<'a> {
 }
 
 /// `{{` is recognised only where this scan meets it, never inside a group's content, in
-/// either pass (open point O21).
+/// either pass (undocumented).
 ///
 /// Splits `s` into pieces, calling `f` for each in order; `{{…}}` sections produce nothing.
 ///

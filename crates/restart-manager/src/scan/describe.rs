@@ -82,8 +82,8 @@ pub(super) fn describe_at(
     } else {
         AppType::Unknown
     };
-    // A critical process is named by its executable's file name (spec §4.2); a service by
-    // its service name; anything else by its executable's name too.
+    // A critical process is named by its executable's file name ("RM_PROCESS_INFO structure"); a
+    // service by its service name; anything else by its executable's name too.
     let app_name = match (&service_name, app_type) {
         (Some(s), t) if t != AppType::Critical => s.clone(),
         _ => name_for_rules,
