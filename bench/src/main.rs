@@ -1,7 +1,7 @@
 //! The benchmark harness: runs our commands against the tools a user would otherwise
 //! use (`fuser`, `lsof`, `msiextract`) on the same input and prints ratios.
 //!
-//! Each case lives in `cases/<name>.rs` and gets a [`Harness`]. A comparison runs both
+//! Each case lives in `cases/<name>.rs` and gets a [`Harness`](harness::Harness). A comparison runs both
 //! commands several times, alternating them so that a drifting machine (idle CPUs wake
 //! slowly here, ±20%) hurts both sides alike, and prints min/median/max of each and the
 //! ratio of the medians. Build in release mode first; `bench/run` does both.

@@ -326,7 +326,7 @@ corpus! {
     wix3_simple_sequencing: "wix3-SimpleSequencing" => 1603, None,
         "deferred type-2 custom action (1026) whose Binary is a Windows PE executable (MZ): it cannot run here";
     wix3_all_standard_actions: "wix3-AllStandardActions" => 1604, None,
-        "unconditioned ForceReboot (4002) ends the install with ERROR_INSTALL_SUSPEND (spec 1.9)";
+        "unconditioned ForceReboot (4002) ends the install with ERROR_INSTALL_SUSPEND (\"ForceReboot action\")";
 
     // --- external cabinet missing or damaged: fail cleanly ---
     wix_decompile_ui: "wix-Decompile-ui" => 1603, None,
