@@ -123,6 +123,20 @@ impl Ctx {
         self.tmp.path().join(name)
     }
 
+    /// `rmsi reg query KEY` in this context's root: its exit status and text output.
+    pub fn reg_query(&self, key: &str) -> (Option<i32>, String) {
+        let out = self
+            .rmsi()
+            .args(["reg", "query", key, "--root"])
+            .arg(&self.root)
+            .output()
+            .expect("run rmsi reg query");
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).expect("utf-8"),
+        )
+    }
+
     /// `rmsi` with a clean environment: no `RMSI_*`/`RSTMGR_*` variables from the caller,
     /// a private Restart Manager state directory and runtime directory.
     pub fn rmsi(&self) -> Command {

@@ -22,16 +22,7 @@ const SERVER_DESCRIPTOR: &str = "med+JxKlc8xLZD,+zLmAMain>med+JxKlc8xLZD,@`UyF";
 
 /// `rmsi reg query KEY` in the context's root: its exit status and text output.
 fn query(ctx: &Ctx, key: &str) -> (Option<i32>, String) {
-    let out = ctx
-        .rmsi()
-        .args(["reg", "query", key, "--root"])
-        .arg(&ctx.root)
-        .output()
-        .expect("run rmsi reg query");
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).expect("utf-8"),
-    )
+    ctx.reg_query(key)
 }
 
 /// A successful `reg query` output: the key's full name, its values (name, type, data) and

@@ -11,14 +11,9 @@ const USER: &str = r"HKCU\Environment";
 
 /// `rmsi reg query KEY` in the context's root: its text output.
 fn query(ctx: &Ctx, key: &str) -> String {
-    let out = ctx
-        .rmsi()
-        .args(["reg", "query", key, "--root"])
-        .arg(&ctx.root)
-        .output()
-        .expect("run rmsi reg query");
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    String::from_utf8(out.stdout).expect("utf-8")
+    let (code, text) = ctx.reg_query(key);
+    assert_eq!(code, Some(0), "{text}");
+    text
 }
 
 #[test]

@@ -13,16 +13,7 @@ const PASSWORD: &str = "pa55-Word!";
 
 /// `rmsi reg query KEY` in the context's root: its exit status and text output.
 fn query(ctx: &Ctx, key: &str) -> (Option<i32>, String) {
-    let out = ctx
-        .rmsi()
-        .args(["reg", "query", key, "--root"])
-        .arg(&ctx.root)
-        .output()
-        .expect("run rmsi reg query");
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).expect("utf-8"),
-    )
+    ctx.reg_query(key)
 }
 
 /// The log's engine lines (after `MSI (s) (..) [..]: `) that start with `prefix`.
