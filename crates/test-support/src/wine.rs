@@ -107,6 +107,17 @@ impl Prefix {
         run(&mut cmd)
     }
 
+    /// Ends the prefix's `wineserver` (`wineserver -k`) and waits until it has (its
+    /// registry saved to the `.reg` files).
+    pub fn stop_server(&self) {
+        let _ = self
+            .command("wineserver")
+            .arg("-k")
+            .stdin(Stdio::null())
+            .status();
+        self.wait_server();
+    }
+
     /// Waits until the prefix's `wineserver` has ended (`wineserver -w`): every Wine process
     /// of the prefix is gone and the registry is saved to its `.reg` files.
     pub fn wait_server(&self) {

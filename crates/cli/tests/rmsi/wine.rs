@@ -11,7 +11,7 @@
 //! installs it).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use test_support::corpus_dir;
@@ -22,50 +22,6 @@ const PUTTY_CODE: &str = "{55717628-7AE6-4BCF-A046-FA2768945E76}";
 
 fn putty() -> PathBuf {
     corpus_dir().join("lessmsi-putty-0.68/putty-0.68-installer.msi")
-}
-
-/// Whether `wine` can run here; prints why a test is skipped when it cannot (on the test's
-/// output).
-#[allow(clippy::print_stderr)]
-fn wine_present(test: &str) -> bool {
-    let ok = Command::new("wine")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("{test}: skipped: `wine` is not installed (scripts/test.sh installs it)");
-    }
-    ok
-}
-
-/// `wine` (or another Wine tool) for `prefix`, quiet, without the Mono and Gecko prompts.
-fn wine_cmd(program: &str, prefix: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.env("WINEPREFIX", prefix)
-        .env("WINEDEBUG", "-all")
-        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-        .env_remove("DISPLAY")
-        .stdin(std::process::Stdio::null());
-    cmd
-}
-
-fn wine(prefix: &Path, args: &[&str]) -> Output {
-    wine_cmd("wine", prefix)
-        .args(args)
-        .output()
-        .expect("run wine")
-}
-
-/// Ends the prefix's wineserver (its registry saved to the files) and waits for it.
-fn stop_wineserver(prefix: &Path) {
-    let _ = wine_cmd("wineserver", prefix).arg("-k").status();
-    let _ = wine_cmd("wineserver", prefix).arg("-w").status();
-}
-
-/// A copy of the run's fresh prefix, deleted at the test's end (see `test_support::wine`:
-/// one copy at a time). Only called once `wine_present` said Wine runs here.
-fn prefix_copy() -> Prefix {
-    Prefix::new().expect("wine is present")
 }
 
 /// `rmsi VERB ARGS... --wine-prefix PREFIX`, with `--ui none --log LOG` for install and
@@ -103,17 +59,17 @@ struct WineView {
     listed: bool,
 }
 
-fn wine_view(prefix: &Path) -> WineView {
-    let ppk = wine(prefix, &["reg", "query", r"HKCR\.ppk", "/ve"]);
+fn wine_view(prefix: &Prefix) -> WineView {
+    let ppk = prefix.wine(&["reg", "query", r"HKCR\.ppk", "/ve"]);
     let ppk = ppk.status.success().then(|| text(&ppk));
     let key = format!(
         r"HKLM\Software\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{PUTTY_CODE}"
     );
-    let arp = wine(prefix, &["reg", "query", &key, "/v", "DisplayName"]);
+    let arp = prefix.wine(&["reg", "query", &key, "/v", "DisplayName"]);
     let uninstall = arp.status.success().then(|| text(&arp));
-    let list = wine(prefix, &["uninstaller", "--list"]);
+    let list = prefix.wine(&["uninstaller", "--list"]);
     let listed = text(&list).contains(&format!("{PUTTY_CODE}|||PuTTY release 0.68"));
-    stop_wineserver(prefix);
+    prefix.stop_server();
     WineView {
         ppk,
         uninstall,
@@ -144,10 +100,7 @@ fn local_package(ctx: &Ctx, prefix: &Path) -> String {
 
 #[test]
 fn putty_installed_by_rmsi_is_seen_by_wine_and_removed_by_rmsi() {
-    if !wine_present("putty_installed_by_rmsi_is_seen_by_wine_and_removed_by_rmsi") {
-        return;
-    }
-    let copy = prefix_copy();
+    let Some(copy) = Prefix::new() else { return };
     let prefix = copy.path().to_path_buf();
     let ctx = Ctx::new();
     let run = install_putty(&ctx, &prefix);
@@ -176,7 +129,7 @@ fn putty_installed_by_rmsi_is_seen_by_wine_and_removed_by_rmsi() {
     assert!(name.ends_with(".msi") && !name.contains('\\'), "{local}");
     assert!(drive.join("windows/Installer").join(name).is_file());
 
-    let seen = wine_view(&prefix);
+    let seen = wine_view(&copy);
     assert!(
         seen.ppk
             .as_deref()
@@ -200,7 +153,7 @@ fn putty_installed_by_rmsi_is_seen_by_wine_and_removed_by_rmsi() {
     assert!(!drive.join("windows/Installer/rmsi").exists());
     let list = rmsi(&ctx, "list", &[], &prefix);
     assert_eq!(list.stdout, "", "{}", list.describe());
-    let seen = wine_view(&prefix);
+    let seen = wine_view(&copy);
     assert_eq!(seen.ppk, None);
     assert_eq!(seen.uninstall, None);
     assert!(!seen.listed, "still listed after the uninstall");
@@ -208,10 +161,7 @@ fn putty_installed_by_rmsi_is_seen_by_wine_and_removed_by_rmsi() {
 
 #[test]
 fn wine_msiexec_uninstalls_what_rmsi_installed() {
-    if !wine_present("wine_msiexec_uninstalls_what_rmsi_installed") {
-        return;
-    }
-    let copy = prefix_copy();
+    let Some(copy) = Prefix::new() else { return };
     let prefix = copy.path().to_path_buf();
     let ctx = Ctx::new();
     install_putty(&ctx, &prefix);
@@ -220,9 +170,9 @@ fn wine_msiexec_uninstalls_what_rmsi_installed() {
         .join("drive_c")
         .join(local.strip_prefix("C:\\").unwrap().replace('\\', "/"));
     assert!(local.is_file());
-    let out = wine(&prefix, &["msiexec", "/x", PUTTY_CODE, "/qn"]);
+    let out = copy.wine(&["msiexec", "/x", PUTTY_CODE, "/qn"]);
     assert!(out.status.success(), "wine msiexec /x: {}", text(&out));
-    stop_wineserver(&prefix);
+    copy.stop_server();
     let dir = prefix.join("drive_c/Program Files (x86)/PuTTY");
     assert!(
         !dir.exists(),
@@ -230,7 +180,7 @@ fn wine_msiexec_uninstalls_what_rmsi_installed() {
         std::fs::read_dir(&dir).map(|d| d.count())
     );
     assert!(!local.exists(), "Wine's msi deletes the cached package");
-    let seen = wine_view(&prefix);
+    let seen = wine_view(&copy);
     assert_eq!(seen.uninstall, None);
     assert!(!seen.listed);
     // rmsi takes the prefix's registry's word for it.
@@ -242,15 +192,12 @@ fn wine_msiexec_uninstalls_what_rmsi_installed() {
 
 #[test]
 fn a_wineserver_serving_the_prefix_is_refused_or_awaited() {
-    if !wine_present("a_wineserver_serving_the_prefix_is_refused_or_awaited") {
-        return;
-    }
-    let copy = prefix_copy();
+    let Some(copy) = Prefix::new() else { return };
     let prefix = copy.path().to_path_buf();
     let ctx = Ctx::new();
     let before = std::fs::read(prefix.join("system.reg")).unwrap();
     // A persistent server for this prefix (`-p`: it stays until killed).
-    let status = wine_cmd("wineserver", &prefix).arg("-p").status().unwrap();
+    let status = copy.command("wineserver").arg("-p").status().unwrap();
     assert!(status.success());
     let run = rmsi(&ctx, "install", &[putty().to_str().unwrap()], &prefix);
     run.assert_code(1618);
@@ -264,10 +211,11 @@ fn a_wineserver_serving_the_prefix_is_refused_or_awaited() {
 
     // --wait-wineserver waits for it to end (ended here after two seconds).
     let killer = {
-        let prefix = prefix.clone();
+        let mut kill = copy.command("wineserver");
+        kill.arg("-k");
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_secs(2));
-            let _ = wine_cmd("wineserver", &prefix).arg("-k").status();
+            let _ = kill.status();
         })
     };
     let started = Instant::now();
@@ -288,10 +236,7 @@ fn a_wineserver_serving_the_prefix_is_refused_or_awaited() {
 /// prefix's registry files and drive are as they were.
 #[test]
 fn a_kill_after_the_registry_files_were_written_is_rolled_back() {
-    if !wine_present("a_kill_after_the_registry_files_were_written_is_rolled_back") {
-        return;
-    }
-    let copy = prefix_copy();
+    let Some(copy) = Prefix::new() else { return };
     let prefix = copy.path().to_path_buf();
     let ctx = Ctx::new();
     let snapshot = |prefix: &Path| {
@@ -367,23 +312,17 @@ fn a_kill_after_the_registry_files_were_written_is_rolled_back() {
 /// links to the host's home folder, is refused rather than written through the link.
 #[test]
 fn environment_strings_shortcuts_and_ini_files_in_a_prefix() {
-    if !wine_present("environment_strings_shortcuts_and_ini_files_in_a_prefix") {
-        return;
-    }
-    let copy = prefix_copy();
+    let Some(copy) = Prefix::new() else { return };
     let prefix = copy.path().to_path_buf();
     let ctx = Ctx::new();
     let env = test_support::package("env.msi");
     rmsi(&ctx, "install", &[env.to_str().unwrap()], &prefix).assert_code_logged(0);
-    let out = wine(
-        &prefix,
-        &[
-            "cmd",
-            "/c",
-            "echo [%RMSI_HOME%] [%RMSI_LIST%] [%RMSI_USER%]",
-        ],
-    );
-    stop_wineserver(&prefix);
+    let out = copy.wine(&[
+        "cmd",
+        "/c",
+        "echo [%RMSI_HOME%] [%RMSI_LIST%] [%RMSI_USER%]",
+    ]);
+    copy.stop_server();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim_end(),
         r"[C:\Program Files (x86)\rmsi-env\] [C:\Program Files (x86)\rmsi-env\;C:\old] [C:\users\root\rmsi]"
@@ -437,10 +376,7 @@ fn environment_strings_shortcuts_and_ini_files_in_a_prefix() {
 /// registered and cached, as Wine's uninstaller lists it.
 #[test]
 fn a_major_upgrade_in_a_prefix_leaves_only_the_new_version() {
-    if !wine_present("a_major_upgrade_in_a_prefix_leaves_only_the_new_version") {
-        return;
-    }
-    let copy = prefix_copy();
+    let Some(copy) = Prefix::new() else { return };
     let prefix = copy.path().to_path_buf();
     let ctx = Ctx::new();
     // Version 1 without its removal's host custom action (it is given `C:\` paths here).
@@ -475,8 +411,8 @@ fn a_major_upgrade_in_a_prefix_leaves_only_the_new_version() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".msi"))
         .collect();
     assert_eq!(cached.len(), 1, "{cached:?}");
-    let listed = text(&wine(&prefix, &["uninstaller", "--list"]));
-    stop_wineserver(&prefix);
+    let listed = text(&copy.wine(&["uninstaller", "--list"]));
+    copy.stop_server();
     assert!(
         listed.contains("{5D2E7A10-1B2C-4D3E-8F40-6A7B8C9D0E02}|||rmsi upgrade"),
         "{listed}"
@@ -538,10 +474,7 @@ fn a_folder_that_is_no_wine_prefix_is_refused() {
 /// `service-ran.txt` beside itself), so the service key rmsi wrote is the one Wine read.
 #[test]
 fn a_service_installed_into_a_prefix_is_started_by_wine() {
-    if !wine_present("a_service_installed_into_a_prefix_is_started_by_wine") {
-        return;
-    }
-    let copy = prefix_copy();
+    let Some(copy) = Prefix::new() else { return };
     let prefix = copy.path().to_path_buf();
     let ctx = Ctx::new();
     let services = test_support::package("services.msi");
@@ -565,17 +498,14 @@ fn a_service_installed_into_a_prefix_is_started_by_wine() {
         "what the service wrote: {ran:?}\n{}",
         run.describe()
     );
-    stop_wineserver(&prefix);
+    copy.stop_server();
     rmsi(&ctx, "uninstall", &[services.to_str().unwrap()], &prefix).assert_code_logged(0);
-    let key = wine(
-        &prefix,
-        &[
-            "reg",
-            "query",
-            r"HKLM\SYSTEM\CurrentControlSet\Services\RmsiSvc",
-        ],
-    );
-    stop_wineserver(&prefix);
+    let key = copy.wine(&[
+        "reg",
+        "query",
+        r"HKLM\SYSTEM\CurrentControlSet\Services\RmsiSvc",
+    ]);
+    copy.stop_server();
     assert!(
         !key.status.success(),
         "the service key is left: {}",
