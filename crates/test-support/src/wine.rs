@@ -83,6 +83,12 @@ impl Prefix {
         &self.prefix
     }
 
+    /// The private home folder Wine runs with (its menu entries go under
+    /// `.local/share/applications/wine`).
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
     /// The prefix's `C:` drive.
     pub fn drive_c(&self) -> PathBuf {
         self.prefix.join("drive_c")

@@ -341,42 +341,19 @@ fn create_line_keeps_a_value_already_there() {
     );
 }
 
-/// `wine` with a private home and prefix, no display.
-fn wine(home: &Path, prefix: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("wine")
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join(".local/share"))
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("WINEPREFIX", prefix)
-        .env("WINEDEBUG", "-all")
-        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .expect("wine (Debian's wine) is installed by scripts/test.sh")
-}
-
 /// A `.lnk` written into a fresh Wine prefix's drive is read by Wine's own shell: Wine's
 /// `winemenubuilder` turns the Start-menu shortcut into a menu entry with the shortcut's
 /// description, working folder, target program and icon. (Without `-w`: with it, a link
 /// whose icon cannot be extracted makes it wait for its parent, the test, to end.)
 #[test]
 fn wines_menu_builder_reads_the_shell_links() {
+    let Some(wine) = test_support::wine::Prefix::new() else {
+        return;
+    };
     let ctx = Ctx::new();
-    let home = ctx.path("home");
-    let prefix = ctx.path("prefix");
-    fs::create_dir(&home).expect("mkdir home");
-    let boot = wine(&home, &prefix, &["wineboot", "-i"]);
-    assert!(boot.status.success(), "{boot:?}");
-    // wineboot returns before its server has written the prefix: wait for it.
-    let wait = Command::new("wineserver")
-        .arg("-w")
-        .env("WINEPREFIX", &prefix)
-        .status()
-        .expect("wineserver");
-    assert!(wait.success());
-    let drive = prefix.join("drive_c");
+    let home = wine.home();
+    let prefix = wine.path();
+    let drive = wine.drive_c();
     let mut cmd = ctx.rmsi();
     cmd.arg("install")
         .arg(package("shell.msi"))
@@ -397,26 +374,15 @@ fn wines_menu_builder_reads_the_shell_links() {
     let bytes = link.to_bytes().expect("a link");
     fs::write(programs.join("Spiel.lnk"), bytes).expect("write Spiel.lnk");
 
-    let built = wine(
-        &home,
-        &prefix,
-        &[
-            "winemenubuilder.exe",
-            r"C:\ProgramData\Microsoft\Windows\Start Menu\Programs\rmsi-shell\Shell App.lnk",
-        ],
-    );
-    let spiel = wine(
-        &home,
-        &prefix,
-        &[
-            "winemenubuilder.exe",
-            r"C:\ProgramData\Microsoft\Windows\Start Menu\Programs\Spiel.lnk",
-        ],
-    );
-    let _ = Command::new("wineserver")
-        .arg("-k")
-        .env("WINEPREFIX", &prefix)
-        .status();
+    let built = wine.wine(&[
+        "winemenubuilder.exe",
+        r"C:\ProgramData\Microsoft\Windows\Start Menu\Programs\rmsi-shell\Shell App.lnk",
+    ]);
+    let spiel = wine.wine(&[
+        "winemenubuilder.exe",
+        r"C:\ProgramData\Microsoft\Windows\Start Menu\Programs\Spiel.lnk",
+    ]);
+    wine.stop_server();
     assert!(built.status.success(), "{built:?}");
     assert!(spiel.status.success(), "{spiel:?}");
     let entry = home.join(".local/share/applications/wine/Programs/Spiel.desktop");
