@@ -221,7 +221,7 @@ impl WineHive {
             if s.dirty {
                 out.push_str(&header_line(&s.names, secs));
                 out.push('\n');
-                let mut lines = self.lines_of(s);
+                let mut lines = self.lines_of(s).into_owned();
                 update_time_line(&mut lines, secs);
                 push_lines(&lines, &mut out);
             } else {
@@ -280,10 +280,10 @@ impl WineHive {
     }
 
     /// A key's lines, parsed from the text when they were not yet.
-    fn lines_of(&self, s: &Section) -> Vec<Line> {
+    fn lines_of<'a>(&'a self, s: &'a Section) -> std::borrow::Cow<'a, [Line]> {
         match &s.body {
-            Body::Raw(range) => parse_body(&self.text[range.clone()]),
-            Body::Lines(lines) => lines.clone(),
+            Body::Raw(range) => parse_body(&self.text[range.clone()]).into(),
+            Body::Lines(lines) => lines.as_slice().into(),
         }
     }
 
@@ -449,8 +449,8 @@ impl WineHive {
     fn value(&self, names: &[String], name: &str) -> Option<(String, Value)> {
         let s = &self.sections[self.section(names)?];
         let f = fold(name);
-        self.lines_of(s).into_iter().find_map(|l| match l {
-            Line::Value(v) if fold(&v.name) == f => Some((v.name, v.value)),
+        self.lines_of(s).iter().find_map(|l| match l {
+            Line::Value(v) if fold(&v.name) == f => Some((v.name.clone(), v.value.clone())),
             _ => None,
         })
     }
@@ -514,9 +514,9 @@ impl WineHive {
             return Vec::new();
         };
         self.lines_of(&self.sections[i])
-            .into_iter()
+            .iter()
             .filter_map(|l| match l {
-                Line::Value(v) => Some((v.name, v.value)),
+                Line::Value(v) => Some((v.name.clone(), v.value.clone())),
                 Line::Other(_) => None,
             })
             .collect()
@@ -716,7 +716,7 @@ mod tests {
         let hive = WineHive::parse(Path::new("user.reg"), SAMPLE).unwrap();
         // Every value of the sample renders back to its own lines.
         for s in &hive.sections {
-            for l in &hive.lines_of(s) {
+            for l in hive.lines_of(s).iter() {
                 if let Line::Value(v) = l {
                     assert_eq!(
                         wine_value_lines(&v.name, &v.value),
