@@ -40,7 +40,7 @@
 //! `wineserver -k` or `-w` ends or awaits it). [`WinePrefix::save`] writes each changed file
 //! to a temporary file beside it and renames it into place.
 
-use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -76,20 +76,33 @@ pub struct WineHive {
     /// Whether the text ended with a line end (Wine's files do).
     final_newline: bool,
     sections: Vec<Section>,
-    /// Each section's folded path (names joined by `\`) → its index in `sections`. Sorted,
-    /// so that the keys below a key are one range.
-    index: BTreeMap<String, usize>,
+    /// Every section's folded path, one after the other (a section holds its range): one
+    /// string for all of them rather than one each, as 12,000 small allocations made and
+    /// freed were most of the time spent reading a booted prefix.
+    folds: String,
+    /// The indexes of `sections` in Wine's key order ([`tree_order`] of their folded paths,
+    /// then file order), so that a key is found by a binary search and the keys below it
+    /// are the range after it. In a file wineserver wrote, the file's own order.
+    order: Vec<usize>,
     changed: bool,
 }
 
 #[derive(Debug, Clone)]
 struct Section {
-    names: Vec<String>,
-    /// The names folded and joined by `\`.
-    fold: String,
-    header: String,
+    /// The key's names, folded and joined by `\`: a range of [`WineHive::folds`].
+    fold: Range<usize>,
+    /// The key line (`[Software\\Classes] 1733500000`), without its line end.
+    header: Header,
     body: Body,
     dirty: bool,
+}
+
+/// A key line: as read, or as last written.
+#[derive(Debug, Clone)]
+enum Header {
+    /// This range of the hive's text.
+    Raw(Range<usize>),
+    Owned(String),
 }
 
 /// A key's lines after its header.
@@ -119,26 +132,31 @@ impl WineHive {
     /// Reads a registry file.
     pub fn load(path: &Path) -> Result<WineHive> {
         let bytes = fs_err::read(path).map_err(|e| Error::io(path, e))?;
-        WineHive::parse(path, &String::from_utf8_lossy(&bytes))
+        let text = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        WineHive::parse_owned(path, text)
     }
 
     /// Reads a registry file's text; `path` names it in errors and is where
     /// [`save`](WineHive::save) writes.
     pub fn parse(path: &Path, text: &str) -> Result<WineHive> {
+        WineHive::parse_owned(path, text.to_string())
+    }
+
+    /// [`WineHive::parse`] of text the hive may keep (a copy of 1.6 MB less).
+    fn parse_owned(path: &Path, mut own: String) -> Result<WineHive> {
         let syntax = |line: usize, reason: &str| Error::WineSyntax {
             path: path.to_path_buf(),
             line,
             reason: reason.to_string(),
         };
-        if text.split('\n').next().map(str::trim_end) != Some(WINE_HEADER) {
+        if own.split('\n').next().map(str::trim_end) != Some(WINE_HEADER) {
             return Err(syntax(
                 1,
                 "not a Wine registry file (no \"WINE REGISTRY Version 2\")",
             ));
         }
-        let final_newline = text.is_empty() || text.ends_with('\n');
-        let mut own = String::with_capacity(text.len() + 1);
-        own.push_str(text);
+        let final_newline = own.is_empty() || own.ends_with('\n');
         if !final_newline {
             own.push('\n');
         }
@@ -147,40 +165,55 @@ impl WineHive {
             text: String::new(),
             preamble: Vec::new(),
             sections: Vec::new(),
-            index: BTreeMap::new(),
+            folds: String::new(),
+            order: Vec::new(),
             changed: false,
             final_newline,
         };
-        // Split on LF only: a CR stays in its line, so that it is written back as it was.
-        let mut at = 0;
-        for (number, line) in own.split_inclusive('\n').enumerate() {
-            at += line.len();
-            let line = line.strip_suffix('\n').unwrap_or(line);
-            if let Some(rest) = line.trim_start().strip_prefix('[') {
-                let (units, _) =
-                    unescape(rest, ']').ok_or_else(|| syntax(number + 1, "malformed key"))?;
-                let name = String::from_utf16_lossy(&units);
-                let names: Vec<String> = if name.is_empty() {
-                    Vec::new()
-                } else {
-                    name.split('\\').map(str::to_string).collect()
-                };
-                hive.sections.push(Section {
-                    // The names joined again: `name` itself.
-                    fold: fold(&name),
-                    names,
-                    header: line.to_string(),
-                    body: Body::Raw(at..at),
-                    dirty: false,
-                });
-            } else if let Some(section) = hive.sections.last_mut() {
-                if let Body::Raw(range) = &mut section.body {
-                    range.end = at;
-                }
-            } else {
-                hive.preamble.push(line.to_string());
+        // Lines end at LF only: a CR stays in its line, so that it is written back as it was.
+        // A key line is one whose first non-blank character is `[`: the text is searched for
+        // those rather than read line by line (a booted prefix's system.reg has 60,000
+        // lines, a fifth of them key lines).
+        let text = own.as_str();
+        let mut pos = 0;
+        let mut preamble_end = text.len();
+        while let Some(found) = text[pos..].find('[') {
+            let bracket = pos + found;
+            let line_start = text[..bracket].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[bracket..]
+                .find('\n')
+                .map_or(text.len(), |i| bracket + i);
+            pos = (line_end + 1).min(text.len());
+            if !text[line_start..bracket].trim_start().is_empty() {
+                continue;
             }
+            let rest = &text[bracket + 1..line_end];
+            let from = hive.folds.len();
+            if !push_fast_fold(rest, &mut hive.folds) {
+                hive.folds.truncate(from);
+                let line = text[..line_start].matches('\n').count() + 1;
+                let (units, _) =
+                    unescape(rest, ']').ok_or_else(|| syntax(line, "malformed key"))?;
+                hive.folds
+                    .push_str(&fold(&String::from_utf16_lossy(&units)));
+            }
+            match hive.sections.last_mut() {
+                Some(previous) => {
+                    previous.body = Body::Raw(previous_body(&previous.body, line_start))
+                }
+                None => preamble_end = line_start,
+            }
+            hive.sections.push(Section {
+                fold: from..hive.folds.len(),
+                header: Header::Raw(line_start..line_end),
+                body: Body::Raw(pos..text.len()),
+                dirty: false,
+            });
         }
+        hive.preamble = text[..preamble_end]
+            .split_inclusive('\n')
+            .map(|l| l.strip_suffix('\n').unwrap_or(l).to_string())
+            .collect();
         hive.text = own;
         hive.reindex();
         Ok(hive)
@@ -219,13 +252,13 @@ impl WineHive {
         }
         for s in &self.sections {
             if s.dirty {
-                out.push_str(&header_line(&s.names, secs));
+                out.push_str(&header_line(&self.names(s), secs));
                 out.push('\n');
                 let mut lines = self.lines_of(s).into_owned();
                 update_time_line(&mut lines, secs);
                 push_lines(&lines, &mut out);
             } else {
-                out.push_str(&s.header);
+                out.push_str(self.header(s));
                 out.push('\n');
                 match &s.body {
                     Body::Raw(range) => out.push_str(&self.text[range.clone()]),
@@ -272,8 +305,9 @@ impl WineHive {
                     v.raw = Some(wine_value_lines(&v.name, &v.value));
                 }
             }
+            let header = header_line(&self.names(&self.sections[i]), secs);
             let s = &mut self.sections[i];
-            s.header = header_line(&s.names, secs);
+            s.header = Header::Owned(header);
             s.dirty = false;
         }
         Some(text)
@@ -299,31 +333,78 @@ impl WineHive {
         }
     }
 
+    /// A section's folded path.
+    fn fold_of(&self, s: &Section) -> &str {
+        &self.folds[s.fold.clone()]
+    }
+
+    /// A section's key line.
+    fn header<'a>(&'a self, s: &'a Section) -> &'a str {
+        match &s.header {
+            Header::Raw(range) => &self.text[range.clone()],
+            Header::Owned(line) => line,
+        }
+    }
+
+    /// A section's names, as its key line spells them (read again from it: only a few
+    /// keys' names are ever asked for).
+    fn names(&self, s: &Section) -> Vec<String> {
+        let header = self.header(s).trim_start();
+        let name = header
+            .strip_prefix('[')
+            .and_then(|rest| unescape(rest, ']'))
+            .map(|(units, _)| String::from_utf16_lossy(&units))
+            .unwrap_or_default();
+        if name.is_empty() {
+            Vec::new()
+        } else {
+            name.split('\\').map(str::to_string).collect()
+        }
+    }
+
+    /// Sorts `order` again (in a file wineserver wrote, one pass finds it sorted already).
     fn reindex(&mut self) {
-        self.index = self
-            .sections
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.fold.clone(), i))
-            .collect();
+        let mut order: Vec<usize> = (0..self.sections.len()).collect();
+        order.sort_by(|&a, &b| {
+            tree_order(
+                self.fold_of(&self.sections[a]),
+                self.fold_of(&self.sections[b]),
+            )
+        });
+        self.order = order;
+    }
+
+    /// The first position in `order` whose key does not come before `fold`
+    /// (`or_equal`: whose key comes after it).
+    fn order_point(&self, fold: &str, or_equal: bool) -> usize {
+        self.order.partition_point(|&i| {
+            let o = tree_order(self.fold_of(&self.sections[i]), fold);
+            o.is_lt() || (or_equal && o.is_eq())
+        })
     }
 
     fn section(&self, names: &[String]) -> Option<usize> {
-        self.index.get(&fold_path(names)).copied()
+        let fold = fold_path(names);
+        // The last of equal keys, as wineserver keeps the last one it reads.
+        let at = self.order_point(&fold, true).checked_sub(1)?;
+        let i = self.order[at];
+        (self.fold_of(&self.sections[i]) == fold).then_some(i)
     }
 
-    /// The sections strictly below `names`, in folded order.
+    /// The sections strictly below `names`, in Wine's key order: in it, the paths that
+    /// begin with `NAMES\` come together, right after `NAMES` itself.
     fn below(&self, names: &[String]) -> impl Iterator<Item = usize> + '_ {
         let prefix = if names.is_empty() {
             String::new()
         } else {
             format!("{}\\", fold_path(names))
         };
-        self.index
-            .range(prefix.clone()..)
-            .take_while(move |(k, _)| k.starts_with(&prefix))
-            .filter(|(k, _)| !k.is_empty())
-            .map(|(_, i)| *i)
+        let from = self.order_point(&prefix, false);
+        self.order[from..]
+            .iter()
+            .copied()
+            .take_while(move |&i| self.fold_of(&self.sections[i]).starts_with(&prefix))
+            .filter(|&i| !self.sections[i].fold.is_empty())
     }
 
     fn key(&self, names: &[String]) -> Option<Vec<String>> {
@@ -331,10 +412,12 @@ impl WineHive {
             return Some(Vec::new());
         }
         if let Some(i) = self.section(names) {
-            return Some(self.sections[i].names.clone());
+            return Some(self.names(&self.sections[i]));
         }
         let i = self.below(names).next()?;
-        Some(self.sections[i].names[..names.len()].to_vec())
+        let mut stored = self.names(&self.sections[i]);
+        stored.truncate(names.len());
+        Some(stored)
     }
 
     /// The names as stored for the existing part of `names`, the rest as given.
@@ -360,7 +443,7 @@ impl WineHive {
         // in a file that is not, the key still lands somewhere valid).
         let at = self
             .sections
-            .partition_point(|s| tree_order(&s.fold, &new_fold).is_le());
+            .partition_point(|s| tree_order(self.fold_of(s), &new_fold).is_le());
         // Wine separates keys with a blank line.
         if at > 0 {
             let prev = self.lines_mut(at - 1);
@@ -370,24 +453,27 @@ impl WineHive {
         } else if !self.preamble.last().is_some_and(|l| l.is_empty()) {
             self.preamble.push(String::new());
         }
-        // The index moves by one past the new section (rebuilding it whole for each new key
-        // cost a clone of every key's name: most of an install's time in a booted prefix).
-        for i in self.index.values_mut() {
+        // The order moves by one past the new section (sorting it again for each new key
+        // would cost a comparison of every key's path).
+        for i in &mut self.order {
             if *i >= at {
                 *i += 1;
             }
         }
-        self.index.insert(new_fold.clone(), at);
+        let from = self.folds.len();
+        self.folds.push_str(&new_fold);
         self.sections.insert(
             at,
             Section {
-                header: String::new(),
-                fold: new_fold,
-                names,
+                // Written again with the time when the file is.
+                header: Header::Owned(header_line(&names, 0)),
+                fold: from..self.folds.len(),
                 body: Body::Lines(vec![Line::Other(String::new())]),
                 dirty: true,
             },
         );
+        let position = self.order_point(&new_fold, true);
+        self.order.insert(position, at);
         self.changed = true;
         at
     }
@@ -413,12 +499,13 @@ impl WineHive {
         }
         doomed.extend(self.section(names));
         doomed.sort_unstable();
+        doomed.dedup();
         for &i in doomed.iter().rev() {
-            let gone = self.sections.remove(i);
-            self.index.remove(&gone.fold);
+            self.sections.remove(i);
         }
         // Each index past a removed section moves back by the sections removed before it.
-        for i in self.index.values_mut() {
+        self.order.retain(|i| doomed.binary_search(i).is_err());
+        for i in &mut self.order {
             *i -= doomed.partition_point(|&d| d < *i);
         }
         self.changed = true;
@@ -437,9 +524,11 @@ impl WineHive {
         let mut seen = std::collections::HashSet::new();
         let mut out: Vec<String> = Vec::new();
         for i in self.below(names) {
-            let n = &self.sections[i].names[names.len()];
-            if seen.insert(fold(n)) {
-                out.push(n.clone());
+            let Some(n) = self.names(&self.sections[i]).into_iter().nth(names.len()) else {
+                continue;
+            };
+            if seen.insert(fold(&n)) {
+                out.push(n);
             }
         }
         out.sort_by_key(|n| fold(n));
@@ -563,6 +652,39 @@ fn parse_body(text: &str) -> Vec<Line> {
     out
 }
 
+/// Appends the folded path of a key line's name (`rest`: what follows its `[`) to `out`,
+/// for the common name: ASCII, with no escape but the separators' `\\`. Returns false,
+/// with nothing appended, for any other (read by `unescape` then).
+fn push_fast_fold(rest: &str, out: &mut String) -> bool {
+    let Some(end) = rest.find(']') else {
+        return false;
+    };
+    let mut name = &rest[..end];
+    if !name.is_ascii() {
+        return false;
+    }
+    let from = out.len();
+    while let Some(slash) = name.find('\\') {
+        if name.as_bytes().get(slash + 1) != Some(&b'\\') {
+            out.truncate(from);
+            return false;
+        }
+        out.push_str(&name[..=slash]);
+        name = &name[slash + 2..];
+    }
+    out.push_str(name);
+    out[from..].make_ascii_uppercase();
+    true
+}
+
+/// The body range a section keeps when the next key line starts at `next`.
+fn previous_body(body: &Body, next: usize) -> Range<usize> {
+    match body {
+        Body::Raw(range) => range.start.min(next)..next,
+        Body::Lines(_) => next..next,
+    }
+}
+
 fn fold_path(names: &[String]) -> String {
     fold(&names.join("\\"))
 }
@@ -571,7 +693,14 @@ fn fold_path(names: &[String]) -> String {
 /// separators sort before every character).
 fn tree_order(a: &str, b: &str) -> std::cmp::Ordering {
     let key = |c: u8| if c == b'\\' { 0 } else { c };
-    a.bytes().map(key).cmp(b.bytes().map(key))
+    // Paths side by side share long prefixes: skip the common part, then compare the first
+    // differing bytes (or the lengths).
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let common = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    match (a.get(common), b.get(common)) {
+        (Some(&x), Some(&y)) => key(x).cmp(&key(y)),
+        _ => a.len().cmp(&b.len()),
+    }
 }
 
 fn now() -> u64 {
@@ -786,9 +915,9 @@ mod tests {
                 }
                 let mut rebuilt = hive.clone();
                 rebuilt.reindex();
-                proptest::prop_assert_eq!(&hive.index, &rebuilt.index);
+                proptest::prop_assert_eq!(&hive.order, &rebuilt.order);
                 for (i, s) in hive.sections.iter().enumerate() {
-                    proptest::prop_assert_eq!(hive.section(&s.names), Some(i));
+                    proptest::prop_assert_eq!(hive.section(&hive.names(s)), Some(i));
                 }
             }
         }
