@@ -214,6 +214,41 @@ impl Seek for StreamReader {
     }
 }
 
+/// The streams of a package read through one opening of its file
+/// ([`Package::stream_set`]).
+pub struct StreamSet<'p> {
+    package: &'p Package,
+    file: Option<cfb::CompoundFile<Box<dyn Source>>>,
+}
+
+impl StreamSet<'_> {
+    /// Opens the stream `name` (as [`Package::read_stream`] names it); the reader lives until
+    /// the next stream is opened. A missing stream is [`Error::PackageInvalid`].
+    pub fn open(&mut self, name: &str) -> Result<(u64, Box<dyn Read + '_>)> {
+        let package = self.package;
+        let invalid = |reason: String| Error::PackageInvalid {
+            path: package.path.clone(),
+            reason,
+        };
+        if !package.has_stream(name) {
+            return Err(invalid(format!("no stream {name:?}")));
+        }
+        if let Some(data) = package.overlay.get(name) {
+            return Ok((data.len() as u64, Box::new(Cursor::new(&data[..]))));
+        }
+        let file = match &mut self.file {
+            Some(file) => file,
+            None => self
+                .file
+                .insert(package.reopen(&format!("for stream {name:?}"))?),
+        };
+        let stream = file
+            .open_stream(crate::streamname::encode(name, false))
+            .map_err(|e| invalid(format!("stream {name:?}: {e}")))?;
+        Ok((stream.len(), Box::new(stream)))
+    }
+}
+
 impl Package {
     /// Opens the package at `path`.
     ///
@@ -429,6 +464,16 @@ impl Package {
         })
     }
 
+    /// The package's streams, to read one after the other through one opening of its file:
+    /// [`Package::read_stream`] opens the file anew for every stream, and a package's dozen
+    /// icons and binaries read that way cost a dozen readings of its allocation tables.
+    pub fn stream_set(&self) -> StreamSet<'_> {
+        StreamSet {
+            package: self,
+            file: None,
+        }
+    }
+
     /// The names of the package's substorages: embedded transforms (`TRANSFORMS=:Name`)
     /// and nested packages, with those transforms added.
     pub fn storage_names(&self) -> Result<Vec<String>> {
@@ -520,7 +565,7 @@ impl Package {
     /// in its package cache (a removal needs the tables, custom-action binaries and
     /// summary, never the payload), which costs neither the payload's copy nor its room.
     /// Every other storage and stream, and the root's class id, are copied as they are.
-    pub fn write_without_cabinets(&self, out: &mut std::fs::File) -> Result<()> {
+    pub fn write_without_cabinets<F: Read + io::Write + Seek>(&self, out: F) -> Result<()> {
         let invalid = |reason: String| Error::PackageInvalid {
             path: self.path.clone(),
             reason,

@@ -750,7 +750,8 @@ fn a_registry_left_empty_by_a_killed_uninstall_is_removed_by_the_next_run() {
 fn a_corrupt_cached_package_fails_the_install() {
     let Some(strace) = strace() else { return };
     let mut failed = 0;
-    for when in (100..=600).step_by(50) {
+    // The copy is made in memory and written with one `write` (more when one falls short).
+    for when in 1..=3 {
         let ctx = Ctx::new();
         let temp = ctx
             .root

@@ -512,7 +512,11 @@ impl Context {
 
     /// Records the product in the root's registry (after a successful install whose
     /// sequence ran RegisterProduct).
-    pub(crate) fn record_product(&mut self, package: &Package) -> Result<PathBuf> {
+    pub(crate) fn record_product(
+        &mut self,
+        package: &Package,
+        copy: Option<Result<Vec<u8>>>,
+    ) -> Result<PathBuf> {
         let package_path = package.path();
         let plan = self
             .plan
@@ -550,19 +554,23 @@ impl Context {
             .as_mut()
             .ok_or_else(|| Error::failure("the product registry is not open"))?;
         // Windows caches the package at RegisterProduct ("RegisterProduct action") so that a
-        // product code alone can remove the product later.
-        let cached = registry.cache_package(&record.product_code, |out| {
-            Ok(package.write_without_cabinets(out)?)
-        })?;
-        // Checked before the commit: a cached copy that cannot be used fails the install.
-        if let Err(e) =
-            Registry::verify_cached_package_against(&cached, package_path, Some(package))
-        {
-            if self.record.as_ref().and_then(|r| r.cached_package.as_ref()) != Some(&cached) {
-                let _ = fs_err::remove_file(&cached);
+        // product code alone can remove the product later. The copy is checked before the
+        // commit (a cached copy that cannot be used fails the install), made already when
+        // the session made it while the files were written.
+        let copy = match copy {
+            Some(copy) => copy?,
+            None => Registry::package_copy(package)?,
+        };
+        let cached = match registry.cache_package_copy(&record.product_code, &copy) {
+            Ok(cached) => cached,
+            Err(e) => {
+                let cached = registry.cached_package_path(&record.product_code);
+                if self.record.as_ref().and_then(|r| r.cached_package.as_ref()) != Some(&cached) {
+                    let _ = fs_err::remove_file(&cached);
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
+        };
         record.cached_package = Some(cached.clone());
         let mut changes = std::mem::take(&mut self.reg_changes);
         changes.extend(crate::actions::register::registration(

@@ -174,10 +174,7 @@ pub(crate) fn registration(
                 "HelpTelephone",
                 sz(&prop("ARPHELPTELEPHONE").unwrap_or_default()),
             ),
-            (
-                "InstallDate",
-                sz(&jiff::Zoned::now().strftime("%Y%m%d").to_string()),
-            ),
+            ("InstallDate", sz(&crate::log::Clock::now().yyyymmdd())),
             (
                 "InstallLocation",
                 sz(&prop("ARPINSTALLLOCATION").unwrap_or_default()),

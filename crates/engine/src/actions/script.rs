@@ -16,6 +16,7 @@ use crate::session::{ScriptOp, Session};
 /// InstallInitialize: the transaction starts.
 pub(crate) fn install_initialize(s: &mut Session<'_, '_>) -> ActionResult {
     s.set_in_transaction(true);
+    s.start_package_copy();
     ActionResult::Success
 }
 

@@ -29,75 +29,56 @@ impl Registry {
         self.cache_file(&cache_name(product_code), write)
     }
 
+    /// Where [`Registry::cache_package`] keeps the package of `product_code`.
+    pub fn cached_package_path(&self, product_code: &str) -> PathBuf {
+        self.dir.join(CACHE_DIR).join(cache_name(product_code))
+    }
+
     /// Checks the package copy `cached` (just written by [`Registry::cache_package`]) against
     /// the package file it was made from, read again: it must open as a package, and hold
     /// the same tables and the same streams (embedded cabinets left out, as the copy leaves
-    /// them), each of the same size and MD5. A copy that does not — a write lost or cut
+    /// them), each with the same bytes. A copy that does not — a write lost or cut
     /// short, a source that changed meanwhile — fails the install: a product whose cached
     /// package cannot be opened could never be removed by its product code.
     pub fn verify_cached_package(cached: &Path, source: &Path) -> Result<()> {
-        Self::verify_cached_package_against(cached, source, None)
+        let copy = Package::open(cached).map_err(|e| differs(cached, source, e.to_string()))?;
+        same_package(&copy, cached, source, None)
     }
 
-    /// [`Registry::verify_cached_package`], comparing with `opened` — the package as the
-    /// session opened it from `source` — when no transform or patch changed it in memory:
-    /// opening a large package again costs as much as its first opening (27 ms for 193 MB).
-    pub fn verify_cached_package_against(
-        cached: &Path,
-        source: &Path,
-        opened: Option<&Package>,
-    ) -> Result<()> {
-        let differs = |what: String| {
-            Error::io(
-                cached,
-                std::io::Error::other(format!(
-                    "the cached copy of the package differs from {}: {what}",
-                    source.display()
-                )),
-            )
-        };
-        let copy = Package::open(cached).map_err(|e| differs(e.to_string()))?;
-        let reopened;
-        let original = match opened {
-            Some(p) if p.applied_transforms().is_empty() && p.path() == source => p,
-            _ => {
-                reopened = Package::open(source)?;
-                &reopened
-            }
-        };
-        let tables: Vec<&package::Table> = original.tables().collect();
-        if copy.tables().count() != tables.len()
-            || tables.iter().any(|t| copy.table(&t.name) != Some(*t))
-        {
-            return Err(differs("its tables".into()));
+    /// The copy of `package` the cache keeps ([`Package::write_without_cabinets`]), made in
+    /// memory and checked as [`Registry::verify_cached_package`] checks a written one, against
+    /// `package` itself when no transform or patch changed it in memory (opening a large
+    /// package again costs as much as its first opening: 27 ms for 193 MB), else against
+    /// its file read again. Needs nothing of the session: the install makes it on a thread of
+    /// its own while the files are written, and [`Registry::cache_package_copy`] writes it.
+    pub fn package_copy(package: &Package) -> Result<Vec<u8>> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        package.write_without_cabinets(&mut out)?;
+        let bytes = out.into_inner();
+        let label = package.path().with_extension("cached.msi");
+        let copy = Package::from_bytes(&label, bytes.clone())
+            .map_err(|e| differs(&label, package.path(), e.to_string()))?;
+        same_package(&copy, &label, package.path(), Some(package))?;
+        Ok(bytes)
+    }
+
+    /// Keeps `copy` (from [`Registry::package_copy`]) as the cached package of
+    /// `product_code`, as [`Registry::cache_package`] does, and reads it back: what the file
+    /// holds must be what was written (a write lost or cut short fails the install).
+    pub fn cache_package_copy(&mut self, product_code: &str, copy: &[u8]) -> Result<PathBuf> {
+        let cached = self.cache_package(product_code, |out| {
+            std::io::Write::write_all(out, copy).map_err(|e| Error::io(product_code, e))
+        })?;
+        let written = fs_err::read(&cached).map_err(|e| Error::io(&cached, e))?;
+        if written != copy {
+            return Err(Error::io(
+                &cached,
+                std::io::Error::other(
+                    "the cached copy of the package differs from what was written to it",
+                ),
+            ));
         }
-        let cabinets: std::collections::HashSet<String> = original
-            .media()?
-            .iter()
-            .filter_map(|m| m.embedded_stream().map(str::to_string))
-            .collect();
-        let digest = |p: &Package, name: &str| -> Result<(u64, [u8; 16])> {
-            let mut reader = p.read_stream(name)?;
-            let len = reader.len();
-            let hash =
-                crate::cost::md5::digest_reader(&mut reader).map_err(|e| Error::io(p.path(), e))?;
-            Ok((len, hash))
-        };
-        for name in original.stream_names() {
-            if cabinets.contains(name) {
-                continue;
-            }
-            let theirs = digest(original, name)?;
-            let ours = if copy.has_stream(name) {
-                digest(&copy, name).map_err(|e| differs(e.to_string()))?
-            } else {
-                return Err(differs(format!("stream {name:?} is missing")));
-            };
-            if ours != theirs {
-                return Err(differs(format!("stream {name:?}")));
-            }
-        }
-        Ok(())
+        Ok(cached)
     }
 
     /// Writes `name` in the cache folder as [`Registry::cache_package`] describes.
@@ -337,4 +318,99 @@ fn cache_name(product_code: &str) -> String {
         product_code.hash(&mut h);
         format!("product-{:016x}.msi", h.finish())
     }
+}
+
+/// The error of a cached copy (`cached`) unlike the package at `source`.
+fn differs(cached: &Path, source: &Path, what: String) -> Error {
+    Error::io(
+        cached,
+        std::io::Error::other(format!(
+            "the cached copy of the package differs from {}: {what}",
+            source.display()
+        )),
+    )
+}
+
+/// Checks that `copy` (the cache's copy, `cached` in errors) holds what the package at
+/// `source` holds, as [`Registry::verify_cached_package`] describes; `opened` is that package
+/// as the session holds it, used when nothing changed it in memory.
+fn same_package(
+    copy: &Package,
+    cached: &Path,
+    source: &Path,
+    opened: Option<&Package>,
+) -> Result<()> {
+    let differs_ = |what: String| differs(cached, source, what);
+    let reopened;
+    let original = match opened {
+        Some(p) if p.applied_transforms().is_empty() && p.path() == source => p,
+        _ => {
+            reopened = Package::open(source)?;
+            &reopened
+        }
+    };
+    let tables: Vec<&package::Table> = original.tables().collect();
+    if copy.tables().count() != tables.len()
+        || tables.iter().any(|t| copy.table(&t.name) != Some(*t))
+    {
+        return Err(differs_("its tables".into()));
+    }
+    let cabinets: std::collections::HashSet<String> = original
+        .media()?
+        .iter()
+        .filter_map(|m| m.embedded_stream().map(str::to_string))
+        .collect();
+    let names: Vec<&str> = original
+        .stream_names()
+        .iter()
+        .map(String::as_str)
+        .filter(|name| !cabinets.contains(*name))
+        .collect();
+    if let Some(name) = names.iter().find(|name| !copy.has_stream(name)) {
+        return Err(differs_(format!("stream {name:?} is missing")));
+    }
+    // Compared byte for byte, one stream of each package at a time.
+    let mut theirs = original.stream_set();
+    let mut ours = copy.stream_set();
+    for name in names {
+        let (len, mut original_stream) = theirs.open(name)?;
+        let (copy_len, mut copy_stream) = ours.open(name).map_err(|e| differs_(e.to_string()))?;
+        let same = copy_len == len
+            && same_bytes(&mut original_stream, &mut copy_stream)
+                .map_err(|e| Error::io(cached, e))?;
+        if !same {
+            return Err(differs_(format!("stream {name:?}")));
+        }
+    }
+    Ok(())
+}
+
+/// Whether two readers give the same bytes to their ends.
+fn same_bytes(a: &mut dyn std::io::Read, b: &mut dyn std::io::Read) -> std::io::Result<bool> {
+    let mut buf_a = vec![0u8; 64 * 1024];
+    let mut buf_b = vec![0u8; 64 * 1024];
+    loop {
+        let n = fill(a, &mut buf_a)?;
+        let m = fill(b, &mut buf_b)?;
+        if n != m || buf_a[..n] != buf_b[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+/// Reads until `buf` is full or the reader ends; the bytes read.
+fn fill(reader: &mut dyn std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }

@@ -52,7 +52,8 @@ impl Session<'_, '_> {
             }
             let started = std::time::Instant::now();
             let local = self.choose_local_package()?;
-            let db = self.ctx.record_product(&self.package)?;
+            let copy = self.take_package_copy();
+            let db = self.ctx.record_product(&self.package, copy)?;
             if let Some(local) = local {
                 self.place_local_package(&local)?;
             }

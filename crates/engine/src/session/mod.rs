@@ -29,12 +29,14 @@
 //! `stage_slot` (a staging area owned or borrowed), `commit` (commit and rollback, with the
 //! product's registration), `prefix_files` (what a Wine prefix's installation writes
 //! through the transaction), `later` (what actions leave the session to do later) and
-//! `closing` (the Restart Manager's end and the closing lines).
+//! `closing` (the Restart Manager's end and the closing lines), `package_copy` (the package
+//! cache's copy, made while the files are written).
 
 mod closing;
 mod commit;
 mod entry;
 mod later;
+mod package_copy;
 mod prefix_files;
 mod script;
 mod stage_slot;
@@ -77,7 +79,8 @@ pub(crate) struct Session<'a, 'l> {
     pub(crate) log: &'a mut Log,
     pub(crate) root: PathBuf,
     pub(crate) lock: &'l RootLock,
-    pub(crate) package: Package,
+    /// Shared with the thread that makes the package cache's copy (`package_copy`).
+    pub(crate) package: std::sync::Arc<Package>,
     pub(crate) ctx: Context,
     rm: Option<RmGlue>,
     pub(crate) stage: StageSlot<'a, 'l>,
@@ -129,6 +132,8 @@ pub(crate) struct Session<'a, 'l> {
     /// Services StartServices starts once the installation is committed (in a Wine
     /// prefix; see `actions::services::after_commit`).
     services_to_start: Vec<crate::actions::services::ServiceStart>,
+    /// The package cache's copy of the package, being made (`package_copy`).
+    package_copy: Option<std::thread::JoinHandle<Result<Vec<u8>>>>,
 }
 
 impl<'a, 'l> Session<'a, 'l> {
@@ -164,8 +169,8 @@ impl<'a, 'l> Session<'a, 'l> {
             log,
             root,
             lock,
-            package,
             ctx,
+            package: std::sync::Arc::new(package),
             rm: None,
             stage: StageSlot::Own(None),
             custom_actions,
@@ -192,6 +197,7 @@ impl<'a, 'l> Session<'a, 'l> {
             later_removals: Vec::new(),
             ini_files: Default::default(),
             services_to_start: Vec::new(),
+            package_copy: None,
         })
     }
 
@@ -223,7 +229,7 @@ impl<'a, 'l> Session<'a, 'l> {
         self.ctx.close_registry();
         Box::new((
             std::mem::take(&mut self.ctx),
-            self.package.take_tables(),
+            std::sync::Arc::get_mut(&mut self.package).map(Package::take_tables),
             std::mem::take(&mut self.custom_actions),
             std::mem::take(&mut self.execute_rows),
             std::mem::take(&mut self.ui_rows),
