@@ -27,6 +27,60 @@ use crate::layout::Layout;
 // this module).
 pub use crate::layout::{DRIVE, STATE_DIR, WineFolders};
 
+/// The folders of `drive_c/users/<user>/` that Wine links to the user's own folders (its
+/// shell32 makes `Desktop`, `Documents`, `Downloads`, `Music`, `Pictures`, `Videos` and
+/// `Templates` links to the XDG user folders or the home folder; older Wine named some
+/// `My …`).
+const SHELL_LINKS: [&str; 11] = [
+    "Desktop",
+    "Documents",
+    "Downloads",
+    "Music",
+    "Pictures",
+    "Videos",
+    "Templates",
+    "My Documents",
+    "My Music",
+    "My Pictures",
+    "My Videos",
+];
+
+/// The links of the prefix `dir` an installation may write through: Wine's shell-folder
+/// links of each user folder ([`SHELL_LINKS`]), each to a folder that must be inside the
+/// home folder of the user running the installation (`$HOME`, else the account's), theirs
+/// and writable by no one else (checked as it is walked: [`transaction::TrustedLink`]).
+/// Windows puts a per-user shortcut on the user's desktop, and Wine's desktop is that
+/// folder; any other link in the prefix is never followed.
+pub fn trusted_links(dir: &Path) -> Vec<transaction::TrustedLink> {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .filter(|h| h.is_absolute())
+        .unwrap_or_else(|| Path::new("/").join(crate::layout::Account::current().home));
+    let Ok(within) = fs_err::canonicalize(&home) else {
+        return Vec::new();
+    };
+    let users = Path::new(DRIVE).join("users");
+    let Ok(entries) = fs_err::read_dir(dir.join(&users)) else {
+        return Vec::new();
+    };
+    let mut links = Vec::new();
+    for user in entries.flatten() {
+        if !user.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        for name in SHELL_LINKS {
+            let rel = users.join(user.file_name()).join(name);
+            if fs_err::symlink_metadata(dir.join(&rel)).is_ok_and(|m| m.file_type().is_symlink()) {
+                links.push(transaction::TrustedLink {
+                    rel,
+                    within: within.clone(),
+                });
+            }
+        }
+    }
+    links
+}
+
 /// Checks that `dir` is a Wine prefix: a folder with `system.reg`, `user.reg` and
 /// `drive_c` (what `wineboot` makes).
 pub fn check_prefix(dir: &Path) -> Result<()> {

@@ -5,7 +5,7 @@
 
 use std::ffi::OsStr;
 use std::io::{self, Read};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
@@ -238,11 +238,65 @@ fn walk_core(
                 rustix::fs::openat(&cur, name, flags, Mode::empty())
                     .map_err(|e| symlink_or_io(lock, &so_far, e))?
             }
+            (Err(e @ (Errno::LOOP | Errno::NOTDIR)), _) => match lock.trusted_link(&so_far) {
+                Some(link) => follow_trusted(lock, &cur, name, link)?,
+                None => return Err(symlink_or_io(lock, &so_far, e)),
+            },
             (Err(e), _) => return Err(symlink_or_io(lock, &so_far, e)),
         };
         cur = next;
     }
     Ok(cur)
+}
+
+/// Opens the folder the trusted link `name` (in `dir`) names, if it may be written: inside
+/// the link's `within` folder (the path the kernel opened, read back from `/proc`, so that
+/// nothing changed between the check and the use), owned by this process's user, and not
+/// writable by group or others.
+fn follow_trusted(
+    lock: &RootLock,
+    dir: &OwnedFd,
+    name: &OsStr,
+    link: &crate::lock::TrustedLink,
+) -> Result<OwnedFd> {
+    let shown = lock.root().join(&link.rel);
+    let refused = |reason: String| Error::LinkRefused {
+        link: shown.clone(),
+        reason,
+    };
+    let fd = rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| Error::io(&shown, e.into()))?;
+    let opened = fs_err::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+        .map_err(|e| refused(format!("where it leads cannot be read: {e}")))?;
+    if !opened.starts_with(&link.within) {
+        return Err(refused(format!(
+            "it leads to {}, outside {}",
+            opened.display(),
+            link.within.display()
+        )));
+    }
+    let st = rustix::fs::fstat(&fd).map_err(|e| Error::io(&shown, e.into()))?;
+    let euid = rustix::process::geteuid().as_raw();
+    if st.st_uid != euid {
+        return Err(refused(format!(
+            "{} is owned by uid {}, not by uid {euid}",
+            opened.display(),
+            st.st_uid
+        )));
+    }
+    if st.st_mode & 0o022 != 0 {
+        return Err(refused(format!(
+            "{} may be written by others (mode {:o})",
+            opened.display(),
+            st.st_mode & 0o7777
+        )));
+    }
+    Ok(fd)
 }
 
 fn symlink_or_io(lock: &RootLock, so_far: &Path, e: Errno) -> Error {

@@ -27,6 +27,15 @@ pub enum Error {
         /// The offending path (as far as it was resolved).
         path: PathBuf,
     },
+    /// A trusted link ([`crate::TrustedLink`]) names a folder it may not: outside the folder
+    /// it must be in, someone else's, or writable by others.
+    #[error("refusing to write through the link {link}: {reason}")]
+    LinkRefused {
+        /// The link.
+        link: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// An I/O error on a path in the root or its state folder.
     #[error("{path}: {source}")]
     Io {
@@ -99,6 +108,7 @@ impl Error {
         match self {
             Error::AlreadyRunning { .. } => (1618, "ERROR_INSTALL_ALREADY_RUNNING"),
             Error::OutsideRoot { .. }
+            | Error::LinkRefused { .. }
             | Error::Io { .. }
             | Error::UnsafeState { .. }
             | Error::Journal { .. }
@@ -141,6 +151,13 @@ mod tests {
                 failure,
             ),
             (Error::io("p", io::Error::other("x")), failure),
+            (
+                Error::LinkRefused {
+                    link: "l".into(),
+                    reason: "x".into(),
+                },
+                failure,
+            ),
             (
                 Error::UnsafeState {
                     path: "p".into(),

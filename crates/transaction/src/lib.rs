@@ -14,7 +14,9 @@
 //!
 //! The root-confined helpers ([`RootLock::open_dir`], [`RootLock::lstat`]) walk every path
 //! from the root's open folder without following symbolic links, so nothing is ever read or
-//! written outside the root.
+//! written outside the root — but through the links the caller names as trusted
+//! ([`TrustedLink`]: a Wine prefix's shell folders, which Wine links to the user's own
+//! folders), each checked as it is walked.
 //!
 //! This crate knows no product registry and no folder layout: the caller says, with
 //! [`StateFiles`], where its state folders are and which state files a transaction must be
@@ -51,7 +53,7 @@ mod stage;
 use std::path::PathBuf;
 
 pub use error::{Error, Result};
-pub use lock::RootLock;
+pub use lock::{RootLock, TrustedLink};
 pub use stage::{StageDir, StagedFile, Summary, Transaction};
 
 /// The caller's state, as far as transactions need to know it: where state folders may be

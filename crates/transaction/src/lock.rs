@@ -17,6 +17,20 @@ use rustix::fs::{FlockOperation, Mode, OFlags};
 use crate::StateFiles;
 use crate::error::{Error, Result};
 
+/// A symbolic link in the root that walks may go through: a Wine prefix's shell folders
+/// (`drive_c/users/<user>/Desktop`, `Documents`, …), which Wine links to the user's own
+/// folders, so that what Windows puts on the user's desktop lands on it. The folder it names
+/// must be inside `within` (the user's home folder), owned by this process's user, and
+/// writable by no one else; checked every time a walk goes through it, on the folder
+/// actually opened. Every other link in the root is still never followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedLink {
+    /// The link, relative to the root.
+    pub rel: PathBuf,
+    /// The folder its target must be in (absolute).
+    pub within: PathBuf,
+}
+
 /// The held install lock of a root; released on drop. Also the root's open folder, which
 /// the staging code walks from (so that a root renamed or replaced by a symlink meanwhile
 /// is not followed).
@@ -24,6 +38,8 @@ use crate::error::{Error, Result};
 pub struct RootLock {
     fd: OwnedFd,
     root: PathBuf,
+    /// The links walks may go through.
+    links: Vec<TrustedLink>,
     /// The caller's state folders and files (where journals are, what they protect).
     state: StateFiles,
     /// Log lines of the rollbacks of interrupted installs done when the lock was taken.
@@ -39,9 +55,24 @@ impl RootLock {
     /// root. A journal that cannot be rolled back safely (unreadable, not ours) fails the
     /// acquisition.
     pub fn acquire(root: &Path, state: StateFiles) -> Result<RootLock> {
+        RootLock::acquire_trusting(root, state, Vec::new())
+    }
+
+    /// [`RootLock::acquire`], with walks (the recovery's too) going through `links`.
+    pub fn acquire_trusting(
+        root: &Path,
+        state: StateFiles,
+        links: Vec<TrustedLink>,
+    ) -> Result<RootLock> {
         let mut lock = RootLock::acquire_only(root, state)?;
+        lock.links = links;
         lock.recovered = crate::journal::recover(&lock)?;
         Ok(lock)
+    }
+
+    /// The trusted link at `rel`, if it is one.
+    pub(crate) fn trusted_link(&self, rel: &Path) -> Option<&TrustedLink> {
+        self.links.iter().find(|l| l.rel == rel)
     }
 
     /// The log lines of the rollbacks done when the lock was taken (`Rollback of an
@@ -68,6 +99,7 @@ impl RootLock {
                     return Ok(RootLock {
                         fd,
                         root: root.to_path_buf(),
+                        links: Vec::new(),
                         state,
                         recovered: Vec::new(),
                     });

@@ -1318,6 +1318,86 @@ mod tests {
         assert_eq!(fs_err::read_to_string(txt).expect("read"), "hello");
     }
 
+    /// Files go through a trusted link into the folder it names (a Wine prefix's Desktop,
+    /// linked to the user's own), and a rollback takes them out again; a link to a folder
+    /// outside the one it must be in, or to a folder others may write, is refused before
+    /// anything is written there, and any other link is still never followed.
+    #[test]
+    fn trusted_links_are_walked_through_and_nothing_else() {
+        use crate::TrustedLink;
+        let root = tempfile::tempdir().expect("root");
+        let home = tempfile::tempdir().expect("home");
+        let desktop = home.path().join("Desktop");
+        fs_err::create_dir(&desktop).expect("mkdir");
+        fs_err::set_permissions(&desktop, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let users = root.path().join("drive_c/users/me");
+        fs_err::create_dir_all(&users).expect("mkdir");
+        fs_err::os::unix::fs::symlink(&desktop, users.join("Desktop")).expect("link");
+        fs_err::os::unix::fs::symlink(&desktop, users.join("Music")).expect("link");
+        let within = fs_err::canonicalize(home.path()).expect("canonical");
+        let trusted = |rel: &str| TrustedLink {
+            rel: rel.into(),
+            within: within.clone(),
+        };
+        let links = vec![trusted("drive_c/users/me/Desktop")];
+        {
+            let lock = RootLock::acquire_trusting(root.path(), state_files(), links.clone())
+                .expect("lock");
+            let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+            let a = stage_text(&mut stage, "shortcut");
+            stage
+                .place(a, "drive_c/users/me/Desktop/App.lnk".into())
+                .expect("place");
+            stage.apply_all().expect("apply");
+            assert!(desktop.join("App.lnk").is_file());
+            // Not trusted: never followed.
+            let b = stage_text(&mut stage, "x");
+            stage
+                .place(b, "drive_c/users/me/Music/x".into())
+                .expect("place");
+            let err = stage.apply_all().expect_err("untrusted link");
+            assert!(matches!(err, Error::OutsideRoot { .. }), "{err}");
+            stage.rollback().expect("rollback");
+        }
+        assert!(!desktop.join("App.lnk").exists(), "rolled back");
+        assert!(!desktop.join("x").exists());
+        // The same link, trusted only inside another folder: refused, nothing written.
+        let elsewhere = tempfile::tempdir().expect("elsewhere");
+        let lock = RootLock::acquire_trusting(
+            root.path(),
+            state_files(),
+            vec![TrustedLink {
+                rel: "drive_c/users/me/Desktop".into(),
+                within: fs_err::canonicalize(elsewhere.path()).expect("canonical"),
+            }],
+        )
+        .expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "shortcut");
+        stage
+            .place(a, "drive_c/users/me/Desktop/App.lnk".into())
+            .expect("place");
+        let err = stage.apply_all().expect_err("outside its folder");
+        assert!(matches!(err, Error::LinkRefused { .. }), "{err}");
+        stage.rollback().expect("rollback");
+        drop(lock);
+        // A folder others may write: refused too.
+        fs_err::set_permissions(&desktop, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        let lock = RootLock::acquire_trusting(root.path(), state_files(), links).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let a = stage_text(&mut stage, "shortcut");
+        stage
+            .place(a, "drive_c/users/me/Desktop/App.lnk".into())
+            .expect("place");
+        let err = stage.apply_all().expect_err("world-writable");
+        assert!(
+            err.to_string().contains("may be written by others"),
+            "{err}"
+        );
+        stage.rollback().expect("rollback");
+        assert_eq!(fs_err::read_dir(&desktop).expect("list").count(), 0);
+    }
+
     /// Lines of the journal naming a record kind (`T`: staged trees, `F`: files).
     fn journal_records(root: &Path, kind: &str) -> usize {
         fs_err::read_to_string(root.join("var/lib/rmsi/journal"))

@@ -308,8 +308,7 @@ fn a_kill_after_the_registry_files_were_written_is_rolled_back() {
 
 /// The test packages of the environment and shell tables in a prefix: Wine programs see the
 /// environment strings (with `C:\` paths) in a new process, the shortcuts are `.lnk` files
-/// in Wine's own shell folders, INI values hold `C:\` paths; a per-user Desktop, which Wine
-/// links to the host's home folder, is refused rather than written through the link.
+/// in Wine's own shell folders, INI values hold `C:\` paths.
 #[test]
 fn environment_strings_shortcuts_and_ini_files_in_a_prefix() {
     let Some(copy) = Prefix::new() else { return };
@@ -333,17 +332,6 @@ fn environment_strings_shortcuts_and_ini_files_in_a_prefix() {
 
     let shell = test_support::package("shell.msi");
     let drive = prefix.join("drive_c");
-    let desktop = drive.join(format!("users/{}/Desktop", user_of(&prefix)));
-    if std::fs::symlink_metadata(&desktop).is_ok_and(|m| m.file_type().is_symlink()) {
-        let home = std::fs::canonicalize(&desktop).unwrap();
-        let run = rmsi(&ctx, "install", &[shell.to_str().unwrap()], &prefix);
-        run.assert_code(1603);
-        assert!(run.stderr.contains("Desktop"), "{}", run.describe());
-        assert!(
-            !home.join("Read Me.lnk").exists(),
-            "written through the link"
-        );
-    }
     let run = rmsi(
         &ctx,
         "install",
@@ -424,6 +412,69 @@ fn a_major_upgrade_in_a_prefix_leaves_only_the_new_version() {
 }
 
 /// The prefix user's name, from the one profile folder besides `Public`.
+/// Wine links `users/<user>/Desktop` to the user's own desktop folder: a per-user
+/// shortcut goes there, as Windows puts it on the user's desktop, and the product's removal
+/// takes it away. A Desktop link that leads outside the home folder of the user installing
+/// is refused (1603, naming the link) and nothing is written where it leads.
+#[test]
+fn a_per_user_desktop_shortcut_lands_where_wines_desktop_link_leads() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(copy) = Prefix::new() else { return };
+    let prefix = copy.path().to_path_buf();
+    let ctx = Ctx::new();
+    let shell = test_support::package("shell.msi");
+    let home = ctx.path("home");
+    let elsewhere = ctx.path("elsewhere/Desktop");
+    for dir in [home.join("Desktop"), elsewhere.clone()] {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let link = prefix.join(format!("drive_c/users/{}/Desktop", user_of(&prefix)));
+    let relink = |to: &Path| {
+        match std::fs::symlink_metadata(&link) {
+            Ok(m) if m.is_dir() => std::fs::remove_dir_all(&link).unwrap(),
+            Ok(_) => std::fs::remove_file(&link).unwrap(),
+            Err(_) => {}
+        }
+        std::os::unix::fs::symlink(to, &link).unwrap();
+    };
+    let run_as_user = |verb: &str| {
+        let mut cmd = ctx.rmsi();
+        cmd.arg(verb)
+            .arg(&shell)
+            .arg("--wine-prefix")
+            .arg(&prefix)
+            .args(["--ui", "none", "--log"])
+            .arg(&ctx.log)
+            .arg("MSIRESTARTMANAGERCONTROL=Disable")
+            .env("HOME", &home);
+        run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(300))
+    };
+
+    relink(&elsewhere);
+    let refused = run_as_user("install");
+    refused.assert_code(1603);
+    assert!(
+        refused
+            .stderr
+            .contains("refusing to write through the link")
+            && refused.stderr.contains("Desktop"),
+        "{}",
+        refused.describe()
+    );
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+
+    relink(&home.join("Desktop"));
+    run_as_user("install").assert_code_logged(0);
+    let shortcut = home.join("Desktop/Read Me.lnk");
+    assert!(shortcut.is_file(), "no shortcut on the desktop");
+    // Nothing else of the install's (no staging folder) is left there.
+    assert_eq!(std::fs::read_dir(home.join("Desktop")).unwrap().count(), 1);
+    run_as_user("uninstall").assert_code_logged(0);
+    assert!(!shortcut.exists(), "the removal left the shortcut");
+    assert!(link.is_dir(), "the link itself went");
+}
+
 fn user_of(prefix: &Path) -> String {
     std::fs::read_dir(prefix.join("drive_c/users"))
         .unwrap()

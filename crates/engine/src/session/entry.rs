@@ -95,7 +95,14 @@ pub(crate) fn run_entry(
         .and_then(|_| fs_err::canonicalize(&base.root).map_err(|_| ()));
     let locked = match (&made_root, lock) {
         (Ok(_), Ok(root)) => Some((
-            RootLock::acquire(&root, crate::registry::state_files()),
+            RootLock::acquire_trusting(
+                &root,
+                crate::registry::state_files(),
+                match base.layout {
+                    crate::layout::Layout::Wine => crate::wine::trusted_links(&root),
+                    _ => Vec::new(),
+                },
+            ),
             root,
         )),
         _ => None,
