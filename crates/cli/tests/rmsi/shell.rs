@@ -102,18 +102,12 @@ fn assert_ini_files(ctx: &Ctx, layout: Layout) {
 }
 
 /// Uninstalls and checks the root is as before the install, but for shared.ini, which
-/// keeps what RemoveIniFile removed (nothing puts it back, as on Windows).
-///
-/// `props` are the install's: the engine does not yet remember a product's installation
-/// context (Windows runs a per-machine product's maintenance per-machine, `ALLUSERS` set),
-/// so a per-machine product's removal is told `ALLUSERS=1` again.
-fn uninstall_restores(
-    ctx: &Ctx,
-    layout: Layout,
-    before: &BTreeMap<PathBuf, Option<Vec<u8>>>,
-    props: &[&str],
-) {
-    let run = ctx.uninstall(PRODUCT, layout, props);
+/// keeps what RemoveIniFile removed (nothing puts it back, as on Windows). The removal is
+/// given no `ALLUSERS`: a per-machine product's maintenance runs per-machine, in the
+/// context it was installed in, as on Windows, so its shortcuts are found where they were
+/// put.
+fn uninstall_restores(ctx: &Ctx, layout: Layout, before: &BTreeMap<PathBuf, Option<Vec<u8>>>) {
+    let run = ctx.uninstall(PRODUCT, layout, &[]);
     run.assert_code(0);
     let mut expected = before.clone();
     expected.insert(
@@ -228,7 +222,7 @@ fn windows_layout_writes_shell_links_and_ini_lines() {
     assert_eq!(tool.arguments.as_deref(), Some("--verbose"));
 
     assert_ini_files(&ctx, Layout::Windows);
-    uninstall_restores(&ctx, Layout::Windows, &before, &["ALLUSERS=1"]);
+    uninstall_restores(&ctx, Layout::Windows, &before);
 }
 
 /// `desktop-file-validate FILE`: no error and no warning.
@@ -291,7 +285,7 @@ fn fhs_layout_writes_valid_desktop_entries_under_share_applications() {
         )
     );
     assert_ini_files(&ctx, Layout::Fhs);
-    uninstall_restores(&ctx, Layout::Fhs, &before, &["ALLUSERS=1"]);
+    uninstall_restores(&ctx, Layout::Fhs, &before);
 }
 
 #[test]
@@ -319,7 +313,7 @@ fn per_user_shortcuts_go_to_the_users_menu_and_desktop() {
             .unwrap_or_else(|| panic!("{suffix} in {entries:?}"));
         validate(&ctx.root.join(e));
     }
-    uninstall_restores(&ctx, Layout::Fhs, &before, &[]);
+    uninstall_restores(&ctx, Layout::Fhs, &before);
 }
 
 #[test]
