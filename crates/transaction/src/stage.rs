@@ -1361,40 +1361,32 @@ mod tests {
         }
         assert!(!desktop.join("App.lnk").exists(), "rolled back");
         assert!(!desktop.join("x").exists());
+        // Placing the shortcut under `links` must fail: the error.
+        let refused = |links: Vec<TrustedLink>| {
+            let lock = RootLock::acquire_trusting(root.path(), state_files(), links).expect("lock");
+            let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+            let a = stage_text(&mut stage, "shortcut");
+            stage
+                .place(a, "drive_c/users/me/Desktop/App.lnk".into())
+                .expect("place");
+            let err = stage.apply_all().expect_err("refused");
+            stage.rollback().expect("rollback");
+            err
+        };
         // The same link, trusted only inside another folder: refused, nothing written.
         let elsewhere = tempfile::tempdir().expect("elsewhere");
-        let lock = RootLock::acquire_trusting(
-            root.path(),
-            state_files(),
-            vec![TrustedLink {
-                rel: "drive_c/users/me/Desktop".into(),
-                within: fs_err::canonicalize(elsewhere.path()).expect("canonical"),
-            }],
-        )
-        .expect("lock");
-        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
-        let a = stage_text(&mut stage, "shortcut");
-        stage
-            .place(a, "drive_c/users/me/Desktop/App.lnk".into())
-            .expect("place");
-        let err = stage.apply_all().expect_err("outside its folder");
+        let err = refused(vec![TrustedLink {
+            rel: "drive_c/users/me/Desktop".into(),
+            within: fs_err::canonicalize(elsewhere.path()).expect("canonical"),
+        }]);
         assert!(matches!(err, Error::LinkRefused { .. }), "{err}");
-        stage.rollback().expect("rollback");
-        drop(lock);
         // A folder others may write: refused too.
         fs_err::set_permissions(&desktop, std::fs::Permissions::from_mode(0o777)).expect("chmod");
-        let lock = RootLock::acquire_trusting(root.path(), state_files(), links).expect("lock");
-        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
-        let a = stage_text(&mut stage, "shortcut");
-        stage
-            .place(a, "drive_c/users/me/Desktop/App.lnk".into())
-            .expect("place");
-        let err = stage.apply_all().expect_err("world-writable");
+        let err = refused(links);
         assert!(
             err.to_string().contains("may be written by others"),
             "{err}"
         );
-        stage.rollback().expect("rollback");
         assert_eq!(fs_err::read_dir(&desktop).expect("list").count(), 0);
     }
 
