@@ -186,11 +186,14 @@ fn source_of(product: &ProductRecord) -> PathBuf {
     }
 }
 
+/// The installed products of `root` (a Wine prefix's are in its `drive_c`), and the root
+/// their registry is under.
 fn installed(root: &Path, layout: Layout) -> Result<(PathBuf, Vec<ProductRecord>)> {
     // A root that does not exist has nothing installed (and is not created).
     let Ok(root) = fs_err::canonicalize(root) else {
         return Ok((root.to_path_buf(), Vec::new()));
     };
+    let root = layout.files_root(&root);
     let registry = Registry::for_root(&root, layout)?;
     let products = registry.products()?;
     Ok((root, products))

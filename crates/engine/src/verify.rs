@@ -69,7 +69,7 @@ pub fn verify(root: &Path, layout: Layout, target: &UninstallTarget) -> Result<V
     let unknown = || Error::UnknownProduct {
         product_code: asked.clone(),
     };
-    let root = fs_err::canonicalize(root).map_err(|_| unknown())?;
+    let root = layout.files_root(&fs_err::canonicalize(root).map_err(|_| unknown())?);
     let registry = Registry::for_root(&root, layout)?;
     let product = registry
         .products()?

@@ -563,3 +563,58 @@ fn a_service_installed_into_a_prefix_is_started_by_wine() {
         text(&key)
     );
 }
+
+/// prodAv100's Uninstall key in `system.reg` (a 32-bit package: the 32-bit view).
+const UNINSTALL_A: &str = r"Software\\Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{6EA3AE83-A14F-4B8B-8A86-BB977A9E7833}]";
+
+/// A patch applied to a product installed in a prefix (`rmsi msiexec --wine-prefix DIR /p`)
+/// finds the product where the prefix keeps its records, and the prefix's Uninstall entry
+/// then shows the patched version; removing the patch brings the original version back.
+#[test]
+fn a_patch_applies_to_a_product_installed_in_a_prefix() {
+    let Some(copy) = Prefix::new() else { return };
+    let prefix = copy.path().to_path_buf();
+    let ctx = Ctx::new();
+    let corpus = corpus_dir();
+    let product = corpus.join("wix3-PerMachineMsisMsps-prodAv100/prodAv100.msi");
+    let patch = corpus.join("wix3-PerMachineMsisMsps-patches/PatchAv101.msp");
+    rmsi(&ctx, "install", &[product.to_str().unwrap()], &prefix).assert_code_logged(0);
+    let msiexec = |args: &[&std::ffi::OsStr]| {
+        let mut cmd = ctx.rmsi();
+        cmd.arg("msiexec")
+            .arg("--wine-prefix")
+            .arg(&prefix)
+            .args(args)
+            .args(["/qn", "/l*v"])
+            .arg(&ctx.log);
+        run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(300))
+    };
+    let version = || {
+        let system = std::fs::read_to_string(prefix.join("system.reg")).unwrap();
+        let key = system
+            .split("\n[")
+            .find(|k| k.starts_with(UNINSTALL_A))
+            .unwrap_or_default()
+            .to_string();
+        key.lines()
+            .find_map(|l| l.strip_prefix("\"DisplayVersion\"="))
+            .map(|v| v.trim_matches('"').to_string())
+    };
+    assert_eq!(version().as_deref(), Some("1.0.0.0"));
+    msiexec(&["/p".as_ref(), patch.as_os_str()]).assert_code_logged(0);
+    assert_eq!(version().as_deref(), Some("1.0.1.0"));
+    let list = rmsi(&ctx, "list", &[], &prefix);
+    assert!(
+        list.stdout.contains("\t1.0.1.0\tinstalled"),
+        "{}",
+        list.describe()
+    );
+    msiexec(&[
+        "/uninstall".as_ref(),
+        patch.as_os_str(),
+        "/package".as_ref(),
+        "{6EA3AE83-A14F-4B8B-8A86-BB977A9E7833}".as_ref(),
+    ])
+    .assert_code_logged(0);
+    assert_eq!(version().as_deref(), Some("1.0.0.0"));
+}
