@@ -409,6 +409,74 @@ fn a_type_librarys_automation_interfaces_are_registered_in_both_views_and_taken_
     assert!(tree(&ctx.root).is_empty(), "{:?}", tree(&ctx.root));
 }
 
+/// `rmsi VERB PACKAGE --wine-prefix PREFIX --ui none --log LOG`.
+fn in_prefix(ctx: &Ctx, verb: &str, prefix: &std::path::Path) -> test_support::e2e::Run {
+    let mut cmd = ctx.rmsi();
+    cmd.arg(verb)
+        .arg(package("com.msi"))
+        .arg("--wine-prefix")
+        .arg(prefix)
+        .args(["--ui", "none", "--log"])
+        .arg(&ctx.log)
+        .arg("MSIRESTARTMANAGERCONTROL=Disable");
+    test_support::e2e::run_command_within(
+        &mut cmd,
+        Some(&ctx.log),
+        std::time::Duration::from_secs(300),
+    )
+}
+
+/// In a real Wine prefix, Wine's own registry (`wine reg query`, 64-bit and 32-bit views)
+/// finds the interfaces' proxy/stub classes where COM looks for them, and nothing of the
+/// plain interface; after the uninstall (which reads the library at its Windows path),
+/// nothing, and no `TypeLib` key either.
+#[test]
+fn a_type_librarys_interfaces_in_a_wine_prefix_are_seen_by_wine_in_both_views() {
+    let Some(copy) = test_support::wine::Prefix::new() else {
+        return;
+    };
+    let prefix = copy.path().to_path_buf();
+    let ctx = Ctx::new();
+    in_prefix(&ctx, "install", &prefix).assert_code_logged(0);
+    let seen = |iid: &str, view: &str| -> Option<String> {
+        let key = format!(r"HKCR\Interface\{iid}\ProxyStubClsid32");
+        let out = copy.wine(&["reg", "query", &key, "/ve", view]);
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    for view in ["/reg:64", "/reg:32"] {
+        for (iid, proxy) in [
+            (DUAL, PS_OA_INTERFACE),
+            (AUTO, PS_OA_INTERFACE),
+            (EVENTS, PS_DISPATCH),
+        ] {
+            let text = seen(iid, view).unwrap_or_default();
+            assert!(
+                text.contains(&format!("(Default)    REG_SZ    {proxy}")),
+                "{iid} {view}: {text:?}"
+            );
+        }
+        assert_eq!(seen(PLAIN, view), None, "{view}");
+    }
+    copy.stop_server();
+    let run = in_prefix(&ctx, "uninstall", &prefix);
+    run.assert_code_logged(0);
+    for view in ["/reg:64", "/reg:32"] {
+        for iid in [DUAL, AUTO, EVENTS] {
+            assert_eq!(seen(iid, view), None, "{iid} {view}\n{}", run.log);
+        }
+    }
+    // The library's key too, FLAGS included: the uninstall read the installed library.
+    let lib = copy.wine(&["reg", "query", &format!(r"HKCR\TypeLib\{LIBID}")]);
+    assert!(
+        !lib.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lib.stdout)
+    );
+    copy.stop_server();
+}
+
 #[test]
 fn an_install_killed_after_writing_the_classes_is_rolled_back() {
     let ctx = Ctx::new();

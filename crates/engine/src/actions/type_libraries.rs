@@ -14,8 +14,6 @@
 //! the classes' are ([`super::classes`]): a value goes only while it still holds what the
 //! product wrote.
 
-use std::path::Path;
-
 use winreg::{Root, View};
 
 use crate::sequence::ActionResult;
@@ -31,19 +29,21 @@ const LIBRARY_READ_LIMIT: u64 = 64 << 20;
 
 /// The File table's `file` at `target` (its first [`LIBRARY_READ_LIMIT`] bytes): the copy
 /// this installation staged, else the file in place (a regular file only: a symlink in the
-/// root is not followed).
-fn library_file(s: &mut Session<'_, '_>, file: &str, target: &Path) -> Option<Vec<u8>> {
+/// root is not followed). `target` is the path as registered: a Windows path in a Wine
+/// prefix, which is placed under the root as the system drive.
+fn library_file(s: &mut Session<'_, '_>, file: &str, target: &str) -> Option<Vec<u8>> {
     use std::io::Read;
     let path = match s.staged_file(file) {
         Some(staged) => s.stage().ok()?.dir_path().join(staged),
         None => {
-            let rel = s.rel(target).ok()?;
-            let st = s.lock.lstat(&rel)?;
+            let host = super::shortcuts::host_path(s, target)?;
+            let rel = host.strip_prefix(s.lock.root()).ok()?;
+            let st = s.lock.lstat(rel)?;
             if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile
             {
                 return None;
             }
-            target.to_path_buf()
+            host
         }
     };
     let mut bytes = Vec::new();
@@ -130,7 +130,7 @@ fn type_libraries(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
         let bytes = comp
             .key_path
             .clone()
-            .and_then(|key| library_file(s, &key, Path::new(&path)));
+            .and_then(|key| library_file(s, &key, &path));
         let header = bytes.as_deref().and_then(type_library::header);
         let bits64 = comp.attributes & package::tables::component::ATTR_64BIT != 0;
         let (major, minor, lcid, platform, flags) = match (header, version) {
