@@ -302,11 +302,179 @@ fn classes_and_associations_per_user_in_the_fhs_layout() {
         )
     );
 
+    // So are the interfaces it describes; this layout has one view.
+    assert_interface(
+        &ctx,
+        r"HKEY_LOCAL_MACHINE\Software\Classes",
+        EVENTS,
+        "DRmsiEvents",
+        PS_DISPATCH,
+    );
+
     let run = ctx.uninstall(PRODUCT, Layout::Fhs, &[]);
     run.assert_code(0);
     assert_eq!(query(&ctx, r"HKCU\Software\Classes"), ABSENT);
     assert_eq!(query(&ctx, r"HKLM\Software\Classes"), ABSENT);
     assert!(tree(&ctx.root).is_empty(), "{:?}", tree(&ctx.root));
+}
+
+/// The interfaces of `rmsi.tlb` (`src/com/rmsi.idl`) `RegisterTypeLib` registers: the
+/// dual IRmsiDual and the `[oleautomation]` IRmsiAuto through the universal marshaler, the
+/// dispinterface DRmsiEvents through IDispatch's; not the plain IRmsiPlain.
+const DUAL: &str = "{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4AB0}";
+const AUTO: &str = "{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4AB1}";
+const EVENTS: &str = "{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4AB2}";
+const PLAIN: &str = "{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4AB3}";
+const PS_OA_INTERFACE: &str = "{00020424-0000-0000-C000-000000000046}";
+const PS_DISPATCH: &str = "{00020420-0000-0000-C000-000000000046}";
+
+/// Checks `Interface\{iid}` under `classes` (`HKEY_LOCAL_MACHINE\Software\Classes` or its
+/// `Wow6432Node`) as `RegisterTypeLib` writes it.
+fn assert_interface(ctx: &Ctx, classes: &str, iid: &str, name: &str, proxy: &str) {
+    let key = format!(r"{classes}\Interface\{iid}");
+    assert_eq!(
+        query(ctx, &key),
+        listing(
+            &key,
+            &[("(Default)", "REG_SZ", name)],
+            &["ProxyStubClsid", "ProxyStubClsid32", "TypeLib"]
+        ),
+        "{key}"
+    );
+    for sub in ["ProxyStubClsid", "ProxyStubClsid32"] {
+        let key = format!(r"{key}\{sub}");
+        assert_eq!(
+            query(ctx, &key),
+            listing(&key, &[("(Default)", "REG_SZ", proxy)], &[]),
+            "{key}"
+        );
+    }
+    let key = format!(r"{key}\TypeLib");
+    assert_eq!(
+        query(ctx, &key),
+        listing(
+            &key,
+            &[("(Default)", "REG_SZ", LIBID), ("Version", "REG_SZ", "1.2")],
+            &[]
+        ),
+        "{key}"
+    );
+}
+
+#[test]
+fn a_type_librarys_automation_interfaces_are_registered_in_both_views_and_taken_back() {
+    let ctx = Ctx::new();
+    let run = ctx.install(&package("com.msi"), Layout::Windows, &[]);
+    run.assert_code(0);
+    // 64-bit Windows' RegisterTypeLib writes both views: Interface is redirected.
+    for classes in [
+        r"HKEY_LOCAL_MACHINE\Software\Classes",
+        r"HKEY_LOCAL_MACHINE\Software\Classes\Wow6432Node",
+    ] {
+        assert_interface(&ctx, classes, DUAL, "IRmsiDual", PS_OA_INTERFACE);
+        assert_interface(&ctx, classes, AUTO, "IRmsiAuto", PS_OA_INTERFACE);
+        assert_interface(&ctx, classes, EVENTS, "DRmsiEvents", PS_DISPATCH);
+        assert_eq!(
+            query(&ctx, &format!(r"{classes}\Interface\{PLAIN}")),
+            ABSENT
+        );
+    }
+    assert!(
+        run.log.contains(&format!(
+            "TypeLibraryRegister(LibID={LIBID},Version=1.2,Language=1033,"
+        )) && run.log.contains("[3 interface(s) under Interface]"),
+        "{}",
+        run.log
+    );
+
+    let run = ctx.uninstall(PRODUCT, Layout::Windows, &[]);
+    run.assert_code(0);
+    assert!(
+        run.log.contains(&format!(
+            "TypeLibraryUnregister(LibID={LIBID},Version=1.2,Language=1033,"
+        )),
+        "{}",
+        run.log
+    );
+    for iid in [DUAL, AUTO, EVENTS] {
+        for classes in [
+            r"HKLM\Software\Classes",
+            r"HKLM\Software\Classes\Wow6432Node",
+        ] {
+            let key = format!(r"{classes}\Interface\{iid}");
+            assert_eq!(query(&ctx, &key), ABSENT, "{key}");
+        }
+    }
+    assert_eq!(query(&ctx, r"HKLM\Software\Classes"), ABSENT);
+    assert!(tree(&ctx.root).is_empty(), "{:?}", tree(&ctx.root));
+}
+
+/// `rmsi VERB PACKAGE --wine-prefix PREFIX --ui none --log LOG`.
+fn in_prefix(ctx: &Ctx, verb: &str, prefix: &std::path::Path) -> test_support::e2e::Run {
+    let mut cmd = ctx.rmsi();
+    cmd.arg(verb)
+        .arg(package("com.msi"))
+        .arg("--wine-prefix")
+        .arg(prefix)
+        .args(["--ui", "none", "--log"])
+        .arg(&ctx.log)
+        .arg("MSIRESTARTMANAGERCONTROL=Disable");
+    test_support::e2e::run_command_within(
+        &mut cmd,
+        Some(&ctx.log),
+        std::time::Duration::from_secs(300),
+    )
+}
+
+/// In a real Wine prefix, Wine's own registry (`wine reg query`, 64-bit and 32-bit views)
+/// finds the interfaces' proxy/stub classes where COM looks for them, and nothing of the
+/// plain interface; after the uninstall (which reads the library at its Windows path),
+/// nothing, and no `TypeLib` key either.
+#[test]
+fn a_type_librarys_interfaces_in_a_wine_prefix_are_seen_by_wine_in_both_views() {
+    let Some(copy) = test_support::wine::Prefix::new() else {
+        return;
+    };
+    let prefix = copy.path().to_path_buf();
+    let ctx = Ctx::new();
+    in_prefix(&ctx, "install", &prefix).assert_code_logged(0);
+    let seen = |iid: &str, view: &str| -> Option<String> {
+        let key = format!(r"HKCR\Interface\{iid}\ProxyStubClsid32");
+        let out = copy.wine(&["reg", "query", &key, "/ve", view]);
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    for view in ["/reg:64", "/reg:32"] {
+        for (iid, proxy) in [
+            (DUAL, PS_OA_INTERFACE),
+            (AUTO, PS_OA_INTERFACE),
+            (EVENTS, PS_DISPATCH),
+        ] {
+            let text = seen(iid, view).unwrap_or_default();
+            assert!(
+                text.contains(&format!("(Default)    REG_SZ    {proxy}")),
+                "{iid} {view}: {text:?}"
+            );
+        }
+        assert_eq!(seen(PLAIN, view), None, "{view}");
+    }
+    copy.stop_server();
+    let run = in_prefix(&ctx, "uninstall", &prefix);
+    run.assert_code_logged(0);
+    for view in ["/reg:64", "/reg:32"] {
+        for iid in [DUAL, AUTO, EVENTS] {
+            assert_eq!(seen(iid, view), None, "{iid} {view}\n{}", run.log);
+        }
+    }
+    // The library's key too, FLAGS included: the uninstall read the installed library.
+    let lib = copy.wine(&["reg", "query", &format!(r"HKCR\TypeLib\{LIBID}")]);
+    assert!(
+        !lib.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lib.stdout)
+    );
+    copy.stop_server();
 }
 
 #[test]

@@ -30,6 +30,7 @@ pub(crate) mod services;
 mod shortcuts;
 mod table_rows;
 mod type_libraries;
+mod type_library;
 pub(crate) mod upgrade;
 
 pub(crate) use context::{Context, FileJob};

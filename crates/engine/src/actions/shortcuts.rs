@@ -223,7 +223,7 @@ fn key_path(s: &Session<'_, '_>, component: &str) -> Option<PathBuf> {
 
 /// A formatted path as a path under the root: a host path already under it, or a Windows
 /// path (`C:\...`) placed under it as the layouts place the system drive.
-fn host_path(s: &Session<'_, '_>, text: &str) -> Option<PathBuf> {
+pub(super) fn host_path(s: &Session<'_, '_>, text: &str) -> Option<PathBuf> {
     if text.is_empty() {
         return None;
     }

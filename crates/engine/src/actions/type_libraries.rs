@@ -1,80 +1,58 @@
 //! RegisterTypeLibraries and UnregisterTypeLibraries: the TypeLib table ("TypeLib table",
 //! "RegisterTypeLibraries action", "UnregisterTypeLibraries action").
 //!
-//! A type library is registered as `RegisterTypeLib` registers it, from its own header when
-//! its component's key file is a type library file (version, LCID, SYSKIND, LIBFLAGS); one
-//! inside a module's resources is not read, and the table's Version and Language stand in,
-//! without FLAGS. The interfaces a library describes (`Interface\{IID}`) are not
-//! registered: that is logged. The keys are always the machine's, even per-user; they are
-//! written and taken back as the classes' are ([`super::classes`]).
+//! A type library is registered as `RegisterTypeLib` registers it ("RegisterTypeLib
+//! function"), from the library itself when its component's key file is a type library
+//! file ([`super::type_library`]): version, LCID, SYSKIND and LIBFLAGS under
+//! `TypeLib\{LIBID}`, and under `Interface\{IID}` each interface an automation client can
+//! marshal — every dispinterface (dual ones included) and every `[oleautomation]`
+//! interface — with its name, its `ProxyStubClsid` and `ProxyStubClsid32` and its
+//! `TypeLib` ("Registering Interfaces"), in both registry views of the `windows` layout as
+//! 64-bit Windows writes them. A library inside a module's resources is not read: the
+//! table's Version and Language stand in, without FLAGS or interfaces, and that is logged.
+//! The keys are always the machine's, even per-user; they are written and taken back as
+//! the classes' are ([`super::classes`]): a value goes only while it still holds what the
+//! product wrote.
 
-use std::path::Path;
-
-use winreg::Root;
+use winreg::{Root, View};
 
 use crate::sequence::ActionResult;
 use crate::session::Session;
 
 use super::classes::{CLASSES, Entry, Fate, Selection, key_file, push, sz};
 use super::table_rows::Row;
+use super::type_library;
 
-/// What `RegisterTypeLib` takes from a type library itself, read from the header of a
-/// type library in the MSFT format (the format MIDL and Wine's `widl` write: the `MSFT`
-/// magic, then the LCID at 12, the SYSKIND in the low nibble of the flags at 20, the
-/// version at 24 — major in the low word — and the LIBFLAGS at 28).
-///
-/// Hand-written: no crate reads type libraries; only these header fields are needed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct LibHeader {
-    lcid: u32,
-    /// `SYS_WIN16` 0, `SYS_WIN32` 1, `SYS_MAC` 2, `SYS_WIN64` 3.
-    syskind: u32,
-    major: u32,
-    minor: u32,
-    flags: u32,
-}
+/// The most of a type library file read: `RegisterTypeLib` maps the whole file, but a
+/// package controls its size; a library cut here registers what lies before the cut.
+const LIBRARY_READ_LIMIT: u64 = 64 << 20;
 
-fn lib_header(bytes: &[u8]) -> Option<LibHeader> {
-    let word = |at: usize| -> Option<u32> {
-        Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
-    };
-    if bytes.get(0..4)? != b"MSFT" {
-        return None;
-    }
-    let version = word(24)?;
-    Some(LibHeader {
-        lcid: word(12)?,
-        syskind: word(20)? & 0xF,
-        major: version & 0xFFFF,
-        minor: version >> 16,
-        flags: word(28)? & 0xFFFF,
-    })
-}
-
-/// The first bytes of the File table's `file` at `target`: the copy this installation
-/// staged, else the file in place (a regular file only: a symlink in the root is not
-/// followed).
-fn file_head(s: &mut Session<'_, '_>, file: &str, target: &Path) -> Option<Vec<u8>> {
+/// The File table's `file` at `target` (its first [`LIBRARY_READ_LIMIT`] bytes): the copy
+/// this installation staged, else the file in place (a regular file only: a symlink in the
+/// root is not followed). `target` is the path as registered: a Windows path in a Wine
+/// prefix, which is placed under the root as the system drive.
+fn library_file(s: &mut Session<'_, '_>, file: &str, target: &str) -> Option<Vec<u8>> {
     use std::io::Read;
     let path = match s.staged_file(file) {
         Some(staged) => s.stage().ok()?.dir_path().join(staged),
         None => {
-            let rel = s.rel(target).ok()?;
-            let st = s.lock.lstat(&rel)?;
+            let host = super::shortcuts::host_path(s, target)?;
+            let rel = host.strip_prefix(s.lock.root()).ok()?;
+            let st = s.lock.lstat(rel)?;
             if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile
             {
                 return None;
             }
-            target.to_path_buf()
+            host
         }
     };
-    let mut head = Vec::with_capacity(32);
+    let mut bytes = Vec::new();
     fs_err::File::open(path)
         .ok()?
-        .take(32)
-        .read_to_end(&mut head)
+        .take(LIBRARY_READ_LIMIT)
+        .read_to_end(&mut bytes)
         .ok()?;
-    Some(head)
+    Some(bytes)
 }
 
 /// A TypeLib row.
@@ -91,8 +69,9 @@ struct TypeLib {
 /// is installed (or removed), `TypeLib\{LibID}\<major>.<minor>` (hexadecimal, as
 /// `RegisterTypeLib` writes them) with the Description, `<lcid>\win32` (`win64`, `win16`
 /// as the library's SYSKIND says) with the key file's path, `FLAGS` with its LIBFLAGS, and
-/// `HELPDIR` with Directory_'s path (the key file's folder when null), always under
-/// `HKEY_LOCAL_MACHINE` ("TypeLib table", "RegisterTypeLib function").
+/// `HELPDIR` with Directory_'s path (the key file's folder when null), and the library's
+/// automation interfaces under `Interface\{IID}`, always under `HKEY_LOCAL_MACHINE`
+/// ("TypeLib table", "RegisterTypeLib function").
 fn type_libraries(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
     let sel = match Selection::new(s) {
         Ok(c) => c,
@@ -148,11 +127,11 @@ fn type_libraries(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
         };
         // RegisterTypeLib registers the library as it describes itself; the table's
         // values stand in when it cannot be read (a library inside a module's resources).
-        let header = comp
+        let bytes = comp
             .key_path
             .clone()
-            .and_then(|key| file_head(s, &key, Path::new(&path)))
-            .and_then(|head| lib_header(&head));
+            .and_then(|key| library_file(s, &key, &path));
+        let header = bytes.as_deref().and_then(type_library::header);
         let bits64 = comp.attributes & package::tables::component::ATTR_64BIT != 0;
         let (major, minor, lcid, platform, flags) = match (header, version) {
             (Some(h), _) => (
@@ -183,13 +162,38 @@ fn type_libraries(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
                 continue;
             }
         };
+        // The interfaces the library describes, when it is a type library file: each one
+        // that cannot be read is logged and left out, the others are registered.
+        let interfaces = match bytes.as_deref().filter(|_| header.is_some()) {
+            Some(b) => match type_library::type_infos(b) {
+                Ok(infos) => infos
+                    .into_iter()
+                    .filter_map(|info| match info {
+                        Ok(info) => info.registered().then_some(info),
+                        Err(e) => {
+                            s.log.engine(&format!(
+                                "TypeLib {libid}: {path}: {e}; its interface, if it is one, is not registered."
+                            ));
+                            None
+                        }
+                    })
+                    .collect(),
+                Err(e) => {
+                    s.log.engine(&format!(
+                        "TypeLib {libid}: {path}: {e}; its interfaces are not registered."
+                    ));
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
         s.log.engine(&format!(
             "Executing op: {}(LibID={libid},Version={major}.{minor},Language={lcid},FilePath={path}) [{}]",
             if remove { "TypeLibraryUnregister" } else { "TypeLibraryRegister" },
             if header.is_some() {
-                "the library's interfaces (Interface keys) are not registered on this platform"
+                format!("{} interface(s) under Interface", interfaces.len())
             } else {
-                "not a type library file this platform reads: its FLAGS and interfaces are not registered, the table's version, language and component bitness stand in"
+                "not a type library file this platform reads: its FLAGS and interfaces are not registered, the table's version, language and component bitness stand in".to_string()
             },
         ));
         let view = sel.view(&component);
@@ -218,6 +222,36 @@ fn type_libraries(s: &mut Session<'_, '_>, remove: bool) -> ActionResult {
             entries.push(entry(format!(r"{base}\FLAGS"), f.to_string()));
         }
         entries.push(entry(format!(r"{base}\HELPDIR"), help));
+        // RegisterTypeLib writes the interfaces in both registry views of 64-bit Windows
+        // (`Interface` is redirected: the 32-bit view's is under `Wow6432Node`); a
+        // layout that is not Windows' has one view.
+        let views = if sel.layout.is_windows() {
+            vec![View::Native64, View::Wow32]
+        } else {
+            vec![view]
+        };
+        for info in &interfaces {
+            let key = format!(r"{CLASSES}\Interface\{}", info.guid);
+            for &view in &views {
+                let entry = |key: String, name: Option<&str>, value: &str| Entry {
+                    view,
+                    root: Root::LocalMachine,
+                    key,
+                    name: name.map(str::to_string),
+                    value: sz(value),
+                };
+                entries.push(entry(key.clone(), None, &info.name));
+                for proxy in ["ProxyStubClsid", "ProxyStubClsid32"] {
+                    entries.push(entry(format!(r"{key}\{proxy}"), None, info.proxy_stub()));
+                }
+                entries.push(entry(format!(r"{key}\TypeLib"), None, &libid));
+                entries.push(entry(
+                    format!(r"{key}\TypeLib"),
+                    Some("Version"),
+                    &format!("{major:x}.{minor:x}"),
+                ));
+            }
+        }
         push(s, entries, remove);
     }
     ActionResult::Success
@@ -231,31 +265,4 @@ pub(crate) fn register(s: &mut Session<'_, '_>) -> ActionResult {
 /// UnregisterTypeLibraries.
 pub(crate) fn unregister(s: &mut Session<'_, '_>) -> ActionResult {
     type_libraries(s, true)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_type_library_header_gives_what_register_type_lib_writes() {
-        // Built by widl from tests/packages/src/com/rmsi.idl: version 1.2, LCID 0x409,
-        // control|hidden, for 32-bit Windows.
-        let tlb = fs_err::read(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packages/src/com/rmsi.tlb"),
-        )
-        .unwrap();
-        assert_eq!(
-            lib_header(&tlb),
-            Some(LibHeader {
-                lcid: 0x409,
-                syskind: 1,
-                major: 1,
-                minor: 2,
-                flags: 6,
-            })
-        );
-        assert_eq!(lib_header(&tlb[..31]), None);
-        assert_eq!(lib_header(b"MZ\x90\x00 not a type library, a module"), None);
-    }
 }

@@ -163,7 +163,9 @@ fn expected(dir: &str, extra: bool) -> Vec<String> {
 /// The type libraries' keys, always under `HKEY_LOCAL_MACHINE`, version and LCID in hex:
 /// rmsi.tlb's as its header gives them (its LIBFLAGS as FLAGS; no Directory_, so its own
 /// folder as HELPDIR); server.dll is no type library this platform reads, so the table's
-/// Version (769: 3.1) and Language (0) stand in, and no FLAGS.
+/// Version (769: 3.1) and Language (0) stand in, and no FLAGS. rmsi.tlb's dual, its
+/// `[oleautomation]` interface and its dispinterface (not its plain interface) are
+/// registered under `Interface` ("RegisterTypeLib function"), in this layout's one view.
 fn expected_typelib(dir: &str) -> Vec<String> {
     let lib = format!(r"Software\Classes\TypeLib\{LIBID}\1.2");
     let server = format!(r"Software\Classes\TypeLib\{SERVER_LIBID}\3.1");
@@ -176,6 +178,32 @@ fn expected_typelib(dir: &str) -> Vec<String> {
         format!(r"{server}\0\win32|@|{dir}/server.dll"),
         format!(r"{server}\HELPDIR|@|{dir}/help"),
     ];
+    for (iid, name, proxy) in [
+        (
+            "{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4AB0}",
+            "IRmsiDual",
+            "{00020424-0000-0000-C000-000000000046}",
+        ),
+        (
+            "{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4AB1}",
+            "IRmsiAuto",
+            "{00020424-0000-0000-C000-000000000046}",
+        ),
+        (
+            "{6A1B2C3D-4E5F-4061-8A9B-0C1D2E3F4AB2}",
+            "DRmsiEvents",
+            "{00020420-0000-0000-C000-000000000046}",
+        ),
+    ] {
+        let key = format!(r"Software\Classes\Interface\{iid}");
+        lines.extend([
+            format!("{key}|@|{name}"),
+            format!(r"{key}\ProxyStubClsid|@|{proxy}"),
+            format!(r"{key}\ProxyStubClsid32|@|{proxy}"),
+            format!(r"{key}\TypeLib|@|{LIBID}"),
+            format!(r"{key}\TypeLib|Version|1.2"),
+        ]);
+    }
     lines.sort();
     lines
 }
@@ -247,10 +275,10 @@ fn a_per_machine_install_registers_every_table_and_uninstall_takes_it_all() {
         dump(&s.root(), Root::CurrentUser, r"Software\Classes"),
         Vec::<String>::new()
     );
-    // Not done here, and said so.
+    // What a library in a module's resources cannot give here is said.
     assert!(
         log.contains(&format!(
-            "TypeLibraryRegister(LibID={LIBID},Version=1.2,Language=1033,FilePath={dir}/rmsi.tlb) [the library's interfaces (Interface keys) are not registered on this platform]"
+            "TypeLibraryRegister(LibID={LIBID},Version=1.2,Language=1033,FilePath={dir}/rmsi.tlb) [3 interface(s) under Interface]"
         )),
         "{log}"
     );
@@ -308,7 +336,11 @@ fn a_feature_added_and_removed_later_takes_its_own_class_alone() {
     let classes = |s: &Scratch| -> Vec<String> {
         dump(&s.root(), Root::LocalMachine, r"Software\Classes")
             .into_iter()
-            .filter(|l| !l.starts_with(r"Software\Classes\Installer\") && !l.contains(r"\TypeLib\"))
+            .filter(|l| {
+                !l.starts_with(r"Software\Classes\Installer\")
+                    && !l.starts_with(r"Software\Classes\TypeLib\")
+                    && !l.starts_with(r"Software\Classes\Interface\")
+            })
             .collect()
     };
     let (report, log) = s.install(&com_msi(), &[("ADDLOCAL", "Extra")]);

@@ -6,8 +6,8 @@
 #
 # Needs: wixl, msibuild, msiinfo, msiextract (Debian's msitools), python3,
 # x86_64-w64-mingw32-gcc (Debian's gcc-mingw-w64-x86-64) for services.msi's service and
-# build-wine-regread.sh's program, and i686-w64-mingw32-widl (Debian's mingw-w64-tools) for
-# com.msi's type library.
+# build-wine-regread.sh's program, and i686-w64-mingw32-widl (Debian's mingw-w64-tools) with
+# Wine's stdole2.tlb (Debian's libwine) for com.msi's type library.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -438,7 +438,10 @@ expect "$here/shell-v2.msi" InstallExecuteSequence 'RemoveExistingProducts		6700
 
 # --- com.msi: the Class, ProgId, Extension, Verb, MIME, AppId and TypeLib tables (see
 # the comment in com.wxs: wixl writes none of them) ---
-i686-w64-mingw32-widl -t -o "$here/src/com/rmsi.tlb" "$here/src/com/rmsi.idl"
+# The library imports IUnknown and IDispatch from stdole2.tlb, as MIDL's libraries do.
+stdole=/usr/lib/x86_64-linux-gnu/wine/x86_64-windows
+[ -f "$stdole/stdole2.tlb" ] || { echo "build.sh: $stdole/stdole2.tlb not found (libwine)" >&2; exit 1; }
+i686-w64-mingw32-widl -t -L "$stdole" -o "$here/src/com/rmsi.tlb" "$here/src/com/rmsi.idl"
 build "$here" com.wxs "$here/com.msi"
 sql "$here/com.msi" \
     "CREATE TABLE \`AppId\` (\`AppId\` CHAR(38) NOT NULL, \`RemoteServerName\` CHAR(255), \`LocalService\` CHAR(255), \`ServiceParameters\` CHAR(255), \`DllSurrogate\` CHAR(255), \`ActivateAtStorage\` SHORT, \`RunAsInteractiveUser\` SHORT PRIMARY KEY \`AppId\`)" \
