@@ -564,10 +564,14 @@ fn name_of(service_dir: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// Down: `stat` says so and no process of runsv's is the service's. The second half
+/// matters right after a start: runsv publishes the new pid before it rewrites `stat`,
+/// so for a moment a running service still reads `down`.
 fn is_down(runit: &Runit, service_dir: &Path) -> bool {
     runit
         .stat_word(service_dir)
         .is_ok_and(|word| word == "down")
+        && runit.supervised_pid(service_dir).is_none()
 }
 
 fn is_up(runit: &Runit, service_dir: &Path) -> bool {
