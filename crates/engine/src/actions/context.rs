@@ -189,11 +189,6 @@ impl Context {
         self.layout
     }
 
-    /// The target root.
-    pub(crate) fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// The package's Template summary property.
     pub(crate) fn template(&self) -> &str {
         &self.template

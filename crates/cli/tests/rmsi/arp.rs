@@ -1,0 +1,76 @@
+//! The product's registration as Add/Remove Programs and the advertised product show it,
+//! where comparing rmsi with Wine's own msiexec on the corpus (`scripts/wine-parity`) found
+//! rmsi off Windows Installer's documented behaviour.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use test_support::e2e::{Ctx, Layout, corpus_dir};
+
+const PUTTY: &str = "{55717628-7AE6-4BCF-A046-FA2768945E76}";
+const PUTTY_ARP: &str = r"HKLM\Software\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{55717628-7AE6-4BCF-A046-FA2768945E76}";
+const PUTTY_ADVERTISED: &str =
+    r"HKLM\Software\Classes\Installer\Products\826717556EA7FCB40A64AF728649E567";
+
+fn putty() -> PathBuf {
+    corpus_dir().join("lessmsi-putty-0.68/putty-0.68-installer.msi")
+}
+
+/// The data of value `name` of `key` in the context's root (`rmsi reg query --json`).
+fn value(ctx: &Ctx, key: &str, name: &str) -> Option<String> {
+    let out = ctx
+        .rmsi()
+        .args(["reg", "query", key, "--json", "--root"])
+        .arg(&ctx.root)
+        .output()
+        .expect("rmsi reg query");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    json["values"]
+        .as_array()?
+        .iter()
+        .find(|v| v["name"] == name)
+        .and_then(|v| v["data"].as_str().map(str::to_string))
+}
+
+/// A stream of a package, as msitools' `msiinfo extract` reads it.
+fn stream(pkg: &Path, name: &str) -> Vec<u8> {
+    let out = Command::new("msiinfo")
+        .arg("extract")
+        .arg(pkg)
+        .arg(name)
+        .output()
+        .expect("run msiinfo extract");
+    assert!(out.status.success(), "msiinfo extract {name} failed");
+    out.stdout
+}
+
+/// "Configuring Add/Remove Programs with Windows Installer": ARPPRODUCTICON names the
+/// product's icon, registered as DisplayIcon (and as the advertised product's ProductIcon,
+/// MsiGetProductInfo's INSTALLPROPERTY_PRODUCTICON). The file it names is the Icon row's
+/// data, placed where the installer keeps the product's icons, and goes with the product.
+#[test]
+fn arpproducticon_is_a_placed_icon_that_goes_with_the_product() {
+    let pkg = putty();
+    let ctx = Ctx::new();
+    ctx.install(&pkg, Layout::Windows, &[])
+        .assert_code_logged(0);
+    let icon = value(&ctx, PUTTY_ARP, "DisplayIcon").expect("DisplayIcon");
+    let expected = ctx
+        .root
+        .join("Windows/Installer")
+        .join(PUTTY)
+        .join("installericon.exe");
+    assert_eq!(Path::new(&icon), expected);
+    assert_eq!(
+        std::fs::read(&expected).expect("the product icon is placed"),
+        stream(&pkg, "Icon.installericon.exe")
+    );
+    assert_eq!(
+        value(&ctx, PUTTY_ADVERTISED, "ProductIcon").as_deref(),
+        Some(icon.as_str())
+    );
+
+    ctx.uninstall(PUTTY, Layout::Windows, &[])
+        .assert_code_logged(0);
+    assert!(!expected.exists(), "the product icon outlives the product");
+}
