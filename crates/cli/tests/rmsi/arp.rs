@@ -4,8 +4,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
-use test_support::e2e::{Ctx, Layout, corpus_dir};
+use test_support::e2e::{Ctx, Layout, corpus_dir, run_command_within};
+use test_support::wine::Prefix;
 
 const PUTTY: &str = "{55717628-7AE6-4BCF-A046-FA2768945E76}";
 const PUTTY_ARP: &str = r"HKLM\Software\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{55717628-7AE6-4BCF-A046-FA2768945E76}";
@@ -73,4 +75,55 @@ fn arpproducticon_is_a_placed_icon_that_goes_with_the_product() {
     ctx.uninstall(PUTTY, Layout::Windows, &[])
         .assert_code_logged(0);
     assert!(!expected.exists(), "the product icon outlives the product");
+}
+
+/// `wine reg query KEY /v NAME` in the prefix: the value's data as Wine's own tool prints it
+/// (`    NAME    REG_TYPE    DATA`).
+fn wine_value(prefix: &Prefix, key: &str, name: &str) -> Option<String> {
+    let out = prefix.wine(&["reg", "query", key, "/v", name]);
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines().find_map(|line| {
+        let mut fields = line.trim().splitn(3, "    ");
+        (fields.next()? == name).then_some(())?;
+        fields.next()?;
+        Some(fields.next().unwrap_or("").trim().to_string())
+    })
+}
+
+/// In a Wine prefix, the source folder the registration names (InstallSource, the source
+/// list's network source and LastUsedSource) is a path the prefix's programs can open: the
+/// folder through the drive Wine maps to it (`Z:` is `/`), as Wine's msiexec writes it,
+/// never the host's `/...` spelling.
+#[test]
+fn a_wine_prefix_registers_the_source_folder_as_a_drive_path() {
+    let Some(copy) = Prefix::new() else { return };
+    let ctx = Ctx::new();
+    let pkg = putty();
+    let mut cmd = ctx.rmsi();
+    cmd.arg("install")
+        .arg(&pkg)
+        .arg("--wine-prefix")
+        .arg(copy.path())
+        .args(["--ui", "none", "--log"])
+        .arg(&ctx.log);
+    run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(300)).assert_code_logged(0);
+    let folder = std::fs::canonicalize(pkg.parent().expect("the corpus folder"))
+        .expect("canonical corpus folder");
+    let expected = format!("Z:{}\\", folder.display()).replace('/', "\\");
+    assert_eq!(
+        wine_value(&copy, PUTTY_ARP, "InstallSource").as_deref(),
+        Some(expected.as_str())
+    );
+    let list = format!(r"{PUTTY_ADVERTISED}\SourceList");
+    assert_eq!(
+        wine_value(&copy, &format!(r"{list}\Net"), "1").as_deref(),
+        Some(expected.as_str())
+    );
+    assert_eq!(
+        wine_value(&copy, &list, "LastUsedSource"),
+        Some(format!("n;1;{expected}"))
+    );
 }

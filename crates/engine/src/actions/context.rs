@@ -254,6 +254,12 @@ impl Context {
         }
     }
 
+    /// The package's source folder (`SourceDir`, a host path) as the target's registry
+    /// names it (see [`crate::layout::PathStyle::outside_folder_text`]).
+    pub(crate) fn source_text(&self, text: &str) -> String {
+        self.props.path_style().outside_folder_text(text)
+    }
+
     /// The package copy the registration names as `LocalPackage`, when it is not the
     /// registry's own cached copy (a Wine prefix's `C:\windows\Installer\<hex>.msi`).
     pub(crate) fn local_package(&self) -> Option<&Path> {

@@ -182,7 +182,10 @@ pub(crate) fn registration(
                 "InstallLocation",
                 sz(&prop("ARPINSTALLLOCATION").unwrap_or_default()),
             ),
-            ("InstallSource", sz(&prop("SourceDir").unwrap_or_default())),
+            (
+                "InstallSource",
+                sz(&ctx.source_text(&prop("SourceDir").unwrap_or_default())),
+            ),
             (
                 "ModifyPath",
                 Value::ExpandSz(format!("MsiExec.exe /I{code}")),
@@ -358,7 +361,7 @@ pub(crate) fn registration(
         let package_code = prop("PackageCode")
             .and_then(|c| packed(&c))
             .unwrap_or_default();
-        let source = prop("SourceDir").unwrap_or_default();
+        let source = ctx.source_text(&prop("SourceDir").unwrap_or_default());
         let package_name = record
             .package_path
             .file_name()
