@@ -122,14 +122,21 @@ impl Layout {
             }
             Layout::Fhs => account.home.join(".local/opt"),
         };
-        let common = programs.join("Common");
-        vec![
-            ("ProgramFilesFolder", programs.clone()),
-            ("ProgramFiles64Folder", programs),
-            ("CommonFilesFolder", common.clone()),
-            ("CommonFiles64Folder", common),
-        ]
+        user_program_folders(programs)
     }
+}
+
+/// The four program-files folder properties of a per-user installation, for the user's
+/// `programs` folder (FOLDERID_UserProgramFiles; its `Common` subfolder is
+/// FOLDERID_UserProgramFilesCommon).
+pub(crate) fn user_program_folders(programs: PathBuf) -> Vec<(&'static str, PathBuf)> {
+    let common = programs.join("Common");
+    vec![
+        ("ProgramFilesFolder", programs.clone()),
+        ("ProgramFiles64Folder", programs),
+        ("CommonFilesFolder", common.clone()),
+        ("CommonFiles64Folder", common),
+    ]
 }
 
 impl fmt::Display for Layout {

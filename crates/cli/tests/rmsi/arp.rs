@@ -127,3 +127,35 @@ fn a_wine_prefix_registers_the_source_folder_as_a_drive_path() {
         Some(format!("n;1;{expected}"))
     );
 }
+
+/// A dual-purpose package installed per user (`ALLUSERS=2`, `MSIINSTALLPERUSER=1`; "Single
+/// Package Authoring") goes to the user's program files, `%LOCALAPPDATA%\Programs`
+/// (FOLDERID_UserProgramFiles): in a Wine prefix, the prefix's own user folder
+/// (`users/<name>`), never a second `Users` folder beside it.
+#[test]
+fn a_per_user_dual_purpose_package_goes_to_the_prefix_users_own_programs() {
+    let Some(copy) = Prefix::new() else { return };
+    let ctx = Ctx::new();
+    let pkg = corpus_dir().join("wix-DecompileNullComponent-example/example.msi");
+    let mut cmd = ctx.rmsi();
+    cmd.arg("install")
+        .arg(&pkg)
+        .arg("--wine-prefix")
+        .arg(copy.path())
+        .args(["--ui", "none", "--log"])
+        .arg(&ctx.log);
+    let run = run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(300));
+    run.assert_code_logged(0);
+    let drive = copy.drive_c();
+    assert!(!drive.join("Users").exists(), "{}", run.describe());
+    let placed: Vec<PathBuf> = std::fs::read_dir(drive.join("users"))
+        .expect("the prefix's users folder")
+        .map(|e| {
+            e.expect("a user folder")
+                .path()
+                .join("AppData/Local/Programs/MsiPackage/test.txt")
+        })
+        .filter(|p| p.is_file())
+        .collect();
+    assert_eq!(placed.len(), 1, "{}", run.describe());
+}
