@@ -159,3 +159,39 @@ fn a_per_user_dual_purpose_package_goes_to_the_prefix_users_own_programs() {
         .collect();
     assert_eq!(placed.len(), 1, "{}", run.describe());
 }
+
+/// Removing a product from a Wine prefix removes the product's own keys, not the system's:
+/// the Add/Remove Programs root (`...\CurrentVersion\Uninstall`, which Wine makes at boot,
+/// empty) stays, as Windows Installer and Wine's msiexec leave it.
+#[test]
+fn removing_a_product_from_a_wine_prefix_keeps_the_uninstall_root() {
+    let Some(copy) = Prefix::new() else { return };
+    let root = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall";
+    let exists = |key: &str| copy.wine(&["reg", "query", key]).status.success();
+    assert!(exists(root), "a fresh prefix has {root}");
+    let ctx = Ctx::new();
+    // A per-machine x64 package: its entry is a subkey of that very key.
+    let pkg = corpus_dir().join("wix-PackageSummaryInformation-TypicalV3/TypicalV3.msi");
+    let code = "{E15B3880-B695-47E4-A03D-FEAF07FC3666}";
+    for args in [
+        vec!["install".to_string(), pkg.display().to_string()],
+        vec!["uninstall".to_string(), code.to_string()],
+    ] {
+        let mut cmd = ctx.rmsi();
+        cmd.args(&args)
+            .arg("--wine-prefix")
+            .arg(copy.path())
+            .args(["--ui", "none", "--log"])
+            .arg(&ctx.log);
+        run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(300))
+            .assert_code_logged(0);
+        if args[0] == "install" {
+            assert!(exists(&format!(r"{root}\{code}")), "no Uninstall entry");
+        }
+    }
+    assert!(
+        !exists(&format!(r"{root}\{code}")),
+        "the entry outlives the product"
+    );
+    assert!(exists(root), "{root} went with the product");
+}
