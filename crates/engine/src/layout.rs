@@ -122,14 +122,21 @@ impl Layout {
             }
             Layout::Fhs => account.home.join(".local/opt"),
         };
-        let common = programs.join("Common");
-        vec![
-            ("ProgramFilesFolder", programs.clone()),
-            ("ProgramFiles64Folder", programs),
-            ("CommonFilesFolder", common.clone()),
-            ("CommonFiles64Folder", common),
-        ]
+        user_program_folders(programs)
     }
+}
+
+/// The four program-files folder properties of a per-user installation, for the user's
+/// `programs` folder (FOLDERID_UserProgramFiles; its `Common` subfolder is
+/// FOLDERID_UserProgramFilesCommon).
+pub(crate) fn user_program_folders(programs: PathBuf) -> Vec<(&'static str, PathBuf)> {
+    let common = programs.join("Common");
+    vec![
+        ("ProgramFilesFolder", programs.clone()),
+        ("ProgramFiles64Folder", programs),
+        ("CommonFilesFolder", common.clone()),
+        ("CommonFiles64Folder", common),
+    ]
 }
 
 impl fmt::Display for Layout {
@@ -381,6 +388,61 @@ impl PathStyle {
             }
             _ => folder_value(path),
         }
+    }
+
+    /// A host folder outside the target (the package's source folder), with one trailing
+    /// separator, as the target's own programs name it: in a Wine prefix, through the drive
+    /// letter the prefix's `dosdevices` maps to it (`z:` is `/` in a fresh prefix), which
+    /// is how Wine's msiexec registers a source folder; otherwise, and for a folder no drive
+    /// maps, `text` as it is.
+    pub fn outside_folder_text(&self, text: &str) -> String {
+        let PathStyle::Drive(drive) = self else {
+            return text.to_string();
+        };
+        let path = Path::new(text);
+        if path.starts_with(drive) {
+            return self.folder_text(path);
+        }
+        let Some(devices) = drive.parent().map(|p| p.join("dosdevices")) else {
+            return text.to_string();
+        };
+        // Wine compares resolved paths: a link on the way to either side is followed.
+        let real = fs_err::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let Ok(entries) = fs_err::read_dir(&devices) else {
+            return text.to_string();
+        };
+        let mut best: Option<(char, PathBuf)> = None;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_ascii_uppercase();
+            let mut chars = name.chars();
+            let (Some(letter), Some(':'), None) = (chars.next(), chars.next(), chars.next()) else {
+                continue;
+            };
+            if !letter.is_ascii_alphabetic() {
+                continue;
+            }
+            let Ok(target) = fs_err::canonicalize(entry.path()) else {
+                continue;
+            };
+            let longer = best
+                .as_ref()
+                .is_none_or(|(_, b)| target.components().count() > b.components().count());
+            if real.starts_with(&target) && longer {
+                best = Some((letter, target));
+            }
+        }
+        let Some((letter, target)) = best else {
+            return text.to_string();
+        };
+        let mut out = format!("{letter}:");
+        if let Ok(rel) = real.strip_prefix(&target) {
+            for c in rel.components() {
+                out.push('\\');
+                out.push_str(&c.as_os_str().to_string_lossy());
+            }
+        }
+        out.push('\\');
+        out
     }
 
     /// A host path's text (as [`PathStyle::Host`] wrote it) in this style: what costing's

@@ -354,6 +354,24 @@ impl InitOptions {
             None => self.layout.folders(&self.account, per_machine),
         }
     }
+
+    /// The program-files folders of a dual-purpose package installed per user (see
+    /// [`Layout::per_user_program_folders`]). In a Wine prefix they are under the prefix's
+    /// own per-user LocalAppDataFolder (FOLDERID_UserProgramFiles is
+    /// `%LOCALAPPDATA%\Programs`, "KNOWNFOLDERID"), never a second `Users` folder beside
+    /// Wine's `users`.
+    fn per_user_program_folders(&self) -> Vec<(&'static str, PathBuf)> {
+        let local = self.wine_folders.as_ref().and_then(|lists| {
+            lists[0]
+                .iter()
+                .find(|(name, _)| *name == "LocalAppDataFolder")
+                .map(|(_, rel)| rel.clone())
+        });
+        let Some(local) = local else {
+            return self.layout.per_user_program_folders(&self.account);
+        };
+        crate::layout::user_program_folders(local.join("Programs"))
+    }
 }
 
 impl InitOptions {
@@ -460,7 +478,7 @@ pub fn initialize(props: &mut Properties, package: &Package, opts: &InitOptions)
         }
     }
     if dual_purpose_per_user {
-        for (name, rel) in opts.layout.per_user_program_folders(&opts.account) {
+        for (name, rel) in opts.per_user_program_folders() {
             props.set(name, &style.folder_text(&root.join(rel)));
         }
     }

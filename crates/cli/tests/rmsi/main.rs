@@ -60,3 +60,5 @@ mod messages;
 mod deb_package;
 // Every Windows Installer code rmsi ends with is in the installer commands' --help.
 mod exit_codes;
+// The Add/Remove Programs registration, where Wine's msiexec parity run found rmsi off.
+mod arp;

@@ -223,6 +223,20 @@ fn icons(s: &mut Session<'_, '_>, icons: &[String], remove: bool) -> crate::erro
     Ok(())
 }
 
+/// PublishProduct's icon: ARPPRODUCTICON's Icon row, placed where the installer keeps the
+/// product's icons (the registration's DisplayIcon and ProductIcon name it), or removed
+/// when the whole product goes.
+pub(crate) fn product_icon(s: &mut Session<'_, '_>) -> ActionResult {
+    let Some(icon) = s.prop("ARPPRODUCTICON").filter(|i| !i.is_empty()) else {
+        return ActionResult::Success;
+    };
+    let remove = s.ctx.product_removed();
+    if let Err(e) = icons(s, &[icon], remove) {
+        return s.fail(e);
+    }
+    ActionResult::Success
+}
+
 /// Queues `entries`: written by a Register action, deleted (when still as written) by an
 /// Unregister action.
 pub(super) fn push(s: &mut Session<'_, '_>, entries: Vec<Entry>, remove: bool) {

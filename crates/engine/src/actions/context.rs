@@ -189,11 +189,6 @@ impl Context {
         self.layout
     }
 
-    /// The target root.
-    pub(crate) fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// The package's Template summary property.
     pub(crate) fn template(&self) -> &str {
         &self.template
@@ -257,6 +252,12 @@ impl Context {
             }
             _ => text.to_string(),
         }
+    }
+
+    /// The package's source folder (`SourceDir`, a host path) as the target's registry
+    /// names it (see [`crate::layout::PathStyle::outside_folder_text`]).
+    pub(crate) fn source_text(&self, text: &str) -> String {
+        self.props.path_style().outside_folder_text(text)
     }
 
     /// The package copy the registration names as `LocalPackage`, when it is not the

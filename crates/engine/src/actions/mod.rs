@@ -138,9 +138,12 @@ pub(crate) fn run_standard(s: &mut Session<'_, '_>, name: &str) -> Option<Action
         // (`register`).
         // The product's keys go with it when the installation commits (`register`).
         "UnpublishFeatures" => ActionResult::Success,
-        "PublishProduct" | "PublishFeatures" | "RegisterUser" => {
+        "PublishProduct" => {
+            s.ctx.note_ran("PublishProduct");
+            classes::product_icon(s)
+        }
+        "PublishFeatures" | "RegisterUser" => {
             s.ctx.note_ran(match name {
-                "PublishProduct" => "PublishProduct",
                 "PublishFeatures" => "PublishFeatures",
                 _ => "RegisterUser",
             });

@@ -179,7 +179,10 @@ pub(crate) fn registration(
                 "InstallLocation",
                 sz(&prop("ARPINSTALLLOCATION").unwrap_or_default()),
             ),
-            ("InstallSource", sz(&prop("SourceDir").unwrap_or_default())),
+            (
+                "InstallSource",
+                sz(&ctx.source_text(&prop("SourceDir").unwrap_or_default())),
+            ),
             (
                 "ModifyPath",
                 Value::ExpandSz(format!("MsiExec.exe /I{code}")),
@@ -217,9 +220,11 @@ pub(crate) fn registration(
                 values.push((name, Value::Dword(1)));
             }
         }
-        if let Some(icon) = prop("ARPPRODUCTICON") {
-            let dir = ctx.layout().state_dir(ctx.root()).join(&code);
-            values.push(("DisplayIcon", sz(&ctx.path_text(&dir.join(icon)))));
+        // "Configuring Add/Remove Programs with Windows Installer": ARPPRODUCTICON's
+        // icon is the DisplayIcon, the file PublishProduct places where the installer
+        // keeps the product's icons.
+        if let Some(icon) = product_icon(ctx, &code) {
+            values.push(("DisplayIcon", sz(&icon)));
         }
         if let Some(id) = prop("MSIARPSETTINGSIDENTIFIER") {
             values.push(("SettingsIdentifier", sz(&id)));
@@ -353,7 +358,7 @@ pub(crate) fn registration(
         let package_code = prop("PackageCode")
             .and_then(|c| packed(&c))
             .unwrap_or_default();
-        let source = prop("SourceDir").unwrap_or_default();
+        let source = ctx.source_text(&prop("SourceDir").unwrap_or_default());
         let package_name = record
             .package_path
             .file_name()
@@ -371,7 +376,9 @@ pub(crate) fn registration(
             ("DeploymentFlags", Value::Dword(3)),
             ("Clients", Value::MultiSz(vec![":".into()])),
         ];
-        for (name, value) in values {
+        // MsiGetProductInfo's ProductIcon: the advertised product's primary icon.
+        let icon = product_icon(ctx, &code).map(|i| ("ProductIcon", sz(&i)));
+        for (name, value) in values.into_iter().chain(icon) {
             out.push(set(View::Native64, p.root, &key, name, value));
         }
         let list = format!(r"{key}\SourceList");
@@ -407,6 +414,15 @@ pub(crate) fn registration(
         }
     }
     out
+}
+
+/// ARPPRODUCTICON's icon file, as the product's registration names it: in the folder where
+/// the installer keeps the product's icons (`[WindowsFolder]Installer\[ProductCode]\`,
+/// where PublishProduct places it).
+fn product_icon(ctx: &Context, code: &str) -> Option<String> {
+    let icon = ctx.property("ARPPRODUCTICON").filter(|v| !v.is_empty())?;
+    let dir = ctx.dir_path("WindowsFolder")?.join("Installer").join(code);
+    Some(ctx.path_text(&dir.join(icon)))
 }
 
 /// The changes that remove `record`'s registration: its own keys, its client values of

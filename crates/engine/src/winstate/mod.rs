@@ -129,7 +129,7 @@ pub(crate) enum RegChange {
         value: Value,
     },
     /// A key the installer itself deletes with everything in it (a product's registration);
-    /// the parents left empty go with it.
+    /// in a root's own registry (not a Wine prefix's) the parents left empty go with it.
     DeleteTree {
         /// The view.
         view: View,
@@ -215,10 +215,21 @@ pub(crate) fn apply(
         conn.execute("DELETE FROM product_values WHERE product_code = ?1", [code])?;
     }
     match wine {
+        // A prefix's registry holds the system's own keys (the empty `Uninstall` key Wine
+        // makes at boot): there a product's keys go alone, as Windows Installer removes
+        // them, and the parents stay.
         Some(prefix) => {
             let sid = prefix.user_sid().to_string();
-            apply_to(&mut Registry::new(prefix, sid), conn, product, changes)
+            apply_to(
+                &mut Registry::new(prefix, sid),
+                conn,
+                product,
+                changes,
+                false,
+            )
         }
+        // A root's own registry holds only what installations wrote: the parents left
+        // empty go with the product's keys, so that a root ends as it was.
         None => {
             winreg::schema(conn)?;
             apply_to(
@@ -226,16 +237,20 @@ pub(crate) fn apply(
                 conn,
                 product,
                 changes,
+                true,
             )
         }
     }
 }
 
+/// Applies `changes` to `reg`; `prune_trees`: whether a [`RegChange::DeleteTree`] takes the
+/// parents it leaves empty with it.
 fn apply_to<S: winreg::Store>(
     reg: &mut Registry<S>,
     conn: &rusqlite::Connection,
     product: Option<&str>,
     changes: &[RegChange],
+    prune_trees: bool,
 ) -> winreg::Result<()> {
     for change in changes {
         match change {
@@ -372,7 +387,9 @@ fn apply_to<S: winreg::Store>(
             }
             RegChange::DeleteTree { view, root, key } => {
                 reg.delete_key(*view, *root, key, true)?;
-                if let Some((parent, _)) = key.rsplit_once('\\') {
+                if let Some((parent, _)) = key.rsplit_once('\\')
+                    && prune_trees
+                {
                     reg.delete_empty_keys(*view, *root, parent)?;
                 }
             }
