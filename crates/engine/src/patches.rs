@@ -34,6 +34,16 @@ pub(crate) struct PatchSet {
     patches: Vec<(Patch, &'static str)>,
 }
 
+impl PatchSet {
+    /// The patches as PublishProduct registers them.
+    pub(crate) fn registrations(&self) -> Vec<crate::actions::register::PatchRegistration> {
+        self.patches
+            .iter()
+            .map(|(patch, state)| crate::actions::register::PatchRegistration::of(patch, state))
+            .collect()
+    }
+}
+
 fn prop(request: &InstallRequest, name: &str) -> Option<String> {
     request
         .properties

@@ -301,3 +301,76 @@ fn a_patch_that_does_not_allow_removal_stays() {
         ("1.0.1.0".into(), vec![(PATCH_A.into(), "applied".into())])
     );
 }
+
+/// A patch is registered where Windows Installer's patch functions read it
+/// ("MsiGetPatchInfoEx function"): under the product's published key (`Patches` and the
+/// patch's transforms), under the product's UserData key (its state, removability, name and
+/// information URL) and under its own UserData key (`LocalPackage`, a copy that exists). A
+/// patch two products share keeps its own key, naming the other product's copy, until the
+/// last of them goes.
+#[test]
+fn a_patch_is_registered_where_msi_reads_patches() {
+    let ctx = Ctx::new();
+    install(&ctx, "prodAv100");
+    install(&ctx, "prodBv100");
+    let pab = patch_path("PatchABv101.msp");
+    msiexec(&ctx, &["/p", pab.to_str().unwrap()]).assert_code(0);
+    // A, B and PATCH_AB packed as the registry keys them.
+    let (pa, pb, patch) = (
+        "38EA3AE6F41AB8B4A868BB79A7E98733",
+        "5588B8938B3E9554C9B2E34D755C8A98",
+        "52D3D49B6CF9D8648A4079FA2B77641C",
+    );
+    let user_data = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Installer\UserData\S-1-5-18";
+    let query = |key: &str| ctx.reg_query(key);
+    for product in [pa, pb] {
+        let (code, out) = query(&format!(
+            r"HKLM\Software\Classes\Installer\Products\{product}\Patches"
+        ));
+        assert_eq!(code, Some(0), "{out}");
+        assert!(
+            out.contains(&format!("Patches    REG_MULTI_SZ    {patch}")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "{patch}    REG_SZ    :rtmA.1;:#rtmA.1;:rtmB.2;:#rtmB.2"
+            )),
+            "{out}"
+        );
+        let (code, out) = query(&format!(r"{user_data}\Products\{product}\Patches\{patch}"));
+        assert_eq!(code, Some(0), "{out}");
+        for line in [
+            "State    REG_DWORD    0x1",
+            "Uninstallable    REG_DWORD    0x1",
+            "DisplayName    REG_SZ    Prods A and B patch v 1.0.1.1",
+            "MoreInfoURL    REG_SZ    http://support.MyCompany.com/kb/1",
+        ] {
+            assert!(out.contains(line), "{line} in {out}");
+        }
+    }
+    let local = |out: &str| {
+        out.lines()
+            .find_map(|l| l.trim().strip_prefix("LocalPackage    REG_SZ    "))
+            .map(std::path::PathBuf::from)
+    };
+    let own = format!(r"{user_data}\Patches\{patch}");
+    let (_, out) = query(&own);
+    assert!(local(&out).is_some_and(|p| p.is_file()), "{out}");
+
+    // Removed from A: A's keys go, the patch's own names B's copy.
+    msiexec(&ctx, &["/uninstall", pab.to_str().unwrap(), "/package", A]).assert_code(0);
+    let (code, _) = query(&format!(
+        r"HKLM\Software\Classes\Installer\Products\{pa}\Patches"
+    ));
+    assert_ne!(code, Some(0));
+    let (_, out) = query(&own);
+    let copy = local(&out).unwrap_or_default();
+    assert!(copy.is_file(), "{out}");
+    assert!(copy.to_string_lossy().contains(B), "{out}");
+
+    // B, the last product with it, goes: so does the patch's key.
+    ctx.uninstall(B, Layout::Fhs, &[]).assert_code(0);
+    let (code, out) = query(&own);
+    assert_ne!(code, Some(0), "{out}");
+}

@@ -72,6 +72,8 @@ pub(crate) struct Context {
     /// In a Wine prefix: the package copy in `C:\windows\Installer` the registration names
     /// as `LocalPackage` (the session places it).
     local_package: Option<PathBuf>,
+    /// The patches this run applies or keeps registered, for PublishProduct.
+    patches: Vec<crate::actions::register::PatchRegistration>,
 }
 
 impl Context {
@@ -107,6 +109,7 @@ impl Context {
             folders_to_remove: Vec::new(),
             shell_targets: Vec::new(),
             local_package: None,
+            patches: Vec::new(),
         })
     }
 
@@ -154,6 +157,54 @@ impl Context {
             .iter()
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect())
+    }
+
+    /// The patches of this run (see [`crate::patches`]), for their registration.
+    pub(crate) fn set_patches(
+        &mut self,
+        patches: Vec<crate::actions::register::PatchRegistration>,
+    ) {
+        self.patches = patches;
+    }
+
+    /// The patches of this run.
+    pub(crate) fn patches(&self) -> &[crate::actions::register::PatchRegistration] {
+        &self.patches
+    }
+
+    /// Where the engine keeps the `.msp` of `patch` applied to `product` (named by the
+    /// patch's `LocalPackage`).
+    pub(crate) fn cached_patch_path(&self, product: &str, patch: &str) -> Option<PathBuf> {
+        Some(self.registry.as_ref()?.cached_patch_path(product, patch))
+    }
+
+    /// Another product than `product` that has `patch` recorded, if any.
+    pub(crate) fn patch_used_elsewhere(&self, product: &str, patch: &str) -> Option<String> {
+        let registry = self.registry.as_ref()?;
+        registry
+            .products()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| p.product_code)
+            .find(|other| {
+                !other.eq_ignore_ascii_case(product)
+                    && registry
+                        .patches(other)
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|r| r.patch_code.eq_ignore_ascii_case(patch))
+            })
+    }
+
+    /// The patch codes recorded for `product`.
+    pub(crate) fn recorded_patches(&self, product: &str) -> Vec<String> {
+        self.registry
+            .as_ref()
+            .and_then(|r| r.patches(product).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| r.patch_code)
+            .collect()
     }
 
     /// A property's value.

@@ -15,7 +15,13 @@
 //! * PublishFeatures: `Installer\Features\<packed>` (each installed feature and its parent)
 //!   and `UserData\<SID>\Products\<packed>\Features` (its components, compressed GUIDs);
 //! * PublishProduct: `Installer\Products\<packed>` (name, package code, language, version,
-//!   assignment, source list) and `Installer\UpgradeCodes\<packed upgrade code>`.
+//!   assignment, source list) and `Installer\UpgradeCodes\<packed upgrade code>`; and the
+//!   product's patches, where `MsiEnumPatches` and `MsiGetPatchInfoEx` read them
+//!   ("MsiGetPatchInfoEx function"): `Installer\Products\<packed>\Patches` (`Patches`, the
+//!   packed patch codes, and each patch's transforms), `UserData\<SID>\Products\<packed>\Patches`
+//!   (`AllPatches`, and a key per patch with its State, Uninstallable, Installed date,
+//!   DisplayName and MoreInfoURL) and `UserData\<SID>\Patches\<packed patch>` (its
+//!   `LocalPackage`, the engine's cached `.msp`).
 //!
 //! Per-machine the `SID` is `S-1-5-18` and `Installer\Products`, `Features` and
 //! `UpgradeCodes` are under `HKLM\Software\Classes`; per-user they are under
@@ -44,6 +50,50 @@ pub(crate) const SHARED_DLLS: &str = r"Software\Microsoft\Windows\CurrentVersion
 
 const UNINSTALL: &str = r"Software\Microsoft\Windows\CurrentVersion\Uninstall";
 const USER_DATA: &str = r"Software\Microsoft\Windows\CurrentVersion\Installer\UserData";
+
+/// A patch of the product, as PublishProduct registers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PatchRegistration {
+    /// `{GUID}`.
+    pub(crate) code: String,
+    pub(crate) display_name: String,
+    /// `MSIPATCHSTATE`: 1 applied, 2 superseded, 4 obsoleted; 8 (registered, not applied)
+    /// for a patch that no longer applies.
+    pub(crate) state: u32,
+    /// Its `MsiPatchMetadata` AllowRemoval.
+    pub(crate) uninstallable: bool,
+    /// Its transforms as its summary lists them (`:RTM.1;:#RTM.1`).
+    pub(crate) transforms: String,
+    pub(crate) more_info_url: String,
+}
+
+impl PatchRegistration {
+    /// The registration of `patch` in the state [`crate::patches`] gave it.
+    pub(crate) fn of(patch: &package::Patch, state: &str) -> PatchRegistration {
+        PatchRegistration {
+            code: patch.code().to_ascii_uppercase(),
+            display_name: patch.display_name(),
+            state: match state {
+                "applied" => 1,
+                "superseded" => 2,
+                "obsoleted" => 4,
+                _ => 8,
+            },
+            uninstallable: patch.allows_removal(),
+            transforms: patch
+                .summary()
+                .transforms
+                .iter()
+                .map(|t| format!(":{t}"))
+                .collect::<Vec<_>>()
+                .join(";"),
+            more_info_url: patch
+                .metadata_value("MoreInfoURL")
+                .unwrap_or_default()
+                .to_string(),
+        }
+    }
+}
 
 /// Where a product's keys are, for its installation context.
 struct Places {
@@ -412,6 +462,76 @@ pub(crate) fn registration(
                 sz(""),
             ));
         }
+        out.extend(patch_registration(ctx, &p, &code, &packed_code));
+    }
+    out
+}
+
+/// The keys of the product's patches (see the module documentation).
+fn patch_registration(ctx: &Context, p: &Places, code: &str, packed_code: &str) -> Vec<RegChange> {
+    let mut out = Vec::new();
+    let patches: Vec<(&PatchRegistration, String)> = ctx
+        .patches()
+        .iter()
+        .filter_map(|patch| Some((patch, packed(&patch.code)?)))
+        .collect();
+    if patches.is_empty() {
+        return out;
+    }
+    let codes: Vec<String> = patches.iter().map(|(_, c)| c.clone()).collect();
+    let product_patches = format!(r"{}\Products\{packed_code}\Patches", p.installer);
+    out.push(set(
+        View::Native64,
+        p.root,
+        &product_patches,
+        "Patches",
+        Value::MultiSz(codes.clone()),
+    ));
+    let user_data = format!(r"{USER_DATA}\{}\Products\{packed_code}\Patches", p.sid);
+    out.push(set(
+        View::Native64,
+        Root::LocalMachine,
+        &user_data,
+        "AllPatches",
+        Value::MultiSz(codes),
+    ));
+    let today = crate::log::Clock::now().yyyymmdd();
+    for (patch, packed_patch) in patches {
+        out.push(set(
+            View::Native64,
+            p.root,
+            &product_patches,
+            &packed_patch,
+            Value::Sz(patch.transforms.clone()),
+        ));
+        let key = format!(r"{user_data}\{packed_patch}");
+        let values = [
+            ("State", Value::Dword(patch.state)),
+            (
+                "Uninstallable",
+                Value::Dword(u32::from(patch.uninstallable)),
+            ),
+            ("LUAEnabled", Value::Dword(0)),
+            ("PatchType", Value::Dword(0)),
+            ("MSI3", Value::Dword(1)),
+            // The day of this registration: a patch kept from an earlier run is registered
+            // again with the product.
+            ("Installed", Value::Sz(today.clone())),
+            ("DisplayName", Value::Sz(patch.display_name.clone())),
+            ("MoreInfoURL", Value::Sz(patch.more_info_url.clone())),
+        ];
+        for (name, value) in values {
+            out.push(set(View::Native64, Root::LocalMachine, &key, name, value));
+        }
+        if let Some(local) = ctx.cached_patch_path(code, &patch.code) {
+            out.push(set(
+                View::Native64,
+                Root::LocalMachine,
+                &format!(r"{USER_DATA}\{}\Patches\{packed_patch}", p.sid),
+                "LocalPackage",
+                Value::Sz(ctx.path_text(&local)),
+            ));
+        }
     }
     out
 }
@@ -455,6 +575,32 @@ pub(crate) fn unregistration(ctx: &Context, record: &ProductRecord) -> Vec<RegCh
                 key: format!(r"{}\UpgradeCodes\{upgrade}", p.installer),
                 name: Some(packed_code.clone()),
             });
+        }
+        // A patch's own key goes with the last product it is registered for; while another
+        // has it, it names that product's copy of the patch.
+        for patch in ctx.recorded_patches(&code) {
+            let Some(packed_patch) = packed(&patch) else {
+                continue;
+            };
+            let key = format!(r"{USER_DATA}\{}\Patches\{packed_patch}", p.sid);
+            match ctx.patch_used_elsewhere(&code, &patch) {
+                Some(other) => {
+                    if let Some(local) = ctx.cached_patch_path(&other, &patch) {
+                        out.push(set(
+                            View::Native64,
+                            Root::LocalMachine,
+                            &key,
+                            "LocalPackage",
+                            Value::Sz(ctx.path_text(&local)),
+                        ));
+                    }
+                }
+                None => out.push(RegChange::DeleteTree {
+                    view: View::Native64,
+                    root: Root::LocalMachine,
+                    key,
+                }),
+            }
         }
     }
     out

@@ -34,6 +34,14 @@ impl Registry {
         self.dir.join(CACHE_DIR).join(cache_name(product_code))
     }
 
+    /// Where [`Registry::cache_patches`] keeps the `.msp` of `patch_code` applied to
+    /// `product_code`.
+    pub fn cached_patch_path(&self, product_code: &str, patch_code: &str) -> PathBuf {
+        self.dir
+            .join(CACHE_DIR)
+            .join(cached_patch_name(product_code, patch_code))
+    }
+
     /// Checks the package copy `cached` (just written by [`Registry::cache_package`]) against
     /// the package file it was made from, read again: it must open as a package, and hold
     /// the same tables and the same streams (embedded cabinets left out, as the copy leaves
@@ -207,11 +215,9 @@ impl Registry {
         patches: &[(String, String, String, &[u8])],
     ) -> Result<()> {
         let old = self.patches(product_code)?;
-        let base = cache_name(product_code);
-        let stem = base.strip_suffix(".msi").unwrap_or(&base).to_string();
         let mut kept = Vec::new();
         for (code, name, state, bytes) in patches {
-            let file = format!("{stem}.{}.msp", cache_name(code).trim_end_matches(".msi"));
+            let file = cached_patch_name(product_code, code);
             let path = self.cache_file(&file, |out| {
                 std::io::Write::write_all(out, bytes).map_err(|e| Error::io(name, e))
             })?;
@@ -252,7 +258,8 @@ impl Registry {
         // Copies whose rows went with an earlier record of the product (Registry::record
         // replaces the product, and its patch rows with it).
         let cache = self.dir.join(CACHE_DIR);
-        let prefix = format!("{stem}.");
+        let base = cache_name(product_code);
+        let prefix = format!("{}.", base.strip_suffix(".msi").unwrap_or(&base));
         if let Ok(entries) = fs_err::read_dir(&cache) {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
@@ -302,6 +309,16 @@ impl Registry {
 
 /// The cached package's file name: the product code when it is GUID-shaped, else a hash of
 /// it (a product code comes from the package and must not choose a path).
+/// The cached `.msp` of `patch_code` for `product_code`: `<product>.<patch>.msp`.
+fn cached_patch_name(product_code: &str, patch_code: &str) -> String {
+    let base = cache_name(product_code);
+    let stem = base.strip_suffix(".msi").unwrap_or(&base);
+    format!(
+        "{stem}.{}.msp",
+        cache_name(patch_code).trim_end_matches(".msi")
+    )
+}
+
 fn cache_name(product_code: &str) -> String {
     let guid_like = !product_code.is_empty()
         && product_code.len() <= 64

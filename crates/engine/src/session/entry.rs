@@ -272,6 +272,9 @@ fn run_locked(
     };
     let (result, left) = match Session::new(request, ui, &lock, root.clone(), package, log) {
         Ok(mut session) => {
+            if let Some(set) = &patch_set {
+                session.ctx.set_patches(set.registrations());
+            }
             let result = session.run();
             let left = std::mem::take(&mut session.left);
             free_later(session.take_heavy());
