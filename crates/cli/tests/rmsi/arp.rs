@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use test_support::e2e::{Ctx, Layout, corpus_dir, run_command_within};
+use test_support::e2e::{Ctx, Layout, Run, corpus_dir, run_command_within};
 use test_support::wine::Prefix;
 
 const PUTTY: &str = "{55717628-7AE6-4BCF-A046-FA2768945E76}";
@@ -16,6 +16,18 @@ const PUTTY_ADVERTISED: &str =
 
 fn putty() -> PathBuf {
     corpus_dir().join("lessmsi-putty-0.68/putty-0.68-installer.msi")
+}
+
+/// `rmsi install PKG --wine-prefix` into the prefix copy `copy`, logged to the context's log.
+fn install_into(ctx: &Ctx, copy: &Prefix, pkg: &Path) -> Run {
+    let mut cmd = ctx.rmsi();
+    cmd.arg("install")
+        .arg(pkg)
+        .arg("--wine-prefix")
+        .arg(copy.path())
+        .args(["--ui", "none", "--log"])
+        .arg(&ctx.log);
+    run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(300))
 }
 
 /// The data of value `name` of `key` in the context's root (`rmsi reg query --json`).
@@ -102,14 +114,7 @@ fn a_wine_prefix_registers_the_source_folder_as_a_drive_path() {
     let Some(copy) = Prefix::new() else { return };
     let ctx = Ctx::new();
     let pkg = putty();
-    let mut cmd = ctx.rmsi();
-    cmd.arg("install")
-        .arg(&pkg)
-        .arg("--wine-prefix")
-        .arg(copy.path())
-        .args(["--ui", "none", "--log"])
-        .arg(&ctx.log);
-    run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(300)).assert_code_logged(0);
+    install_into(&ctx, &copy, &pkg).assert_code_logged(0);
     let folder = std::fs::canonicalize(pkg.parent().expect("the corpus folder"))
         .expect("canonical corpus folder");
     let expected = format!("Z:{}\\", folder.display()).replace('/', "\\");
@@ -137,14 +142,7 @@ fn a_per_user_dual_purpose_package_goes_to_the_prefix_users_own_programs() {
     let Some(copy) = Prefix::new() else { return };
     let ctx = Ctx::new();
     let pkg = corpus_dir().join("wix-DecompileNullComponent-example/example.msi");
-    let mut cmd = ctx.rmsi();
-    cmd.arg("install")
-        .arg(&pkg)
-        .arg("--wine-prefix")
-        .arg(copy.path())
-        .args(["--ui", "none", "--log"])
-        .arg(&ctx.log);
-    let run = run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(300));
+    let run = install_into(&ctx, &copy, &pkg);
     run.assert_code_logged(0);
     let drive = copy.drive_c();
     assert!(!drive.join("Users").exists(), "{}", run.describe());
