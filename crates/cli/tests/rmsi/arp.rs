@@ -193,3 +193,34 @@ fn removing_a_product_from_a_wine_prefix_keeps_the_uninstall_root() {
     );
     assert!(exists(root), "{root} went with the product");
 }
+
+/// PublishFeatures writes every feature's state, an absent one's too ("PublishFeatures
+/// Action"): PuTTY's DesktopFeature (level 2, above the default INSTALLLEVEL) is marked
+/// absent in `Installer\Features` and has no components in `UserData`, beside the installed
+/// features' entries; all of it goes with the product.
+#[test]
+fn an_absent_feature_is_published_as_absent() {
+    let ctx = Ctx::new();
+    ctx.install(&putty(), Layout::Windows, &[])
+        .assert_code_logged(0);
+    let packed = "826717556EA7FCB40A64AF728649E567";
+    let features = format!(r"HKLM\Software\Classes\Installer\Features\{packed}");
+    let user_data = format!(
+        r"HKLM\Software\Microsoft\Windows\CurrentVersion\Installer\UserData\S-1-5-18\Products\{packed}\Features"
+    );
+    assert_eq!(
+        value(&ctx, &features, "DesktopFeature").as_deref(),
+        Some("\u{6}")
+    );
+    assert_eq!(value(&ctx, &features, "FilesFeature").as_deref(), Some(""));
+    assert_eq!(
+        value(&ctx, &user_data, "DesktopFeature").as_deref(),
+        Some("\u{2}")
+    );
+    assert!(
+        value(&ctx, &user_data, "FilesFeature").is_some_and(|v| v.len() > 20),
+        "FilesFeature's components"
+    );
+    ctx.uninstall(PUTTY, Layout::Windows, &[]).assert_code(0);
+    assert_eq!(value(&ctx, &features, "DesktopFeature"), None);
+}

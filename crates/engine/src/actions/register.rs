@@ -12,8 +12,9 @@
 //! * ProcessComponents: `Installer\UserData\<SID>\Components\<packed component>`, a value per
 //!   client product (its packed code) holding the component's key path — the null GUID
 //!   as an extra client for a Permanent component;
-//! * PublishFeatures: `Installer\Features\<packed>` (each installed feature and its parent)
-//!   and `UserData\<SID>\Products\<packed>\Features` (its components, compressed GUIDs);
+//! * PublishFeatures: `Installer\Features\<packed>` (each feature and its parent, an absent
+//!   one marked absent) and `UserData\<SID>\Products\<packed>\Features` (an installed
+//!   feature's components, compressed GUIDs);
 //! * PublishProduct: `Installer\Products\<packed>` (name, package code, language, version,
 //!   assignment, source list) and `Installer\UpgradeCodes\<packed upgrade code>`; and the
 //!   product's patches, where `MsiEnumPatches` and `MsiGetPatchInfoEx` read them
@@ -365,13 +366,50 @@ pub(crate) fn registration(
             .filter_map(|c| Some((c.component.as_str(), c.component_id.as_deref()?)))
             .collect();
         let installed: BTreeSet<&str> = record.features.iter().map(String::as_str).collect();
+        // Advertised features are not recorded with the product (see the README's
+        // differences): neither installed nor absent, they are left out.
+        let advertised: BTreeSet<&str> = ctx
+            .plan()
+            .iter()
+            .flat_map(|plan| plan.features.iter())
+            .filter(|f| {
+                let state = if f.action == msi_expr::InstallState::Unknown {
+                    f.installed
+                } else {
+                    f.action
+                };
+                state == msi_expr::InstallState::Advertised
+            })
+            .map(|f| f.feature.as_str())
+            .collect();
         let features_key = format!(r"{}\Features\{packed_code}", p.installer);
         let user_key = format!(r"{USER_DATA}\{}\Products\{packed_code}\Features", p.sid);
-        for f in features
-            .iter()
-            .filter(|f| installed.contains(f.feature.as_str()))
-        {
+        for f in &features {
             let parent = f.parent.clone().unwrap_or_default();
+            // Each feature's state is written, an absent one's too ("PublishFeatures
+            // Action"): its parent behind the absent mark (0x06) in `Features`, and no
+            // components before the parent's separator (0x02) in `UserData`, which is how
+            // MsiQueryFeatureState tells an absent feature from an installed one.
+            if advertised.contains(f.feature.as_str()) {
+                continue;
+            }
+            if !installed.contains(f.feature.as_str()) {
+                out.push(set(
+                    View::Native64,
+                    p.root,
+                    &features_key,
+                    &f.feature,
+                    sz(&format!("\u{6}{parent}")),
+                ));
+                out.push(set(
+                    View::Native64,
+                    Root::LocalMachine,
+                    &user_key,
+                    &f.feature,
+                    sz(&format!("\u{2}{parent}")),
+                ));
+                continue;
+            }
             out.push(set(
                 View::Native64,
                 p.root,
