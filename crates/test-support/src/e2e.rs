@@ -123,6 +123,28 @@ impl Ctx {
         self.tmp.path().join(name)
     }
 
+    /// `rmsi reg query KEY --json` in this context's root: its exit status and the JSON.
+    pub fn reg_query_json(&self, key: &str) -> (Option<i32>, Option<serde_json::Value>) {
+        let out = self
+            .rmsi()
+            .args(["reg", "query", key, "--json", "--root"])
+            .arg(&self.root)
+            .output()
+            .expect("run rmsi reg query --json");
+        (out.status.code(), serde_json::from_slice(&out.stdout).ok())
+    }
+
+    /// The data of the value `name` of `key` in the root, as `rmsi reg query --json` gives
+    /// it (`None`: no such key or value, or data that is not a string).
+    pub fn reg_value(&self, key: &str, name: &str) -> Option<String> {
+        let json = self.reg_query_json(key).1?;
+        json["values"]
+            .as_array()?
+            .iter()
+            .find(|v| v["name"] == name)
+            .and_then(|v| v["data"].as_str().map(str::to_string))
+    }
+
     /// `rmsi reg query KEY` in this context's root: its exit status and text output.
     pub fn reg_query(&self, key: &str) -> (Option<i32>, String) {
         let out = self

@@ -30,22 +30,6 @@ fn install_into(ctx: &Ctx, copy: &Prefix, pkg: &Path) -> Run {
     run_command_within(&mut cmd, Some(&ctx.log), Duration::from_secs(300))
 }
 
-/// The data of value `name` of `key` in the context's root (`rmsi reg query --json`).
-fn value(ctx: &Ctx, key: &str, name: &str) -> Option<String> {
-    let out = ctx
-        .rmsi()
-        .args(["reg", "query", key, "--json", "--root"])
-        .arg(&ctx.root)
-        .output()
-        .expect("rmsi reg query");
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-    json["values"]
-        .as_array()?
-        .iter()
-        .find(|v| v["name"] == name)
-        .and_then(|v| v["data"].as_str().map(str::to_string))
-}
-
 /// A stream of a package, as msitools' `msiinfo extract` reads it.
 fn stream(pkg: &Path, name: &str) -> Vec<u8> {
     let out = Command::new("msiinfo")
@@ -68,7 +52,9 @@ fn arpproducticon_is_a_placed_icon_that_goes_with_the_product() {
     let ctx = Ctx::new();
     ctx.install(&pkg, Layout::Windows, &[])
         .assert_code_logged(0);
-    let icon = value(&ctx, PUTTY_ARP, "DisplayIcon").expect("DisplayIcon");
+    let icon = ctx
+        .reg_value(PUTTY_ARP, "DisplayIcon")
+        .expect("DisplayIcon");
     let expected = ctx
         .root
         .join("Windows/Installer")
@@ -80,7 +66,7 @@ fn arpproducticon_is_a_placed_icon_that_goes_with_the_product() {
         stream(&pkg, "Icon.installericon.exe")
     );
     assert_eq!(
-        value(&ctx, PUTTY_ADVERTISED, "ProductIcon").as_deref(),
+        ctx.reg_value(PUTTY_ADVERTISED, "ProductIcon").as_deref(),
         Some(icon.as_str())
     );
 
@@ -209,18 +195,22 @@ fn an_absent_feature_is_published_as_absent() {
         r"HKLM\Software\Microsoft\Windows\CurrentVersion\Installer\UserData\S-1-5-18\Products\{packed}\Features"
     );
     assert_eq!(
-        value(&ctx, &features, "DesktopFeature").as_deref(),
+        ctx.reg_value(&features, "DesktopFeature").as_deref(),
         Some("\u{6}")
     );
-    assert_eq!(value(&ctx, &features, "FilesFeature").as_deref(), Some(""));
     assert_eq!(
-        value(&ctx, &user_data, "DesktopFeature").as_deref(),
+        ctx.reg_value(&features, "FilesFeature").as_deref(),
+        Some("")
+    );
+    assert_eq!(
+        ctx.reg_value(&user_data, "DesktopFeature").as_deref(),
         Some("\u{2}")
     );
     assert!(
-        value(&ctx, &user_data, "FilesFeature").is_some_and(|v| v.len() > 20),
+        ctx.reg_value(&user_data, "FilesFeature")
+            .is_some_and(|v| v.len() > 20),
         "FilesFeature's components"
     );
     ctx.uninstall(PUTTY, Layout::Windows, &[]).assert_code(0);
-    assert_eq!(value(&ctx, &features, "DesktopFeature"), None);
+    assert_eq!(ctx.reg_value(&features, "DesktopFeature"), None);
 }

@@ -601,18 +601,7 @@ fn putty_registry_entries_appear_and_vanish_with_the_product() {
     let ctx = Ctx::new();
     let run = ctx.install(&pkg, Layout::Windows, &[]);
     run.assert_code_logged(0);
-    let query = |key: &str| {
-        let out = ctx
-            .rmsi()
-            .args(["reg", "query", key, "--json", "--root"])
-            .arg(&ctx.root)
-            .output()
-            .expect("rmsi reg query");
-        (
-            out.status.code(),
-            serde_json::from_slice::<serde_json::Value>(&out.stdout).ok(),
-        )
-    };
+    let query = |key: &str| ctx.reg_query_json(key);
     let (code, ppk) = query(r"HKCR\.ppk");
     assert_eq!(code, Some(0), "{}", run.describe());
     let ppk = ppk.expect("json");
