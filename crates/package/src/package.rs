@@ -561,6 +561,27 @@ impl Package {
         })
     }
 
+    /// The bytes of the streams [`Package::write_without_cabinets`] copies (every stream but
+    /// the embedded cabinets, storages' included): what a copy made in memory would hold.
+    pub fn size_without_cabinets(&self) -> Result<u64> {
+        let cabinets: HashSet<String> = self
+            .media()?
+            .iter()
+            .filter_map(|m| m.embedded_stream())
+            .map(|n| crate::streamname::encode(n, false))
+            .collect();
+        let input = self.reopen("to size its copy")?;
+        Ok(input
+            .walk()
+            .filter(|e| e.is_stream())
+            .filter(|e| {
+                let top_level = e.path().parent() == Some(Path::new("/"));
+                !(top_level && cabinets.contains(e.name()))
+            })
+            .map(|e| e.len())
+            .sum())
+    }
+
     /// Writes this package to `out` without its embedded cabinets: the copy Windows keeps
     /// in its package cache (a removal needs the tables, custom-action binaries and
     /// summary, never the payload), which costs neither the payload's copy nor its room.

@@ -609,11 +609,15 @@ impl Context {
         // product code alone can remove the product later. The copy is checked before the
         // commit (a cached copy that cannot be used fails the install), made already when
         // the session made it while the files were written.
-        let copy = match copy {
-            Some(copy) => copy?,
-            None => Registry::package_copy(package)?,
+        let written = match copy {
+            Some(copy) => {
+                copy.and_then(|copy| registry.cache_package_copy(&record.product_code, &copy))
+            }
+            None if Registry::copy_fits_in_memory(package) => Registry::package_copy(package)
+                .and_then(|copy| registry.cache_package_copy(&record.product_code, &copy)),
+            None => registry.cache_package_streamed(&record.product_code, package),
         };
-        let cached = match registry.cache_package_copy(&record.product_code, &copy) {
+        let cached = match written {
             Ok(cached) => cached,
             Err(e) => {
                 let cached = registry.cached_package_path(&record.product_code);

@@ -13,6 +13,9 @@ use super::{CACHE_DIR, Registry};
 use crate::error::{Error, Result};
 use package::Package;
 
+/// The largest package copy made in memory ([`Registry::copy_fits_in_memory`]).
+pub(crate) const IN_MEMORY_COPY: u64 = 64 * 1024 * 1024;
+
 impl Registry {
     /// Keeps a private copy of a package for `product_code` in the state folder's
     /// `packages/` (0700; the copy 0600), replacing an earlier one: `write` writes it
@@ -68,6 +71,31 @@ impl Registry {
             .map_err(|e| differs(&label, package.path(), e.to_string()))?;
         same_package(&copy, &label, package.path(), Some(package))?;
         Ok(bytes)
+    }
+
+    /// Whether [`Registry::package_copy`] may hold `package`'s copy in memory: at most
+    /// [`IN_MEMORY_COPY`] bytes of it (a package whose Binary rows carry large programs
+    /// is copied through its file instead, [`Registry::cache_package_streamed`]).
+    pub fn copy_fits_in_memory(package: &Package) -> bool {
+        package
+            .size_without_cabinets()
+            .is_ok_and(|n| n <= IN_MEMORY_COPY)
+    }
+
+    /// Keeps the copy of `package` as the cached package of `product_code` written straight
+    /// to its file, then opened from there and checked as [`Registry::verify_cached_package`]
+    /// checks it (against `package` itself when nothing changed it in memory).
+    pub fn cache_package_streamed(
+        &mut self,
+        product_code: &str,
+        package: &Package,
+    ) -> Result<PathBuf> {
+        let cached =
+            self.cache_package(product_code, |out| Ok(package.write_without_cabinets(out)?))?;
+        let copy =
+            Package::open(&cached).map_err(|e| differs(&cached, package.path(), e.to_string()))?;
+        same_package(&copy, &cached, package.path(), Some(package))?;
+        Ok(cached)
     }
 
     /// Keeps `copy` (from [`Registry::package_copy`]) as the cached package of

@@ -11,12 +11,13 @@ use crate::error::Result;
 use crate::registry::Registry;
 
 impl Session<'_, '_> {
-    /// Starts making the copy when this run will register the product: not a removal, and
-    /// RegisterProduct in the execute sequence (the registration makes it itself otherwise).
-    /// Without a thread, it is made at the registration.
+    /// Starts making the copy when this run will register the product: not a removal,
+    /// RegisterProduct in the execute sequence, and a copy small enough to be held in memory
+    /// (the registration makes it itself otherwise, through its file when it is large).
     pub(crate) fn start_package_copy(&mut self) {
         if self.package_copy.is_some()
             || self.ctx.product_removed()
+            || !Registry::copy_fits_in_memory(&self.package)
             || !self
                 .execute_rows
                 .iter()
