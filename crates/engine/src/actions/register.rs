@@ -393,39 +393,27 @@ pub(crate) fn registration(
             if advertised.contains(f.feature.as_str()) {
                 continue;
             }
-            if !installed.contains(f.feature.as_str()) {
-                out.push(set(
-                    View::Native64,
-                    p.root,
-                    &features_key,
-                    &f.feature,
-                    sz(&format!("\u{6}{parent}")),
-                ));
-                out.push(set(
-                    View::Native64,
-                    Root::LocalMachine,
-                    &user_key,
-                    &f.feature,
-                    sz(&format!("\u{2}{parent}")),
-                ));
-                continue;
-            }
+            let (state, list) = if installed.contains(f.feature.as_str()) {
+                let mut list: String = links
+                    .iter()
+                    .filter(|l| l.feature == f.feature)
+                    .filter_map(|l| ids.get(l.component.as_str()).and_then(|g| base85_guid(g)))
+                    .collect();
+                if !parent.is_empty() {
+                    list.push('\u{2}');
+                    list.push_str(&parent);
+                }
+                (parent, list)
+            } else {
+                (format!("\u{6}{parent}"), format!("\u{2}{parent}"))
+            };
             out.push(set(
                 View::Native64,
                 p.root,
                 &features_key,
                 &f.feature,
-                sz(&parent),
+                sz(&state),
             ));
-            let mut list: String = links
-                .iter()
-                .filter(|l| l.feature == f.feature)
-                .filter_map(|l| ids.get(l.component.as_str()).and_then(|g| base85_guid(g)))
-                .collect();
-            if !parent.is_empty() {
-                list.push('\u{2}');
-                list.push_str(&parent);
-            }
             out.push(set(
                 View::Native64,
                 Root::LocalMachine,
