@@ -226,14 +226,7 @@ impl StreamSet<'_> {
     /// the next stream is opened. A missing stream is [`Error::PackageInvalid`].
     pub fn open(&mut self, name: &str) -> Result<(u64, Box<dyn Read + '_>)> {
         let package = self.package;
-        let invalid = |reason: String| Error::PackageInvalid {
-            path: package.path.clone(),
-            reason,
-        };
-        if !package.has_stream(name) {
-            return Err(invalid(format!("no stream {name:?}")));
-        }
-        if let Some(data) = package.overlay.get(name) {
+        if let Some(data) = package.overlay_stream(name)? {
             return Ok((data.len() as u64, Box::new(Cursor::new(&data[..]))));
         }
         let file = match &mut self.file {
@@ -242,9 +235,7 @@ impl StreamSet<'_> {
                 .file
                 .insert(package.reopen(&format!("for stream {name:?}"))?),
         };
-        let stream = file
-            .open_stream(crate::streamname::encode(name, false))
-            .map_err(|e| invalid(format!("stream {name:?}: {e}")))?;
+        let stream = package.stream_in(file, name)?;
         Ok((stream.len(), Box::new(stream)))
     }
 }
@@ -436,24 +427,14 @@ impl Package {
     /// `#`, or `Binary.<key>`). A missing stream is
     /// [`Error::PackageInvalid`]: the package refers to data it lacks.
     pub fn read_stream(&self, name: &str) -> Result<StreamReader> {
-        let invalid = |reason: String| Error::PackageInvalid {
-            path: self.path.clone(),
-            reason,
-        };
-        if !self.has_stream(name) {
-            return Err(invalid(format!("no stream {name:?}")));
-        }
-        if let Some(data) = self.overlay.get(name) {
+        if let Some(data) = self.overlay_stream(name)? {
             return Ok(StreamReader {
                 len: data.len() as u64,
                 inner: StreamInner::Memory(Cursor::new(data.clone())),
             });
         }
         let mut file = self.reopen(&format!("for stream {name:?}"))?;
-        let encoded = crate::streamname::encode(name, false);
-        let stream = file
-            .open_stream(&encoded)
-            .map_err(|e| invalid(format!("stream {name:?}: {e}")))?;
+        let stream = self.stream_in(&mut file, name)?;
         let len = stream.len();
         Ok(StreamReader {
             inner: StreamInner::File {
@@ -462,6 +443,31 @@ impl Package {
             },
             len,
         })
+    }
+
+    /// The stream `name` when a transform added it in memory, `None` when it is the file's;
+    /// a stream the package does not have is [`Error::PackageInvalid`].
+    fn overlay_stream(&self, name: &str) -> Result<Option<&Arc<[u8]>>> {
+        if !self.has_stream(name) {
+            return Err(Error::PackageInvalid {
+                path: self.path.clone(),
+                reason: format!("no stream {name:?}"),
+            });
+        }
+        Ok(self.overlay.get(name))
+    }
+
+    /// The stream `name` of `file`, the package's compound file opened again.
+    fn stream_in(
+        &self,
+        file: &mut cfb::CompoundFile<Box<dyn Source>>,
+        name: &str,
+    ) -> Result<cfb::Stream<Box<dyn Source>>> {
+        file.open_stream(crate::streamname::encode(name, false))
+            .map_err(|e| Error::PackageInvalid {
+                path: self.path.clone(),
+                reason: format!("stream {name:?}: {e}"),
+            })
     }
 
     /// The package's streams, to read one after the other through one opening of its file:
