@@ -570,22 +570,24 @@ impl Package {
     /// The bytes of the streams [`Package::write_without_cabinets`] copies (every stream but
     /// the embedded cabinets, storages' included): what a copy made in memory would hold.
     pub fn size_without_cabinets(&self) -> Result<u64> {
-        let cabinets: HashSet<String> = self
+        let cabinets = self.embedded_cabinet_entries()?;
+        let input = self.reopen("to size its copy")?;
+        Ok(input
+            .walk()
+            .filter(|e| e.is_stream() && !is_cabinet(e.path(), &cabinets))
+            .map(|e| e.len())
+            .sum())
+    }
+
+    /// The compound-file names of the package's embedded cabinets (the Media table's `#`
+    /// cabinets, encoded as streams are named in the file).
+    fn embedded_cabinet_entries(&self) -> Result<HashSet<String>> {
+        Ok(self
             .media()?
             .iter()
             .filter_map(|m| m.embedded_stream())
             .map(|n| crate::streamname::encode(n, false))
-            .collect();
-        let input = self.reopen("to size its copy")?;
-        Ok(input
-            .walk()
-            .filter(|e| e.is_stream())
-            .filter(|e| {
-                let top_level = e.path().parent() == Some(Path::new("/"));
-                !(top_level && cabinets.contains(e.name()))
-            })
-            .map(|e| e.len())
-            .sum())
+            .collect())
     }
 
     /// Writes this package to `out` without its embedded cabinets: the copy Windows keeps
@@ -597,12 +599,7 @@ impl Package {
             path: self.path.clone(),
             reason,
         };
-        let cabinets: HashSet<String> = self
-            .media()?
-            .iter()
-            .filter_map(|m| m.embedded_stream())
-            .map(|n| crate::streamname::encode(n, false))
-            .collect();
+        let cabinets = self.embedded_cabinet_entries()?;
         let mut input = self.reopen("to cache it")?;
         let write_err = |e: io::Error| Error::io(&self.path, e);
         let mut output =
@@ -621,9 +618,7 @@ impl Package {
                 output.set_storage_clsid(&path, clsid).map_err(write_err)?;
                 continue;
             }
-            let top_level = path.parent() == Some(Path::new("/"));
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if top_level && cabinets.contains(name) {
+            if is_cabinet(&path, &cabinets) {
                 continue;
             }
             let mut from = input
@@ -1006,6 +1001,16 @@ pub fn table_kind_name(kind: ColumnKind) -> String {
         ColumnKind::Str(n) => format!("s{n}"),
         ColumnKind::Binary => "v0".into(),
     }
+}
+
+/// Whether the compound-file entry at `path` is one of `cabinets` (they are top-level
+/// streams).
+fn is_cabinet(path: &Path, cabinets: &HashSet<String>) -> bool {
+    path.parent() == Some(Path::new("/"))
+        && path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| cabinets.contains(n))
 }
 
 #[cfg(test)]
