@@ -3,7 +3,8 @@
 //!
 //! This crate knows cabinets only: nothing of Windows Installer packages, databases or the
 //! engine that installs them. [`extract_to`] hands each file's bytes to a [`Sink`];
-//! [`extract`] is the same with a callback; [`list`] reads the file table alone; every
+//! [`extract`] is the same with a callback; [`Inflated`] inflates a cabinet into memory
+//! ahead of its use and replays it into a sink later; [`list`] reads the file table alone; every
 //! failure is a [`CabinetError`] naming the folder, block or file involved.
 //!
 //! A cabinet holds *folders*, each a single compressed stream cut into data blocks (CFDATA)
@@ -49,12 +50,14 @@ mod checksum;
 mod codec;
 mod error;
 mod header;
+mod inflated;
 mod stream;
 
 use std::io::{self, BufReader, Read, Seek, Write};
 
 pub use error::{CabinetError, Compression};
 pub use header::CabinetEntry;
+pub use inflated::Inflated;
 
 /// A cabinet source [`Sink::next_cabinet`] hands back: a file or a package's stream.
 pub trait ReadSeek: Read + Seek {}

@@ -5,6 +5,7 @@
 mod util;
 
 use std::io::{self, Cursor, Write};
+use std::sync::atomic::AtomicBool;
 
 use cabinet::{CabinetEntry, Sink};
 use util::{CabSpec, FolderSpec, Method, build, extract_all, pseudo_random};
@@ -470,4 +471,123 @@ fn a_pass_starting_in_the_middle_of_a_set_skips_the_continued_folder() {
     assert_eq!(sink.files.len(), 1);
     assert_eq!(sink.files[0].0, "Charlie");
     assert!(sink.files[0].1 == pseudo_random(41_240, 3, true));
+}
+
+// ====================================================================================== //
+// Inflating ahead: `Inflated::read`, then `Inflated::replay` into a sink.
+// ====================================================================================== //
+
+#[test]
+fn a_cabinet_inflated_ahead_replays_what_extraction_gives() {
+    let mut lzx = files(3, 30_000, false);
+    lzx.insert(1, ("empty".into(), Vec::new()));
+    let spec = CabSpec {
+        folders: vec![
+            FolderSpec {
+                method: Method::MsZip,
+                files: files(6, 40_000, true),
+                block_size: 32 * 1024,
+            },
+            FolderSpec {
+                method: Method::Stored,
+                files: files(2, 100, false),
+                block_size: 32 * 1024,
+            },
+            FolderSpec {
+                method: Method::LzxUncompressed,
+                files: lzx,
+                block_size: 32 * 1024,
+            },
+        ],
+        reserve: Some((20, 3, 5)),
+        checksums: true,
+    };
+    let (cab, _) = build(&spec);
+    let total: u64 = spec
+        .folders
+        .iter()
+        .flat_map(|f| &f.files)
+        .map(|(_, b)| b.len() as u64)
+        .sum();
+    let inflated = cabinet::Inflated::read(Cursor::new(&cab), total, &AtomicBool::new(false))
+        .expect("inflate")
+        .expect("within the limit");
+    assert_eq!(inflated.len(), total);
+    let mut sink = SetSink::default();
+    inflated.replay(&mut sink).expect("replay");
+    let want = extract_all(&cab).expect("extract");
+    assert_eq!(sink.files.len(), want.len());
+    for ((name, got), (entry, data)) in sink.files.iter().zip(&want) {
+        assert_eq!(name, &entry.name);
+        assert!(got == data, "{name}: content differs");
+    }
+    // A sink that skips files gets the same calls as from the extraction itself.
+    let (mut replayed, mut extracted) = (Recorder::default(), Recorder::default());
+    inflated.replay(&mut replayed).expect("replay");
+    cabinet::extract_to(Cursor::new(&cab), &mut extracted).expect("extract");
+    assert_eq!(replayed.calls, extracted.calls);
+}
+
+#[test]
+fn nothing_is_inflated_ahead_past_the_limit_or_from_a_cabinet_set() {
+    let list = files(4, 10_000, true);
+    let total: u64 = list.iter().map(|(_, b)| b.len() as u64).sum();
+    let (cab, _) = build(&CabSpec::one(Method::MsZip, list));
+    let read = |limit| {
+        cabinet::Inflated::read(Cursor::new(&cab), limit, &AtomicBool::new(false)).expect("inflate")
+    };
+    assert!(read(total - 1).is_none());
+    assert!(read(total).is_some());
+    // The first cabinet of a set goes on in the next one, the last continues the previous.
+    for n in [1, 2, 3] {
+        let got = cabinet::Inflated::read(Cursor::new(span(n)), u64::MAX, &AtomicBool::new(false))
+            .expect("inflate");
+        assert!(got.is_none(), "span{n}.cab is part of a set");
+    }
+}
+
+#[test]
+fn a_corrupt_cabinet_inflated_ahead_fails_as_its_extraction_does() {
+    let (mut cab, layout) = build(&CabSpec::one(Method::MsZip, files(3, 20_000, true)));
+    // A data byte of the second block flipped: its checksum no longer matches.
+    cab[layout.blocks[0][1] + 8 + 10] ^= 0x55;
+    let ahead = cabinet::Inflated::read(Cursor::new(&cab), u64::MAX, &AtomicBool::new(false))
+        .expect_err("corrupt");
+    let extracted = extract_all(&cab).expect_err("corrupt");
+    assert_eq!(ahead.to_string(), extracted.to_string());
+    assert!(ahead.is_bad_cabinet());
+}
+
+#[test]
+fn a_sink_error_during_a_replay_names_the_file() {
+    let (cab, _) = build(&CabSpec::one(Method::Stored, files(3, 10, true)));
+    let inflated = cabinet::Inflated::read(Cursor::new(&cab), u64::MAX, &AtomicBool::new(false))
+        .expect("inflate")
+        .expect("small");
+    struct Full;
+    impl Sink for Full {
+        type Writer = Vec<u8>;
+        fn open(&mut self, e: &CabinetEntry) -> io::Result<Option<Vec<u8>>> {
+            match e.name.as_str() {
+                "file0001" => Err(io::Error::other("disk full")),
+                _ => Ok(None),
+            }
+        }
+    }
+    let err = inflated.replay(&mut Full).expect_err("the sink fails");
+    assert!(matches!(&err, cabinet::CabinetError::Write { file, .. } if file == "file0001"));
+}
+
+#[test]
+fn inflating_ahead_stops_when_asked() {
+    let (cab, _) = build(&CabSpec::one(Method::MsZip, files(3, 1000, true)));
+    let err = cabinet::Inflated::read(Cursor::new(&cab), u64::MAX, &AtomicBool::new(true))
+        .expect_err("stopped");
+    match err {
+        cabinet::CabinetError::Write { file, source } => {
+            assert_eq!(file, "file0000");
+            assert_eq!(source.kind(), io::ErrorKind::Interrupted);
+        }
+        other => panic!("{other:?}"),
+    }
 }

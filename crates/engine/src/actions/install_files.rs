@@ -13,7 +13,9 @@
 //! that differs from the File row's is logged and the cabinet's bytes installed; a missing
 //! cabinet fails the install with 1603 and error 1311 in the log, a cabinet that is corrupt
 //! or not the next of its set with error 1335, a file absent from its cabinet with a
-//! message naming it. Nothing is written to a target folder here.
+//! message naming it. Nothing is written to a target folder here. An embedded cabinet the
+//! session inflated ahead (`session::inflate_ahead`) is replayed from memory instead of
+//! being read again.
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -97,10 +99,18 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
         if read.contains(cab) {
             continue;
         }
+        // Inflated ahead (`session::inflate_ahead`): a cabinet of no set, whose files are
+        // replayed from memory.
+        let ahead = match cab {
+            CabinetLocation::Embedded(stream) => s.inflated(stream),
+            CabinetLocation::External(_) => None,
+        };
         // A cabinet whose first folder continues the previous cabinet's is read from the
         // cabinet where that folder begins, as a set is read from its first cabinet.
         let mut at = order(cab);
-        if let Some(pos) = at.as_mut() {
+        if let Some(pos) = at.as_mut()
+            && ahead.is_none()
+        {
             while *pos > 0 && continues_previous(&s.package, &media[*pos].1) {
                 *pos -= 1;
             }
@@ -125,7 +135,10 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
             "Executing op: ChangeMedia(MediaCabinet={shown},Files={})",
             indices.len()
         ));
-        let reader = open_cabinet(&s.package, &first)?;
+        let pass = match ahead {
+            Some(files) => Pass::Ahead(files),
+            None => Pass::Read(open_cabinet(&s.package, &first)?),
+        };
         s.stage()?;
         let package = &s.package;
         let Some(stage) = s.stage.as_mut() else {
@@ -172,7 +185,10 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
                     files_of: &files_of,
                 },
             };
-            let result = cabinet::extract_to(reader, &mut sink);
+            let result = match pass {
+                Pass::Ahead(files) => files.replay(&mut sink),
+                Pass::Read(reader) => cabinet::extract_to(reader, &mut sink),
+            };
             for rest in std::mem::take(&mut sink.batches) {
                 if result.is_ok() && !rest.is_empty() {
                     // A failed send: the writer's error, from its join below, says why.
@@ -275,6 +291,14 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
         s.note_staged_file(job.key.clone(), name);
     }
     Ok(())
+}
+
+/// Where a pass gets a cabinet's files.
+enum Pass {
+    /// Inflated ahead, replayed from memory.
+    Ahead(cabinet::Inflated),
+    /// Read and inflated now.
+    Read(Box<dyn ReadSeek>),
 }
 
 /// Adds the files of `indices` (jobs) to the files a pass extracts, by their name in the

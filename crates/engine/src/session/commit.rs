@@ -73,13 +73,17 @@ impl Session<'_, '_> {
             }
             self.ctx.apply_registry_changes()?;
         }
+        let started = std::time::Instant::now();
         self.write_wine_registry()?;
+        tracing::debug!(ms = %crate::log::millis(started.elapsed()), "wine registry written");
         // The commit point: the journal's removal. Checked, since a journal left behind
         // would make the next run roll this "successful" install back.
         if !self.stage.is_borrowed()
             && let Some(stage) = self.stage.take()
         {
+            let started = std::time::Instant::now();
             stage.commit()?;
+            tracing::debug!(ms = %crate::log::millis(started.elapsed()), "committed");
         }
         if removed && !self.nested {
             self.tidy_state();

@@ -187,6 +187,7 @@ pub(crate) fn run_entry(
         log.engine(&format!("{} {}: {e}", e.code(), e.name()));
     }
     let log_error = log.finish(code);
+    tracing::debug!("run ended");
     InstallReport {
         result,
         apps_left_running: left,
@@ -270,8 +271,12 @@ fn run_locked(
         }
         _ => request,
     };
+    // The embedded cabinets are inflated from here on, while the session starts.
+    let package = std::sync::Arc::new(package);
+    let ahead = super::InflateAhead::start(&package, request);
     let (result, left) = match Session::new(request, ui, &lock, root.clone(), package, log) {
         Ok(mut session) => {
+            session.inflate_ahead = ahead;
             if let Some(set) = &patch_set {
                 session.ctx.set_patches(set.registrations());
             }

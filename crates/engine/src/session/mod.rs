@@ -30,13 +30,17 @@
 //! product's registration), `prefix_files` (what a Wine prefix's installation writes
 //! through the transaction), `later` (what actions leave the session to do later) and
 //! `closing` (the Restart Manager's end and the closing lines), `package_copy` (the package
-//! cache's copy, made while the files are written).
+//! cache's copy, made while the files are written), `inflate_ahead` (the embedded cabinets,
+//! inflated while the session initialises and costs).
 
 mod closing;
 mod commit;
 mod entry;
+mod inflate_ahead;
 mod later;
 mod package_copy;
+
+pub(crate) use inflate_ahead::InflateAhead;
 mod prefix_files;
 mod script;
 mod stage_slot;
@@ -134,6 +138,8 @@ pub(crate) struct Session<'a, 'l> {
     services_to_start: Vec<crate::actions::services::ServiceStart>,
     /// The package cache's copy of the package, being made (`package_copy`).
     package_copy: Option<std::thread::JoinHandle<Result<Vec<u8>>>>,
+    /// The embedded cabinets, being inflated for InstallFiles (`inflate_ahead`).
+    pub(crate) inflate_ahead: Option<InflateAhead>,
 }
 
 impl<'a, 'l> Session<'a, 'l> {
@@ -142,7 +148,7 @@ impl<'a, 'l> Session<'a, 'l> {
         ui: &'a mut dyn InstallUi,
         lock: &'l RootLock,
         root: PathBuf,
-        package: Package,
+        package: std::sync::Arc<Package>,
         log: &'a mut Log,
     ) -> Result<Session<'a, 'l>> {
         let custom_actions = package
@@ -170,7 +176,7 @@ impl<'a, 'l> Session<'a, 'l> {
             root,
             lock,
             ctx,
-            package: std::sync::Arc::new(package),
+            package,
             rm: None,
             stage: StageSlot::Own(None),
             custom_actions,
@@ -198,6 +204,7 @@ impl<'a, 'l> Session<'a, 'l> {
             ini_files: Default::default(),
             services_to_start: Vec::new(),
             package_copy: None,
+            inflate_ahead: None,
         })
     }
 
@@ -213,7 +220,7 @@ impl<'a, 'l> Session<'a, 'l> {
         log: &'a mut Log,
         upgrading: Upgrading<'a, 'l>,
     ) -> Result<Session<'a, 'l>> {
-        let mut s = Session::new(request, ui, lock, root, package, log)?;
+        let mut s = Session::new(request, ui, lock, root, std::sync::Arc::new(package), log)?;
         s.nested = true;
         s.protected = upgrading.protected;
         if let Some(stage) = upgrading.stage {
