@@ -25,8 +25,8 @@ impl Inflated {
     /// Inflates every file of the cabinet read from `reader` into memory. `Ok(None)` when
     /// the files' declared sizes add up to more than `limit` bytes, or the cabinet is part
     /// of a set; an error is what [`extract_to`] would return. Setting `stop` (from another
-    /// thread) ends the inflating at the next file, with an [`io::ErrorKind::Interrupted`]
-    /// [`CabinetError::Write`].
+    /// thread) ends the inflating within a data block, with an
+    /// [`io::ErrorKind::Interrupted`] [`CabinetError::Write`].
     pub fn read<R: Read + Seek>(
         mut reader: R,
         limit: u64,
@@ -55,20 +55,20 @@ impl Inflated {
         }))
     }
 
-    /// Hands every file to `sink` — [`Sink::open`], the file's bytes, [`Sink::finish`] — in
-    /// the order [`extract_to`] finished them; the sink's errors are returned as
-    /// `extract_to` returns them.
-    pub fn replay<S: Sink>(&self, sink: &mut S) -> Result<(), CabinetError> {
-        for (entry, bytes) in &self.files {
+    /// Hands every file to `sink` — [`Sink::open`], the file's bytes through
+    /// [`Sink::write_owned`], [`Sink::finish`] — in the order [`extract_to`] finished them;
+    /// the sink's errors are returned as `extract_to` returns them.
+    pub fn replay<S: Sink>(self, sink: &mut S) -> Result<(), CabinetError> {
+        for (entry, bytes) in self.files {
             let failed = |source| CabinetError::Write {
                 file: entry.name.clone(),
                 source,
             };
-            let Some(mut writer) = sink.open(entry).map_err(failed)? else {
+            let Some(mut writer) = sink.open(&entry).map_err(failed)? else {
                 continue;
             };
-            writer.write_all(bytes).map_err(failed)?;
-            sink.finish(entry, writer).map_err(failed)?;
+            sink.write_owned(&mut writer, bytes).map_err(failed)?;
+            sink.finish(&entry, writer).map_err(failed)?;
         }
         Ok(())
     }
@@ -90,21 +90,48 @@ struct Recorder<'s> {
     stop: &'s AtomicBool,
 }
 
-impl Sink for Recorder<'_> {
-    type Writer = Vec<u8>;
+impl<'s> Sink for Recorder<'s> {
+    type Writer = Kept<'s>;
 
-    fn open(&mut self, entry: &CabinetEntry) -> io::Result<Option<Vec<u8>>> {
-        if self.stop.load(Ordering::Relaxed) {
-            return Err(io::Error::new(io::ErrorKind::Interrupted, "stopped"));
-        }
+    fn open(&mut self, entry: &CabinetEntry) -> io::Result<Option<Kept<'s>>> {
+        stopped(self.stop)?;
         // The declared sizes were checked against the caller's limit, and extraction never
         // gives a file more bytes than its entry declares.
         let size = usize::try_from(entry.size).unwrap_or(0);
-        Ok(Some(Vec::with_capacity(size)))
+        Ok(Some(Kept {
+            bytes: Vec::with_capacity(size),
+            stop: self.stop,
+        }))
     }
 
-    fn finish(&mut self, entry: &CabinetEntry, writer: Vec<u8>) -> io::Result<()> {
-        self.files.push((entry.clone(), writer));
+    fn finish(&mut self, entry: &CabinetEntry, writer: Kept<'s>) -> io::Result<()> {
+        self.files.push((entry.clone(), writer.bytes));
         Ok(())
     }
+}
+
+/// One file's bytes, as they are inflated.
+struct Kept<'s> {
+    bytes: Vec<u8>,
+    stop: &'s AtomicBool,
+}
+
+impl Write for Kept<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        stopped(self.stop)?;
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The error that ends the inflating once `stop` is set.
+fn stopped(stop: &AtomicBool) -> io::Result<()> {
+    if stop.load(Ordering::Relaxed) {
+        return Err(io::Error::new(io::ErrorKind::Interrupted, "stopped"));
+    }
+    Ok(())
 }

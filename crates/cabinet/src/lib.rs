@@ -102,6 +102,13 @@ pub trait Sink {
         writer.flush()
     }
 
+    /// Called by [`Inflated::replay`] with a file's whole content, which it hands over: a
+    /// sink that keeps or queues bytes can take them without a copy. The default writes
+    /// them to the writer.
+    fn write_owned(&mut self, writer: &mut Self::Writer, bytes: Vec<u8>) -> io::Result<()> {
+        writer.write_all(&bytes)
+    }
+
     /// Called when a file goes on in the next cabinet of a set: the reader of that cabinet,
     /// or `None` when there is none to give ([`CabinetError::Spanning`] then). The default
     /// gives none.

@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+pub mod cabinets;
 pub mod diff;
 mod error;
 mod package;

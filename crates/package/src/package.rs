@@ -457,6 +457,13 @@ impl Package {
         Ok(self.overlay.get(name))
     }
 
+    /// Whether the stream `name` was added or replaced in memory (by a transform or a
+    /// patch, [`Package::add_stream`]): the package file's stream of that name, if any, is
+    /// then not the package's.
+    pub fn is_replaced(&self, name: &str) -> bool {
+        self.overlay.contains_key(name)
+    }
+
     /// The stream `name` of `file`, the package's compound file opened again.
     fn stream_in(
         &self,

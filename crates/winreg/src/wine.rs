@@ -245,12 +245,30 @@ impl WineHive {
     }
 
     fn render_at(&self, secs: u64) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(self.text.len() + self.text.len() / 16);
         for l in &self.preamble {
             out.push_str(l);
             out.push('\n');
         }
+        // Keys left as read follow one another in the text as they do in the file: each run
+        // of them is copied at once (a prefix's system.reg is 12,000 keys, an install
+        // changes a few dozen).
+        let mut run: Option<Range<usize>> = None;
         for s in &self.sections {
+            if let Some(range) = self.as_read(s) {
+                match &mut run {
+                    Some(r) if r.end == range.start => r.end = range.end,
+                    _ => {
+                        if let Some(r) = run.replace(range) {
+                            out.push_str(&self.text[r]);
+                        }
+                    }
+                }
+                continue;
+            }
+            if let Some(r) = run.take() {
+                out.push_str(&self.text[r]);
+            }
             if s.dirty {
                 out.push_str(&header_line(&self.names(s), secs));
                 out.push('\n');
@@ -266,10 +284,27 @@ impl WineHive {
                 }
             }
         }
+        if let Some(r) = run {
+            out.push_str(&self.text[r]);
+        }
         if !self.final_newline {
             out.pop();
         }
         out
+    }
+
+    /// Where a key left as read is in the text, its key line and its lines: `None` for a
+    /// key changed, or parsed since, or whose key line is not followed by its lines.
+    fn as_read(&self, s: &Section) -> Option<Range<usize>> {
+        match (&s.header, &s.body, s.dirty) {
+            (Header::Raw(header), Body::Raw(body), false)
+                if header.end + 1 == body.start
+                    && self.text.as_bytes().get(header.end) == Some(&b'\n') =>
+            {
+                Some(header.start..body.end)
+            }
+            _ => None,
+        }
     }
 
     /// Writes the file (to a temporary file beside it, renamed into place, with the old

@@ -101,10 +101,12 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
         }
         // Inflated ahead (`session::inflate_ahead`): a cabinet of no set, whose files are
         // replayed from memory.
+        let waited = std::time::Instant::now();
         let ahead = match cab {
             CabinetLocation::Embedded(stream) => s.inflated(stream),
             CabinetLocation::External(_) => None,
         };
+        tracing::debug!(ms = %crate::log::millis(waited.elapsed()), ahead = ahead.is_some(), "cabinet taken");
         // A cabinet whose first folder continues the previous cabinet's is read from the
         // cabinet where that folder begins, as a set is read from its first cabinet.
         let mut at = order(cab);
@@ -447,6 +449,11 @@ impl<'s> Sink for StageSink<'s, '_> {
                 Err(io::Error::other(msg))
             }
         }
+    }
+
+    fn write_owned(&mut self, slot: &mut Self::Writer, bytes: Vec<u8>) -> io::Result<()> {
+        slot.take(bytes);
+        Ok(())
     }
 
     fn finish(&mut self, entry: &CabinetEntry, slot: Self::Writer) -> io::Result<()> {

@@ -71,6 +71,12 @@ pub(crate) fn run_entry(
     ui: &mut dyn InstallUi,
     resolve: Option<Resolve<'_>>,
 ) -> InstallReport {
+    // The package's cabinets are inflated from here on (`super::inflate_ahead`): reading the
+    // package needs neither the root nor its lock.
+    let ahead = match resolve {
+        None => super::InflateAhead::start(&base.package, base),
+        Some(_) => None,
+    };
     // A Wine prefix must be one, and no wineserver may hold its registry (see `crate::wine`);
     // it is never created.
     if base.layout == Layout::Wine
@@ -170,7 +176,7 @@ pub(crate) fn run_entry(
                 Some(resolve) => resolve(&root).map(std::borrow::Cow::Owned),
             };
             match request {
-                Ok(request) => run_locked(&request, ui, &mut log, lock, root, made),
+                Ok(request) => run_locked(&request, ui, &mut log, lock, root, made, ahead),
                 Err(e) => {
                     drop(lock);
                     remove_made(&made);
@@ -217,6 +223,7 @@ fn run_locked(
     lock: RootLock,
     root: PathBuf,
     made_root: Vec<PathBuf>,
+    ahead: Option<super::InflateAhead>,
 ) -> (Result<Outcome>, Vec<AppInUse>) {
     let started = std::time::Instant::now();
     let patch_set;
@@ -271,9 +278,7 @@ fn run_locked(
         }
         _ => request,
     };
-    // The embedded cabinets are inflated from here on, while the session starts.
     let package = std::sync::Arc::new(package);
-    let ahead = super::InflateAhead::start(&package, request);
     let (result, left) = match Session::new(request, ui, &lock, root.clone(), package, log) {
         Ok(mut session) => {
             session.inflate_ahead = ahead;

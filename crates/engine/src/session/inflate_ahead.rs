@@ -1,28 +1,34 @@
-//! The package's embedded cabinets inflated on a thread of their own from the session's
-//! start, while the installer initialises and costs, and handed to InstallFiles
-//! ([`cabinet::Inflated`]): for a small package, inflating its one cabinet was a third of
-//! an install's time, and the session's start needs one core only.
+//! The package's embedded cabinets inflated on a thread of their own from the run's start —
+//! while the root is locked, the package's tables read and the session initialised and
+//! costed — and handed to InstallFiles ([`cabinet::Inflated`]): for a small package,
+//! inflating its one cabinet was a third of an install's time, and the rest of the run up
+//! to InstallFiles needs one core only.
 //!
-//! Only an installation that may install files inflates ahead (not a removal or a repair,
-//! which install few files or none, or an administrative image), and only cabinets that are
-//! not part of a set, within [`AHEAD`] bytes of files in all: any other cabinet, and any
-//! cabinet the thread could not read, is extracted by InstallFiles from the package as
-//! before (which then reports its errors). Files the costing leaves out are inflated for
-//! nothing, as InstallFiles' own pass inflates a whole folder whatever it installs.
+//! The thread reads the package file's cabinet streams itself
+//! ([`package::cabinets::for_each_cabinet`]), before the package's tables are read; a
+//! stream a transform or a patch replaced is not used. Only an installation that may
+//! install files inflates ahead (not a removal or a repair, which install few files or
+//! none, or an administrative image), and only cabinets that are not part of a set, within
+//! [`AHEAD`] bytes of files in all: any other cabinet, and any cabinet the thread could not
+//! read, is extracted by InstallFiles from the package as before (which then reports its
+//! errors). Files the costing leaves out are inflated for nothing, as InstallFiles' own
+//! pass inflates a whole folder whatever it installs.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 use super::Session;
 use crate::request::InstallRequest;
-use package::Package;
 
 /// At most this many bytes of files are held inflated in memory.
 const AHEAD: u64 = 64 << 20;
 
-/// The inflating thread, stopped (at its next file) and joined when dropped.
+/// The inflating thread. Dropped unused (the run ended before InstallFiles), it is told to
+/// stop, which it does within a data block, and left to end on its own.
 pub(crate) struct InflateAhead {
     thread: Option<JoinHandle<HashMap<String, cabinet::Inflated>>>,
     stop: Arc<AtomicBool>,
@@ -33,45 +39,28 @@ pub(crate) struct InflateAhead {
 impl Drop for InflateAhead {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
 impl InflateAhead {
-    /// Starts inflating `package`'s embedded cabinets when `request` is an installation (see
-    /// the module documentation).
-    pub(crate) fn start(package: &Arc<Package>, request: &InstallRequest) -> Option<InflateAhead> {
+    /// Starts inflating the cabinets of the package file at `package` when `request` is an
+    /// installation (see the module documentation).
+    pub(crate) fn start(package: &Path, request: &InstallRequest) -> Option<InflateAhead> {
         let asked = |name: &str| {
             request
                 .properties
                 .iter()
                 .any(|(n, v)| n.eq_ignore_ascii_case(name) && !v.trim().is_empty())
         };
-        if asked("REMOVE") || asked("REINSTALL") {
+        if asked("REMOVE") || asked("REINSTALL") || !package.is_file() {
             return None;
         }
-        let mut streams: Vec<String> = Vec::new();
-        for name in package
-            .media()
-            .ok()?
-            .iter()
-            .filter_map(|m| m.embedded_stream())
-        {
-            if !streams.iter().any(|s| s == name) {
-                streams.push(name.to_owned());
-            }
-        }
-        if streams.is_empty() {
-            return None;
-        }
-        let package = Arc::clone(package);
+        let package = package.to_path_buf();
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("rmsi-inflate".into())
-            .spawn(move || inflate(&package, &streams, &stopped))
+            .spawn(move || inflate(&package, &stopped))
             .ok()?;
         Some(InflateAhead {
             thread: Some(thread),
@@ -85,6 +74,10 @@ impl Session<'_, '_> {
     /// The files of the embedded cabinet `stream`, when they were inflated ahead (waiting
     /// for the thread to end).
     pub(crate) fn inflated(&mut self, stream: &str) -> Option<cabinet::Inflated> {
+        // A transform's or a patch's stream of that name is the package's now.
+        if self.package.is_replaced(stream) {
+            return None;
+        }
         let ahead = self.inflate_ahead.as_mut()?;
         if let Some(thread) = ahead.thread.take() {
             ahead.done = thread.join().unwrap_or_default();
@@ -93,28 +86,22 @@ impl Session<'_, '_> {
     }
 }
 
-/// Inflates `streams` in turn, while the files fit within [`AHEAD`] and nobody asked it to
-/// stop.
-fn inflate(
-    package: &Package,
-    streams: &[String],
-    stop: &AtomicBool,
-) -> HashMap<String, cabinet::Inflated> {
+/// Inflates the package's cabinets in turn, while their files fit within [`AHEAD`] and
+/// nobody asked it to stop.
+fn inflate(package: &Path, stop: &AtomicBool) -> HashMap<String, cabinet::Inflated> {
     let started = std::time::Instant::now();
     let mut left = AHEAD;
     let mut done = HashMap::new();
-    for stream in streams {
+    let _ = package::cabinets::for_each_cabinet(package, |name, stream| {
         if stop.load(Ordering::Relaxed) {
-            break;
+            return ControlFlow::Break(());
         }
-        let Ok(reader) = package.read_stream(stream) else {
-            continue;
-        };
-        if let Ok(Some(files)) = cabinet::Inflated::read(reader, left, stop) {
+        if let Ok(Some(files)) = cabinet::Inflated::read(stream, left, stop) {
             left = left.saturating_sub(files.len());
-            done.insert(stream.clone(), files);
+            done.insert(name.to_owned(), files);
         }
-    }
+        ControlFlow::Continue(())
+    });
     tracing::debug!(ms = %crate::log::millis(started.elapsed()), "cabinets inflated ahead");
     done
 }

@@ -11,6 +11,8 @@
 //!
 //! Every queue is bounded, so memory stays bounded whatever the cabinet's size: at most
 //! [`QUEUE`] batches of at most [`PIECE`] bytes (and [`PARTS`] files) wait for each writer.
+//! A cabinet inflated ahead hands each file's bytes over whole ([`Slot::take`]): they are
+//! in memory already, and are written from there.
 
 use std::collections::HashMap;
 use std::io;
@@ -56,7 +58,9 @@ impl Batch {
 
     /// Whether the batch is worth a message of its own.
     pub(super) fn is_full(&self) -> bool {
-        self.data.len() >= PIECE / 2 || self.parts.len() >= PARTS
+        self.data.len() >= PIECE / 2
+            || self.parts.len() >= PARTS
+            || self.parts.iter().any(|p| p.owned.is_some())
     }
 
     pub(super) fn is_empty(&self) -> bool {
@@ -79,6 +83,9 @@ struct Part {
     /// On a file's first part: the staged file.
     create: Option<Staged>,
     len: usize,
+    /// A whole file's bytes handed over (a cabinet inflated ahead): the part's data instead
+    /// of `len` bytes of the batch's.
+    owned: Option<Vec<u8>>,
     /// The file's last part: close it.
     last: bool,
 }
@@ -188,9 +195,26 @@ impl<'q> Slot<'q> {
             file: self.index,
             create: self.create.take(),
             len: self.batch.data.len() - self.part_start,
+            owned: None,
             last,
         });
         self.part_start = self.batch.data.len();
+    }
+
+    /// Takes `bytes`, the rest of the file, as a part of its own: the writer writes them
+    /// from there, without their copy into the batch.
+    pub(super) fn take(&mut self, bytes: Vec<u8>) {
+        if self.batch.data.len() > self.part_start || self.create.is_some() {
+            self.end_part(false);
+        }
+        self.written += bytes.len() as u64;
+        self.batch.parts.push(Part {
+            file: self.index,
+            create: None,
+            len: 0,
+            owned: Some(bytes),
+            last: false,
+        });
     }
 }
 
@@ -233,6 +257,7 @@ pub(super) fn write_batches(dir: &StageDir, rx: Receiver<Batch>) -> Result<(), E
         for part in batch.parts {
             let (data, tail) = rest.split_at_checked(part.len).unwrap_or((rest, &[]));
             rest = tail;
+            let data = part.owned.as_deref().unwrap_or(data);
             match part.create {
                 Some(Staged::Created(file)) => open.push((part.file, file)),
                 Some(Staged::Named(name)) => open.push((part.file, dir.create(name)?)),
