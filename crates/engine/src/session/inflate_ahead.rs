@@ -8,13 +8,14 @@
 //! ([`package::cabinets::for_each_cabinet`]), before the package's tables are read; a
 //! stream a transform or a patch replaced is not used. Only an installation that may
 //! install files inflates ahead (not a removal or a repair, which install few files or
-//! none, or an administrative image), and only cabinets that are not part of a set, within
-//! [`AHEAD`] bytes of files in all: any other cabinet, and any cabinet the thread could not
-//! read, is extracted by InstallFiles from the package as before (which then reports its
-//! errors). Files the costing leaves out are inflated for nothing, as InstallFiles' own
+//! none, or an administrative image), and only cabinets that are not part of a set, of at
+//! most [`AHEAD_FILES`] files, within [`AHEAD`] bytes of files in all: any other cabinet,
+//! and any cabinet the thread could not read, is extracted by InstallFiles from the package
+//! as before (which then reports its errors). Files the costing leaves out are inflated for nothing, as InstallFiles' own
 //! pass inflates a whole folder whatever it installs.
 
 use std::collections::HashMap;
+use std::io::SeekFrom;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
@@ -26,6 +27,8 @@ use crate::request::InstallRequest;
 
 /// At most this many bytes of files are held inflated in memory.
 const AHEAD: u64 = 64 << 20;
+/// A cabinet of more files than this is left to InstallFiles.
+const AHEAD_FILES: usize = 1_000;
 
 /// The inflating thread. Dropped unused (the run ended before InstallFiles), it is told to
 /// stop, which it does within a data block, and left to end on its own.
@@ -95,6 +98,12 @@ fn inflate(package: &Path, stop: &AtomicBool) -> HashMap<String, cabinet::Inflat
     let _ = package::cabinets::for_each_cabinet(package, |name, stream| {
         if stop.load(Ordering::Relaxed) {
             return ControlFlow::Break(());
+        }
+        // Many files: creating them is the work, and InstallFiles' own pass overlaps the
+        // inflating with it (5,000 files inflated ahead took 8% longer to install).
+        let few = cabinet::list(&mut *stream).is_ok_and(|files| files.len() <= AHEAD_FILES);
+        if !few || stream.seek(SeekFrom::Start(0)).is_err() {
+            return ControlFlow::Continue(());
         }
         if let Ok(Some(files)) = cabinet::Inflated::read(stream, left, stop) {
             left = left.saturating_sub(files.len());

@@ -37,6 +37,8 @@ pub(super) struct Batch {
     parts: Vec<Part>,
     /// The parts' bytes, one after the other.
     data: Vec<u8>,
+    /// The bytes of the parts handed over whole (`Part::owned`).
+    owned: usize,
     /// The writer it goes to.
     writer: usize,
 }
@@ -47,6 +49,7 @@ impl Batch {
         Batch {
             parts: Vec::new(),
             data: Vec::new(),
+            owned: 0,
             writer,
         }
     }
@@ -58,9 +61,7 @@ impl Batch {
 
     /// Whether the batch is worth a message of its own.
     pub(super) fn is_full(&self) -> bool {
-        self.data.len() >= PIECE / 2
-            || self.parts.len() >= PARTS
-            || self.parts.iter().any(|p| p.owned.is_some())
+        self.data.len() + self.owned >= PIECE / 2 || self.parts.len() >= PARTS
     }
 
     pub(super) fn is_empty(&self) -> bool {
@@ -208,6 +209,7 @@ impl<'q> Slot<'q> {
             self.end_part(false);
         }
         self.written += bytes.len() as u64;
+        self.batch.owned += bytes.len();
         self.batch.parts.push(Part {
             file: self.index,
             create: None,
@@ -233,6 +235,7 @@ impl io::Write for Slot<'_> {
                 Batch {
                     parts: Vec::new(),
                     data: Vec::with_capacity(PIECE),
+                    owned: 0,
                     writer: w,
                 },
             );
