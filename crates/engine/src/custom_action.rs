@@ -4,9 +4,11 @@
 //! package's maintainer scripts do). The `Target` command line is formatted first, then
 //! split into arguments by Windows' rules ([`crate::cmdline`]) and passed to `execve`
 //! directly — never to a shell. A bare program name is looked up on `PATH` (as
-//! `CreateProcess` searches its path); a program that is a Windows executable (`MZ`), a DLL
-//! entry point, or a script for Windows' script engines cannot run here and fails the
-//! action cleanly with the Windows Installer error that names it (1721, 1723, 1720).
+//! `CreateProcess` searches its path). A Windows executable (`MZ`) runs with Wine when the
+//! install targets a Wine prefix (where a `C:\` program path names a file of the prefix);
+//! elsewhere it, a DLL entry point, or a script for Windows' script engines cannot run and
+//! fails the action cleanly with the Windows Installer error that names it (1721, 1723,
+//! 1720).
 //!
 //! | type | what runs here |
 //! |---|---|
@@ -129,6 +131,8 @@ pub(crate) struct Program {
     pub(crate) args: Vec<String>,
     /// The working folder, if the type gives one.
     pub(crate) cwd: Option<PathBuf>,
+    /// The Wine prefix a Windows executable runs in (`wine`), when the install targets one.
+    pub(crate) wine_prefix: Option<PathBuf>,
 }
 
 /// Why a program could not start; each maps to the Windows Installer error that reports it.
@@ -155,6 +159,21 @@ impl std::fmt::Display for StartError {
 
 /// Finds a bare program name on `PATH`; a name with a `/` is used as it is.
 pub(crate) fn resolve_program(name: &str, cwd: Option<&Path>) -> Result<PathBuf, StartError> {
+    resolve_in(name, cwd, None)
+}
+
+/// [`resolve_program`], where a `C:\` path names a file under `drive_c` when the install
+/// targets a Wine prefix (whose folder properties are such paths).
+fn resolve_in(
+    name: &str,
+    cwd: Option<&Path>,
+    drive_c: Option<&Path>,
+) -> Result<PathBuf, StartError> {
+    if let Some(drive_c) = drive_c
+        && let Some(rel) = crate::wine::drive_relative(name)
+    {
+        return Ok(drive_c.join(rel));
+    }
     if name.is_empty() {
         return Err(StartError::CannotRun(
             "the command line names no program".into(),
@@ -202,11 +221,20 @@ pub(crate) struct Running {
     pub(crate) output: PathBuf,
 }
 
-/// Starts a program: stdin from `/dev/null`, stdout and stderr to `output`.
+/// Starts a program: stdin from `/dev/null`, stdout and stderr to `output`. A Windows
+/// executable runs with Wine in the program's Wine prefix, if it has one (see
+/// [`wine_command`]).
 pub(crate) fn start(program: &Program, output: &Path) -> Result<Running, StartError> {
-    if is_windows_exe(&program.exe) {
-        return Err(StartError::WindowsExe(program.exe.clone()));
-    }
+    let mut cmd = match (is_windows_exe(&program.exe), &program.wine_prefix) {
+        (false, _) => {
+            let mut cmd = Command::new(&program.exe);
+            use std::os::unix::process::CommandExt;
+            cmd.arg0(&program.argv0);
+            cmd
+        }
+        (true, Some(prefix)) => wine_command(&program.exe, prefix)?,
+        (true, None) => return Err(StartError::WindowsExe(program.exe.clone())),
+    };
     let out = fs_err::OpenOptions::new()
         .create(true)
         .truncate(true)
@@ -217,11 +245,6 @@ pub(crate) fn start(program: &Program, output: &Path) -> Result<Running, StartEr
         .file()
         .try_clone()
         .map_err(|e| StartError::CannotRun(format!("cannot create its output file: {e}")))?;
-    let mut cmd = Command::new(&program.exe);
-    {
-        use std::os::unix::process::CommandExt;
-        cmd.arg0(&program.argv0);
-    }
     cmd.args(&program.args)
         .stdin(Stdio::null())
         .stdout(Stdio::from(out.into_parts().0))
@@ -236,6 +259,42 @@ pub(crate) fn start(program: &Program, output: &Path) -> Result<Running, StartEr
         child,
         output: output.to_path_buf(),
     })
+}
+
+/// `wine EXE` in `prefix`, as Wine runs a Windows program: its `wineserver` started first
+/// with no persistence (`-p0`), so that it saves the prefix's registry and ends with the
+/// last program, and the install can wait for it before it writes the registry files
+/// itself ([`crate::wine::wait_for_wineserver`]). Wine's debug output is off unless
+/// `WINEDEBUG` asks for it.
+fn wine_command(exe: &Path, prefix: &Path) -> Result<Command, StartError> {
+    let missing = |tool: &str| {
+        StartError::CannotRun(format!(
+            "{} is a Windows executable, and running it in the Wine prefix needs Wine's {tool}, which is not on PATH",
+            exe.display()
+        ))
+    };
+    let wine = resolve_program("wine", None).map_err(|_| missing("wine"))?;
+    let server = resolve_program("wineserver", None).map_err(|_| missing("wineserver"))?;
+    let quiet = std::env::var_os("WINEDEBUG").is_none();
+    let env = |cmd: &mut Command| {
+        cmd.env("WINEPREFIX", prefix);
+        if quiet {
+            cmd.env("WINEDEBUG", "-all");
+        }
+    };
+    // A server already serving the prefix (an earlier action's) makes this one exit at once.
+    let mut start_server = Command::new(server);
+    env(&mut start_server);
+    let _ = start_server
+        .arg("-p0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let mut cmd = Command::new(wine);
+    env(&mut cmd);
+    cmd.arg(exe);
+    Ok(cmd)
 }
 
 /// Waits for a started program; returns its status and (at most 64 KiB of) its output.
@@ -269,17 +328,19 @@ pub(crate) fn exit_code(status: &ExitStatus) -> i64 {
 pub(crate) fn program_from_command_line(
     line: &str,
     cwd: Option<PathBuf>,
+    drive_c: Option<&Path>,
 ) -> Result<Program, StartError> {
     let mut words = crate::cmdline::split(line).into_iter();
     let argv0 = words
         .next()
         .ok_or_else(|| StartError::CannotRun("the command line is empty".into()))?;
-    let exe = resolve_program(&argv0, cwd.as_deref())?;
+    let exe = resolve_in(&argv0, cwd.as_deref(), drive_c)?;
     Ok(Program {
         exe,
         argv0,
         args: words.collect(),
         cwd,
+        wine_prefix: None,
     })
 }
 
@@ -288,8 +349,9 @@ pub(crate) fn program_with_args(
     exe_name: &str,
     args_line: &str,
     cwd: Option<PathBuf>,
+    drive_c: Option<&Path>,
 ) -> Result<Program, StartError> {
-    let exe = resolve_program(exe_name, cwd.as_deref())?;
+    let exe = resolve_in(exe_name, cwd.as_deref(), drive_c)?;
     // The arguments follow a program name, so the program-name rule of the first word
     // must not apply to them: split them behind a placeholder name.
     let args = crate::cmdline::split(&format!("x {args_line}"))
@@ -301,12 +363,29 @@ pub(crate) fn program_with_args(
         argv0: exe_name.to_string(),
         args,
         cwd,
+        wine_prefix: None,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_drive_c_program_path_is_the_prefixs_file_only_in_a_prefix() {
+        let drive_c = Path::new("/p/drive_c");
+        assert_eq!(
+            resolve_in(r"C:\windows\system32\reg.exe", None, Some(drive_c)).expect("resolved"),
+            drive_c.join("windows/system32/reg.exe")
+        );
+        // Elsewhere it is a bare name (no `/`), looked up on PATH.
+        assert!(matches!(
+            resolve_in(r"C:\windows\system32\reg.exe", None, None),
+            Err(StartError::CannotRun(_))
+        ));
+        // `..` never leaves drive_c: such a path is not the prefix's.
+        assert!(resolve_in(r"C:\..\etc\passwd", None, Some(drive_c)).is_err());
+    }
 
     #[test]
     fn kinds_and_flags() {
@@ -333,7 +412,8 @@ mod tests {
     fn programs_run_without_a_shell() {
         let dir = tempfile::tempdir().expect("temp");
         let out = dir.path().join("out");
-        let p = program_with_args("printf", r#""<%s>" "a b" c;d $(x)"#, None).expect("printf");
+        let p =
+            program_with_args("printf", r#""<%s>" "a b" c;d $(x)"#, None, None).expect("printf");
         let r = start(&p, &out).expect("start");
         let (status, text) = wait(r);
         assert_eq!(status.expect("status").code(), Some(0));
@@ -344,10 +424,10 @@ mod tests {
     #[test]
     fn exit_codes_and_signals() {
         let dir = tempfile::tempdir().expect("temp");
-        let p = program_with_args("/bin/sh", r#"-c "exit 7""#, None).expect("sh");
+        let p = program_with_args("/bin/sh", r#"-c "exit 7""#, None, None).expect("sh");
         let (status, _) = wait(start(&p, &dir.path().join("o")).expect("start"));
         assert_eq!(exit_code(&status.expect("status")), 7);
-        let p = program_with_args("/bin/sh", r#"-c "kill -9 $$""#, None).expect("sh");
+        let p = program_with_args("/bin/sh", r#"-c "kill -9 $$""#, None, None).expect("sh");
         let (status, _) = wait(start(&p, &dir.path().join("o")).expect("start"));
         assert_eq!(exit_code(&status.expect("status")), 137);
     }
@@ -362,6 +442,7 @@ mod tests {
         let exe = dir.path().join("setup.exe");
         fs_err::write(&exe, b"MZ\x90\x00rest").expect("write");
         let p = Program {
+            wine_prefix: None,
             exe: exe.clone(),
             argv0: "setup.exe".into(),
             args: vec![],
@@ -376,7 +457,8 @@ mod tests {
     #[test]
     fn working_folder_and_relative_program() {
         let dir = tempfile::tempdir().expect("temp");
-        let p = program_from_command_line("/bin/pwd", Some(dir.path().to_path_buf())).expect("pwd");
+        let p = program_from_command_line("/bin/pwd", Some(dir.path().to_path_buf()), None)
+            .expect("pwd");
         let (status, text) = wait(start(&p, &dir.path().join("o")).expect("start"));
         assert!(status.expect("status").success());
         let real = fs_err::canonicalize(dir.path()).expect("canon");

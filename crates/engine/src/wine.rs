@@ -246,6 +246,19 @@ pub fn wait_for_wineserver(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// [`wait_for_wineserver`], for at most `limit`: then the server still there is the error
+/// ([`check_no_wineserver`]'s).
+pub(crate) fn wait_for_wineserver_within(dir: &Path, limit: std::time::Duration) -> Result<()> {
+    let start = std::time::Instant::now();
+    while !wineservers(dir)?.is_empty() {
+        if start.elapsed() >= limit {
+            return check_no_wineserver(dir);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Ok(())
+}
+
 /// Where each standard folder property comes from in a prefix's registry: the property,
 /// then the per-user source and the per-machine one. `HKLM:` and `HKCU:` name a value of
 /// `Software\Microsoft\Windows\CurrentVersion\Explorer\Shell Folders`; `CV:` a value of

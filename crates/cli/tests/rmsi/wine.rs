@@ -618,3 +618,47 @@ fn a_patch_applies_to_a_product_installed_in_a_prefix() {
     .assert_code_logged(0);
     assert_eq!(version().as_deref(), Some("1.0.0.0"));
 }
+
+/// A custom action that runs a Windows program (type 34: the prefix's own `reg.exe`) runs it
+/// with Wine in the prefix, with the `C:\` paths its target holds; the install waits for
+/// the program's wineserver to save the prefix's registry before it writes its own changes,
+/// so the value the program added is there beside the package's. Removing the product takes
+/// the package's value away and leaves the program's (nothing undoes what a custom action
+/// did but the package's own actions).
+#[test]
+fn a_windows_program_custom_action_runs_with_wine_in_the_prefix() {
+    let Some(copy) = Prefix::new() else { return };
+    let prefix = copy.path().to_path_buf();
+    let ctx = Ctx::new();
+    let msi = test_support::package("wine-exe-ca.msi");
+    let msi = msi.to_str().unwrap();
+    let run = rmsi(&ctx, "install", &[msi], &prefix);
+    run.assert_code_logged(0);
+    let log = std::fs::read_to_string(&ctx.log).unwrap();
+    assert!(
+        log.contains(r"Running custom action AddValue with Wine: ")
+            && log.contains(
+                r"reg.exe add HKLM\Software\rmsi-test\ExeCA /v FromCustomAction /d 1.2.3 /f"
+            ),
+        "{log}"
+    );
+    let key = r"HKLM\Software\rmsi-test\ExeCA";
+    let out = copy.wine(&["reg", "query", key]);
+    copy.stop_server();
+    let seen = text(&out);
+    assert!(
+        seen.contains("FromCustomAction") && seen.contains("1.2.3"),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("FromPackage") && seen.contains(r"C:\Program Files\rmsi-exe-ca\"),
+        "{seen}"
+    );
+
+    rmsi(&ctx, "uninstall", &[msi], &prefix).assert_code_logged(0);
+    let out = copy.wine(&["reg", "query", key]);
+    copy.stop_server();
+    let seen = text(&out);
+    assert!(seen.contains("FromCustomAction"), "{seen}");
+    assert!(!seen.contains("FromPackage"), "{seen}");
+}

@@ -4,7 +4,7 @@
 //! folders, files, the Binary table, the script, and the log lines Windows writes.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::custom_action::{self, Flags, Kind, Program, StartError};
 use crate::error::Error;
@@ -206,6 +206,10 @@ fn run_exe(
             "custom action {name} needs to run a program, and executable custom actions are disabled (--no-custom-actions)"
         )));
     }
+    // In a Wine prefix, programs named by `C:\` paths are the prefix's, and Windows
+    // executables run with Wine.
+    let wine_prefix = s.wine_prefix().map(Path::to_path_buf);
+    let drive_c = wine_prefix.as_ref().map(|_| s.root.clone());
     let location;
     let program: Result<Program, StartError> = match kind {
         Kind::ExeFromProperty => {
@@ -214,7 +218,7 @@ fn run_exe(
                 .or_else(|| s.prop(source))
                 .unwrap_or_default();
             location = exe.clone();
-            custom_action::program_with_args(&exe, target, None)
+            custom_action::program_with_args(&exe, target, None, drive_c.as_deref())
         }
         Kind::ExeInDirectory => {
             let cwd = deferred
@@ -226,7 +230,7 @@ fn run_exe(
                 .unwrap_or_default();
             match cwd {
                 Some(dir) if dir.is_dir() => {
-                    custom_action::program_from_command_line(target, Some(dir))
+                    custom_action::program_from_command_line(target, Some(dir), drive_c.as_deref())
                 }
                 Some(dir) => Err(StartError::CannotRun(format!(
                     "its working folder {} does not exist",
@@ -250,7 +254,7 @@ fn run_exe(
             } else if !PathBuf::from(&exe).is_file() {
                 Err(StartError::CannotRun(format!("{exe} is not installed yet")))
             } else {
-                custom_action::program_with_args(&exe, target, None)
+                custom_action::program_with_args(&exe, target, None, drive_c.as_deref())
             }
         }
         _ => {
@@ -263,13 +267,17 @@ fn run_exe(
     } else {
         target
     };
-    let program = match program {
+    let mut program = match program {
         Ok(p) => p,
         Err(e) => return cannot_run(s, name, &location, shown_command, &e),
     };
+    program.wine_prefix = wine_prefix;
     if !flags.hide_target {
+        let with_wine =
+            program.wine_prefix.is_some() && custom_action::is_windows_exe(&program.exe);
         s.log.engine(&format!(
-            "Running custom action {name}: {} {}",
+            "Running custom action {name}{}: {} {}",
+            if with_wine { " with Wine" } else { "" },
             program.exe.display(),
             program
                 .args
@@ -290,6 +298,9 @@ fn run_exe(
         Ok(r) => r,
         Err(e) => return cannot_run(s, name, &location, shown_command, &e),
     };
+    if program.wine_prefix.is_some() {
+        s.note_wine_program();
+    }
     if flags.asynchronous && deferred.is_none() {
         if flags.ignore_exit {
             // Async, no wait: it may outlive the install ("Custom Action Return Processing
@@ -425,7 +436,7 @@ fn binary_program(
         Ok(())
     };
     write().map_err(|e| StartError::CannotRun(format!("cannot write {}: {e}", path.display())))?;
-    custom_action::program_with_args(&path.display().to_string(), target, None)
+    custom_action::program_with_args(&path.display().to_string(), target, None, None)
 }
 
 fn sanitize(name: &str) -> String {

@@ -28,6 +28,9 @@ impl Session<'_, '_> {
                 ));
             }
         }
+        // Wine programs of custom actions end before the prefix's registry is read for the
+        // registration and written.
+        self.wait_for_wine_programs()?;
         // The product's complete removal unregisters it whatever the sequence holds, as
         // InstallFinalize does on Windows ("InstallFinalize Action"); see `crate::uninstall`.
         let removed = self.ctx.product_removed();
@@ -136,6 +139,10 @@ impl Session<'_, '_> {
         }
         for action in actions.iter().rev() {
             let _ = crate::actions::custom::run_deferred(self, action, "rollback");
+        }
+        // A Wine program's server saves the registry when it ends: before the run ends.
+        if let Err(e) = self.wait_for_wine_programs() {
+            self.log.engine(&format!("{e}"));
         }
         let undone = match self.stage.take() {
             Some(stage) => stage.rollback(),

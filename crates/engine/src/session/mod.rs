@@ -140,6 +140,8 @@ pub(crate) struct Session<'a, 'l> {
     package_copy: Option<std::thread::JoinHandle<Result<Vec<u8>>>>,
     /// The embedded cabinets, being inflated for InstallFiles (`inflate_ahead`).
     pub(crate) inflate_ahead: Option<InflateAhead>,
+    /// A custom action ran a Windows program with Wine (`prefix_files`).
+    wine_programs: bool,
 }
 
 impl<'a, 'l> Session<'a, 'l> {
@@ -205,6 +207,7 @@ impl<'a, 'l> Session<'a, 'l> {
             services_to_start: Vec::new(),
             package_copy: None,
             inflate_ahead: None,
+            wine_programs: false,
         })
     }
 

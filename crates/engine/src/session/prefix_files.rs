@@ -107,4 +107,31 @@ impl Session<'_, '_> {
         }
         Ok(())
     }
+
+    /// A custom action started a Windows program with Wine: its `wineserver` saves the
+    /// prefix's registry when it ends, so the install waits for that before it reads and
+    /// writes the registry files ([`Session::wait_for_wine_programs`]).
+    pub(crate) fn note_wine_program(&mut self) {
+        self.wine_programs = true;
+    }
+
+    /// Waits, at most [`WINE_WAIT`], for the `wineserver` of the Windows programs custom
+    /// actions ran to end; the registry files it saved are then read again (what the
+    /// programs wrote there stays, with this install's own changes added).
+    pub(super) fn wait_for_wine_programs(&mut self) -> Result<()> {
+        if !std::mem::take(&mut self.wine_programs) {
+            return Ok(());
+        }
+        let Some(prefix) = self.wine_prefix().map(Path::to_path_buf) else {
+            return Ok(());
+        };
+        self.log.engine(
+            "Waiting for the Wine programs custom actions started to end (their wineserver saves the prefix's registry).",
+        );
+        crate::wine::wait_for_wineserver_within(&prefix, WINE_WAIT)
+    }
 }
+
+/// How long the end of an install waits for the `wineserver` of its custom actions'
+/// programs (a program left running, an asynchronous action not waited for, keeps it).
+const WINE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);

@@ -504,6 +504,16 @@ sql "$here/shell-env.msi" \
 expect "$here/shell-env.msi" Environment 'ShellPath	=-*PATH	[~];[INSTALLDIR]bin	App'
 expect "$here/shell-env.msi" InstallExecuteSequence 'WriteEnvironmentStrings		5200'
 
+# wine-exe-ca.msi: a deferred type 34 custom action (34 + 0x400 deferred + 0x800 no
+# impersonation) running the prefix's reg.exe, a Windows program, after the package's own
+# Registry row is written (wine.rs: installed into a Wine prefix it runs with Wine).
+(cd "$here" && wixl -a x64 -o "$here/wine-exe-ca.msi" wine-exe-ca.wxs)
+sql "$here/wine-exe-ca.msi" \
+    "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('AddValue', 3106, 'System64Folder', '\"[System64Folder]reg.exe\" add \"HKLM\\Software\\rmsi-test\\ExeCA\" /v FromCustomAction /d \"[ProductVersion]\" /f')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('AddValue', 5100)"
+expect "$here/wine-exe-ca.msi" CustomAction 'AddValue	3106	System64Folder	"[System64Folder]reg.exe" add "HKLM\Software\rmsi-test\ExeCA" /v FromCustomAction /d "[ProductVersion]" /f'
+expect "$here/wine-exe-ca.msi" InstallExecuteSequence 'AddValue		5100'
+
 # --- every package opens and lists its sequence ---
 for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$here/wine-regread/wine-regread.msi" "$hello/hello.msi"; do
     msiinfo export "$msi" InstallExecuteSequence >/dev/null
