@@ -11,8 +11,8 @@
 //! none, or an administrative image), and only cabinets that are not part of a set, of at
 //! most [`AHEAD_FILES`] files, within [`AHEAD`] bytes of files in all: any other cabinet,
 //! and any cabinet the thread could not read, is extracted by InstallFiles from the package
-//! as before (which then reports its errors). Files the costing leaves out are inflated for nothing, as InstallFiles' own
-//! pass inflates a whole folder whatever it installs.
+//! as before (which then reports its errors). Files the costing leaves out are inflated for
+//! nothing, as InstallFiles' own pass inflates a whole folder whatever it installs.
 
 use std::collections::HashMap;
 use std::io::SeekFrom;
