@@ -130,7 +130,15 @@ pub fn fold(name: &str) -> String {
 
 /// Whether two names are the same key or value name.
 pub fn same_name(a: &str, b: &str) -> bool {
-    a == b || fold(a) == fold(b)
+    // ASCII names compare without folding copies of both (the WOW64 rules compare each
+    // key written with some fifty table rows).
+    if a == b {
+        true
+    } else if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        fold(a) == fold(b)
+    }
 }
 
 /// Joins names with backslashes.

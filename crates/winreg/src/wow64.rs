@@ -9,7 +9,7 @@
 //! `Protocols`, `TypeLib` under the latter → their 64-bit keys) are followed in both views,
 //! so a path spelled with `Wow6432Node` reaches the same key it reaches on Windows.
 
-use crate::path::{View, fold};
+use crate::path::{View, same_name};
 
 /// Whether a 32-bit process's access to a key is redirected or shared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,8 +185,10 @@ fn is_wow_node(name: &str) -> bool {
 }
 
 fn starts_with(names: &[String], prefix: &str) -> bool {
-    let parts: Vec<&str> = prefix.split('\\').collect();
-    names.len() >= parts.len() && names.iter().zip(&parts).all(|(n, p)| fold(n) == fold(p))
+    let mut names = names.iter();
+    prefix
+        .split('\\')
+        .all(|p| names.next().is_some_and(|n| same_name(n, p)))
 }
 
 /// Whether the key `names` (below the root of `tree`) is redirected for 32-bit processes.
@@ -198,7 +200,7 @@ pub fn sharing(tree: Tree, names: &[String]) -> Sharing {
     table
         .iter()
         .filter(|(prefix, _)| starts_with(names, prefix))
-        .max_by_key(|(prefix, _)| prefix.split('\\').count())
+        .max_by_key(|(prefix, _)| prefix.matches('\\').count())
         .map_or(Shared, |(_, s)| *s)
 }
 
@@ -229,18 +231,20 @@ pub fn physical(tree: Tree, names: &[String], view: View) -> Vec<String> {
 fn follow_links(names: &mut Vec<String>) {
     // SOFTWARE\Wow6432Node\Classes → SOFTWARE\Classes\Wow6432Node
     if names.len() >= 3
-        && fold(&names[0]) == "SOFTWARE"
+        && same_name(&names[0], "SOFTWARE")
         && is_wow_node(&names[1])
-        && fold(&names[2]) == "CLASSES"
+        && same_name(&names[2], "CLASSES")
     {
         names.swap(1, 2);
     }
     // SOFTWARE\Classes\Wow6432Node\{AppId,Protocols,TypeLib} → SOFTWARE\Classes\…
     if names.len() >= 4
-        && fold(&names[0]) == "SOFTWARE"
-        && fold(&names[1]) == "CLASSES"
+        && same_name(&names[0], "SOFTWARE")
+        && same_name(&names[1], "CLASSES")
         && is_wow_node(&names[2])
-        && ["APPID", "PROTOCOLS", "TYPELIB"].contains(&fold(&names[3]).as_str())
+        && ["APPID", "PROTOCOLS", "TYPELIB"]
+            .iter()
+            .any(|k| same_name(&names[3], k))
     {
         names.remove(2);
     }
