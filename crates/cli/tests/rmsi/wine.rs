@@ -662,3 +662,33 @@ fn a_windows_program_custom_action_runs_with_wine_in_the_prefix() {
     assert!(seen.contains("FromCustomAction"), "{seen}");
     assert!(!seen.contains("FromPackage"), "{seen}");
 }
+
+/// An install that fails after a custom action ran a Windows program with Wine (with
+/// `FAILAFTER=1` a second program, `reg.exe query` of a missing key, exits 1) is rolled
+/// back, and the run ends only once the programs' wineserver has saved the registry and
+/// ended: no server serves the prefix when rmsi returns, so the next run is not refused
+/// (1618). What the first program wrote stays, as on Windows (only a package's rollback
+/// actions undo a custom action), and the package's own value was never written.
+#[test]
+fn a_rollback_after_a_windows_program_waits_for_its_wineserver() {
+    let Some(copy) = Prefix::new() else { return };
+    let prefix = copy.path().to_path_buf();
+    let ctx = Ctx::new();
+    let msi = test_support::package("wine-exe-ca.msi");
+    let msi = msi.to_str().unwrap();
+    let run = rmsi(&ctx, "install", &[msi, "FAILAFTER=1"], &prefix);
+    run.assert_code_logged(1603);
+    let servers = engine::wine::wineservers(&prefix).unwrap();
+    assert!(servers.is_empty(), "{servers:?}\n{}", run.describe());
+    let system = std::fs::read_to_string(prefix.join("system.reg")).unwrap();
+    assert!(
+        system.contains(r#""FromCustomAction"="1.2.3""#),
+        "{}",
+        run.describe()
+    );
+    assert!(!system.contains(r#""FromPackage""#), "{}", run.describe());
+
+    rmsi(&ctx, "install", &[msi], &prefix).assert_code_logged(0);
+    let system = std::fs::read_to_string(prefix.join("system.reg")).unwrap();
+    assert!(system.contains(r#""FromPackage""#));
+}

@@ -506,11 +506,17 @@ expect "$here/shell-env.msi" InstallExecuteSequence 'WriteEnvironmentStrings		52
 
 # wine-exe-ca.msi: a deferred type 34 custom action (34 + 0x400 deferred + 0x800 no
 # impersonation) running the prefix's reg.exe, a Windows program, after the package's own
-# Registry row is written (wine.rs: installed into a Wine prefix it runs with Wine).
+# Registry row is written, and with FAILAFTER=1 a second one whose reg.exe query fails (exit
+# 1), so that the install rolls back after a Windows program ran (wine.rs: installed into a
+# Wine prefix they run with Wine).
 (cd "$here" && wixl -a x64 -o "$here/wine-exe-ca.msi" wine-exe-ca.wxs)
 sql "$here/wine-exe-ca.msi" \
     "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('AddValue', 3106, 'System64Folder', '\"[System64Folder]reg.exe\" add \"HKLM\\Software\\rmsi-test\\ExeCA\" /v FromCustomAction /d \"[ProductVersion]\" /f')" \
-    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('AddValue', 5100)"
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Sequence\`) VALUES ('AddValue', 5100)" \
+    "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('FailAfter', 3106, 'System64Folder', '\"[System64Folder]reg.exe\" query \"HKLM\\Software\\rmsi-test\\NoSuchKey\"')" \
+    "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('FailAfter', 'FAILAFTER', 5150)"
+expect "$here/wine-exe-ca.msi" CustomAction 'FailAfter	3106	System64Folder	"[System64Folder]reg.exe" query "HKLM\Software\rmsi-test\NoSuchKey"'
+expect "$here/wine-exe-ca.msi" InstallExecuteSequence 'FailAfter	FAILAFTER	5150'
 expect "$here/wine-exe-ca.msi" CustomAction 'AddValue	3106	System64Folder	"[System64Folder]reg.exe" add "HKLM\Software\rmsi-test\ExeCA" /v FromCustomAction /d "[ProductVersion]" /f'
 expect "$here/wine-exe-ca.msi" InstallExecuteSequence 'AddValue		5100'
 
