@@ -105,7 +105,11 @@ impl Registry {
         let cached = self.cache_package(product_code, |out| {
             std::io::Write::write_all(out, copy).map_err(|e| Error::io(product_code, e))
         })?;
-        if !holds(&cached, copy).map_err(|e| Error::io(&cached, e))? {
+        // Read back a piece at a time, not into a second copy of the whole package.
+        let same = fs_err::File::open(&cached)
+            .and_then(|mut file| same_bytes(&mut file, &mut &copy[..]))
+            .map_err(|e| Error::io(&cached, e))?;
+        if !same {
             return Err(Error::io(
                 &cached,
                 std::io::Error::other(
@@ -457,22 +461,4 @@ fn fill(reader: &mut dyn std::io::Read, buf: &mut [u8]) -> std::io::Result<usize
         }
     }
     Ok(filled)
-}
-
-/// Whether the file at `path` holds exactly `bytes`: read back a piece at a time, not into a
-/// second copy of the whole package.
-fn holds(path: &Path, mut bytes: &[u8]) -> std::io::Result<bool> {
-    use std::io::Read;
-    let mut file = fs_err::File::open(path)?;
-    let mut piece = vec![0u8; 64 * 1024];
-    loop {
-        let n = file.read(&mut piece)?;
-        if n == 0 {
-            return Ok(bytes.is_empty());
-        }
-        match bytes.split_at_checked(n) {
-            Some((head, rest)) if head == &piece[..n] => bytes = rest,
-            _ => return Ok(false),
-        }
-    }
 }
