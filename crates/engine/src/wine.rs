@@ -240,10 +240,7 @@ pub fn check_no_wineserver(dir: &Path) -> Result<()> {
 /// Waits until no `wineserver` serves the prefix (each one exits on its own a few seconds
 /// after its last Wine program, or at `wineserver -k`).
 pub fn wait_for_wineserver(dir: &Path) -> Result<()> {
-    while !wineservers(dir)?.is_empty() {
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-    Ok(())
+    wait_for_wineserver_within(dir, std::time::Duration::MAX)
 }
 
 /// [`wait_for_wineserver`], for at most `limit`: then the server still there is the error
