@@ -46,11 +46,8 @@ impl PatchSet {
 
 fn prop(request: &InstallRequest, name: &str) -> Option<String> {
     request
-        .properties
-        .iter()
-        .rev()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.trim().to_string())
+        .property(name)
+        .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
 }
 

@@ -33,6 +33,18 @@ pub struct InstallRequest {
     pub custom_actions: bool,
 }
 
+impl InstallRequest {
+    /// The value the command line gave the property `name`, the last one when it was given
+    /// more than once (as msiexec reads them); `None` when it was not given.
+    pub fn property(&self, name: &str) -> Option<&str> {
+        self.properties
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// How an installation ended.
 #[derive(Debug)]
 pub struct InstallReport {

@@ -88,20 +88,10 @@ pub(crate) fn apply(
     log: &mut Log,
 ) -> Result<()> {
     let asked = request
-        .properties
-        .iter()
-        .rev()
-        .find(|(name, _)| name == "TRANSFORMS")
-        .map(|(_, value)| value.clone())
+        .property("TRANSFORMS")
+        .map(str::to_string)
         .filter(|v| !v.trim().is_empty());
-    let prop = |name: &str| {
-        request
-            .properties
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.trim().to_string())
-    };
+    let prop = |name: &str| request.property(name).map(|v| v.trim().to_string());
     // "MSINEWINSTANCE property": its presence requires TRANSFORMS, whose first transform
     // must be an instance transform (one that changes the product code). Without
     // TRANSFORMS the command line is incomplete (1639).

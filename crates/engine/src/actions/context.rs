@@ -131,7 +131,7 @@ impl Context {
             opts.installed = record.is_some();
             // A maintenance run keeps the context the product was installed in.
             if record.is_some()
-                && !request.properties.iter().any(|(n, _)| n == "ALLUSERS")
+                && request.property("ALLUSERS").is_none()
                 && let Some(all_users) = registry.installed_context(&code)?
             {
                 opts.command_line

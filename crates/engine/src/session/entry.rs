@@ -20,11 +20,8 @@ use transaction::RootLock;
 pub fn install(request: &InstallRequest, ui: &mut dyn InstallUi) -> InstallReport {
     // `ACTION=ADMIN` is an administrative install ("ACTION property"), into TARGETDIR.
     if request
-        .properties
-        .iter()
-        .rev()
-        .find(|(n, _)| n == "ACTION")
-        .is_some_and(|(_, v)| v.trim().eq_ignore_ascii_case("ADMIN"))
+        .property("ACTION")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("ADMIN"))
     {
         let admin = crate::admin::AdminRequest {
             package: request.package.clone(),

@@ -49,12 +49,7 @@ impl InflateAhead {
     /// Starts inflating the cabinets of the package file at `package` when `request` is an
     /// installation (see the module documentation).
     pub(crate) fn start(package: &Path, request: &InstallRequest) -> Option<InflateAhead> {
-        let asked = |name: &str| {
-            request
-                .properties
-                .iter()
-                .any(|(n, v)| n.eq_ignore_ascii_case(name) && !v.trim().is_empty())
-        };
+        let asked = |name: &str| request.property(name).is_some_and(|v| !v.trim().is_empty());
         if asked("REMOVE") || asked("REINSTALL") || !package.is_file() {
             return None;
         }
