@@ -60,8 +60,9 @@ impl<T: Read + Seek + Send + Sync> Source for T {}
 /// Where the package's bytes come from.
 #[derive(Debug, Clone)]
 enum Backing {
-    /// The package file, reopened for each stream.
-    File(PathBuf),
+    /// The package file, reopened for each stream; refused once it is no longer the file
+    /// that was opened (replaced or written since).
+    File(PathBuf, FileId),
     /// An in-memory copy: a package given as bytes, or a file whose FAT had
     /// to be repaired in memory (see [`repair_short_fat`]).
     Memory(Arc<[u8]>),
@@ -72,9 +73,46 @@ impl Backing {
     #[allow(clippy::disallowed_methods)]
     fn reader(&self) -> io::Result<Box<dyn Source>> {
         Ok(match self {
-            Backing::File(path) => Box::new(std::fs::File::open(path)?),
+            Backing::File(path, opened) => {
+                let file = std::fs::File::open(path)?;
+                if FileId::of(&file.metadata()?) != *opened {
+                    return Err(io::Error::other(
+                        "the package file changed since the installation opened it",
+                    ));
+                }
+                Box::new(file)
+            }
             Backing::Memory(bytes) => Box::new(Cursor::new(bytes.clone())),
         })
+    }
+}
+
+/// A storage or a stream [`Package::copy_without_cabinets`] copied, to check the copy by.
+enum Kept {
+    Storage(PathBuf, uuid::Uuid),
+    Stream(PathBuf, Vec<u8>),
+}
+
+/// What tells one version of a file from another: a package file replaced or written while
+/// a session reads it is refused rather than read half old, half new (Windows Installer
+/// opens it denying writes; a Linux file cannot be locked against them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl FileId {
+    fn of(meta: &std::fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
     }
 }
 
@@ -263,7 +301,8 @@ impl Package {
             return Err(open_failed(io::Error::other("not a regular file")));
         }
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        let opened = match Self::load(path, Box::new(file), Backing::File(absolute.clone())) {
+        let id = FileId::of(&meta);
+        let opened = match Self::load(path, Box::new(file), Backing::File(absolute.clone(), id)) {
             Err(err) if is_short_fat(&err) => {
                 let mut bytes = Vec::new();
                 std::fs::File::open(path)
@@ -602,6 +641,77 @@ impl Package {
     /// summary, never the payload), which costs neither the payload's copy nor its room.
     /// Every other storage and stream, and the root's class id, are copied as they are.
     pub fn write_without_cabinets<F: Read + io::Write + Seek>(&self, out: F) -> Result<()> {
+        self.copy_without_cabinets_into(out, None).map(drop)
+    }
+
+    /// What [`Package::write_without_cabinets`] writes, made in memory and checked: the
+    /// copy, opened again, holds every stream and storage of the package but the embedded
+    /// cabinets, each stream byte for byte as the package file holds it (what a cached
+    /// package must be to remove or repair the product later).
+    pub fn copy_without_cabinets(&self) -> Result<Vec<u8>> {
+        let mut kept = Vec::new();
+        let bytes = self
+            .copy_without_cabinets_into(Cursor::new(Vec::new()), Some(&mut kept))?
+            .into_inner();
+        let differs = |what: String| Error::PackageInvalid {
+            path: self.path.clone(),
+            reason: format!("its copy without cabinets differs from it: {what}"),
+        };
+        let mut copy = cfb::CompoundFile::open(Cursor::new(&bytes[..]))
+            .map_err(|e| differs(format!("the copy cannot be read: {e}")))?;
+        let (storages, streams) = copy
+            .walk()
+            .filter(|e| !e.is_root())
+            .fold((0, 0), |(a, b), e| {
+                if e.is_storage() {
+                    (a + 1, b)
+                } else {
+                    (a, b + 1)
+                }
+            });
+        let expected = kept
+            .iter()
+            .filter(|k| matches!(k, Kept::Storage(..)))
+            .count();
+        if storages != expected || streams != kept.len() - expected {
+            return Err(differs(format!(
+                "{storages} storages and {streams} streams, not {expected} and {}",
+                kept.len() - expected
+            )));
+        }
+        let mut read = Vec::new();
+        for entry in &kept {
+            match entry {
+                Kept::Storage(path, clsid) => {
+                    let same = copy
+                        .entry(path)
+                        .is_ok_and(|e| e.is_storage() && e.clsid() == clsid);
+                    if !same {
+                        return Err(differs(format!("storage {}", path.display())));
+                    }
+                }
+                Kept::Stream(path, data) => {
+                    read.clear();
+                    let same = copy
+                        .open_stream(path)
+                        .and_then(|mut s| s.read_to_end(&mut read))
+                        .is_ok_and(|_| read == *data);
+                    if !same {
+                        return Err(differs(format!("stream {}", path.display())));
+                    }
+                }
+            }
+        }
+        Ok(bytes)
+    }
+
+    /// Writes the package without its embedded cabinets to `out`, returned once flushed;
+    /// with `kept`, each storage and each stream's bytes copied go there too.
+    fn copy_without_cabinets_into<F: Read + io::Write + Seek>(
+        &self,
+        out: F,
+        mut kept: Option<&mut Vec<Kept>>,
+    ) -> Result<F> {
         let invalid = |reason: String| Error::PackageInvalid {
             path: self.path.clone(),
             reason,
@@ -623,6 +733,9 @@ impl Package {
             if is_storage {
                 output.create_storage(&path).map_err(write_err)?;
                 output.set_storage_clsid(&path, clsid).map_err(write_err)?;
+                if let Some(kept) = kept.as_deref_mut() {
+                    kept.push(Kept::Storage(path, clsid));
+                }
                 continue;
             }
             if is_cabinet(&path, &cabinets) {
@@ -632,9 +745,21 @@ impl Package {
                 .open_stream(&path)
                 .map_err(|e| invalid(format!("stream {}: {e}", path.display())))?;
             let mut to = output.create_stream(&path).map_err(write_err)?;
-            io::copy(&mut from, &mut to).map_err(write_err)?;
+            match kept.as_deref_mut() {
+                Some(kept) => {
+                    let mut data = Vec::with_capacity(usize::try_from(from.len()).unwrap_or(0));
+                    from.read_to_end(&mut data)
+                        .map_err(|e| invalid(format!("stream {}: {e}", path.display())))?;
+                    io::Write::write_all(&mut to, &data).map_err(write_err)?;
+                    kept.push(Kept::Stream(path, data));
+                }
+                None => {
+                    io::copy(&mut from, &mut to).map_err(write_err)?;
+                }
+            }
         }
-        output.flush().map_err(write_err)
+        output.flush().map_err(write_err)?;
+        Ok(output.into_inner())
     }
 
     /// The data of the Binary table row `name`, read whole (Binary rows are

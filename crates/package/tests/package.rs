@@ -280,6 +280,45 @@ fn the_cached_copy_keeps_everything_but_the_cabinets() {
     );
 }
 
+/// The copy made in memory and checked is the copy written to a file, byte for byte.
+#[test]
+fn the_checked_copy_in_memory_is_the_written_copy() {
+    let ca = test_support::package("ca.msi");
+    let original = Package::open(&ca).expect("open ca.msi");
+    let mut written = std::io::Cursor::new(Vec::new());
+    original
+        .write_without_cabinets(&mut written)
+        .expect("write the copy");
+    let checked = original.copy_without_cabinets().expect("the checked copy");
+    assert_eq!(checked, written.into_inner());
+    let copy = Package::from_bytes("cached.msi", checked).expect("the copy opens");
+    assert!(!copy.has_stream("ca.cab"));
+    assert_eq!(copy.tables().count(), original.tables().count());
+}
+
+/// A package file replaced or written after it was opened is not read again as if it were
+/// the same package: its streams and its cached copy are refused, saying why.
+#[test]
+fn a_package_file_changed_after_opening_is_refused() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join("p.msi");
+    fs_err::copy(test_support::package("ca.msi"), &path).expect("copy ca.msi");
+    let package = Package::open(&path).expect("open");
+    assert!(package.copy_without_cabinets().is_ok());
+    // Another package renamed over it, as a build would replace its output.
+    let other = tmp.path().join("other.msi");
+    fs_err::copy(test_support::package("ca.msi"), &other).expect("copy ca.msi");
+    fs_err::rename(&other, &path).expect("replace");
+    let err = package.copy_without_cabinets().unwrap_err();
+    assert_eq!(err.code(), 1619, "{err}");
+    assert!(
+        err.to_string()
+            .contains("changed since the installation opened it"),
+        "{err}"
+    );
+    assert!(package.binary("ShScript").is_err());
+}
+
 /// A neutral database (string pool code page 0) whose strings hold Windows-1252 bytes, as
 /// wixl writes `Codepage="1252"` sources: Windows reads them in the ANSI code page, so
 /// `Grüße, café` stays itself instead of coming out as U+FFFD (which Wine then showed).

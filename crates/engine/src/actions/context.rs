@@ -567,7 +567,7 @@ impl Context {
     pub(crate) fn record_product(
         &mut self,
         package: &Package,
-        copy: Option<Result<Vec<u8>>>,
+        copy: Option<Result<&[u8]>>,
     ) -> Result<PathBuf> {
         let package_path = package.path();
         let plan = self
@@ -611,7 +611,7 @@ impl Context {
         // the session made it while the files were written.
         let written = match copy {
             Some(copy) => {
-                copy.and_then(|copy| registry.cache_package_copy(&record.product_code, &copy))
+                copy.and_then(|copy| registry.cache_package_copy(&record.product_code, copy))
             }
             None if Registry::copy_fits_in_memory(package) => Registry::package_copy(package)
                 .and_then(|copy| registry.cache_package_copy(&record.product_code, &copy)),

@@ -56,21 +56,13 @@ impl Registry {
         same_package(&copy, cached, source, None)
     }
 
-    /// The copy of `package` the cache keeps ([`Package::write_without_cabinets`]), made in
-    /// memory and checked as [`Registry::verify_cached_package`] checks a written one, against
-    /// `package` itself when no transform or patch changed it in memory (opening a large
-    /// package again costs as much as its first opening: 27 ms for 193 MB), else against
-    /// its file read again. Needs nothing of the session: the install makes it on a thread of
+    /// The copy of `package` the cache keeps, made in memory and checked
+    /// ([`Package::copy_without_cabinets`]: every stream but the embedded cabinets, byte for
+    /// byte as the file the install opened holds it; a package file replaced or written
+    /// since is refused). Needs nothing of the session: the install makes it on a thread of
     /// its own while the files are written, and [`Registry::cache_package_copy`] writes it.
     pub fn package_copy(package: &Package) -> Result<Vec<u8>> {
-        let mut out = std::io::Cursor::new(Vec::new());
-        package.write_without_cabinets(&mut out)?;
-        let bytes = out.into_inner();
-        let label = package.path().with_extension("cached.msi");
-        let copy = Package::from_bytes(&label, bytes.clone())
-            .map_err(|e| differs(&label, package.path(), e.to_string()))?;
-        same_package(&copy, &label, package.path(), Some(package))?;
-        Ok(bytes)
+        Ok(package.copy_without_cabinets()?)
     }
 
     /// Whether [`Registry::package_copy`] may hold `package`'s copy in memory: at most

@@ -55,10 +55,19 @@ impl Session<'_, '_> {
             }
             let started = std::time::Instant::now();
             let local = self.choose_local_package()?;
-            let copy = self.take_package_copy();
-            let db = self.ctx.record_product(&self.package, copy)?;
+            let (copy, failed) = match self.take_package_copy() {
+                Some(Ok(bytes)) => (Some(bytes), None),
+                Some(Err(e)) => (None, Some(e)),
+                None => (None, None),
+            };
+            let made = match (&copy, failed) {
+                (Some(bytes), _) => Some(Ok(bytes.as_slice())),
+                (None, Some(e)) => Some(Err(e)),
+                (None, None) => None,
+            };
+            let db = self.ctx.record_product(&self.package, made)?;
             if let Some(local) = local {
-                self.place_local_package(&local)?;
+                self.place_local_package(&local, copy.as_deref())?;
             }
             tracing::debug!(
                 ms = %crate::log::millis(started.elapsed()),

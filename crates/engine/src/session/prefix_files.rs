@@ -34,16 +34,21 @@ impl Session<'_, '_> {
     }
 
     /// Places a copy of the product's cached package at `local` (see
-    /// [`Session::choose_local_package`]), through the transaction.
-    pub(super) fn place_local_package(&mut self, local: &Path) -> Result<()> {
+    /// [`Session::choose_local_package`]), through the transaction: `copy` when the cache
+    /// was written from it (in memory, checked against what was written), else the cached
+    /// file.
+    pub(super) fn place_local_package(&mut self, local: &Path, copy: Option<&[u8]>) -> Result<()> {
         let code = self.prop("ProductCode").unwrap_or_default();
         let Some(cached) = self.ctx.cached_package(&code)? else {
             return Ok(());
         };
-        let mut file = fs_err::File::open(&cached).map_err(|e| Error::io(&cached, e))?;
+        let mut reader: Box<dyn std::io::Read> = match copy {
+            Some(bytes) => Box::new(bytes),
+            None => Box::new(fs_err::File::open(&cached).map_err(|e| Error::io(&cached, e))?),
+        };
         let rel = self.rel(local)?;
         let stage = self.stage()?;
-        let (staged, _) = stage.copy_in(&mut file)?;
+        let (staged, _) = stage.copy_in(&mut reader)?;
         stage.place(staged, rel)?;
         let pending = stage.pending();
         stage.apply_next(pending)?;
