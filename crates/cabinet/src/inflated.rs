@@ -7,7 +7,13 @@
 //! there. Memory is bounded by the caller's limit on the files' total size; a cabinet of a
 //! set (its folders continued from or into another cabinet) is not inflated ahead, since
 //! its files need the other cabinets.
+//!
+//! A caller may give files of their own to keep the larger files in
+//! ([`Inflated::read_spilling`]): an anonymous file on the file system the files will be
+//! installed on can then be given its name there ([`Sink::adopt`]) instead of being
+//! written a second time.
 
+use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -18,7 +24,15 @@ use crate::{CabinetEntry, CabinetError, Sink, extract_to, header};
 /// it begins them).
 #[derive(Debug)]
 pub struct Inflated {
-    files: Vec<(CabinetEntry, Vec<u8>)>,
+    files: Vec<(CabinetEntry, Content)>,
+}
+
+/// Where an inflated file's bytes are kept.
+#[derive(Debug)]
+enum Content {
+    Memory(Vec<u8>),
+    /// A file of the caller's ([`Inflated::read_spilling`]), written from its start.
+    File(File),
 }
 
 impl Inflated {
@@ -28,9 +42,20 @@ impl Inflated {
     /// thread) ends the inflating within a data block, with an
     /// [`io::ErrorKind::Interrupted`] [`CabinetError::Write`].
     pub fn read<R: Read + Seek>(
+        reader: R,
+        limit: u64,
+        stop: &AtomicBool,
+    ) -> Result<Option<Inflated>, CabinetError> {
+        Inflated::read_spilling(reader, limit, stop, &mut |_| None)
+    }
+
+    /// [`Inflated::read`], keeping each file for which `spill` gives a file (empty, open for
+    /// writing) in that file instead of in memory.
+    pub fn read_spilling<R: Read + Seek>(
         mut reader: R,
         limit: u64,
         stop: &AtomicBool,
+        spill: &mut dyn FnMut(&CabinetEntry) -> Option<File>,
     ) -> Result<Option<Inflated>, CabinetError> {
         let start = reader.stream_position().map_err(CabinetError::Io)?;
         let head = header::read(&mut BufReader::with_capacity(8 * 1024, &mut reader))?;
@@ -48,6 +73,7 @@ impl Inflated {
         let mut recorder = Recorder {
             files: Vec::new(),
             stop,
+            spill,
         };
         extract_to(reader, &mut recorder)?;
         Ok(Some(Inflated {
@@ -57,25 +83,42 @@ impl Inflated {
 
     /// Hands every file to `sink` — [`Sink::open`], the file's bytes through
     /// [`Sink::write_owned`], [`Sink::finish`] — in the order [`extract_to`] finished them;
-    /// the sink's errors are returned as `extract_to` returns them.
+    /// a file kept in a file of the caller's is first offered to [`Sink::adopt`], and read
+    /// through the writer only when the sink gives it back. The sink's errors are returned
+    /// as `extract_to` returns them.
     pub fn replay<S: Sink>(self, sink: &mut S) -> Result<(), CabinetError> {
-        for (entry, bytes) in self.files {
+        for (entry, content) in self.files {
             let failed = |source| CabinetError::Write {
                 file: entry.name.clone(),
                 source,
             };
-            let Some(mut writer) = sink.open(&entry).map_err(failed)? else {
-                continue;
-            };
-            sink.write_owned(&mut writer, bytes).map_err(failed)?;
-            sink.finish(&entry, writer).map_err(failed)?;
+            match content {
+                Content::Memory(bytes) => {
+                    let Some(mut writer) = sink.open(&entry).map_err(failed)? else {
+                        continue;
+                    };
+                    sink.write_owned(&mut writer, bytes).map_err(failed)?;
+                    sink.finish(&entry, writer).map_err(failed)?;
+                }
+                Content::File(file) => {
+                    let Some(mut file) = sink.adopt(&entry, file).map_err(failed)? else {
+                        continue;
+                    };
+                    file.seek(SeekFrom::Start(0)).map_err(failed)?;
+                    let Some(mut writer) = sink.open(&entry).map_err(failed)? else {
+                        continue;
+                    };
+                    io::copy(&mut file, &mut writer).map_err(failed)?;
+                    sink.finish(&entry, writer).map_err(failed)?;
+                }
+            }
         }
         Ok(())
     }
 
     /// The files' total size in bytes.
     pub fn len(&self) -> u64 {
-        self.files.iter().map(|(_, b)| b.len() as u64).sum()
+        self.files.iter().map(|(entry, _)| entry.size).sum()
     }
 
     /// Whether the cabinet holds no byte of file data.
@@ -86,8 +129,9 @@ impl Inflated {
 
 /// Keeps every file's bytes, in finishing order.
 struct Recorder<'s> {
-    files: Vec<(CabinetEntry, Vec<u8>)>,
+    files: Vec<(CabinetEntry, Content)>,
     stop: &'s AtomicBool,
+    spill: &'s mut dyn FnMut(&CabinetEntry) -> Option<File>,
 }
 
 impl<'s> Sink for Recorder<'s> {
@@ -95,31 +139,37 @@ impl<'s> Sink for Recorder<'s> {
 
     fn open(&mut self, entry: &CabinetEntry) -> io::Result<Option<Kept<'s>>> {
         stopped(self.stop)?;
-        // The declared sizes were checked against the caller's limit, and extraction never
-        // gives a file more bytes than its entry declares.
-        let size = usize::try_from(entry.size).unwrap_or(0);
+        let content = match (self.spill)(entry) {
+            Some(file) => Content::File(file),
+            // The declared sizes were checked against the caller's limit, and extraction
+            // never gives a file more bytes than its entry declares.
+            None => Content::Memory(Vec::with_capacity(usize::try_from(entry.size).unwrap_or(0))),
+        };
         Ok(Some(Kept {
-            bytes: Vec::with_capacity(size),
+            content,
             stop: self.stop,
         }))
     }
 
     fn finish(&mut self, entry: &CabinetEntry, writer: Kept<'s>) -> io::Result<()> {
-        self.files.push((entry.clone(), writer.bytes));
+        self.files.push((entry.clone(), writer.content));
         Ok(())
     }
 }
 
 /// One file's bytes, as they are inflated.
 struct Kept<'s> {
-    bytes: Vec<u8>,
+    content: Content,
     stop: &'s AtomicBool,
 }
 
 impl Write for Kept<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         stopped(self.stop)?;
-        self.bytes.extend_from_slice(buf);
+        match &mut self.content {
+            Content::Memory(bytes) => bytes.extend_from_slice(buf),
+            Content::File(file) => file.write_all(buf)?,
+        }
         Ok(buf.len())
     }
 

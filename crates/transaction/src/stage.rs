@@ -158,6 +158,41 @@ impl StageDir {
     pub fn close(&self, staged: StagedFile) -> Result<String> {
         close_in(|| self.path.clone(), staged)
     }
+
+    /// Gives `file` — an anonymous file (`O_TMPFILE`) holding a staged file's whole
+    /// content — the staged name `name` (reserved as for [`StageDir::create`]), and the
+    /// mode [`StageDir::close`] gives. Linked through `/proc/self/fd` (`linkat` with
+    /// `AT_EMPTY_PATH` needs a capability); a file on another file system than the staging
+    /// folder, or a system without `/proc`, has its bytes copied into a new staged file
+    /// instead.
+    pub fn adopt(&self, name: String, mut file: File) -> Result<String> {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::FileExt;
+        let named = format!("/proc/self/fd/{}", file.as_raw_fd());
+        let linked = rustix::fs::linkat(
+            rustix::fs::CWD,
+            named.as_str(),
+            &self.fd,
+            name.as_str(),
+            AtFlags::SYMLINK_FOLLOW,
+        );
+        let failed = |e: io::Error| Error::io(self.path.join(&name), e);
+        if linked.is_ok() {
+            let mut head = [0u8; 4];
+            let n = file.read_at(&mut head, 0).map_err(failed)?;
+            let staged = StagedFile {
+                name: name.clone(),
+                file,
+                written: 0,
+                head: head[..n].to_vec(),
+            };
+            return close_in(|| self.path.clone(), staged);
+        }
+        io::Seek::seek(&mut file, io::SeekFrom::Start(0)).map_err(failed)?;
+        let mut out = self.create(name.clone())?;
+        io::copy(&mut file, &mut out).map_err(failed)?;
+        self.close(out)
+    }
 }
 
 /// Closes a staged file, making it executable when its content starts like a program.
@@ -1446,6 +1481,70 @@ mod tests {
                 & 0o022,
             "a placed folder has the mode of one created in place"
         );
+    }
+
+    /// An anonymous file written in the root is given its staged name rather than copied
+    /// (the same inode ends at its target), a program made executable as a written one is;
+    /// one from another file system is copied.
+    #[test]
+    fn an_anonymous_file_is_adopted_by_its_staged_name() {
+        use std::os::unix::fs::MetadataExt;
+        let root = tempfile::tempdir().expect("root");
+        let lock = RootLock::acquire(root.path(), state_files()).expect("lock");
+        let mut stage = Transaction::new(&lock, Path::new("var/lib/rmsi")).expect("stage");
+        let anonymous = |dir: &Path, text: &str| {
+            let fd = rustix::fs::open(
+                dir,
+                OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o644),
+            )
+            .expect("O_TMPFILE");
+            let mut file = File::from(fd);
+            file.write_all(text.as_bytes()).expect("write");
+            file
+        };
+        let file = anonymous(root.path(), "#!/bin/sh\necho hi\n");
+        let ino = file.metadata().expect("meta").ino();
+        let target = PathBuf::from("opt/App/run.sh");
+        let name = stage.reserve_for(&target);
+        let name = stage
+            .writer_dir()
+            .expect("dir")
+            .adopt(name, file)
+            .expect("adopt");
+        stage.place(name, target.clone()).expect("place");
+        // From /dev/shm (tmpfs), where the staging folder's file system is another.
+        let other = Path::new("/dev/shm");
+        let dev = |p: &Path| fs_err::metadata(p).map(|m| m.dev()).ok();
+        let elsewhere = other.is_dir() && dev(other) != dev(root.path());
+        let copied = elsewhere.then(|| anonymous(other, "text"));
+        if let Some(file) = copied {
+            let name = stage.reserve();
+            let name = stage
+                .writer_dir()
+                .expect("dir")
+                .adopt(name, file)
+                .expect("adopt a copy");
+            stage
+                .place(name, "opt/App/copied.txt".into())
+                .expect("place");
+        }
+        stage.apply_all().expect("apply");
+        stage.commit().expect("commit");
+        let placed = root.path().join(&target);
+        assert_eq!(
+            fs_err::read_to_string(&placed).expect("read"),
+            "#!/bin/sh\necho hi\n"
+        );
+        let meta = fs_err::metadata(&placed).expect("meta");
+        assert_eq!(meta.ino(), ino, "linked, not copied");
+        assert_eq!(meta.permissions().mode() & 0o111, 0o111);
+        if elsewhere {
+            assert_eq!(
+                fs_err::read_to_string(root.path().join("opt/App/copied.txt")).expect("read"),
+                "text"
+            );
+        }
     }
 
     #[test]

@@ -392,27 +392,8 @@ impl<'s> Sink for StageSink<'s, '_> {
     type Writer = Slot<'s>;
 
     fn open(&mut self, entry: &CabinetEntry) -> io::Result<Option<Self::Writer>> {
-        let name = entry.name.as_str();
-        let found = match self.wanted.get(name) {
-            Some(&i) => Some(i),
-            None if entry.continued_to_next => self.later.get(name).copied(),
-            None => None,
-        };
-        let Some(i) = found else {
+        let Some((i, name)) = self.reserve(entry) else {
             return Ok(None);
-        };
-        if self.staged[i].is_some() {
-            return Ok(None);
-        }
-        let job = &self.jobs[i];
-        if entry.size != job.size {
-            // Windows Installer installs the cabinet's bytes whatever the File table's
-            // FileSize says (FileSize only feeds costing); the mismatch is logged.
-            self.size_mismatches.push((i, entry.size));
-        }
-        let name = match &self.rels[i] {
-            Some(rel) => self.stage.reserve_for(rel),
-            None => self.stage.reserve(),
         };
         let (writer, staged) = match self.dealer.writer_for(&name, self.queues.writers()) {
             Some(w) => (w, Staged::Named(name.clone())),
@@ -486,6 +467,57 @@ impl<'s> Sink for StageSink<'s, '_> {
         } else {
             self.batches[w] = batch;
         }
+        self.staged(i, name)
+    }
+
+    /// A file inflated ahead into an anonymous file on the root's file system
+    /// (`session::inflate_ahead`) is given its staged name, not written again.
+    fn adopt(
+        &mut self,
+        entry: &CabinetEntry,
+        file: std::fs::File,
+    ) -> io::Result<Option<std::fs::File>> {
+        let Some((i, name)) = self.reserve(entry) else {
+            return Ok(None);
+        };
+        let name = self.dir.adopt(name, file).map_err(|e| {
+            let msg = e.to_string();
+            self.error = Some(e.into());
+            io::Error::other(msg)
+        })?;
+        self.staged(i, name)?;
+        Ok(None)
+    }
+}
+
+impl StageSink<'_, '_> {
+    /// The job of the cabinet's file `entry` and its reserved staged name; `None` for a
+    /// file the pass does not install, or staged already.
+    fn reserve(&mut self, entry: &CabinetEntry) -> Option<(usize, String)> {
+        let name = entry.name.as_str();
+        let i = match self.wanted.get(name) {
+            Some(&i) => i,
+            None if entry.continued_to_next => self.later.get(name).copied()?,
+            None => return None,
+        };
+        if self.staged[i].is_some() {
+            return None;
+        }
+        let job = &self.jobs[i];
+        if entry.size != job.size {
+            // Windows Installer installs the cabinet's bytes whatever the File table's
+            // FileSize says (FileSize only feeds costing); the mismatch is logged.
+            self.size_mismatches.push((i, entry.size));
+        }
+        let name = match &self.rels[i] {
+            Some(rel) => self.stage.reserve_for(rel),
+            None => self.stage.reserve(),
+        };
+        Some((i, name))
+    }
+
+    /// Notes job `i` staged as `name`, and the progress.
+    fn staged(&mut self, i: usize, name: String) -> io::Result<()> {
         self.staged[i] = Some(name);
         self.done += 1;
         if !(self.progress)(self.done) {

@@ -13,6 +13,12 @@
 //! and any cabinet the thread could not read, is extracted by InstallFiles from the package
 //! as before (which then reports its errors). Files the costing leaves out are inflated for
 //! nothing, as InstallFiles' own pass inflates a whole folder whatever it installs.
+//!
+//! Files of [`SPILL_FROM`] bytes or more are inflated into anonymous files (`O_TMPFILE`)
+//! in the root, where the file system supports them: InstallFiles gives such a file its
+//! name in the staging folder ([`transaction::StageDir::adopt`]) instead of writing its
+//! bytes a second time. An anonymous file has no name until then, so a run killed or
+//! failed before leaves nothing behind.
 
 use std::collections::HashMap;
 use std::io::SeekFrom;
@@ -29,6 +35,9 @@ use crate::request::InstallRequest;
 const AHEAD: u64 = 64 << 20;
 /// A cabinet of more files than this is left to InstallFiles.
 const AHEAD_FILES: usize = 1_000;
+/// Files of at least this many bytes are inflated into anonymous files, smaller ones into
+/// memory (a file of its own costs more system calls than a small file's bytes in memory).
+const SPILL_FROM: u64 = 64 << 10;
 
 /// The inflating thread. Dropped unused (the run ended before InstallFiles), it is told to
 /// stop, which it does within a data block, and left to end on its own.
@@ -54,11 +63,12 @@ impl InflateAhead {
             return None;
         }
         let package = package.to_path_buf();
+        let root = request.root.clone();
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("rmsi-inflate".into())
-            .spawn(move || inflate(&package, &stopped))
+            .spawn(move || inflate(&package, &root, &stopped))
             .ok()?;
         Some(InflateAhead {
             thread: Some(thread),
@@ -85,9 +95,19 @@ impl Session<'_, '_> {
 }
 
 /// Inflates the package's cabinets in turn, while their files fit within [`AHEAD`] and
-/// nobody asked it to stop.
-fn inflate(package: &Path, stop: &AtomicBool) -> HashMap<String, cabinet::Inflated> {
+/// nobody asked it to stop; large files into anonymous files in `root`.
+fn inflate(package: &Path, root: &Path, stop: &AtomicBool) -> HashMap<String, cabinet::Inflated> {
     let started = std::time::Instant::now();
+    let mut anonymous = true;
+    let mut spill = |entry: &cabinet::CabinetEntry| {
+        if !anonymous || entry.size < SPILL_FROM {
+            return None;
+        }
+        let file = anonymous_file(root);
+        // A file system without them (or a root not made yet) is not asked again.
+        anonymous = file.is_some();
+        file
+    };
     let mut left = AHEAD;
     let mut done = HashMap::new();
     let _ = package::cabinets::for_each_cabinet(package, |name, stream| {
@@ -100,7 +120,7 @@ fn inflate(package: &Path, stop: &AtomicBool) -> HashMap<String, cabinet::Inflat
         if !few || stream.seek(SeekFrom::Start(0)).is_err() {
             return ControlFlow::Continue(());
         }
-        if let Ok(Some(files)) = cabinet::Inflated::read(stream, left, stop) {
+        if let Ok(Some(files)) = cabinet::Inflated::read_spilling(stream, left, stop, &mut spill) {
             left = left.saturating_sub(files.len());
             done.insert(name.to_owned(), files);
         }
@@ -108,4 +128,18 @@ fn inflate(package: &Path, stop: &AtomicBool) -> HashMap<String, cabinet::Inflat
     });
     tracing::debug!(ms = %crate::log::millis(started.elapsed()), "cabinets inflated ahead");
     done
+}
+
+/// An anonymous file in the folder `dir` (`O_TMPFILE`): it has no name until one is given
+/// to it, and goes when closed. `None` where the folder's file system has none, or the
+/// folder is not there.
+fn anonymous_file(dir: &Path) -> Option<std::fs::File> {
+    use rustix::fs::{Mode, OFlags};
+    rustix::fs::open(
+        dir,
+        OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o644),
+    )
+    .ok()
+    .map(std::fs::File::from)
 }
