@@ -26,7 +26,13 @@ pub fn for_each_cabinet(
         source,
     };
     let file = fs_err::File::open(path).map_err(failed)?;
-    let mut file = cfb::CompoundFile::open(file).map_err(failed)?;
+    // A stream's small reads (its signature, a cabinet's header) fill cfb's buffer with up
+    // to this much of it (1 MiB by default: a megabyte read to look at four bytes); a
+    // cabinet's data is read in larger pieces, straight into the reader's own buffer.
+    let mut file = cfb::OpenOptions::new()
+        .max_buffer_size(16 * 1024)
+        .open_with(file)
+        .map_err(failed)?;
     let streams: Vec<(String, std::path::PathBuf)> = file
         .read_root_storage()
         .filter(|e| e.is_stream())
