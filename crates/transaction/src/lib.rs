@@ -54,7 +54,7 @@ use std::path::PathBuf;
 
 pub use error::{Error, Result};
 pub use lock::{RootLock, TrustedLink};
-pub use stage::{StageDir, StagedFile, Summary, Transaction};
+pub use stage::{StageDir, StagedFile, Summary, Transaction, set_mode};
 
 /// The caller's state, as far as transactions need to know it: where state folders may be
 /// (a journal is looked for in each when the lock is taken), and the files in them that

@@ -161,49 +161,57 @@ impl StageDir {
 
     /// Gives `file` — an anonymous file (`O_TMPFILE`) holding a staged file's whole
     /// content — the staged name `name` (reserved as for [`StageDir::create`]), and the
-    /// mode [`StageDir::close`] gives. Linked through `/proc/self/fd` (`linkat` with
-    /// `AT_EMPTY_PATH` needs a capability); a file on another file system than the staging
+    /// mode [`StageDir::close`] gives. A file on another file system than the staging
     /// folder, or a system without `/proc`, has its bytes copied into a new staged file
     /// instead.
     pub fn adopt(&self, name: String, mut file: File) -> Result<String> {
-        use std::os::fd::AsRawFd;
         use std::os::unix::fs::FileExt;
-        let named = format!("/proc/self/fd/{}", file.as_raw_fd());
-        let linked = rustix::fs::linkat(
-            rustix::fs::CWD,
-            named.as_str(),
-            &self.fd,
-            name.as_str(),
-            AtFlags::SYMLINK_FOLLOW,
-        );
         let failed = |e: io::Error| Error::io(self.path.join(&name), e);
-        if linked.is_ok() {
+        if self.link(&name, &file).is_ok() {
             let mut head = [0u8; 4];
             let n = file.read_at(&mut head, 0).map_err(failed)?;
-            let staged = StagedFile {
-                name: name.clone(),
-                file,
-                written: 0,
-                head: head[..n].to_vec(),
-            };
-            return close_in(|| self.path.clone(), staged);
+            set_mode(&file, &head[..n]).map_err(failed)?;
+            return Ok(name);
         }
         io::Seek::seek(&mut file, io::SeekFrom::Start(0)).map_err(failed)?;
         let mut out = self.create(name.clone())?;
         io::copy(&mut file, &mut out).map_err(failed)?;
         self.close(out)
     }
+
+    /// Gives the anonymous file (`O_TMPFILE`) `file` the staged name `name` (reserved as for
+    /// [`StageDir::create`]) while its content may still be being written: whoever writes it
+    /// sets its mode with [`set_mode`] when done. Linked through `/proc/self/fd` (`linkat`
+    /// with `AT_EMPTY_PATH` needs a capability); fails for a file on another file system
+    /// than the staging folder, or without `/proc`.
+    pub fn link(&self, name: &str, file: &File) -> Result<()> {
+        use std::os::fd::AsRawFd;
+        let named = format!("/proc/self/fd/{}", file.as_raw_fd());
+        rustix::fs::linkat(
+            rustix::fs::CWD,
+            named.as_str(),
+            &self.fd,
+            name,
+            AtFlags::SYMLINK_FOLLOW,
+        )
+        .map_err(|e| Error::io(self.path.join(name), e.into()))
+    }
 }
 
-/// Closes a staged file, making it executable when its content starts like a program.
+/// Sets a staged file's mode from its first bytes, `head` (four are enough): 0755 for a
+/// program (`#!` or the ELF magic), else left as created (0644).
+pub fn set_mode(file: &File, head: &[u8]) -> io::Result<()> {
+    if head.starts_with(b"#!") || head.starts_with(b"\x7fELF") {
+        rustix::fs::fchmod(file, Mode::from_raw_mode(0o755))?;
+    }
+    Ok(())
+}
+
 fn close_in(dir_path: impl FnOnce() -> PathBuf, staged: StagedFile) -> Result<String> {
     // Created 0644 (the staging folder is 0700, so nobody else sees it meanwhile);
     // only programs need another mode.
-    let exec = staged.head.starts_with(b"#!") || staged.head.starts_with(b"\x7fELF");
-    if exec {
-        rustix::fs::fchmod(&staged.file, Mode::from_raw_mode(0o755))
-            .map_err(|e| Error::io(dir_path().join(&staged.name), e.into()))?;
-    }
+    set_mode(&staged.file, &staged.head)
+        .map_err(|e| Error::io(dir_path().join(&staged.name), e))?;
     Ok(staged.name)
 }
 

@@ -681,6 +681,9 @@ fn not_a_package_is_1620() {
     assert_root_empty(&ctx.root, &run);
 }
 
+/// Corrupt data in the embedded cabinet — found while the files, already staged by their
+/// names, are being inflated ahead — fails the script where InstallFiles' operations are,
+/// as Windows fails it: InstallFinalize returns 3, nothing is left.
 #[test]
 fn corrupt_cabinet_data_is_1603_and_leaves_nothing() {
     let ctx = Ctx::new();
@@ -688,6 +691,21 @@ fn corrupt_cabinet_data_is_1603_and_leaves_nothing() {
     run.assert_code_logged(1603);
     assert_root_empty(&ctx.root, &run);
     assert!(ctx.outside_root().is_empty(), "{:?}", ctx.outside_root());
+    assert!(
+        run.log.contains("Action ended") && run.log.contains(": InstallFiles. Return value 1."),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.log.contains("Executing op: InstallFiles failed"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.log.contains(": InstallFinalize. Return value 3."),
+        "{}",
+        run.describe()
+    );
 }
 
 #[test]

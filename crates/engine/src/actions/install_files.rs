@@ -25,7 +25,7 @@ use super::FileJob;
 use crate::cost::{CabinetLocation, FileSource};
 use crate::error::Error;
 use crate::sequence::ActionResult;
-use crate::session::{ScriptOp, Session};
+use crate::session::{Ahead, ScriptOp, Session};
 use cabinet::{CabinetEntry, NextCabinet, ReadSeek, Sink};
 use package::Package;
 use transaction::{StageDir, Transaction as Stage};
@@ -103,7 +103,7 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
         // replayed from memory.
         let waited = std::time::Instant::now();
         let ahead = match cab {
-            CabinetLocation::Embedded(stream) => s.inflated(stream),
+            CabinetLocation::Embedded(stream) => s.ahead(stream),
             CabinetLocation::External(_) => None,
         };
         tracing::debug!(ms = %crate::log::millis(waited.elapsed()), ahead = ahead.is_some(), "cabinet taken");
@@ -138,7 +138,8 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
             indices.len()
         ));
         let pass = match ahead {
-            Some(files) => Pass::Ahead(files),
+            Some(Ahead::Inflated(files)) => Pass::Ahead(files),
+            Some(Ahead::Early(files)) => Pass::Early(files),
             None => Pass::Read(open_cabinet(&s.package, &first)?),
         };
         s.stage()?;
@@ -157,7 +158,7 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
         // This thread reads and inflates the cabinet; writer threads create and write the
         // staged files (see `pipeline`).
         let (queues, ends) = Queues::new();
-        let (result, error, n, written, mismatches, set) = std::thread::scope(|scope| {
+        let (result, error, n, written, mismatches, set, unlinked) = std::thread::scope(|scope| {
             let dir = &dir;
             let writers: Vec<_> = ends
                 .into_iter()
@@ -186,9 +187,11 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
                     read: vec![first.clone()],
                     files_of: &files_of,
                 },
+                unlinked: Vec::new(),
             };
             let result = match pass {
                 Pass::Ahead(files) => files.replay(&mut sink),
+                Pass::Early(files) => sink.link_early(files),
                 Pass::Read(reader) => cabinet::extract_to(reader, &mut sink),
             };
             for rest in std::mem::take(&mut sink.batches) {
@@ -200,6 +203,7 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
             let (error, n) = (sink.error.take(), sink.done);
             let mismatches = std::mem::take(&mut sink.size_mismatches);
             let set = (std::mem::take(&mut sink.set.read), sink.set.shown.clone());
+            let unlinked = std::mem::take(&mut sink.unlinked);
             // Closing the queues ends the writers once they wrote everything sent.
             drop(sink);
             drop(queues);
@@ -212,7 +216,7 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
                     written = r;
                 }
             }
-            (result, error, n, written, mismatches, set)
+            (result, error, n, written, mismatches, set, unlinked)
         });
         let (cabinets, last_shown) = set;
         for c in cabinets.iter().skip(1) {
@@ -238,6 +242,18 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
                 cabinet: last_shown,
                 source: e,
             }));
+        }
+        if !unlinked.is_empty() {
+            // Files taken early that could not be linked (the staging folder is on another
+            // file system than the root): copied once they are written.
+            s.settle_ahead(false)?;
+            let dir = s
+                .stage()?
+                .writer_dir()
+                .map_err(|e| Error::io(PathBuf::from(&last_shown), e))?;
+            for (i, name, file) in unlinked {
+                staged[i] = Some(dir.adopt(name, file)?);
+            }
         }
         done += n;
         s.ui.progress(done, total);
@@ -268,6 +284,7 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
     }
 
     // Every selected file must have been found; then schedule the renames.
+    let early = s.ahead_pending();
     for ((job, name), rel) in jobs.iter().zip(staged).zip(rels) {
         let Some(name) = name else {
             return Err(Error::failure(format!(
@@ -292,6 +309,9 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
         let name = s.stage()?.place(name, rel)?;
         s.note_staged_file(job.key.clone(), name);
     }
+    if early {
+        s.note_ahead_end();
+    }
     Ok(())
 }
 
@@ -299,6 +319,9 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
 enum Pass {
     /// Inflated ahead, replayed from memory.
     Ahead(cabinet::Inflated),
+    /// Being inflated into these anonymous files, linked into the staging folder as they
+    /// are (`session::inflate_ahead`).
+    Early(Vec<(CabinetEntry, std::fs::File)>),
     /// Read and inflated now.
     Read(Box<dyn ReadSeek>),
 }
@@ -386,6 +409,8 @@ struct StageSink<'s, 'a> {
     progress: &'s mut dyn FnMut(u64) -> bool,
     /// The cabinets the pass reads.
     set: CabinetSet<'s>,
+    /// Files taken early that could not be linked: (job, staged name, file).
+    unlinked: Vec<(usize, String, std::fs::File)>,
 }
 
 impl<'s> Sink for StageSink<'s, '_> {
@@ -469,28 +494,31 @@ impl<'s> Sink for StageSink<'s, '_> {
         }
         self.staged(i, name)
     }
-
-    /// A file inflated ahead into an anonymous file on the root's file system
-    /// (`session::inflate_ahead`) is given its staged name, not written again.
-    fn adopt(
-        &mut self,
-        entry: &CabinetEntry,
-        file: std::fs::File,
-    ) -> io::Result<Option<std::fs::File>> {
-        let Some((i, name)) = self.reserve(entry) else {
-            return Ok(None);
-        };
-        let name = self.dir.adopt(name, file).map_err(|e| {
-            let msg = e.to_string();
-            self.error = Some(e.into());
-            io::Error::other(msg)
-        })?;
-        self.staged(i, name)?;
-        Ok(None)
-    }
 }
 
 impl StageSink<'_, '_> {
+    /// A cabinet's files taken early (`session::inflate_ahead`): each file the pass installs
+    /// is linked into the staging folder by its staged name while it is being written.
+    fn link_early(
+        &mut self,
+        files: Vec<(CabinetEntry, std::fs::File)>,
+    ) -> Result<(), cabinet::CabinetError> {
+        for (entry, file) in files {
+            let Some((i, name)) = self.reserve(&entry) else {
+                continue;
+            };
+            if self.dir.link(&name, &file).is_err() {
+                self.unlinked.push((i, name.clone(), file));
+            }
+            self.staged(i, name)
+                .map_err(|source| cabinet::CabinetError::Write {
+                    file: entry.name.clone(),
+                    source,
+                })?;
+        }
+        Ok(())
+    }
+
     /// The job of the cabinet's file `entry` and its reserved staged name; `None` for a
     /// file the pass does not install, or staged already.
     fn reserve(&mut self, entry: &CabinetEntry) -> Option<(usize, String)> {

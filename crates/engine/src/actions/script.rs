@@ -95,8 +95,29 @@ pub(crate) fn install_finalize(s: &mut Session<'_, '_>) -> ActionResult {
         return r;
     }
     let r = run_script(s);
+    let r = match r {
+        r if r.stops() => r,
+        r => match s.end_of_script() {
+            Ok(()) => r,
+            Err(e) => script_failed(s, "InstallFiles", e),
+        },
+    };
     s.set_in_transaction(false);
     r
+}
+
+/// A script operation written by `action` failed: logged as Windows logs it, and the
+/// script stops there.
+fn script_failed(
+    s: &mut Session<'_, '_>,
+    action: &str,
+    error: crate::error::Error,
+) -> ActionResult {
+    s.log.engine(&format!("Executing op: {action} failed"));
+    if let Some(message) = error.installer_message() {
+        s.log.engine(&message);
+    }
+    s.fail(error)
 }
 
 fn run_script(s: &mut Session<'_, '_>) -> ActionResult {
@@ -123,18 +144,16 @@ fn run_script(s: &mut Session<'_, '_>) -> ActionResult {
                 }
             }
             ScriptOp::Deferred(action) => {
+                // A program the package installs may run: its files are whole first.
+                if let Err(e) = s.settle_ahead(false) {
+                    return script_failed(s, "InstallFiles", e);
+                }
                 let r = super::custom::run_deferred(s, &action, "deferred");
                 if r.stops() {
                     return r;
                 }
             }
-            ScriptOp::Fail { action, error } => {
-                s.log.engine(&format!("Executing op: {action} failed"));
-                if let Some(message) = error.installer_message() {
-                    s.log.engine(&message);
-                }
-                return s.fail(error);
-            }
+            ScriptOp::Fail { action, error } => return script_failed(s, action, error),
             ScriptOp::Rollback(action) => s.reach_rollback_action(action),
             ScriptOp::Commit(action) => s.reach_commit_action(action),
         }

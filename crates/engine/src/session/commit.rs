@@ -28,6 +28,47 @@ impl Session<'_, '_> {
                 ));
             }
         }
+        // Files InstallFiles took early are whole before anything is committed.
+        self.settle_ahead(false)?;
+        if self.registered {
+            // Registered at the end of InstallFinalize's script; programs of commit custom
+            // actions end before the commit.
+            self.wait_for_wine_programs()?;
+        } else {
+            self.register()?;
+        }
+        // The commit point: the journal's removal. Checked, since a journal left behind
+        // would make the next run roll this "successful" install back.
+        if !self.stage.is_borrowed()
+            && let Some(stage) = self.stage.take()
+        {
+            let started = std::time::Instant::now();
+            stage.commit()?;
+            tracing::debug!(ms = %crate::log::millis(started.elapsed()), "committed");
+        }
+        if self.ctx.product_removed() && !self.nested {
+            self.tidy_state();
+        }
+        // Related products RemoveExistingProducts left for after the commit.
+        for removal in std::mem::take(&mut self.later_removals) {
+            crate::actions::upgrade::remove(
+                self,
+                &removal,
+                crate::actions::upgrade::Placement::AfterCommit,
+            )?;
+        }
+        // Services start once the registry that holds them is committed, and last: in a Wine
+        // prefix starting one starts a wineserver, which keeps the registry in its memory and
+        // saves it over the files, so no later change may write them.
+        crate::actions::services::after_commit(self);
+        Ok(())
+    }
+
+    /// The product registered or unregistered (when RegisterProduct ran, or the product is
+    /// removed), or a package's registry values written, and a Wine prefix's registry files
+    /// written: what the end of Windows' script does (its RegisterProduct and PublishProduct
+    /// operations). Done once, at the end of InstallFinalize's script or at the commit.
+    pub(crate) fn register(&mut self) -> Result<()> {
         // Wine programs of custom actions end before the prefix's registry is read for the
         // registration and written.
         self.wait_for_wine_programs()?;
@@ -88,30 +129,7 @@ impl Session<'_, '_> {
         let started = std::time::Instant::now();
         self.write_wine_registry()?;
         tracing::debug!(ms = %crate::log::millis(started.elapsed()), "wine registry written");
-        // The commit point: the journal's removal. Checked, since a journal left behind
-        // would make the next run roll this "successful" install back.
-        if !self.stage.is_borrowed()
-            && let Some(stage) = self.stage.take()
-        {
-            let started = std::time::Instant::now();
-            stage.commit()?;
-            tracing::debug!(ms = %crate::log::millis(started.elapsed()), "committed");
-        }
-        if removed && !self.nested {
-            self.tidy_state();
-        }
-        // Related products RemoveExistingProducts left for after the commit.
-        for removal in std::mem::take(&mut self.later_removals) {
-            crate::actions::upgrade::remove(
-                self,
-                &removal,
-                crate::actions::upgrade::Placement::AfterCommit,
-            )?;
-        }
-        // Services start once the registry that holds them is committed, and last: in a Wine
-        // prefix starting one starts a wineserver, which keeps the registry in its memory and
-        // saves it over the files, so no later change may write them.
-        crate::actions::services::after_commit(self);
+        self.registered = true;
         Ok(())
     }
 
@@ -133,6 +151,8 @@ impl Session<'_, '_> {
     /// undone and the staging area removed. A rollback that cannot finish keeps the
     /// journal and the staging folder for the next run, and says so.
     fn rollback(&mut self) -> std::result::Result<(), transaction::Error> {
+        // Files InstallFiles took early are no longer written before they are undone.
+        self.stop_ahead();
         let mut actions = std::mem::take(&mut self.rollback_actions);
         if self.rollback_disabled() && !actions.is_empty() {
             // Spec 3.8: rollback custom actions do not run when rollback is disabled. The

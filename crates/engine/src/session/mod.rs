@@ -40,7 +40,7 @@ mod inflate_ahead;
 mod later;
 mod package_copy;
 
-pub(crate) use inflate_ahead::InflateAhead;
+pub(crate) use inflate_ahead::{Ahead, InflateAhead};
 mod prefix_files;
 mod script;
 mod stage_slot;
@@ -140,6 +140,9 @@ pub(crate) struct Session<'a, 'l> {
     package_copy: Option<std::thread::JoinHandle<Result<Vec<u8>>>>,
     /// The embedded cabinets, being inflated for InstallFiles (`inflate_ahead`).
     pub(crate) inflate_ahead: Option<InflateAhead>,
+    /// The registration ([`Session::register`]) was done, at the end of InstallFinalize's
+    /// script.
+    registered: bool,
     /// A custom action ran a Windows program with Wine (`prefix_files`).
     wine_programs: bool,
 }
@@ -207,6 +210,7 @@ impl<'a, 'l> Session<'a, 'l> {
             services_to_start: Vec::new(),
             package_copy: None,
             inflate_ahead: None,
+            registered: false,
             wine_programs: false,
         })
     }
@@ -582,6 +586,13 @@ impl sequence::Host for Session<'_, '_> {
 
     fn run(&mut self, action: &str, which: Which) -> ActionResult {
         let started = std::time::Instant::now();
+        // Files InstallFiles took early are whole before an action that may read them.
+        if self.ahead_pending()
+            && !inflate_ahead::reads_no_files(action)
+            && let Err(e) = self.settle_ahead(true)
+        {
+            return self.fail(e);
+        }
         let result = self.run_action(action, which);
         tracing::debug!(
             action,
