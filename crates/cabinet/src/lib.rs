@@ -109,21 +109,6 @@ pub trait Sink {
         writer.write_all(&bytes)
     }
 
-    /// Called by [`Inflated::replay`] with a file whose whole content was kept in a file of
-    /// the caller's ([`Inflated::read_spilling`]), instead of [`Sink::open`]: a sink that can
-    /// take the file itself (give it its name where it goes) does, and returns `None`, as
-    /// it does for a file it skips; `Some(file)` gives the file back, whose bytes are then
-    /// read through [`Sink::open`], the writer and [`Sink::finish`]. The default gives it
-    /// back.
-    fn adopt(
-        &mut self,
-        entry: &CabinetEntry,
-        file: std::fs::File,
-    ) -> io::Result<Option<std::fs::File>> {
-        let _ = entry;
-        Ok(Some(file))
-    }
-
     /// Called when a file goes on in the next cabinet of a set: the reader of that cabinet,
     /// or `None` when there is none to give ([`CabinetError::Spanning`] then). The default
     /// gives none.

@@ -708,6 +708,46 @@ fn corrupt_cabinet_data_is_1603_and_leaves_nothing() {
     );
 }
 
+/// A deferred custom action that runs a program the package installs finds it, and the
+/// files before it in the cabinet, whole: the files are inflated while the installation
+/// goes on, and the script waits for them before it runs a custom action. Its mode is a
+/// program's, set once its first bytes were written.
+#[test]
+fn a_deferred_action_finds_the_files_inflated_ahead_whole() {
+    let ctx = Ctx::new();
+    let size_file = ctx.path("size.txt");
+    let run = ctx.install(
+        &package("big-ca.msi"),
+        Layout::Fhs,
+        &[&format!("SIZEFILE={}", size_file.display())],
+    );
+    run.assert_code_logged(0);
+    assert_eq!(
+        fs::read_to_string(&size_file)
+            .expect("the custom action wrote the size")
+            .trim(),
+        "33554432",
+        "{}",
+        run.describe()
+    );
+    let script = ctx.root.join("opt/rmsi-big-ca/file-size.sh");
+    let mode = fs::metadata(&script)
+        .expect("installed")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o755, "{}", run.describe());
+    let zeros = ctx.root.join("opt/rmsi-big-ca/zeros.bin");
+    assert_eq!(fs::metadata(&zeros).expect("installed").len(), 33_554_432);
+    assert_eq!(
+        fs::metadata(&zeros)
+            .expect("installed")
+            .permissions()
+            .mode()
+            & 0o777,
+        0o644
+    );
+}
+
 #[test]
 fn wrong_cabinet_checksum_is_1603_with_a_clear_message() {
     let ctx = Ctx::new();

@@ -94,14 +94,20 @@ pub(crate) fn install_finalize(s: &mut Session<'_, '_>) -> ActionResult {
     if r.stops() {
         return r;
     }
-    let r = run_script(s);
-    let r = match r {
-        r if r.stops() => r,
-        r => match s.end_of_script() {
-            Ok(()) => r,
-            Err(e) => script_failed(s, "InstallFiles", e),
-        },
-    };
+    let mut r = run_script(s);
+    if !r.stops()
+        && s.registers_at_script_end()
+        && let Err(e) = s.register()
+    {
+        s.log.engine(&format!("Error: {e}"));
+        r = s.fail(e);
+    }
+    // Files InstallFiles took early are whole when the script ends.
+    if !r.stops()
+        && let Err(e) = s.settle_ahead(false)
+    {
+        r = script_failed(s, "InstallFiles", e);
+    }
     s.set_in_transaction(false);
     r
 }

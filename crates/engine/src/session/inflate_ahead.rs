@@ -233,15 +233,12 @@ impl Session<'_, '_> {
         }
     }
 
-    /// At the end of InstallFinalize's script, while files InstallFiles took early may still
-    /// be being written: the registration ([`Session::register`]) is done now rather than at
-    /// the commit, as Windows' script ends with it, when nothing can change it any more —
-    /// InstallFinalize is the execute sequence's last action and no commit custom action
-    /// waits — then the files are waited for. Otherwise the files are waited for first.
-    pub(crate) fn end_of_script(&mut self) -> Result<()> {
-        if !self.ahead_pending() {
-            return Ok(());
-        }
+    /// Whether the registration ([`Session::register`]) is done at the end of
+    /// InstallFinalize's script, as Windows' script ends with it (its RegisterProduct and
+    /// PublishProduct operations), rather than at the commit: when nothing can change it any
+    /// more — InstallFinalize is the execute sequence's last action and no commit custom
+    /// action waits. Files InstallFiles took early are meanwhile still being written.
+    pub(crate) fn registers_at_script_end(&self) -> bool {
         let finalize = self
             .execute_rows
             .iter()
@@ -249,10 +246,7 @@ impl Session<'_, '_> {
             .map(|r| r.sequence)
             .max();
         let last = finalize.is_some_and(|at| self.execute_rows.iter().all(|r| r.sequence <= at));
-        if last && self.commit_actions.is_empty() && !self.nested {
-            self.register()?;
-        }
-        self.settle_ahead(false)
+        last && self.commit_actions.is_empty() && !self.nested && !self.registered
     }
 
     /// Before the staged changes are undone: the thread stops, and its files are closed.
@@ -310,6 +304,8 @@ fn inflate(
         f(&mut state);
         shared.changed.notify_all();
     };
+    // Whatever ends the thread (a panic included), InstallFiles stops waiting for it.
+    let _ended = Ended(shared);
     let _ = package::cabinets::for_each_cabinet(package, |name, stream| {
         if stop.load(Ordering::Relaxed) {
             return ControlFlow::Break(());
@@ -370,9 +366,19 @@ fn inflate(
         }
         ControlFlow::Continue(())
     });
-    publish(&mut |state| state.ended = true);
     tracing::debug!(ms = %crate::log::millis(started.elapsed()), "cabinets inflated ahead");
     done
+}
+
+/// Tells the session the thread ended, when dropped.
+struct Ended<'s>(&'s Shared);
+
+impl Drop for Ended<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.ended = true;
+        self.0.changed.notify_all();
+    }
 }
 
 /// An anonymous file in the folder `root` for each of `entries` (`O_TMPFILE`: it has no
@@ -445,10 +451,11 @@ impl Write for Written<'_> {
     }
 }
 
-/// The error that ends the inflating once `stop` is set.
+/// The error that ends the inflating once `stop` is set. Not of kind `Interrupted`, which
+/// `write_all` takes as "try again": the inflating would never end.
 fn stopped(stop: &AtomicBool) -> io::Result<()> {
     if stop.load(Ordering::Relaxed) {
-        return Err(io::Error::new(io::ErrorKind::Interrupted, "stopped"));
+        return Err(io::Error::other("stopped"));
     }
     Ok(())
 }

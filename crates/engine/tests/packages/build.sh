@@ -520,6 +520,16 @@ expect "$here/wine-exe-ca.msi" InstallExecuteSequence 'FailAfter	FAILAFTER	5150'
 expect "$here/wine-exe-ca.msi" CustomAction 'AddValue	3106	System64Folder	"[System64Folder]reg.exe" add "HKLM\Software\rmsi-test\ExeCA" /v FromCustomAction /d "[ProductVersion]" /f'
 expect "$here/wine-exe-ca.msi" InstallExecuteSequence 'AddValue		5100'
 
+# big-ca.msi: 32 MiB of zeros (generated here, a few kilobytes in the cabinet) and after
+# them a script its deferred type 18 custom action runs (18 + 0x400 + 0x800).
+mkdir -p "$here/generated"
+head -c 33554432 /dev/zero >"$here/generated/zeros.bin"
+build "$here" big-ca.wxs "$here/big-ca.msi"
+rm -rf "$here/generated"
+expect "$here/big-ca.msi" File 'AZeros	Zeros	zeros.bin	33554432'
+expect "$here/big-ca.msi" File 'BScript	Script	file-size.sh'
+expect "$here/big-ca.msi" CustomAction 'FileSize	3090	BScript	"[SIZEFILE]"'
+
 # --- every package opens and lists its sequence ---
 for msi in "$here"/*.msi "$here/uncompressed/uncompressed.msi" "$here/wine-regread/wine-regread.msi" "$hello/hello.msi"; do
     msiinfo export "$msi" InstallExecuteSequence >/dev/null
