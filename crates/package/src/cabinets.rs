@@ -31,7 +31,7 @@ pub fn for_each_cabinet(
     // cabinet's data is read in larger pieces, straight into the reader's own buffer.
     let mut file = cfb::OpenOptions::new()
         .max_buffer_size(16 * 1024)
-        .open_with(file)
+        .open_with(crate::seekbuf::SeekBuf::new(file).map_err(failed)?)
         .map_err(failed)?;
     let streams: Vec<(String, std::path::PathBuf)> = file
         .read_root_storage()

@@ -32,6 +32,7 @@ pub mod diff;
 mod error;
 mod package;
 pub mod patch;
+mod seekbuf;
 mod streamname;
 pub mod tables;
 pub mod transform;

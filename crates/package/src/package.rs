@@ -24,6 +24,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::seekbuf::SeekBuf;
 use crate::tables::{
     Column, ColumnKind, Table, Value, appsearch, component, condition, custom_action, directory,
     feature, file, folders, launch_condition, media, property, sequence, upgrade,
@@ -80,7 +81,7 @@ impl Backing {
                         "the package file changed since the installation opened it",
                     ));
                 }
-                Box::new(file)
+                Box::new(SeekBuf::new(file)?)
             }
             Backing::Memory(bytes) => Box::new(Cursor::new(bytes.clone())),
         })
@@ -302,7 +303,8 @@ impl Package {
         }
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let id = FileId::of(&meta);
-        let opened = match Self::load(path, Box::new(file), Backing::File(absolute.clone(), id)) {
+        let reader = SeekBuf::new(file).map_err(open_failed)?;
+        let opened = match Self::load(path, Box::new(reader), Backing::File(absolute.clone(), id)) {
             Err(err) if is_short_fat(&err) => {
                 let mut bytes = Vec::new();
                 std::fs::File::open(path)

@@ -464,6 +464,16 @@ impl<'r> Transaction<'r> {
         Ok((self.close(out)?, size))
     }
 
+    /// A new staged file holding `bytes` (written at once: [`Transaction::copy_in`] goes
+    /// through `io::copy`'s 8 KiB pieces, a system call each); returns its name.
+    pub fn write_in(&mut self, bytes: &[u8]) -> Result<String> {
+        let mut out = self.create()?;
+        let name = out.name.clone();
+        out.write_all(bytes)
+            .map_err(|e| Error::io(self.dir_path().join(&name), e))?;
+        self.close(out)
+    }
+
     /// Schedules a staged file to be renamed to `target` (relative to the root); returns
     /// its staged name from now on (a file whose folder the install creates moves into
     /// that folder's staged tree).

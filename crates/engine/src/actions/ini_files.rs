@@ -161,7 +161,7 @@ fn apply(s: &mut Session<'_, '_>, edits: Vec<Edit>, removing: bool) -> Result<()
             }
             let bytes = file.to_bytes();
             let st = s.stage()?;
-            let (name, _) = st.copy_in(&mut &bytes[..])?;
+            let name = st.write_in(&bytes)?;
             st.place(name, rel)?;
         }
         s.keep_staged_ini_file(path, file);

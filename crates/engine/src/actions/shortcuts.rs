@@ -457,7 +457,7 @@ fn create_one(s: &mut Session<'_, '_>, sc: &Shortcut) -> Result<()> {
     s.ctx.note_folders(vec![sc.folder.clone()]);
     s.ctx.note_shell_target(file.clone());
     let st = s.stage()?;
-    let (name, _) = st.copy_in(&mut &bytes[..])?;
+    let name = st.write_in(&bytes)?;
     st.place(name, rel)?;
     Ok(())
 }

@@ -42,13 +42,15 @@ impl Session<'_, '_> {
         let Some(cached) = self.ctx.cached_package(&code)? else {
             return Ok(());
         };
-        let mut reader: Box<dyn std::io::Read> = match copy {
-            Some(bytes) => Box::new(bytes),
-            None => Box::new(fs_err::File::open(&cached).map_err(|e| Error::io(&cached, e))?),
-        };
         let rel = self.rel(local)?;
         let stage = self.stage()?;
-        let (staged, _) = stage.copy_in(&mut reader)?;
+        let staged = match copy {
+            Some(bytes) => stage.write_in(bytes)?,
+            None => {
+                let mut file = fs_err::File::open(&cached).map_err(|e| Error::io(&cached, e))?;
+                stage.copy_in(&mut file)?.0
+            }
+        };
         stage.place(staged, rel)?;
         let pending = stage.pending();
         stage.apply_next(pending)?;
@@ -96,7 +98,7 @@ impl Session<'_, '_> {
                 })?
                 .to_path_buf();
             let stage = self.stage()?;
-            let (staged, _) = stage.copy_in(&mut text.as_bytes())?;
+            let staged = stage.write_in(text.as_bytes())?;
             stage.place(staged, rel)?;
         }
         let stage = self.stage()?;
