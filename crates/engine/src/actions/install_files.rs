@@ -160,8 +160,11 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
         let (queues, ends) = Queues::new();
         let (result, error, n, written, mismatches, set, unlinked) = std::thread::scope(|scope| {
             let dir = &dir;
+            // Files linked as they are being inflated need no writer.
+            let early = matches!(pass, Pass::Early(_));
             let writers: Vec<_> = ends
                 .into_iter()
+                .filter(|_| !early)
                 .map(|rx| scope.spawn(move || pipeline::write_batches(dir, rx)))
                 .collect();
             let mut sink = StageSink {

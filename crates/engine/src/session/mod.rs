@@ -137,7 +137,7 @@ pub(crate) struct Session<'a, 'l> {
     /// prefix; see `actions::services::after_commit`).
     services_to_start: Vec<crate::actions::services::ServiceStart>,
     /// The package cache's copy of the package, being made (`package_copy`).
-    package_copy: Option<std::thread::JoinHandle<Result<Vec<u8>>>>,
+    package_copy: Option<std::thread::JoinHandle<Option<Result<Vec<u8>>>>>,
     /// The embedded cabinets, being inflated for InstallFiles (`inflate_ahead`).
     pub(crate) inflate_ahead: Option<InflateAhead>,
     /// The registration ([`Session::register`]) was done, at the end of InstallFinalize's

@@ -12,12 +12,12 @@ use crate::registry::Registry;
 
 impl Session<'_, '_> {
     /// Starts making the copy when this run will register the product: not a removal,
-    /// RegisterProduct in the execute sequence, and a copy small enough to be held in memory
-    /// (the registration makes it itself otherwise, through its file when it is large).
+    /// RegisterProduct in the execute sequence. The thread makes it when it is small enough
+    /// to be held in memory (finding out reads the package's directory again, off this
+    /// thread); the registration makes it itself otherwise, through its file.
     pub(crate) fn start_package_copy(&mut self) {
         if self.package_copy.is_some()
             || self.ctx.product_removed()
-            || !Registry::copy_fits_in_memory(&self.package)
             || !self
                 .execute_rows
                 .iter()
@@ -28,12 +28,15 @@ impl Session<'_, '_> {
         let package = Arc::clone(&self.package);
         self.package_copy = std::thread::Builder::new()
             .name("rmsi-package-copy".into())
-            .spawn(move || Registry::package_copy(&package))
+            .spawn(move || {
+                Registry::copy_fits_in_memory(&package).then(|| Registry::package_copy(&package))
+            })
             .ok();
     }
 
-    /// The copy, once made (`None` when no thread made it, or the thread failed to end).
+    /// The copy, once made (`None` when no thread made it, the package was too large for
+    /// one in memory, or the thread failed to end).
     pub(super) fn take_package_copy(&mut self) -> Option<Result<Vec<u8>>> {
-        self.package_copy.take()?.join().ok()
+        self.package_copy.take()?.join().ok().flatten()
     }
 }
