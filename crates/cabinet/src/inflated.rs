@@ -128,9 +128,10 @@ impl Write for Kept<'_> {
     }
 }
 
-/// The error that ends the inflating once `stop` is set. Not of kind `Interrupted`, which
-/// `write_all` takes as "try again": the inflating would never end.
-fn stopped(stop: &AtomicBool) -> io::Result<()> {
+/// The error that ends an inflating once `stop` is set (for a [`Sink`]'s writer to return,
+/// as [`Inflated::read`]'s do). Not of kind `Interrupted`, which `write_all` takes as "try
+/// again": the inflating would never end.
+pub fn stopped(stop: &AtomicBool) -> io::Result<()> {
     if stop.load(Ordering::Relaxed) {
         return Err(io::Error::other("stopped"));
     }

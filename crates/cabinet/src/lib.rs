@@ -57,7 +57,7 @@ use std::io::{self, BufReader, Read, Seek, Write};
 
 pub use error::{CabinetError, Compression};
 pub use header::CabinetEntry;
-pub use inflated::Inflated;
+pub use inflated::{Inflated, stopped};
 
 /// A cabinet source [`Sink::next_cabinet`] hands back: a file or a package's stream.
 pub trait ReadSeek: Read + Seek {}

@@ -14,8 +14,9 @@
 //! cabinet fails the install with 1603 and error 1311 in the log, a cabinet that is corrupt
 //! or not the next of its set with error 1335, a file absent from its cabinet with a
 //! message naming it. Nothing is written to a target folder here. An embedded cabinet the
-//! session inflated ahead (`session::inflate_ahead`) is replayed from memory instead of
-//! being read again.
+//! session inflates ahead (`session::inflate_ahead`) is not read again: its files, being
+//! written into anonymous files, are linked into the staging folder by their staged names
+//! at once, or, inflated into memory, replayed from there.
 
 use std::collections::{HashMap, HashSet};
 use std::io;

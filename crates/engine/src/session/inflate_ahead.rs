@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-use cabinet::{CabinetEntry, CabinetError, Sink};
+use cabinet::{CabinetEntry, CabinetError, Sink, stopped};
 
 use super::{ScriptOp, Session};
 use crate::error::{Error, Result};
@@ -449,13 +449,4 @@ impl Write for Written<'_> {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
-}
-
-/// The error that ends the inflating once `stop` is set. Not of kind `Interrupted`, which
-/// `write_all` takes as "try again": the inflating would never end.
-fn stopped(stop: &AtomicBool) -> io::Result<()> {
-    if stop.load(Ordering::Relaxed) {
-        return Err(io::Error::other("stopped"));
-    }
-    Ok(())
 }
