@@ -251,10 +251,6 @@ fn install_files(s: &mut Session<'_, '_>) -> Result<(), Error> {
             // Files taken early that could not be linked (the staging folder is on another
             // file system than the root): copied once they are written.
             s.settle_ahead(false)?;
-            let dir = s
-                .stage()?
-                .writer_dir()
-                .map_err(|e| Error::io(PathBuf::from(&last_shown), e))?;
             for (i, name, file) in unlinked {
                 staged[i] = Some(dir.adopt(name, file)?);
             }
