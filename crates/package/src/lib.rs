@@ -28,6 +28,7 @@
 
 mod admin;
 pub mod cabinets;
+mod cache_copy;
 pub mod diff;
 mod error;
 mod package;
