@@ -239,6 +239,16 @@ fn migrate(conn: &Connection) -> rusqlite::Result<std::result::Result<(), i64>> 
     if version > SCHEMA_VERSION {
         return Ok(Err(version));
     }
+    // A new, empty database: `Registry::ensure_db` creates every table in one transaction
+    // (the two below, each a transaction of its own, were a third of its creation).
+    let empty: bool = conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'products')",
+        [],
+        |r| r.get(0),
+    )?;
+    if version == 0 && empty {
+        return Ok(Ok(()));
+    }
     conn.execute_batch(TRANSFORMS_SCHEMA)?;
     conn.execute_batch(PATCHES_SCHEMA)?;
     if version == 1 {

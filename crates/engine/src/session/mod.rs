@@ -503,6 +503,7 @@ impl<'a, 'l> Session<'a, 'l> {
 
     /// The whole install, after initialization.
     pub(crate) fn run(&mut self) -> Result<Outcome> {
+        self.start_package_copy_early();
         self.initialize()?;
         self.log.action_start("INSTALL");
         let result = self.top_level();
