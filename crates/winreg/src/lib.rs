@@ -73,4 +73,4 @@ pub use registry::{DEFAULT_USER_SID, Location, NamedValue, Registry};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore, schema};
 pub use store::{HKEY_LOCAL_MACHINE, HKEY_USERS, Store};
 pub use value::{Value, kind, type_name};
-pub use wine::{WINE_HEADER, WineHive, WinePrefix, wine_value_lines};
+pub use wine::{RenderedHive, WINE_HEADER, WineHive, WinePrefix, wine_value_lines};

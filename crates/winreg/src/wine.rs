@@ -42,12 +42,15 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 mod prefix;
+mod rendered;
 mod text;
 
 pub use prefix::WinePrefix;
+pub use rendered::RenderedHive;
 pub use text::wine_value_lines;
 use text::{escape, parse_value_line, unescape, unescape_all};
 
@@ -70,7 +73,8 @@ pub struct WineHive {
     /// The file's text as read (with a final line end added when it had none): the bodies
     /// of the keys nothing touched are slices of it, parsed only when asked for (a booted
     /// prefix's `system.reg` holds some 12,000 keys, and an install touches a few dozen).
-    text: String,
+    /// Shared with the [`RenderedHive`]s made from it.
+    text: Arc<String>,
     /// The lines before the first key: the header, `;; All keys relative to`, `#arch=`.
     preamble: Vec<String>,
     /// Whether the text ended with a line end (Wine's files do).
@@ -162,7 +166,7 @@ impl WineHive {
         }
         let mut hive = WineHive {
             path: path.to_path_buf(),
-            text: String::new(),
+            text: Arc::default(),
             preamble: Vec::new(),
             sections: Vec::new(),
             folds: String::new(),
@@ -222,7 +226,7 @@ impl WineHive {
             .split_inclusive('\n')
             .map(|l| l.strip_suffix('\n').unwrap_or(l).to_string())
             .collect();
-        hive.text = own;
+        hive.text = Arc::new(own);
         hive.reindex();
         Ok(hive)
     }
@@ -249,54 +253,47 @@ impl WineHive {
     /// The file's text: unchanged keys and values exactly as read, changed keys with the
     /// current time, changed values in Wine's format.
     pub fn render(&self) -> String {
-        self.render_at(now())
+        self.render_at(now()).to_text()
     }
 
-    fn render_at(&self, secs: u64) -> String {
-        let mut out = String::with_capacity(self.text.len() + self.text.len() / 16);
-        for l in &self.preamble {
-            out.push_str(l);
-            out.push('\n');
+    fn render_at(&self, secs: u64) -> RenderedHive {
+        let mut out = RenderedHive::new(Arc::clone(&self.text));
+        {
+            let text = out.new_text();
+            for l in &self.preamble {
+                text.push_str(l);
+                text.push('\n');
+            }
         }
         // Keys left as read follow one another in the text as they do in the file: each run
-        // of them is copied at once (a prefix's system.reg is 12,000 keys, an install
-        // changes a few dozen).
-        let mut run: Option<Range<usize>> = None;
+        // of them is one piece (a prefix's system.reg is 12,000 keys, an install changes a
+        // few dozen).
         for s in &self.sections {
             if let Some(range) = self.as_read(s) {
-                match &mut run {
-                    Some(r) if r.end == range.start => r.end = range.end,
-                    _ => {
-                        if let Some(r) = run.replace(range) {
-                            out.push_str(&self.text[r]);
-                        }
-                    }
-                }
+                out.push_read(range);
                 continue;
             }
-            if let Some(r) = run.take() {
-                out.push_str(&self.text[r]);
-            }
             if s.dirty {
-                out.push_str(&header_line(&self.names(s), secs));
-                out.push('\n');
+                let text = out.new_text();
+                text.push_str(&header_line(&self.names(s), secs));
+                text.push('\n');
                 let mut lines = self.lines_of(s).into_owned();
                 update_time_line(&mut lines, secs);
-                push_lines(&lines, &mut out);
-            } else {
-                out.push_str(self.header(s));
-                out.push('\n');
-                match &s.body {
-                    Body::Raw(range) => out.push_str(&self.text[range.clone()]),
-                    Body::Lines(lines) => push_lines(lines, &mut out),
-                }
+                push_lines(&lines, text);
+                continue;
+            }
+            match &s.header {
+                Header::Raw(range) => out.push_read(range.clone()),
+                Header::Owned(line) => out.new_text().push_str(line),
+            }
+            out.new_text().push('\n');
+            match &s.body {
+                Body::Raw(range) => out.push_read(range.clone()),
+                Body::Lines(lines) => push_lines(lines, out.new_text()),
             }
         }
-        if let Some(r) = run {
-            out.push_str(&self.text[r]);
-        }
         if !self.final_newline {
-            out.pop();
+            out.pop_byte();
         }
         out
     }
@@ -319,7 +316,7 @@ impl WineHive {
     /// file's permissions) when something changed.
     pub fn save(&mut self) -> Result<()> {
         if let Some(text) = self.commit_text() {
-            write_atomic(&self.path, text.as_bytes())?;
+            write_atomic(&self.path, &text)?;
         }
         Ok(())
     }
@@ -327,7 +324,7 @@ impl WineHive {
     /// For a caller that writes the file itself (through its own journal, say): the text to
     /// write when something changed, after which the hive counts as saved — what is
     /// returned is what the next edit starts from. `None` when nothing changed.
-    pub fn commit_text(&mut self) -> Option<String> {
+    pub fn commit_text(&mut self) -> Option<RenderedHive> {
         if !self.changed {
             return None;
         }
@@ -838,7 +835,7 @@ fn push_value(v: &ValueLine, out: &mut String) {
     }
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+fn write_atomic(path: &Path, text: &RenderedHive) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -846,7 +843,9 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let temp = dir.join(format!(".{name}.rmsi-tmp"));
     let permissions = fs_err::metadata(path).ok().map(|m| m.permissions());
     let result = (|| {
-        fs_err::write(&temp, bytes)?;
+        let mut file = fs_err::File::create(&temp)?;
+        text.write_to(&mut file)?;
+        drop(file);
         if let Some(p) = permissions {
             fs_err::set_permissions(&temp, p)?;
         }
@@ -1091,8 +1090,9 @@ mod tests {
         let files = prefix.commit_files();
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].0, dir.path().join("system.reg"));
-        assert!(files[0].1.contains("\n[Software\\\\X] "));
-        assert!(files[0].1.contains("\n\"v\"=dword:00000001\n"));
+        let text = files[0].1.to_text();
+        assert!(text.contains("\n[Software\\\\X] "));
+        assert!(text.contains("\n\"v\"=dword:00000001\n"));
         assert!(!prefix.is_changed());
         // Nothing was written: the caller writes.
         assert!(

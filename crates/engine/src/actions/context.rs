@@ -368,7 +368,7 @@ impl Context {
 
     /// A Wine prefix's registry files the installation changed, with their text (see
     /// [`Registry::wine_files`]).
-    pub(crate) fn wine_files(&mut self) -> Vec<(PathBuf, String)> {
+    pub(crate) fn wine_files(&mut self) -> Vec<(PathBuf, winreg::RenderedHive)> {
         self.registry
             .as_mut()
             .map(Registry::wine_files)

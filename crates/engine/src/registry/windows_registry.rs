@@ -60,7 +60,7 @@ impl LazyPrefix {
 
     /// The changed files' texts (see [`winreg::WinePrefix::commit_files`]); the identity
     /// is taken again once the caller wrote them.
-    fn commit_files(&self) -> Vec<(PathBuf, String)> {
+    fn commit_files(&self) -> Vec<(PathBuf, winreg::RenderedHive)> {
         match self.loaded.borrow_mut().as_mut() {
             // Never read: nothing changed.
             None => Vec::new(),
@@ -119,7 +119,7 @@ impl Registry {
     /// A Wine prefix's registry files changed since they were read, with their new text,
     /// for the caller to write through its transaction (the prefix then counts as saved).
     /// Empty for a root that is no prefix.
-    pub fn wine_files(&mut self) -> Vec<(PathBuf, String)> {
+    pub fn wine_files(&mut self) -> Vec<(PathBuf, winreg::RenderedHive)> {
         self.wine
             .as_ref()
             .map(LazyPrefix::commit_files)

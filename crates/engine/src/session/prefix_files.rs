@@ -98,7 +98,7 @@ impl Session<'_, '_> {
                 })?
                 .to_path_buf();
             let stage = self.stage()?;
-            let staged = stage.write_in(text.as_bytes())?;
+            let staged = stage.write_in_with(|out| text.write_to(out))?;
             stage.place(staged, rel)?;
         }
         let stage = self.stage()?;

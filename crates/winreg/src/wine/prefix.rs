@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::WineHive;
+use super::{RenderedHive, WineHive};
 use crate::error::{Error, Result};
 use crate::path::fold;
 use crate::store::{HKEY_LOCAL_MACHINE, HKEY_USERS, Store};
@@ -96,7 +96,7 @@ impl WinePrefix {
 
     /// The files to write and their texts, for a caller that writes them itself; the
     /// prefix then counts as saved. Empty when nothing changed.
-    pub fn commit_files(&mut self) -> Vec<(PathBuf, String)> {
+    pub fn commit_files(&mut self) -> Vec<(PathBuf, RenderedHive)> {
         let mut out = Vec::new();
         let hives = [
             Some(&mut self.system),
