@@ -108,7 +108,7 @@ impl Session<'_, '_> {
             };
             let db = self.ctx.record_product(&self.package, made)?;
             if let Some(local) = local {
-                self.place_local_package(&local, copy.as_deref())?;
+                self.place_local_package(&local)?;
             }
             tracing::debug!(
                 ms = %crate::log::millis(started.elapsed()),

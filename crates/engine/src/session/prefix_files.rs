@@ -33,24 +33,28 @@ impl Session<'_, '_> {
         Ok(Some(local))
     }
 
-    /// Places a copy of the product's cached package at `local` (see
-    /// [`Session::choose_local_package`]), through the transaction: `copy` when the cache
-    /// was written from it (in memory, checked against what was written), else the cached
-    /// file.
-    pub(super) fn place_local_package(&mut self, local: &Path, copy: Option<&[u8]>) -> Result<()> {
+    /// Places the product's cached package at `local` too (see
+    /// [`Session::choose_local_package`]), through the transaction.
+    pub(super) fn place_local_package(&mut self, local: &Path) -> Result<()> {
         let code = self.prop("ProductCode").unwrap_or_default();
         let Some(cached) = self.ctx.cached_package(&code)? else {
             return Ok(());
         };
         let rel = self.rel(local)?;
         let stage = self.stage()?;
-        let staged = match copy {
-            Some(bytes) => stage.write_in(bytes)?,
-            None => {
-                let mut file = fs_err::File::open(&cached).map_err(|e| Error::io(&cached, e))?;
-                stage.copy_in(&mut file)?.0
-            }
-        };
+        // The package cache's copy holds the very bytes, checked: the local package is a
+        // second name for it (a hard link; a copy where the two are on different file
+        // systems), as both are only ever replaced by a new file, never written in place.
+        // It keeps the cache's owner-only mode, as Windows' Installer folder admits only
+        // administrators and the system.
+        let file = fs_err::File::open(&cached)
+            .map_err(|e| Error::io(&cached, e))?
+            .into_file();
+        let name = stage.reserve();
+        let staged = stage
+            .writer_dir()
+            .map_err(|e| Error::io(local, e))?
+            .adopt(name, file)?;
         stage.place(staged, rel)?;
         let pending = stage.pending();
         stage.apply_next(pending)?;
