@@ -79,7 +79,12 @@ pub struct WineHive {
     preamble: Vec<String>,
     /// Whether the text ended with a line end (Wine's files do).
     final_newline: bool,
+    /// Every key read or made, never moved: a key's index is its name for `file_order` and
+    /// `order` (a key deleted stays here, in neither). Inserting a new key among 12,000 moved
+    /// them all, and renumbered the order, for each of an install's new keys.
     sections: Vec<Section>,
+    /// The indexes of `sections` in the file's order, as written.
+    file_order: Vec<usize>,
     /// Every section's folded path, one after the other (a section holds its range): one
     /// string for all of them rather than one each, as 12,000 small allocations made and
     /// freed were most of the time spent reading a booted prefix.
@@ -169,6 +174,7 @@ impl WineHive {
             text: Arc::default(),
             preamble: Vec::new(),
             sections: Vec::new(),
+            file_order: Vec::new(),
             folds: String::new(),
             order: Vec::new(),
             changed: false,
@@ -227,6 +233,7 @@ impl WineHive {
             .map(|l| l.strip_suffix('\n').unwrap_or(l).to_string())
             .collect();
         hive.text = Arc::new(own);
+        hive.file_order = (0..hive.sections.len()).collect();
         hive.reindex();
         Ok(hive)
     }
@@ -268,7 +275,7 @@ impl WineHive {
         // Keys left as read follow one another in the text as they do in the file: each run
         // of them is one piece (a prefix's system.reg is 12,000 keys, an install changes a
         // few dozen).
-        for s in &self.sections {
+        for s in self.file_order.iter().map(|&i| &self.sections[i]) {
             if let Some(range) = self.as_read(s) {
                 out.push_read(range);
                 continue;
@@ -332,7 +339,8 @@ impl WineHive {
         let text = self.render_at(secs);
         self.changed = false;
         // What was written is now what was read.
-        for i in 0..self.sections.len() {
+        for at in 0..self.file_order.len() {
+            let i = self.file_order[at];
             if !self.sections[i].dirty {
                 continue;
             }
@@ -404,7 +412,7 @@ impl WineHive {
 
     /// Sorts `order` again (in a file wineserver wrote, one pass finds it sorted already).
     fn reindex(&mut self) {
-        let mut order: Vec<usize> = (0..self.sections.len()).collect();
+        let mut order = self.file_order.clone();
         order.sort_by(|&a, &b| {
             tree_order(
                 self.fold_of(&self.sections[a]),
@@ -482,40 +490,34 @@ impl WineHive {
         // The first section after it in the files' order (wineserver writes its keys sorted;
         // in a file that is not, the key still lands somewhere valid).
         let at = self
-            .sections
-            .partition_point(|s| tree_order(self.fold_of(s), &new_fold).is_le());
+            .file_order
+            .partition_point(|&i| tree_order(self.fold_of(&self.sections[i]), &new_fold).is_le());
         // Wine separates keys with a blank line.
         if at > 0 {
-            let prev = self.lines_mut(at - 1);
+            let prev = self.lines_mut(self.file_order[at - 1]);
             if !matches!(prev.last(), Some(Line::Other(l)) if l.is_empty()) {
                 prev.push(Line::Other(String::new()));
             }
         } else if !self.preamble.last().is_some_and(|l| l.is_empty()) {
             self.preamble.push(String::new());
         }
-        // The order moves by one past the new section (sorting it again for each new key
-        // would cost a comparison of every key's path).
-        for i in &mut self.order {
-            if *i >= at {
-                *i += 1;
-            }
-        }
         let from = self.folds.len();
         self.folds.push_str(&new_fold);
-        self.sections.insert(
-            at,
-            Section {
-                // Written again with the time when the file is.
-                header: Header::Owned(header_line(&names, 0)),
-                fold: from..self.folds.len(),
-                body: Body::Lines(vec![Line::Other(String::new())]),
-                dirty: true,
-            },
-        );
+        let new = self.sections.len();
+        self.sections.push(Section {
+            // Written again with the time when the file is.
+            header: Header::Owned(header_line(&names, 0)),
+            fold: from..self.folds.len(),
+            body: Body::Lines(vec![Line::Other(String::new())]),
+            dirty: true,
+        });
+        self.file_order.insert(at, new);
+        // Placed by a binary search (sorting the order again for each new key would cost a
+        // comparison of every key's path).
         let position = self.order_point(&new_fold, true);
-        self.order.insert(position, at);
+        self.order.insert(position, new);
         self.changed = true;
-        at
+        new
     }
 
     fn touch(&mut self, i: usize) {
@@ -540,14 +542,9 @@ impl WineHive {
         doomed.extend(self.section(names));
         doomed.sort_unstable();
         doomed.dedup();
-        for &i in doomed.iter().rev() {
-            self.sections.remove(i);
-        }
-        // Each index past a removed section moves back by the sections removed before it.
+        // The sections stay where they are, in neither order.
+        self.file_order.retain(|i| doomed.binary_search(i).is_err());
         self.order.retain(|i| doomed.binary_search(i).is_err());
-        for i in &mut self.order {
-            *i -= doomed.partition_point(|&d| d < *i);
-        }
         self.changed = true;
         // The parent existed and still does: without a section of its own and without other
         // subkeys it would vanish from the file, so it gets one, as wineserver would save it.
@@ -1000,7 +997,8 @@ mod tests {
                 let mut rebuilt = hive.clone();
                 rebuilt.reindex();
                 proptest::prop_assert_eq!(&hive.order, &rebuilt.order);
-                for (i, s) in hive.sections.iter().enumerate() {
+                for &i in &hive.file_order {
+                    let s = &hive.sections[i];
                     proptest::prop_assert_eq!(hive.section(&hive.names(s)), Some(i));
                 }
             }
