@@ -775,11 +775,31 @@ fn tree_order(a: &str, b: &str) -> std::cmp::Ordering {
     // Paths side by side share long prefixes: skip the common part, then compare the first
     // differing bytes (or the lengths).
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    let common = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let common = common_prefix(a, b);
     match (a.get(common), b.get(common)) {
         (Some(&x), Some(&y)) => key(x).cmp(&key(y)),
         _ => a.len().cmp(&b.len()),
     }
+}
+
+/// How many bytes `a` and `b` share at their start, compared eight at a time (a booted
+/// prefix's keys are sorted once when it is read, 12,000 paths of some 60 bytes that
+/// mostly share all but their last name).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (a[i..].first_chunk::<8>(), b[i..].first_chunk::<8>()) {
+        let diff = u64::from_le_bytes(*x) ^ u64::from_le_bytes(*y);
+        if diff != 0 {
+            // The lowest differing byte, in little-endian order, is the first one.
+            return i + (diff.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + a[i..]
+        .iter()
+        .zip(&b[i..])
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 fn now() -> u64 {
@@ -1017,6 +1037,19 @@ mod tests {
             if let Ok(hive) = WineHive::parse(Path::new("x.reg"), &text) {
                 proptest::prop_assert_eq!(hive.render(), text);
             }
+        }
+
+        /// The common start found eight bytes at a time is the one found byte by byte.
+        #[test]
+        fn common_prefix_is_the_bytewise_one(
+            a in proptest::collection::vec(0u8..4, 0..40),
+            b in proptest::collection::vec(0u8..4, 0..40),
+            shared in proptest::collection::vec(0u8..4, 0..30),
+        ) {
+            let a: Vec<u8> = shared.iter().chain(&a).copied().collect();
+            let b: Vec<u8> = shared.iter().chain(&b).copied().collect();
+            let bytewise = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+            proptest::prop_assert_eq!(common_prefix(&a, &b), bytewise);
         }
 
         /// A value looked up in a key's unparsed lines is the one its parsed lines give
