@@ -13,6 +13,8 @@ use std::sync::Arc;
 pub struct RenderedHive {
     text: Arc<String>,
     pieces: Vec<Piece>,
+    /// New lines after the last piece, made a piece when a range of the text follows.
+    pending: String,
 }
 
 #[derive(Debug, Clone)]
@@ -28,6 +30,7 @@ impl RenderedHive {
         RenderedHive {
             text,
             pieces: Vec::new(),
+            pending: String::new(),
         }
     }
 
@@ -36,25 +39,26 @@ impl RenderedHive {
         if range.is_empty() {
             return;
         }
+        if !self.pending.is_empty() {
+            self.pieces
+                .push(Piece::New(std::mem::take(&mut self.pending)));
+        }
         match self.pieces.last_mut() {
             Some(Piece::Read(last)) if last.end == range.start => last.end = range.end,
             _ => self.pieces.push(Piece::Read(range)),
         }
     }
 
-    /// Where new text goes (the last piece when it is new text already).
+    /// Where new text goes, after everything pushed so far.
     pub(super) fn new_text(&mut self) -> &mut String {
-        if !matches!(self.pieces.last(), Some(Piece::New(_))) {
-            self.pieces.push(Piece::New(String::new()));
-        }
-        match self.pieces.last_mut() {
-            Some(Piece::New(s)) => s,
-            _ => unreachable!("pushed just above"),
-        }
+        &mut self.pending
     }
 
     /// Drops the last byte (the final line end of a file that had none).
     pub(super) fn pop_byte(&mut self) {
+        if self.pending.pop().is_some() {
+            return;
+        }
         while let Some(last) = self.pieces.last_mut() {
             let popped = match last {
                 Piece::Read(range) if range.start < range.end => {
@@ -72,10 +76,13 @@ impl RenderedHive {
     }
 
     fn slices(&self) -> impl Iterator<Item = &[u8]> {
-        self.pieces.iter().map(|p| match p {
-            Piece::Read(range) => &self.text.as_bytes()[range.clone()],
-            Piece::New(s) => s.as_bytes(),
-        })
+        self.pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Read(range) => &self.text.as_bytes()[range.clone()],
+                Piece::New(s) => s.as_bytes(),
+            })
+            .chain(std::iter::once(self.pending.as_bytes()))
     }
 
     /// The text's length in bytes.
@@ -109,14 +116,12 @@ impl RenderedHive {
 
     /// The whole text as one string.
     pub fn to_text(&self) -> String {
-        let mut out = String::with_capacity(self.len());
-        for piece in &self.pieces {
-            match piece {
-                Piece::Read(range) => out.push_str(&self.text[range.clone()]),
-                Piece::New(s) => out.push_str(s),
-            }
+        let mut out = Vec::with_capacity(self.len());
+        for slice in self.slices() {
+            out.extend_from_slice(slice);
         }
-        out
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 }
 
