@@ -1,6 +1,7 @@
 //! What an installation into a Wine prefix writes through the transaction besides the
-//! payload: the local package copy Wine's msi opens (`C:\windows\Installer`), and the
-//! prefix's registry files the registration changed.
+//! payload: the local package Wine's msi opens (`C:\windows\Installer`, a second name for
+//! the package cache's checked copy), and the prefix's registry files the registration
+//! changed.
 
 use std::path::{Path, PathBuf};
 
