@@ -46,8 +46,8 @@ impl Session<'_, '_> {
         // The package cache's copy holds the very bytes, checked: the local package is a
         // second name for it (a hard link; a copy where the two are on different file
         // systems), as both are only ever replaced by a new file, never written in place.
-        // It keeps the cache's owner-only mode, as Windows' Installer folder admits only
-        // administrators and the system.
+        // It keeps the cache's owner-only mode: Wine's msi, run as the prefix's owner,
+        // reads it; nobody else needs to.
         let file = fs_err::File::open(&cached)
             .map_err(|e| Error::io(&cached, e))?
             .into_file();
