@@ -120,18 +120,12 @@ impl Package {
             reason,
         };
         let cabinets = self.embedded_cabinet_entries()?;
-        let mut input = self.reopen("to cache it")?;
         let write_err = |e: io::Error| Error::io(self.path(), e);
-        let mut output =
-            cfb::CompoundFile::create_with_version(input.version(), out).map_err(write_err)?;
-        output
-            .set_storage_clsid("/", *input.root_entry().clsid())
-            .map_err(write_err)?;
-        let entries: Vec<(PathBuf, bool, uuid::Uuid)> = input
-            .walk()
-            .filter(|e| !e.is_root())
-            .map(|e| (e.path().to_path_buf(), e.is_storage(), *e.clsid()))
-            .collect();
+        let crate::write::CopyStart {
+            mut input,
+            mut output,
+            entries,
+        } = self.copy_start("to cache it", out)?;
         for (path, is_storage, clsid) in entries {
             if is_storage {
                 output.create_storage(&path).map_err(write_err)?;

@@ -589,11 +589,6 @@ impl Package {
         self.overlay.insert(name.to_string(), data);
     }
 
-    /// The package's compound file, opened again to be copied.
-    pub(crate) fn reopen_file(&self) -> Result<cfb::CompoundFile<Box<dyn Source>>> {
-        self.reopen("to write it")
-    }
-
     /// The package's compound file, opened again (`why` goes into the error).
     pub(crate) fn reopen(&self, why: &str) -> Result<cfb::CompoundFile<Box<dyn Source>>> {
         let reader = self

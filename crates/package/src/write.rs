@@ -38,24 +38,54 @@ fn column_major(rows: &[Cells], ncols: usize, ref_width: usize) -> Vec<u8> {
     out
 }
 
+/// Where a copy of the package file starts: the package reopened, a new compound file on
+/// the output with its version and root class id, and its entries below the root (path,
+/// whether a storage, class id) in the order they are walked.
+pub(crate) struct CopyStart<F> {
+    pub(crate) input: cfb::CompoundFile<Box<dyn crate::package::Source>>,
+    pub(crate) output: cfb::CompoundFile<F>,
+    pub(crate) entries: Vec<(PathBuf, bool, uuid::Uuid)>,
+}
+
 impl Package {
-    /// Writes the package, its tables as they are in memory (after transforms), to `out`.
-    pub fn write<W: Read + Write + Seek>(&self, out: W) -> Result<()> {
-        let path = self.path().to_path_buf();
-        let io = |e: io::Error| Error::io(&path, e);
-        let mut input = self.reopen_file()?;
+    /// Starts a copy of the package file on `out` (see [`CopyStart`]): shared by the
+    /// package written anew and the package cache's copy without cabinets. `why` goes into
+    /// the error when the package cannot be reopened.
+    pub(crate) fn copy_start<F: Read + Write + Seek>(
+        &self,
+        why: &str,
+        out: F,
+    ) -> Result<CopyStart<F>> {
+        let io = |e: io::Error| Error::io(self.path(), e);
+        let input = self.reopen(why)?;
         let mut output =
             cfb::CompoundFile::create_with_version(input.version(), out).map_err(io)?;
         output
             .set_storage_clsid("/", *input.root_entry().clsid())
             .map_err(io)?;
-
-        // Streams and storages of the file, less what is rewritten or was removed.
-        let entries: Vec<(PathBuf, bool, uuid::Uuid)> = input
+        let entries = input
             .walk()
             .filter(|e| !e.is_root())
             .map(|e| (e.path().to_path_buf(), e.is_storage(), *e.clsid()))
             .collect();
+        Ok(CopyStart {
+            input,
+            output,
+            entries,
+        })
+    }
+
+    /// Writes the package, its tables as they are in memory (after transforms), to `out`.
+    pub fn write<W: Read + Write + Seek>(&self, out: W) -> Result<()> {
+        let path = self.path().to_path_buf();
+        let io = |e: io::Error| Error::io(&path, e);
+        let CopyStart {
+            mut input,
+            mut output,
+            entries,
+        } = self.copy_start("to write it", out)?;
+
+        // Streams and storages of the file, less what is rewritten or was removed.
         let mut skipped_storages: Vec<PathBuf> = Vec::new();
         for (entry, is_storage, clsid) in entries {
             if skipped_storages.iter().any(|s| entry.starts_with(s)) {

@@ -483,11 +483,7 @@ impl<'r> Transaction<'r> {
     /// A new staged file holding `bytes` (written at once: [`Transaction::copy_in`] goes
     /// through `io::copy`'s 8 KiB pieces, a system call each); returns its name.
     pub fn write_in(&mut self, bytes: &[u8]) -> Result<String> {
-        let mut out = self.create()?;
-        let name = out.name.clone();
-        out.write_all(bytes)
-            .map_err(|e| Error::io(self.dir_path().join(&name), e))?;
-        self.close(out)
+        self.write_in_with(|out| out.write_all(bytes))
     }
 
     /// A new staged file that `write` fills (with vectored writes, say, of text held in
