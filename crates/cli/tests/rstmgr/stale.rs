@@ -106,13 +106,20 @@ fn replaced_scripts_deleted_executables_and_libraries_are_found_but_not_memfd_or
     // A deleted executable.
     let exe = dir.join("mysleep");
     std::fs::copy(std::fs::canonicalize("/bin/sleep").unwrap(), &exe).unwrap();
-    let sleeper = Guard(
-        Command::new(&exe)
-            .arg("60")
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    // Another test thread's child, forked while the copy was open for writing, holds it
+    // open until its own exec: exec fails with ETXTBSY meanwhile ("Text file busy").
+    let spawn = || Command::new(&exe).arg("60").stdin(Stdio::null()).spawn();
+    let mut child = spawn();
+    for _ in 0..100 {
+        match &child {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(Duration::from_millis(20));
+                child = spawn();
+            }
+            _ => break,
+        }
+    }
+    let sleeper = Guard(child.unwrap());
     let sleeper_pid = sleeper.0.id();
     wait_for("the copied sleep", Duration::from_secs(5), || {
         std::fs::read_link(format!("/proc/{sleeper_pid}/exe")).is_ok_and(|t| t == exe)
