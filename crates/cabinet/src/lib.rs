@@ -15,9 +15,9 @@
 //! file's bytes to a writer as they are decoded. Memory stays bounded whatever the cabinet's
 //! size: a 128 KiB read buffer (blocks are verified and decoded in place in it), one spare
 //! compressed block, and the decoder's state — for MSZIP a 256 KiB buffer holding the 32 KiB
-//! history and the block being decoded, for LZX its window of at most 2 MiB. The one test of
-//! this (`tests/memory.rs`) sees the peak resident set unchanged after a 48 MiB
-//! cabinet.
+//! history and the block being decoded and a 64 KiB one for libdeflate's input, for LZX its
+//! window of at most 2 MiB. The one test of this (`tests/memory.rs`) sees the peak resident
+//! set unchanged after a 48 MiB cabinet.
 //!
 //! What is verified: every data block's checksum (when the cabinet stores one: 0 means none),
 //! that every block decodes to exactly the size its header declares, and that every file gets
@@ -26,9 +26,9 @@
 //! [`CabinetError::Malformed`]; nothing from the cabinet can make this module panic or
 //! allocate beyond the bounds above.
 //!
-//! Supported: stored, MSZIP (inflated with `flate2`'s zlib-rs backend, the block's preset
-//! dictionary being the previous 32 KiB of output) and LZX (through `lzxd`, the decoder the
-//! `cab` crate uses). Not supported, a clear [`CabinetError`]: Quantum compression.
+//! Supported: stored, MSZIP (inflated with `libdeflate`, and with `flate2`'s zlib-rs backend
+//! for a block libdeflate refuses; the block's preset dictionary is the previous 32 KiB of
+//! output) and LZX (through `lzxd`, the decoder the `cab` crate uses). Not supported, a clear [`CabinetError`]: Quantum compression.
 //!
 //! Cabinet sets ("spanning" or continuous cabinets): a folder whose last file goes on in the
 //! next cabinet of a set (CFFILE `iFolder` 0xFFFE or 0xFFFF) is continued there, where its

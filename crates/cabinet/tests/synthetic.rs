@@ -43,6 +43,16 @@ fn stored_and_mszip_folders_roundtrip() {
     }
 }
 
+/// libmspack accepts an MSZIP block that inflates to its size and uses all its bytes without
+/// the final flag, and so do we: libdeflate refuses such a block, zlib decodes it again.
+#[test]
+fn mszip_blocks_without_the_final_flag_are_accepted() {
+    assert_roundtrip(&CabSpec::one(
+        Method::MsZipUnfinished,
+        files(40, 9_000, true),
+    ));
+}
+
 #[test]
 fn small_blocks_and_many_tiny_files() {
     // 3,000 files of 1–20 bytes in 1,000-byte blocks: many files per block and files cut

@@ -200,6 +200,9 @@ pub(crate) fn pseudo_random(len: usize, seed: u64, text: bool) -> Vec<u8> {
 pub(crate) enum Method {
     Stored,
     MsZip,
+    /// MSZIP whose blocks end with a sync flush instead of a final deflate block: each
+    /// inflates to its size and uses all its bytes, but never sets BFINAL.
+    MsZipUnfinished,
     /// LZX (window 2^16) holding the folder as one LZX *uncompressed* block spread over the
     /// data blocks: real LZX framing (header bits, alignment, R0–R2, frames cut at 32 KiB)
     /// without an LZX compressor, which Debian lacks.
@@ -306,15 +309,19 @@ pub(crate) fn build(spec: &CabSpec) -> (Vec<u8>, Layout) {
                     out.extend_from_slice(raw);
                     out
                 }
-                Method::MsZip => {
+                Method::MsZip | Method::MsZipUnfinished => {
                     comp.reset();
                     if !dict.is_empty() {
                         comp.set_dictionary(&dict).expect("set dictionary");
                     }
                     let mut out = Vec::with_capacity(raw.len() + 1024);
                     out.extend_from_slice(b"CK");
-                    comp.compress_vec(raw, &mut out, flate2::FlushCompress::Finish)
-                        .expect("deflate");
+                    let flush = if folder.method == Method::MsZip {
+                        flate2::FlushCompress::Finish
+                    } else {
+                        flate2::FlushCompress::Sync
+                    };
+                    comp.compress_vec(raw, &mut out, flush).expect("deflate");
                     dict.extend_from_slice(raw);
                     if dict.len() > 32 * 1024 {
                         dict.drain(..dict.len() - 32 * 1024);
@@ -368,7 +375,7 @@ pub(crate) fn build(spec: &CabSpec) -> (Vec<u8>, Layout) {
         out.extend_from_slice(&(offsets.len() as u16).to_le_bytes());
         let method: u16 = match folder.method {
             Method::Stored => 0,
-            Method::MsZip => 1,
+            Method::MsZip | Method::MsZipUnfinished => 1,
             Method::LzxUncompressed => 0x1003,
         };
         out.extend_from_slice(&method.to_le_bytes());
