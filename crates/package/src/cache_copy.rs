@@ -12,8 +12,11 @@ use crate::package::Package;
 /// A storage or a stream [`Package::copy_without_cabinets`] copied, to check the copy by.
 enum Kept {
     Storage(PathBuf, uuid::Uuid),
-    Stream(PathBuf, Vec<u8>),
+    Stream(PathBuf),
 }
+
+/// The package reopened for a copy.
+type Input = cfb::CompoundFile<Box<dyn crate::package::Source>>;
 
 impl Package {
     /// The bytes of the streams [`Package::write_without_cabinets`] copies (every stream but
@@ -21,11 +24,7 @@ impl Package {
     pub fn size_without_cabinets(&self) -> Result<u64> {
         let cabinets = self.embedded_cabinet_entries()?;
         let input = self.reopen("to size its copy")?;
-        Ok(input
-            .walk()
-            .filter(|e| e.is_stream() && !is_cabinet(e.path(), &cabinets))
-            .map(|e| e.len())
-            .sum())
+        Ok(stream_bytes(&input, &cabinets))
     }
 
     /// The compound-file names of the package's embedded cabinets (the Media table's `#`
@@ -44,23 +43,45 @@ impl Package {
     /// summary, never the payload), which costs neither the payload's copy nor its room.
     /// Every other storage and stream, and the root's class id, are copied as they are.
     pub fn write_without_cabinets<F: Read + io::Write + Seek>(&self, out: F) -> Result<()> {
-        self.copy_without_cabinets_into(out, None).map(drop)
+        let cabinets = self.embedded_cabinet_entries()?;
+        let start = self.copy_start("to cache it", out)?;
+        self.copy_without_cabinets_into(start, &cabinets).map(drop)
     }
 
-    /// What [`Package::write_without_cabinets`] writes, made in memory and checked: the
-    /// copy, opened again, holds every stream and storage of the package but the embedded
-    /// cabinets, each stream byte for byte as the package file holds it (what a cached
-    /// package must be to remove or repair the product later).
-    pub fn copy_without_cabinets(&self) -> Result<Vec<u8>> {
-        let mut kept = Vec::new();
-        let bytes = self
-            .copy_without_cabinets_into(Cursor::new(Vec::new()), Some(&mut kept))?
-            .into_inner();
+    /// What [`Package::write_without_cabinets`] writes, made in memory and checked, when its
+    /// streams hold at most `limit` bytes (`None` when they hold more: the caller then
+    /// writes the copy to its file). The copy, opened again, must hold every stream and
+    /// storage of the package but the embedded cabinets, each stream byte for byte as the
+    /// package file holds it (what a cached package must be to remove or repair the
+    /// product later).
+    pub fn copy_without_cabinets(&self, limit: u64) -> Result<Option<Vec<u8>>> {
+        let cabinets = self.embedded_cabinet_entries()?;
+        let input = self.reopen("to cache it")?;
+        let size = stream_bytes(&input, &cabinets);
+        if size > limit {
+            return Ok(None);
+        }
+        // Room for the whole copy from the start: grown by doubling, the buffer was written
+        // to three times its size in fresh memory, a page fault each 4 KiB.
+        let entries = input.walk().count() as u64;
+        let room = size + size / 64 + (entries + 8) * (4096 + 128);
+        let out = Cursor::new(Vec::with_capacity(usize::try_from(room).unwrap_or(0)));
+        let start = self.copy_onto(input, out)?;
+        let (out, mut input, kept) = self.copy_without_cabinets_into(start, &cabinets)?;
+        let bytes = out.into_inner();
+        self.check_copy(&bytes, &mut input, &kept)?;
+        Ok(Some(bytes))
+    }
+
+    /// Checks `bytes`, the copy of `input` without cabinets that holds `kept`: it opens, has
+    /// as many storages and streams, each storage its class id and each stream the bytes
+    /// `input` holds (read again).
+    fn check_copy(&self, bytes: &[u8], input: &mut Input, kept: &[Kept]) -> Result<()> {
         let differs = |what: String| Error::PackageInvalid {
             path: self.path().to_path_buf(),
             reason: format!("its copy without cabinets differs from it: {what}"),
         };
-        let mut copy = cfb::CompoundFile::open(Cursor::new(&bytes[..]))
+        let mut copy = cfb::CompoundFile::open(Cursor::new(bytes))
             .map_err(|e| differs(format!("the copy cannot be read: {e}")))?;
         let (storages, streams) = copy
             .walk()
@@ -82,8 +103,8 @@ impl Package {
                 kept.len() - expected
             )));
         }
-        let mut read = Vec::new();
-        for entry in &kept {
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for entry in kept {
             match entry {
                 Kept::Storage(path, clsid) => {
                     let same = copy
@@ -93,71 +114,107 @@ impl Package {
                         return Err(differs(format!("storage {}", path.display())));
                     }
                 }
-                Kept::Stream(path, data) => {
-                    read.clear();
+                Kept::Stream(path) => {
+                    ours.clear();
+                    theirs.clear();
                     let same = copy
                         .open_stream(path)
-                        .and_then(|mut s| s.read_to_end(&mut read))
-                        .is_ok_and(|_| read == *data);
+                        .and_then(|mut s| s.read_to_end(&mut ours))
+                        .and_then(|_| input.open_stream(path)?.read_to_end(&mut theirs))
+                        .is_ok_and(|_| ours == theirs);
                     if !same {
                         return Err(differs(format!("stream {}", path.display())));
                     }
                 }
             }
         }
-        Ok(bytes)
+        Ok(())
     }
 
-    /// Writes the package without its embedded cabinets to `out`, returned once flushed;
-    /// with `kept`, each storage and each stream's bytes copied go there too.
+    /// Writes the package without its embedded cabinets to `start`'s output, returned once
+    /// flushed with the package as reopened and each storage and stream copied.
     fn copy_without_cabinets_into<F: Read + io::Write + Seek>(
         &self,
-        out: F,
-        mut kept: Option<&mut Vec<Kept>>,
-    ) -> Result<F> {
+        start: crate::write::CopyStart<F>,
+        cabinets: &HashSet<String>,
+    ) -> Result<(F, Input, Vec<Kept>)> {
         let invalid = |reason: String| Error::PackageInvalid {
             path: self.path().to_path_buf(),
             reason,
         };
-        let cabinets = self.embedded_cabinet_entries()?;
         let write_err = |e: io::Error| Error::io(self.path(), e);
         let crate::write::CopyStart {
             mut input,
             mut output,
             entries,
-        } = self.copy_start("to cache it", out)?;
+        } = start;
+        let mut kept = Vec::with_capacity(entries.len());
+        let mut buf = Vec::new();
         for (path, is_storage, clsid) in entries {
             if is_storage {
                 output.create_storage(&path).map_err(write_err)?;
                 output.set_storage_clsid(&path, clsid).map_err(write_err)?;
-                if let Some(kept) = kept.as_deref_mut() {
-                    kept.push(Kept::Storage(path, clsid));
-                }
+                kept.push(Kept::Storage(path, clsid));
                 continue;
             }
-            if is_cabinet(&path, &cabinets) {
+            if is_cabinet(&path, cabinets) {
                 continue;
             }
             let mut from = input
                 .open_stream(&path)
                 .map_err(|e| invalid(format!("stream {}: {e}", path.display())))?;
             let mut to = output.create_stream(&path).map_err(write_err)?;
-            match kept.as_deref_mut() {
-                Some(kept) => {
-                    let mut data = Vec::with_capacity(usize::try_from(from.len()).unwrap_or(0));
-                    from.read_to_end(&mut data)
-                        .map_err(|e| invalid(format!("stream {}: {e}", path.display())))?;
-                    io::Write::write_all(&mut to, &data).map_err(write_err)?;
-                    kept.push(Kept::Stream(path, data));
-                }
-                None => {
-                    io::copy(&mut from, &mut to).map_err(write_err)?;
-                }
-            }
+            // Through one buffer the size of the largest stream, read and written whole:
+            // `io::copy` in pieces made `cfb` grow a buffer of its own for each stream.
+            buf.clear();
+            from.read_to_end(&mut buf)
+                .map_err(|e| invalid(format!("stream {}: {e}", path.display())))?;
+            io::Write::write_all(&mut to, &buf).map_err(write_err)?;
+            kept.push(Kept::Stream(path));
         }
         output.flush().map_err(write_err)?;
-        Ok(output.into_inner())
+        Ok((output.into_inner(), input, kept))
     }
+}
+
+/// Whether two readers give the same bytes to their ends, compared 16 KiB at a time (the
+/// package cache's copies are checked with it).
+pub fn same_bytes(a: &mut dyn Read, b: &mut dyn Read) -> io::Result<bool> {
+    let mut buf_a = vec![0u8; 16 * 1024];
+    let mut buf_b = vec![0u8; 16 * 1024];
+    loop {
+        let n = fill(a, &mut buf_a)?;
+        let m = fill(b, &mut buf_b)?;
+        if n != m || buf_a[..n] != buf_b[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+/// Reads until `buf` is full or the reader ends; the bytes read.
+fn fill(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// The bytes of `input`'s streams but `cabinets`.
+fn stream_bytes(input: &Input, cabinets: &HashSet<String>) -> u64 {
+    input
+        .walk()
+        .filter(|e| e.is_stream() && !is_cabinet(e.path(), cabinets))
+        .map(|e| e.len())
+        .sum()
 }
 
 /// Whether the compound-file entry at `path` is one of `cabinets` (they are top-level

@@ -41,6 +41,7 @@ mod version;
 mod write;
 
 pub use admin::ADMIN_PROPERTIES_STREAM;
+pub use cache_copy::same_bytes;
 pub use error::{Error, Result};
 pub use package::{Package, StreamReader, Summary, table_kind_name};
 pub use patch::{Patch, PatchState, PatchSummary};

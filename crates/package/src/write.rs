@@ -56,8 +56,17 @@ impl Package {
         why: &str,
         out: F,
     ) -> Result<CopyStart<F>> {
-        let io = |e: io::Error| Error::io(self.path(), e);
         let input = self.reopen(why)?;
+        self.copy_onto(input, out)
+    }
+
+    /// [`Package::copy_start`] with the package already reopened as `input`.
+    pub(crate) fn copy_onto<F: Read + Write + Seek>(
+        &self,
+        input: cfb::CompoundFile<Box<dyn crate::package::Source>>,
+        out: F,
+    ) -> Result<CopyStart<F>> {
+        let io = |e: io::Error| Error::io(self.path(), e);
         let mut output =
             cfb::CompoundFile::create_with_version(input.version(), out).map_err(io)?;
         output

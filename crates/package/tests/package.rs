@@ -289,8 +289,18 @@ fn the_checked_copy_in_memory_is_the_written_copy() {
     original
         .write_without_cabinets(&mut written)
         .expect("write the copy");
-    let checked = original.copy_without_cabinets().expect("the checked copy");
+    let checked = original
+        .copy_without_cabinets(u64::MAX)
+        .expect("the checked copy")
+        .expect("within the limit");
     assert_eq!(checked, written.into_inner());
+    // Past the limit (the streams but the cabinet hold more than 1 KiB), no copy is made.
+    assert!(
+        original
+            .copy_without_cabinets(1024)
+            .expect("sized")
+            .is_none()
+    );
     let copy = Package::from_bytes("cached.msi", checked).expect("the copy opens");
     assert!(!copy.has_stream("ca.cab"));
     assert_eq!(copy.tables().count(), original.tables().count());
@@ -304,12 +314,12 @@ fn a_package_file_changed_after_opening_is_refused() {
     let path = tmp.path().join("p.msi");
     fs_err::copy(test_support::package("ca.msi"), &path).expect("copy ca.msi");
     let package = Package::open(&path).expect("open");
-    assert!(package.copy_without_cabinets().is_ok());
+    assert!(package.copy_without_cabinets(u64::MAX).is_ok());
     // Another package renamed over it, as a build would replace its output.
     let other = tmp.path().join("other.msi");
     fs_err::copy(test_support::package("ca.msi"), &other).expect("copy ca.msi");
     fs_err::rename(&other, &path).expect("replace");
-    let err = package.copy_without_cabinets().unwrap_err();
+    let err = package.copy_without_cabinets(u64::MAX).unwrap_err();
     assert_eq!(err.code(), 1619, "{err}");
     assert!(
         err.to_string()

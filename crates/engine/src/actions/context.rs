@@ -613,9 +613,11 @@ impl Context {
             Some(copy) => {
                 copy.and_then(|copy| registry.cache_package_copy(&record.product_code, copy))
             }
-            None if Registry::copy_fits_in_memory(package) => Registry::package_copy(package)
-                .and_then(|copy| registry.cache_package_copy(&record.product_code, &copy)),
-            None => registry.cache_package_streamed(&record.product_code, package),
+            None => match Registry::package_copy(package) {
+                Ok(Some(copy)) => registry.cache_package_copy(&record.product_code, &copy),
+                Ok(None) => registry.cache_package_streamed(&record.product_code, package),
+                Err(e) => Err(e),
+            },
         };
         let cached = match written {
             Ok(cached) => cached,

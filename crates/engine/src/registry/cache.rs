@@ -13,7 +13,7 @@ use super::{CACHE_DIR, Registry};
 use crate::error::{Error, Result};
 use package::Package;
 
-/// The largest package copy made in memory ([`Registry::copy_fits_in_memory`]).
+/// The largest package copy made in memory ([`Registry::package_copy`]).
 pub(crate) const IN_MEMORY_COPY: u64 = 64 * 1024 * 1024;
 
 impl Registry {
@@ -59,19 +59,13 @@ impl Registry {
     /// The copy of `package` the cache keeps, made in memory and checked
     /// ([`Package::copy_without_cabinets`]: every stream but the embedded cabinets, byte for
     /// byte as the file the install opened holds it; a package file replaced or written
-    /// since is refused). Needs nothing of the session: the install makes it on a thread of
-    /// its own while the files are written, and [`Registry::cache_package_copy`] writes it.
-    pub fn package_copy(package: &Package) -> Result<Vec<u8>> {
-        Ok(package.copy_without_cabinets()?)
-    }
-
-    /// Whether [`Registry::package_copy`] may hold `package`'s copy in memory: at most
-    /// [`IN_MEMORY_COPY`] bytes of it (a package whose Binary rows carry large programs
-    /// is copied through its file instead, [`Registry::cache_package_streamed`]).
-    pub fn copy_fits_in_memory(package: &Package) -> bool {
-        package
-            .size_without_cabinets()
-            .is_ok_and(|n| n <= IN_MEMORY_COPY)
+    /// since is refused), or `None` when it would be over [`IN_MEMORY_COPY`] bytes (a
+    /// package whose Binary rows carry large programs is copied through its file instead,
+    /// [`Registry::cache_package_streamed`]). Needs nothing of the session: the install makes
+    /// it on a thread of its own while the files are written, and
+    /// [`Registry::cache_package_copy`] writes it.
+    pub fn package_copy(package: &Package) -> Result<Option<Vec<u8>>> {
+        Ok(package.copy_without_cabinets(IN_MEMORY_COPY)?)
     }
 
     /// Keeps the copy of `package` as the cached package of `product_code` written straight
@@ -99,7 +93,7 @@ impl Registry {
         })?;
         // Read back a piece at a time, not into a second copy of the whole package.
         let same = fs_err::File::open(&cached)
-            .and_then(|mut file| same_bytes(&mut file, &mut &copy[..]))
+            .and_then(|mut file| package::same_bytes(&mut file, &mut &copy[..]))
             .map_err(|e| Error::io(&cached, e))?;
         if !same {
             return Err(Error::io(
@@ -416,41 +410,11 @@ fn same_package(
         let (len, mut original_stream) = theirs.open(name)?;
         let (copy_len, mut copy_stream) = ours.open(name).map_err(|e| differs_(e.to_string()))?;
         let same = copy_len == len
-            && same_bytes(&mut original_stream, &mut copy_stream)
+            && package::same_bytes(&mut original_stream, &mut copy_stream)
                 .map_err(|e| Error::io(cached, e))?;
         if !same {
             return Err(differs_(format!("stream {name:?}")));
         }
     }
     Ok(())
-}
-
-/// Whether two readers give the same bytes to their ends.
-fn same_bytes(a: &mut dyn std::io::Read, b: &mut dyn std::io::Read) -> std::io::Result<bool> {
-    let mut buf_a = vec![0u8; 64 * 1024];
-    let mut buf_b = vec![0u8; 64 * 1024];
-    loop {
-        let n = fill(a, &mut buf_a)?;
-        let m = fill(b, &mut buf_b)?;
-        if n != m || buf_a[..n] != buf_b[..m] {
-            return Ok(false);
-        }
-        if n == 0 {
-            return Ok(true);
-        }
-    }
-}
-
-/// Reads until `buf` is full or the reader ends; the bytes read.
-fn fill(reader: &mut dyn std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }

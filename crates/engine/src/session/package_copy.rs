@@ -15,8 +15,7 @@ use crate::registry::Registry;
 impl Session<'_, '_> {
     /// Starts making the copy when this run will register the product: not a removal,
     /// RegisterProduct in the execute sequence. The thread makes it when it is small enough
-    /// to be held in memory (finding out reads the package's directory again, off this
-    /// thread); the registration makes it itself otherwise, through its file.
+    /// to be held in memory; the registration makes it itself otherwise, through its file.
     pub(crate) fn start_package_copy(&mut self) {
         if self.package_copy.is_some()
             || self.ctx.product_removed()
@@ -30,9 +29,7 @@ impl Session<'_, '_> {
         let package = Arc::clone(&self.package);
         self.package_copy = std::thread::Builder::new()
             .name("rmsi-package-copy".into())
-            .spawn(move || {
-                Registry::copy_fits_in_memory(&package).then(|| Registry::package_copy(&package))
-            })
+            .spawn(move || Registry::package_copy(&package).transpose())
             .ok();
     }
 
