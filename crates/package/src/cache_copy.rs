@@ -103,7 +103,6 @@ impl Package {
                 kept.len() - expected
             )));
         }
-        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         for entry in kept {
             match entry {
                 Kept::Storage(path, clsid) => {
@@ -115,14 +114,13 @@ impl Package {
                     }
                 }
                 Kept::Stream(path) => {
-                    ours.clear();
-                    theirs.clear();
                     let same = copy
                         .open_stream(path)
-                        .and_then(|mut s| s.read_to_end(&mut ours))
-                        .and_then(|_| input.open_stream(path)?.read_to_end(&mut theirs))
-                        .is_ok_and(|_| ours == theirs);
-                    if !same {
+                        .and_then(|ours| Ok((ours, input.open_stream(path)?)))
+                        .and_then(|(mut ours, mut theirs)| {
+                            Ok(ours.len() == theirs.len() && same_bytes(&mut ours, &mut theirs)?)
+                        });
+                    if !same.unwrap_or(false) {
                         return Err(differs(format!("stream {}", path.display())));
                     }
                 }
@@ -149,7 +147,7 @@ impl Package {
             entries,
         } = start;
         let mut kept = Vec::with_capacity(entries.len());
-        let mut buf = Vec::new();
+        let mut chunk = vec![0u8; CHUNK];
         for (path, is_storage, clsid) in entries {
             if is_storage {
                 output.create_storage(&path).map_err(write_err)?;
@@ -164,12 +162,14 @@ impl Package {
                 .open_stream(&path)
                 .map_err(|e| invalid(format!("stream {}: {e}", path.display())))?;
             let mut to = output.create_stream(&path).map_err(write_err)?;
-            // Through one buffer the size of the largest stream, read and written whole:
-            // `io::copy` in pieces made `cfb` grow a buffer of its own for each stream.
-            buf.clear();
-            from.read_to_end(&mut buf)
-                .map_err(|e| invalid(format!("stream {}: {e}", path.display())))?;
-            io::Write::write_all(&mut to, &buf).map_err(write_err)?;
+            loop {
+                let n = fill(&mut from, &mut chunk)
+                    .map_err(|e| invalid(format!("stream {}: {e}", path.display())))?;
+                if n == 0 {
+                    break;
+                }
+                io::Write::write_all(&mut to, &chunk[..n]).map_err(write_err)?;
+            }
             kept.push(Kept::Stream(path));
         }
         output.flush().map_err(write_err)?;
@@ -177,11 +177,16 @@ impl Package {
     }
 }
 
-/// Whether two readers give the same bytes to their ends, compared 16 KiB at a time (the
-/// package cache's copies are checked with it).
+/// Bytes read and written at a time when a copy is made and checked: at 64 KiB and more
+/// `cfb` reads and writes a stream's sectors directly, where smaller pieces go through a
+/// buffer of its own that grows (in fresh memory, a page fault each 4 KiB) with the stream.
+const CHUNK: usize = 64 * 1024;
+
+/// Whether two readers give the same bytes to their ends, compared [`CHUNK`] bytes at a time
+/// (the package cache's copies are checked with it).
 pub fn same_bytes(a: &mut dyn Read, b: &mut dyn Read) -> io::Result<bool> {
-    let mut buf_a = vec![0u8; 16 * 1024];
-    let mut buf_b = vec![0u8; 16 * 1024];
+    let mut buf_a = vec![0u8; CHUNK];
+    let mut buf_b = vec![0u8; CHUNK];
     loop {
         let n = fill(a, &mut buf_a)?;
         let m = fill(b, &mut buf_b)?;
