@@ -47,10 +47,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 mod prefix;
 mod rendered;
+mod source;
 mod text;
 
 pub use prefix::WinePrefix;
 pub use rendered::RenderedHive;
+use source::Source;
 pub use text::wine_value_lines;
 use text::{escape, parse_value_line, unescape, unescape_all};
 
@@ -73,8 +75,9 @@ pub struct WineHive {
     /// The file's text as read (with a final line end added when it had none): the bodies
     /// of the keys nothing touched are slices of it, parsed only when asked for (a booted
     /// prefix's `system.reg` holds some 12,000 keys, and an install touches a few dozen).
-    /// Shared with the [`RenderedHive`]s made from it.
-    text: Arc<String>,
+    /// Shared with the [`RenderedHive`]s made from it; the file mapped when it can be
+    /// (`source`).
+    text: Arc<Source>,
     /// The lines before the first key: the header, `;; All keys relative to`, `#arch=`.
     preamble: Vec<String>,
     /// Whether the text ended with a line end (Wine's files do).
@@ -140,20 +143,20 @@ struct ValueLine {
 impl WineHive {
     /// Reads a registry file.
     pub fn load(path: &Path) -> Result<WineHive> {
-        let bytes = fs_err::read(path).map_err(|e| Error::io(path, e))?;
-        let text = String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        WineHive::parse_owned(path, text)
+        let (text, final_newline) = Source::load(path).map_err(|e| Error::io(path, e))?;
+        WineHive::parse_source(path, text, final_newline)
     }
 
     /// Reads a registry file's text; `path` names it in errors and is where
     /// [`save`](WineHive::save) writes.
     pub fn parse(path: &Path, text: &str) -> Result<WineHive> {
-        WineHive::parse_owned(path, text.to_string())
+        let (text, final_newline) = Source::owned(text.to_string());
+        WineHive::parse_source(path, text, final_newline)
     }
 
-    /// [`WineHive::parse`] of text the hive may keep (a copy of 1.6 MB less).
-    fn parse_owned(path: &Path, mut own: String) -> Result<WineHive> {
+    /// [`WineHive::parse`] of text the hive keeps (ending with a line end, whether or not
+    /// the file did: `final_newline`).
+    fn parse_source(path: &Path, own: Source, final_newline: bool) -> Result<WineHive> {
         let syntax = |line: usize, reason: &str| Error::WineSyntax {
             path: path.to_path_buf(),
             line,
@@ -164,10 +167,6 @@ impl WineHive {
                 1,
                 "not a Wine registry file (no \"WINE REGISTRY Version 2\")",
             ));
-        }
-        let final_newline = own.is_empty() || own.ends_with('\n');
-        if !final_newline {
-            own.push('\n');
         }
         let mut hive = WineHive {
             path: path.to_path_buf(),
@@ -185,7 +184,7 @@ impl WineHive {
         // those rather than read line by line (a booted prefix's system.reg has 60,000
         // lines, a fifth of them key lines), with `memchr`'s vectorised byte search (`str`'s
         // search for a `char` was a third of the time spent reading a booted prefix).
-        let text = own.as_str();
+        let text: &str = &own;
         let bytes = text.as_bytes();
         let mut pos = 0;
         let mut preamble_end = text.len();

@@ -8,10 +8,12 @@ use std::io::{self, IoSlice, Write};
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::Source;
+
 /// The text of a changed hive (see the module documentation).
 #[derive(Debug, Clone)]
 pub struct RenderedHive {
-    text: Arc<String>,
+    text: Arc<Source>,
     pieces: Vec<Piece>,
     /// New lines after the last piece, made a piece when a range of the text follows.
     pending: String,
@@ -26,7 +28,7 @@ enum Piece {
 }
 
 impl RenderedHive {
-    pub(super) fn new(text: Arc<String>) -> RenderedHive {
+    pub(super) fn new(text: Arc<Source>) -> RenderedHive {
         RenderedHive {
             text,
             pieces: Vec::new(),
@@ -131,7 +133,7 @@ mod tests {
 
     #[test]
     fn pieces_write_as_one_text() {
-        let text = Arc::new("abc\ndef\n".to_string());
+        let text = Arc::new(Source::owned("abc\ndef\n".to_string()).0);
         let mut r = RenderedHive::new(Arc::clone(&text));
         r.push_read(0..2);
         r.push_read(2..4);
