@@ -84,25 +84,30 @@ impl Registry {
         Ok(cached)
     }
 
-    /// Keeps `copy` (from [`Registry::package_copy`]) as the cached package of
-    /// `product_code`, as [`Registry::cache_package`] does, and reads it back: what the file
-    /// holds must be what was written (a write lost or cut short fails the install).
+    /// Keeps `copy` (from [`Registry::package_copy`], checked against the package already)
+    /// as the cached package of `product_code`, as [`Registry::cache_package`] does; the
+    /// file must then hold as many bytes as were written. It is not read back: the file is
+    /// new, created by this process alone in a folder only its owner may write, and a read
+    /// after a write that succeeded returns what was written (POSIX `write`), from the same
+    /// page cache a read-back would have compared.
     pub fn cache_package_copy(&mut self, product_code: &str, copy: &[u8]) -> Result<PathBuf> {
         let cached = self.cache_package(product_code, |out| {
-            std::io::Write::write_all(out, copy).map_err(|e| Error::io(product_code, e))
+            std::io::Write::write_all(out, copy).map_err(|e| Error::io(product_code, e))?;
+            let len = out
+                .metadata()
+                .map_err(|e| Error::io(product_code, e))?
+                .len();
+            if len != copy.len() as u64 {
+                return Err(Error::io(
+                    product_code,
+                    std::io::Error::other(format!(
+                        "the cached copy of the package holds {len} bytes, not the {} written",
+                        copy.len()
+                    )),
+                ));
+            }
+            Ok(())
         })?;
-        // Read back a piece at a time, not into a second copy of the whole package.
-        let same = fs_err::File::open(&cached)
-            .and_then(|mut file| package::same_bytes(&mut file, &mut &copy[..]))
-            .map_err(|e| Error::io(&cached, e))?;
-        if !same {
-            return Err(Error::io(
-                &cached,
-                std::io::Error::other(
-                    "the cached copy of the package differs from what was written to it",
-                ),
-            ));
-        }
         Ok(cached)
     }
 
