@@ -510,6 +510,23 @@ impl Context {
     }
 
     /// Closes the product registry (its database connection).
+    /// Starts creating the product registry's database on a thread of its own
+    /// ([`Registry::open_db_ahead`]); [`Context::settle_registry`] before anything may undo
+    /// the state.
+    pub(crate) fn open_registry_ahead(&mut self) -> Result<()> {
+        match self.registry.as_mut() {
+            Some(registry) => registry.open_db_ahead(),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits for a database [`Context::open_registry_ahead`] started.
+    pub(crate) fn settle_registry(&mut self) {
+        if let Some(registry) = self.registry.as_mut() {
+            registry.settle();
+        }
+    }
+
     pub(crate) fn close_registry(&mut self) {
         self.registry = None;
     }

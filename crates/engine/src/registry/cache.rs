@@ -101,7 +101,8 @@ impl Registry {
                 return Err(Error::io(
                     product_code,
                     std::io::Error::other(format!(
-                        "the cached copy of the package holds {len} bytes, not the {} written",
+                        "the cached copy of the package differs from what was written to it: \
+                         it holds {len} bytes, not {}",
                         copy.len()
                     )),
                 ));
@@ -117,7 +118,7 @@ impl Registry {
         name: &str,
         write: impl FnOnce(&mut std::fs::File) -> Result<()>,
     ) -> Result<PathBuf> {
-        self.ensure_db()?;
+        self.ensure_dir()?;
         let cache = self.dir.join(CACHE_DIR);
         match fs_err::symlink_metadata(&cache) {
             Ok(_) => check_private(&cache, true)?,
@@ -172,6 +173,10 @@ impl Registry {
             kept.push((name.clone(), path));
         }
         let path = self.db_path();
+        if !kept.is_empty() {
+            // Their files were written with the state folder alone (see `cache_file`).
+            self.ensure_db()?;
+        }
         let Some(conn) = self.conn.as_mut() else {
             return Ok(());
         };
@@ -251,6 +256,10 @@ impl Registry {
             });
         }
         let path = self.db_path();
+        if !kept.is_empty() {
+            // Their files were written with the state folder alone (see `cache_file`).
+            self.ensure_db()?;
+        }
         let Some(conn) = self.conn.as_mut() else {
             return Ok(());
         };

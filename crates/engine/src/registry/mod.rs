@@ -73,6 +73,17 @@ pub struct Registry {
     /// registry was opened (outermost first): recorded when the database is created, so
     /// that removing the last product removes them again.
     missing: Vec<PathBuf>,
+    /// The database being created on a thread of its own ([`Registry::open_db_ahead`]),
+    /// taken by the next [`Registry::ensure_db`].
+    pending: Option<std::thread::JoinHandle<Result<Connection>>>,
+}
+
+impl Drop for Registry {
+    /// A database still being created is waited for: nothing may write the state after
+    /// the registry is gone (a rollback that follows would miss it).
+    fn drop(&mut self) {
+        self.settle();
+    }
 }
 
 /// The cache folder's name in the state folder.
@@ -105,6 +116,7 @@ impl Registry {
             conn: None,
             wine: None,
             missing: Vec::new(),
+            pending: None,
         };
         if fs_err::symlink_metadata(state_dir).is_ok() {
             check_private(state_dir, true)?;

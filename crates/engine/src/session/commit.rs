@@ -95,21 +95,12 @@ impl Session<'_, '_> {
                 stage.before_state_write()?;
             }
             let started = std::time::Instant::now();
-            let local = self.choose_local_package()?;
-            let (copy, failed) = match self.take_package_copy() {
-                Some(Ok(bytes)) => (Some(bytes), None),
-                Some(Err(e)) => (None, Some(e)),
-                None => (None, None),
-            };
-            let made = match (&copy, failed) {
-                (Some(bytes), _) => Some(Ok(bytes.as_slice())),
-                (None, Some(e)) => Some(Err(e)),
-                (None, None) => None,
-            };
-            let db = self.ctx.record_product(&self.package, made)?;
-            if let Some(local) = local {
-                self.place_local_package(&local)?;
-            }
+            // The database is made while the cached package is written; whatever fails,
+            // it is whole before this returns (a rollback may follow).
+            self.ctx.open_registry_ahead()?;
+            let db = self.register_product();
+            self.ctx.settle_registry();
+            let db = db?;
             tracing::debug!(
                 ms = %crate::log::millis(started.elapsed()),
                 "product registered"
@@ -131,6 +122,27 @@ impl Session<'_, '_> {
         tracing::debug!(ms = %crate::log::millis(started.elapsed()), "wine registry written");
         self.registered = true;
         Ok(())
+    }
+
+    /// The product recorded in the product registry with its cached package (and, in a
+    /// Wine prefix, its local package placed): the registry's database.
+    fn register_product(&mut self) -> Result<std::path::PathBuf> {
+        let local = self.choose_local_package()?;
+        let (copy, failed) = match self.take_package_copy() {
+            Some(Ok(bytes)) => (Some(bytes), None),
+            Some(Err(e)) => (None, Some(e)),
+            None => (None, None),
+        };
+        let made = match (&copy, failed) {
+            (Some(bytes), _) => Some(Ok(bytes.as_slice())),
+            (None, Some(e)) => Some(Err(e)),
+            (None, None) => None,
+        };
+        let db = self.ctx.record_product(&self.package, made)?;
+        if let Some(local) = local {
+            self.place_local_package(&local)?;
+        }
+        Ok(db)
     }
 
     /// After the product was unregistered and the staging area removed: when no product is
