@@ -232,7 +232,11 @@ impl WineHive {
             .map(|l| l.strip_suffix('\n').unwrap_or(l).to_string())
             .collect();
         hive.text = Arc::new(own);
-        hive.file_order = (0..hive.sections.len()).collect();
+        // Room for the keys an install adds: inserting the first one into a vector of the
+        // exact size moved all of it to a new one twice the size.
+        let room = hive.sections.len() + hive.sections.len() / 16 + 64;
+        hive.file_order = Vec::with_capacity(room);
+        hive.file_order.extend(0..hive.sections.len());
         hive.reindex();
         Ok(hive)
     }
@@ -411,7 +415,8 @@ impl WineHive {
 
     /// Sorts `order` again (in a file wineserver wrote, one pass finds it sorted already).
     fn reindex(&mut self) {
-        let mut order = self.file_order.clone();
+        let mut order = Vec::with_capacity(self.file_order.capacity());
+        order.extend_from_slice(&self.file_order);
         order.sort_by(|&a, &b| {
             tree_order(
                 self.fold_of(&self.sections[a]),
