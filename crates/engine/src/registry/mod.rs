@@ -54,6 +54,7 @@ pub use read::upgrade_matches;
 pub use records::{ComponentRecord, PatchRecord, ProductRecord};
 use schema::{check_private, open_db};
 use windows_registry::LazyPrefix;
+pub(crate) use windows_registry::preload_prefix;
 
 /// The database file's name in the state folder.
 pub const DATABASE_NAME: &str = "products.db";

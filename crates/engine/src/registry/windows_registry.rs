@@ -21,6 +21,64 @@ pub(super) struct LazyPrefix {
 /// The (device, inode) of each registry file of a prefix.
 type FileIds = Vec<(u64, u64)>;
 
+/// A prefix's registry files being read on a thread of their own, from the moment the run
+/// holds the prefix's lock ([`preload_prefix`]) until the session first needs them.
+type Preload = (
+    PathBuf,
+    std::thread::JoinHandle<Option<(winreg::WinePrefix, FileIds)>>,
+);
+
+static PRELOAD: std::sync::Mutex<Option<Preload>> = std::sync::Mutex::new(None);
+
+/// Starts reading the registry files of the prefix `dir` on a thread of their own: the run
+/// holds the prefix's lock, and the session needs them once it has read the package's
+/// tables, which the reading (1.5 ms for a booted prefix) then no longer waits for. What
+/// is read is used only if the files are still the same ones when it is taken
+/// ([`LazyPrefix::get`]).
+pub(crate) fn preload_prefix(dir: &Path) {
+    let owned = dir.to_path_buf();
+    let thread = std::thread::Builder::new()
+        .name("rmsi-prefix".into())
+        .spawn(move || {
+            let identity = identity_of(&owned);
+            winreg::WinePrefix::open(&owned)
+                .ok()
+                .map(|prefix| (prefix, identity))
+        });
+    if let Ok(thread) = thread {
+        let mut slot = PRELOAD
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *slot = Some((dir.to_path_buf(), thread));
+    }
+}
+
+/// What [`preload_prefix`] read of `dir`, if it read that prefix (what it read of another
+/// is dropped: only the run that started it takes it, first thing).
+fn take_preloaded(dir: &Path) -> Option<(winreg::WinePrefix, FileIds)> {
+    let taken = PRELOAD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    match taken {
+        Some((of, thread)) if of == dir => thread.join().ok().flatten(),
+        _ => None,
+    }
+}
+
+/// The (device, inode) of each registry file of the prefix `dir` now: a file replaced by a
+/// rename has a new inode.
+fn identity_of(dir: &Path) -> FileIds {
+    ["system.reg", "user.reg", "userdef.reg"]
+        .iter()
+        .map(|f| {
+            fs_err::symlink_metadata(dir.join(f))
+                .map(|m| (m.dev(), m.ino()))
+                .unwrap_or((0, 0))
+        })
+        .collect()
+}
+
 impl LazyPrefix {
     pub(super) fn new(dir: &Path) -> LazyPrefix {
         LazyPrefix {
@@ -29,16 +87,9 @@ impl LazyPrefix {
         }
     }
 
-    /// The identity of the registry files now: a file replaced by a rename has a new inode.
+    /// The identity of the registry files now (see [`identity_of`]).
     fn identity(&self) -> FileIds {
-        ["system.reg", "user.reg", "userdef.reg"]
-            .iter()
-            .map(|f| {
-                fs_err::symlink_metadata(self.dir.join(f))
-                    .map(|m| (m.dev(), m.ino()))
-                    .unwrap_or((0, 0))
-            })
-            .collect()
+        identity_of(&self.dir)
     }
 
     pub(super) fn get(&self) -> Result<std::cell::RefMut<'_, winreg::WinePrefix>> {
@@ -47,7 +98,13 @@ impl LazyPrefix {
             None => true,
             Some((prefix, identity)) => !prefix.is_changed() && *identity != self.identity(),
         };
-        if stale {
+        if stale
+            && loaded.is_none()
+            && let Some((prefix, identity)) = take_preloaded(&self.dir)
+            && identity == self.identity()
+        {
+            *loaded = Some((prefix, identity));
+        } else if stale {
             let identity = self.identity();
             let prefix = winreg::WinePrefix::open(&self.dir).map_err(|e| {
                 crate::error::registry_failure("opening the Wine prefix's registry", e)
@@ -158,5 +215,61 @@ impl Registry {
     /// Whether the Windows registry is a Wine prefix's files.
     pub fn is_wine(&self) -> bool {
         self.wine.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use winreg::Store;
+
+    fn write_prefix(dir: &Path, value: &str) {
+        let system = format!(
+            "WINE REGISTRY Version 2\n;; All keys relative to \\\\Machine\n\n[Software\\\\Rmsi] 1\n\"Value\"=\"{value}\"\n"
+        );
+        let user =
+            "WINE REGISTRY Version 2\n;; All keys relative to \\\\User\\\\S-1-5-21-0-0-0-1000\n";
+        // Replaced by renames, as wineserver and rmsi write them (a new inode each time).
+        for (name, text) in [("system.reg", system.as_str()), ("user.reg", user)] {
+            let temp = dir.join(format!("{name}.tmp"));
+            fs_err::write(&temp, text).unwrap();
+            fs_err::rename(&temp, dir.join(name)).unwrap();
+        }
+    }
+
+    fn value(prefix: &LazyPrefix) -> Option<String> {
+        let path = ["HKEY_LOCAL_MACHINE", "Software", "Rmsi"].map(String::from);
+        match prefix.get().unwrap().value(&path, "Value").unwrap() {
+            Some((_, winreg::Value::Sz(s))) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// What was read ahead is used when the files are the ones it read, and read again
+    /// when they were replaced since.
+    #[test]
+    fn a_prefix_read_ahead_is_used_only_while_its_files_are_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        write_prefix(dir.path(), "first");
+        preload_prefix(dir.path());
+        write_prefix(dir.path(), "second");
+        assert_eq!(
+            value(&LazyPrefix::new(dir.path())).as_deref(),
+            Some("second")
+        );
+
+        preload_prefix(dir.path());
+        // Taken, while the files are unchanged: a second reading would find the same.
+        assert!(take_preloaded(dir.path()).is_some());
+        assert!(take_preloaded(dir.path()).is_none());
+        preload_prefix(dir.path());
+        assert_eq!(
+            value(&LazyPrefix::new(dir.path())).as_deref(),
+            Some("second")
+        );
+        assert!(
+            take_preloaded(dir.path()).is_none(),
+            "taken by the first get"
+        );
     }
 }

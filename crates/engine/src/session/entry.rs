@@ -164,6 +164,9 @@ pub(crate) fn run_entry(
             for line in lock.recovered() {
                 log.engine(line);
             }
+            if base.layout == crate::layout::Layout::Wine {
+                crate::registry::preload_prefix(&root);
+            }
             // Where the files go: the root, or a Wine prefix's drive_c (the lock stays on
             // the prefix, so that the transaction covers its registry files too).
             let root = base.layout.files_root(&root);
