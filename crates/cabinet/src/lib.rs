@@ -28,7 +28,8 @@
 //!
 //! Supported: stored, MSZIP (inflated with `libdeflate`, and with `flate2`'s zlib-rs backend
 //! for a block libdeflate refuses; the block's preset dictionary is the previous 32 KiB of
-//! output) and LZX (through `lzxd`, the decoder the `cab` crate uses). Not supported, a clear [`CabinetError`]: Quantum compression.
+//! output) and LZX (through `lzxd`, the decoder the `cab` crate uses). Not supported, a
+//! clear [`CabinetError`]: Quantum compression.
 //!
 //! Cabinet sets ("spanning" or continuous cabinets): a folder whose last file goes on in the
 //! next cabinet of a set (CFFILE `iFolder` 0xFFFE or 0xFFFF) is continued there, where its

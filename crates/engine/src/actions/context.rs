@@ -509,7 +509,6 @@ impl Context {
         Ok(out)
     }
 
-    /// Closes the product registry (its database connection).
     /// Starts creating the product registry's database on a thread of its own
     /// ([`Registry::open_db_ahead`]); [`Context::settle_registry`] before anything may undo
     /// the state.
@@ -527,6 +526,7 @@ impl Context {
         }
     }
 
+    /// Closes the product registry (its database connection).
     pub(crate) fn close_registry(&mut self) {
         self.registry = None;
     }
